@@ -1,0 +1,416 @@
+"""Core data types: the raw mosaic, the developed image and what travels with them.
+
+Every higher floor of Brightroom speaks in these types.
+
+* :class:`CFAPattern` names a colour filter array: one of the four Bayer phases, optionally
+  with each colour as an ``n x n`` block (quad-Bayer ``block=2``, nona ``3``, hexadeca ``4``).
+* :class:`RawImage` is the mosaic, normalised **once** at input so that 0 is the black level
+  and 1 the white (clipping) level, plus the camera's colour and noise description.
+* :class:`Image` is a float32 ``H x W x 3`` picture in a declared space.
+
+Arrays are float32 and never written in place: every stage returns a new object, built with
+:meth:`RawImage.replace` / :meth:`Image.replace`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+
+from brightroom.errors import ParameterError
+
+__all__ = [
+    "Space",
+    "SPACES",
+    "CHANNELS",
+    "BAYER_PATTERNS",
+    "CFAPattern",
+    "NoiseProfile",
+    "CameraInfo",
+    "RawImage",
+    "Image",
+    "normalize_mosaic",
+]
+
+Space = Literal["cfa", "camera_rgb", "linear_rgb", "display"]
+"""Pipeline spaces: the mosaic, demosaiced camera RGB, linear output RGB, encoded display RGB."""
+
+SPACES: tuple[str, ...] = ("cfa", "camera_rgb", "linear_rgb", "display")
+
+CHANNELS = "RGB"
+BAYER_PATTERNS: tuple[str, ...] = ("RGGB", "BGGR", "GRBG", "GBRG")
+
+
+@dataclass(frozen=True)
+class CFAPattern:
+    """A colour filter array layout.
+
+    Parameters
+    ----------
+    pattern
+        The Bayer phase read left to right, top to bottom over the 2 x 2 colour cell:
+        ``"RGGB"``, ``"BGGR"``, ``"GRBG"`` or ``"GBRG"``.
+    block
+        Side of the square block that shares one colour: 1 for Bayer, 2 for quad-Bayer
+        (Tetracell / Quad Bayer, 48-64 MP sensors), 3 for nona (108 MP), 4 for hexadeca (200 MP).
+    """
+
+    pattern: str = "RGGB"
+    block: int = 1
+
+    def __post_init__(self) -> None:
+        p = self.pattern.upper()
+        if p not in BAYER_PATTERNS:
+            raise ParameterError(
+                f"CFA pattern {self.pattern!r} is not one of {', '.join(BAYER_PATTERNS)}"
+            )
+        object.__setattr__(self, "pattern", p)
+        if not isinstance(self.block, int) or not 1 <= self.block <= 4:
+            raise ParameterError(f"CFA block size {self.block!r} must be an integer in 1..4")
+
+    @property
+    def name(self) -> str:
+        """``"RGGB"`` for Bayer, ``"quad-RGGB"``, ``"nona-RGGB"``, ``"hexadeca-RGGB"`` otherwise."""
+        prefix = {1: "", 2: "quad-", 3: "nona-", 4: "hexadeca-"}[self.block]
+        return prefix + self.pattern
+
+    @classmethod
+    def parse(cls, name: str) -> CFAPattern:
+        """Inverse of :attr:`name`: ``"quad-GRBG"`` -> ``CFAPattern("GRBG", 2)``."""
+        blocks = {"": 1, "quad": 2, "nona": 3, "hexadeca": 4}
+        prefix, _, pat = name.rpartition("-")
+        if prefix not in blocks:
+            raise ParameterError(f"unknown CFA name {name!r}; expected e.g. 'RGGB' or 'quad-RGGB'")
+        return cls(pat, blocks[prefix])
+
+    @property
+    def period(self) -> int:
+        """Side of the repeating tile in pixels (``2 * block``)."""
+        return 2 * self.block
+
+    @cached_property
+    def cell(self) -> np.ndarray:
+        """The 2 x 2 Bayer cell as channel indices (0 = R, 1 = G, 2 = B)."""
+        return np.array([CHANNELS.index(c) for c in self.pattern], dtype=np.int8).reshape(2, 2)
+
+    @cached_property
+    def tile(self) -> np.ndarray:
+        """The ``period x period`` repeating tile as channel indices."""
+        return np.kron(self.cell, np.ones((self.block, self.block), dtype=np.int8))
+
+    def channel_index(self, height: int, width: int) -> np.ndarray:
+        """Channel index (0/1/2) of every pixel of a ``height x width`` mosaic."""
+        p = self.period
+        reps = (-(-height // p), -(-width // p))
+        return np.tile(self.tile, reps)[:height, :width]
+
+    def masks(self, height: int, width: int) -> np.ndarray:
+        """Boolean ``(3, height, width)`` masks, one per colour channel."""
+        idx = self.channel_index(height, width)
+        return np.stack([idx == c for c in range(3)])
+
+    def offset(self, channel: str) -> tuple[int, int]:
+        """Row and column of the first pixel of ``channel`` ('R' or 'B') in the 2 x 2 cell."""
+        i = self.pattern.index(channel)
+        return divmod(i, 2)
+
+    def shifted(self, dy: int, dx: int) -> CFAPattern:
+        """The pattern of the mosaic after cropping ``dy`` rows and ``dx`` columns from the top-left."""
+        if self.block != 1 and (dy % self.block or dx % self.block):
+            raise ParameterError(
+                f"cropping {self.name} by ({dy}, {dx}) would split its {self.block}x{self.block} blocks"
+            )
+        cy, cx = (dy // self.block) % 2, (dx // self.block) % 2
+        cell = np.roll(np.roll(self.cell, -cy, axis=0), -cx, axis=1)
+        return CFAPattern("".join(CHANNELS[c] for c in cell.ravel()), self.block)
+
+    def binned(self) -> CFAPattern:
+        """The Bayer pattern obtained by averaging each ``block x block`` group."""
+        return CFAPattern(self.pattern, 1)
+
+
+@dataclass(frozen=True)
+class NoiseProfile:
+    """Signal-dependent sensor noise, per channel, in normalised units.
+
+    The variance of a pixel whose noise-free normalised value is ``x`` is
+    ``scale[c] * x + offset[c]`` (the DNG ``NoiseProfile`` tag, Adobe DNG spec 1.4, 51041):
+    ``scale`` is shot noise (Poisson, 1 / electrons at white), ``offset`` read noise.
+    """
+
+    scale: tuple[float, float, float]
+    offset: tuple[float, float, float]
+
+    def __post_init__(self) -> None:
+        for name in ("scale", "offset"):
+            v = tuple(float(x) for x in getattr(self, name))
+            if len(v) == 1:
+                v = v * 3
+            if len(v) != 3 or any(x < 0 or not np.isfinite(x) for x in v):
+                raise ParameterError(f"noise profile {name} must be 3 finite values >= 0, got {v}")
+            object.__setattr__(self, name, v)
+
+    def variance(self, x: np.ndarray | float, channel: int = 1) -> np.ndarray | float:
+        """Noise variance at normalised signal level ``x`` for ``channel``."""
+        return self.scale[channel] * np.maximum(x, 0) + self.offset[channel]
+
+    def sigma(self, x: np.ndarray | float, channel: int = 1) -> np.ndarray | float:
+        """Noise standard deviation at normalised signal level ``x`` for ``channel``."""
+        return np.sqrt(self.variance(x, channel))
+
+
+def _as_matrix(m: Any, name: str) -> np.ndarray | None:
+    if m is None:
+        return None
+    a = np.asarray(m, dtype=np.float64)
+    if a.shape != (3, 3) or not np.all(np.isfinite(a)):
+        raise ParameterError(f"{name} must be a finite 3x3 matrix, got shape {a.shape}")
+    a = a.copy()
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class CameraInfo:
+    """What the camera said about a capture: colour calibration, exposure, noise, EXIF.
+
+    Matrices follow the DNG specification (1.6, chapter 6): ``color_matrix*`` map CIE XYZ to
+    camera RGB, ``forward_matrix*`` map white-balanced camera RGB to XYZ (D50). Illuminants are
+    EXIF LightSource codes (17 = Standard light A, 21 = D65, ...).
+    """
+
+    make: str = ""
+    model: str = ""
+    color_matrix1: np.ndarray | None = None
+    color_matrix2: np.ndarray | None = None
+    illuminant1: int = 21
+    illuminant2: int | None = None
+    forward_matrix1: np.ndarray | None = None
+    forward_matrix2: np.ndarray | None = None
+    as_shot_neutral: tuple[float, float, float] | None = None
+    iso: float | None = None
+    exposure_time: float | None = None
+    f_number: float | None = None
+    focal_length: float | None = None
+    noise_profile: NoiseProfile | None = None
+    orientation: int = 1
+    exif: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("color_matrix1", "color_matrix2", "forward_matrix1", "forward_matrix2"):
+            object.__setattr__(self, name, _as_matrix(getattr(self, name), name))
+        if self.as_shot_neutral is not None:
+            n = tuple(float(x) for x in self.as_shot_neutral)
+            if len(n) != 3 or any(not np.isfinite(x) or x <= 0 for x in n):
+                raise ParameterError(f"as_shot_neutral must be 3 positive values, got {n}")
+            object.__setattr__(self, "as_shot_neutral", n)
+        if self.orientation not in range(1, 9):
+            raise ParameterError(f"EXIF orientation must be 1..8, got {self.orientation}")
+
+    def replace(self, **changes: Any) -> CameraInfo:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+
+def _check_levels(levels: Any, n: int, name: str) -> tuple[float, ...]:
+    t = tuple(float(x) for x in np.atleast_1d(levels))
+    if len(t) == 1:
+        t = t * n
+    if len(t) != n:
+        raise ParameterError(f"{name} needs 1 or {n} values, got {len(t)}")
+    return t
+
+
+@dataclass(frozen=True, eq=False)
+class RawImage:
+    """A CFA mosaic normalised to [0, 1] and what is needed to develop it.
+
+    Parameters
+    ----------
+    cfa
+        ``H x W`` float32. 0 is the black level, 1 the white level. Values are not clipped:
+        noise makes some slightly negative, which keeps averages unbiased.
+    pattern
+        The colour filter layout of ``cfa[0, 0]`` onwards.
+    camera
+        Colour matrices, neutral, exposure, noise and EXIF.
+    black_level, white_level
+        The sensor counts the mosaic was normalised from (black per 2 x 2 cell position, in
+        raster order). Kept so that the mosaic can be written back as the same integers.
+    wb
+        Per-channel gains already applied (``None`` while the mosaic is not white balanced).
+    saturation
+        Per-channel value at which the sensor clipped, in the current units (1.0 until gains
+        are applied); highlight recovery reads it.
+    gain_map
+        Optional lens-shading gains (DNG ``GainMap`` opcode): ``h x w x 4`` float32 over the
+        image, one plane per 2 x 2 cell position, to be interpolated to full size.
+    """
+
+    cfa: np.ndarray
+    pattern: CFAPattern
+    camera: CameraInfo = field(default_factory=CameraInfo)
+    black_level: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    white_level: float = 1.0
+    wb: tuple[float, float, float] | None = None
+    saturation: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    gain_map: np.ndarray | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        a = self.cfa
+        if not isinstance(a, np.ndarray) or a.ndim != 2:
+            raise ParameterError(f"RawImage.cfa must be a 2-D array, got {type(a).__name__} "
+                                 f"with shape {getattr(a, 'shape', None)}")
+        if a.dtype != np.float32:
+            raise ParameterError(f"RawImage.cfa must be float32 (normalise once with "
+                                 f"normalize_mosaic), got {a.dtype}")
+        if not isinstance(self.pattern, CFAPattern):
+            raise ParameterError(f"RawImage.pattern must be a CFAPattern, got {self.pattern!r}")
+        p = self.pattern.period
+        if a.shape[0] < p or a.shape[1] < p:
+            raise ParameterError(f"mosaic {a.shape} is smaller than one {self.pattern.name} tile")
+        object.__setattr__(self, "black_level", _check_levels(self.black_level, 4, "black_level"))
+        object.__setattr__(self, "saturation", _check_levels(self.saturation, 3, "saturation"))
+        if self.wb is not None:
+            object.__setattr__(self, "wb", _check_levels(self.wb, 3, "wb"))
+        if not self.white_level > max(self.black_level):
+            raise ParameterError(
+                f"white level {self.white_level} must exceed black level {max(self.black_level)}"
+            )
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(height, width)`` of the mosaic."""
+        return self.cfa.shape  # type: ignore[return-value]
+
+    @property
+    def megapixels(self) -> float:
+        """Pixel count in millions."""
+        return self.cfa.size / 1e6
+
+    def replace(self, **changes: Any) -> RawImage:
+        """A copy with ``changes`` applied (arrays are shared, never written)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_counts(self) -> np.ndarray:
+        """The mosaic as sensor integers again (uint16), inverting :func:`normalize_mosaic`.
+
+        Values are rounded and clipped to ``[0, white_level]``.
+        """
+        h, w = self.shape
+        black = _cell_plane(self.black_level, h, w)
+        counts = self.cfa.astype(np.float64) * (self.white_level - black) + black
+        return np.clip(np.rint(counts), 0, self.white_level).astype(np.uint16)
+
+
+def _cell_plane(per_cell: tuple[float, ...], h: int, w: int) -> np.ndarray:
+    """Tile a 2 x 2 per-position value over ``h x w``."""
+    cell = np.asarray(per_cell, dtype=np.float64).reshape(2, 2)
+    return np.tile(cell, (-(-h // 2), -(-w // 2)))[:h, :w]
+
+
+def normalize_mosaic(
+    counts: np.ndarray,
+    black_level: Any,
+    white_level: float,
+) -> np.ndarray:
+    """Normalise sensor counts once: ``(counts - black) / (white - black)`` as float32.
+
+    Parameters
+    ----------
+    counts
+        ``H x W`` integer or float mosaic straight from the sensor.
+    black_level
+        One value or four (per 2 x 2 cell position, raster order), or a full ``H x W`` plane.
+    white_level
+        The clipping level in counts.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 mosaic with black at 0 and white at 1, not clipped.
+    """
+    counts = np.asarray(counts)
+    if counts.ndim != 2:
+        raise ParameterError(f"a mosaic must be 2-D, got shape {counts.shape}")
+    bl = np.asarray(black_level, dtype=np.float64)
+    if bl.shape == counts.shape:
+        black = bl
+    else:
+        levels = _check_levels(bl, 4, "black_level")
+        if len(set(levels)) == 1:
+            scale = 1.0 / (white_level - levels[0])
+            out = counts.astype(np.float32)
+            out -= np.float32(levels[0])
+            out *= np.float32(scale)
+            return out
+        black = _cell_plane(levels, *counts.shape)
+    span = white_level - black
+    if np.any(span <= 0):
+        raise ParameterError(f"white level {white_level} must exceed the black level")
+    return ((counts - black) / span).astype(np.float32)
+
+
+@dataclass(frozen=True, eq=False)
+class Image:
+    """A float32 ``H x W x 3`` picture with its space.
+
+    Parameters
+    ----------
+    data
+        float32, channels last.
+    space
+        ``"camera_rgb"`` (demosaiced, camera primaries), ``"linear_rgb"`` (linear, output
+        primaries) or ``"display"`` (encoded with ``transfer``, values in [0, 1]).
+    primaries
+        ``"camera"`` in camera RGB, else an RGB colour space name known to
+        :mod:`brightroom.color` (``"sRGB"``, ``"Display P3"``, ...).
+    transfer
+        ``"linear"`` or the name of the encoding curve (``"sRGB"``).
+    camera
+        The capture's :class:`CameraInfo`, carried for colour and metadata stages.
+    wb, saturation
+        As in :class:`RawImage`.
+    metadata
+        Free-form data that travels to the output (recipe used, EXIF overrides, ...).
+    """
+
+    data: np.ndarray
+    space: Space = "linear_rgb"
+    primaries: str = "sRGB"
+    transfer: str = "linear"
+    camera: CameraInfo | None = None
+    wb: tuple[float, float, float] | None = None
+    saturation: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        a = self.data
+        if not isinstance(a, np.ndarray) or a.ndim != 3 or a.shape[2] != 3:
+            raise ParameterError(f"Image.data must be H x W x 3, got shape "
+                                 f"{getattr(a, 'shape', None)}")
+        if a.dtype != np.float32:
+            raise ParameterError(f"Image.data must be float32, got {a.dtype}")
+        if self.space not in ("camera_rgb", "linear_rgb", "display"):
+            raise ParameterError(f"Image.space must be camera_rgb, linear_rgb or display, "
+                                 f"got {self.space!r}")
+        if (self.space == "camera_rgb") != (self.primaries == "camera"):
+            raise ParameterError(f"space {self.space!r} does not fit primaries {self.primaries!r}")
+        if (self.space == "display") == (self.transfer == "linear"):
+            raise ParameterError(f"space {self.space!r} does not fit transfer {self.transfer!r}")
+        object.__setattr__(self, "saturation", _check_levels(self.saturation, 3, "saturation"))
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(height, width, 3)``."""
+        return self.data.shape  # type: ignore[return-value]
+
+    def replace(self, **changes: Any) -> Image:
+        """A copy with ``changes`` applied (arrays are shared, never written)."""
+        return dataclasses.replace(self, **changes)
