@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from brightroom.develop.params import NoParams, Params
 from brightroom.errors import BrightroomError, PipelineError, RecipeError
@@ -32,7 +32,7 @@ __all__ = [
     "space_of",
 ]
 
-Frame = Union[RawImage, Image]
+Frame = RawImage | Image
 
 STAGES: dict[str, StageSpec] = {}
 """Every registered stage kind, by name."""
