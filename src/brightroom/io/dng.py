@@ -1,0 +1,296 @@
+"""Write a :class:`~brightroom.types.RawImage` as a DNG file.
+
+The file is a single-IFD, little-endian TIFF/EP + DNG 1.4 (backward version 1.1): IFD 0 holds the
+uncompressed 16-bit CFA mosaic (``NewSubFileType`` 0, ``PhotometricInterpretation`` 32803) and
+every DNG tag needed to develop it again: CFA layout, black and white levels, colour matrices and
+illuminants, forward matrices, the as-shot neutral, the noise profile, the orientation, the
+camera's name and, in an EXIF IFD, ISO, exposure time, f-number and focal length. A lens-shading
+``gain_map`` is written as four ``GainMap`` opcodes (one per 2 x 2 cell position) in
+``OpcodeList2``.
+
+The TIFF structure is written by hand (header, IFD, tag values, then the pixels as one strip), so
+that writing is one pass over the data; ``rawpy``/LibRaw and :func:`brightroom.io.raw.read_raw`
+read it back bit-exact.
+
+References
+----------
+Adobe Systems (2012). Digital Negative (DNG) Specification, version 1.4.0.0.
+Adobe Systems (1992). TIFF Revision 6.0.
+ISO 12234-2:2001 (TIFF/EP). JEITA CP-3451 (Exif 2.3).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from brightroom.errors import ParameterError
+from brightroom.io.atomic import atomic_write
+from brightroom.types import CFAPattern, RawImage
+
+__all__ = ["write_dng", "DNG_VERSION", "DNG_BACKWARD_VERSION"]
+
+DNG_VERSION = (1, 4, 0, 0)
+DNG_BACKWARD_VERSION = (1, 1, 0, 0)
+
+# TIFF field types
+BYTE, ASCII, SHORT, LONG, RATIONAL, UNDEFINED, SRATIONAL, DOUBLE = 1, 2, 3, 4, 5, 7, 10, 12
+_TYPE_SIZE = {BYTE: 1, ASCII: 1, SHORT: 2, LONG: 4, RATIONAL: 8, UNDEFINED: 1, SRATIONAL: 8,
+              DOUBLE: 8}
+
+# the XYZ -> linear sRGB matrix (IEC 61966-2-1), used as ColorMatrix1 when a RawImage carries no
+# colour calibration at all (a synthetic mosaic whose "camera RGB" is linear sRGB)
+_XYZ_TO_SRGB = np.array([[3.2404542, -1.5371385, -0.4985314],
+                         [-0.9692660, 1.8760108, 0.0415560],
+                         [0.0556434, -0.2040259, 1.0572252]])
+
+# a mosaic whose white level is below this is taken to hold normalised data only (for example a
+# simulated sensor with white_level 1.0) and is written as 16-bit counts with a pedestal
+_MIN_WHITE = 255
+_PEDESTAL, _WHITE16 = 1024, 65535
+
+GAIN_MAP_OPCODE = 9
+
+
+def _fraction(x: float, signed: bool) -> tuple[int, int]:
+    if not np.isfinite(x):
+        raise ParameterError(f"cannot write {x} as a TIFF rational")
+    lim = 2**31 - 1 if signed else 2**32 - 1
+    for den in (1_000_000, 10_000, 100, 1):
+        f = Fraction(float(x)).limit_denominator(den)
+        if abs(f.numerator) <= lim and (signed or f.numerator >= 0):
+            return f.numerator, f.denominator
+    raise ParameterError(f"{x} does not fit a TIFF {'S' if signed else ''}RATIONAL")
+
+
+def _pack(typ: int, values: Any) -> tuple[int, bytes]:
+    """Encode ``values`` as TIFF ``typ``; returns (count, little-endian bytes)."""
+    if typ == ASCII:
+        b = str(values).encode("utf-8") + b"\0"
+        return len(b), b
+    if typ in (BYTE, UNDEFINED):
+        b = bytes(values)
+        return len(b), b
+    vals = np.atleast_1d(np.asarray(values, dtype=np.float64)).ravel()
+    n = len(vals)
+    if typ == SHORT:
+        return n, struct.pack(f"<{n}H", *(int(v) for v in vals))
+    if typ == LONG:
+        return n, struct.pack(f"<{n}I", *(int(v) for v in vals))
+    if typ == DOUBLE:
+        return n, struct.pack(f"<{n}d", *vals)
+    if typ in (RATIONAL, SRATIONAL):
+        signed = typ == SRATIONAL
+        parts = [p for v in vals for p in _fraction(v, signed)]
+        return n, struct.pack(f"<{2 * n}{'i' if signed else 'I'}", *parts)
+    raise ParameterError(f"unsupported TIFF type {typ}")
+
+
+def _ifd(entries: list[tuple[int, int, Any]], offset: int) -> bytes:
+    """One IFD at file ``offset`` followed by its out-of-line values (next IFD = 0)."""
+    entries = sorted(entries, key=lambda e: e[0])
+    n = len(entries)
+    values_at = offset + 2 + 12 * n + 4
+    head = [struct.pack("<H", n)]
+    tail: list[bytes] = []
+    pos = values_at
+    for tag, typ, value in entries:
+        count, data = _pack(typ, value)
+        if len(data) <= 4:
+            head.append(struct.pack("<HHI", tag, typ, count) + data.ljust(4, b"\0"))
+        else:
+            head.append(struct.pack("<HHII", tag, typ, count, pos))
+            if len(data) % 2:
+                data += b"\0"
+            tail.append(data)
+            pos += len(data)
+    head.append(struct.pack("<I", 0))
+    return b"".join(head + tail)
+
+
+def _ifd_size(entries: list[tuple[int, int, Any]]) -> int:
+    return len(_ifd(entries, 0))
+
+
+def _gain_map_opcodes(gain_map: np.ndarray, height: int, width: int) -> bytes:
+    """``OpcodeList2`` with one GainMap per 2 x 2 cell position (big-endian, DNG 1.4 ch. 7)."""
+    g = np.asarray(gain_map, dtype=np.float32)
+    if g.ndim != 3 or g.shape[2] != 4 or g.shape[0] < 2 or g.shape[1] < 2:
+        raise ParameterError(f"gain_map must be h x w x 4 with h, w >= 2, got {g.shape}")
+    mh, mw = g.shape[:2]
+    ops = [struct.pack(">I", 4)]
+    for k in range(4):
+        top, left = divmod(k, 2)
+        params = struct.pack(">8I", top, left, height, width, 0, 1, 2, 2)
+        params += struct.pack(">2I", mh, mw)
+        params += struct.pack(">4d", 1.0 / (mh - 1), 1.0 / (mw - 1), 0.0, 0.0)
+        params += struct.pack(">I", 1)
+        params += g[:, :, k].astype(">f4").tobytes()
+        ops.append(struct.pack(">4I", GAIN_MAP_OPCODE, 0x01030000, 1, len(params)) + params)
+    return b"".join(ops)
+
+
+def _counts(raw: RawImage) -> tuple[np.ndarray, tuple[float, ...], float]:
+    """The mosaic as uint16 counts plus the black and white levels they refer to."""
+    if raw.white_level > 65535:
+        raise ParameterError(f"white level {raw.white_level} does not fit a 16-bit DNG")
+    if raw.white_level < _MIN_WHITE:
+        raw = raw.replace(black_level=(_PEDESTAL,) * 4, white_level=_WHITE16)
+    return raw.to_counts(), raw.black_level, raw.white_level
+
+
+def _camera_name(raw: RawImage) -> str:
+    cam = raw.camera
+    name = " ".join(s for s in (cam.make, cam.model) if s).strip()
+    if cam.model and cam.make and cam.model.startswith(cam.make):
+        name = cam.model
+    return name or "Brightroom camera"
+
+
+def _ifd0_entries(raw: RawImage, black: tuple[float, ...], white: float) -> list:
+    from brightroom import __version__
+
+    cam = raw.camera
+    h, w = raw.shape
+    pattern: CFAPattern = raw.pattern
+    tile = pattern.tile
+    e: list[tuple[int, int, Any]] = [
+        (254, LONG, 0),  # NewSubFileType: main image
+        (256, LONG, w),
+        (257, LONG, h),
+        (258, SHORT, 16),
+        (259, SHORT, 1),  # no compression
+        (262, SHORT, 32803),  # CFA
+        (274, SHORT, cam.orientation),
+        (277, SHORT, 1),
+        (278, LONG, h),
+        (279, LONG, h * w * 2),
+        (284, SHORT, 1),
+        (305, ASCII, f"Brightroom {__version__}"),
+        (33421, SHORT, tile.shape),  # CFARepeatPatternDim (rows, cols)
+        (33422, BYTE, tile.ravel().tolist()),  # CFAPattern: 0 R, 1 G, 2 B
+        (37398, BYTE, (1, 0, 0, 0)),  # TIFF/EP standard id
+        (50706, BYTE, DNG_VERSION),
+        (50707, BYTE, DNG_BACKWARD_VERSION),
+        (50708, ASCII, _camera_name(raw)),
+        (50710, BYTE, (0, 1, 2)),  # CFAPlaneColor
+        (50711, SHORT, 1),  # CFALayout: rectangular
+        (50713, SHORT, (2, 2)),  # BlackLevelRepeatDim
+        (50717, LONG, int(round(white))),
+    ]
+    if all(float(b).is_integer() for b in black):
+        e.append((50714, LONG, [int(b) for b in black]))
+    else:
+        e.append((50714, RATIONAL, black))
+    if cam.make:
+        e.append((271, ASCII, cam.make))
+    if cam.model:
+        e.append((272, ASCII, cam.model))
+    m1 = cam.color_matrix1
+    e.append((50721, SRATIONAL, _XYZ_TO_SRGB if m1 is None else m1))
+    e.append((50778, SHORT, 21 if m1 is None else cam.illuminant1))
+    if cam.color_matrix2 is not None:
+        e.append((50722, SRATIONAL, cam.color_matrix2))
+        e.append((50779, SHORT, cam.illuminant2 or 17))
+    if cam.forward_matrix1 is not None:
+        e.append((50964, SRATIONAL, cam.forward_matrix1))
+    if cam.forward_matrix2 is not None and cam.color_matrix2 is not None:
+        e.append((50965, SRATIONAL, cam.forward_matrix2))
+    if cam.as_shot_neutral is not None:
+        e.append((50728, RATIONAL, cam.as_shot_neutral))
+    if cam.noise_profile is not None:
+        npf = cam.noise_profile
+        e.append((51041, DOUBLE, [v for c in range(3) for v in (npf.scale[c], npf.offset[c])]))
+    if raw.gain_map is not None:
+        e.append((51009, UNDEFINED, _gain_map_opcodes(raw.gain_map, h, w)))
+    return e
+
+
+def _exif_entries(raw: RawImage) -> list:
+    cam = raw.camera
+    e: list[tuple[int, int, Any]] = [(36864, UNDEFINED, b"0230")]  # ExifVersion
+    if cam.exposure_time:
+        e.append((33434, RATIONAL, cam.exposure_time))
+    if cam.f_number:
+        e.append((33437, RATIONAL, cam.f_number))
+    if cam.iso:
+        e.append((34855, SHORT, min(int(round(cam.iso)), 65535)))
+    if cam.focal_length:
+        e.append((37386, RATIONAL, cam.focal_length))
+    dt = cam.exif.get("datetime") if cam.exif else None
+    if dt:
+        e.append((36867, ASCII, str(dt)))  # DateTimeOriginal
+    return e
+
+
+def dng_bytes_header(raw: RawImage) -> tuple[bytes, np.ndarray]:
+    """The DNG file up to the pixel data, and the uint16 mosaic that follows it.
+
+    Exposed for tests and for writers that stream the pixels themselves.
+    """
+    counts, black, white = _counts(raw)
+    ifd0 = _ifd0_entries(raw, black, white)
+    exif = _exif_entries(raw)
+    ifd0 += [(273, LONG, 0), (34665, LONG, 0)]  # placeholders: same size as the final values
+    ifd0_at = 8
+    exif_at = ifd0_at + _ifd_size(ifd0)
+    data_at = exif_at + _ifd_size(exif)
+    data_at += -data_at % 16
+    ifd0 = [x for x in ifd0 if x[0] not in (273, 34665)]
+    ifd0 += [(273, LONG, data_at), (34665, LONG, exif_at)]
+    head = b"II" + struct.pack("<HI", 42, ifd0_at) + _ifd(ifd0, ifd0_at) + _ifd(exif, exif_at)
+    assert len(head) <= data_at
+    return head.ljust(data_at, b"\0"), counts
+
+
+def write_dng(
+    raw: RawImage,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    inputs: tuple[str | os.PathLike[str], ...] | list[str | os.PathLike[str]] = (),
+) -> Path:
+    """Write ``raw`` as an uncompressed 16-bit DNG, atomically.
+
+    Parameters
+    ----------
+    raw
+        The mosaic and its camera description. The pixels written are ``raw.to_counts()``
+        (the original sensor integers when ``raw`` came from a file). A raw whose white level is
+        below 255 holds normalised data only and is written with black 1024 and white 65535.
+        Without ``camera.color_matrix1`` the camera RGB is declared to be linear sRGB (D65).
+    path
+        Output file (``.dng``).
+    overwrite
+        Replace an existing file.
+    inputs
+        Files ``raw`` was read from; writing over one of them needs ``overwrite``.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Raises
+    ------
+    OutputExistsError
+        ``path`` exists (or is an input) and ``overwrite`` is false.
+    ParameterError
+        The white level does not fit 16 bits, or a value does not fit a TIFF field.
+
+    References
+    ----------
+    Adobe Systems (2012). Digital Negative (DNG) Specification 1.4.0.0, chapters 4-7.
+    """
+    path = Path(path)
+    head, counts = dng_bytes_header(raw)
+    data = np.ascontiguousarray(counts, dtype="<u2")
+    with atomic_write(path, overwrite=overwrite, inputs=inputs) as tmp, open(tmp, "wb") as f:
+        f.write(head)
+        f.write(memoryview(data).cast("B"))
+    return path

@@ -1,0 +1,691 @@
+"""Read camera raw files into a :class:`~brightroom.types.RawImage`.
+
+Two ways to the mosaic, with the same result:
+
+``"libraw"``
+    The reference: LibRaw through ``rawpy`` (every format LibRaw knows). The mosaic is
+    ``raw_image_visible``; the black level per 2 x 2 position comes from
+    ``black_level_per_channel`` (indexed by colour, mapped onto the cell with ``raw_color``,
+    the second green being colour 3), the white level from ``white_level``.
+``"numpy"``
+    A fast path for uncompressed 16-bit DNGs (what :func:`brightroom.io.dng.write_dng` writes):
+    the strip is read straight from the file with :func:`numpy.fromfile` and cropped to the
+    ``ActiveArea``. It is tested bit for bit against LibRaw.
+
+``backend="auto"`` takes the fast path whenever a file allows it.
+
+The camera description comes from the DNG tags when the file is a DNG (LibRaw leaves
+``rgb_xyz_matrix`` empty for some DNGs), read with ``tifffile``: ColorMatrix1/2,
+CalibrationIlluminant1/2, ForwardMatrix1/2, AsShotNeutral (or AsShotWhiteXY), NoiseProfile,
+Orientation, Make, Model, the EXIF exposure tags and ``GainMap`` opcodes. For other formats it
+comes from LibRaw (``rgb_xyz_matrix`` as ColorMatrix1 under D65, the as-shot neutral from
+``camera_whitebalance``) and the EXIF tags of the TIFF container or of the embedded JPEG preview.
+
+The black level and the mosaic are normalised exactly once, with
+:func:`brightroom.types.normalize_mosaic`.
+
+Gain maps
+---------
+``RawImage.gain_map`` is ``h x w x 4``: plane ``k`` holds the gains of the pixels at 2 x 2 cell
+position ``divmod(k, 2)`` (raster order, like ``black_level``). A ``GainMap`` opcode with row
+and column pitch 2 fills the plane of its ``(Top % 2, Left % 2)`` position; one with pitch 1
+fills all four; an ``OpcodeList3`` map with colour planes fills the positions of that colour.
+Positions without a map get gain 1. The map nodes are taken to span the image evenly; the
+opcode's own origin and spacing are kept in ``metadata["gain_map_geometry"]``.
+
+References
+----------
+Adobe Systems (2012). Digital Negative (DNG) Specification 1.4.0.0.
+LibRaw LLC. LibRaw library, https://www.libraw.org/docs (``imgdata.rawdata``, ``color.cblack``).
+JEITA CP-3451C (2012), Exif 2.3: Orientation, ExposureTime, FNumber, ISOSpeedRatings, FocalLength.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from brightroom.errors import (
+    CorruptFileError,
+    InputError,
+    ParameterError,
+    UnsupportedRawError,
+)
+from brightroom.types import BAYER_PATTERNS, CameraInfo, CFAPattern, NoiseProfile, RawImage, normalize_mosaic
+
+__all__ = ["read_raw", "RAW_EXTENSIONS", "RAW_BACKENDS", "is_raw_path"]
+
+RAW_EXTENSIONS: tuple[str, ...] = (
+    ".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf",
+    ".rw2", ".rwl", ".pef", ".ptx", ".srw", ".x3f", ".3fr", ".fff", ".iiq", ".mos", ".mef",
+    ".mrw", ".erf", ".kdc", ".dcr", ".k25", ".raw", ".rwz", ".cap", ".bay", ".dcs", ".gpr",
+    ".mdc", ".nksc", ".sti", ".x3f", ".ari", ".cs1", ".braw",
+)
+"""File extensions read as camera raw (LibRaw's formats)."""
+
+RAW_BACKENDS = ("auto", "libraw", "numpy")
+
+# LibRaw "flip" -> EXIF orientation (inverse of dcraw's "50132467"[exif & 7])
+_FLIP_TO_EXIF = {0: 1, 1: 2, 2: 4, 3: 3, 4: 5, 5: 8, 6: 6, 7: 7}
+
+# DNG tags
+T_ORIENTATION, T_MAKE, T_MODEL = 274, 271, 272
+T_CFA_DIM, T_CFA_PAT, T_EXIF = 33421, 33422, 34665
+T_DNG_VERSION, T_UNIQUE_MODEL, T_PLANE_COLOR = 50706, 50708, 50710
+T_LINEARIZATION, T_BL_DIM, T_BL, T_BL_DH, T_BL_DV, T_WL = 50712, 50713, 50714, 50715, 50716, 50717
+T_CM1, T_CM2, T_NEUTRAL, T_WHITE_XY = 50721, 50722, 50728, 50729
+T_ILL1, T_ILL2, T_ACTIVE = 50778, 50779, 50829
+T_FM1, T_FM2, T_OPCODES2, T_OPCODES3, T_NOISE = 50964, 50965, 51009, 51022, 51041
+_EXPOSURE_TAGS = {33434: "ExposureTime", 33437: "FNumber", 34855: "ISOSpeedRatings",
+                  37386: "FocalLength", 36867: "DateTimeOriginal"}
+
+
+def is_raw_path(path: str | os.PathLike[str]) -> bool:
+    """Whether the extension of ``path`` is one of :data:`RAW_EXTENSIONS`."""
+    return Path(path).suffix.lower() in RAW_EXTENSIONS
+
+
+# ----------------------------------------------------------------------------------- helpers
+def _rationals(value: Any) -> np.ndarray:
+    """Flatten a tifffile (S)RATIONAL value (numerator, denominator, ...) to floats."""
+    a = np.asarray(value, dtype=np.float64).ravel()
+    if a.size % 2:
+        return a
+    num, den = a[0::2], a[1::2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den != 0, num / np.where(den == 0, 1, den), np.nan)
+
+
+def _number(value: Any) -> float | None:
+    """One positive EXIF number (rational or integer), or None when absent or zero."""
+    if value is None:
+        return None
+    if isinstance(value, tuple | list) and len(value) == 2:
+        v = _rationals(value)[0]
+    else:
+        try:
+            v = float(np.ravel(value)[0])
+        except (TypeError, ValueError, IndexError):
+            return None
+    return float(v) if np.isfinite(v) and v > 0 else None
+
+
+def _matrix(value: Any) -> np.ndarray | None:
+    if value is None:
+        return None
+    m = np.asarray(value, dtype=np.float64).ravel()
+    if m.size != 9 or not np.all(np.isfinite(m)) or not np.any(m):
+        return None
+    return m.reshape(3, 3)
+
+
+def _exif_dict(make: str, model: str, exif: Mapping[str, Any]) -> dict[str, Any]:
+    iso = exif.get("ISOSpeedRatings", exif.get("PhotographicSensitivity"))
+    if isinstance(iso, tuple | list):
+        iso = iso[0] if iso else None
+    out = {
+        "make": make,
+        "model": model,
+        "iso": _number(iso),
+        "exposure_time": _number(exif.get("ExposureTime")),
+        "f_number": _number(exif.get("FNumber")),
+        "focal_length": _number(exif.get("FocalLength")),
+        "datetime": (str(exif.get("DateTimeOriginal") or exif.get("DateTime") or "").strip()
+                     or None),
+    }
+    return {k: v for k, v in out.items() if v not in (None, "")}
+
+
+def _camera(path: Path, make: str, model: str, exif: dict[str, Any], **colour: Any) -> CameraInfo:
+    try:
+        return CameraInfo(
+            make=make, model=model, iso=exif.get("iso"), exposure_time=exif.get("exposure_time"),
+            f_number=exif.get("f_number"), focal_length=exif.get("focal_length"), exif=exif,
+            **colour,
+        )
+    except ParameterError as e:
+        raise CorruptFileError(f"{path}: inconsistent camera metadata ({e})") from None
+
+
+# ----------------------------------------------------------------------------------- DNG tags
+class _Tiff:
+    """The tags of a TIFF-based raw file: IFD 0 and the raw (CFA) IFD."""
+
+    def __init__(self, path: Path) -> None:
+        import tifffile
+
+        self.path = path
+        with tifffile.TiffFile(path) as tif:
+            self.byteorder = tif.byteorder
+            page0 = tif.pages.first
+            self.ifd0 = {t.code: t.value for t in page0.tags.values()}
+            candidates = [page0]
+            try:
+                for p in page0.pages or ():
+                    candidates.append(p)
+            except Exception:  # noqa: BLE001 - broken sub-IFDs: keep what IFD 0 says
+                pass
+            for p in list(tif.pages)[1:]:
+                candidates.append(p)
+            raw = None
+            for p in candidates:
+                pi = int(p.tags[262].value) if 262 in p.tags else None
+                sub = int(p.tags[254].value) if 254 in p.tags else 0
+                if pi in (32803, 34892) and not sub & 1:
+                    raw = p
+                    break
+            self.has_raw_ifd = raw is not None
+            raw = raw or page0
+            self.raw = {t.code: t.value for t in raw.tags.values()}
+            self.types = {t.code: int(t.dtype) for t in page0.tags.values()}
+            self.types.update({t.code: int(t.dtype) for t in raw.tags.values()})
+            self.shape = (int(raw.imagelength), int(raw.imagewidth))
+            self.offsets = tuple(int(x) for x in raw.dataoffsets)
+            self.bytecounts = tuple(int(x) for x in raw.databytecounts)
+            self.is_tiled = bool(raw.is_tiled)
+        self.is_dng = T_DNG_VERSION in self.ifd0 or T_DNG_VERSION in self.raw
+
+    def get(self, tag: int, default: Any = None) -> Any:
+        """A tag from the raw IFD, else IFD 0."""
+        if tag in self.raw:
+            return self.raw[tag]
+        return self.ifd0.get(tag, default)
+
+    def floats(self, tag: int, default: Any = None) -> np.ndarray | None:
+        """A numeric tag as float64 values, (S)RATIONAL pairs divided out."""
+        v = self.get(tag, default)
+        if v is None:
+            return None
+        if self.types.get(tag) in (5, 10):
+            return _rationals(v)
+        return np.asarray(v, dtype=np.float64).ravel()
+
+    @property
+    def photometric(self) -> int | None:
+        v = self.raw.get(262)
+        return None if v is None else int(v)
+
+    @property
+    def active_area(self) -> tuple[int, int, int, int]:
+        aa = self.get(T_ACTIVE)
+        if aa is None:
+            return (0, 0, *self.shape)
+        t, left, b, r = (int(x) for x in np.ravel(aa)[:4])
+        return t, left, b, r
+
+    def check_extent(self) -> None:
+        size = self.path.stat().st_size
+        for off, n in zip(self.offsets, self.bytecounts, strict=False):
+            if off + n > size:
+                raise CorruptFileError(
+                    f"{self.path}: file is truncated or corrupt (image data ends at byte "
+                    f"{off + n}, the file has {size})"
+                )
+
+    def pattern(self) -> CFAPattern:
+        """The CFA pattern of the active area."""
+        path = self.path
+        if self.photometric == 34892:
+            raise UnsupportedRawError(
+                f"{path}: linear DNG (already demosaiced, PhotometricInterpretation 34892); "
+                f"Brightroom develops Bayer CFA raws only"
+            )
+        if self.photometric != 32803:
+            raise UnsupportedRawError(
+                f"{path}: no CFA raw image in this DNG (PhotometricInterpretation "
+                f"{self.photometric})"
+            )
+        dim = tuple(int(x) for x in np.ravel(self.get(T_CFA_DIM, (2, 2))))
+        pat = self.get(T_CFA_PAT)
+        if pat is None:
+            raise UnsupportedRawError(f"{path}: CFA raw without a CFAPattern tag")
+        codes = np.frombuffer(bytes(pat), dtype=np.uint8) if isinstance(pat, bytes) \
+            else np.asarray(pat, dtype=np.uint8).ravel()
+        plane = self.get(T_PLANE_COLOR, b"\x00\x01\x02")
+        plane = list(plane) if isinstance(plane, bytes) else [int(x) for x in np.ravel(plane)]
+        names = {0: "R", 1: "G", 2: "B", 3: "C", 4: "M", 5: "Y", 6: "W"}
+        if len(dim) != 2 or codes.size != dim[0] * dim[1] or max(codes) >= len(plane):
+            raise CorruptFileError(f"{path}: CFAPattern {codes.tolist()} does not fit "
+                                   f"CFARepeatPatternDim {dim}")
+        grid = np.array([names.get(plane[c], "?") for c in codes]).reshape(dim)
+        # the pattern's origin is the top-left of the ActiveArea, as LibRaw reads it
+        return _pattern_from_letters(grid, path)
+
+
+def _pattern_from_letters(grid: np.ndarray, path: Path) -> CFAPattern:
+    """A :class:`CFAPattern` from a grid of colour letters (one or more repeats of the CFA)."""
+    if grid.shape == (6, 6):
+        raise UnsupportedRawError(f"{path}: X-Trans (6x6) colour filter array; Brightroom "
+                                  f"develops Bayer and quad-Bayer sensors only")
+    colours = set(grid.ravel().tolist())
+    if colours != {"R", "G", "B"}:
+        raise UnsupportedRawError(f"{path}: colour filter array with colours "
+                                  f"{''.join(sorted(colours))}; only RGB Bayer is supported")
+    rows, cols = grid.shape
+    for block in (1, 2, 3, 4):
+        p = 2 * block
+        tile = grid[np.ix_(np.arange(p) % rows, np.arange(p) % cols)]
+        if not np.array_equal(tile[np.ix_(np.arange(rows) % p, np.arange(cols) % p)], grid):
+            continue  # the grid does not repeat with period p
+        cell = tile[::block, ::block]
+        if not np.array_equal(np.repeat(np.repeat(cell, block, 0), block, 1), tile):
+            continue
+        name = "".join(cell.ravel().tolist())
+        if name in BAYER_PATTERNS:
+            return CFAPattern(name, block)
+    raise UnsupportedRawError(f"{path}: colour filter array {grid.tolist()} is not a Bayer "
+                              f"or quad-Bayer layout")
+
+
+def _dng_levels(tags: _Tiff, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[float, ...], float]:
+    """Black level (2 x 2 values or a full plane for BlackLevelDelta*) and white level."""
+    dim = tuple(int(x) for x in np.ravel(tags.get(T_BL_DIM, (1, 1))))
+    bl = tags.floats(T_BL, (0,))
+    r, c = dim if len(dim) == 2 else (1, 1)
+    if bl.size == 1:
+        bl = np.repeat(bl, r * c)
+    if bl.size < r * c:
+        raise CorruptFileError(f"{tags.path}: BlackLevel has {bl.size} values for a "
+                               f"{r}x{c} BlackLevelRepeatDim")
+    pattern = bl[: r * c].reshape(r, c)
+    cell = np.array([[pattern[i % r, j % c] for j in range(2)] for i in range(2)])
+    # a repeat larger than 2x2 that is not 2x2-periodic is folded by averaging per position
+    if r > 2 or c > 2:
+        cell = np.array([[pattern[i::2, j::2].mean() for j in range(2)] for i in range(2)])
+    black4 = tuple(float(x) for x in cell.ravel())
+    h, w = shape
+    dh, dv = tags.get(T_BL_DH), tags.get(T_BL_DV)
+    plane = np.asarray(black4)
+    if dh is not None or dv is not None:
+        full = np.tile(cell, (-(-h // 2), -(-w // 2)))[:h, :w].astype(np.float64)
+        if dh is not None:
+            full = full + tags.floats(T_BL_DH)[:w][None, :]
+        if dv is not None:
+            full = full + tags.floats(T_BL_DV)[:h][:, None]
+        plane = full
+        black4 = tuple(float(full[i::2, j::2].mean()) for i in range(2) for j in range(2))
+    bps = int(np.ravel(tags.get(258, 16))[0])
+    white = tags.floats(T_WL)
+    white = float(white[0]) if white is not None else float(2**bps - 1)
+    return plane, black4, white
+
+
+def _parse_opcodes(data: bytes, list3: bool, pattern: CFAPattern) -> list[dict[str, Any]]:
+    """GainMap opcodes (id 9) of an OpcodeList (big-endian)."""
+    out = []
+    if len(data) < 4:
+        return out
+    (count,) = struct.unpack_from(">I", data, 0)
+    pos = 4
+    for _ in range(count):
+        if pos + 16 > len(data):
+            break
+        op, _ver, _flags, size = struct.unpack_from(">4I", data, pos)
+        pos += 16
+        body = data[pos: pos + size]
+        pos += size
+        if op != 9 or len(body) < 76:
+            continue
+        top, left, bottom, right, plane, planes, rpitch, cpitch = struct.unpack_from(">8I", body)
+        mv, mh = struct.unpack_from(">2I", body, 32)
+        sv, sh, ov, oh = struct.unpack_from(">4d", body, 40)
+        (mplanes,) = struct.unpack_from(">I", body, 72)
+        n = mv * mh * mplanes
+        if len(body) < 76 + 4 * n or n == 0:
+            continue
+        gains = np.frombuffer(body, dtype=">f4", count=n, offset=76).astype(np.float32)
+        gains = gains.reshape(mv, mh, mplanes)
+        if rpitch == 1 and cpitch == 1 and not list3:
+            positions = [[0, 1, 2, 3]]
+        elif list3:
+            cell = pattern.cell.ravel()
+            positions = [[k for k in range(4) if cell[k] == min(plane + j, 2)]
+                         for j in range(mplanes)]
+        else:
+            positions = [[2 * (top % 2) + left % 2]]
+        out.append({"gains": gains, "positions": positions, "origin": (ov, oh),
+                    "spacing": (sv, sh), "area": (top, left, bottom, right)})
+    return out
+
+
+def _gain_map(tags: _Tiff, pattern: CFAPattern) -> tuple[np.ndarray | None, dict[str, Any]]:
+    for tag, list3 in ((T_OPCODES2, False), (T_OPCODES3, True)):
+        data = tags.get(tag)
+        if data is None:
+            continue
+        ops = _parse_opcodes(bytes(data), list3, pattern)
+        if not ops:
+            continue
+        shapes = {op["gains"].shape[:2] for op in ops}
+        name = "OpcodeList3" if list3 else "OpcodeList2"
+        if len(shapes) != 1:
+            return None, {"gain_map_ignored": f"{name} GainMaps with different grids {shapes}"}
+        mv, mh = shapes.pop()
+        g = np.ones((mv, mh, 4), dtype=np.float32)
+        for op in ops:
+            for j, positions in enumerate(op["positions"]):
+                for k in positions:
+                    g[:, :, k] = op["gains"][:, :, min(j, op["gains"].shape[2] - 1)]
+        geo = {"source": name, "origin": ops[0]["origin"], "spacing": ops[0]["spacing"],
+               "area": ops[0]["area"]}
+        return g, {"gain_map_geometry": geo}
+    return None, {}
+
+
+def _dng_camera(tags: _Tiff, path: Path) -> CameraInfo:
+    ifd0 = tags.ifd0
+    make = str(ifd0.get(T_MAKE, "") or "").strip()
+    model = str(ifd0.get(T_MODEL, "") or "").strip()
+    if not model:
+        model = str(tags.get(T_UNIQUE_MODEL, "") or "").strip()
+    exif_ifd = ifd0.get(T_EXIF) if isinstance(ifd0.get(T_EXIF), dict) else {}
+    exif_src = {name: tags.get(code) for code, name in _EXPOSURE_TAGS.items()
+                if tags.get(code) is not None}
+    exif_src.update({k: v for k, v in exif_ifd.items() if v not in (None, "", 0, (0, 0))})
+    if not exif_src.get("DateTimeOriginal") and ifd0.get(306):
+        exif_src["DateTime"] = ifd0.get(306)
+    exif = _exif_dict(make, model, exif_src)
+    cm1, cm2 = _matrix(tags.floats(T_CM1)), _matrix(tags.floats(T_CM2))
+    fm1, fm2 = _matrix(tags.floats(T_FM1)), _matrix(tags.floats(T_FM2))
+    ill1 = int(np.ravel(tags.get(T_ILL1, 21))[0]) if cm1 is not None else 21
+    ill2 = int(np.ravel(tags.get(T_ILL2, 17))[0]) if cm2 is not None else None
+    if cm1 is None and cm2 is not None:
+        cm1, ill1, cm2, ill2, fm1, fm2 = cm2, ill2 or 21, None, None, fm2, None
+    neutral = None
+    if tags.get(T_NEUTRAL) is not None:
+        n = tags.floats(T_NEUTRAL)
+        if n.size == 3 and np.all(np.isfinite(n)) and np.all(n > 0):
+            neutral = tuple(float(x) for x in n)
+    elif tags.get(T_WHITE_XY) is not None and cm1 is not None:
+        x, y = tags.floats(T_WHITE_XY)[:2]
+        if y > 0:
+            n = cm1 @ np.array([x / y, 1.0, (1 - x - y) / y])
+            if np.all(n > 0):
+                neutral = tuple(float(v) for v in n / n[1])
+    noise = None
+    npf = tags.get(T_NOISE)
+    if npf is not None:
+        v = np.asarray(npf, dtype=np.float64).ravel()
+        if v.size in (2, 6) and np.all(np.isfinite(v)) and np.all(v >= 0):
+            noise = NoiseProfile(tuple(v[0::2]), tuple(v[1::2]))
+    orientation = int(np.ravel(ifd0.get(T_ORIENTATION, 1))[0])
+    if orientation not in range(1, 9):
+        orientation = 1
+    return _camera(path, make, model, exif, color_matrix1=cm1, color_matrix2=cm2,
+                   illuminant1=ill1, illuminant2=ill2, forward_matrix1=fm1,
+                   forward_matrix2=fm2 if cm2 is not None else None, as_shot_neutral=neutral,
+                   noise_profile=noise, orientation=orientation)
+
+
+def _numpy_eligible(tags: _Tiff) -> str | None:
+    """Why the fast path cannot read this file, or None when it can."""
+    r = tags.raw
+    checks = [
+        (tags.is_dng, "not a DNG"),
+        (tags.has_raw_ifd and tags.photometric == 32803, "no CFA image"),
+        (int(np.ravel(r.get(259, 1))[0]) == 1, "compressed"),
+        (int(np.ravel(r.get(258, 16))[0]) == 16, "not 16 bits per sample"),
+        (int(np.ravel(r.get(277, 1))[0]) == 1, "more than one sample per pixel"),
+        (int(np.ravel(r.get(339, 1))[0]) == 1, "not unsigned integer samples"),
+        (not tags.is_tiled, "tiled"),
+        (T_LINEARIZATION not in r, "has a LinearizationTable"),
+        (T_BL_DH not in r and T_BL_DV not in r, "has BlackLevelDeltaH/V"),
+    ]
+    for ok, why in checks:
+        if not ok:
+            return why
+    t, left, b, r = tags.active_area
+    if t % 2 or left % 2 or (b - t) % 2 or (r - left) % 2:
+        return "odd ActiveArea (LibRaw rounds it to even margins)"
+    h, w = tags.shape
+    offs, counts = tags.offsets, tags.bytecounts
+    if sum(counts) != h * w * 2 or any(
+        offs[i] + counts[i] != offs[i + 1] for i in range(len(offs) - 1)
+    ):
+        return "strips are not one contiguous block"
+    return None
+
+
+def _read_numpy(tags: _Tiff) -> np.ndarray:
+    h, w = tags.shape
+    dtype = np.dtype(np.uint16).newbyteorder(tags.byteorder)
+    with open(tags.path, "rb") as f:
+        f.seek(tags.offsets[0])
+        counts = np.fromfile(f, dtype=dtype, count=h * w)
+    if counts.size != h * w:
+        raise CorruptFileError(f"{tags.path}: file is truncated or corrupt (expected {h * w} "
+                               f"pixels, found {counts.size})")
+    counts = counts.reshape(h, w)
+    if dtype.byteorder not in ("=", "|", "<" if np.little_endian else ">"):
+        counts = counts.astype(np.uint16)
+    t, left, b, r = tags.active_area
+    if (t, left, b, r) != (0, 0, h, w):
+        if not (0 <= t < b <= h and 0 <= left < r <= w):
+            raise CorruptFileError(f"{tags.path}: ActiveArea {(t, left, b, r)} lies outside the "
+                                   f"{w}x{h} image")
+        counts = counts[t:b, left:r]
+    return counts
+
+
+# ----------------------------------------------------------------------------------- LibRaw
+def _libraw_error(path: Path, e: Exception) -> Exception:
+    import rawpy
+
+    name = type(e).__name__
+    detail = f"{name}: {e}" if str(e) else name
+    if isinstance(e, rawpy.LibRawFileUnsupportedError):
+        return UnsupportedRawError(f"{path}: LibRaw cannot decode this file ({detail})")
+    if isinstance(e, rawpy.LibRawIOError | rawpy.LibRawDataError | OSError):
+        return CorruptFileError(f"{path}: file is truncated or corrupt ({detail})")
+    return UnsupportedRawError(f"{path}: LibRaw cannot decode this file ({detail})")
+
+
+def _libraw_pattern(r: Any, path: Path) -> CFAPattern:
+    import rawpy
+
+    if r.raw_type != rawpy.RawType.Flat or r.raw_pattern is None:
+        raise UnsupportedRawError(
+            f"{path}: not a single-plane CFA raw (Foveon, linear or already demosaiced data); "
+            f"Brightroom develops Bayer sensors only"
+        )
+    desc = r.color_desc.decode("ascii", "replace")
+    pat = np.asarray(r.raw_pattern)
+    if pat.shape == (6, 6):
+        raise UnsupportedRawError(f"{path}: X-Trans (6x6) colour filter array; Brightroom "
+                                  f"develops Bayer and quad-Bayer sensors only")
+    top, left = r.sizes.top_margin, r.sizes.left_margin
+    n = pat.shape[0]
+    idx = np.array([[r.raw_color(top + i, left + j) for j in range(n)] for i in range(n)])
+    letters = np.array([desc[c] if c < len(desc) else "?" for c in idx.ravel()]).reshape(n, n)
+    return _pattern_from_letters(letters, path)
+
+
+def _libraw_levels(r: Any) -> tuple[tuple[float, ...], float]:
+    top, left = r.sizes.top_margin, r.sizes.left_margin
+    per_colour = list(r.black_level_per_channel)
+    black = tuple(float(per_colour[r.raw_color(top + i, left + j)])
+                  for i in range(2) for j in range(2))
+    return black, float(r.white_level)
+
+
+def _thumb_exif(r: Any) -> tuple[str, str, dict[str, Any], int | None]:
+    """Make, model, EXIF and orientation from the embedded JPEG preview (CR3, RAF, ...)."""
+    import rawpy
+    from PIL import ExifTags, Image
+
+    try:
+        th = r.extract_thumb()
+    except (rawpy.LibRawError, Exception):  # noqa: BLE001 - no preview is fine
+        return "", "", {}, None
+    if th.format != rawpy.ThumbFormat.JPEG:
+        return "", "", {}, None
+    try:
+        ex = Image.open(io.BytesIO(th.data)).getexif()
+    except Exception:  # noqa: BLE001
+        return "", "", {}, None
+    sub = ex.get_ifd(ExifTags.IFD.Exif)
+    src = {name: sub.get(code) for code, name in _EXPOSURE_TAGS.items() if sub.get(code)}
+    return (str(ex.get(271, "")).strip(), str(ex.get(272, "")).strip(), src,
+            ex.get(274))
+
+
+def _libraw_camera(r: Any, path: Path, tags: _Tiff | None) -> CameraInfo:
+    make = model = ""
+    exif_src: dict[str, Any] = {}
+    orientation = _FLIP_TO_EXIF.get(int(r.sizes.flip), 1)
+    if tags is not None:
+        make = str(tags.ifd0.get(T_MAKE, "") or "").strip()
+        model = str(tags.ifd0.get(T_MODEL, "") or "").strip()
+        sub = tags.ifd0.get(T_EXIF)
+        if isinstance(sub, dict):
+            exif_src = {k: v for k, v in sub.items() if v not in (None, "", 0)}
+    if not make:
+        make, model, exif_src, _ = _thumb_exif(r)
+    exif = _exif_dict(make, model, exif_src)
+    m = np.asarray(r.rgb_xyz_matrix, dtype=np.float64)[:3]
+    cm1 = m if m.shape == (3, 3) and np.any(m) and np.all(np.isfinite(m)) else None
+    wb = np.asarray(r.camera_whitebalance, dtype=np.float64)[:3]
+    neutral = None
+    if np.all(wb > 0) and np.all(np.isfinite(wb)):
+        neutral = tuple(float(x) for x in wb[1] / wb)
+    return _camera(path, make, model, exif, color_matrix1=cm1, illuminant1=21,
+                   as_shot_neutral=neutral, orientation=orientation)
+
+
+# ----------------------------------------------------------------------------------- public
+def _open_tags(path: Path) -> _Tiff | None:
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic not in (b"II*\0", b"MM\0*"):
+        return None
+    try:
+        return _Tiff(path)
+    except (CorruptFileError, UnsupportedRawError):
+        raise
+    except Exception as e:  # noqa: BLE001 - tifffile raises many kinds on broken files
+        if path.suffix.lower() == ".dng":
+            raise CorruptFileError(f"{path}: file is truncated or corrupt "
+                                   f"({type(e).__name__}: {e})") from None
+        return None
+
+
+def read_raw(path: str | os.PathLike[str], *, backend: str = "auto") -> RawImage:
+    """Read a camera raw file (DNG, CR2, CR3, NEF, ARW, RAF, ...) as a :class:`RawImage`.
+
+    Parameters
+    ----------
+    path
+        The raw file.
+    backend
+        ``"libraw"`` (rawpy, every format), ``"numpy"`` (uncompressed 16-bit DNG only, fast) or
+        ``"auto"`` (the fast path when the file allows it, else LibRaw).
+
+    Returns
+    -------
+    RawImage
+        The visible (active) mosaic normalised once to [0, 1] with per-position black levels,
+        its CFA pattern, the camera description and, for DNGs with ``GainMap`` opcodes, the
+        lens-shading ``gain_map``. ``metadata`` holds ``path``, ``format`` and ``backend``.
+
+    Raises
+    ------
+    InputError
+        The file does not exist or is not a regular file.
+    UnsupportedRawError
+        LibRaw cannot decode the file, or the sensor is not Bayer (X-Trans, Foveon, linear DNG).
+    CorruptFileError
+        The file is truncated or its contents are inconsistent.
+
+    References
+    ----------
+    Adobe Systems (2012). Digital Negative (DNG) Specification 1.4.0.0.
+    """
+    if backend not in RAW_BACKENDS:
+        raise ParameterError(f"backend {backend!r} is not one of {', '.join(RAW_BACKENDS)}")
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file")
+    try:
+        tags = _open_tags(path)
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
+    meta: dict[str, Any] = {"path": str(path)}
+    if tags is not None and tags.is_dng:
+        meta["format"] = "DNG"
+        pattern = tags.pattern()
+        tags.check_extent()
+        why = _numpy_eligible(tags)
+        if backend == "numpy" and why:
+            raise UnsupportedRawError(f"{path}: the numpy fast path cannot read this DNG ({why})")
+        camera = _dng_camera(tags, path)
+        gain_map, extra = _gain_map(tags, pattern)
+        meta.update(extra)
+        if backend != "libraw" and why is None:
+            counts = _read_numpy(tags)
+            plane, black, white = _dng_levels(tags, counts.shape)
+            meta["backend"] = "numpy"
+        else:
+            counts, black, white, _, _, margins = _libraw_read(path, tags, want_camera=False)
+            # LibRaw rounds an odd ActiveArea to even margins; follow its crop
+            dy, dx = margins[0] - tags.active_area[0], margins[1] - tags.active_area[1]
+            if dy or dx:
+                pattern = pattern.shifted(dy, dx)
+            if T_LINEARIZATION in tags.raw:
+                plane = np.asarray(black)
+            else:
+                plane, black, white = _dng_levels(tags, counts.shape)
+                if (dy or dx) and plane.ndim == 1:
+                    cell = np.roll(np.asarray(black).reshape(2, 2), (-dy, -dx), axis=(0, 1))
+                    black = tuple(float(v) for v in cell.ravel())
+                    plane = np.asarray(black)
+            meta["backend"] = "libraw"
+    else:
+        if backend == "numpy":
+            raise UnsupportedRawError(f"{path}: the numpy fast path reads uncompressed DNGs only")
+        if tags is not None:
+            tags.check_extent()
+        counts, black, white, pattern, camera, _ = _libraw_read(path, tags, want_camera=True)
+        plane = np.asarray(black)
+        gain_map = None
+        meta["format"] = path.suffix.lstrip(".").upper() or "raw"
+        meta["backend"] = "libraw"
+    if not white > max(black):
+        raise CorruptFileError(f"{path}: white level {white} does not exceed black level "
+                               f"{max(black)}")
+    if counts.shape[0] < pattern.period or counts.shape[1] < pattern.period:
+        raise CorruptFileError(f"{path}: image of {counts.shape} pixels is too small")
+    bl = plane if plane.ndim == 2 else (black if len(set(black)) > 1 else black[0])
+    cfa = normalize_mosaic(counts, bl, white)
+    return RawImage(cfa=cfa, pattern=pattern, camera=camera, black_level=black,
+                    white_level=white, gain_map=gain_map, metadata=meta)
+
+
+def _libraw_read(path: Path, tags: _Tiff | None, *, want_camera: bool) -> tuple:
+    import rawpy
+
+    try:
+        with rawpy.imread(str(path)) as r:
+            counts = r.raw_image_visible.copy()
+            pattern = camera = None
+            if want_camera:
+                pattern = _libraw_pattern(r, path)
+                camera = _libraw_camera(r, path, tags)
+            elif r.raw_type != rawpy.RawType.Flat:
+                raise UnsupportedRawError(f"{path}: not a single-plane CFA raw")
+            black, white = _libraw_levels(r)
+            margins = (int(r.sizes.top_margin), int(r.sizes.left_margin))
+    except (UnsupportedRawError, CorruptFileError):
+        raise
+    except rawpy.LibRawError as e:
+        raise _libraw_error(path, e) from None
+    except OSError as e:
+        raise CorruptFileError(f"{path}: file is truncated or corrupt ({e})") from None
+    return counts, black, white, pattern, camera, margins
