@@ -1,0 +1,145 @@
+"""Demosaicing: from the CFA mosaic to camera RGB.
+
+``demosaic(cfa, pattern, method=...)`` looks ``method`` up in :data:`DEMOSAIC_METHODS`:
+
+=============  =========================================================================
+``bilinear``   Bilinear interpolation per colour plane; the reference baseline.
+``malvar2004`` Malvar, He, Cutler (2004), gradient-corrected linear filters; the fast
+               default (numba, parallel; NumPy reference in :mod:`.malvar2004`).
+``menon2007``  Menon, Andriani, Calvagno (2007), DDFAPD: directional filtering with an a
+               posteriori decision and refinement; the high-quality method.
+=============  =========================================================================
+
+All four Bayer phases and any size are handled (the methods are written for ``RGGB`` and the
+mosaic is reflected to align the phase, then cropped back). Quad / nona / hexadeca mosaics
+(``CFAPattern.block > 1``) are first turned into Bayer by :func:`.quad.remosaic` (full
+resolution, default) or :func:`.quad.bin_cfa` (binned, ``block`` times smaller).
+
+The stage ``"demosaic"`` (``cfa`` -> ``camera_rgb``) is registered here with
+:class:`DemosaicParams`.
+
+Space: linear camera RGB, scene-referred; values are never clipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+
+from brightroom.develop.demosaic._cfa import check_mosaic
+from brightroom.develop.demosaic.bilinear import demosaic_bilinear
+from brightroom.develop.demosaic.malvar2004 import demosaic_malvar2004
+from brightroom.develop.demosaic.menon2007 import demosaic_menon2007
+from brightroom.develop.demosaic.quad import bin_cfa, remosaic
+from brightroom.develop.params import Params, param
+from brightroom.develop.pipeline import register_stage
+from brightroom.errors import ParameterError
+from brightroom.types import CFAPattern, Image, RawImage
+
+__all__ = [
+    "DEMOSAIC_METHODS",
+    "QUAD_MODES",
+    "demosaic",
+    "DemosaicParams",
+    "demosaic_stage",
+    "bin_cfa",
+    "remosaic",
+]
+
+DEMOSAIC_METHODS: dict[str, Callable[[np.ndarray, CFAPattern], np.ndarray]] = {
+    "bilinear": demosaic_bilinear,
+    "malvar2004": demosaic_malvar2004,
+    "menon2007": demosaic_menon2007,
+}
+"""Bayer demosaicing methods by name: ``f(cfa, pattern) -> H x W x 3`` float32."""
+
+QUAD_MODES: dict[str, Callable[[np.ndarray, CFAPattern], tuple[np.ndarray, CFAPattern]]] = {
+    "remosaic": remosaic,
+    "bin": bin_cfa,
+}
+"""How a quad / nona / hexadeca mosaic becomes Bayer before demosaicing."""
+
+
+def demosaic(
+    cfa: np.ndarray,
+    pattern: CFAPattern | str,
+    *,
+    method: str = "malvar2004",
+    quad: Literal["remosaic", "bin"] = "remosaic",
+) -> np.ndarray:
+    """Demosaic a CFA mosaic into linear camera RGB.
+
+    Parameters
+    ----------
+    cfa
+        ``H x W`` float32 mosaic, normalised (0 = black, 1 = white), possibly white
+        balanced: values below 0 or above 1 are kept, never clipped. Not modified.
+    pattern
+        Its :class:`~brightroom.types.CFAPattern` (or a name such as ``"GRBG"`` or
+        ``"quad-RGGB"``).
+    method
+        A key of :data:`DEMOSAIC_METHODS`: ``"bilinear"``, ``"malvar2004"`` (default, fast)
+        or ``"menon2007"`` (best quality, slower).
+    quad
+        For ``pattern.block > 1``: ``"remosaic"`` (full resolution, default) or ``"bin"``
+        (average each block; the output is ``block`` times smaller).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``H x W x 3`` float32 camera RGB (``ceil(H / block) x ceil(W / block) x 3`` when
+        binning). At each pixel of a Bayer mosaic the channel it sampled equals the input.
+
+    Raises
+    ------
+    ParameterError
+        Unknown method or quad mode; mosaic not 2-D, not float32, smaller than a tile.
+
+    References
+    ----------
+    .. [1] Malvar, H. S., He, L.-W., Cutler, R. (2004). High-quality linear interpolation for
+       demosaicing of Bayer-patterned color images. ICASSP 2004, vol. 3, 485-488.
+    .. [2] Menon, D., Andriani, S., Calvagno, G. (2007). Demosaicing with directional
+       filtering and a posteriori decision. IEEE Trans. Image Processing, 16(1), 132-141.
+    .. [3] Gunturk, B. K., et al. (2005). Demosaicking: color filter array interpolation.
+       IEEE Signal Processing Magazine, 22(1), 44-54.
+    """
+    try:
+        fn = DEMOSAIC_METHODS[method]
+    except (KeyError, TypeError):
+        raise ParameterError(f"unknown demosaicing method {method!r}; expected one of "
+                             f"{', '.join(DEMOSAIC_METHODS)}") from None
+    pattern = check_mosaic(cfa, pattern, bayer_only=False)
+    if pattern.block > 1:
+        try:
+            to_bayer = QUAD_MODES[quad]
+        except (KeyError, TypeError):
+            raise ParameterError(f"unknown quad mode {quad!r}; expected one of "
+                                 f"{', '.join(QUAD_MODES)}") from None
+        cfa, pattern = to_bayer(cfa, pattern)
+    elif quad not in QUAD_MODES:
+        raise ParameterError(f"unknown quad mode {quad!r}; expected one of "
+                             f"{', '.join(QUAD_MODES)}")
+    return fn(cfa, pattern)
+
+
+@dataclasses.dataclass(frozen=True)
+class DemosaicParams(Params):
+    """Parameters of the ``demosaic`` stage."""
+
+    method: str = param("malvar2004", choices=tuple(DEMOSAIC_METHODS),
+                        doc="demosaicing method (a DEMOSAIC_METHODS key)")
+    quad: str = param("remosaic", choices=tuple(QUAD_MODES),
+                      doc="quad-Bayer handling: full-resolution remosaic or 2x2 binning")
+
+
+@register_stage("demosaic", input_space="cfa", output_space="camera_rgb", params=DemosaicParams)
+def demosaic_stage(raw: RawImage, params: DemosaicParams) -> Image:
+    """Demosaic the mosaic into linear camera RGB (binning halves the size of quad mosaics)."""
+    data = demosaic(raw.cfa, raw.pattern, method=params.method, quad=params.quad)
+    return Image(data, space="camera_rgb", primaries="camera", transfer="linear",
+                 camera=raw.camera, wb=raw.wb, saturation=raw.saturation,
+                 metadata=raw.metadata)
