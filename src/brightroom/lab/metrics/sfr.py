@@ -310,8 +310,8 @@ def acutance(freqs: np.ndarray, mtf: np.ndarray,
     """
     vc = get_viewing(viewing)
     fg = np.linspace(0.0, f_max, 513)
-    mg = np.interp(fg, np.asarray(freqs, np.float64), np.asarray(mtf, np.float64),
-                   right=0.0)
+    # beyond the last sample the curve is held at its last value
+    mg = np.interp(fg, np.asarray(freqs, np.float64), np.asarray(mtf, np.float64))
     c = csf_luminance(vc.cycles_per_degree(fg))
     den = np.trapezoid(c, fg)
     return float(np.trapezoid(mg * c, fg) / den) if den > 0 else float("nan")
