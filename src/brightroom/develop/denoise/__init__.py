@@ -1,0 +1,206 @@
+"""Raw-domain denoising: the ``denoise_raw`` stage (``cfa -> cfa``).
+
+Denoising runs on the mosaic, before demosaicing spreads the noise across channels and
+neighbours. The noise model is the camera's :class:`~brightroom.types.NoiseProfile`
+(variance ``scale * x + offset`` per channel, in normalised units), or, when the raw carries
+none, one estimated from the mosaic itself (:func:`estimate_noise_profile`, after Foi et al.
+2008). Every method variance-stabilises the four cell-position planes with the generalised
+Anscombe transform (:mod:`.vst`), so one sigma fits every signal level, rotates them into luma
+and chroma (:mod:`.planes`) and filters those.
+
+Methods (:data:`DENOISE_METHODS`):
+
+* ``"guided"`` (default): self-guided filter per luma/chroma channel (He, Sun, Tang 2013),
+  fused into one numba pass for Bayer mosaics (about 35 ms for 12 MP on 2 cores).
+* ``"nlm"``: non-local means (Buades, Coll, Morel 2005) through OpenCV; about 1 dB better at
+  high ISO and some 30 times slower.
+
+References
+----------
+K. He, J. Sun, X. Tang (2013), Guided image filtering, IEEE TPAMI 35(6), 1397-1409.
+
+A. Buades, B. Coll, J.-M. Morel (2005), A non-local algorithm for image denoising, CVPR 2005.
+
+M. Makitalo, A. Foi (2013), Optimal inversion of the generalized Anscombe transformation for
+Poisson-Gaussian noise, IEEE TIP 22(1), 91-103.
+
+A. Foi, M. Trimeche, V. Katkovnik, K. Egiazarian (2008), Practical Poissonian-Gaussian noise
+modeling and fitting for single-image raw-data, IEEE TIP 17(10), 1737-1754.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from brightroom.develop.params import Params, param
+from brightroom.develop.pipeline import register_stage
+from brightroom.errors import ParameterError
+from brightroom.types import CFAPattern, NoiseProfile, RawImage
+
+from .buades2005 import nlm_denoise
+from .he2013 import EPS_FACTOR, guided_denoise
+from .noise_estimation import estimate_noise_profile, estimate_plane_noise
+from .planes import position_matrix
+from .vst import anscombe_forward, anscombe_inverse
+
+__all__ = [
+    "DENOISE_METHODS",
+    "denoise_raw",
+    "DenoiseParams",
+    "apply_denoise_raw",
+    "cell_noise_model",
+    "estimate_noise_profile",
+    "estimate_plane_noise",
+    "guided_denoise",
+    "nlm_denoise",
+    "anscombe_forward",
+    "anscombe_inverse",
+]
+
+
+def _guided(cfa: np.ndarray, pattern: CFAPattern, scale: np.ndarray, offset: np.ndarray, *,
+            strength: float, chroma: float, clip: np.ndarray | None,
+            fast: bool = True) -> np.ndarray:
+    if not fast or pattern.block != 1 or strength <= 0:
+        return guided_denoise(cfa, pattern, scale, offset, strength=strength, chroma=chroma,
+                              clip=clip)
+    from ._he2013_numba import guided_denoise_bayer
+
+    sc = np.asarray(scale, np.float32)
+    s2 = (np.asarray(offset, np.float32) / (sc * sc)).astype(np.float32)
+    eps = (EPS_FACTOR * strength**2 * np.array([1.0, chroma**2, chroma**2, chroma**2])
+           ).astype(np.float32)
+    cl = (np.full(4, np.inf, np.float32) if clip is None
+          else np.asarray(clip, np.float32).reshape(4))
+    return guided_denoise_bayer(np.ascontiguousarray(cfa, dtype=np.float32),
+                                position_matrix(pattern), sc, s2, eps, cl, 16)
+
+
+def _nlm(cfa: np.ndarray, pattern: CFAPattern, scale: np.ndarray, offset: np.ndarray, *,
+         strength: float, chroma: float, clip: np.ndarray | None,
+         fast: bool = True) -> np.ndarray:
+    return nlm_denoise(cfa, pattern, scale, offset, strength=strength, chroma=chroma, clip=clip)
+
+
+DENOISE_METHODS: dict[str, Callable[..., np.ndarray]] = {
+    "guided": _guided,
+    "nlm": _nlm,
+}
+"""Raw denoising methods by name; each takes ``(cfa, pattern, scale4, offset4, *, strength,
+chroma, clip)`` with the noise model per raster cell position."""
+
+
+def cell_noise_model(profile: NoiseProfile, pattern: CFAPattern,
+                     wb: tuple[float, float, float] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Noise ``scale`` and ``offset`` per raster cell position, as float32 arrays of 4.
+
+    When the mosaic already carries white-balance gains ``g``, a value ``x' = g x`` has
+    variance ``g * scale * x' + g**2 * offset``. A ``scale`` too small for the stabilising
+    transform (a purely Gaussian profile) is raised to ``1e-3 * sqrt(offset)``, which changes
+    the modelled variance by at most 0.1 % of the read noise per unit signal.
+    """
+    cell = pattern.cell.ravel()
+    g = np.ones(3) if wb is None else np.asarray(wb, np.float64)
+    sc = np.array([profile.scale[c] * g[c] for c in cell], np.float64)
+    of = np.array([profile.offset[c] * g[c] ** 2 for c in cell], np.float64)
+    bad = [i for i in range(4) if sc[i] <= 0 and of[i] <= 0]
+    if bad:
+        raise ParameterError(f"noise profile {profile} has zero variance for cell positions "
+                             f"{bad}; cannot denoise")
+    sc = np.maximum(sc, np.maximum(1e-3 * np.sqrt(of), 1e-12))
+    return sc.astype(np.float32), of.astype(np.float32)
+
+
+def denoise_raw(
+    cfa: np.ndarray,
+    pattern: CFAPattern,
+    *,
+    noise_profile: NoiseProfile | None = None,
+    method: str = "guided",
+    strength: float = 1.0,
+    chroma: float = 1.0,
+    wb: tuple[float, float, float] | None = None,
+    saturation: tuple[float, float, float] | None = None,
+    fast: bool = True,
+) -> np.ndarray:
+    """Denoise a normalised CFA mosaic.
+
+    Parameters
+    ----------
+    cfa
+        ``H x W`` float32 mosaic, 0 = black, 1 = white.
+    pattern
+        Its colour filter layout.
+    noise_profile
+        The sensor's noise; estimated from ``cfa`` when ``None``.
+    method
+        A key of :data:`DENOISE_METHODS`.
+    strength
+        Multiplies the noise sigma the method assumes; 0 returns an unchanged copy.
+    chroma
+        Extra factor on the sigma of the chroma channels (>= 1 filters chroma harder).
+    wb
+        White-balance gains already in ``cfa`` (they scale the noise model).
+    saturation
+        Per-channel clip level; pixels at or above it are left as they are.
+    fast
+        Use the compiled fast path where one exists (the NumPy reference otherwise).
+
+    Returns
+    -------
+    numpy.ndarray
+        The denoised float32 mosaic; ``cfa`` is not modified.
+
+    References
+    ----------
+    See the module docstring.
+    """
+    if method not in DENOISE_METHODS:
+        raise ParameterError(f"unknown denoise method {method!r}; known: "
+                             f"{', '.join(DENOISE_METHODS)}")
+    if not strength >= 0 or not np.isfinite(strength):
+        raise ParameterError(f"denoise strength must be a finite value >= 0, got {strength!r}")
+    if not chroma > 0 or not np.isfinite(chroma):
+        raise ParameterError(f"denoise chroma factor must be > 0, got {chroma!r}")
+    cfa = np.asarray(cfa)
+    if cfa.ndim != 2:
+        raise ParameterError(f"a mosaic must be 2-D, got shape {cfa.shape}")
+    if strength == 0:
+        return np.array(cfa, dtype=np.float32, copy=True)
+    if noise_profile is None:
+        noise_profile = estimate_noise_profile(cfa.astype(np.float32, copy=False), pattern)
+        wb = None  # estimated on the data as it is
+    scale, offset = cell_noise_model(noise_profile, pattern, wb)
+    clip = None
+    if saturation is not None:
+        clip = np.array([saturation[c] for c in pattern.cell.ravel()], np.float32) * 0.999
+    return DENOISE_METHODS[method](cfa.astype(np.float32, copy=False), pattern, scale, offset,
+                                   strength=strength, chroma=chroma, clip=clip, fast=fast)
+
+
+@dataclass(frozen=True)
+class DenoiseParams(Params):
+    """Parameters of the ``denoise_raw`` stage."""
+
+    method: str = param("guided", choices=tuple(DENOISE_METHODS),
+                        doc="denoising method (see DENOISE_METHODS)")
+    strength: float = param(1.0, range=(0.0, 4.0), units="x noise sigma",
+                            doc="multiplies the noise sigma the filter assumes; 0 = off")
+    chroma: float = param(1.0, range=(0.25, 4.0), units="x",
+                          doc="extra factor on the sigma of the chroma channels")
+
+
+@register_stage("denoise_raw", input_space="cfa", output_space="cfa", params=DenoiseParams)
+def apply_denoise_raw(frame: RawImage, params: Any) -> RawImage:
+    """Raw-domain denoising driven by the camera's noise profile (or an estimated one)."""
+    if params.strength == 0:
+        return frame
+    out = denoise_raw(frame.cfa, frame.pattern, noise_profile=frame.camera.noise_profile,
+                      method=params.method, strength=params.strength, chroma=params.chroma,
+                      wb=frame.wb, saturation=frame.saturation)
+    return frame.replace(cfa=out)

@@ -1,0 +1,128 @@
+"""Estimate a Poisson-Gaussian noise profile from a single raw mosaic.
+
+Used when a raw file carries no ``NoiseProfile``. On each colour plane of the mosaic, every
+non-overlapping 2 x 2 block gives a local level (its mean) and a noise sample (its diagonal
+Haar detail ``(a - b - c + d) / 2``, whose variance equals the pixel noise variance for
+independent noise and which cancels smooth gradients). Blocks are binned by level; in each bin
+only the quarter of blocks with the smallest horizontal and vertical Haar details is kept (the
+smoothest ones: for white Gaussian noise the orthogonal Haar details are independent, so this
+choice removes texture without biasing the diagonal detail), and the noise standard deviation
+is the robust median absolute deviation ``1.4826 * median|d|`` (Donoho & Johnstone 1994). A straight line
+``variance = scale * level + offset`` is then fitted by weighted least squares over the bins,
+with both coefficients kept non-negative: the level-binned, robust-variance and line-fitting
+steps are a simplified form of Foi et al. (2008), without their smooth-region segmentation or
+clipping model (near-clipped blocks are simply dropped).
+
+References
+----------
+D. L. Donoho, I. M. Johnstone (1994), Ideal spatial adaptation by wavelet shrinkage,
+Biometrika 81(3), 425-455.
+
+A. Foi, M. Trimeche, V. Katkovnik, K. Egiazarian (2008), Practical Poissonian-Gaussian noise
+modeling and fitting for single-image raw-data, IEEE Transactions on Image Processing 17(10),
+1737-1754.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from brightroom.errors import InputError
+from brightroom.types import CFAPattern, NoiseProfile
+
+from .planes import split_planes, usable_shape
+
+__all__ = ["estimate_noise_profile", "estimate_plane_noise"]
+
+_MAD = 1.4826
+
+
+def estimate_plane_noise(plane: np.ndarray, *, bins: int = 16, clip: float = 0.95,
+                         smooth: float = 0.25) -> tuple[float, float]:
+    """Fit ``variance = scale * level + offset`` to one colour plane.
+
+    Parameters
+    ----------
+    plane
+        ``h x w`` samples of one colour (normalised units).
+    bins
+        Number of level bins (quantiles of the block means).
+    clip
+        Blocks whose mean exceeds this level are ignored (clipping compresses their noise).
+    smooth
+        Fraction of each bin's blocks, the smoothest, used for the noise estimate.
+
+    Returns
+    -------
+    tuple of float
+        ``(scale, offset)``, both >= 0.
+
+    References
+    ----------
+    Foi et al. (2008); Donoho & Johnstone (1994). See the module docstring.
+    """
+    h, w = plane.shape[0] // 2 * 2, plane.shape[1] // 2 * 2
+    if h < 2 or w < 2:
+        raise InputError(f"a {plane.shape} plane is too small to estimate noise")
+    p = plane[:h, :w].astype(np.float64)
+    a, b, c, d = p[0::2, 0::2], p[0::2, 1::2], p[1::2, 0::2], p[1::2, 1::2]
+    level = ((a + b + c + d) / 4).ravel()
+    detail = ((a - b - c + d) / 2).ravel()
+    texture = (np.abs(a + b - c - d) + np.abs(a - b + c - d)).ravel()
+    keep = level < clip
+    level, detail, texture = level[keep], detail[keep], texture[keep]
+    if level.size < 64:
+        raise InputError("too few unclipped blocks to estimate the noise of the mosaic")
+    nb = int(max(1, min(bins, level.size // 256)))
+    order = np.argsort(level, kind="stable")
+    chunks = []
+    for c in np.array_split(order, nb):
+        tx = texture[c]
+        chunks.append(c[tx <= np.quantile(tx, smooth)])
+    lv = np.array([level[c].mean() for c in chunks])
+    var = np.array([(_MAD * np.median(np.abs(detail[c]))) ** 2 for c in chunks])
+    n = np.array([c.size for c in chunks], dtype=np.float64)
+    if nb == 1 or np.ptp(lv) <= 0:
+        return 0.0, float(var.mean())
+    # weighted least squares; weights ~ 1/var^2 (variance of a variance estimate)
+    wgt = n / np.maximum(var, 1e-20) ** 2
+    A = np.stack([lv, np.ones_like(lv)], axis=1) * np.sqrt(wgt)[:, None]
+    scale, offset = np.linalg.lstsq(A, var * np.sqrt(wgt), rcond=None)[0]
+    if scale < 0:
+        return 0.0, float(np.average(var, weights=wgt))
+    if offset < 0:
+        scale = float(np.sum(wgt * lv * var) / np.sum(wgt * lv * lv))
+        offset = 0.0
+    return float(scale), float(offset)
+
+
+def estimate_noise_profile(cfa: np.ndarray, pattern: CFAPattern) -> NoiseProfile:
+    """Estimate a per-channel :class:`~brightroom.types.NoiseProfile` from a mosaic.
+
+    Parameters
+    ----------
+    cfa
+        ``H x W`` normalised mosaic.
+    pattern
+        Its colour filter layout.
+
+    Returns
+    -------
+    NoiseProfile
+        ``scale`` and ``offset`` per channel (R, G, B); the two greens are pooled.
+
+    References
+    ----------
+    Foi et al. (2008); Donoho & Johnstone (1994). See the module docstring.
+    """
+    h, w = usable_shape(cfa.shape, pattern)
+    planes = split_planes(cfa[:h, :w], pattern)  # (n, 4, hh, ww)
+    cell = pattern.cell.ravel()
+    scale, offset = [], []
+    for c in range(3):
+        pos = [p for p in range(4) if cell[p] == c]
+        data = np.concatenate([planes[:, p].reshape(-1, planes.shape[3]) for p in pos], axis=0)
+        s, o = estimate_plane_noise(data)
+        scale.append(s)
+        offset.append(o)
+    return NoiseProfile(tuple(scale), tuple(offset))
