@@ -18,12 +18,16 @@ from brightroom.develop.demosaic import (
     demosaic,
 )
 from brightroom.develop.demosaic._malvar2004_numba import malvar2004_numba
+from brightroom.develop.demosaic._menon2007_numba import menon2007_numba
 from brightroom.develop.demosaic.bilinear import demosaic_bilinear
 from brightroom.develop.demosaic.malvar2004 import (
     demosaic_malvar2004,
     demosaic_malvar2004_numpy,
 )
-from brightroom.develop.demosaic.menon2007 import demosaic_menon2007_numpy
+from brightroom.develop.demosaic.menon2007 import (
+    demosaic_menon2007,
+    demosaic_menon2007_numpy,
+)
 from brightroom.develop.pipeline import Pipeline, Stage, get_stage
 from brightroom.errors import ParameterError, RecipeError
 from brightroom.types import BAYER_PATTERNS, CameraInfo, CFAPattern, Image, RawImage
@@ -189,15 +193,28 @@ def test_malvar_numba_non_contiguous_input() -> None:
                                demosaic_malvar2004_numpy(view, pat), atol=1e-5, rtol=0)
 
 
-def test_menon_fast_path_matches_reference() -> None:
+@pytest.mark.parametrize("refine", [True, False])
+def test_menon_numba_matches_numpy(refine: bool) -> None:
     rng = np.random.default_rng(11)
     for name in BAYER_PATTERNS:
-        for shape in [(2, 2), (5, 7), (48, 53)]:
+        for shape in [(2, 2), (3, 4), (5, 7), (48, 53), (61, 60)]:
             cfa = rng.normal(0.5, 0.3, shape).astype(np.float32)
             pat = CFAPattern(name)
-            ref = demosaic_menon2007_numpy(cfa, pat)
-            fast = DEMOSAIC_METHODS["menon2007"](cfa, pat)
+            ref = demosaic_menon2007_numpy(cfa, pat, refine=refine)
+            fast = menon2007_numba(cfa, pat, refine=refine)
+            assert fast.dtype == np.float32 and fast.shape == ref.shape
             assert np.abs(fast - ref).max() < 1e-5, (name, shape)
+    cfa = rng.random((30, 34), dtype=np.float32)
+    np.testing.assert_allclose(demosaic_menon2007(cfa, CFAPattern("GRBG"), refine=refine),
+                               demosaic_menon2007_numpy(cfa, CFAPattern("GRBG"), refine=refine),
+                               rtol=0, atol=1e-5)
+
+
+def test_menon_refinement_changes_result() -> None:
+    cfa = np.random.default_rng(4).random((24, 24), dtype=np.float32)
+    a = demosaic_menon2007_numpy(cfa, CFAPattern())
+    b = demosaic_menon2007_numpy(cfa, CFAPattern(), refine=False)
+    assert np.abs(a - b).max() > 1e-3
 
 
 @pytest.mark.parametrize("name", BAYER_PATTERNS)
