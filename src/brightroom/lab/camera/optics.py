@@ -1,0 +1,217 @@
+"""Lens model: diffraction + defocus PSF, cos^4 vignetting, lateral chromatic aberration.
+
+All operations act on a linear ``H x W x 3`` camera-RGB irradiance (or electron) image before
+the colour filter array samples it. The image is the full sensor frame for the field-dependent
+effects: vignetting and lateral CA are functions of the radius normalised to the half diagonal
+of the rendered image, whatever its pixel count. The PSF is in pixels of the given pitch.
+
+References
+----------
+Born, M., Wolf, E. (1999). Principles of Optics, 7th ed., section 8.5.2 (Airy pattern,
+``I(v) = (2 J1(v) / v)^2`` with ``v = pi r / (lambda N)``).
+Goodman, J. W. (2005). Introduction to Fourier Optics, 3rd ed. (incoherent imaging, the PSF
+of defocus approximated here by a Gaussian).
+Ray, S. F. (2002). Applied Photographic Optics, 3rd ed., "natural vignetting, cos^4 law".
+Kang, S. B., Weiss, R. (2000). Can we calibrate a camera using an image of a flat,
+textureless Lambertian surface? ECCV (off-axis illumination falloff models).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cv2
+import numpy as np
+from scipy.signal import fftconvolve
+from scipy.special import j1
+
+from brightroom.errors import ParameterError
+
+__all__ = ["Optics", "airy_psf", "psf_kernels", "vignetting_map", "apply_lateral_ca",
+           "apply_optics"]
+
+
+@dataclass(frozen=True)
+class Optics:
+    """A lens.
+
+    Attributes
+    ----------
+    f_number
+        Working aperture N.
+    focal_length_mm
+        Real focal length (EXIF FocalLength).
+    half_fov_deg
+        Half of the diagonal field of view (sets the cos^4 falloff at the corner).
+    defocus_sigma_px
+        Standard deviation of a Gaussian blur for defocus and residual aberrations, in pixels
+        of the output (binned) sensor.
+    diffraction
+        Include the Airy pattern of a circular aperture.
+    vignetting
+        Strength of the natural falloff: gain ``cos(theta) ** (4 * vignetting)``; 0 disables.
+    lateral_ca
+        Relative magnification of R, G, B minus 1 (e.g. ``(4e-4, 0, -4e-4)``).
+    transmission
+        Lens transmittance T (0..1).
+    """
+
+    f_number: float = 1.8
+    focal_length_mm: float = 6.9
+    half_fov_deg: float = 42.0
+    defocus_sigma_px: float = 0.3
+    diffraction: bool = True
+    vignetting: float = 1.0
+    lateral_ca: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    transmission: float = 0.9
+
+    def __post_init__(self) -> None:
+        if not 0.7 <= self.f_number <= 64:
+            raise ParameterError(f"f-number {self.f_number} must be within 0.7..64")
+        if not self.focal_length_mm > 0:
+            raise ParameterError(f"focal length {self.focal_length_mm} mm must be > 0")
+        if not 0 < self.half_fov_deg < 89:
+            raise ParameterError(f"half field of view {self.half_fov_deg} deg must be in (0, 89)")
+        if not 0 <= self.defocus_sigma_px <= 50:
+            raise ParameterError(f"defocus sigma {self.defocus_sigma_px} px must be in 0..50")
+        if not 0 <= self.vignetting <= 4:
+            raise ParameterError(f"vignetting strength {self.vignetting} must be in 0..4")
+        if not 0 < self.transmission <= 1:
+            raise ParameterError(f"lens transmission {self.transmission} must be in (0, 1]")
+        ca = tuple(float(v) for v in self.lateral_ca)
+        if len(ca) != 3 or any(abs(v) > 0.05 for v in ca):
+            raise ParameterError(f"lateral CA needs 3 magnification offsets within +-0.05, got {ca}")
+        object.__setattr__(self, "lateral_ca", ca)
+
+
+def airy_psf(radius_um: np.ndarray, wavelength_nm: float, f_number: float) -> np.ndarray:
+    """Airy irradiance ``(2 J1(v) / v)^2``, ``v = pi r / (lambda N)``, peak 1 at ``r = 0``.
+
+    References
+    ----------
+    Born and Wolf (1999), section 8.5.2.
+    """
+    v = np.pi * np.asarray(radius_um, dtype=np.float64) / (wavelength_nm * 1e-3 * f_number)
+    out = np.ones_like(v)
+    nz = v > 1e-9
+    out[nz] = (2 * j1(v[nz]) / v[nz]) ** 2
+    return out
+
+
+@lru_cache(maxsize=64)
+def psf_kernels(f_number: float, pixel_pitch_um: float, wavelengths_nm: tuple[float, ...],
+                defocus_sigma_px: float, diffraction: bool = True,
+                supersample: int = 9) -> tuple[np.ndarray, ...]:
+    """One PSF kernel per wavelength, integrated over each pixel's square aperture.
+
+    The Airy pattern (if ``diffraction``) is convolved with a Gaussian of
+    ``defocus_sigma_px``, both sampled ``supersample`` times per pixel side and summed over
+    each pixel, then normalised to unit sum. Kernels are odd-sized float32 arrays.
+    """
+    if pixel_pitch_um <= 0:
+        raise ParameterError(f"pixel pitch {pixel_pitch_um} um must be > 0")
+    out = []
+    s = supersample
+    for lam in wavelengths_nm:
+        airy_zero_px = 1.22 * lam * 1e-3 * f_number / pixel_pitch_um
+        rad = int(np.ceil(3 * defocus_sigma_px + (4 * airy_zero_px if diffraction else 0) + 1))
+        n = (2 * rad + 1) * s
+        c = (np.arange(n) + 0.5) / s - (rad + 0.5)  # sub-sample centres in pixels
+        yy, xx = np.meshgrid(c, c, indexing="ij")
+        if diffraction:
+            k = airy_psf(np.hypot(xx, yy) * pixel_pitch_um, lam, f_number)
+        else:
+            k = np.zeros((n, n))
+            k[n // 2, n // 2] = 1.0
+        if defocus_sigma_px > 0:
+            sg = defocus_sigma_px * s
+            r = int(np.ceil(4 * sg))
+            g = np.exp(-0.5 * (np.arange(-r, r + 1) / sg) ** 2)
+            g /= g.sum()
+            k = fftconvolve(k, np.outer(g, g), mode="same")
+        k = np.clip(k, 0, None).reshape(2 * rad + 1, s, 2 * rad + 1, s).sum(axis=(1, 3))
+        k /= k.sum()
+        k = k.astype(np.float32)
+        k.setflags(write=False)
+        out.append(k)
+    return tuple(out)
+
+
+def _radius_norm(h: int, w: int) -> np.ndarray:
+    y = np.arange(h, dtype=np.float32) - np.float32((h - 1) / 2)
+    x = np.arange(w, dtype=np.float32) - np.float32((w - 1) / 2)
+    half_diag = np.float32(np.hypot((h - 1) / 2, (w - 1) / 2) or 1.0)
+    return np.sqrt(y[:, None] ** 2 + x[None, :] ** 2) / half_diag
+
+
+def vignetting_map(shape: tuple[int, int], optics: Optics) -> np.ndarray:
+    """Relative illumination ``cos(theta) ** (4 * strength)`` over an ``H x W`` frame.
+
+    ``tan(theta) = r_norm * tan(half_fov)``, ``r_norm`` the radius over the half diagonal.
+
+    References
+    ----------
+    Ray (2002), natural vignetting (cos^4 law).
+    """
+    h, w = shape
+    t = _radius_norm(h, w) * np.float32(np.tan(np.deg2rad(optics.half_fov_deg)))
+    cos2 = 1.0 / (1.0 + t * t)
+    return (cos2 ** np.float32(2 * optics.vignetting)).astype(np.float32)
+
+
+def apply_lateral_ca(img: np.ndarray, magnification: tuple[float, float, float]) -> np.ndarray:
+    """Scale each channel radially about the centre by ``1 + magnification[c]`` (bilinear)."""
+    h, w = img.shape[:2]
+    out = np.empty_like(img)
+    cy, cx = (h - 1) / 2, (w - 1) / 2
+    y = np.arange(h, dtype=np.float32)[:, None] - np.float32(cy)
+    x = np.arange(w, dtype=np.float32)[None, :] - np.float32(cx)
+    for c in range(img.shape[2]):
+        m = magnification[c]
+        if m == 0:
+            out[..., c] = img[..., c]
+            continue
+        f = np.float32(1.0 / (1.0 + m))
+        mx = np.broadcast_to(x * f + np.float32(cx), (h, w)).astype(np.float32)
+        my = np.broadcast_to(y * f + np.float32(cy), (h, w)).astype(np.float32)
+        out[..., c] = cv2.remap(np.ascontiguousarray(img[..., c]), mx, my, cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_REFLECT)
+    return out
+
+
+def apply_optics(img: np.ndarray, optics: Optics, pixel_pitch_um: float,
+                 wavelengths_nm: tuple[float, float, float] = (600.0, 535.0, 465.0)
+                 ) -> np.ndarray:
+    """Blur by the PSF, apply lateral CA and vignetting to a linear ``H x W x 3`` image.
+
+    Parameters
+    ----------
+    img
+        float32 camera-RGB irradiance (not modified).
+    optics
+        The lens.
+    pixel_pitch_um
+        Pixel pitch of ``img`` (sets the PSF size in pixels).
+    wavelengths_nm
+        Effective wavelength of each channel for the Airy pattern.
+
+    Returns
+    -------
+    numpy.ndarray
+        New float32 ``H x W x 3`` array.
+    """
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ParameterError(f"optics needs an H x W x 3 image, got shape {img.shape}")
+    kernels = psf_kernels(float(optics.f_number), float(pixel_pitch_um),
+                          tuple(float(v) for v in wavelengths_nm),
+                          float(optics.defocus_sigma_px), bool(optics.diffraction))
+    out = np.empty(img.shape, dtype=np.float32)
+    for c in range(3):
+        out[..., c] = cv2.filter2D(np.ascontiguousarray(img[..., c], dtype=np.float32), -1,
+                                   kernels[c], borderType=cv2.BORDER_REFLECT)
+    if any(optics.lateral_ca):
+        out = apply_lateral_ca(out, optics.lateral_ca)
+    if optics.vignetting > 0:
+        out *= vignetting_map(img.shape[:2], optics)[:, :, None]
+    return out
