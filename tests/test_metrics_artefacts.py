@@ -141,3 +141,22 @@ def test_ringing_of_sinc_like_edge():
     r = edge_ringing((0.2 + 0.5 * esf).astype(np.float32))
     assert r.overshoot_pct == pytest.approx(8.95, abs=0.5)
     assert r.ringing_pct > 2.0
+
+
+def test_results_are_strict_json(zp):
+    import json
+
+    from brightroom.lab.metrics import METRICS
+    demo = bilinear_demosaic_rggb(zp).astype(np.float32)
+    for res in (false_colour(demo), moire(demo, zp), edge_ringing(_slanted())):
+        json.dumps(res.to_dict(), allow_nan=False)
+    assert {"sfr", "false_colour", "moire", "edge_ringing", "dead_leaves_mtf", "snr",
+            "visual_noise", "delta_e_2000", "colorchecker", "wb_angular_error",
+            "exposure_error", "dynamic_range"} <= set(METRICS)
+
+
+def _slanted():
+    t = math.radians(5)
+    y, x = np.mgrid[0:80, 0:64].astype(np.float64)
+    u = (x - 31.6) * math.cos(t) - (y - 39.5) * math.sin(t)
+    return (0.2 + 0.5 * ndtr(u / 1.2)).astype(np.float32)

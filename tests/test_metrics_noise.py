@@ -115,3 +115,12 @@ def test_visual_noise_properties():
     assert visual_noise(enc, transfer="sRGB").visual_noise == pytest.approx(v2, rel=0.02)
     with pytest.raises(InputError):
         visual_noise(np.full((8, 8, 3), 0.3, np.float32))
+
+
+def test_results_are_strict_json():
+    import json
+    rng = np.random.default_rng(6)
+    p = (0.3 + 0.01 * rng.normal(size=(32, 32, 3))).astype(np.float32)
+    json.dumps(snr(p).to_dict(), allow_nan=False)
+    json.dumps(snr(np.full((8, 8), 0.5, np.float32)).to_dict(), allow_nan=False)  # inf SNR
+    json.dumps(visual_noise(p).to_dict(), allow_nan=False)

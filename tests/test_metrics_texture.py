@@ -112,3 +112,13 @@ def test_colour_input_and_errors(chart):
         dead_leaves_mtf(rgb, alpha=-1)
     with pytest.raises(InputError):
         dead_leaves_mtf(np.zeros((8, 8), np.float32))
+
+
+def test_result_is_strict_json(chart):
+    import json
+    rng = np.random.default_rng(9)
+    noisy = chart + rng.normal(0, 0.05, chart.shape)
+    r = dead_leaves_mtf(noisy.astype(np.float32), reference=chart,
+                        noise_patch=(0.5 + rng.normal(0, 0.08, (64, 64))).astype(np.float32))
+    d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
+    assert len(d["mtf"]) == len(d["freqs"])

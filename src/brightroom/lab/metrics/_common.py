@@ -42,7 +42,7 @@ __all__ = [
 
 def _jsonable(v: Any) -> Any:
     if isinstance(v, np.ndarray):
-        return v.tolist()
+        return _jsonable(v.tolist()) if v.dtype.kind in "fc" else v.tolist()
     if isinstance(v, np.generic):
         return v.item()
     if isinstance(v, float) and not math.isfinite(v):
@@ -59,7 +59,8 @@ def _jsonable(v: Any) -> Any:
 class MetricResult:
     """Mixin for the frozen result dataclasses: ``to_dict()`` gives JSON-ready data.
 
-    Arrays become lists, NumPy scalars Python numbers, and non-finite floats ``None``.
+    Arrays become lists, NumPy scalars Python numbers, and non-finite floats (also inside
+    arrays) ``None``, so that ``json.dumps(result.to_dict(), allow_nan=False)`` works.
     """
 
     def to_dict(self) -> dict[str, Any]:
