@@ -176,3 +176,15 @@ def test_errors():
         sfr(render_edge(64, 48, 5, 1.0), oversample=0)
     with pytest.raises(ParameterError):
         sfr(np.zeros((64, 48, 3), np.float32), channel="Q")
+
+
+def test_encoded_input_is_linearised():
+    from brightroom.color.spaces import srgb_encode
+    sigma, angle = 1.0, 6.0
+    lin = render_edge(100, 64, angle, sigma)
+    enc = srgb_encode(lin)
+    truth = analytic_mtf50(sigma, angle)
+    good = sfr(enc, transfer="sRGB").mtf50 / truth - 1
+    assert abs(good) < 0.01
+    # measuring encoded data as if linear gives a different (wrong) answer
+    assert abs(sfr(enc).mtf50 / truth - 1) > max(0.01, 3 * abs(good))

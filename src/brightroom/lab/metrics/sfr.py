@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from brightroom.color.spaces import decode
 from brightroom.errors import InputError, ParameterError
 from brightroom.lab.metrics._common import (
     MetricResult,
@@ -179,7 +180,7 @@ def _fit_edge(a: np.ndarray) -> tuple[float, float, int]:
 
 
 def _prepare(image: Any, roi: tuple[int, int, int, int] | None,
-             channel: str | int) -> tuple[np.ndarray, str]:
+             channel: str | int, transfer: str = "linear") -> tuple[np.ndarray, str]:
     a = as_float_image(image, "sfr image")
     if roi is not None:
         if len(roi) != 4:
@@ -188,6 +189,9 @@ def _prepare(image: Any, roi: tuple[int, int, int, int] | None,
         if not (0 <= y0 < y1 <= a.shape[0] and 0 <= x0 < x1 <= a.shape[1]):
             raise ParameterError(f"roi {roi!r} is outside the {a.shape[0]} x {a.shape[1]} image")
         a = a[y0:y1, x0:x1]
+    if transfer != "linear":
+        # ISO 12233 applies the inverse OECF first; here the named transfer curve
+        a = decode(a.astype(np.float32), transfer).astype(np.float64)
     g = to_gray(a, channel)
     if g.shape[0] < 8 or g.shape[1] < 8:
         raise InputError(f"sfr: ROI must be at least 8 x 8 pixels, got {g.shape}")
@@ -200,7 +204,8 @@ def _prepare(image: Any, roi: tuple[int, int, int, int] | None,
 
 
 def esf_profile(image: Any, *, roi: tuple[int, int, int, int] | None = None,
-                channel: str | int = "luminance", oversample: int = 4) -> EdgeProfile:
+                channel: str | int = "luminance", oversample: int = 4,
+                transfer: str = "linear") -> EdgeProfile:
     """The ISO 12233 oversampled edge spread function of a slanted edge (steps 1-4 of :func:`sfr`).
 
     Parameters
@@ -214,6 +219,9 @@ def esf_profile(image: Any, *, roi: tuple[int, int, int, int] | None = None,
         ``"luminance"`` (sRGB / Rec. 709 Y), ``"R"``, ``"G"``, ``"B"`` or an index.
     oversample
         Bins per pixel (ISO: 4).
+    transfer
+        ``"linear"`` (default) or the curve the image is encoded with (``"sRGB"``), which is
+        undone first (ISO 12233's inverse OECF step).
 
     Returns
     -------
@@ -225,7 +233,7 @@ def esf_profile(image: Any, *, roi: tuple[int, int, int, int] | None = None,
     """
     if not isinstance(oversample, (int, np.integer)) or not 1 <= oversample <= 16:
         raise ParameterError(f"oversample must be an integer in 1..16, got {oversample!r}")
-    g, orientation = _prepare(image, roi, channel)
+    g, orientation = _prepare(image, roi, channel, transfer)
     h, w = g.shape
     a0, b, sign = _fit_edge(g)
     # Whole number of phase cycles (ISO 12233 / sfrmat3): the edge moves an integer number of
@@ -319,7 +327,7 @@ def acutance(freqs: np.ndarray, mtf: np.ndarray,
 
 def sfr(image: Any, *, roi: tuple[int, int, int, int] | None = None,
         channel: str | int = "luminance", oversample: int = 4,
-        viewing: str | ViewingCondition = "monitor_100") -> SFRResult:
+        viewing: str | ViewingCondition = "monitor_100", transfer: str = "linear") -> SFRResult:
     """Edge-based SFR (ISO 12233:2017 e-SFR) of a slanted edge, with MTF50, MTF50P and acutance.
 
     Parameters
@@ -336,6 +344,8 @@ def sfr(image: Any, *, roi: tuple[int, int, int, int] | None = None,
         ESF bins per pixel (ISO: 4).
     viewing
         Viewing condition for the edge acutance.
+    transfer
+        ``"linear"`` (default) or the encoding of the image (``"sRGB"``), undone first.
 
     Returns
     -------
@@ -353,7 +363,8 @@ def sfr(image: Any, *, roi: tuple[int, int, int, int] | None = None,
     ISO 12233:2017, clause 6 and Annex D; Burns (2000), Slanted-edge MTF for digital camera and
     scanner analysis; IEEE 1858-2016 (CPIQ) edge acutance.
     """
-    prof = esf_profile(image, roi=roi, channel=channel, oversample=oversample)
+    prof = esf_profile(image, roi=roi, channel=channel, oversample=oversample,
+                       transfer=transfer)
     esf = prof.esf
     n = esf.size
     lsf = np.zeros(n)
