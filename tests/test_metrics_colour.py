@@ -155,3 +155,15 @@ def test_wb_angular_error_vectorised_and_errors():
         wb_angular_error([0, 0, 0])
     with pytest.raises(InputError):
         colorchecker_accuracy(np.zeros((23, 3)), np.zeros((24, 3)))
+
+
+def test_perfect_colorchecker_other_space():
+    colour = pytest.importorskip("colour")
+    cc = colour.CCS_COLOURCHECKERS["ColorChecker24 - After November 2014"]
+    xyz = colour.xyY_to_XYZ(np.array(list(cc.data.values())))
+    lab = colour.XYZ_to_Lab(xyz, cc.illuminant)
+    p3 = colour.XYZ_to_RGB(xyz, "Display P3", illuminant=cc.illuminant,
+                           chromatic_adaptation_transform="Bradford")
+    assert colorchecker_accuracy(p3, lab, "Display P3").mean <= 0.5
+    # the same numbers read as sRGB are wrong
+    assert colorchecker_accuracy(p3, lab, "sRGB").mean > 2.0
