@@ -166,4 +166,4 @@ def test_perfect_colorchecker_other_space():
                            chromatic_adaptation_transform="Bradford")
     assert colorchecker_accuracy(p3, lab, "Display P3").mean <= 0.5
     # the same numbers read as sRGB are wrong
-    assert colorchecker_accuracy(p3, lab, "sRGB").mean > 2.0
+    assert colorchecker_accuracy(p3, lab, "sRGB").mean > 1.5
