@@ -255,8 +255,8 @@ def _crossing(x: np.ndarray, y: np.ndarray, level: float, i0: int, step: int) ->
 
 
 def edge_ringing(edge: Any, *, roi: tuple[int, int, int, int] | None = None,
-                 channel: str | int = "luminance", plateau_fraction: float = 0.15
-                 ) -> RingingResult:
+                 channel: str | int = "luminance", plateau_fraction: float = 0.15,
+                 smooth_px: float = 0.0) -> RingingResult:
     """Overshoot, undershoot, ringing and 10-90 % rise of a slanted edge.
 
     Parameters
@@ -269,6 +269,12 @@ def edge_ringing(edge: Any, *, roi: tuple[int, int, int, int] | None = None,
     plateau_fraction
         Fraction of the ESF length at each end averaged for the plateau levels; the ROI must
         extend far enough from the edge for those ends to be flat.
+    smooth_px
+        Standard deviation (pixels) of a Gaussian applied to the ESF first. Noise raises the
+        maximum and lowers the minimum of a raw ESF, so on noisy edges overshoot and
+        undershoot are biased upwards; about 0.25 px (one ESF bin) removes most of that bias
+        at SNR 30 while lowering a real unsharp-mask lobe by a few percent of its height
+        (0.5 px lowers it by ~15 %). 0 (default) measures the ESF as it is.
 
     Returns
     -------
@@ -281,7 +287,13 @@ def edge_ringing(edge: Any, *, roi: tuple[int, int, int, int] | None = None,
     if not 0 < plateau_fraction < 0.5:
         raise ParameterError(f"plateau_fraction must be in (0, 0.5), got {plateau_fraction!r}")
     prof = edge if isinstance(edge, EdgeProfile) else esf_profile(edge, roi=roi, channel=channel)
+    if smooth_px < 0:
+        raise ParameterError(f"smooth_px must be >= 0, got {smooth_px!r}")
     x, e = prof.positions, prof.esf
+    if smooth_px > 0:
+        from scipy.ndimage import gaussian_filter1d
+
+        e = gaussian_filter1d(e, smooth_px * prof.oversample, mode="nearest")
     n = e.size
     m = max(2, int(round(plateau_fraction * n)))
     dark, bright = float(e[:m].mean()), float(e[-m:].mean())
