@@ -188,3 +188,16 @@ def test_encoded_input_is_linearised():
     assert abs(good) < 0.01
     # measuring encoded data as if linear gives a different (wrong) answer
     assert abs(sfr(enc).mtf50 / truth - 1) > max(0.01, 3 * abs(good))
+
+
+def test_point_sampled_edge_matches_pure_gaussian():
+    """Without pixel-area integration the truth is the Gaussian alone (no sinc factor)."""
+    sigma, angle = 1.0, 5.0
+    t = math.radians(angle)
+    y, x = np.mgrid[0:100, 0:64].astype(np.float64)
+    u = (x - 31.8) * math.cos(t) - (y - 49.5) * math.sin(t)
+    img = (0.2 + 0.6 * ndtr(u / sigma)).astype(np.float32)
+    gauss50 = math.sqrt(math.log(2) / (2 * math.pi ** 2 * sigma ** 2))
+    got = sfr(img).mtf50
+    assert got == pytest.approx(gauss50, rel=0.01)
+    assert abs(got / analytic_mtf50(sigma, angle) - 1) > 0.02   # the sinc matters
