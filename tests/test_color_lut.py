@@ -1,0 +1,346 @@
+"""Tests of brightroom.color.lut: .cube / .3dl files and LUT application.
+
+References: colour-science's LUT3D.apply with its trilinear and tetrahedral interpolators (an
+independent implementation), analytic identity / per-channel LUTs, and hand-written files
+following the Adobe Cube LUT Specification 1.0 and the Lustre .3dl layout.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from brightroom.color.lut import (
+    LUT1D,
+    LUT3D,
+    LUT_METHODS,
+    LUTError,
+    apply_lut,
+    read_3dl,
+    read_cube,
+    read_lut,
+    write_cube,
+)
+from brightroom.errors import InputError, OutputExistsError, ParameterError, UnsupportedFormatError
+from brightroom.types import Image
+
+warnings.filterwarnings("ignore", module="colour")
+
+
+def _random_lut(rng: np.random.Generator, n: int = 9) -> LUT3D:
+    return LUT3D(rng.random((n, n, n, 3)).astype(np.float32) * 1.2 - 0.1)
+
+
+# ------------------------------------------------------------------------------------- .cube
+
+def test_cube_layout_red_fastest(tmp_path: Path) -> None:
+    # Adobe spec: red index changes fastest. Build a LUT whose output reveals its own index.
+    n = 2
+    lines = ['TITLE "order"', f"LUT_3D_SIZE {n}"]
+    for b in range(n):
+        for g in range(n):
+            for r in range(n):
+                lines.append(f"{r} {g + 10} {b + 20}")
+    f = tmp_path / "order.cube"
+    f.write_text("\n".join(lines) + "\n")
+    lut = read_cube(f)
+    assert isinstance(lut, LUT3D) and lut.title == "order"
+    for r in range(n):
+        for g in range(n):
+            for b in range(n):
+                assert lut.table[r, g, b].tolist() == [r, g + 10, b + 20]
+
+
+def test_cube_keywords_domain_comments(tmp_path: Path) -> None:
+    f = tmp_path / "d.cube"
+    f.write_text("# made by hand\r\n#second\r\nLUT_1D_SIZE 3\r\nDOMAIN_MIN -0.5 0 0\r\n"
+                 "DOMAIN_MAX 1.5 2 1\r\n\r\n0 0 0\r\n0.5 0.5 0.5\r\n1 1 1\r\n")
+    lut = read_cube(f)
+    assert isinstance(lut, LUT1D)
+    assert lut.comments == ("made by hand", "second")
+    assert lut.domain_min.tolist() == [-0.5, 0, 0] and lut.domain_max.tolist() == [1.5, 2, 1]
+    # 1D LUT through its domain: input 0.5 in red sits at (0.5 + 0.5) / 2 = half way -> 0.5
+    out = apply_lut(np.array([[0.5, 1.0, 0.25]], np.float32), lut, fast=False)
+    np.testing.assert_allclose(out, [[0.5, 0.5, 0.25]], atol=1e-7)
+
+
+def test_cube_resolve_input_range(tmp_path: Path) -> None:
+    f = tmp_path / "r.cube"
+    f.write_text("LUT_3D_SIZE 2\nLUT_3D_INPUT_RANGE 0 4\n" + "0 0 0\n" * 8)
+    lut = read_cube(f)
+    assert lut.domain_max.tolist() == [4, 4, 4]
+
+
+@pytest.mark.parametrize("kind", ["3d", "1d"])
+def test_cube_round_trip_bit_exact(tmp_path: Path, rng: np.random.Generator, kind: str) -> None:
+    if kind == "3d":
+        t = rng.standard_normal((5, 5, 5, 3)).astype(np.float32) * np.float32(1e3)
+        t[0, 0, 0] = [np.float32(1e-38), -0.0, np.float32(3.4e38)]
+        lut = LUT3D(t, domain_min=[-0.1, 0.0, 1 / 3], domain_max=[1.1, 2.0, 7.0], title='a "t" b',
+                    comments=("one", "  two  ", ""))
+    else:
+        lut = LUT1D(rng.random((1000, 3)).astype(np.float32), title="1d")
+    f = write_cube(lut, tmp_path / "x.cube")
+    back = read_cube(f)
+    assert type(back) is type(lut)
+    assert back.table.dtype == np.float32
+    assert np.array_equal(back.table.view(np.uint32), lut.table.view(np.uint32))
+    assert np.array_equal(back.domain_min, lut.domain_min)
+    assert np.array_equal(back.domain_max, lut.domain_max)
+    assert back.title == lut.title and back.comments == lut.comments
+
+
+def test_write_cube_refuses_existing(tmp_path: Path) -> None:
+    f = tmp_path / "x.cube"
+    write_cube(LUT3D.identity(2), f)
+    with pytest.raises(OutputExistsError):
+        write_cube(LUT3D.identity(2), f)
+    write_cube(LUT3D.identity(3), f, overwrite=True)
+    assert read_cube(f).size == 3
+
+
+@given(st.lists(st.floats(width=32, allow_nan=False, allow_infinity=False), min_size=24,
+                max_size=24))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_cube_round_trip_any_float32(tmp_path: Path, values: list[float]) -> None:
+    t = np.array(values, dtype=np.float32).reshape(2, 2, 2, 3)
+    f = tmp_path / "h.cube"
+    write_cube(LUT3D(t), f, overwrite=True)
+    assert np.array_equal(read_cube(f).table.view(np.uint32), t.view(np.uint32))
+
+
+_BAD_CUBES = {
+    "too few entries": ("LUT_3D_SIZE 2\n" + "0 0 0\n" * 7, 8),
+    "too many entries": ("LUT_3D_SIZE 2\n" + "0 0 0\n" * 9, 10),
+    "two numbers": ("LUT_3D_SIZE 2\n" + "0 0 0\n" * 3 + "0 0\n" + "0 0 0\n" * 4, 5),
+    "bad number": ("LUT_1D_SIZE 2\n0 0 0\n0 x1 0\n", 3),
+    "nan": ("LUT_1D_SIZE 2\n0 0 0\n0 nan 0\n", 3),
+    "overflow": ("LUT_1D_SIZE 2\n0 0 0\n0 1e39 0\n", 3),
+    "size too large": ("# c\nLUT_3D_SIZE 257\n", 2),
+    "size too small": ("LUT_3D_SIZE 1\n0 0 0\n", 1),
+    "size not integer": ("LUT_1D_SIZE 2.5\n", 1),
+    "bad domain": ("LUT_1D_SIZE 2\nDOMAIN_MIN 0 0 0\nDOMAIN_MAX 1 0 1\n0 0 0\n1 1 1\n", 3),
+    "domain count": ("LUT_1D_SIZE 2\nDOMAIN_MIN 0 0\n0 0 0\n1 1 1\n", 2),
+    "no size": ("TITLE \"x\"\n0 0 0\n", 2),
+    "keyword after data": ("LUT_1D_SIZE 2\n0 0 0\nTITLE \"late\"\n1 1 1\n", 3),
+    "repeated keyword": ("LUT_1D_SIZE 2\nLUT_1D_SIZE 2\n0 0 0\n1 1 1\n", 2),
+    "unclosed title": ("TITLE \"x\nLUT_1D_SIZE 2\n0 0 0\n1 1 1\n", 1),
+    "1d and 3d": ("LUT_1D_SIZE 2\nLUT_3D_SIZE 2\n", 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_BAD_CUBES))
+def test_cube_malformed_names_file_and_line(tmp_path: Path, name: str) -> None:
+    text, line = _BAD_CUBES[name]
+    f = tmp_path / "bad.cube"
+    f.write_text(text)
+    with pytest.raises(LUTError) as e:
+        read_cube(f)
+    assert isinstance(e.value, InputError)
+    assert str(f) in str(e.value) and f"line {line}:" in str(e.value), str(e.value)
+
+
+def test_missing_and_unknown_files(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such"):
+        read_cube(tmp_path / "nope.cube")
+    with pytest.raises(InputError, match="directory"):
+        read_cube(tmp_path)
+    with pytest.raises(UnsupportedFormatError):
+        read_lut(tmp_path / "x.lut")
+    f = tmp_path / "b.cube"
+    f.write_bytes(b"LUT_1D_SIZE 2\n0 0 0\n\xff\xfe 1 1\n")
+    with pytest.raises(LUTError, match="line 3"):
+        read_cube(f)
+
+
+_CUBE_ALPHABET = st.sampled_from(
+    ["LUT_3D_SIZE", "LUT_1D_SIZE", "DOMAIN_MIN", "DOMAIN_MAX", "TITLE", "LUT_3D_INPUT_RANGE",
+     " ", "\n", "\r\n", "\t", "#", '"', "0", "1", "2", "-", ".", "e", "9", "nan", "inf", "x",
+     "\x00", "\xff", "1e39", "256", "257", "65536"])
+
+
+@given(st.lists(_CUBE_ALPHABET, max_size=60))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_fuzz_cube_parser_only_raises_luterror(tmp_path: Path, parts: list[str]) -> None:
+    f = tmp_path / "fuzz.cube"
+    f.write_bytes("".join(parts).encode("utf-8", "surrogatepass"))
+    try:
+        lut = read_cube(f)
+    except LUTError:
+        return
+    assert isinstance(lut, (LUT1D, LUT3D))
+
+
+@given(st.binary(max_size=300))
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_fuzz_cube_and_3dl_bytes(tmp_path: Path, data: bytes) -> None:
+    for name, reader in (("f.cube", read_cube), ("f.3dl", read_3dl)):
+        f = tmp_path / name
+        f.write_bytes(data)
+        try:
+            reader(f)
+        except LUTError:
+            pass
+
+
+@given(st.data())
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_fuzz_valid_cube_mutated(tmp_path: Path, data: st.DataObject) -> None:
+    good = ("# c\nTITLE \"t\"\nLUT_3D_SIZE 2\nDOMAIN_MIN 0 0 0\nDOMAIN_MAX 1 1 1\n"
+            + "0.5 0.25 1\n" * 8).splitlines()
+    i = data.draw(st.integers(0, len(good) - 1))
+    op = data.draw(st.sampled_from(["drop", "dup", "text", "truncate"]))
+    if op == "drop":
+        del good[i]
+    elif op == "dup":
+        good.insert(i, good[i])
+    elif op == "text":
+        good[i] = data.draw(st.text(max_size=20))
+    else:
+        good[i] = good[i][: data.draw(st.integers(0, len(good[i])))]
+    f = tmp_path / "m.cube"
+    f.write_text("\n".join(good), encoding="utf-8", errors="surrogatepass")
+    try:
+        read_cube(f)
+    except LUTError as e:
+        assert "line " in str(e)
+
+
+# ------------------------------------------------------------------------------------- .3dl
+
+def _write_3dl(path: Path, fn, n: int = 17, depth: int = 12, mesh: bool = False) -> None:  # noqa: ANN001
+    grid = [min(i * 1024 // (n - 1), 1023) for i in range(n)]
+    lines = ["# Lustre-style test LUT"]
+    if mesh:
+        lines += ["3DMESH", f"Mesh {int(np.log2(n - 1))} {depth}"]
+    lines.append(" ".join(map(str, grid)))
+    m = 2 ** depth - 1
+    for r in range(n):
+        for g in range(n):
+            for b in range(n):  # blue fastest
+                v = fn(np.array([r, g, b]) / (n - 1))
+                lines.append(" ".join(str(int(round(x * m))) for x in v))
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(("depth", "mesh"), [(10, False), (12, False), (16, False), (12, True)])
+def test_3dl_reads_layout_and_depth(tmp_path: Path, depth: int, mesh: bool) -> None:
+    f = tmp_path / "a.3dl"
+
+    def fn(rgb):  # noqa: ANN001, ANN202 - distinct per-channel response, reaching full scale
+        return np.array([rgb[0], rgb[1] ** 2, 1 - rgb[2]])
+
+    _write_3dl(f, fn, depth=depth, mesh=mesh)
+    lut = read_lut(f)
+    assert lut.size == 17 and lut.comments == ("Lustre-style test LUT",)
+    g = np.linspace(0, 1, 17)
+    assert np.allclose(lut.table[:, 0, 0, 0], g, atol=0.6 / (2 ** depth - 1))
+    assert np.allclose(lut.table[0, :, 0, 1], g ** 2, atol=0.6 / (2 ** depth - 1))
+    assert np.allclose(lut.table[0, 0, :, 2], 1 - g, atol=0.6 / (2 ** depth - 1))
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("0 512 1023\n" + "0 0 0\n" * 26, 27),
+    ("0 512 1023\n" + "0 0 0\n" * 28, 29),
+    ("0 512 1023\n" + "0 0 0.5\n" * 27, 2),
+    ("0 100 1023\n" + "0 0 0\n" * 27, 1),
+    ("0 512 1023\n" + "0 0 0\n" * 26 + "0 0 70000\n", 28),
+    ("3DMESH\nMesh 1 10\n0 512 1023\n" + "0 0 0\n" * 26 + "0 0 2000\n", 30),
+    ("# only a comment\n", 1),
+])
+def test_3dl_malformed(tmp_path: Path, text: str, line: int) -> None:
+    f = tmp_path / "bad.3dl"
+    f.write_text(text)
+    with pytest.raises(LUTError, match=f"line {line}:"):
+        read_3dl(f)
+
+
+# ------------------------------------------------------------------------------ application
+
+@pytest.mark.parametrize("method", sorted(LUT_METHODS))
+@pytest.mark.parametrize("fast", [False, True])
+def test_apply_matches_colour_science(rng: np.random.Generator, method: str, fast: bool) -> None:
+    import colour
+
+    lut = _random_lut(rng, 17)
+    x = rng.random((64, 80, 3)).astype(np.float32)
+    interp = {"tetrahedral": colour.algebra.table_interpolation_tetrahedral,
+              "trilinear": colour.algebra.table_interpolation_trilinear}[method]
+    ref = colour.LUT3D(lut.table.astype(np.float64)).apply(x.astype(np.float64), interpolator=interp)
+    out = apply_lut(x, lut, method=method, fast=fast)
+    assert out.dtype == np.float32 and out.shape == x.shape
+    assert np.abs(out - ref).max() <= 1e-4
+
+
+@pytest.mark.parametrize("method", sorted(LUT_METHODS))
+def test_fast_path_matches_reference(rng: np.random.Generator, method: str) -> None:
+    lut = LUT3D(rng.random((5, 5, 5, 3)).astype(np.float32), domain_min=[-0.2, 0, 0.1],
+                domain_max=[1.0, 2.0, 0.9])
+    x = (rng.random((70, 70, 3)) * 2.6 - 0.4).astype(np.float32)
+    x[0, 0] = [np.nan, np.inf, -np.inf]
+    x[0, 1] = lut.domain_max
+    x[0, 2] = lut.domain_min
+    ref = apply_lut(x, lut, method=method, fast=False)
+    fast = apply_lut(x, lut, method=method, fast=True)
+    np.testing.assert_allclose(fast, ref, atol=2e-6)
+    assert np.all(np.isfinite(fast))
+
+
+def test_domain_clamps_like_resolve(rng: np.random.Generator) -> None:
+    lut = _random_lut(rng, 5)
+    x = np.array([[-3.0, 0.5, 7.0], [1e9, -1e9, 0.25]], np.float32)
+    clamped = np.clip(x, 0, 1)
+    for fast in (False, True):
+        np.testing.assert_array_equal(apply_lut(x, lut, fast=fast), apply_lut(clamped, lut, fast=fast))
+
+
+def test_identity_lut_16bit_within_one_code(rng: np.random.Generator) -> None:
+    codes = rng.integers(0, 65536, size=(200, 300, 3)).astype(np.uint16)
+    codes[0, :3] = [[0, 0, 0], [65535, 65535, 65535], [1, 32768, 65534]]
+    x = codes.astype(np.float32) / 65535
+    for method in LUT_METHODS:
+        for fast in (False, True):
+            out = apply_lut(x, LUT3D.identity(33), method=method, fast=fast)
+            back = np.rint(out.astype(np.float64) * 65535)
+            assert np.abs(back - codes).max() <= 1
+
+
+def test_tetrahedral_exact_on_neutral_axis() -> None:
+    # Kasson et al.: tetrahedral interpolation only uses the main-diagonal corners for greys,
+    # so a LUT that is linear along the neutral axis is reproduced exactly there.
+    g = np.linspace(0, 1, 5)
+    t = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1) ** 2
+    lut = LUT3D(t)
+    v = np.float32(0.3)
+    grey = np.full((1, 3), v, np.float32)
+    lo, hi = 0.25, 0.5  # neighbouring lattice values; linear mix along the diagonal
+    expect = lo ** 2 + (v - lo) / (hi - lo) * (hi ** 2 - lo ** 2)
+    np.testing.assert_allclose(apply_lut(grey, lut, fast=False), expect, atol=1e-6)
+
+
+def test_apply_lut_on_image_and_input_untouched(rng: np.random.Generator) -> None:
+    data = rng.random((8, 8, 3)).astype(np.float32)
+    copy = data.copy()
+    img = Image(data, space="display", transfer="sRGB")
+    out = apply_lut(img, LUT3D.identity(9))
+    assert isinstance(out, Image) and out.space == "display"
+    np.testing.assert_array_equal(data, copy)
+    np.testing.assert_allclose(out.data, data, atol=1e-6)
+
+
+def test_apply_lut_bad_arguments(rng: np.random.Generator) -> None:
+    with pytest.raises(ParameterError, match="method"):
+        apply_lut(np.zeros((2, 3), np.float32), LUT3D.identity(2), method="cubic")
+    with pytest.raises(ParameterError, match="shape"):
+        apply_lut(np.zeros((2, 4), np.float32), LUT3D.identity(2))
+    with pytest.raises(ParameterError):
+        LUT3D(np.zeros((3, 3, 4, 3)))
+    with pytest.raises(ParameterError):
+        LUT3D(np.zeros((2, 2, 2, 3)), domain_min=1, domain_max=0)
+    with pytest.raises(ParameterError):
+        LUT1D(np.full((2, 3), np.nan))
