@@ -13,6 +13,8 @@ from brightroom.lab.camera.optics import (
     airy_psf,
     apply_lateral_ca,
     apply_optics,
+    kernel_mtf,
+    optics_mtf,
     psf_kernels,
     vignetting_map,
 )
@@ -73,3 +75,33 @@ def test_bad_optics():
         Optics(f_number=0.1)
     with pytest.raises(ParameterError):
         Optics(lateral_ca=(0.5, 0, 0))
+
+
+def test_optics_mtf_matches_numerical_airy_lsf():
+    """The analytic diffraction OTF against the Fourier transform of the sampled Airy LSF."""
+    lam, n, pitch = 550.0, 4.0, 2.0
+    step = 0.05  # um
+    x = np.arange(-400, 400) * step
+    xx, yy = np.meshgrid(x, x)
+    lsf = airy_psf(np.hypot(xx, yy), lam, n).sum(axis=0)
+    spec = np.abs(np.fft.rfft(np.fft.ifftshift(lsf)))
+    spec /= spec[0]
+    f_um = np.fft.rfftfreq(x.size, step)
+    f_px = np.array([0.1, 0.25, 0.4])
+    numeric = np.interp(f_px / pitch, f_um, spec)
+    np.testing.assert_allclose(optics_mtf(f_px, lam, n, pitch), numeric, atol=0.02)
+
+
+@pytest.mark.parametrize("args", [(1.8, 2.44, 535.0, 0.35), (2.8, 2.4, 600.0, 0.3),
+                                  (2.2, 1.12, 465.0, 0.6)])
+def test_kernel_response_follows_lens_mtf(args):
+    n, pitch, lam, sigma = args
+    k = psf_kernels(n, pitch, (lam,), sigma)[0]
+    f = np.linspace(0, 0.5, 11)
+    np.testing.assert_allclose(kernel_mtf(k, f), optics_mtf(f, lam, n, pitch, sigma), atol=0.035)
+
+
+def test_no_lens_blur_is_identity():
+    k = psf_kernels(2.0, 2.0, (550.0,), 0.0, False)[0]
+    assert k[k.shape[0] // 2, k.shape[1] // 2] == pytest.approx(1.0)
+    assert np.abs(k).sum() == pytest.approx(1.0)

@@ -6,7 +6,14 @@
 """
 
 from brightroom.lab.camera.burst import simulate_burst
-from brightroom.lab.camera.optics import Optics, apply_optics, psf_kernels, vignetting_map
+from brightroom.lab.camera.optics import (
+    Optics,
+    apply_optics,
+    kernel_mtf,
+    optics_mtf,
+    psf_kernels,
+    vignetting_map,
+)
 from brightroom.lab.camera.presets import PRESETS, CameraPreset, get_preset, saturation_iso
 from brightroom.lab.camera.sensor import Sensor, cfa_sample, expose_sensor, noise_profile
 from brightroom.lab.camera.simulate import (
@@ -14,6 +21,7 @@ from brightroom.lab.camera.simulate import (
     Exposure,
     auto_exposure,
     camera_calibration,
+    camera_mtf,
     electron_rate_matrix,
     simulate,
 )
@@ -34,6 +42,7 @@ __all__ = [
     "simulate",
     "simulate_burst",
     "auto_exposure",
+    "camera_mtf",
     "Exposure",
     "DEFAULT_TARGET",
     "camera_calibration",
@@ -49,6 +58,8 @@ __all__ = [
     "Optics",
     "apply_optics",
     "psf_kernels",
+    "kernel_mtf",
+    "optics_mtf",
     "vignetting_map",
     "Illuminant",
     "illuminant",

@@ -26,7 +26,7 @@ import numpy as np
 
 from brightroom.charts.scene import Scene
 from brightroom.errors import ParameterError
-from brightroom.lab.camera.optics import Optics, apply_optics
+from brightroom.lab.camera.optics import Optics, apply_optics, kernel_mtf, psf_kernels
 from brightroom.lab.camera.presets import CameraPreset, get_preset
 from brightroom.lab.camera.sensor import Sensor, expose_sensor, noise_profile
 from brightroom.lab.camera.spectral import (
@@ -39,7 +39,7 @@ from brightroom.lab.camera.spectral import (
 )
 from brightroom.types import CameraInfo, CFAPattern, RawImage, normalize_mosaic
 
-__all__ = ["Exposure", "auto_exposure", "electron_rate_matrix", "scene_electrons",
+__all__ = ["Exposure", "auto_exposure", "camera_mtf", "electron_rate_matrix", "scene_electrons",
            "camera_calibration", "simulate", "DEFAULT_TARGET"]
 
 DEFAULT_TARGET = 0.18 * 0.5
@@ -279,3 +279,42 @@ def _exposure(p: CameraPreset, sensor: Sensor, pat: CFAPattern, lux: float, cct:
     gain = float(iso) / sensor.base_iso
     t = float(np.clip(eg / gain, p.min_exposure_time, 60.0))
     return Exposure(t, float(iso), gain)
+
+
+def camera_mtf(
+    freqs: np.ndarray,
+    camera: str | CameraPreset = "flagship-2022",
+    *,
+    pattern: str | CFAPattern = "RGGB",
+    channel: int = 1,
+    optics: bool = True,
+) -> np.ndarray:
+    """The exact horizontal MTF of the simulated capture of ``channel`` before CFA sampling.
+
+    It is the pixel aperture (``sinc(f)``, built into area-rendered charts) times the
+    frequency response of the lens kernel the simulator applies (see
+    :func:`~brightroom.lab.camera.optics.psf_kernels`); the ground truth for slanted-edge
+    measurements of simulated images.
+
+    Parameters
+    ----------
+    freqs
+        Spatial frequencies in cycles/pixel (of the output mosaic).
+    camera, pattern
+        As in :func:`simulate` (the pattern decides binning, hence the pixel pitch).
+    channel
+        0, 1, 2 for R, G, B.
+    optics
+        ``False`` gives the pixel aperture alone (``simulate(..., optics=False)``).
+    """
+    p = get_preset(camera)
+    pat = _pattern(pattern)
+    sensor = p.effective_sensor(pat.block)
+    f = np.asarray(freqs, dtype=np.float64)
+    out = np.abs(np.sinc(f))
+    if optics:
+        k = psf_kernels(float(p.optics.f_number), float(sensor.pixel_pitch_um),
+                        tuple(float(v) for v in p.qe().centroids_nm),
+                        float(p.optics.defocus_sigma_px), bool(p.optics.diffraction))[channel]
+        out = out * kernel_mtf(k, f)
+    return out
