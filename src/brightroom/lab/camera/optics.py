@@ -27,8 +27,8 @@ from scipy.special import j1
 
 from brightroom.errors import ParameterError
 
-__all__ = ["Optics", "airy_psf", "psf_kernels", "kernel_mtf", "optics_mtf", "vignetting_map", "apply_lateral_ca",
-           "apply_optics"]
+__all__ = ["Optics", "airy_psf", "psf_kernels", "kernel_mtf", "optics_mtf", "vignetting_map",
+           "apply_lateral_ca", "apply_optics"]
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,8 @@ def psf_kernels(f_number: float, pixel_pitch_um: float, wavelengths_nm: tuple[fl
     ``|f| <= 0.5`` cycles/pixel, i.e. the band-limited PSF sampled at whole pixels, truncated
     where it has decayed. The kernel's frequency response therefore equals the lens MTF
     below Nyquist up to the truncation of the PSF tails (radius 4-15 px; typically 1-3 % of
-    MTF, most near Nyquist, use :func:`kernel_mtf` for the exact value), and a slanted edge measured on the simulated
-    image gives ``sinc(f) * MTF_lens(f)``, as a real sensor would. Kernels are odd-sized
+    MTF, most near Nyquist, use :func:`kernel_mtf` for the exact value), and a slanted edge
+    measured on the simulated image gives ``sinc(f) * MTF_lens(f)``, as a real sensor would. Kernels are odd-sized
     float32 with unit sum; they can have small negative side lobes (band limiting).
 
     References
