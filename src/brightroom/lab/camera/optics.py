@@ -135,8 +135,9 @@ def psf_kernels(f_number: float, pixel_pitch_um: float, wavelengths_nm: tuple[fl
     where it has decayed. The kernel's frequency response therefore equals the lens MTF
     below Nyquist up to the truncation of the PSF tails (radius 4-15 px; typically 1-3 % of
     MTF, most near Nyquist, use :func:`kernel_mtf` for the exact value), and a slanted edge
-    measured on the simulated image gives ``sinc(f) * MTF_lens(f)``, as a real sensor would. Kernels are odd-sized
-    float32 with unit sum; they can have small negative side lobes (band limiting).
+    measured on the simulated image gives ``sinc(f) * MTF_lens(f)``, as a real sensor would.
+    Kernels are odd-sized float32 with unit sum; they can have small negative side lobes
+    (band limiting).
 
     References
     ----------
