@@ -153,3 +153,15 @@ def test_no_overwrite(tmp_path):
     write_dng(raw.replace(white_level=5000), path, overwrite=True)
     assert read_raw(path).white_level == 5000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.dng"]
+
+
+@pytest.mark.parametrize("black,white", [((64, 64, 64, 64), 1023), ((512, 513.5, 511, 512.25),
+                                                                    16383), ((0, 0, 0, 0), 65535)])
+def test_to_counts_fast_equals_reference(black, white):
+    from brightroom.io.dng import to_counts_fast
+
+    rng = np.random.default_rng(3)
+    cfa = rng.uniform(-0.1, 1.1, (37, 53)).astype(np.float32)
+    cfa[0, :8] = (np.arange(8) + 0.5) / (white - black[0])  # exact halves
+    raw = RawImage(cfa, CFAPattern("GBRG"), black_level=black, white_level=white)
+    np.testing.assert_array_equal(to_counts_fast(raw), raw.to_counts())
