@@ -2,7 +2,8 @@
 
 The NumPy reference pads the mosaic by reflection and evaluates each filter on strided views.
 Here the mosaic is read in place: interior pixels take their 5 x 5 neighbourhood directly, in
-four branch-free loops per row pair (one per pixel class, stride 2), and the two-pixel border
+one branch-free, vectorised loop per row (all filters evaluated, the right one selected by
+column parity), and the two-pixel border
 reads through the same reflection the reference pads with, so both agree to float32 rounding
 everywhere. Rows are spread over the threads with ``prange``; compiled code is cached.
 
@@ -67,57 +68,63 @@ def _pixel_border(a, y, x, oy, ox, out):  # noqa: ANN001 - numba kernel
 
 
 @njit(cache=True, inline="always")
-def _run_rb(a, out, y, x0, x1, ci, co):  # noqa: ANN001
-    # Red (ci=0) or blue (ci=2) pixels x0, x0 + 2, ... < x1 of interior row y.
-    for x in range(x0, x1, 2):
-        c = a[y, x]
-        cross1 = a[y - 1, x] + a[y + 1, x] + a[y, x - 1] + a[y, x + 1]
-        cross2 = a[y - 2, x] + a[y + 2, x] + a[y, x - 2] + a[y, x + 2]
-        diag = a[y - 1, x - 1] + a[y - 1, x + 1] + a[y + 1, x - 1] + a[y + 1, x + 1]
-        out[y, x, ci] = c
-        out[y, x, 1] = (np.float32(4) * c + np.float32(2) * cross1 - cross2) * np.float32(0.125)
-        out[y, x, co] = (np.float32(6) * c + np.float32(2) * diag - np.float32(1.5) * cross2) \
-            * np.float32(0.125)
-
-
-@njit(cache=True, inline="always")
-def _run_g(a, out, y, x0, x1, ch, cv):  # noqa: ANN001
-    # Green pixels x0, x0 + 2, ... < x1 of interior row y; channel ch lies along the row,
-    # channel cv along the column.
-    for x in range(x0, x1, 2):
-        c = a[y, x]
-        w1e1 = a[y, x - 1] + a[y, x + 1]
-        n1s1 = a[y - 1, x] + a[y + 1, x]
-        w2e2 = a[y, x - 2] + a[y, x + 2]
-        n2s2 = a[y - 2, x] + a[y + 2, x]
-        diag = a[y - 1, x - 1] + a[y - 1, x + 1] + a[y + 1, x - 1] + a[y + 1, x + 1]
+def _interior_row(a, out, y, oy, ox, rbuf, gbuf, bbuf):  # noqa: ANN001
+    # Pixels 2 .. w - 3 of interior row y. Every filter of Fig. 2 is evaluated at every
+    # pixel and the right ones are selected by column parity: branch-free, unit-stride code
+    # that LLVM vectorises, into three planar row buffers; then one pass interleaves them.
+    m2, m1, c0, p1, p2 = a[y - 2], a[y - 1], a[y], a[y + 1], a[y + 2]
+    w = c0.shape[0]
+    eighth = np.float32(0.125)
+    red_row = ((y + oy) & 1) == 0
+    for x in range(2, w - 2):
+        c = c0[x]
+        w1, e1, w2, e2 = c0[x - 1], c0[x + 1], c0[x - 2], c0[x + 2]
+        n1, s1, n2, s2 = m1[x], p1[x], m2[x], p2[x]
+        diag = m1[x - 1] + m1[x + 1] + p1[x - 1] + p1[x + 1]
+        cross2 = n2 + s2 + w2 + e2
+        g_rb = (np.float32(4) * c + np.float32(2) * (n1 + s1 + w1 + e1) - cross2) * eighth
+        o_br = (np.float32(6) * c + np.float32(2) * diag - np.float32(1.5) * cross2) * eighth
         c5 = np.float32(5) * c - diag
-        out[y, x, ch] = (c5 + np.float32(4) * w1e1 - w2e2 + np.float32(0.5) * n2s2) \
-            * np.float32(0.125)
-        out[y, x, 1] = c
-        out[y, x, cv] = (c5 + np.float32(4) * n1s1 - n2s2 + np.float32(0.5) * w2e2) \
-            * np.float32(0.125)
+        hz = (c5 + np.float32(4) * (w1 + e1) - (w2 + e2) + np.float32(0.5) * (n2 + s2)) * eighth
+        vt = (c5 + np.float32(4) * (n1 + s1) - (n2 + s2) + np.float32(0.5) * (w2 + e2)) * eighth
+        first = ((x + ox) & 1) == 0           # R on a red row, green on a blue row
+        if red_row:
+            rbuf[x] = c if first else hz
+            gbuf[x] = g_rb if first else c
+            bbuf[x] = o_br if first else vt
+        else:
+            rbuf[x] = vt if first else o_br
+            gbuf[x] = c if first else g_rb
+            bbuf[x] = hz if first else c
+    for x in range(2, w - 2):
+        out[y, x, 0] = rbuf[x]
+        out[y, x, 1] = gbuf[x]
+        out[y, x, 2] = bbuf[x]
+
+
+@njit(cache=True, nogil=True)
+def _malvar_rows(a, oy, ox, out, y0, y1):  # noqa: ANN001
+    # Rows y0 .. y1 - 1; releases the GIL so that bands run on several threads.
+    h, w = a.shape
+    rbuf = np.empty(w, np.float32)
+    gbuf = np.empty(w, np.float32)
+    bbuf = np.empty(w, np.float32)
+    for y in range(y0, y1):
+        if y < 2 or y >= h - 2 or w < 5:
+            for x in range(w):
+                _pixel_border(a, y, x, oy, ox, out)
+        else:
+            for x in (0, 1, w - 2, w - 1):
+                _pixel_border(a, y, x, oy, ox, out)
+            _interior_row(a, out, y, oy, ox, rbuf, gbuf, bbuf)
 
 
 @njit(cache=True, parallel=True)
 def _malvar_kernel(a, oy, ox, out):  # noqa: ANN001
-    h, w = a.shape
-    for y in prange(h):
-        if y < 2 or y >= h - 2 or w < 5:
-            for x in range(w):
-                _pixel_border(a, y, x, oy, ox, out)
-            continue
-        for x in (0, 1, w - 2, w - 1):
-            _pixel_border(a, y, x, oy, ox, out)
-        # Interior columns 2 .. w - 3; the first one of each class:
-        xa = 2 + ((2 + ox) & 1)       # class column 0 (R on a red row, Gb on a blue row)
-        xb = 2 + ((3 + ox) & 1)       # class column 1 (Gr on a red row, B on a blue row)
-        if (y + oy) & 1 == 0:
-            _run_rb(a, out, y, xa, w - 2, 0, 2)
-            _run_g(a, out, y, xb, w - 2, 0, 2)
-        else:
-            _run_g(a, out, y, xa, w - 2, 2, 0)
-            _run_rb(a, out, y, xb, w - 2, 2, 0)
+    h = a.shape[0]
+    n_chunks = min(h, 64)
+    for k in prange(n_chunks):
+        _malvar_rows(a, oy, ox, out, k * h // n_chunks, (k + 1) * h // n_chunks)
 
 
 def malvar2004_numba(cfa: np.ndarray, pattern: CFAPattern) -> np.ndarray:
