@@ -193,23 +193,26 @@ def vignetting_map(shape: tuple[int, int], optics: Optics) -> np.ndarray:
     return (cos2 ** np.float32(2 * optics.vignetting)).astype(np.float32)
 
 
-def apply_lateral_ca(img: np.ndarray, magnification: tuple[float, float, float]) -> np.ndarray:
-    """Scale each channel radially about the centre by ``1 + magnification[c]`` (bilinear)."""
-    h, w = img.shape[:2]
-    out = np.empty_like(img)
+def _magnify(plane: np.ndarray, m: float) -> np.ndarray:
+    """Scale one float32 plane about its centre by ``1 + m`` (bicubic, reflected borders)."""
+    h, w = plane.shape
     cy, cx = (h - 1) / 2, (w - 1) / 2
-    y = np.arange(h, dtype=np.float32)[:, None] - np.float32(cy)
-    x = np.arange(w, dtype=np.float32)[None, :] - np.float32(cx)
+    f = 1.0 / (1.0 + m)  # output -> input
+    a = np.array([[f, 0.0, cx * (1 - f)], [0.0, f, cy * (1 - f)]])
+    return cv2.warpAffine(plane, a, (w, h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_REFLECT)
+
+
+def apply_lateral_ca(img: np.ndarray, magnification: tuple[float, float, float]) -> np.ndarray:
+    """Scale each channel radially about the centre by ``1 + magnification[c]``.
+
+    Bicubic interpolation (OpenCV ``warpAffine``); a channel with 0 is copied unchanged.
+    """
+    out = np.empty_like(img)
     for c in range(img.shape[2]):
         m = magnification[c]
-        if m == 0:
-            out[..., c] = img[..., c]
-            continue
-        f = np.float32(1.0 / (1.0 + m))
-        mx = np.broadcast_to(x * f + np.float32(cx), (h, w)).astype(np.float32)
-        my = np.broadcast_to(y * f + np.float32(cy), (h, w)).astype(np.float32)
-        out[..., c] = cv2.remap(np.ascontiguousarray(img[..., c]), mx, my, cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_REFLECT)
+        plane = np.ascontiguousarray(img[..., c])
+        out[..., c] = plane if m == 0 else _magnify(plane, m)
     return out
 
 
@@ -239,12 +242,14 @@ def apply_optics(img: np.ndarray, optics: Optics, pixel_pitch_um: float,
     kernels = psf_kernels(float(optics.f_number), float(pixel_pitch_um),
                           tuple(float(v) for v in wavelengths_nm),
                           float(optics.defocus_sigma_px), bool(optics.diffraction))
+    vig = vignetting_map(img.shape[:2], optics) if optics.vignetting > 0 else None
     out = np.empty(img.shape, dtype=np.float32)
+    planar = np.moveaxis(np.asarray(img, dtype=np.float32), 2, 0).copy()  # one copy, contiguous
     for c in range(3):
-        out[..., c] = cv2.filter2D(np.ascontiguousarray(img[..., c], dtype=np.float32), -1,
-                                   kernels[c], borderType=cv2.BORDER_REFLECT)
-    if any(optics.lateral_ca):
-        out = apply_lateral_ca(out, optics.lateral_ca)
-    if optics.vignetting > 0:
-        out *= vignetting_map(img.shape[:2], optics)[:, :, None]
+        plane = cv2.filter2D(planar[c], -1, kernels[c], borderType=cv2.BORDER_REFLECT)
+        if optics.lateral_ca[c]:
+            plane = _magnify(plane, optics.lateral_ca[c])
+        if vig is not None:
+            plane *= vig
+        out[..., c] = plane
     return out

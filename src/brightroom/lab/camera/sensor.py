@@ -30,6 +30,7 @@ Adobe DNG Specification 1.6, tag NoiseProfile (51041).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -148,10 +149,14 @@ def noise_profile(sensor: Sensor, gain: float, exposure_time: float,
     return NoiseProfile((s,) * 3, (off,) * 3)
 
 
-def _fixed_patterns(sensor: Sensor, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng([sensor.fixed_pattern_seed, shape[0], shape[1]])
+@lru_cache(maxsize=2)
+def _fixed_patterns(seed: int, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """PRNU and DSNU unit patterns of one physical sensor (cached: bursts reuse them)."""
+    rng = np.random.default_rng([seed, shape[0], shape[1]])
     prnu = rng.standard_normal(shape, dtype=np.float32)
     dsnu = rng.standard_normal(shape, dtype=np.float32)
+    prnu.setflags(write=False)
+    dsnu.setflags(write=False)
     return prnu, dsnu
 
 
@@ -202,7 +207,7 @@ def expose_sensor(
     if noise:
         if rng is None:
             rng = np.random.default_rng(0)
-        prnu, dsnu = _fixed_patterns(sensor, mos.shape)
+        prnu, dsnu = _fixed_patterns(sensor.fixed_pattern_seed, mos.shape)
         if sensor.prnu:
             mos *= np.float32(1) + np.float32(sensor.prnu) * prnu
             np.maximum(mos, 0, out=mos)
