@@ -183,3 +183,12 @@ def test_bad_parameters_raise():
         Scene(rgb=np.zeros((4, 4, 3)))  # float64
     with pytest.raises(ParameterError):
         charts.illuminant_sd("XYZ")
+
+
+def test_dead_leaves_numba_matches_numpy():
+    a = charts.dead_leaves(80, rmin=1.5, rmax=20, seed=2, supersample=2, method="numpy")
+    b = charts.dead_leaves(80, rmin=1.5, rmax=20, seed=2, supersample=2, method="numba")
+    np.testing.assert_array_equal(a.rgb, b.rgb)
+    assert a.ground_truth["n_discs"] == b.ground_truth["n_discs"]
+    c = charts.dead_leaves(64, seed=1, color=True, method="numba")
+    assert np.any(c.rgb[..., 0] != c.rgb[..., 1])
