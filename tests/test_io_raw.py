@@ -173,3 +173,32 @@ def test_truncated_dng(tmp_path, backend):
     path.write_bytes(data[:100])  # cut inside the IFD
     with pytest.raises(CorruptFileError, match=r"cut\.dng: file is truncated or corrupt"):
         read_raw(path, backend=backend)
+
+
+def test_dng_from_another_writer_big_endian_subifd(tmp_path):
+    # an independent writer (tifffile): big-endian, preview in IFD 0, the CFA in a SubIFD
+    import tifffile
+
+    counts = np.random.default_rng(5).integers(0, 4096, (48, 64)).astype(np.uint16)
+    path = tmp_path / "tf.dng"
+    cm = (10000, 10000, 0, 1, 0, 1, 0, 1, 10000, 10000, 0, 1, 0, 1, 0, 1, 10000, 10000)
+    with tifffile.TiffWriter(path, byteorder=">") as tw:
+        tw.write(np.zeros((12, 16, 3), np.uint8), photometric="rgb", subifds=1, subfiletype=1,
+                 metadata=None,
+                 extratags=[(50706, "B", 4, (1, 4, 0, 0), True), (271, "s", 0, "TestMake", True),
+                            (272, "s", 0, "TestModel", True), (50721, "2i", 9, cm, True),
+                            (50778, "H", 1, 21, True), (50728, "2I", 3, (1, 2, 1, 1, 3, 4), True),
+                            (274, "H", 1, 3, True)])
+        tw.write(counts, photometric=32803, subfiletype=0, metadata=None,
+                 extratags=[(33421, "H", 2, (2, 2), True), (33422, "B", 4, (1, 0, 2, 1), True),
+                            (50714, "H", 1, 100, True), (50717, "H", 1, 4095, True)])
+    fast, ref = read_raw(path), read_raw(path, backend="libraw")
+    assert fast.metadata["backend"] == "numpy"
+    np.testing.assert_array_equal(fast.cfa, ref.cfa)
+    np.testing.assert_array_equal(fast.to_counts(), counts)
+    with rawpy.imread(str(path)) as r:
+        np.testing.assert_array_equal(r.raw_image_visible, counts)
+    assert fast.pattern == CFAPattern("GRBG") and fast.black_level == (100,) * 4
+    assert fast.camera.as_shot_neutral == (0.5, 1.0, 0.75) and fast.camera.orientation == 3
+    assert fast.camera.make == "TestMake"
+    np.testing.assert_array_equal(fast.camera.color_matrix1, np.eye(3))

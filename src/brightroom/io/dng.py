@@ -315,6 +315,8 @@ def write_dng(
     Adobe Systems (2012). Digital Negative (DNG) Specification 1.4.0.0, chapters 4-7.
     """
     path = Path(path)
+    if not isinstance(raw, RawImage):
+        raise ParameterError(f"{path}: write_dng needs a RawImage, got {type(raw).__name__}")
     head, counts = dng_bytes_header(raw)
     data = np.ascontiguousarray(counts, dtype="<u2")
     with atomic_write(path, overwrite=overwrite, inputs=inputs) as tmp, open(tmp, "wb") as f:

@@ -698,9 +698,16 @@ def _decode_tiff(path: Path) -> tuple[np.ndarray, int, dict[str, Any]]:
             arr = page.asarray()
         except Exception as e:  # noqa: BLE001
             raise _corrupt(path, e) from None
+        photometric = int(page.photometric)
+        if photometric not in (0, 1, 2, 6):
+            raise UnsupportedFormatError(
+                f"{path}: TIFF PhotometricInterpretation {photometric} (palette, CMYK, Lab, ...) "
+                f"is not supported; use RGB or grayscale")
         if page.planarconfig == 2 and arr.ndim == 3 and arr.shape[0] in (3, 4):
             arr = np.moveaxis(arr, 0, -1)
     pix, bits = _as_rgb_float(arr, path)
+    if photometric == 0:  # WhiteIsZero
+        pix = np.float32(1) - pix
     fields = _tiff_fields(tags)
     icc = tags.get(_T_ICC)
     info = {"icc": bytes(icc) if icc is not None else None, "fields": fields,
@@ -837,8 +844,10 @@ def read_metadata(path: PathLike) -> dict[str, Any]:
     """
     path = Path(path)
     _check_exists(path)
-    if path.suffix.lower() == ".dng":
-        return _dng_metadata(path)
+    from brightroom.io.raw import is_raw_path
+
+    if is_raw_path(path):
+        return _raw_metadata(path)
     fmt_ext = _format_of(path)
     with open(path, "rb") as f:
         head = f.read(16)
@@ -889,16 +898,20 @@ def read_metadata(path: PathLike) -> dict[str, Any]:
     return out
 
 
-def _dng_metadata(path: Path) -> dict[str, Any]:
-    from brightroom.io.raw import _dng_camera, _open_tags
+def _raw_metadata(path: Path) -> dict[str, Any]:
+    from brightroom.io.raw import _dng_camera, _open_tags, read_raw
 
     tags = _open_tags(path)
-    if tags is None or not tags.is_dng:
-        raise InputError(f"{path}: not a DNG file")
-    cam = _dng_camera(tags, path)
-    h, w = tags.shape
-    software = tags.ifd0.get(_T_SOFTWARE)
-    return {"format": "DNG", "width": w, "height": h, "orientation": cam.orientation,
+    if tags is not None and tags.is_dng:  # tags only, no pixels
+        cam = _dng_camera(tags, path)
+        h, w = tags.shape
+        software = tags.ifd0.get(_T_SOFTWARE)
+        fmt = "DNG"
+    else:
+        raw = read_raw(path)
+        cam, (h, w), software = raw.camera, raw.shape, None
+        fmt = str(raw.metadata.get("format", "raw"))
+    return {"format": fmt, "width": w, "height": h, "orientation": cam.orientation,
             "make": cam.make or None, "model": cam.model or None, "iso": cam.iso,
             "exposure_time": cam.exposure_time, "f_number": cam.f_number,
             "focal_length": cam.focal_length, "datetime": cam.exif.get("datetime"),

@@ -650,8 +650,8 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto") -> RawImage
     else:
         if backend == "numpy":
             raise UnsupportedRawError(f"{path}: the numpy fast path reads uncompressed DNGs only")
-        if tags is not None:
-            tags.check_extent()
+        if tags is not None and tags.has_raw_ifd:
+            tags.check_extent()  # only where the CFA IFD is known (NEF, ARW, PEF, ...)
         counts, black, white, pattern, camera, _ = _libraw_read(path, tags, want_camera=True)
         plane = np.asarray(black)
         gain_map = None
