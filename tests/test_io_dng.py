@@ -165,3 +165,14 @@ def test_to_counts_fast_equals_reference(black, white):
     cfa[0, :8] = (np.arange(8) + 0.5) / (white - black[0])  # exact halves
     raw = RawImage(cfa, CFAPattern("GBRG"), black_level=black, white_level=white)
     np.testing.assert_array_equal(to_counts_fast(raw), raw.to_counts())
+
+
+def test_white_balanced_raw_written_sensor_referred(tmp_path):
+    raw, counts = make_raw("GRBG")
+    gains = (2.0, 1.0, 1.5)
+    idx = raw.pattern.channel_index(*raw.shape)
+    balanced = raw.replace(cfa=(raw.cfa * np.asarray(gains, np.float32)[idx]).astype(np.float32),
+                           wb=gains)
+    back = read_raw(write_dng(balanced, tmp_path / "wb.dng"))
+    assert back.wb is None
+    np.testing.assert_array_equal(back.to_counts(), counts)

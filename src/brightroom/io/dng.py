@@ -164,6 +164,9 @@ def to_counts_fast(raw: RawImage) -> np.ndarray:
 
 def _counts(raw: RawImage) -> tuple[np.ndarray, tuple[float, ...], float]:
     """The mosaic as uint16 counts plus the black and white levels they refer to."""
+    if raw.wb is not None:
+        gains = np.asarray(raw.wb, dtype=np.float32)[raw.pattern.channel_index(*raw.shape)]
+        raw = raw.replace(cfa=raw.cfa / gains, wb=None, saturation=(1.0, 1.0, 1.0))
     if raw.white_level > 65535:
         raise ParameterError(f"white level {raw.white_level} does not fit a 16-bit DNG")
     if raw.white_level < _MIN_WHITE:
@@ -291,6 +294,8 @@ def write_dng(
         (the original sensor integers when ``raw`` came from a file). A raw whose white level is
         below 255 holds normalised data only and is written with black 1024 and white 65535.
         Without ``camera.color_matrix1`` the camera RGB is declared to be linear sRGB (D65).
+        A white-balanced raw (``raw.wb`` set) is written with its gains divided out again, so
+        that the file holds sensor-referred data that fits its ``AsShotNeutral``.
     path
         Output file (``.dng``).
     overwrite

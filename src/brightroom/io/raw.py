@@ -24,6 +24,13 @@ comes from LibRaw (``rgb_xyz_matrix`` as ColorMatrix1 under D65, the as-shot neu
 The black level and the mosaic are normalised exactly once, with
 :func:`brightroom.types.normalize_mosaic`.
 
+Noise profile
+-------------
+The DNG ``NoiseProfile`` gives, per CFA plane, ``(S, O)`` with variance ``S * x + O`` for a
+signal ``x`` already in normalised units (0 = black, 1 = white; DNG 1.4 p. 58), which is exactly
+:class:`~brightroom.types.NoiseProfile`'s convention: ``scale = S``, ``offset = O``, no
+conversion. One pair applies to all three planes.
+
 Gain maps
 ---------
 ``RawImage.gain_map`` is ``h x w x 4``: plane ``k`` holds the gains of the pixels at 2 x 2 cell
