@@ -165,7 +165,8 @@ def machine() -> str:
     return (f"{cpu}, {os.cpu_count()} logical CPUs; numba {numba.__version__} "
             f"({numba.get_num_threads()} threads), numpy {np.__version__}, "
             f"OpenCV {cv2.__version__} ({cv2.getNumThreads()} threads), "
-            f"scikit-image {skimage.__version__}, Python {platform.python_version()}")
+            f"scikit-image {skimage.__version__}, Python {platform.python_version()}; "
+            f"load average {os.getloadavg()[0]:.1f} (machine shared with other jobs)")
 
 
 def main() -> None:
@@ -176,6 +177,7 @@ def main() -> None:
     print("Machine:", machine())
     quality(IMAGES[:1] if args.quick else IMAGES)
     speed(max(args.runs, 5), 2 if args.quick else 5)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -26,8 +26,8 @@ References
    pixel binning and remosaicing of the Tetracell colour filter array.
 .. [3] Kim, I., Song, S., Chang, S., Lim, S., Guo, K. (2019). Deep image demosaicing for
    submicron image sensors. Journal of Imaging Science and Technology, 63(6), 060410
-   (Tetracell remosaic; the colour-difference formulation used here follows its
-   interpolation baseline).
+   (Quad Bayer: binning to a quarter-resolution Bayer mosaic vs. full-resolution
+   demosaicing of the non-uniformly sampled array).
 .. [4] Hamilton, J. F., Adams, J. E. (1997). Adaptive color plan interpolation in single
    sensor color electronic camera. US Patent 5,629,734 (gradient-directed green
    interpolation, colour-difference interpolation of red and blue).
