@@ -1,0 +1,90 @@
+"""``brightroom look`` (apply / list) and ``brightroom calibrate``: thin shells over
+:mod:`brightroom.looks`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from brightroom.errors import InputError, OutputExistsError
+
+__all__ = ["add_parser", "run_apply", "run_list", "run_calibrate"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add ``look`` (with ``apply`` and ``list``) and ``calibrate`` to the sub-commands."""
+    p = sub.add_parser("look", help="apply creative looks to photos",
+                       description="Apply a built-in look, a look file (.toml) or a LUT "
+                       "(.cube / .3dl) to a finished photo.")
+    lsub = p.add_subparsers(dest="look_command", metavar="ACTION")
+    a = lsub.add_parser("apply", help="apply a look to a photo")
+    a.add_argument("input", metavar="IN", help="photo (JPEG, PNG, TIFF, HEIC, AVIF)")
+    a.add_argument("-o", "--output", required=True, help="output photo (format from extension)")
+    a.add_argument("--look", required=True, metavar="NAME|FILE",
+                   help="built-in look name (see 'brightroom look list'), .toml, .cube or .3dl")
+    a.add_argument("--strength", type=float, default=1.0, help="0..2 [default: 1]")
+    a.add_argument("--quality", type=int, default=92, help="JPEG/HEIC/AVIF quality [default: 92]")
+    a.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    a.set_defaults(func=run_apply)
+    li = lsub.add_parser("list", help="list the built-in looks")
+    li.set_defaults(func=run_list)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+    c = sub.add_parser("calibrate", help="fit a camera profile from a ColorChecker shot",
+                       description="Fit a colour correction (3x3 matrix or root-polynomial) from a "
+                       "photo of an X-Rite ColorChecker Classic and write it as a .cube LUT.")
+    c.add_argument("chart", metavar="CHART", help="chart photo: raw/DNG or JPEG/PNG/TIFF")
+    c.add_argument("-o", "--output", required=True, help="output .cube file")
+    c.add_argument("--method", default="matrix", choices=("matrix", "root-polynomial"),
+                   help="correction model [default: matrix]")
+    c.add_argument("--json", action="store_true", help="print the report as JSON")
+    c.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    c.set_defaults(func=run_calibrate)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from brightroom.looks import list_looks, load_look
+
+    for name in list_looks():
+        print(f"{name:10s} {load_look(name).description}")
+    return 0
+
+
+def run_apply(args: argparse.Namespace) -> int:
+    from brightroom.io import read_image, write_image
+    from brightroom.looks import apply_look, load_look
+
+    src, dst = Path(args.input), Path(args.output)
+    if dst.exists() and not args.overwrite:
+        raise OutputExistsError(f"{dst} exists; pass --overwrite to replace it")
+    look = load_look(args.look)  # validate before reading the photo
+    if not src.exists():
+        raise InputError(f"{src}: no such file")
+    image = read_image(src)
+    out = apply_look(image, look, strength=args.strength)
+    depth = image.metadata.get("bit_depth")
+    ext = dst.suffix.lower()
+    bits = None
+    if ext in (".png", ".tif", ".tiff"):
+        bits = 16 if depth and int(depth) > 8 else 8
+    write_image(out, dst, quality=args.quality, bit_depth=bits, overwrite=args.overwrite,
+                inputs=(src,))
+    print(dst)
+    return 0
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    from brightroom.looks.calibrate import calibrate_file
+
+    out = Path(args.output)
+    if out.exists() and not args.overwrite:
+        raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
+    report = calibrate_file(args.chart, out, method=args.method, overwrite=args.overwrite)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"{out}: mean dE00 {report['de00_before']['mean']:.2f} before, "
+              f"{report['de00_after']['mean']:.2f} after "
+              f"(max {report['de00_after']['max']:.2f}, method {report['method']})")
+    return 0

@@ -1,0 +1,69 @@
+"""Vignette: a smooth darkening (or lightening) towards the corners.
+
+With ``r`` the distance from the image centre normalised so that the corners are at 1 (an
+ellipse following the frame's aspect ratio), the gain is
+
+``g(r) = 1 - amount * s((r - midpoint) / (1 - midpoint))``,  ``s(t) = 3 t^2 - 2 t^3`` on [0, 1]
+
+(smoothstep): 1 inside ``midpoint``, ``1 - amount`` in the corners, with a C1 transition.
+The gain multiplies linear light (the values are decoded from sRGB, scaled and encoded again),
+as natural lens fall-off does.
+
+References
+----------
+.. [1] Ray, S. F. (2002). Applied Photographic Optics, 3rd ed., Focal Press, ch. 36
+   (natural vignetting and illumination fall-off across the field).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from brightroom.color.spaces import srgb_decode, srgb_encode
+from brightroom.errors import ParameterError
+
+__all__ = ["vignette_gain", "vignette"]
+
+
+def vignette_gain(height: int, width: int, amount: float = 0.2, midpoint: float = 0.5) -> np.ndarray:
+    """The ``height x width`` float32 gain map of :func:`vignette`."""
+    if not -1 <= amount <= 1:
+        raise ParameterError(f"vignette amount must be in [-1, 1], got {amount!r}")
+    if not 0 <= midpoint < 1:
+        raise ParameterError(f"vignette midpoint must be in [0, 1), got {midpoint!r}")
+    y = (np.arange(height, dtype=np.float32) + 0.5) / height * 2 - 1
+    x = (np.arange(width, dtype=np.float32) + 0.5) / width * 2 - 1
+    r = np.sqrt((x[None, :] ** 2 + y[:, None] ** 2) / 2)
+    t = np.clip((r - midpoint) / (1 - midpoint), 0, 1)
+    return (1 - np.float32(amount) * (3 * t * t - 2 * t * t * t)).astype(np.float32)
+
+
+def vignette(rgb: np.ndarray, amount: float = 0.2, midpoint: float = 0.5, *,
+             encoded: bool = True) -> np.ndarray:
+    """Darken ``H x W x 3`` ``rgb`` towards the corners by up to ``amount`` (linear light).
+
+    Parameters
+    ----------
+    rgb
+        ``H x W x 3`` float32.
+    amount
+        Fraction of light removed in the corners (negative brightens), -1..1.
+    midpoint
+        Normalised radius where the fall-off starts, 0..1.
+    encoded
+        ``rgb`` is sRGB-encoded (decoded, scaled, encoded again); ``False`` for linear input.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, same shape.
+    """
+    a = np.asarray(rgb, dtype=np.float32)
+    if a.ndim != 3 or a.shape[2] != 3:
+        raise ParameterError(f"vignette needs an H x W x 3 image, got shape {a.shape}")
+    g = vignette_gain(a.shape[0], a.shape[1], amount, midpoint)[..., None]
+    if not encoded:
+        return (a * g).astype(np.float32)
+    sign = np.sign(a)
+    lin = srgb_decode(np.abs(a)) * g
+    return (sign * srgb_encode(lin)).astype(np.float32)

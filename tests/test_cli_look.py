@@ -1,0 +1,57 @@
+"""Tests of ``brightroom look`` and ``brightroom calibrate`` (the CLI shell)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from brightroom.cli.main import main
+
+
+def _png16(path: Path) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    a = (np.linspace(0, 65535, 64 * 48 * 3) + rng.integers(0, 50, 64 * 48 * 3)).clip(0, 65535)
+    a = a.astype(np.uint16).reshape(48, 64, 3)
+    import cv2
+
+    cv2.imwrite(str(path), a[..., ::-1])
+    return a
+
+
+def test_look_list(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["look", "list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("natural", "authentic", "vibrant", "mono", "mono-hc", "film"):
+        assert name in out
+
+
+def test_look_apply_keeps_16_bit(tmp_path: Path) -> None:
+    import cv2
+
+    src = tmp_path / "in.png"
+    codes = _png16(src)
+    dst = tmp_path / "out.png"
+    assert main(["look", "apply", str(src), "-o", str(dst), "--look", "natural"]) == 0
+    back = cv2.imread(str(dst), cv2.IMREAD_UNCHANGED)
+    assert back.dtype == np.uint16
+    assert np.abs(back[..., ::-1].astype(int) - codes).max() <= 1
+    # refuses to overwrite without --overwrite, then does
+    assert main(["look", "apply", str(src), "-o", str(dst), "--look", "mono"]) == 1
+    assert main(["look", "apply", str(src), "-o", str(dst), "--look", "mono", "--strength", "0.5",
+                 "--overwrite"]) == 0
+
+
+def test_look_apply_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "in.png"
+    _png16(src)
+    assert main(["look", "apply", str(src), "-o", str(tmp_path / "o.png"), "--look", "nope"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown look" in err and len(err.strip().splitlines()) == 1
+    assert main(["look", "apply", str(tmp_path / "missing.png"), "-o", str(tmp_path / "o.png"),
+                 "--look", "film"]) == 1
+    bad = tmp_path / "bad.cube"
+    bad.write_text("LUT_3D_SIZE 2\n0 0 0\n")
+    assert main(["look", "apply", str(src), "-o", str(tmp_path / "o.png"), "--look", str(bad)]) == 1
+    assert "line 2" in capsys.readouterr().err
