@@ -202,3 +202,29 @@ def test_simulated_edge_has_the_documented_mtf():
     np.testing.assert_allclose(measured, camera_mtf(f, p), atol=0.03)
     bare = _edge_mtf(s.rgb[..., 1].astype(np.float64), 5.0, s.ground_truth["center"], f)
     np.testing.assert_allclose(bare, camera_mtf(f, p, optics=False), atol=0.03)
+
+
+def test_gain_map_undoes_vignetting():
+    raw = simulate(charts.flat(96, 0.5), "budget-phone", noise=False, lux=1000)
+    assert raw.gain_map is not None and raw.gain_map.shape[2] == 4
+    # expand the map independently: bilinear over a grid spanning first..last pixel
+    g = raw.gain_map[..., 0].astype(np.float64)
+    from scipy.interpolate import RegularGridInterpolator
+
+    h, w = raw.shape
+    interp = RegularGridInterpolator((np.linspace(0, h - 1, g.shape[0]),
+                                      np.linspace(0, w - 1, g.shape[1])), g)
+    yy, xx = np.mgrid[0:h, 0:w]
+    full = interp(np.stack([yy.ravel(), xx.ravel()], 1)).reshape(h, w)
+    flat = raw.cfa * full
+    idx = raw.pattern.channel_index(h, w)
+    gch = flat[idx == 1].reshape(h, w // 2)
+    # corrected green is flat to within interpolation error (the PSF border aside)
+    inner = gch[8:-8, 4:-4]
+    assert inner.std() / inner.mean() < 0.01
+    # the develop stage (another module) reads the map the same way
+    rc = pytest.importorskip("brightroom.develop.raw_corrections")
+    np.testing.assert_allclose(rc.lens_shading_gain(raw.shape, raw.pattern, raw.gain_map), full,
+                               rtol=1e-5)
+    off = simulate(charts.flat(32, 0.5), noise=False, gain_map=False)
+    assert off.gain_map is None

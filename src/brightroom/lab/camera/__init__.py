@@ -12,6 +12,7 @@ from brightroom.lab.camera.optics import (
     kernel_mtf,
     optics_mtf,
     psf_kernels,
+    shading_gain_map,
     vignetting_map,
 )
 from brightroom.lab.camera.presets import PRESETS, CameraPreset, get_preset, saturation_iso
@@ -61,6 +62,7 @@ __all__ = [
     "kernel_mtf",
     "optics_mtf",
     "vignetting_map",
+    "shading_gain_map",
     "Illuminant",
     "illuminant",
     "Sensitivities",

@@ -28,7 +28,7 @@ from scipy.special import j1
 from brightroom.errors import ParameterError
 
 __all__ = ["Optics", "airy_psf", "psf_kernels", "kernel_mtf", "optics_mtf", "vignetting_map",
-           "apply_lateral_ca", "apply_optics"]
+           "relative_illumination", "shading_gain_map", "apply_lateral_ca", "apply_optics"]
 
 
 @dataclass(frozen=True)
@@ -188,9 +188,37 @@ def vignetting_map(shape: tuple[int, int], optics: Optics) -> np.ndarray:
     Ray (2002), natural vignetting (cos^4 law).
     """
     h, w = shape
-    t = _radius_norm(h, w) * np.float32(np.tan(np.deg2rad(optics.half_fov_deg)))
+    return relative_illumination(_radius_norm(h, w), optics)
+
+
+def relative_illumination(r_norm: np.ndarray, optics: Optics) -> np.ndarray:
+    """``cos(theta) ** (4 * strength)`` at radii ``r_norm`` (over the half diagonal), float32."""
+    t = np.asarray(r_norm, dtype=np.float32) * np.float32(np.tan(np.deg2rad(optics.half_fov_deg)))
     cos2 = 1.0 / (1.0 + t * t)
     return (cos2 ** np.float32(2 * optics.vignetting)).astype(np.float32)
+
+
+def shading_gain_map(shape: tuple[int, int], optics: Optics,
+                     points: tuple[int, int] = (13, 17)) -> np.ndarray:
+    """The DNG ``GainMap`` that undoes :func:`vignetting_map`: ``h x w x 4`` float32.
+
+    Grid points lie on the first and last pixel rows/columns (``MapOrigin`` 0, spacing
+    ``1 / (points - 1)``), as :class:`brightroom.types.RawImage` and the DNG writer expect; the
+    4 planes (2 x 2 cell positions) are equal because the model's falloff is achromatic.
+
+    References
+    ----------
+    Adobe DNG Specification 1.6, opcode GainMap.
+    """
+    h, w = shape
+    gh, gw = (points if w >= h else points[::-1])
+    gh, gw = max(2, min(gh, h)), max(2, min(gw, w))
+    y = np.linspace(0, h - 1, gh) - (h - 1) / 2
+    x = np.linspace(0, w - 1, gw) - (w - 1) / 2
+    half_diag = np.hypot((h - 1) / 2, (w - 1) / 2) or 1.0
+    r = np.hypot(y[:, None], x[None, :]) / half_diag
+    g = 1.0 / relative_illumination(r, optics)
+    return np.repeat(g[:, :, None], 4, axis=2).astype(np.float32)
 
 
 def _magnify(plane: np.ndarray, m: float) -> np.ndarray:

@@ -26,7 +26,13 @@ import numpy as np
 
 from brightroom.charts.scene import Scene
 from brightroom.errors import ParameterError
-from brightroom.lab.camera.optics import Optics, apply_optics, kernel_mtf, psf_kernels
+from brightroom.lab.camera.optics import (
+    Optics,
+    apply_optics,
+    kernel_mtf,
+    psf_kernels,
+    shading_gain_map,
+)
 from brightroom.lab.camera.presets import CameraPreset, get_preset
 from brightroom.lab.camera.sensor import Sensor, expose_sensor, noise_profile
 from brightroom.lab.camera.spectral import (
@@ -147,6 +153,7 @@ def simulate(
     optics: bool = True,
     noise: bool = True,
     target: float = DEFAULT_TARGET,
+    gain_map: bool = True,
     electrons: np.ndarray | None = None,
 ) -> RawImage:
     """Photograph ``scene`` with a virtual camera.
@@ -176,6 +183,9 @@ def simulate(
         Switch the lens (PSF, CA, vignetting) and the sensor noise off for truth images.
     target
         Auto-exposure target for an 18 % grey (normalised green).
+    gain_map
+        Attach the DNG ``GainMap`` that undoes the lens's vignetting (as phone DNGs do), when
+        ``optics`` is on and the lens vignettes.
     electrons
         Internal: precomputed ``H x W x 3`` mean electron *rates* (e-/s) replacing the scene
         rendering (used by burst simulation after warping).
@@ -253,9 +263,18 @@ def simulate(
         "optics": bool(optics),
         "noise": bool(noise),
     }
+    gm = None
+    if gain_map and optics and p.optics.vignetting > 0:
+        gm = shading_gain_map(cfa.shape, p.optics)
+    lab["vignetting"] = {"half_fov_deg": p.optics.half_fov_deg,
+                         "strength": p.optics.vignetting if optics else 0.0,
+                         "tan_half_fov": float(np.tan(np.deg2rad(p.optics.half_fov_deg))),
+                         "model": "cos(theta)**(4*strength), tan(theta) = tan_half_fov * r / "
+                                  "half_diagonal"}
+    lab["lateral_ca"] = p.optics.lateral_ca if optics else (0.0, 0.0, 0.0)
     return RawImage(cfa=cfa, pattern=pat, camera=info,
                     black_level=(float(sensor.black_level),) * 4,
-                    white_level=float(sensor.white_level), metadata={"lab": lab})
+                    white_level=float(sensor.white_level), gain_map=gm, metadata={"lab": lab})
 
 
 def _exposure(p: CameraPreset, sensor: Sensor, pat: CFAPattern, lux: float, cct: Any,
