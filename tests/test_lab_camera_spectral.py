@@ -93,3 +93,38 @@ def test_bad_illuminants():
         sp.illuminant("D65", -1.0)
     with pytest.raises(ParameterError):
         sp.illuminant(500.0)
+
+
+@pytest.mark.parametrize("name", ["A", "D65"])
+def test_forward_matrix_maps_white_balanced_basis_to_d50(name):
+    cal = sp.dng_calibration(NIKON, name)
+    ill = sp.illuminant(name)
+    cam = sp.response_matrix(NIKON, ill)  # columns: basis colours
+    white = sp.response_spectra(NIKON, ill, np.ones(WAVELENGTHS.size))
+    wb = cam / white[:, None]
+    xyz = (basis().T @ (colour_cmfs() * ill.spd[:, None])) / (ill.spd @ colour_cmfs()[:, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cat = colour.adaptation.matrix_chromatic_adaptation_VonKries(
+            ill.white_xyz, np.array([0.96422, 1.0, 0.82521]), transform="Bradford")
+    np.testing.assert_allclose(cal.forward_matrix @ wb, cat @ xyz.T, atol=3e-3)
+
+
+def test_color_matrix_gives_small_colorchecker_error():
+    """Camera -> XYZ through the fitted matrix: a good but non-Luther camera (dE00 ~ 1-2)."""
+    from brightroom.charts import colorchecker_spectra
+
+    ill = sp.illuminant("D65")
+    cal = sp.dng_calibration(NIKON, "D65")
+    cam = sp.response_spectra(NIKON, ill, colorchecker_spectra())
+    white = sp.response_spectra(NIKON, ill, np.ones(WAVELENGTHS.size))
+    scale = (cal.color_matrix @ ill.white_xyz).max() / white.max()
+    xyz_cam = (cam * scale) @ np.linalg.inv(cal.color_matrix).T
+    xyz_ref = colorchecker_spectra() @ (colour_cmfs() * ill.spd[:, None]) / (
+        ill.spd @ colour_cmfs()[:, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wp = colour.XYZ_to_xy(ill.white_xyz)
+        de = colour.delta_E(colour.XYZ_to_Lab(xyz_cam, wp), colour.XYZ_to_Lab(xyz_ref, wp),
+                            method="CIE 2000")
+    assert de.mean() < 2.0 and de.max() < 6.0

@@ -336,7 +336,7 @@ def dng_calibration(sens: Sensitivities, illum: Illuminant | str | float,
     # ForwardMatrix: white-balanced camera -> XYZ D50, constrained to map (1,1,1) to D50 white
     adapt = bradford_adaptation(white / white[1], D50_XYZ)
     y = (xyz @ adapt.T) * sw
-    a = (cam / neutral) * sw
+    a = (cam / cam_white) * sw  # white balanced: the perfect white reads (1, 1, 1)
     fm = np.zeros((3, 3))
     ata = a.T @ a
     for r in range(3):
