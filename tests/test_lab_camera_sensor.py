@@ -78,3 +78,19 @@ def test_bad_sensor_parameters():
         Sensor(adc_bits=20)
     with pytest.raises(ParameterError):
         expose_sensor(np.ones((4, 4), np.float32), Sensor(), CFAPattern("RGGB"), gain=0.5)
+
+
+def test_hot_and_dead_pixels_are_fixed_and_visible():
+    s = Sensor(hot_pixels=0.002, dead_pixels=0.001, read_noise_e=1.0, prnu=0.0, dsnu_e=0.0)
+    e = np.full((100, 100), 2000.0, np.float32)
+    from brightroom.lab.camera.sensor import defect_pixels
+
+    hot, dead = defect_pixels(s, e.shape)
+    assert len(hot) == 20 and len(dead) == 10
+    frames = [expose_sensor(e, s, CFAPattern("RGGB"), exposure_time=0.05,
+                            rng=np.random.default_rng(k)) for k in range(2)]
+    for f in frames:
+        level = np.median(f)
+        assert np.all(f[hot[:, 0], hot[:, 1]] > level + 100)
+        assert np.all(f[dead[:, 0], dead[:, 1]] < s.black_level + 20)
+    assert np.array_equal(defect_pixels(s, e.shape)[0], hot)

@@ -228,3 +228,11 @@ def test_gain_map_undoes_vignetting():
                                rtol=1e-5)
     off = simulate(charts.flat(32, 0.5), noise=False, gain_map=False)
     assert off.gain_map is None
+
+
+def test_simulate_does_not_modify_the_scene():
+    s = charts.colorchecker(8)
+    rgb, labels = s.rgb.copy(), s.labels.copy()
+    simulate(s, seed=3)
+    np.testing.assert_array_equal(s.rgb, rgb)
+    np.testing.assert_array_equal(s.labels, labels)

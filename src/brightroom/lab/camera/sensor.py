@@ -37,7 +37,7 @@ import numpy as np
 from brightroom.errors import ParameterError
 from brightroom.types import CFAPattern, NoiseProfile
 
-__all__ = ["Sensor", "cfa_sample", "expose_sensor", "noise_profile"]
+__all__ = ["Sensor", "cfa_sample", "defect_pixels", "expose_sensor", "noise_profile"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,13 @@ class Sensor:
     black_level
         Black level (DN).
     fixed_pattern_seed
-        Seed of the PRNU/DSNU patterns (one per physical sensor).
+        Seed of the PRNU/DSNU patterns and defect positions (one per physical sensor).
+    hot_pixels, dead_pixels
+        Fractions of defective pixels (fixed positions): hot pixels collect an extra
+        ``hot_dark_current_e_s`` of dark charge that the black clamp does not remove; dead ones
+        do not respond to light. Only with ``noise=True`` (``noise=False`` is an ideal sensor).
+    hot_dark_current_e_s
+        Dark current of a hot pixel (e-/s).
     """
 
     pixel_pitch_um: float = 2.44
@@ -82,12 +88,19 @@ class Sensor:
     adc_bits: int = 12
     black_level: int = 256
     fixed_pattern_seed: int = 1288
+    hot_pixels: float = 0.0
+    dead_pixels: float = 0.0
+    hot_dark_current_e_s: float = 20000.0
 
     def __post_init__(self) -> None:
         if self.pixel_pitch_um <= 0 or self.full_well_e <= 0:
             raise ParameterError(f"pixel pitch {self.pixel_pitch_um} um and full well "
                                  f"{self.full_well_e} e- must be > 0")
-        for name in ("read_noise_e", "adc_noise_dn", "dark_current_e_s", "prnu", "dsnu_e"):
+        if not (0 <= self.hot_pixels < 0.1 and 0 <= self.dead_pixels < 0.1):
+            raise ParameterError(f"defect fractions hot {self.hot_pixels}, dead "
+                                 f"{self.dead_pixels} must be in [0, 0.1)")
+        for name in ("read_noise_e", "adc_noise_dn", "dark_current_e_s", "prnu", "dsnu_e",
+                     "hot_dark_current_e_s"):
             if getattr(self, name) < 0:
                 raise ParameterError(f"sensor {name} must be >= 0, got {getattr(self, name)}")
         if not 8 <= self.adc_bits <= 16:
@@ -160,6 +173,20 @@ def _fixed_patterns(seed: int, shape: tuple[int, int]) -> tuple[np.ndarray, np.n
     return prnu, dsnu
 
 
+def defect_pixels(sensor: Sensor, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed ``(row, col)`` positions of the hot and dead pixels of ``sensor`` (``(N, 2)``)."""
+    n = shape[0] * shape[1]
+    n_hot = int(round(sensor.hot_pixels * n))
+    n_dead = int(round(sensor.dead_pixels * n))
+    if n_hot + n_dead == 0:
+        empty = np.zeros((0, 2), dtype=np.int64)
+        return empty, empty
+    rng = np.random.default_rng([sensor.fixed_pattern_seed, shape[0], shape[1], 0xDEFEC7])
+    flat = rng.choice(n, n_hot + n_dead, replace=False)
+    pos = np.stack(np.unravel_index(flat, shape), axis=1).astype(np.int64)
+    return pos[:n_hot], pos[n_hot:]
+
+
 def expose_sensor(
     electrons: np.ndarray,
     sensor: Sensor,
@@ -211,7 +238,13 @@ def expose_sensor(
         if sensor.prnu:
             mos *= np.float32(1) + np.float32(sensor.prnu) * prnu
             np.maximum(mos, 0, out=mos)
-        sig = rng.poisson(mos + np.float32(dark)).astype(np.float32)
+        hot, dead = defect_pixels(sensor, mos.shape)
+        if dead.size:
+            mos[dead[:, 0], dead[:, 1]] = 0
+        lam = mos + np.float32(dark)
+        if hot.size:
+            lam[hot[:, 0], hot[:, 1]] += np.float32(sensor.hot_dark_current_e_s * exposure_time)
+        sig = rng.poisson(lam).astype(np.float32)
         sig -= np.float32(dark)
         np.minimum(sig, np.float32(sensor.full_well_e - dark), out=sig)
         sig += rng.standard_normal(mos.shape, dtype=np.float32) * np.float32(sensor.read_noise_e)

@@ -34,7 +34,7 @@ from brightroom.lab.camera.optics import (
     shading_gain_map,
 )
 from brightroom.lab.camera.presets import CameraPreset, get_preset
-from brightroom.lab.camera.sensor import Sensor, expose_sensor, noise_profile
+from brightroom.lab.camera.sensor import Sensor, defect_pixels, expose_sensor, noise_profile
 from brightroom.lab.camera.spectral import (
     DNGCalibration,
     Illuminant,
@@ -272,6 +272,9 @@ def simulate(
                          "model": "cos(theta)**(4*strength), tan(theta) = tan_half_fov * r / "
                                   "half_diagonal"}
     lab["lateral_ca"] = p.optics.lateral_ca if optics else (0.0, 0.0, 0.0)
+    if noise and (sensor.hot_pixels or sensor.dead_pixels):
+        hot, dead = defect_pixels(sensor, cfa.shape)
+        lab["defects"] = {"hot": hot, "dead": dead}
     return RawImage(cfa=cfa, pattern=pat, camera=info,
                     black_level=(float(sensor.black_level),) * 4,
                     white_level=float(sensor.white_level), gain_map=gm, metadata={"lab": lab})
