@@ -35,15 +35,27 @@ _THREE = np.float32(3)
 
 
 @njit(cache=True, parallel=True)
-def _directional_green(p, gh, gv):  # noqa: ANN001
+def _directional_green(p, gh, gv, g, r, b):  # noqa: ANN001
+    # Directional greens at red / blue sites; also seeds g, r, b with the known samples.
     h, w = p.shape
-    for y in prange(2, h - 2):
-        for x in range(2, w - 2):
+    for y in prange(h):
+        inner_row = 2 <= y < h - 2
+        for x in range(w):
+            v = p[y, x]
             if (y + x) & 1:                       # green site
-                gh[y, x] = p[y, x]
-                gv[y, x] = p[y, x]
+                g[y, x] = v
+                r[y, x] = 0
+                b[y, x] = 0
+                continue
+            g[y, x] = 0
+            if y & 1:
+                r[y, x] = 0
+                b[y, x] = v
             else:
-                c2 = _TWO * p[y, x]
+                r[y, x] = v
+                b[y, x] = 0
+            if inner_row and 2 <= x < w - 2:
+                c2 = _TWO * v
                 gh[y, x] = (p[y, x - 1] + p[y, x + 1]) * _HALF \
                     + (c2 - p[y, x - 2] - p[y, x + 2]) * _QUARTER
                 gv[y, x] = (p[y - 1, x] + p[y + 1, x]) * _HALF \
@@ -52,25 +64,19 @@ def _directional_green(p, gh, gv):  # noqa: ANN001
 
 @njit(cache=True, parallel=True)
 def _chroma_gradients(p, gh, gv, dh, dv):  # noqa: ANN001
+    # |C(x) - C(x + 2)| at red / blue sites (the decision window reads no other sites).
     h, w = p.shape
     for y in prange(2, h - 4):
-        for x in range(2, w - 4):
-            if (y + x) & 1:                       # chrominance is 0 at green sites
-                dh[y, x] = 0
-                dv[y, x] = 0
-            else:
-                dh[y, x] = abs((p[y, x] - gh[y, x]) - (p[y, x + 2] - gh[y, x + 2]))
-                dv[y, x] = abs((p[y, x] - gv[y, x]) - (p[y + 2, x] - gv[y + 2, x]))
+        for x in range(2 + (y & 1), w - 4, 2):
+            dh[y, x] = abs((p[y, x] - gh[y, x]) - (p[y, x + 2] - gh[y, x + 2]))
+            dv[y, x] = abs((p[y, x] - gv[y, x]) - (p[y + 2, x] - gv[y + 2, x]))
 
 
 @njit(cache=True, parallel=True)
-def _decide(p, gh, gv, dh, dv, g, horiz):  # noqa: ANN001
-    h, w = p.shape
+def _decide(gh, gv, dh, dv, g, horiz):  # noqa: ANN001
+    h, w = g.shape
     for y in prange(4, h - 4):
-        for x in range(4, w - 4):
-            if (y + x) & 1:
-                g[y, x] = p[y, x]
-                continue
+        for x in range(4 + (y & 1), w - 4, 2):
             # The window of [1] eq. 8, in the reference's order of summation.
             sh = _F(0)
             sh += dh[y - 2, x - 2]
@@ -155,13 +161,33 @@ def _refine_green(r, g, b, horiz, lo):  # noqa: ANN001
 
 
 @njit(cache=True, parallel=True)
-def _crop_stack(r, g, b, top, left, out):  # noqa: ANN001
+def _final(r, g, b, horiz, box, top, left, out):  # noqa: ANN001
+    # The last R-at-blue / B-at-red step fused with writing the cropped H x W x 3 output
+    # (r and b are read, not updated, so rows are independent).
     h, w = out.shape[0], out.shape[1]
-    for y in prange(h):
-        for x in range(w):
-            out[y, x, 0] = r[y + top, x + left]
-            out[y, x, 1] = g[y + top, x + left]
-            out[y, x, 2] = b[y + top, x + left]
+    for yo in prange(h):
+        y = yo + top
+        for xo in range(w):
+            x = xo + left
+            rv, gv_, bv = r[y, x], g[y, x], b[y, x]
+            if ((y + x) & 1) == 0:                # red or blue site
+                if horiz[y, x]:
+                    a0 = r[y, x - 1] - b[y, x - 1]
+                    a2 = r[y, x + 1] - b[y, x + 1]
+                else:
+                    a0 = r[y - 1, x] - b[y - 1, x]
+                    a2 = r[y + 1, x] - b[y + 1, x]
+                if box:
+                    d = ((a0 + (rv - bv)) + a2) * _THIRD
+                else:
+                    d = (a0 + a2) * _HALF
+                if y & 1:
+                    rv = bv + d
+                else:
+                    bv = rv - d
+            out[yo, xo, 0] = rv
+            out[yo, xo, 1] = gv_
+            out[yo, xo, 2] = bv
 
 
 def menon2007_numba(cfa: np.ndarray, pattern: CFAPattern, *, refine: bool = True) -> np.ndarray:
@@ -193,24 +219,21 @@ def menon2007_numba(cfa: np.ndarray, pattern: CFAPattern, *, refine: bool = True
     shape = p.shape
     gh = np.zeros(shape, np.float32)
     gv = np.zeros(shape, np.float32)
-    _directional_green(p, gh, gv)
+    g = np.empty(shape, np.float32)
+    r = np.empty(shape, np.float32)
+    b = np.empty(shape, np.float32)
+    _directional_green(p, gh, gv, g, r, b)
     dh = np.zeros(shape, np.float32)
     dv = np.zeros(shape, np.float32)
     _chroma_gradients(p, gh, gv, dh, dv)
-    g = np.zeros(shape, np.float32)
     horiz = np.zeros(shape, np.bool_)
-    _decide(p, gh, gv, dh, dv, g, horiz)
+    _decide(gh, gv, dh, dv, g, horiz)
     del gh, gv, dh, dv
-    yy = np.arange(shape[0]) % 2
-    xx = np.arange(shape[1]) % 2
-    r = np.where((yy[:, None] == 0) & (xx[None, :] == 0), p, _F(0))
-    b = np.where((yy[:, None] == 1) & (xx[None, :] == 1), p, _F(0))
     _rb_at_green(p, g, r, b, 5)
-    _rb_at_br(r, b, horiz, 6, False)
     if refine:
+        _rb_at_br(r, b, horiz, 6, False)
         _refine_green(r, g, b, horiz, 7)
         _rb_at_green(p, g, r, b, 8)
-        _rb_at_br(r, b, horiz, 9, True)
     out = np.empty((cfa.shape[0], cfa.shape[1], 3), np.float32)
-    _crop_stack(r, g, b, top, left, out)
+    _final(r, g, b, horiz, refine, top, left, out)
     return out
