@@ -33,7 +33,8 @@ def test_exception_leaves_nothing(tmp_path):
 def test_existing_file_refused_without_overwrite(tmp_path):
     out = tmp_path / "a.tif"
     out.write_bytes(b"old")
-    with pytest.raises(OutputExistsError, match=r"a\.tif exists; pass overwrite=True \(--overwrite\)"):
+    msg = r"a\.tif exists; pass overwrite=True \(--overwrite\) to replace it"
+    with pytest.raises(OutputExistsError, match=msg):
         with atomic_write(out) as tmp:
             tmp.write_bytes(b"new")
     assert out.read_bytes() == b"old"

@@ -16,7 +16,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from brightroom.errors import CorruptFileError, InputError, UnsupportedFormatError, UnsupportedRawError
+from brightroom.errors import (
+    CorruptFileError,
+    InputError,
+    UnsupportedFormatError,
+    UnsupportedRawError,
+)
 from brightroom.io.atomic import atomic_write
 from brightroom.io.dng import write_dng
 from brightroom.io.icc import icc_profile, identify_icc

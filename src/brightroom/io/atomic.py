@@ -41,7 +41,9 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def check_output(path: PathLike, *, overwrite: bool = False, inputs: Iterable[PathLike] = ()) -> Path:
+def check_output(
+    path: PathLike, *, overwrite: bool = False, inputs: Iterable[PathLike] = ()
+) -> Path:
     """Raise :class:`OutputExistsError` if writing ``path`` would replace a file unasked.
 
     Parameters
@@ -63,7 +65,8 @@ def check_output(path: PathLike, *, overwrite: bool = False, inputs: Iterable[Pa
         return path
     for inp in inputs:
         inp = Path(inp)
-        if path.exists() and inp.exists() and _same_file(path, inp) or path.resolve() == inp.resolve():
+        same = path.resolve() == inp.resolve()
+        if same or (path.exists() and inp.exists() and _same_file(path, inp)):
             raise OutputExistsError(
                 f"{path} is the input file {inp}; pass overwrite=True (--overwrite) to replace it"
             )

@@ -6,7 +6,10 @@ Two ways to the mosaic, with the same result:
     The reference: LibRaw through ``rawpy`` (every format LibRaw knows). The mosaic is
     ``raw_image_visible``; the black level per 2 x 2 position comes from
     ``black_level_per_channel`` (indexed by colour, mapped onto the cell with ``raw_color``,
-    the second green being colour 3), the white level from ``white_level``.
+    the second green being colour 3; rawpy's values already include LibRaw's per-colour
+    ``cblack[0..3]``; a larger ``cblack`` pattern is not exposed by rawpy), the white level from
+    ``white_level``. For DNGs the levels come from the tags (BlackLevel with its
+    BlackLevelRepeatDim, BlackLevelDeltaH/V, WhiteLevel) unless a LinearizationTable is present.
 ``"numpy"``
     A fast path for uncompressed 16-bit DNGs (what :func:`brightroom.io.dng.write_dng` writes):
     the strip is read straight from the file with :func:`numpy.fromfile` and cropped to the
@@ -64,7 +67,14 @@ from brightroom.errors import (
     ParameterError,
     UnsupportedRawError,
 )
-from brightroom.types import BAYER_PATTERNS, CameraInfo, CFAPattern, NoiseProfile, RawImage, normalize_mosaic
+from brightroom.types import (
+    BAYER_PATTERNS,
+    CameraInfo,
+    CFAPattern,
+    NoiseProfile,
+    RawImage,
+    normalize_mosaic,
+)
 
 __all__ = ["read_raw", "RAW_EXTENSIONS", "RAW_BACKENDS", "is_raw_path"]
 
@@ -72,7 +82,7 @@ RAW_EXTENSIONS: tuple[str, ...] = (
     ".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf",
     ".rw2", ".rwl", ".pef", ".ptx", ".srw", ".x3f", ".3fr", ".fff", ".iiq", ".mos", ".mef",
     ".mrw", ".erf", ".kdc", ".dcr", ".k25", ".raw", ".rwz", ".cap", ".bay", ".dcs", ".gpr",
-    ".mdc", ".nksc", ".sti", ".x3f", ".ari", ".cs1", ".braw",
+    ".mdc", ".sti", ".ari", ".cs1",
 )
 """File extensions read as camera raw (LibRaw's formats)."""
 
