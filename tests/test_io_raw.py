@@ -156,6 +156,10 @@ def test_missing_and_bad_files(tmp_path):
     txt.write_text("this is a text file, not a raw photo\n" * 20)
     with pytest.raises(UnsupportedRawError, match=r"notes\.dng: LibRaw cannot decode this file"):
         read_raw(txt)
+    short = tmp_path / "short.nef"
+    short.write_text("hello\n")
+    with pytest.raises(UnsupportedRawError, match=r"short\.nef: .*not a camera raw.*b'hello"):
+        read_raw(short)
     junk = tmp_path / "junk.cr2"
     junk.write_bytes(np.random.default_rng(0).bytes(5000))
     with pytest.raises(UnsupportedRawError, match=r"junk\.cr2: LibRaw cannot decode"):

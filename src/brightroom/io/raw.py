@@ -491,14 +491,41 @@ def _read_numpy(tags: _Tiff) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------- LibRaw
+# leading bytes of the common raw containers: TIFF (DNG, CR2, NEF, ARW, PEF, ...), ISO BMFF (CR3),
+# Fujifilm RAF, Olympus ORF, Panasonic RW2, Canon CRW, Minolta MRW, Sigma X3F, Phase One IIQ
+_RAW_MAGICS = (b"II*\0", b"MM\0*", b"IIRO", b"IIRS", b"MMOR", b"IIU\0", b"FUJIFILM",
+               b"II\x1a\0\0\0HEAPCCDR", b"\0MRM", b"FOVb", b"IIII")
+
+
+def _looks_like_raw(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return False
+    return head.startswith(_RAW_MAGICS) or head[4:8] == b"ftyp"
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(8)
+
+
 def _libraw_error(path: Path, e: Exception) -> Exception:
     import rawpy
 
     name = type(e).__name__
-    detail = f"{name}: {e}" if str(e) else name
+    msg = e.args[0] if e.args else ""
+    msg = msg.decode("utf-8", "replace") if isinstance(msg, bytes) else str(msg)
+    detail = f"{name}: {msg}" if msg else name
     if isinstance(e, rawpy.LibRawFileUnsupportedError):
         return UnsupportedRawError(f"{path}: LibRaw cannot decode this file ({detail})")
     if isinstance(e, rawpy.LibRawIOError | rawpy.LibRawDataError | OSError):
+        if not _looks_like_raw(path):  # e.g. a text file renamed .dng: say so, not "truncated"
+            return UnsupportedRawError(
+                f"{path}: LibRaw cannot decode this file (not a camera raw: it starts with "
+                f"{_head(path)!r}; {detail})"
+            )
         return CorruptFileError(f"{path}: file is truncated or corrupt ({detail})")
     return UnsupportedRawError(f"{path}: LibRaw cannot decode this file ({detail})")
 
