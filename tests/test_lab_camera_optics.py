@@ -105,3 +105,12 @@ def test_no_lens_blur_is_identity():
     k = psf_kernels(2.0, 2.0, (550.0,), 0.0, False)[0]
     assert k[k.shape[0] // 2, k.shape[1] // 2] == pytest.approx(1.0)
     assert np.abs(k).sum() == pytest.approx(1.0)
+
+
+def test_veiling_glare_lifts_black_and_conserves_energy():
+    img = np.zeros((64, 64, 3), np.float32)
+    img[:, 32:] = 1.0
+    o = Optics(vignetting=0.0, veiling_glare=0.02, diffraction=False, defocus_sigma_px=0.0)
+    out = apply_optics(img, o, 2.0)
+    assert out[:, :8].mean() == pytest.approx(0.02 * 0.5, rel=1e-4)
+    assert out.mean() == pytest.approx(img.mean(), rel=1e-5)

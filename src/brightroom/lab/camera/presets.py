@@ -17,6 +17,9 @@ NDA); where numbers are public they come from manufacturers' product pages and f
   IMX183 cameras), 24 mm-equivalent f/2.8 lens (8.8 mm), 14-bit ADC, black 512, measured
   Nikon D5100 sensitivities (NPL) as a large-sensor colour response.
 
+Veiling glare: 0.3 % (flagship, one-inch) and 1 % (budget, plastic lens, no AR coating
+quality) of the mean image irradiance, typical of ISO 18844 measurements of phone modules.
+
 The saturation-based ISO speed implied by the physics (ISO 12232:2019, ``S_sat = 78 / H_sat``)
 is reported by :func:`saturation_iso` so that the nominal ``base_iso`` can be checked.
 
@@ -134,7 +137,8 @@ PRESETS: dict[str, CameraPreset] = {
                       fixed_pattern_seed=2022),
         optics=Optics(f_number=1.8, focal_length_mm=6.9, half_fov_deg=42.0,
                       defocus_sigma_px=0.35, vignetting=1.0,
-                      lateral_ca=(3e-4, 0.0, -3e-4), transmission=0.9),
+                      lateral_ca=(3e-4, 0.0, -3e-4), transmission=0.9,
+                      veiling_glare=0.003),
         sensitivities=("gaussian", _PHONE_LOBES, (0.50, 0.62, 0.52), "phone 2022 (parametric)"),
         cfa_block=2,
         binned_read_noise_e=2.0,
@@ -151,7 +155,8 @@ PRESETS: dict[str, CameraPreset] = {
                       fixed_pattern_seed=2018),
         optics=Optics(f_number=2.2, focal_length_mm=4.0, half_fov_deg=40.0,
                       defocus_sigma_px=0.6, vignetting=1.3,
-                      lateral_ca=(6e-4, 0.0, -6e-4), transmission=0.88),
+                      lateral_ca=(6e-4, 0.0, -6e-4), transmission=0.88,
+                      veiling_glare=0.01),
         sensitivities=("gaussian", _BUDGET_LOBES, (0.42, 0.52, 0.42), "budget phone (parametric)"),
         cfa_block=1,
         sensor_size_mm=(5.16, 3.87),
@@ -167,7 +172,8 @@ PRESETS: dict[str, CameraPreset] = {
                       fixed_pattern_seed=183),
         optics=Optics(f_number=2.8, focal_length_mm=8.8, half_fov_deg=42.0,
                       defocus_sigma_px=0.3, vignetting=0.8,
-                      lateral_ca=(2e-4, 0.0, -2e-4), transmission=0.92),
+                      lateral_ca=(2e-4, 0.0, -2e-4), transmission=0.92,
+                      veiling_glare=0.003),
         sensitivities=("measured", "Nikon 5100 (NPL)", (0.42, 0.55, 0.45)),
         cfa_block=1,
         sensor_size_mm=(13.2, 8.8),

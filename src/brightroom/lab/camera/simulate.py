@@ -272,6 +272,7 @@ def simulate(
                          "model": "cos(theta)**(4*strength), tan(theta) = tan_half_fov * r / "
                                   "half_diagonal"}
     lab["lateral_ca"] = p.optics.lateral_ca if optics else (0.0, 0.0, 0.0)
+    lab["veiling_glare"] = p.optics.veiling_glare if optics else 0.0
     if noise and (sensor.hot_pixels or sensor.dead_pixels):
         hot, dead = defect_pixels(sensor, cfa.shape)
         lab["defects"] = {"hot": hot, "dead": dead}
