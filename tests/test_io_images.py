@@ -103,6 +103,7 @@ def test_jpeg_readable_by_pillow(tmp_path):
     assert ex[305].startswith("Brightroom ")
     sub = ex.get_ifd(0x8769)
     assert sub[34855] == 800 and float(sub[33434]) == pytest.approx(1 / 125)
+    assert sub[40962] == 128 and sub[40963] == 96 and sub[40961] == 1  # size, sRGB
     assert float(sub[33437]) == pytest.approx(2.8) and float(sub[37386]) == 33
     assert identify_icc(im.info["icc_profile"]) == "sRGB"
     ImageCms.ImageCmsProfile(io.BytesIO(im.info["icc_profile"]))  # littleCMS accepts it

@@ -188,6 +188,7 @@ def _exif_fields(image: Image) -> dict[str, Any]:
                                  f"{type(recipe).__name__}")
         f["recipe"] = recipe
     f["colorspace"] = 1 if image.primaries == "sRGB" else 0xFFFF
+    f["height"], f["width"] = image.shape[:2]
     return {k: v for k, v in f.items() if v not in (None, "")}
 
 
@@ -196,7 +197,7 @@ def exif_bytes(fields: Mapping[str, Any]) -> bytes:
 
     Keys: ``make``, ``model``, ``orientation``, ``software``, ``recipe`` (written as
     ImageDescription, UTF-8), ``datetime``, ``iso``, ``exposure_time``, ``f_number``,
-    ``focal_length``, ``colorspace``.
+    ``focal_length``, ``colorspace``, ``width``, ``height``.
     """
     from brightroom.io.dng import ASCII, LONG, RATIONAL, SHORT, UNDEFINED, _ifd, _ifd_size
 
@@ -222,6 +223,9 @@ def exif_bytes(fields: Mapping[str, Any]) -> bytes:
         sub.append((_T_USER_COMMENT, UNDEFINED, b"UNICODE\0" + recipe.encode("utf-16-le")))
     if fields.get("colorspace"):
         sub.append((_T_COLORSPACE, SHORT, int(fields["colorspace"])))
+    if fields.get("width") and fields.get("height"):  # PixelX/YDimension (Exif 4.6.5)
+        sub.append((40962, LONG, int(fields["width"])))
+        sub.append((40963, LONG, int(fields["height"])))
     ifd0.append((_T_EXIF_IFD, LONG, 0))
     sub_at = 8 + _ifd_size(ifd0)
     ifd0[-1] = (_T_EXIF_IFD, LONG, sub_at)
