@@ -40,7 +40,7 @@ from brightroom.color.spaces import srgb_decode, srgb_encode  # noqa: E402
 from brightroom.develop.demosaic import DEMOSAIC_METHODS, demosaic  # noqa: E402
 from brightroom.develop.demosaic.malvar2004 import demosaic_malvar2004_numpy  # noqa: E402
 from brightroom.develop.demosaic.menon2007 import demosaic_menon2007_numpy  # noqa: E402
-from brightroom.develop.demosaic.quad import bin_cfa, remosaic  # noqa: E402
+from brightroom.develop.demosaic.quad import bin_cfa, remosaic, remosaic_numpy  # noqa: E402
 from brightroom.types import BAYER_PATTERNS, CFAPattern  # noqa: E402
 
 IMAGES = ("astronaut", "coffee", "chelsea", "rocket")
@@ -145,11 +145,12 @@ def speed(runs: int, slow_runs: int) -> None:
         print(f"{label:<24}{t:9.1f}{s:8.1f}   {peer:<17}{pt:9.1f}{t / pt:8.2f}")
     quad = CFAPattern("RGGB", 2)
     qcfa = mosaic(img, quad)
-    for label, fn in (("quad remosaic", lambda: remosaic(qcfa, quad)),
+    for label, fn in (("quad remosaic (numba)", lambda: remosaic(qcfa, quad)),
+                      ("quad remosaic (NumPy ref)", lambda: remosaic_numpy(qcfa, quad)),
                       ("quad bin", lambda: bin_cfa(qcfa, quad)),
                       ("quad bin + malvar2004", lambda: demosaic(qcfa, quad, quad="bin"))):
         t, s = timeit(fn, slow_runs)
-        print(f"{label:<24}{t:9.1f}{s:8.1f}   (12 MP quad-Bayer input)")
+        print(f"{label:<26}{t:7.1f}{s:8.1f}   (12 MP quad-Bayer input)")
 
 
 def machine() -> str:

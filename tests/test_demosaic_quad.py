@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 
 from brightroom.develop.demosaic import demosaic
-from brightroom.develop.demosaic.quad import bin_cfa, block_reflect_index, remosaic
+from brightroom.develop.demosaic.quad import (
+    bin_cfa,
+    block_reflect_index,
+    remosaic,
+    remosaic_numpy,
+)
 from brightroom.errors import ParameterError
 from brightroom.types import BAYER_PATTERNS, CFAPattern
 
@@ -119,6 +124,19 @@ def test_remosaic_follows_edges(edge: int, axis: int) -> None:
     np.testing.assert_allclose(bay, mosaic(img, bayer), rtol=0, atol=1e-6)
 
 
+@pytest.mark.parametrize("block", BLOCKS)
+@pytest.mark.parametrize("name", BAYER_PATTERNS)
+def test_remosaic_numba_matches_numpy(block: int, name: str) -> None:
+    rng = np.random.default_rng(block)
+    pat = CFAPattern(name, block)
+    for shape in [(2 * block, 2 * block), (2 * block + 1, 3 * block + 2), (50, 61)]:
+        cfa = rng.normal(0.5, 0.3, shape).astype(np.float32)
+        ref, ref_pat = remosaic_numpy(cfa, pat)
+        fast, fast_pat = remosaic(cfa, pat)
+        assert fast_pat == ref_pat and fast.dtype == np.float32 and fast.shape == shape
+        assert np.abs(fast - ref).max() < 1e-5, shape
+
+
 @pytest.mark.parametrize("block", (1, 2, 3, 4))
 def test_block_reflect_index_keeps_colours(block: int) -> None:
     pat = CFAPattern("GBRG", block)
@@ -138,13 +156,14 @@ def test_input_not_modified() -> None:
     keep = cfa.copy()
     cfa.setflags(write=False)
     remosaic(cfa, pat)
+    remosaic_numpy(cfa, pat)
     bin_cfa(cfa, pat)
     demosaic(cfa, pat, method="menon2007")
     demosaic(cfa, pat, quad="bin")
     np.testing.assert_array_equal(cfa, keep)
 
 
-@pytest.mark.parametrize("fn", [bin_cfa, remosaic])
+@pytest.mark.parametrize("fn", [bin_cfa, remosaic, remosaic_numpy])
 def test_bad_inputs(fn) -> None:  # noqa: ANN001
     with pytest.raises(ParameterError, match="already a Bayer"):
         fn(np.zeros((8, 8), np.float32), CFAPattern("RGGB"))

@@ -16,6 +16,8 @@ There are two ways to develop them, both here:
   colour differences ``R - G`` and ``B - G``, interpolated linearly (separably, between the
   nearest samples) from the red and blue samples. Each output pixel takes the colour the
   Bayer pattern asks for; where it equals the quad colour, the sample is copied unchanged.
+  :func:`remosaic_numpy` is the readable reference; :func:`remosaic` runs the numba fast
+  path of :mod:`._quad_numba`, tested against it.
 
 References
 ----------
@@ -41,7 +43,7 @@ from brightroom.develop.demosaic._cfa import check_mosaic
 from brightroom.errors import ParameterError
 from brightroom.types import CFAPattern
 
-__all__ = ["bin_cfa", "remosaic", "block_reflect_index"]
+__all__ = ["bin_cfa", "remosaic", "remosaic_numpy", "block_reflect_index"]
 
 
 def _check_quad(cfa: object, pattern: object, where: str) -> CFAPattern:
@@ -117,35 +119,33 @@ def _linear_weights(samples: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray
     return i0, i1, np.clip(w1, 0, 1).astype(np.float32)
 
 
-def remosaic(cfa: np.ndarray, pattern: CFAPattern | str) -> tuple[np.ndarray, CFAPattern]:
-    """Rearrange a quad (nona, hexadeca) mosaic into a full-resolution Bayer mosaic.
-
-    Parameters
-    ----------
-    cfa
-        ``H x W`` float32 quad-Bayer mosaic (not clipped). Not modified.
-    pattern
-        Its pattern, ``block`` 2, 3 or 4.
-
-    Returns
-    -------
-    cfa_bayer, bayer_pattern
-        ``H x W`` float32 Bayer mosaic in ``pattern.binned()`` (the same phase letters,
-        one pixel per colour): where a pixel's Bayer colour equals its quad colour the
-        sample is copied, elsewhere it is interpolated (see the module description).
-
-    References
-    ----------
-    Sony "Quad Bayer" array conversion, Samsung "Tetracell" remosaic; Hamilton and Adams
-    (1997) gradient-directed green and colour-difference interpolation (module references).
-    """
-    pattern = _check_quad(cfa, pattern, "remosaic")
+def _prepare(cfa: np.ndarray, pattern: CFAPattern) -> tuple[np.ndarray, int, dict]:
+    """Pad a quad mosaic colour-consistently by one tile and build, for red and blue, the
+    padded indices of the lattice samples around every column and row with their weights."""
     b = pattern.block
     h, w = cfa.shape
     pad = 2 * b                                # a whole tile: the padded phase is unchanged
     iy = block_reflect_index(h, pad, pad, b)
     ix = block_reflect_index(w, pad, pad, b)
-    a = cfa[iy[:, None], ix[None, :]]
+    a = np.take(np.take(cfa, iy, axis=0), ix, axis=1)
+    hp, wp = a.shape
+    axes = {}
+    for c, ch in ((0, "R"), (2, "B")):
+        cy, cx = pattern.offset(ch)
+        rows = np.flatnonzero((np.arange(hp) // b) % 2 == cy)
+        cols = np.flatnonzero((np.arange(wp) // b) % 2 == cx)
+        x0, x1, wx = _linear_weights(cols, wp)
+        y0, y1, wy = _linear_weights(rows, hp)
+        axes[c] = (cols[x0], cols[x1], wx, rows[y0], rows[y1], wy)
+    return a, pad, axes
+
+
+def remosaic_numpy(cfa: np.ndarray, pattern: CFAPattern | str) -> tuple[np.ndarray, CFAPattern]:
+    """NumPy reference of :func:`remosaic` (same contract and result)."""
+    pattern = _check_quad(cfa, pattern, "remosaic")
+    b = pattern.block
+    h, w = cfa.shape
+    a, pad, axes = _prepare(cfa, pattern)
     hp, wp = a.shape
     quad_idx = pattern.channel_index(hp, wp)
     is_g = quad_idx == 1
@@ -175,17 +175,12 @@ def remosaic(cfa: np.ndarray, pattern: CFAPattern | str) -> tuple[np.ndarray, CF
     # Red and blue: the colour differences R - G, B - G live on a product lattice (the rows
     # and columns of the red / blue blocks); interpolate them linearly between the nearest
     # samples along x, then along y (exact for linear colour differences).
-    ry, rx = pattern.offset("R")
-    by, bx = pattern.offset("B")
     planes = [g, g, g]
-    for c, (cy, cx) in ((0, (ry, rx)), (2, (by, bx))):
-        rows = np.flatnonzero((np.arange(hp) // b) % 2 == cy)
-        cols = np.flatnonzero((np.arange(wp) // b) % 2 == cx)
-        diff = (a - g)[rows[:, None], cols[None, :]]
-        i0, i1, w1 = _linear_weights(cols, wp)
-        diff = diff[:, i0] * (f(1) - w1) + diff[:, i1] * w1
-        i0, i1, w1 = _linear_weights(rows, hp)
-        diff = diff[i0] * (f(1) - w1)[:, None] + diff[i1] * w1[:, None]
+    diff_all = a - g
+    for c in (0, 2):
+        x0, x1, wx, y0, y1, wy = axes[c]
+        dx = diff_all[:, x0] * (f(1) - wx) + diff_all[:, x1] * wx
+        diff = dx[y0] * (f(1) - wy)[:, None] + dx[y1] * wy[:, None]
         planes[c] = g + diff
 
     bayer = pattern.binned()
@@ -193,3 +188,35 @@ def remosaic(cfa: np.ndarray, pattern: CFAPattern | str) -> tuple[np.ndarray, CF
     out = np.choose(bayer_idx, planes)
     out = np.where(bayer_idx == quad_idx, a, out)
     return np.ascontiguousarray(out[pad:pad + h, pad:pad + w], dtype=np.float32), bayer
+
+
+def remosaic(cfa: np.ndarray, pattern: CFAPattern | str) -> tuple[np.ndarray, CFAPattern]:
+    """Rearrange a quad (nona, hexadeca) mosaic into a full-resolution Bayer mosaic.
+
+    Parameters
+    ----------
+    cfa
+        ``H x W`` float32 quad-Bayer mosaic (not clipped). Not modified.
+    pattern
+        Its pattern, ``block`` 2, 3 or 4.
+
+    Returns
+    -------
+    cfa_bayer, bayer_pattern
+        ``H x W`` float32 Bayer mosaic in ``pattern.binned()`` (the same phase letters,
+        one pixel per colour): where a pixel's Bayer colour equals its quad colour the
+        sample is copied, elsewhere it is interpolated (see the module description).
+        Computed by the numba fast path; :func:`remosaic_numpy` is the reference.
+
+    References
+    ----------
+    Sony "Quad Bayer" array conversion, Samsung "Tetracell" remosaic; Hamilton and Adams
+    (1997) gradient-directed green and colour-difference interpolation (module references).
+    """
+    pattern = _check_quad(cfa, pattern, "remosaic")
+    try:
+        from brightroom.develop.demosaic._quad_numba import remosaic_numba
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return remosaic_numpy(cfa, pattern)
+    a, pad, axes = _prepare(cfa, pattern)
+    return remosaic_numba(a, pattern, pad, cfa.shape[0], cfa.shape[1], axes), pattern.binned()
