@@ -303,3 +303,16 @@ def test_parallel_jpeg_decodes_like_single_pass(h, w, chunks):
     pa = np.asarray(PILImage.open(io.BytesIO(single)).convert("RGB"))
     pb = np.asarray(PILImage.open(io.BytesIO(par)).convert("RGB"))
     np.testing.assert_array_equal(pa, pb)
+
+
+def test_write_dispatches(tmp_path):
+    from brightroom.io import read, write
+    from brightroom.types import CFAPattern, RawImage
+
+    raw = RawImage(np.full((8, 8), 0.25, np.float32), CFAPattern("RGGB"), black_level=64,
+                   white_level=1023)
+    assert isinstance(read(write(raw, tmp_path / "a.dng")), RawImage)
+    with pytest.raises(UnsupportedFormatError, match="written as DNG"):
+        write(raw, tmp_path / "a.png")
+    path = write(display(smooth()), tmp_path / "b.png", bit_depth=8)
+    assert read(path).metadata["bit_depth"] == 8

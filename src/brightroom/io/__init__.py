@@ -1,5 +1,7 @@
 """Files in and out: camera raws, DNG, finished images, ICC profiles, atomic writes.
 
+* :func:`write` writes a :class:`~brightroom.types.RawImage` as DNG or an
+  :class:`~brightroom.types.Image` as JPEG/PNG/TIFF/HEIC/AVIF.
 * :func:`read` opens anything Brightroom reads: a camera raw (LibRaw formats, by extension) as a
   :class:`~brightroom.types.RawImage`, a JPEG/PNG/TIFF/HEIC/AVIF as an
   :class:`~brightroom.types.Image`.
@@ -31,6 +33,7 @@ from brightroom.types import Image, RawImage
 
 __all__ = [
     "read",
+    "write",
     "read_raw",
     "read_image",
     "read_metadata",
@@ -82,3 +85,30 @@ def read(path: str | os.PathLike[str]) -> RawImage | Image:
             f"{p}: unknown file type {ext or '(no extension)'!r}: not an image Brightroom "
             f"reads ({', '.join(IMAGE_EXTENSIONS)}) and LibRaw cannot decode it either ({e})"
         ) from None
+
+
+def write(
+    obj: RawImage | Image,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    inputs: tuple[str | os.PathLike[str], ...] | list[str | os.PathLike[str]] = (),
+    **options: object,
+) -> Path:
+    """Write a :class:`RawImage` (as ``.dng``) or an :class:`Image` (by extension), atomically.
+
+    ``options`` go to :func:`write_image` (``quality``, ``bit_depth``).
+
+    Raises
+    ------
+    UnsupportedFormatError
+        A raw mosaic to a non-DNG path, or an unknown image extension.
+    """
+    p = Path(path)
+    if isinstance(obj, RawImage):
+        if p.suffix.lower() != ".dng":
+            raise UnsupportedFormatError(f"{p}: a raw mosaic is written as DNG; use a .dng path")
+        if options:
+            raise TypeError(f"write_dng takes no options {sorted(options)}")
+        return write_dng(obj, p, overwrite=overwrite, inputs=inputs)
+    return write_image(obj, p, overwrite=overwrite, inputs=inputs, **options)  # type: ignore[arg-type]

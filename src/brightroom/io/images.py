@@ -677,24 +677,36 @@ def _corrupt(path: Path, e: Exception | str) -> CorruptFileError:
     return CorruptFileError(f"{path}: file is truncated or corrupt ({detail})")
 
 
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _dequantize_kernel(src, out, scale, bgr):  # pragma: no cover - compiled
+    h, w, n = src.shape
+    for i in numba.prange(h):
+        for j in range(w):
+            for c in range(3):
+                k = 0 if n < 3 else (2 - c if bgr else c)
+                out[i, j, c] = np.float32(src[i, j, k]) * scale
+
+
 def _as_rgb_float(arr: np.ndarray, path: Path, bgr: bool = False) -> tuple[np.ndarray, int]:
-    """Pixels of any decoder to float32 H x W x 3 in [0, 1], plus the bit depth."""
+    """Pixels of any decoder to float32 H x W x 3 in [0, 1], plus the bit depth.
+
+    Gray becomes three equal channels, alpha is dropped, ``bgr`` input is reordered. Integers
+    are scaled by ``float32(1 / (2**bits - 1))`` (one parallel numba pass).
+    """
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3:
         raise UnsupportedFormatError(f"{path}: image of shape {arr.shape} is not 2-D")
-    n = arr.shape[2]
-    if n in (1, 2):
-        arr = np.repeat(arr[:, :, :1], 3, axis=2)
-    elif n >= 3:
-        arr = arr[:, :, :3]
-        if bgr:
-            arr = arr[:, :, ::-1]
-    if arr.dtype == np.uint8:
-        return (arr.astype(np.float32) * np.float32(1 / 255)), 8
-    if arr.dtype == np.uint16:
-        return (arr.astype(np.float32) * np.float32(1 / 65535)), 16
+    if arr.dtype in (np.uint8, np.uint16):
+        bits = 8 if arr.dtype == np.uint8 else 16
+        src = np.ascontiguousarray(arr)
+        out = np.empty((*src.shape[:2], 3), dtype=np.float32)
+        _dequantize_kernel(src, out, np.float32(1 / (2**bits - 1)), bgr and src.shape[2] >= 3)
+        return out, bits
     if arr.dtype.kind == "f":
+        if arr.shape[2] < 3:
+            arr = np.repeat(arr[:, :, :1], 3, axis=2)
+        arr = arr[:, :, :3][:, :, ::-1] if bgr else arr[:, :, :3]
         return np.ascontiguousarray(arr, dtype=np.float32), 32
     raise UnsupportedFormatError(f"{path}: {arr.dtype} samples are not supported "
                                  f"(8/16-bit integers or float)")
