@@ -38,6 +38,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     c.add_argument("-o", "--output", required=True, help="output .cube file")
     c.add_argument("--method", default="matrix", choices=("matrix", "root-polynomial"),
                    help="correction model [default: matrix]")
+    c.add_argument("--patches", metavar="Y,X;Y,X;Y,X", default=None,
+                   help="pixel centres (row, column) of the dark skin, bluish green and white "
+                   "patches, when no chart detector is available")
+    c.add_argument("--patch-size", type=int, default=None,
+                   help="side of the square sampled in each patch, in pixels [default: half the "
+                   "patch spacing]")
     c.add_argument("--json", action="store_true", help="print the report as JSON")
     c.add_argument("--overwrite", action="store_true", help="replace an existing output")
     c.set_defaults(func=run_calibrate)
@@ -80,7 +86,13 @@ def run_calibrate(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.exists() and not args.overwrite:
         raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
-    report = calibrate_file(args.chart, out, method=args.method, overwrite=args.overwrite)
+    boxes = None
+    if args.patches:
+        from brightroom.looks.calibrate import grid_boxes
+
+        boxes = grid_boxes(_parse_patches(args.patches), args.patch_size)
+    report = calibrate_file(args.chart, out, method=args.method, boxes=boxes,
+                            overwrite=args.overwrite)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -88,3 +100,16 @@ def run_calibrate(args: argparse.Namespace) -> int:
               f"{report['de00_after']['mean']:.2f} after "
               f"(max {report['de00_after']['max']:.2f}, method {report['method']})")
     return 0
+
+
+def _parse_patches(text: str) -> list[tuple[float, float]]:
+    from brightroom.errors import ParameterError
+
+    try:
+        pts = [tuple(float(v) for v in part.split(",")) for part in text.split(";")]
+    except ValueError:
+        pts = []
+    if len(pts) != 3 or any(len(p) != 2 for p in pts):
+        raise ParameterError(f"--patches needs three 'row,column' centres separated by ';', "
+                             f"got {text!r}")
+    return pts  # type: ignore[return-value]
