@@ -1,0 +1,569 @@
+"""The lab's scoring run: photograph the chart wall under every condition, develop, measure, score.
+
+For each :class:`~brightroom.lab.conditions.Condition` of a shooting plan:
+
+1. build the chart wall (:func:`~brightroom.lab.conditions.chart_wall`) and photograph it with
+   the virtual camera (:func:`brightroom.lab.camera.simulate`, auto exposure, seeded);
+2. run the pipeline under test (raw -> display-encoded :class:`~brightroom.types.Image`);
+3. undo the output transfer curve (metrics work on linear light), crop each chart by its
+   known position (the ground truth of the wall) and measure it with :mod:`brightroom.lab.metrics`;
+4. score the summary numbers with :mod:`brightroom.lab.score`.
+
+The same ``seed`` gives the same image noise, so the same scores (to float rounding).
+
+Dynamic range is measured scene-referred: the step chart's patches are mapped back to scene
+luminance through the pipeline's measured tone curve (its opto-electronic conversion function
+from the same chart, ISO 14524), so noise is divided by the local gain of the curve (the
+incremental-gain method of ISO 15739) and a tone curve that lifts shadows neither gains nor
+loses dynamic range by itself.
+
+References
+----------
+ISO 12233:2017 (e-SFR), ISO 15739:2023 (noise, dynamic range, incremental gain),
+ISO 14524:2009 (OECF), IEEE 1858-2016 (CPIQ texture acutance and visual noise),
+CIE 142-2001 (CIEDE2000).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import math
+import platform
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from brightroom.color.spaces import decode
+from brightroom.errors import BrightroomError, InputError, ParameterError, PipelineError
+from brightroom.lab.conditions import (
+    ChartWall,
+    Condition,
+    ShootingPlan,
+    chart_wall,
+    check_camera,
+    condition_seed,
+    get_plan,
+)
+from brightroom.lab.metrics import (
+    colorchecker_accuracy,
+    dead_leaves_mtf,
+    edge_ringing,
+    exposure_error,
+    false_colour,
+    moire,
+    sfr,
+    snr,
+    visual_noise,
+    wb_angular_error,
+)
+from brightroom.lab.metrics._common import _jsonable, to_gray
+from brightroom.lab.pipelines import LabPipeline, get_pipeline
+from brightroom.lab.score import LabScore, score_conditions
+from brightroom.types import Image, RawImage
+
+__all__ = ["ConditionResult", "LabResults", "run_lab", "measure_wall", "RESULTS_FORMAT"]
+
+RESULTS_FORMAT = 1
+"""Version of the ``results.json`` layout (not of the score: see ``score.SCORE_VERSION``)."""
+
+_NEUTRALS_FOR_WB = (19, 20, 21, 22)
+EDGE_HALF_WIDTH = 24  # neutral 8 .. neutral 3.5 (white may clip, black is noisy)
+
+
+@dataclass(frozen=True, eq=False)
+class ConditionResult:
+    """What was measured under one condition.
+
+    Attributes
+    ----------
+    condition
+        The lighting condition.
+    seed
+        Noise seed the photograph used.
+    iso, exposure_time
+        What auto exposure chose.
+    metrics
+        Summary numbers the score reads (name -> float, or None when the measurement failed).
+    details
+        Chart -> full metric results (``to_dict()`` of each, curves included).
+    errors
+        Chart -> message of a measurement that failed (the image was unusable for it).
+    timings
+        Seconds spent simulating, in the pipeline and measuring (not part of the score).
+    """
+
+    condition: Condition
+    seed: int
+    iso: float
+    exposure_time: float
+    metrics: Mapping[str, float | None]
+    details: Mapping[str, Any] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"condition": self.condition.to_dict(), "seed": self.seed, "iso": self.iso,
+                "exposure_time": self.exposure_time, "metrics": _jsonable(dict(self.metrics)),
+                "details": _jsonable(dict(self.details)), "errors": dict(self.errors),
+                "timings": dict(self.timings)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ConditionResult:
+        """Inverse of :meth:`to_dict`."""
+        return cls(Condition.from_dict(d["condition"]), int(d["seed"]), float(d["iso"]),
+                   float(d["exposure_time"]), dict(d["metrics"]), dict(d.get("details", {})),
+                   dict(d.get("errors", {})), dict(d.get("timings", {})))
+
+
+@dataclass(frozen=True, eq=False)
+class LabResults:
+    """A full lab run: what was run, what was measured and the versioned score.
+
+    Attributes
+    ----------
+    pipeline, pipeline_description
+        The pipeline's name (as given to :func:`~brightroom.lab.pipelines.get_pipeline`).
+    camera
+        Camera preset name.
+    seed
+        The run's seed.
+    plan
+        The shooting plan used (scores of different plans are not comparable).
+    conditions
+        One :class:`ConditionResult` per condition, in plan order.
+    score
+        The :class:`~brightroom.lab.score.LabScore` (carries ``SCORE_VERSION``).
+    created
+        UTC time of the run, ISO 8601.
+    brightroom_version, machine
+        Provenance.
+    elapsed_s
+        Wall time of the run.
+    notes
+        Free remarks (e.g. "reduced plan").
+    """
+
+    pipeline: str
+    camera: str
+    seed: int
+    plan: ShootingPlan
+    conditions: tuple[ConditionResult, ...]
+    score: LabScore
+    pipeline_description: str = ""
+    created: str = ""
+    brightroom_version: str = ""
+    machine: str = ""
+    elapsed_s: float = 0.0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def score_version(self) -> str:
+        """The score formula version the score was computed with."""
+        return self.score.version
+
+    @property
+    def overall(self) -> float:
+        """The overall score."""
+        return self.score.overall
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (``json.dumps(..., allow_nan=False)`` works)."""
+        return {
+            "format": RESULTS_FORMAT,
+            "pipeline": self.pipeline,
+            "pipeline_description": self.pipeline_description,
+            "camera": self.camera,
+            "seed": self.seed,
+            "plan": self.plan.to_dict(),
+            "score_version": self.score.version,
+            "score": self.score.to_dict(),
+            "conditions": [c.to_dict() for c in self.conditions],
+            "created": self.created,
+            "brightroom_version": self.brightroom_version,
+            "machine": self.machine,
+            "elapsed_s": self.elapsed_s,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> LabResults:
+        """Inverse of :meth:`to_dict` (reads a ``results.json``)."""
+        try:
+            if int(d.get("format", 0)) != RESULTS_FORMAT:
+                raise InputError(f"results format {d.get('format')!r} is not {RESULTS_FORMAT}")
+            return cls(
+                pipeline=str(d["pipeline"]),
+                camera=str(d["camera"]),
+                seed=int(d["seed"]),
+                plan=ShootingPlan.from_dict(d["plan"]),
+                conditions=tuple(ConditionResult.from_dict(c) for c in d["conditions"]),
+                score=LabScore.from_dict(d["score"]),
+                pipeline_description=str(d.get("pipeline_description", "")),
+                created=str(d.get("created", "")),
+                brightroom_version=str(d.get("brightroom_version", "")),
+                machine=str(d.get("machine", "")),
+                elapsed_s=float(d.get("elapsed_s", 0.0)),
+                notes=tuple(d.get("notes", ())),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise InputError(f"not a Brightroom lab results document: {type(e).__name__}: {e}") from None
+
+    def replace(self, **changes: Any) -> LabResults:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+
+def machine_description() -> str:
+    """``"Linux x86_64, 2 CPUs, Python 3.11.9"``-style one-liner."""
+    import os
+
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+            f"{platform.processor() or 'unknown CPU'}, Python {platform.python_version()}")
+
+
+# --------------------------------------------------------------------------- measurement
+
+def _inset(box: tuple[int, int, int, int], m: int) -> tuple[int, int, int, int]:
+    y0, x0, y1, x1 = box
+    return y0 + m, x0 + m, y1 - m, x1 - m
+
+
+def _crop(a: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    y0, x0, y1, x1 = box
+    return a[y0:y1, x0:x1]
+
+
+def _linear(image: Image) -> np.ndarray:
+    """The image as linear light (float32 ``H x W x 3``)."""
+    data = np.asarray(image.data, dtype=np.float32)
+    if image.transfer == "linear":
+        return data.copy()
+    return decode(data, image.transfer)
+
+
+def _guard(errors: dict[str, str], chart: str, fn, *args, **kwargs):
+    """Run one measurement; a BrightroomError (unusable image) is recorded, not raised."""
+    try:
+        return fn(*args, **kwargs)
+    except BrightroomError as e:
+        errors[chart] = f"{type(e).__name__}: {e}"
+        return None
+
+
+def _measure_colorchecker(lin: np.ndarray, space: str, box, chart) -> tuple[dict, dict]:
+    gt = chart.ground_truth
+    y0, x0 = box[:2]
+    means = np.empty((24, 3))
+    for k, (py0, px0, py1, px1) in enumerate(np.asarray(gt["boxes"])):
+        m = max(1, (py1 - py0) // 4)
+        patch = lin[y0 + py0 + m:y0 + py1 - m, x0 + px0 + m:x0 + px1 - m]
+        means[k] = patch.reshape(-1, 3).mean(axis=0)
+    cc = colorchecker_accuracy(means, gt["lab_d50_reference"], space)
+    neutral = means[list(_NEUTRALS_FOR_WB)].mean(axis=0)
+    wb = wb_angular_error(neutral)
+    metrics = {"de00_mean": cc.mean, "de00_max": cc.max, "dc00_mean": cc.mean_c,
+               "wb_error_deg": float(wb)}
+    details = {"colorchecker": cc.to_dict(), "patch_rgb_linear": means.tolist(),
+               "reference_lab": np.asarray(gt["lab_d50_reference"]).tolist(),
+               "wb_neutral_rgb": neutral.tolist(), "wb_error_deg": float(wb)}
+    return metrics, details
+
+
+def _measure_edge(lin: np.ndarray, box) -> tuple[dict, dict]:
+    # A narrow window across the edge (+-EDGE_HALF_WIDTH px): the plateaus stay flat even
+    # where lens falloff tilts the chart's illumination.
+    y0, x0, y1, x1 = _inset(box, 4)
+    cx = (box[1] + box[3]) // 2
+    roi = _crop(lin, (y0, max(x0, cx - EDGE_HALF_WIDTH), y1, min(x1, cx + EDGE_HALF_WIDTH)))
+    res = sfr(roi)
+    ring = edge_ringing(res.edge, smooth_px=0.25)
+    nyq = res.freqs <= 0.5 + 1e-9
+    metrics = {"mtf50": res.mtf50, "mtf50p": res.mtf50p, "mtf_nyquist": res.mtf_nyquist,
+               "edge_acutance": res.edge_acutance, "overshoot_pct": ring.overshoot_pct,
+               "undershoot_pct": ring.undershoot_pct, "ringing_pct": ring.ringing_pct,
+               "rise_10_90_px": ring.rise_10_90_px}
+    details = {"freqs": res.freqs[nyq].tolist(), "mtf": res.mtf[nyq].tolist(),
+               "mtf50": res.mtf50, "mtf50p": res.mtf50p, "edge_acutance": res.edge_acutance,
+               "angle_deg": res.angle_deg, "ringing": ring.to_dict(),
+               "esf_positions": res.edge.positions.tolist(), "esf": res.edge.esf.tolist()}
+    return metrics, details
+
+
+def _measure_texture(lin: np.ndarray, box, chart, noise_box) -> tuple[dict, dict]:
+    crop = _crop(lin, _inset(box, 4))
+    truth = _crop(chart.rgb, _inset((0, 0, *chart.shape), 4)).astype(np.float64)
+    g_img = to_gray(crop.astype(np.float64))
+    g_ref = to_gray(truth)
+    gain = float(g_img.mean() / g_ref.mean()) if g_ref.mean() > 0 else 1.0
+    noise = _crop(lin, _inset(noise_box, 4)) if noise_box is not None else None
+    res = dead_leaves_mtf(crop, reference=g_ref * gain, noise_patch=noise)
+    metrics = {"texture_acutance": res.texture_acutance, "texture_mtf50": res.mtf50}
+    details = {"freqs": res.freqs.tolist(), "mtf": res.mtf.tolist(),
+               "mtf_uncorrected": res.mtf_uncorrected.tolist(),
+               "texture_acutance": res.texture_acutance, "mtf50": res.mtf50, "gain": gain}
+    return metrics, details
+
+
+def _measure_flat(lin: np.ndarray, space: str, box) -> tuple[dict, dict]:
+    crop = _crop(lin, _inset(box, 6))
+    s = snr(crop, detrend=True)
+    ev = exposure_error(crop, target=0.18)
+    y = s.channels.index("Y")
+    metrics = {"ev_error": ev.ev_error, "snr_db": float(s.snr_db[y]), "snr": float(s.snr[y])}
+    details = {"snr": s.to_dict(), "exposure": ev.to_dict()}
+    return metrics, details
+
+
+def _measure_visual_noise(lin: np.ndarray, space: str, box) -> tuple[dict, dict]:
+    crop = _crop(lin, _inset(box, 6))
+    vn = visual_noise(crop, space=space)
+    return {"visual_noise": vn.visual_noise}, {"visual_noise": vn.to_dict()}
+
+
+def _measure_zone_plate(lin: np.ndarray, space: str, box, chart) -> tuple[dict, dict]:
+    m = 2
+    crop = _crop(lin, _inset(box, m))
+    h, w = crop.shape[:2]
+    gt = chart.ground_truth
+    cx, cy = gt["center"][0] - m, gt["center"][1] - m
+    yy, xx = np.mgrid[0:h, 0:w]
+    inside = (xx - cx) ** 2 + (yy - cy) ** 2 <= (gt["r_max"] - m) ** 2
+    fc = false_colour(crop, mask=inside, space=space)
+    truth = to_gray(_crop(chart.rgb, _inset((0, 0, *chart.shape), m)).astype(np.float64))
+    mo = moire(crop, truth)
+    metrics = {"false_colour_chroma": fc.mean_chroma, "false_colour_fraction": fc.false_colour_fraction,
+               "moire_index": mo.moire_index}
+    details = {"false_colour": fc.to_dict(), "moire": {"moire_index": mo.moire_index}}
+    return metrics, details
+
+
+def _extrapolating_interp(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
+    """``np.interp`` with straight-line continuation of the end segments."""
+    y = np.interp(x, xp, fp)
+    lo, hi = x < xp[0], x > xp[-1]
+    if np.any(lo):
+        s = (fp[1] - fp[0]) / (xp[1] - xp[0])
+        y[lo] = fp[0] + s * (x[lo] - xp[0])
+    if np.any(hi):
+        s = (fp[-1] - fp[-2]) / (xp[-1] - xp[-2])
+        y[hi] = fp[-1] + s * (x[hi] - xp[-1])
+    return y
+
+
+def _measure_dynamic_range(lin: np.ndarray, box, chart) -> tuple[dict, dict]:
+    """Scene-referred dynamic range (ISO 15739 incremental gain through the measured OECF)."""
+    gt = chart.ground_truth
+    y0, x0 = box[:2]
+    scene = np.asarray(gt["reflectances"], dtype=np.float64)
+    planes = []
+    for py0, px0, py1, px1 in np.asarray(gt["boxes"]):
+        m = max(1, (py1 - py0) // 5)
+        planes.append(to_gray(lin[y0 + py0 + m:y0 + py1 - m, x0 + px0 + m:x0 + px1 - m]
+                              .astype(np.float64)))
+    means = np.array([p.mean() for p in planes])
+    high = np.array([np.mean(p >= 0.999) > 0.01 for p in planes])  # display white clip
+    low = np.array([np.mean(p <= 1e-6) > 0.01 for p in planes])     # display black clip
+    order = np.argsort(-scene)  # brightest first
+    usable = []
+    last = math.inf
+    for k in order:
+        if high[k]:
+            continue
+        if low[k] or not means[k] < last or not means[k] > 0:
+            break  # the tone curve no longer separates darker steps
+        usable.append(int(k))
+        last = means[k]
+    if len(usable) < 3:
+        raise InputError(f"dynamic range: only {len(usable)} usable steps on the chart")
+    idx = np.array(usable[::-1])  # dark to bright
+    oecf_out, oecf_in = means[idx], scene[idx]
+    lin_patches = [_extrapolating_interp(planes[k], oecf_out, oecf_in) for k in usable]
+    stats = [snr(p, detrend=True) for p in lin_patches]
+    sig = np.array([max(float(st.mean[0]), 0.0) for st in stats])
+    ratio = np.array([float(st.snr[0]) for st in stats])  # brightest first
+    levels = {}
+    for k in (1.0, 10.0):
+        below = np.nonzero(ratio < k)[0]
+        if below.size == 0:
+            levels[k] = math.nan  # every step above: the chart limits the measurement
+        elif below[0] == 0:
+            levels[k] = float(sig[0])
+        else:
+            i = int(below[0])
+            lq0, lq1 = math.log(ratio[i - 1]), math.log(max(ratio[i], 1e-12))
+            ls0, ls1 = math.log(sig[i - 1]), math.log(max(sig[i], 1e-300))
+            t = (math.log(k) - lq0) / (lq1 - lq0) if lq1 != lq0 else 0.0
+            levels[k] = math.exp(ls0 + t * (ls1 - ls0))
+    s_max = float(scene[usable[0]])
+    chart_stops = float(math.log2(s_max / scene.min()))
+
+    def stops(x: float) -> float:
+        return math.log2(s_max / x) if math.isfinite(x) and x > 0 else chart_stops
+
+    dr, dr10 = stops(levels[1.0]), stops(levels[10.0])
+    metrics = {"dr_stops": float(min(dr, chart_stops)), "dr_snr10_stops": float(min(dr10, chart_stops))}
+    details = {"dr_stops": metrics["dr_stops"], "dr_snr10_stops": metrics["dr_snr10_stops"],
+               "limited_by_chart": not math.isfinite(levels[1.0]), "steps_used": len(usable),
+               "scene": scene[usable].tolist(), "snr": ratio.tolist(),
+               "oecf_scene": oecf_in.tolist(), "oecf_output": oecf_out.tolist()}
+    return metrics, details
+
+
+def measure_wall(image: Image, wall: ChartWall) -> tuple[dict, dict, dict]:
+    """Measure every chart of ``wall`` in the developed ``image``.
+
+    Returns
+    -------
+    metrics, details, errors
+        Summary numbers (None where a measurement failed), full results per chart, and the
+        failure messages per chart.
+    """
+    lin = _linear(image)
+    if lin.shape[:2] != wall.scene.shape:
+        raise PipelineError(f"the pipeline returned a {lin.shape[1]}x{lin.shape[0]} image for a "
+                            f"{wall.scene.shape[1]}x{wall.scene.shape[0]} raw; the lab needs the "
+                            "full frame, uncropped")
+    space = image.primaries if image.primaries != "camera" else "sRGB"
+    metrics: dict[str, float | None] = {}
+    details: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    b, c = wall.boxes, wall.charts
+    jobs = {
+        "colorchecker": (("de00_mean", "de00_max", "dc00_mean", "wb_error_deg"),
+                         lambda: _measure_colorchecker(lin, space, b["colorchecker"], c["colorchecker"])),
+        "slanted-edge": (("mtf50", "mtf50p", "mtf_nyquist", "edge_acutance", "overshoot_pct",
+                          "undershoot_pct", "ringing_pct", "rise_10_90_px"),
+                         lambda: _measure_edge(lin, b["slanted-edge"])),
+        "dead-leaves": (("texture_acutance", "texture_mtf50"),
+                        lambda: _measure_texture(lin, b["dead-leaves"], c["dead-leaves"],
+                                                 b.get("flat-texture"))),
+        "flat": (("ev_error", "snr_db", "snr"), lambda: _measure_flat(lin, space, b["flat"])),
+        "visual-noise": (("visual_noise",), lambda: _measure_visual_noise(lin, space, b["flat"])),
+        "zone-plate": (("false_colour_chroma", "false_colour_fraction", "moire_index"),
+                       lambda: _measure_zone_plate(lin, space, b["zone-plate"], c["zone-plate"])),
+        "dynamic-range": (("dr_stops", "dr_snr10_stops"),
+                          lambda: _measure_dynamic_range(lin, b["dynamic-range"], c["dynamic-range"])),
+    }
+    for name, (keys, job) in jobs.items():
+        chart = "flat" if name == "visual-noise" else name
+        if chart not in b:
+            continue
+        out = _guard(errors, name, job)
+        if out is None:
+            metrics.update(dict.fromkeys(keys))
+            continue
+        m, d = out
+        metrics.update({k: (float(v) if v is not None and math.isfinite(v) else None)
+                        for k, v in m.items()})
+        details[name] = d
+    return metrics, details, errors
+
+
+# --------------------------------------------------------------------------- the run
+
+def _resolve_pipeline(pipeline: str | LabPipeline) -> LabPipeline:
+    if isinstance(pipeline, LabPipeline):
+        return pipeline
+    if not isinstance(pipeline, str) or not pipeline.strip():
+        raise ParameterError(f"pipeline must be a name such as 'brightroom:default' or 'rawpy', "
+                             f"got {pipeline!r}")
+    try:
+        return get_pipeline(pipeline)
+    except BrightroomError:
+        raise
+    except (ImportError, OSError) as e:
+        raise PipelineError(f"pipeline {pipeline!r} is not available: {e}") from e
+
+
+def _develop(pipe: LabPipeline, raw: RawImage) -> Image:
+    try:
+        img = pipe(raw)
+    except BrightroomError:
+        raise
+    except Exception as e:  # a pipeline that crashes must not become a zero score
+        raise PipelineError(f"pipeline {pipe.name!r} failed: {type(e).__name__}: {e}") from e
+    if not isinstance(img, Image):
+        raise PipelineError(f"pipeline {pipe.name!r} returned {type(img).__name__}, not an Image")
+    return img
+
+
+def run_lab(
+    pipeline: str | LabPipeline,
+    *,
+    camera: str = "flagship-2022",
+    seed: int = 0,
+    conditions: str | ShootingPlan | Sequence[Condition] | None = None,
+) -> LabResults:
+    """Score ``pipeline`` in the virtual lab.
+
+    Parameters
+    ----------
+    pipeline
+        A name for :func:`~brightroom.lab.pipelines.get_pipeline` (``"brightroom:default"``,
+        ``"rawpy"``, ``"cmd:..."``) or a :class:`~brightroom.lab.pipelines.LabPipeline`.
+    camera
+        Camera preset (``"flagship-2022"``, ``"budget-phone"``, ``"one-inch"``).
+    seed
+        Noise seed (>= 0); the same seed gives the same scores.
+    conditions
+        The shooting plan: ``None`` or ``"full"`` (:data:`~brightroom.lab.conditions.FULL_PLAN`,
+        the one ranked scores use), ``"quick"``, ``"tiny"``, a
+        :class:`~brightroom.lab.conditions.ShootingPlan` or a list of conditions (then shot
+        with the full plan's chart sizes, as a plan called ``"custom"``).
+
+    Returns
+    -------
+    LabResults
+
+    Raises
+    ------
+    ParameterError
+        Unknown camera, plan or pipeline name, bad seed.
+    PipelineError
+        The pipeline failed or returned an unusable image.
+    """
+    check_camera(camera)
+    if conditions is None or isinstance(conditions, (str, ShootingPlan)):
+        plan = get_plan(conditions)
+    else:
+        conds = tuple(conditions)
+        if not all(isinstance(c, Condition) for c in conds):
+            raise ParameterError("conditions must be a plan name, a ShootingPlan or Condition objects")
+        plan = ShootingPlan("custom", conds, get_plan("full").sizes, "custom list of conditions")
+    condition_seed(seed, 0)  # validates the seed
+    pipe = _resolve_pipeline(pipeline)
+    from brightroom import __version__
+    from brightroom.lab.camera import simulate
+
+    t_run = time.perf_counter()
+    results = []
+    for i, cond in enumerate(plan.conditions):
+        wall = chart_wall(cond, plan.sizes)
+        s = condition_seed(seed, i)
+        t0 = time.perf_counter()
+        raw = simulate(wall.scene, camera, lux=cond.lux, cct=cond.cct, seed=s)
+        t1 = time.perf_counter()
+        img = _develop(pipe, raw)
+        t2 = time.perf_counter()
+        metrics, details, errors = measure_wall(img, wall)
+        t3 = time.perf_counter()
+        results.append(ConditionResult(
+            cond, s, float(raw.camera.iso), float(raw.camera.exposure_time), metrics, details,
+            errors, {"simulate_s": t1 - t0, "pipeline_s": t2 - t1, "measure_s": t3 - t2}))
+    score = score_conditions({r.condition.name: r.metrics for r in results})
+    notes = []
+    if plan.name != "full":
+        notes.append(f"shooting plan {plan.name!r}: {plan.description}; not comparable with "
+                     "full-plan scores")
+    return LabResults(
+        pipeline=pipe.name, camera=camera, seed=int(seed), plan=plan, conditions=tuple(results),
+        score=score, pipeline_description=pipe.description,
+        created=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
+        brightroom_version=__version__, machine=machine_description(),
+        elapsed_s=time.perf_counter() - t_run, notes=tuple(notes))
+

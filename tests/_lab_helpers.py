@@ -1,0 +1,33 @@
+"""A small reference pipeline for the lab tests (bilinear demosaic + DNG colour matrices).
+
+It needs no other part of the develop pipeline, so lab tests run while recipes evolve.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from brightroom.color.profile import camera_to_rgb_matrix
+from brightroom.color.spaces import srgb_encode
+from brightroom.develop.demosaic import demosaic
+from brightroom.lab.pipelines import LabPipeline
+from brightroom.types import Image, RawImage
+
+
+def _develop(raw: RawImage, *, gain: float = 2.0, sharpen: float = 0.0) -> Image:
+    n = np.asarray(raw.camera.as_shot_neutral, dtype=np.float64)
+    rgb = demosaic(raw.cfa, raw.pattern, method="bilinear") * (n[1] / n).astype(np.float32)
+    m = camera_to_rgb_matrix(raw.camera, n, "sRGB").astype(np.float32)
+    lin = rgb @ m.T * np.float32(gain)
+    if sharpen:
+        import cv2
+
+        blur = cv2.GaussianBlur(lin, (0, 0), 1.5)
+        lin = lin + np.float32(sharpen) * (lin - blur)
+    return Image(np.clip(srgb_encode(lin), 0, 1).astype(np.float32), space="display",
+                 transfer="sRGB", camera=raw.camera)
+
+
+REFERENCE = LabPipeline("test:bilinear", _develop, "bilinear demosaic + DNG matrices (tests)")
+DARK = LabPipeline("test:dark", lambda raw: _develop(raw, gain=0.5), "1 EV under, 2 EV below REFERENCE")
+SHARP = LabPipeline("test:sharp", lambda raw: _develop(raw, sharpen=2.0), "strong unsharp mask")

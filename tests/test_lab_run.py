@@ -1,0 +1,115 @@
+"""Tests of the lab's scoring run (tiny plan, a self-contained reference pipeline)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from _lab_helpers import DARK, REFERENCE, SHARP
+from brightroom.errors import BrightroomError, ParameterError, PipelineError
+from brightroom.lab.conditions import TINY_PLAN, Condition
+from brightroom.lab.pipelines import LabPipeline
+from brightroom.lab.run import LabResults, run_lab
+from brightroom.lab.score import SCORE_VERSION
+from brightroom.types import Image
+
+
+@pytest.fixture(scope="module")
+def ref() -> LabResults:
+    return run_lab(REFERENCE, conditions="tiny", seed=3)
+
+
+def _scores(r: LabResults) -> np.ndarray:
+    vals = [r.score.overall]
+    vals += [v for v in r.score.attributes.values() if v is not None]
+    vals += [v for c in r.score.per_condition.values() for v in c.values()]
+    return np.array(vals)
+
+
+def test_structure(ref: LabResults):
+    assert [c.condition.name for c in ref.conditions] == [c.name for c in TINY_PLAN.conditions]
+    assert ref.score.version == SCORE_VERSION == ref.score_version
+    assert ref.pipeline == "test:bilinear" and ref.camera == "flagship-2022"
+    assert 0 < ref.overall < 100
+    low, high = ref.conditions
+    assert low.iso > high.iso  # auto exposure: less light, more gain
+    for c in ref.conditions:
+        assert not c.errors, c.errors
+        for key in ("de00_mean", "wb_error_deg", "mtf50", "edge_acutance", "texture_acutance",
+                    "snr_db", "visual_noise", "ev_error", "false_colour_chroma", "moire_index"):
+            assert c.metrics[key] is not None and math.isfinite(c.metrics[key]), key
+    assert "dr_stops" in high.metrics and "dr_stops" not in low.metrics
+    assert high.metrics["snr_db"] > low.metrics["snr_db"] + 6
+    assert high.metrics["visual_noise"] < low.metrics["visual_noise"]
+
+
+def test_json_round_trip(ref: LabResults):
+    text = json.dumps(ref.to_dict(), allow_nan=False)
+    again = LabResults.from_dict(json.loads(text))
+    assert again.score == ref.score
+    assert again.plan == ref.plan
+    assert again.to_dict() == json.loads(text)
+
+
+def test_same_seed_same_scores(ref: LabResults):
+    again = run_lab(REFERENCE, conditions="tiny", seed=3)
+    assert np.max(np.abs(_scores(again) - _scores(ref))) <= 1e-6
+    other = run_lab(REFERENCE, conditions="tiny", seed=4)
+    assert other.conditions[0].metrics["snr_db"] != ref.conditions[0].metrics["snr_db"]
+
+
+def test_measurements_against_known_changes(ref: LabResults):
+    # DARK renders 2 EV darker than REFERENCE (gain 0.5 instead of 2): the exposure error
+    # must move by log2(0.5 / 2) = -2 EV (same seed: same noise).
+    dark = run_lab(DARK, conditions="tiny", seed=3)
+    for a, b in zip(ref.conditions, dark.conditions):
+        assert b.metrics["ev_error"] - a.metrics["ev_error"] == pytest.approx(-2.0, abs=0.05)
+    assert dark.score.attributes["exposure"] < ref.score.attributes["exposure"]
+    # An unsharp mask raises edge acutance and overshoot, and costs artefact points.
+    sharp = run_lab(SHARP, conditions="tiny", seed=3)
+    a, b = ref.conditions[1].metrics, sharp.conditions[1].metrics
+    assert b["overshoot_pct"] > a["overshoot_pct"] + 10
+    assert b["edge_acutance"] > a["edge_acutance"]
+    assert sharp.score.per_condition["1000lux"]["artefacts"] < ref.score.per_condition["1000lux"]["artefacts"]
+
+
+def test_physical_plausibility(ref: LabResults):
+    high = ref.conditions[1].metrics
+    # the DNG-matrix rendering of a simulated camera is colorimetric to a few dE00
+    assert high["de00_mean"] < 6
+    assert high["wb_error_deg"] < 2  # as-shot neutral of the simulator is exact
+    # a 2x2-binned 12-bit sensor (24000 e- full well, 2 e- read noise): under 13.6 stops
+    assert 6 < high["dr_stops"] < math.log2(24000 / 2)
+    assert 0.1 < high["mtf50"] < 0.5
+
+
+def test_custom_conditions():
+    r = run_lab(REFERENCE, conditions=[Condition("dusk", 50, 3500, ("flat",))], seed=0)
+    assert r.plan.name == "custom"
+    assert set(r.conditions[0].metrics) == {"ev_error", "snr_db", "snr", "visual_noise"}
+    assert r.score.attributes["colour"] is None and "colour" in r.score.absent
+
+
+def test_errors_never_become_scores():
+    with pytest.raises(ParameterError, match="unknown camera preset"):
+        run_lab(REFERENCE, camera="nokia-3310", conditions="tiny")
+    with pytest.raises(BrightroomError):
+        run_lab("brightroom:no-such-recipe", conditions="tiny")
+    with pytest.raises(ParameterError):
+        run_lab(REFERENCE, conditions="tiny", seed=-1)
+
+    def crash(raw):
+        raise RuntimeError("boom")
+
+    with pytest.raises(PipelineError, match="boom"):
+        run_lab(LabPipeline("crash", crash), conditions="tiny")
+
+    def cropped(raw):
+        img = REFERENCE(raw)
+        return Image(np.ascontiguousarray(img.data[2:, 2:]), space="display", transfer="sRGB")
+
+    with pytest.raises(PipelineError, match="full frame"):
+        run_lab(LabPipeline("cropped", cropped), conditions="tiny")

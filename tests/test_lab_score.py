@@ -1,0 +1,131 @@
+"""Tests of the versioned lab score."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import pytest
+
+from brightroom.errors import ParameterError
+from brightroom.lab.conditions import FULL_PLAN
+from brightroom.lab.score import (
+    ATTRIBUTES,
+    SCORE_FORMULA,
+    SCORE_VERSION,
+    Component,
+    LabScore,
+    component_score,
+    formula_hash,
+    score_conditions,
+)
+
+# The fingerprint of every released score formula. Changing any weight, anchor or the full
+# shooting plan changes the hash: bump SCORE_VERSION and record the new pair here.
+RELEASED = {
+    "1.0.0": "1a82f6f04226ef90",
+}
+
+
+def test_formula_change_needs_a_version_bump():
+    assert SCORE_FORMULA.version == SCORE_VERSION
+    assert SCORE_VERSION in RELEASED, f"score version {SCORE_VERSION} was never recorded"
+    assert formula_hash() == RELEASED[SCORE_VERSION], (
+        "the score formula changed without a version bump: bump SCORE_VERSION in "
+        "brightroom/lab/score.py and record the new hash in RELEASED")
+
+
+def test_hash_catches_every_kind_of_change():
+    base = formula_hash()
+    attrs = list(SCORE_FORMULA.attributes)
+    colour = attrs[1]
+    comp = colour.components[0]
+    changed_weight = dataclasses.replace(
+        SCORE_FORMULA, attributes=(attrs[0], dataclasses.replace(colour, weight=1.01), *attrs[2:]))
+    changed_anchor = dataclasses.replace(SCORE_FORMULA, attributes=(
+        attrs[0], dataclasses.replace(colour, components=(dataclasses.replace(comp, zero=11.0),
+                                                          *colour.components[1:])), *attrs[2:]))
+    changed_cond = dataclasses.replace(SCORE_FORMULA, condition_weights=(("1lux", 0.2),
+                                                                         *SCORE_FORMULA.condition_weights[1:]))
+    plan = json.loads(json.dumps(FULL_PLAN.to_dict()))
+    plan["conditions"][0]["lux"] = 2.0
+    changed_plan = dataclasses.replace(SCORE_FORMULA, plan=plan)
+    hashes = {formula_hash(f) for f in (changed_weight, changed_anchor, changed_cond, changed_plan)}
+    assert base not in hashes and len(hashes) == 4
+    # the version string itself is not part of the fingerprint
+    assert formula_hash(dataclasses.replace(SCORE_FORMULA, version="9.9.9")) == base
+
+
+def test_component_mapping_is_a_clipped_line():
+    c = Component("de00_mean", full=0.0, zero=12.0)
+    assert component_score(c, 0.0) == 100.0
+    assert component_score(c, 6.0) == pytest.approx(50.0)
+    assert component_score(c, 3.0) == pytest.approx(75.0)
+    assert component_score(c, 30.0) == 0.0
+    assert component_score(c, -1.0) == 100.0
+    assert component_score(c, None) == 0.0          # failed measurement
+    assert component_score(c, math.nan) == 0.0
+    up = Component("dr_stops", full=14.0, zero=6.0)
+    assert component_score(up, 10.0) == pytest.approx(50.0)
+    ev = Component("ev_error", full=0.0, zero=2.0, absolute=True)
+    assert component_score(ev, -0.5) == component_score(ev, 0.5) == pytest.approx(75.0)
+    with pytest.raises(ParameterError):
+        Component("x", 1.0, 1.0)
+
+
+def _perfect() -> dict[str, float]:
+    """Metrics at every 'full' anchor: all attributes score 100."""
+    return {c.metric: c.full for a in SCORE_FORMULA.attributes for c in a.components}
+
+
+def test_overall_combines_conditions_and_attributes_as_documented():
+    good, bad = _perfect(), _perfect()
+    bad["de00_mean"] = 6.0        # colour component 50 -> colour = 0.7 * 50 + 0.3 * 100 = 65
+    del bad["dr_stops"]           # not measured here
+    s = score_conditions({"1lux": bad, "1000lux": good})
+    assert s.per_condition["1lux"]["colour"] == pytest.approx(65.0)
+    assert s.per_condition["1000lux"]["colour"] == pytest.approx(100.0)
+    w1, w1000 = 0.10, 0.30
+    colour = (w1 * 65.0 + w1000 * 100.0) / (w1 + w1000)
+    assert s.attributes["colour"] == pytest.approx(colour)
+    # exposure at 1 lux has no dr component: its score is the EV component alone
+    assert "dr_stops" not in s.components["1lux"]["exposure"]
+    present = ["exposure", "colour", "texture", "noise", "artefacts"]
+    assert s.overall == pytest.approx((4 * 100.0 + colour) / 5)
+    assert set(s.absent) == {"bokeh", "night", "video"}
+    assert all(s.attributes[a] is None for a in s.absent)
+    for a in present:
+        assert a in s.formula
+    assert "excluded" in s.formula and "bokeh" in s.formula
+    assert s.version == SCORE_VERSION and s.formula_hash == formula_hash()
+
+
+def test_failed_measurement_scores_zero_and_is_reported():
+    m = _perfect()
+    m["visual_noise"] = None
+    s = score_conditions({"20lux": m})
+    assert s.components["20lux"]["noise"]["visual_noise"] == 0.0
+    assert s.per_condition["20lux"]["noise"] == pytest.approx(0.4 * 100.0)
+    assert s.failed == ("20lux/visual_noise",)
+
+
+def test_unknown_condition_gets_default_weight():
+    m = _perfect()
+    n = dict(m, de00_mean=12.0)
+    s = score_conditions({"custom-a": m, "custom-b": n})
+    assert s.attributes["colour"] == pytest.approx((100.0 + 30.0) / 2)
+
+
+def test_nothing_to_score():
+    with pytest.raises(ParameterError):
+        score_conditions({})
+    with pytest.raises(ParameterError, match="no score attribute"):
+        score_conditions({"1lux": {"unrelated": 1.0}})
+
+
+def test_round_trip():
+    s = score_conditions({"5lux": _perfect()})
+    d = json.loads(json.dumps(s.to_dict(), allow_nan=False))
+    assert LabScore.from_dict(d) == s
+    assert ATTRIBUTES[:5] == ("exposure", "colour", "texture", "noise", "artefacts")
