@@ -11,6 +11,7 @@ from brightroom.charts.colorchecker import (
     colorchecker_spectra,
 )
 from brightroom.charts.dead_leaves import dead_leaves
+from brightroom.charts.detect import ColorCheckerDetection, colorchecker_boxes, detect_colorchecker
 from brightroom.charts.flat import flat
 from brightroom.charts.gray_steps import dynamic_range_steps, gray_steps
 from brightroom.charts.natural import NATURAL_SCENES, natural
@@ -50,4 +51,7 @@ __all__ = [
     "flat",
     "natural",
     "NATURAL_SCENES",
+    "detect_colorchecker",
+    "colorchecker_boxes",
+    "ColorCheckerDetection",
 ]
