@@ -333,3 +333,39 @@ def test_params_validation() -> None:
         DemosaicParams(quad="nearest")
     with pytest.raises(RecipeError):
         Stage.build("demosaic", {"method": "vng"})
+
+
+# --- interpolation in the gamma domain ----------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name", BAYER_PATTERNS)
+def test_gamma_domain(scene: np.ndarray, method: str, name: str) -> None:
+    pat = CFAPattern(name)
+    colour = np.array([-0.02, 1.37, 2.5], dtype=np.float32)
+    flat = np.broadcast_to(colour, (14, 19, 3))
+    out = demosaic(mosaic(flat, pat), pat, method=method, domain="gamma")
+    np.testing.assert_allclose(out, flat, rtol=1e-6, atol=1e-6)
+    cfa = mosaic(scene, pat)
+    out = demosaic(cfa, pat, method=method, domain="gamma")
+    assert out.dtype == np.float32 and psnr(out, scene, crop=2) > 40.0
+    idx = pat.channel_index(*cfa.shape).astype(np.intp)
+    np.testing.assert_array_equal(np.take_along_axis(out, idx[..., None], axis=2)[..., 0], cfa)
+
+
+def test_gamma_domain_differs_and_validates() -> None:
+    rng = np.random.default_rng(9)
+    cfa = rng.random((20, 20), dtype=np.float32)
+    keep = cfa.copy()
+    cfa.setflags(write=False)
+    lin = demosaic(cfa, CFAPattern(), method="menon2007")
+    gam = demosaic(cfa, CFAPattern(), method="menon2007", domain="gamma")
+    assert np.abs(lin - gam).max() > 1e-3
+    np.testing.assert_array_equal(cfa, keep)
+    with pytest.raises(ParameterError, match="domain"):
+        demosaic(cfa, CFAPattern(), domain="log")
+    with pytest.raises(ParameterError):
+        DemosaicParams(domain="log")
+    pat = CFAPattern("RGGB", 2)
+    out = demosaic(np.full((8, 12), 0.3, np.float32), pat, quad="bin", domain="gamma")
+    np.testing.assert_allclose(out, 0.3, rtol=1e-6)

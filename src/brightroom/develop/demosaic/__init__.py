@@ -29,6 +29,7 @@ from typing import Literal
 
 import numpy as np
 
+from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.develop.demosaic._cfa import check_mosaic
 from brightroom.develop.demosaic.bilinear import demosaic_bilinear
 from brightroom.develop.demosaic.malvar2004 import demosaic_malvar2004
@@ -42,6 +43,7 @@ from brightroom.types import CFAPattern, Image, RawImage
 __all__ = [
     "DEMOSAIC_METHODS",
     "QUAD_MODES",
+    "DOMAINS",
     "demosaic",
     "DemosaicParams",
     "demosaic_stage",
@@ -62,6 +64,9 @@ QUAD_MODES: dict[str, Callable[[np.ndarray, CFAPattern], tuple[np.ndarray, CFAPa
 }
 """How a quad / nona / hexadeca mosaic becomes Bayer before demosaicing."""
 
+DOMAINS: tuple[str, ...] = ("linear", "gamma")
+"""Value domains the interpolation can run in (the output is linear in both)."""
+
 
 def demosaic(
     cfa: np.ndarray,
@@ -69,6 +74,7 @@ def demosaic(
     *,
     method: str = "malvar2004",
     quad: Literal["remosaic", "bin"] = "remosaic",
+    domain: Literal["linear", "gamma"] = "linear",
 ) -> np.ndarray:
     """Demosaic a CFA mosaic into linear camera RGB.
 
@@ -86,6 +92,14 @@ def demosaic(
     quad
         For ``pattern.block > 1``: ``"remosaic"`` (full resolution, default) or ``"bin"``
         (average each block; the output is ``block`` times smaller).
+    domain
+        ``"linear"`` (default): interpolate the linear values. ``"gamma"``: interpolate
+        values encoded with the sRGB curve (extended to negative values by odd symmetry and
+        above 1 along the curve, so nothing is clipped) and decode the result. Colour
+        differences of gamma-encoded values approximate colour *ratios*, which are smoother
+        across shading (Cok's constant-hue assumption [4]_); on scikit-image's photos this
+        gains about 1-3 dB PSNR in sRGB terms (``benchmarks/bench_demosaic.py``). The output
+        is linear either way and the sampled channels equal the input exactly.
 
     Returns
     -------
@@ -106,6 +120,8 @@ def demosaic(
        filtering and a posteriori decision. IEEE Trans. Image Processing, 16(1), 132-141.
     .. [3] Gunturk, B. K., et al. (2005). Demosaicking: color filter array interpolation.
        IEEE Signal Processing Magazine, 22(1), 44-54.
+    .. [4] Cok, D. R. (1987). Signal processing method and apparatus for producing
+       interpolated chrominance values in a sampled color image signal. US Patent 4,642,678.
     """
     try:
         fn = DEMOSAIC_METHODS[method]
@@ -123,7 +139,26 @@ def demosaic(
     elif quad not in QUAD_MODES:
         raise ParameterError(f"unknown quad mode {quad!r}; expected one of "
                              f"{', '.join(QUAD_MODES)}")
-    return fn(cfa, pattern)
+    if domain == "linear":
+        return fn(cfa, pattern)
+    if domain != "gamma":
+        raise ParameterError(f"unknown demosaicing domain {domain!r}; expected one of "
+                             f"{', '.join(DOMAINS)}")
+    out = _gamma_decode(fn(_gamma_encode(cfa), pattern))
+    # Decoding the encoded samples is exact only to rounding: put the measured ones back.
+    idx = pattern.channel_index(*cfa.shape).astype(np.intp)[..., None]
+    np.put_along_axis(out, idx, cfa[..., None], axis=2)
+    return out
+
+
+def _gamma_encode(x: np.ndarray) -> np.ndarray:
+    """sRGB encoding extended by odd symmetry (new array)."""
+    return (np.sign(x) * srgb_encode(np.abs(x))).astype(np.float32)
+
+
+def _gamma_decode(v: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`_gamma_encode`."""
+    return (np.sign(v) * srgb_decode(np.abs(v))).astype(np.float32)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,12 +169,15 @@ class DemosaicParams(Params):
                         doc="demosaicing method (a DEMOSAIC_METHODS key)")
     quad: str = param("remosaic", choices=tuple(QUAD_MODES),
                       doc="quad-Bayer handling: full-resolution remosaic or 2x2 binning")
+    domain: str = param("linear", choices=DOMAINS,
+                        doc="interpolate linear values or sRGB-encoded ones (output linear)")
 
 
 @register_stage("demosaic", input_space="cfa", output_space="camera_rgb", params=DemosaicParams)
 def demosaic_stage(raw: RawImage, params: DemosaicParams) -> Image:
     """Demosaic the mosaic into linear camera RGB (binning halves the size of quad mosaics)."""
-    data = demosaic(raw.cfa, raw.pattern, method=params.method, quad=params.quad)
+    data = demosaic(raw.cfa, raw.pattern, method=params.method, quad=params.quad,
+                    domain=params.domain)
     return Image(data, space="camera_rgb", primaries="camera", transfer="linear",
                  camera=raw.camera, wb=raw.wb, saturation=raw.saturation,
                  metadata=raw.metadata)
