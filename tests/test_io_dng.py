@@ -176,3 +176,19 @@ def test_white_balanced_raw_written_sensor_referred(tmp_path):
     back = read_raw(write_dng(balanced, tmp_path / "wb.dng"))
     assert back.wb is None
     np.testing.assert_array_equal(back.to_counts(), counts)
+
+
+def test_rendering_hints_round_trip(tmp_path):
+    raw, _ = make_raw()
+    cal = np.diag([1.02, 1.0, 0.97])
+    hints = {"baseline_exposure": -0.5, "default_crop": (2.0, 4.0, 60.0, 88.0),
+             "analog_balance": (1.0, 1.0, 1.0), "camera_calibration1": cal,
+             "linear_response_limit": 0.9}
+    path = write_dng(raw.replace(metadata=hints), tmp_path / "h.dng")
+    back = read_raw(path)
+    for key, value in hints.items():
+        np.testing.assert_allclose(back.metadata[key], value, atol=1e-6, err_msg=key)
+    with tifffile.TiffFile(path) as tif:
+        tags = {t.code: t.value for t in tif.pages[0].tags.values()}
+    assert tuple(tags[50719]) == (4, 1, 2, 1)  # DefaultCropOrigin is (x, y)
+    assert tuple(tags[50720]) == (88, 1, 60, 1)

@@ -4,7 +4,10 @@ The file is a single-IFD, little-endian TIFF/EP + DNG 1.4 (backward version 1.1)
 uncompressed 16-bit CFA mosaic (``NewSubFileType`` 0, ``PhotometricInterpretation`` 32803) and
 every DNG tag needed to develop it again: CFA layout, black and white levels, colour matrices and
 illuminants, forward matrices, the as-shot neutral, the noise profile, the orientation, the
-camera's name and, in an EXIF IFD, ISO, exposure time, f-number and focal length. A lens-shading
+camera's name and, in an EXIF IFD, ISO, exposure time, f-number and focal length; the rendering
+hints ``read_raw`` keeps in ``RawImage.metadata`` (``baseline_exposure``, ``default_crop``,
+``analog_balance``, ``camera_calibration1/2``, ``linear_response_limit``) go back into their
+tags. A lens-shading
 ``gain_map`` is written as four ``GainMap`` opcodes (one per 2 x 2 cell position) in
 ``OpcodeList2``.
 
@@ -238,6 +241,27 @@ def _ifd0_entries(raw: RawImage, black: tuple[float, ...], white: float) -> list
         e.append((51041, DOUBLE, [v for c in range(3) for v in (npf.scale[c], npf.offset[c])]))
     if raw.gain_map is not None:
         e.append((51009, UNDEFINED, _gain_map_opcodes(raw.gain_map, h, w)))
+    e += _extras_entries(raw.metadata or {})
+    return e
+
+
+def _extras_entries(meta: Any) -> list[tuple[int, int, Any]]:
+    """Rendering hints that :func:`brightroom.io.raw.read_raw` keeps in ``metadata``."""
+    e: list[tuple[int, int, Any]] = []
+    if meta.get("baseline_exposure") is not None:
+        e.append((50730, SRATIONAL, float(meta["baseline_exposure"])))
+    if meta.get("default_crop") is not None:
+        top, left, ch, cw = (float(v) for v in meta["default_crop"])
+        e.append((50719, RATIONAL, (left, top)))
+        e.append((50720, RATIONAL, (cw, ch)))
+    if meta.get("analog_balance") is not None:
+        e.append((50727, RATIONAL, tuple(meta["analog_balance"])))
+    for k, tag in ((1, 50723), (2, 50724)):
+        m = meta.get(f"camera_calibration{k}")
+        if m is not None:
+            e.append((tag, SRATIONAL, np.asarray(m, dtype=np.float64).reshape(9)))
+    if meta.get("linear_response_limit") is not None:
+        e.append((50734, RATIONAL, float(meta["linear_response_limit"])))
     return e
 
 

@@ -99,6 +99,8 @@ T_LINEARIZATION, T_BL_DIM, T_BL, T_BL_DH, T_BL_DV, T_WL = 50712, 50713, 50714, 5
 T_CM1, T_CM2, T_NEUTRAL, T_WHITE_XY = 50721, 50722, 50728, 50729
 T_ILL1, T_ILL2, T_ACTIVE = 50778, 50779, 50829
 T_FM1, T_FM2, T_OPCODES2, T_OPCODES3, T_NOISE = 50964, 50965, 51009, 51022, 51041
+T_CROP_ORIGIN, T_CROP_SIZE, T_CAMERA_CAL1, T_CAMERA_CAL2 = 50719, 50720, 50723, 50724
+T_ANALOG_BALANCE, T_BASELINE_EXPOSURE, T_LINEAR_LIMIT = 50727, 50730, 50734
 _EXPOSURE_TAGS = {33434: "ExposureTime", 33437: "FNumber", 34855: "ISOSpeedRatings",
                   37386: "FocalLength", 36867: "DateTimeOriginal"}
 
@@ -440,6 +442,34 @@ def _dng_camera(tags: _Tiff, path: Path) -> CameraInfo:
                    noise_profile=noise, orientation=orientation)
 
 
+def _dng_extras(tags: _Tiff) -> dict[str, Any]:
+    """DNG rendering hints kept in ``RawImage.metadata`` (and written back by write_dng).
+
+    ``baseline_exposure`` (EV), ``default_crop`` (top, left, height, width in mosaic pixels,
+    from DefaultCropOrigin/Size, which the DNG gives as x, y and width, height),
+    ``analog_balance`` (3 values), ``camera_calibration1/2`` (3 x 3), ``linear_response_limit``.
+    """
+    out: dict[str, Any] = {}
+    be = tags.floats(T_BASELINE_EXPOSURE)
+    if be is not None and be.size and np.isfinite(be[0]):
+        out["baseline_exposure"] = float(be[0])
+    origin, size = tags.floats(T_CROP_ORIGIN), tags.floats(T_CROP_SIZE)
+    if size is not None and size.size >= 2:
+        ox, oy = (origin[:2] if origin is not None and origin.size >= 2 else (0.0, 0.0))
+        out["default_crop"] = (float(oy), float(ox), float(size[1]), float(size[0]))
+    ab = tags.floats(T_ANALOG_BALANCE)
+    if ab is not None and ab.size == 3 and np.all(ab > 0):
+        out["analog_balance"] = tuple(float(x) for x in ab)
+    for k, tag in ((1, T_CAMERA_CAL1), (2, T_CAMERA_CAL2)):
+        m = _matrix(tags.floats(tag))
+        if m is not None:
+            out[f"camera_calibration{k}"] = m
+    lr = tags.floats(T_LINEAR_LIMIT)
+    if lr is not None and lr.size and np.isfinite(lr[0]):
+        out["linear_response_limit"] = float(lr[0])
+    return out
+
+
 def _numpy_eligible(tags: _Tiff) -> str | None:
     """Why the fast path cannot read this file, or None when it can."""
     r = tags.raw
@@ -672,6 +702,7 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto") -> RawImage
         camera = _dng_camera(tags, path)
         gain_map, extra = _gain_map(tags, pattern)
         meta.update(extra)
+        meta.update(_dng_extras(tags))
         if backend != "libraw" and why is None:
             counts = _read_numpy(tags)
             plane, black, white = _dng_levels(tags, counts.shape)
