@@ -192,3 +192,17 @@ def test_dead_leaves_numba_matches_numpy():
     assert a.ground_truth["n_discs"] == b.ground_truth["n_discs"]
     c = charts.dead_leaves(64, seed=1, color=True, method="numba")
     assert np.any(c.rgb[..., 0] != c.rgb[..., 1])
+
+
+def test_motorcycle_has_metric_depth_from_disparity():
+    import skimage.data
+
+    s = charts.natural("motorcycle")
+    _, _, disp = skimage.data.stereo_motorcycle()
+    assert s.depth is not None and s.depth.shape == s.shape
+    y, x = np.argwhere(np.isfinite(disp))[1000]
+    # Middlebury: Z = f * B / (d + doffs), calibration of the 4x down-sampled images
+    assert s.depth[y, x] == pytest.approx(994.978 * 0.193001 / (disp[y, x] + 31.086), rel=1e-5)
+    assert np.nanmin(s.depth) > 0.5 and np.nanmax(s.depth) < 10
+    big = charts.natural("motorcycle", size=(250, 370))
+    assert big.depth.shape == (250, 370)
