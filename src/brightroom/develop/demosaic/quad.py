@@ -80,7 +80,11 @@ def bin_cfa(cfa: np.ndarray, pattern: CFAPattern | str) -> tuple[np.ndarray, CFA
     h, w = cfa.shape
     hb, wb = -(-h // b), -(-w // b)
     if h % b == 0 and w % b == 0:
-        out = cfa.reshape(hb, b, wb, b).mean(axis=(1, 3), dtype=np.float32)
+        out = np.zeros((hb, wb), np.float32)
+        for i in range(b):             # b * b strided slices: much faster than a 4-D mean
+            for j in range(b):
+                out += cfa[i::b, j::b]
+        out *= np.float32(1 / (b * b))
     else:
         s = np.zeros((hb * b, wb * b), dtype=np.float32)
         s[:h, :w] = cfa
