@@ -192,3 +192,38 @@ def test_rendering_hints_round_trip(tmp_path):
         tags = {t.code: t.value for t in tif.pages[0].tags.values()}
     assert tuple(tags[50719]) == (4, 1, 2, 1)  # DefaultCropOrigin is (x, y)
     assert tuple(tags[50720]) == (88, 1, 60, 1)
+
+
+@pytest.mark.parametrize("pattern", ["GBRG", "quad-RGGB"])
+def test_preview_layout(tmp_path, pattern):
+    raw, counts = make_raw(pattern, shape=(64, 96))
+    path = write_dng(raw, tmp_path / "p.dng", preview=True)
+    back = read_raw(path)
+    assert back.metadata["backend"] == "numpy" and back.pattern == raw.pattern
+    np.testing.assert_array_equal(back.to_counts(), counts)
+    assert back.camera.orientation == 6 and back.camera.noise_profile == raw.camera.noise_profile
+    with rawpy.imread(str(path)) as r:
+        np.testing.assert_array_equal(r.raw_image_visible, counts)
+        thumb = r.extract_thumb()
+        assert thumb.format == rawpy.ThumbFormat.BITMAP
+        assert thumb.data.shape[2] == 3 and max(thumb.data.shape[:2]) <= 256
+    with tifffile.TiffFile(path) as tif:
+        ifd0 = tif.pages[0]
+        assert ifd0.tags[254].value == 1 and ifd0.tags[262].value == 2
+        assert 50706 in ifd0.tags and 50721 in ifd0.tags and 33422 not in ifd0.tags
+        (sub,) = ifd0.pages
+        assert sub.tags[254].value == 0 and sub.tags[262].value == 32803
+        np.testing.assert_array_equal(sub.asarray(), counts)
+
+
+def test_preview_of_gray_card_is_gray():
+    from brightroom.io.dng import render_preview
+
+    pat = CFAPattern("RGGB")
+    neutral = np.array([0.45, 1.0, 0.62])
+    cfa = (0.18 * neutral[pat.channel_index(600, 800)]).astype(np.float32)
+    raw = RawImage(cfa, pat, CameraInfo(color_matrix1=CANON_CM, as_shot_neutral=tuple(neutral)),
+                   black_level=2048, white_level=15000)
+    rgb = render_preview(raw)
+    assert rgb.shape == (150, 200, 3) and rgb.dtype == np.uint8
+    assert np.ptp(rgb.reshape(-1, 3).astype(int), axis=1).max() <= 1

@@ -38,7 +38,8 @@ from brightroom.errors import ParameterError
 from brightroom.io.atomic import atomic_write
 from brightroom.types import CFAPattern, RawImage
 
-__all__ = ["write_dng", "to_counts_fast", "DNG_VERSION", "DNG_BACKWARD_VERSION"]
+__all__ = ["write_dng", "to_counts_fast", "render_preview", "DNG_VERSION",
+           "DNG_BACKWARD_VERSION"]
 
 DNG_VERSION = (1, 4, 0, 0)
 DNG_BACKWARD_VERSION = (1, 1, 0, 0)
@@ -282,23 +283,86 @@ def _exif_entries(raw: RawImage) -> list:
     return e
 
 
-def dng_bytes_header(raw: RawImage) -> tuple[bytes, np.ndarray]:
+# tags that belong in the raw IFD when IFD 0 holds the preview (DNG 1.4, chapter 4)
+_RAW_IFD_TAGS = frozenset({254, 256, 257, 258, 259, 262, 273, 277, 278, 279, 284, 33421, 33422,
+                           50710, 50711, 50713, 50714, 50715, 50716, 50717, 50719, 50720, 50829,
+                           51008, 51009, 51022, 51041})
+
+
+def render_preview(raw: RawImage, max_side: int = 256) -> np.ndarray:
+    """A small sRGB uint8 preview of ``raw`` for the DNG's IFD 0 (not a development).
+
+    Each CFA tile is averaged per colour, white-balanced with ``as_shot_neutral``, taken to
+    linear sRGB with the camera matrix (rows normalised so that white stays white, as dcraw
+    does), exposed so that the 99th percentile reaches 1 (at most x8), box-downsampled and
+    encoded with the sRGB curve.
+    """
+    from brightroom.color.spaces import srgb_encode, xyz_to_rgb_matrix
+
+    p = raw.pattern.period
+    h, w = (raw.shape[0] // p) * p, (raw.shape[1] // p) * p
+    tiles = raw.cfa[:h, :w].reshape(h // p, p, w // p, p).transpose(0, 2, 1, 3)
+    tiles = tiles.reshape(h // p, w // p, p * p)
+    tile = raw.pattern.tile.ravel()
+    rgb = np.stack([tiles[:, :, tile == c].mean(-1) for c in range(3)], -1)
+    step = max(1, -(-max(rgb.shape[:2]) // max_side))
+    hh, ww = rgb.shape[0] // step * step, rgb.shape[1] // step * step
+    rgb = rgb[:hh, :ww].reshape(hh // step, step, ww // step, step, 3).mean((1, 3))
+    cam = raw.camera
+    if cam.as_shot_neutral is not None:
+        rgb = rgb / np.asarray(cam.as_shot_neutral)
+    cm = cam.color_matrix1 if cam.color_matrix1 is not None else _XYZ_TO_SRGB
+    m = xyz_to_rgb_matrix("sRGB") @ np.linalg.inv(cm)
+    m = m / m.sum(1, keepdims=True)
+    rgb = np.clip(rgb @ m.T, 0, None)
+    y = rgb @ np.array([0.2126, 0.7152, 0.0722])
+    top = float(np.percentile(y, 99)) if y.size else 1.0
+    rgb = rgb * min(8.0, 1.0 / max(top, 1e-6))
+    return np.rint(np.clip(srgb_encode(rgb.astype(np.float32)), 0, 1) * 255).astype(np.uint8)
+
+
+def _replace(entries: list, tag: int, value: Any) -> list:
+    return [(t, typ, value if t == tag else v) for t, typ, v in entries]
+
+
+def dng_bytes_header(raw: RawImage, *, preview: bool = False) -> tuple[bytes, np.ndarray]:
     """The DNG file up to the pixel data, and the uint16 mosaic that follows it.
 
+    Without ``preview`` the raw image is IFD 0; with it, IFD 0 is an 8-bit RGB preview
+    (:func:`render_preview`) carrying the camera-level tags, and the raw image is its SubIFD.
     Exposed for tests and for writers that stream the pixels themselves.
     """
     counts, black, white = _counts(raw)
-    ifd0 = _ifd0_entries(raw, black, white)
+    entries = _ifd0_entries(raw, black, white)
     exif = _exif_entries(raw)
-    ifd0 += [(273, LONG, 0), (34665, LONG, 0)]  # placeholders: same size as the final values
-    ifd0_at = 8
-    exif_at = ifd0_at + _ifd_size(ifd0)
-    data_at = exif_at + _ifd_size(exif)
+    if not preview:
+        ifd0 = entries + [(273, LONG, 0), (34665, LONG, 0)]  # placeholders of the final size
+        exif_at = 8 + _ifd_size(ifd0)
+        data_at = exif_at + _ifd_size(exif)
+        data_at += -data_at % 16
+        ifd0 = _replace(_replace(ifd0, 273, data_at), 34665, exif_at)
+        head = b"II" + struct.pack("<HI", 42, 8) + _ifd(ifd0, 8) + _ifd(exif, exif_at)
+        return head.ljust(data_at, b"\0"), counts
+    thumb = np.ascontiguousarray(render_preview(raw))
+    th, tw = thumb.shape[:2]
+    main = [e for e in entries if e[0] not in _RAW_IFD_TAGS] + [
+        (254, LONG, 1), (256, LONG, tw), (257, LONG, th), (258, SHORT, (8, 8, 8)),
+        (259, SHORT, 1), (262, SHORT, 2), (277, SHORT, 3), (278, LONG, th),
+        (279, LONG, thumb.nbytes), (284, SHORT, 1),
+        (273, LONG, 0), (330, LONG, 0), (34665, LONG, 0),
+    ]
+    sub = [e for e in entries if e[0] in _RAW_IFD_TAGS] + [(273, LONG, 0)]
+    raw_at = 8 + _ifd_size(main)
+    exif_at = raw_at + _ifd_size(sub)
+    thumb_at = exif_at + _ifd_size(exif)
+    thumb_at += -thumb_at % 16
+    data_at = thumb_at + thumb.nbytes
     data_at += -data_at % 16
-    ifd0 = [x for x in ifd0 if x[0] not in (273, 34665)]
-    ifd0 += [(273, LONG, data_at), (34665, LONG, exif_at)]
-    head = b"II" + struct.pack("<HI", 42, ifd0_at) + _ifd(ifd0, ifd0_at) + _ifd(exif, exif_at)
-    assert len(head) <= data_at
+    main = _replace(_replace(_replace(main, 273, thumb_at), 330, raw_at), 34665, exif_at)
+    sub = _replace(sub, 273, data_at)
+    head = b"II" + struct.pack("<HI", 42, 8) + _ifd(main, 8) + _ifd(sub, raw_at)
+    head += _ifd(exif, exif_at)
+    head = head.ljust(thumb_at, b"\0") + thumb.tobytes()
     return head.ljust(data_at, b"\0"), counts
 
 
@@ -308,6 +372,7 @@ def write_dng(
     *,
     overwrite: bool = False,
     inputs: tuple[str | os.PathLike[str], ...] | list[str | os.PathLike[str]] = (),
+    preview: bool = False,
 ) -> Path:
     """Write ``raw`` as an uncompressed 16-bit DNG, atomically.
 
@@ -326,6 +391,10 @@ def write_dng(
         Replace an existing file.
     inputs
         Files ``raw`` was read from; writing over one of them needs ``overwrite``.
+    preview
+        Put a small sRGB preview (at most 256 pixels wide, :func:`render_preview`) in IFD 0,
+        as file browsers expect, with the raw image in a SubIFD. Off by default: the raw is
+        then IFD 0.
 
     Returns
     -------
@@ -346,7 +415,7 @@ def write_dng(
     path = Path(path)
     if not isinstance(raw, RawImage):
         raise ParameterError(f"{path}: write_dng needs a RawImage, got {type(raw).__name__}")
-    head, counts = dng_bytes_header(raw)
+    head, counts = dng_bytes_header(raw, preview=preview)
     data = np.ascontiguousarray(counts, dtype="<u2")
     with atomic_write(path, overwrite=overwrite, inputs=inputs) as tmp, open(tmp, "wb") as f:
         f.write(head)
