@@ -236,3 +236,23 @@ def test_simulate_does_not_modify_the_scene():
     simulate(s, seed=3)
     np.testing.assert_array_equal(s.rgb, rgb)
     np.testing.assert_array_equal(s.labels, labels)
+
+
+def test_second_light_mixes_linearly():
+    from brightroom.lab.camera import SecondLight
+
+    s = charts.flat((32, 64), 0.5)
+    w = np.zeros((32, 64), np.float32)
+    w[:, 32:] = 1.0
+    kw = dict(iso=100, exposure_time=0.01, optics=False, noise=False, lux=300)
+    mixed = simulate(s, cct="D65", second_light=SecondLight("A", w), **kw)
+    d65 = simulate(s, cct="D65", **kw)
+    a = simulate(s, cct="A", **kw)
+    np.testing.assert_allclose(mixed.cfa[:, :32], d65.cfa[:, :32], atol=1e-6)
+    np.testing.assert_allclose(mixed.cfa[:, 32:], a.cfa[:, 32:], atol=1e-6)
+    half = simulate(s, cct="D65", second_light=SecondLight("A", 0.5), **kw)
+    span = half.white_level - half.black_level[0]
+    np.testing.assert_allclose(half.cfa, 0.5 * (d65.cfa + a.cfa), atol=1.0 / span)
+    lab = mixed.metadata["lab"]["second_light"]
+    assert lab["illuminant"] == "A"
+    np.testing.assert_allclose(lab["neutral"], a.camera.as_shot_neutral, rtol=1e-9)

@@ -20,6 +20,7 @@ from brightroom.lab.camera.sensor import Sensor, cfa_sample, expose_sensor, nois
 from brightroom.lab.camera.simulate import (
     DEFAULT_TARGET,
     Exposure,
+    SecondLight,
     auto_exposure,
     camera_calibration,
     camera_mtf,
@@ -45,6 +46,7 @@ __all__ = [
     "auto_exposure",
     "camera_mtf",
     "Exposure",
+    "SecondLight",
     "DEFAULT_TARGET",
     "camera_calibration",
     "electron_rate_matrix",

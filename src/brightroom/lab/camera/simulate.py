@@ -45,12 +45,33 @@ from brightroom.lab.camera.spectral import (
 )
 from brightroom.types import CameraInfo, CFAPattern, RawImage, normalize_mosaic
 
-__all__ = ["Exposure", "auto_exposure", "camera_mtf", "electron_rate_matrix", "scene_electrons",
+__all__ = ["Exposure", "SecondLight", "auto_exposure", "camera_mtf", "electron_rate_matrix",
+           "scene_electrons",
            "camera_calibration", "simulate", "DEFAULT_TARGET"]
 
 DEFAULT_TARGET = 0.18 * 0.5
 """Auto-exposure target: an 18 % grey lands at 0.09 of the white level (one stop of headroom
 above a straight 18 %), like a phone protecting highlights."""
+
+
+@dataclass(frozen=True, eq=False)
+class SecondLight:
+    """A second light source mixed into the scene (e.g. a warm lamp beside a window).
+
+    Attributes
+    ----------
+    cct
+        Its illuminant (CCT in kelvin or a name, as ``simulate``'s ``cct``).
+    weight
+        ``H x W`` float in [0, 1]: the share of this light at each pixel (the main light gets
+        ``1 - weight``), or one number for a uniform mixture.
+    lux
+        Its illuminance where ``weight`` is 1 (the main light's ``lux`` by default).
+    """
+
+    cct: float | str | Illuminant
+    weight: float | np.ndarray
+    lux: float | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +112,26 @@ def scene_electrons(scene: Scene, rate: np.ndarray, label_rates: np.ndarray | No
         if np.any(sel):
             e[sel] = (label_rates * exposure_time).astype(np.float32)[scene.labels[sel]]
     return e
+
+
+def _mix_second_light(e: np.ndarray, scene: Scene, p: CameraPreset, sensor: Sensor,
+                      light: SecondLight, lux: float, exposure_time: float) -> np.ndarray:
+    """``(1 - w) * e_main + w * e_second`` (light adds linearly)."""
+    w = np.asarray(light.weight, dtype=np.float32)
+    if w.ndim not in (0, 2) or (w.ndim == 2 and w.shape != scene.shape):
+        raise ParameterError(f"second light weight must be a number or a {scene.shape} map, "
+                             f"got shape {w.shape}")
+    if np.any(w < 0) or np.any(w > 1):
+        raise ParameterError("second light weight must lie in [0, 1]")
+    ill2 = _illuminant(light.cct, light.lux or lux)
+    rate2 = electron_rate_matrix(p, sensor, p.optics, ill2)
+    lr2 = None
+    if scene.labels is not None:
+        lens = p.optics.transmission / (4.0 * p.optics.f_number**2)
+        lr2 = response_spectra(p.qe(), ill2, scene.spectra) * (sensor.pixel_area_m2 * lens)
+    e2 = scene_electrons(scene, rate2, lr2, exposure_time)
+    w3 = w[..., None] if w.ndim == 2 else w
+    return (e * (1 - w3) + e2 * w3).astype(np.float32)
 
 
 def auto_exposure(
@@ -154,6 +195,7 @@ def simulate(
     noise: bool = True,
     target: float = DEFAULT_TARGET,
     gain_map: bool = True,
+    second_light: SecondLight | None = None,
     electrons: np.ndarray | None = None,
 ) -> RawImage:
     """Photograph ``scene`` with a virtual camera.
@@ -186,6 +228,10 @@ def simulate(
     gain_map
         Attach the DNG ``GainMap`` that undoes the lens's vignetting (as phone DNGs do), when
         ``optics`` is on and the lens vignettes.
+    second_light
+        Mixed illumination: a :class:`SecondLight` blended per pixel with the main light
+        (exposure, ``as_shot_neutral`` and the truth white stay those of the main light;
+        ``metadata["lab"]["second_light"]`` records it).
     electrons
         Internal: precomputed ``H x W x 3`` mean electron *rates* (e-/s) replacing the scene
         rendering (used by burst simulation after warping).
@@ -211,6 +257,8 @@ def simulate(
         label_rates = response_spectra(p.qe(), illum, scene.spectra) * (sensor.pixel_area_m2 * lens)
     if electrons is None:
         e = scene_electrons(scene, rate, label_rates, exp.exposure_time)
+        if second_light is not None:
+            e = _mix_second_light(e, scene, p, sensor, second_light, lux, exp.exposure_time)
     else:
         e = np.asarray(electrons, dtype=np.float32) * np.float32(exp.exposure_time)
     if optics:
@@ -273,6 +321,12 @@ def simulate(
                                   "half_diagonal"}
     lab["lateral_ca"] = p.optics.lateral_ca if optics else (0.0, 0.0, 0.0)
     lab["veiling_glare"] = p.optics.veiling_glare if optics else 0.0
+    if second_light is not None:
+        ill2 = _illuminant(second_light.cct, second_light.lux or lux)
+        n2 = response_spectra(p.qe(), ill2, np.ones(ill2.spd.size))
+        lab["second_light"] = {"illuminant": ill2.name, "cct": ill2.cct, "lux": ill2.lux,
+                               "weight": second_light.weight,
+                               "neutral": tuple(float(v) for v in n2 / n2[1])}
     if noise and (sensor.hot_pixels or sensor.dead_pixels):
         hot, dead = defect_pixels(sensor, cfa.shape)
         lab["defects"] = {"hot": hot, "dead": dead}
