@@ -35,7 +35,7 @@ import numba
 import numpy as np
 
 from brightroom.errors import ParameterError
-from brightroom.io.atomic import atomic_write
+from brightroom.io.atomic import atomic_write, check_output
 from brightroom.types import CFAPattern, RawImage
 
 __all__ = ["write_dng", "to_counts_fast", "render_preview", "DNG_VERSION",
@@ -415,6 +415,7 @@ def write_dng(
     path = Path(path)
     if not isinstance(raw, RawImage):
         raise ParameterError(f"{path}: write_dng needs a RawImage, got {type(raw).__name__}")
+    check_output(path, overwrite=overwrite, inputs=inputs)  # fail before converting
     head, counts = dng_bytes_header(raw, preview=preview)
     data = np.ascontiguousarray(counts, dtype="<u2")
     with atomic_write(path, overwrite=overwrite, inputs=inputs) as tmp, open(tmp, "wb") as f:

@@ -47,7 +47,7 @@ from brightroom.errors import (
     ParameterError,
     UnsupportedFormatError,
 )
-from brightroom.io.atomic import atomic_write
+from brightroom.io.atomic import atomic_write, check_output
 from brightroom.io.icc import icc_description, icc_profile, identify_icc
 from brightroom.types import CameraInfo, Image
 
@@ -617,6 +617,7 @@ def write_image(
                              f"use one of {_BIT_DEPTHS[fmt]}")
     if not isinstance(quality, int | np.integer) or not 1 <= quality <= 100:
         raise ParameterError(f"{path}: quality must be an integer in 1..100, got {quality!r}")
+    check_output(path, overwrite=overwrite, inputs=inputs)  # fail before encoding
     pix = _to_display(image, path)
     fields = _exif_fields(image)
     icc = icc_profile(image.primaries)
