@@ -55,3 +55,23 @@ def test_look_apply_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     bad.write_text("LUT_3D_SIZE 2\n0 0 0\n")
     assert main(["look", "apply", str(src), "-o", str(tmp_path / "o.png"), "--look", str(bad)]) == 1
     assert "line 2" in capsys.readouterr().err
+
+
+def test_look_export_and_match(tmp_path: Path) -> None:
+    import skimage.data
+    from PIL import Image as PILImage
+
+    from brightroom.color.lut import read_cube
+
+    assert main(["look", "export", "mono", "-o", str(tmp_path / "mono.cube"), "--size", "17"]) == 0
+    lut = read_cube(tmp_path / "mono.cube")
+    assert lut.size == 17
+    np.testing.assert_allclose(lut.table[..., 0], lut.table[..., 2], atol=1e-6)
+    assert main(["look", "export", "film", "-o", str(tmp_path / "f.cube")]) == 1
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    PILImage.fromarray(skimage.data.astronaut()[::8, ::8]).save(a)
+    PILImage.fromarray(skimage.data.coffee()[::8, ::8]).save(b)
+    assert main(["look", "match", str(a), "--reference", str(b), "-o",
+                 str(tmp_path / "m.cube")]) == 0
+    assert main(["look", "apply", str(a), "-o", str(tmp_path / "m.png"), "--look",
+                 str(tmp_path / "m.cube")]) == 0

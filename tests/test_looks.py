@@ -186,3 +186,15 @@ def test_develop_look_stage() -> None:
     assert Stage.build("look", {"name": "film", "strength": 0.0})(lin) is lin
     with pytest.raises(ParameterError):
         LookParams(name="film", strength=5.0)
+
+
+def test_bake_look_matches_direct_application() -> None:
+    from brightroom.looks import bake_look
+
+    img = _photo()
+    lut = bake_look("vibrant", size=33)
+    direct = np.clip(apply_look_array(img.data, load_look("vibrant")), 0, 1)
+    assert np.abs(apply_lut(img.data, lut) - direct).max() < 0.01
+    with pytest.raises(ParameterError, match="grain"):
+        bake_look("film")
+    assert bake_look("film", size=9, drop_spatial=True).size == 9

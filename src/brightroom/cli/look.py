@@ -9,7 +9,7 @@ from pathlib import Path
 
 from brightroom.errors import InputError, OutputExistsError
 
-__all__ = ["add_parser", "run_apply", "run_list", "run_calibrate"]
+__all__ = ["add_parser", "run_apply", "run_list", "run_export", "run_match", "run_calibrate"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +29,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(func=run_apply)
     li = lsub.add_parser("list", help="list the built-in looks")
     li.set_defaults(func=run_list)
+    ex = lsub.add_parser("export", help="bake a look into a .cube LUT")
+    ex.add_argument("look", metavar="NAME|FILE", help="built-in look name or .toml file")
+    ex.add_argument("-o", "--output", required=True, help="output .cube file")
+    ex.add_argument("--size", type=int, default=33, help="LUT points per axis [default: 33]")
+    ex.add_argument("--strength", type=float, default=1.0, help="0..2 [default: 1]")
+    ex.add_argument("--drop-spatial", action="store_true",
+                    help="leave out grain and vignette (they cannot be a LUT)")
+    ex.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    ex.set_defaults(func=run_export)
+    m = lsub.add_parser("match", help="make a .cube look giving IN the colours of a reference "
+                        "photo (Reinhard et al. 2001)")
+    m.add_argument("input", metavar="IN", help="the photo to grade")
+    m.add_argument("--reference", required=True, help="the photo whose look to take")
+    m.add_argument("-o", "--output", required=True, help="output .cube file")
+    m.add_argument("--strength", type=float, default=1.0, help="0..1 [default: 1]")
+    m.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    m.set_defaults(func=run_match)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
     c = sub.add_parser("calibrate", help="fit a camera profile from a ColorChecker shot",
@@ -54,6 +71,26 @@ def run_list(args: argparse.Namespace) -> int:
 
     for name in list_looks():
         print(f"{name:10s} {load_look(name).description}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from brightroom.color.lut import write_cube
+    from brightroom.looks import bake_look
+
+    lut = bake_look(args.look, size=args.size, strength=args.strength,
+                    drop_spatial=args.drop_spatial)
+    print(write_cube(lut, args.output, overwrite=args.overwrite))
+    return 0
+
+
+def run_match(args: argparse.Namespace) -> int:
+    from brightroom.color.lut import write_cube
+    from brightroom.io import read_image
+    from brightroom.looks.transfer import transfer_lut
+
+    lut = transfer_lut(read_image(args.input), read_image(args.reference), strength=args.strength)
+    print(write_cube(lut, args.output, overwrite=args.overwrite))
     return 0
 
 

@@ -58,6 +58,7 @@ __all__ = [
     "apply_look",
     "apply_look_array",
     "look_to_toml",
+    "bake_look",
     "LOOK_FILE_VERSION",
 ]
 
@@ -348,3 +349,28 @@ def apply_look(image: Image, look: str | os.PathLike[str] | Look, *,
         return image.replace(data=lin, metadata=meta)
     raise ParameterError("looks apply to display or linear_rgb images, not camera RGB "
                          "(develop the raw first)")
+
+
+def bake_look(look: str | os.PathLike[str] | Look, *, size: int = 33, strength: float = 1.0,
+              drop_spatial: bool = False) -> LUT3D:
+    """``look`` as a 3D LUT on sRGB-encoded values (for other software, or speed).
+
+    Grain and vignette depend on the pixel's position and cannot be a LUT: a look with them is
+    refused unless ``drop_spatial`` (they are then left out).
+    """
+    lk = load_look(look)
+    if lk.spatial:
+        if not drop_spatial:
+            raise ParameterError(f"look {lk.name!r} has grain or vignette, which depend on the "
+                                 "pixel position and cannot be baked into a LUT (drop_spatial=True "
+                                 "leaves them out)")
+        lk = Look(lk.name, tuple(o for o in lk.operations if o.kind not in ("grain", "vignette")),
+                  lk.description, lk.source)
+
+    def fn(grid: np.ndarray) -> np.ndarray:
+        n = grid.shape[0]
+        flat = np.ascontiguousarray(grid.reshape(n * n, n, 3))
+        return np.clip(apply_look_array(flat, lk, strength=strength), 0, 1).reshape(grid.shape)
+
+    return LUT3D.from_function(fn, size, title=f"Brightroom look {lk.name}",
+                               comments=(lk.description,) if lk.description else ())
