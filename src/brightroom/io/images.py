@@ -60,6 +60,8 @@ __all__ = [
     "quantize_fast",
     "encode_jpeg",
     "encode_jpeg_parallel",
+    "exif_bytes",
+    "parse_exif",
     "IMAGE_EXTENSIONS",
     "WRITE_EXTENSIONS",
     "RECIPE_KEY",
