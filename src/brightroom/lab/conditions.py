@@ -25,7 +25,7 @@ dead-leaves compensation) and a zone plate (false colour, moire). At ``1000lux``
 transmissive-style 20-stop step chart (ISO 15739) is added for the dynamic range.
 
 Chart sizes are in pixels of the simulated photograph (one scene pixel is one image pixel);
-the :data:`FULL_PLAN` wall is about 0.3 megapixels, so a full run of one pipeline stays well
+the :data:`FULL_PLAN` wall is under a megapixel, so a full run of one pipeline stays well
 under a minute on a 2-core machine; :data:`QUICK_PLAN` (two conditions, small charts) is for
 tests and demos.
 
@@ -109,13 +109,13 @@ class ChartSizes:
         Grey board between charts and around the wall.
     """
 
-    colorchecker_patch: int = 32
-    edge: tuple[int, int] = (160, 128)
-    dead_leaves: int = 256
-    flat: int = 128
-    flat_texture: int = 64
-    zone_plate: int = 192
-    dr_patch: int = 24
+    colorchecker_patch: int = 40
+    edge: tuple[int, int] = (224, 160)
+    dead_leaves: int = 320
+    flat: int = 160
+    flat_texture: int = 96
+    zone_plate: int = 256
+    dr_patch: int = 28
     dr_stops: int = 20
     margin: int = 24
 

@@ -1,0 +1,242 @@
+"""The lab's self-contained HTML report.
+
+Everything is inline: CSS in a ``<style>`` element, plots as hand-written SVG
+(:mod:`brightroom.lab.report.svg`), no scripts, fonts, images or links to load, so the file
+opens offline and can be attached to an issue as is.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from brightroom.charts.colorchecker import COLORCHECKER_NAMES
+from brightroom.color.spaces import D50_XYZ, bradford_adaptation, get_space, srgb_encode
+from brightroom.io.atomic import atomic_write
+from brightroom.lab.metrics.colour import lab_to_xyz
+from brightroom.lab.report.svg import bar_chart, line_chart, rgb_hex, swatch_pairs
+from brightroom.lab.run import LabResults
+from brightroom.lab.score import SCORE_FORMULA
+
+__all__ = ["render_html", "write_report", "lab_d50_to_display"]
+
+_CSS = """
+body{font-family:sans-serif;margin:24px auto;max-width:1100px;color:#222;line-height:1.4}
+h1{margin-bottom:0}h2{border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:32px}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+th{background:#f3f3f3}td.l,th.l{text-align:left}.big{font-size:48px;font-weight:bold}
+.meta{color:#555;font-size:13px}.note{background:#fff6d8;border:1px solid #e8d58c;padding:6px 10px}
+.absent{color:#999}.plots{display:flex;flex-wrap:wrap;gap:12px}
+"""
+
+
+def lab_d50_to_display(lab: Any) -> np.ndarray:
+    """CIELAB (D50) to display-encoded sRGB in [0, 1] (Bradford D50 -> D65), for swatches."""
+    xyz = lab_to_xyz(np.asarray(lab, dtype=np.float64))
+    sp = get_space("sRGB")
+    m = np.linalg.inv(sp.to_xyz) @ bradford_adaptation(D50_XYZ, sp.white)
+    rgb = np.clip(xyz @ m.T, 0.0, 1.0).astype(np.float32)
+    return np.clip(srgb_encode(rgb), 0.0, 1.0)
+
+
+def _num(v: Any, fmt: str = ".1f") -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "&ndash;"
+    return format(float(v), fmt)
+
+
+def _score_table(r: LabResults) -> str:
+    conds = [c.condition.name for c in r.conditions]
+    head = "".join(f"<th>{escape(c)}</th>" for c in conds)
+    rows = []
+    for a in SCORE_FORMULA.attributes:
+        overall = r.score.attributes.get(a.name)
+        if overall is None:
+            rows.append(f'<tr class="absent"><td class="l">{escape(a.name)}</td>'
+                        f'<td colspan="{len(conds) + 1}" class="l">not measured: excluded from '
+                        f'the overall score ({escape(a.doc)})</td></tr>')
+            continue
+        cells = "".join(f"<td>{_num(r.score.per_condition.get(c, {}).get(a.name))}</td>"
+                        for c in conds)
+        rows.append(f'<tr><td class="l">{escape(a.name)}</td>{cells}<td><b>{_num(overall)}</b></td></tr>')
+    return (f'<table><tr><th class="l">attribute</th>{head}<th>all conditions</th></tr>'
+            + "".join(rows)
+            + f'<tr><th class="l">overall</th><td colspan="{len(conds)}"></td>'
+              f'<th>{_num(r.score.overall)}</th></tr></table>')
+
+
+_METRIC_ROWS = (
+    ("ISO", "iso", ".0f"), ("exposure time (s)", "exposure_time", ".4f"),
+    ("exposure error (EV)", "ev_error", "+.2f"), ("dynamic range (stops, SNR 1)", "dr_stops", ".1f"),
+    ("mean dE00", "de00_mean", ".2f"), ("max dE00", "de00_max", ".2f"),
+    ("WB error (deg)", "wb_error_deg", ".2f"), ("MTF50 (cy/px)", "mtf50", ".3f"),
+    ("MTF50P (cy/px)", "mtf50p", ".3f"), ("edge acutance", "edge_acutance", ".3f"),
+    ("texture acutance", "texture_acutance", ".3f"), ("overshoot (%)", "overshoot_pct", ".1f"),
+    ("ringing (%)", "ringing_pct", ".1f"), ("SNR (dB)", "snr_db", ".1f"),
+    ("visual noise", "visual_noise", ".2f"), ("false colour (mean C*ab)", "false_colour_chroma", ".2f"),
+    ("moire index (%)", "moire_index", ".1f"),
+)
+
+
+def _metrics_table(r: LabResults) -> str:
+    head = "".join(f"<th>{escape(c.condition.name)}<br><small>{c.condition.lux:g} lux, "
+                   f"{c.condition.cct:.0f} K</small></th>" for c in r.conditions)
+    rows = []
+    for label, key, fmt in _METRIC_ROWS:
+        vals = []
+        for c in r.conditions:
+            v = getattr(c, key) if key in ("iso", "exposure_time") else c.metrics.get(key, "n/a")
+            vals.append("<td>n/a</td>" if v == "n/a" else f"<td>{_num(v, fmt)}</td>")
+        rows.append(f'<tr><td class="l">{escape(label)}</td>{"".join(vals)}</tr>')
+    return f'<table><tr><th class="l">measurement</th>{head}</tr>{"".join(rows)}</table>'
+
+
+def _mtf_plots(r: LabResults) -> str:
+    edge, tex = [], []
+    for c in r.conditions:
+        e = c.details.get("slanted-edge")
+        if e:
+            edge.append((c.condition.name, e["freqs"], e["mtf"]))
+        t = c.details.get("dead-leaves")
+        if t:
+            tex.append((c.condition.name, t["freqs"], [v if v is not None else math.nan
+                                                       for v in t["mtf"]]))
+    out = []
+    if edge:
+        top = max(1.2, max((max(v for v in m if v is not None) for _, _, m in edge), default=1.2))
+        out.append(line_chart(edge, title="Edge MTF (ISO 12233 e-SFR)", x_label="cycles/pixel",
+                              y_label="MTF", x_range=(0.0, 0.5), y_range=(0.0, min(top, 3.0))))
+    if tex:
+        out.append(line_chart(tex, title="Texture MTF (dead leaves, noise-compensated)",
+                              x_label="cycles/pixel", y_label="MTF", x_range=(0.0, 0.5),
+                              y_range=(0.0, 1.6)))
+    return '<div class="plots">' + "".join(out) + "</div>"
+
+
+def _noise_plots(r: LabResults) -> str:
+    lux = [c.condition.lux for c in r.conditions]
+    snr_db = [c.metrics.get("snr_db") for c in r.conditions]
+    vn = [c.metrics.get("visual_noise") for c in r.conditions]
+    if len(lux) < 1:
+        return ""
+    lo, hi = min(lux) / 2, max(lux) * 2
+    a = line_chart([("SNR (Y)", lux, snr_db)], title="SNR of an 18 % grey against light",
+                   x_label="illuminance (lux)", y_label="SNR (dB)", log_x=True, x_range=(lo, hi),
+                   markers=True)
+    b = line_chart([("visual noise", lux, vn)], title="Visual noise (ISO 15739) against light",
+                   x_label="illuminance (lux)", y_label="visual noise", log_x=True,
+                   x_range=(lo, hi), markers=True)
+    return f'<div class="plots">{a}{b}</div>'
+
+
+def _colour_section(r: LabResults) -> str:
+    parts = []
+    for i, c in enumerate(r.conditions):
+        cc = c.details.get("colorchecker")
+        if not cc:
+            continue
+        de = cc["colorchecker"]["delta_e"]
+        ref = lab_d50_to_display(cc["reference_lab"])
+        colours = [rgb_hex(rgb) for rgb in ref]
+        parts.append(bar_chart(de, list(COLORCHECKER_NAMES), colours=colours,
+                               title=f"dE00 per ColorChecker patch, {c.condition.name} "
+                                     f"(mean {cc['colorchecker']['mean']:.2f})",
+                               y_label="dE00", y_max=max(10.0, max((v or 0) for v in de) * 1.1),
+                               reference_line=cc["colorchecker"]["mean"]))
+        if i == len(r.conditions) - 1 or c.condition.lux == max(x.condition.lux for x in r.conditions):
+            meas = lab_d50_to_display(cc["colorchecker"]["measured_lab"])
+            parts.append(f"<p>Reference (left half) and measured (right half, exposure-normalised) "
+                         f"patches at {escape(c.condition.name)}:</p>"
+                         + swatch_pairs(ref.tolist(), meas.tolist(), list(COLORCHECKER_NAMES)))
+    return "".join(parts)
+
+
+def _formula_section(r: LabResults) -> str:
+    rows = []
+    for a in SCORE_FORMULA.attributes:
+        for comp in a.components:
+            rows.append(f'<tr><td class="l">{escape(a.name)}</td><td class="l">{escape(comp.metric)}'
+                        f'{" (abs)" if comp.absolute else ""}</td><td>{comp.full:g}</td>'
+                        f'<td>{comp.zero:g}</td><td>{comp.weight:g}</td>'
+                        f'<td class="l">{escape(comp.doc)}</td></tr>')
+    cw = ", ".join(f"{n} {w:g}" for n, w in SCORE_FORMULA.condition_weights)
+    return ('<table><tr><th class="l">attribute</th><th class="l">metric</th><th>100 at</th>'
+            '<th>0 at</th><th>weight</th><th class="l">what</th></tr>' + "".join(rows) + "</table>"
+            f"<p>Each metric maps to 0-100 on a clipped straight line between its anchors; an "
+            f"attribute is the weighted mean of its metrics per condition, then the weighted mean "
+            f"over conditions (weights: {escape(cw)}). {escape(r.score.formula)}.</p>")
+
+
+def render_html(results: LabResults) -> str:
+    """The report as one self-contained HTML document."""
+    r = results
+    notes = "".join(f'<p class="note">{escape(n)}</p>' for n in r.notes)
+    failed = ""
+    if r.score.failed:
+        failed = ('<p class="note">Measurements that failed (image unusable) and scored 0: '
+                  + escape(", ".join(r.score.failed)) + "</p>")
+    errors = "".join(f"<li>{escape(c.condition.name)} / {escape(k)}: {escape(v)}</li>"
+                     for c in r.conditions for k, v in c.errors.items())
+    if errors:
+        errors = f"<ul>{errors}</ul>"
+    title = f"Brightroom lab: {r.pipeline} on {r.camera}"
+    conds = ", ".join(f"{c.condition.name} ({c.condition.lux:g} lux, {c.condition.cct:.0f} K)"
+                      for c in r.conditions)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title><style>{_CSS}</style></head>
+<body>
+<h1>{escape(title)}</h1>
+<p class="meta">pipeline <b>{escape(r.pipeline)}</b> ({escape(r.pipeline_description)}) &middot;
+camera <b>{escape(r.camera)}</b> &middot; score version <b>{escape(r.score.version)}</b>
+(formula {escape(r.score.formula_hash)}) &middot; plan <b>{escape(r.plan.name)}</b> &middot;
+seed {r.seed} &middot; {escape(r.created)} &middot; Brightroom {escape(r.brightroom_version)}
+&middot; {escape(r.machine)} &middot; {r.elapsed_s:.1f} s</p>
+{notes}
+<p><span class="big">{r.score.overall:.1f}</span> overall</p>
+<h2>Score breakdown</h2>
+{_score_table(r)}
+{failed}{errors}
+<h2>Sharpness and texture</h2>
+{_mtf_plots(r)}
+<h2>Colour</h2>
+{_colour_section(r)}
+<h2>Noise</h2>
+{_noise_plots(r)}
+<h2>Measurements</h2>
+<p>Conditions: {escape(conds)}. Camera auto exposure, hand-held limits: less light means higher
+ISO.</p>
+{_metrics_table(r)}
+<h2>How the score is computed</h2>
+{_formula_section(r)}
+</body></html>
+"""
+
+
+def write_report(results: LabResults, out_dir: str | Path) -> Path:
+    """Write ``report.html`` and ``results.json`` into ``out_dir`` (atomically, replacing).
+
+    Returns
+    -------
+    pathlib.Path
+        The path of ``report.html``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(results.to_dict(), allow_nan=False, indent=1)
+    with atomic_write(out / "results.json", overwrite=True) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    html = render_html(results)
+    path = out / "report.html"
+    with atomic_write(path, overwrite=True) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return path
+
+
+
