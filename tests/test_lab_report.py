@@ -108,3 +108,12 @@ def test_svg_helpers():
     assert b.count("<title>") == 2  # the missing bar is not drawn
     sw = swatch_pairs([(1, 0, 0)], [(0, 1, 0)], ["red"])
     assert "#ff0000" in sw and "#00ff00" in sw
+
+
+def test_demo_report_says_it_is_reduced(tmp_path):
+    from brightroom.lab.demo import demo_report
+
+    path = demo_report(tmp_path, pipeline=REFERENCE)  # the default recipe in `brightroom demo`
+    html = path.read_text(encoding="utf-8")
+    assert (tmp_path / "results.json").is_file()
+    assert "reduced shooting plan" in html and "quick" in html
