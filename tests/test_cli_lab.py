@@ -6,9 +6,9 @@ import importlib.util
 import json
 
 import pytest
-from _lab_helpers import REFERENCE
 
 import brightroom.lab.run as lab_run
+from _lab_helpers import REFERENCE
 from brightroom.cli.main import main
 
 
