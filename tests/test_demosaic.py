@@ -21,6 +21,7 @@ from brightroom.develop.demosaic import (
 from brightroom.develop.demosaic._malvar2004_numba import malvar2004_numba
 from brightroom.develop.demosaic._menon2007_numba import menon2007_numba
 from brightroom.develop.demosaic.bilinear import demosaic_bilinear
+from brightroom.develop.demosaic.gamma import gamma_decode, gamma_demosaic_numpy, gamma_encode
 from brightroom.develop.demosaic.malvar2004 import (
     demosaic_malvar2004,
     demosaic_malvar2004_numpy,
@@ -400,3 +401,27 @@ def test_real_grbg_mosaic_matches_opencv_bilinear() -> None:
     for method in ("malvar2004", "menon2007"):
         out = demosaic(counts.astype(np.float32), CFAPattern("GRBG"), method=method)
         assert psnr(out, ours, crop=4, peak=1023.0) > 30.0
+
+
+def test_gamma_curve() -> None:
+    x = np.array([-2.0, -0.01, -0.001, 0.0, 0.0005, 0.0031308, 0.25, 1.0, 4.0], np.float32)
+    v = gamma_encode(x)
+    np.testing.assert_allclose(v[[0, 6, 7, 8]], [-np.sqrt(2), 0.5, 1.0, 2.0], rtol=1e-6)
+    np.testing.assert_allclose(v[2], -0.001 / np.sqrt(0.0031308), rtol=1e-6)
+    assert np.all(np.diff(v) > 0)                       # strictly increasing
+    # continuous at the toe, exact inverse
+    lo, hi = gamma_encode(np.float32([0.0031307, 0.0031309]))
+    assert abs(hi - lo) < 1e-5
+    np.testing.assert_allclose(gamma_decode(v), x, rtol=2e-7, atol=1e-9)
+
+
+def test_gamma_numba_matches_numpy() -> None:
+    rng = np.random.default_rng(12)
+    for name in BAYER_PATTERNS:
+        for shape in [(2, 2), (7, 9), (40, 45)]:
+            cfa = rng.normal(0.3, 0.6, shape).astype(np.float32)   # includes < 0 and > 1
+            pat = CFAPattern(name)
+            for method, fn in DEMOSAIC_METHODS.items():
+                ref = gamma_demosaic_numpy(cfa, pat, fn)
+                fast = demosaic(cfa, pat, method=method, domain="gamma")
+                np.testing.assert_allclose(fast, ref, rtol=1e-5, atol=1e-6)
