@@ -14,6 +14,9 @@ All four Bayer phases and any size are handled (the methods are written for ``RG
 mosaic is reflected to align the phase, then cropped back). Quad / nona / hexadeca mosaics
 (``CFAPattern.block > 1``) are first turned into Bayer by :func:`.quad.remosaic` (full
 resolution, default) or :func:`.quad.bin_cfa` (binned, ``block`` times smaller).
+``domain="gamma"`` interpolates square-root encoded values and returns linear ones
+(:mod:`.gamma`; better colour edges, about +4 dB PSNR in sRGB terms on natural photos).
+Every fast (numba) path sits beside its NumPy reference and is tested against it.
 
 The stage ``"demosaic"`` (``cfa`` -> ``camera_rgb``) is registered here with
 :class:`DemosaicParams`.
