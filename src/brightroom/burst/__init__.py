@@ -1,0 +1,60 @@
+"""Burst photography: align a hand-held raw burst, merge it in the CFA domain, HDR, night mode.
+
+>>> from brightroom.burst import merge, develop_burst
+>>> raw = merge(frames)                                      # doctest: +SKIP
+>>> photo = develop_burst(["a.dng", "b.dng", "c.dng"])      # doctest: +SKIP
+
+* :func:`align` / :func:`align_gray`: HDR+ coarse-to-fine tile alignment (:mod:`.align`).
+* :func:`merge`: robust merge of equal exposures, methods in :data:`MERGE_METHODS`
+  (``"wiener"``: HDR+ pairwise Wiener, ``"average"``: robust mean) (:mod:`.merge`).
+* :func:`merge_hdr`: exposure brackets to a high-dynamic-range raw (:mod:`.hdr`).
+* :func:`plan_burst`, :func:`develop_burst`: night mode and the CLI path (:mod:`.night`).
+
+References
+----------
+Hasinoff, S. W. et al. (2016). Burst photography for high dynamic range and low-light imaging
+on mobile cameras. ACM TOG 35(6), 192.
+"""
+
+from brightroom.burst.align import (
+    Alignment,
+    AlignParams,
+    TileGrid,
+    align,
+    align_gray,
+    cfa_gray,
+    choose_reference,
+    tile_grid,
+)
+from brightroom.burst.hdr import merge_hdr, to_unit_range
+from brightroom.burst.merge import (
+    MERGE_METHODS,
+    BurstStack,
+    BurstWarning,
+    merge,
+    validate_frames,
+)
+from brightroom.burst.night import MODES, BurstPlan, develop_burst, plan_burst, read_burst
+
+__all__ = [
+    "align",
+    "align_gray",
+    "AlignParams",
+    "Alignment",
+    "TileGrid",
+    "tile_grid",
+    "cfa_gray",
+    "choose_reference",
+    "merge",
+    "MERGE_METHODS",
+    "BurstStack",
+    "BurstWarning",
+    "validate_frames",
+    "merge_hdr",
+    "to_unit_range",
+    "develop_burst",
+    "plan_burst",
+    "read_burst",
+    "BurstPlan",
+    "MODES",
+]
