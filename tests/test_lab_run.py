@@ -113,3 +113,19 @@ def test_errors_never_become_scores():
 
     with pytest.raises(PipelineError, match="full frame"):
         run_lab(LabPipeline("cropped", cropped), conditions="tiny")
+
+
+@pytest.mark.slow
+def test_full_plan_runs_within_the_bar():
+    import time
+
+    t = time.perf_counter()
+    r = run_lab(REFERENCE, conditions="full", seed=0)
+    elapsed = time.perf_counter() - t
+    assert elapsed < 60.0
+    assert [c.condition.lux for c in r.conditions] == [1, 5, 20, 100, 1000]
+    for c in r.conditions:
+        assert not c.errors, (c.condition.name, c.errors)
+        assert all(v is not None for v in c.metrics.values()), c.metrics
+    assert r.score.failed == ()
+    assert r.notes == ()  # the full plan is the rankable one
