@@ -103,6 +103,34 @@ def quality(images: tuple[str, ...]) -> None:
         print(f"{m:<20}{a[:, 0].mean():9.2f}{a[:, 1].mean():9.2f}{a[:, 1].min():10.2f}")
 
 
+def quad_quality(images: tuple[str, ...]) -> None:
+    rows: dict[str, list[tuple[float, float]]] = {}
+    for name in images:
+        truth = linear_photo(name)
+        for block in (2, 3):
+            h, w = (s - s % (2 * block) for s in truth.shape[:2])
+            t = truth[:h, :w]
+            pat = CFAPattern("RGGB", block)
+            cfa = mosaic(t, pat)
+            for method in ("malvar2004", "menon2007"):
+                for dom in ("linear", "gamma"):
+                    out = demosaic(cfa, pat, method=method, domain=dom)
+                    label = f"b{block} remosaic + {method}{' gamma' if dom == 'gamma' else ''}"
+                    rows.setdefault(label, []).append(
+                        (psnr(out, t), psnr(srgb_encode(np.clip(out, 0, 1)),
+                                            srgb_encode(np.clip(t, 0, 1)))))
+            means = t.reshape(h // block, block, w // block, block, 3).mean(axis=(1, 3))
+            out = demosaic(cfa, pat, method="menon2007", quad="bin")
+            rows.setdefault(f"b{block} bin + menon2007 (vs block means)", []).append(
+                (psnr(out, means), psnr(srgb_encode(np.clip(out, 0, 1)),
+                                        srgb_encode(np.clip(means, 0, 1)))))
+    print(f"\nQuad (b2) / nona (b3) RGGB mosaics, PSNR (dB), mean over {len(images)} images")
+    print(f"{'pipeline':<40}{'linear':>9}{'sRGB':>9}")
+    for m, v in rows.items():
+        a = np.array(v)
+        print(f"{m:<40}{a[:, 0].mean():9.2f}{a[:, 1].mean():9.2f}")
+
+
 def timeit(fn, runs: int) -> tuple[float, float]:  # noqa: ANN001
     fn()                                     # warm-up (numba compile / cache load, page-in)
     t = []
@@ -184,6 +212,7 @@ def main() -> None:
     args = ap.parse_args()
     print("Machine:", machine())
     quality(IMAGES[:1] if args.quick else IMAGES)
+    quad_quality(IMAGES[:1] if args.quick else IMAGES)
     speed(max(args.runs, 5), 2 if args.quick else 5)
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 

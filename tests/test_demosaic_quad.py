@@ -173,3 +173,24 @@ def test_bad_inputs(fn) -> None:  # noqa: ANN001
         fn(np.zeros((8, 8, 3), np.float32), CFAPattern("RGGB", 2))
     with pytest.raises(ParameterError, match="smaller"):
         fn(np.zeros((5, 8), np.float32), CFAPattern("RGGB", 3))
+
+
+@pytest.mark.parametrize("block", BLOCKS)
+@pytest.mark.parametrize("name", BAYER_PATTERNS)
+def test_gamma_domain_quad(block: int, name: str) -> None:
+    """domain="gamma" remosaics in the encoded domain: flat fields stay exact, the quad
+    samples that the Bayer pattern keeps are returned unchanged, smooth scenes stay good."""
+    pat = CFAPattern(name, block)
+    flat = np.broadcast_to(FLAT, (6 * block, 8 * block, 3))
+    for quad in ("remosaic", "bin"):
+        out = demosaic(mosaic(flat, pat), pat, quad=quad, domain="gamma")
+        np.testing.assert_allclose(out, np.broadcast_to(FLAT, out.shape), rtol=1e-6, atol=1e-6)
+    img = smooth_scene()
+    cfa = mosaic(img, pat)
+    out = demosaic(cfa, pat, method="menon2007", domain="gamma")
+    assert psnr(out, img, 2 * block) > {2: 40.0, 3: 36.0, 4: 33.0}[block]
+    bayer = pat.binned()
+    qi, bi = pat.channel_index(*cfa.shape), bayer.channel_index(*cfa.shape)
+    same = qi == bi
+    kept = np.take_along_axis(out, bi[..., None].astype(np.intp), axis=2)[..., 0]
+    np.testing.assert_array_equal(kept[same], cfa[same])

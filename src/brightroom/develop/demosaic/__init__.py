@@ -34,7 +34,7 @@ import numpy as np
 
 from brightroom.develop.demosaic._cfa import check_mosaic
 from brightroom.develop.demosaic.bilinear import demosaic_bilinear
-from brightroom.develop.demosaic.gamma import gamma_demosaic
+from brightroom.develop.demosaic.gamma import gamma_demosaic, gamma_remosaic_demosaic
 from brightroom.develop.demosaic.malvar2004 import demosaic_malvar2004
 from brightroom.develop.demosaic.menon2007 import demosaic_menon2007
 from brightroom.develop.demosaic.quad import bin_cfa, remosaic
@@ -132,22 +132,19 @@ def demosaic(
         raise ParameterError(f"unknown demosaicing method {method!r}; expected one of "
                              f"{', '.join(DEMOSAIC_METHODS)}") from None
     pattern = check_mosaic(cfa, pattern, bayer_only=False)
-    if pattern.block > 1:
-        try:
-            to_bayer = QUAD_MODES[quad]
-        except (KeyError, TypeError):
-            raise ParameterError(f"unknown quad mode {quad!r}; expected one of "
-                                 f"{', '.join(QUAD_MODES)}") from None
-        cfa, pattern = to_bayer(cfa, pattern)
-    elif quad not in QUAD_MODES:
+    if not isinstance(quad, str) or quad not in QUAD_MODES:
         raise ParameterError(f"unknown quad mode {quad!r}; expected one of "
                              f"{', '.join(QUAD_MODES)}")
-    if domain == "linear":
-        return fn(cfa, pattern)
-    if domain != "gamma":
+    if not isinstance(domain, str) or domain not in DOMAINS:
         raise ParameterError(f"unknown demosaicing domain {domain!r}; expected one of "
                              f"{', '.join(DOMAINS)}")
-    return gamma_demosaic(cfa, pattern, fn)
+    if domain == "gamma" and pattern.block > 1 and quad == "remosaic":
+        return gamma_remosaic_demosaic(cfa, pattern, fn)
+    if pattern.block > 1:
+        cfa, pattern = QUAD_MODES[quad](cfa, pattern)   # binning averages linear values
+    if domain == "gamma":
+        return gamma_demosaic(cfa, pattern, fn)
+    return fn(cfa, pattern)
 
 
 @dataclasses.dataclass(frozen=True)

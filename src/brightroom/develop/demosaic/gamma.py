@@ -37,7 +37,14 @@ import numpy as np
 
 from brightroom.types import CFAPattern
 
-__all__ = ["TOE", "gamma_encode", "gamma_decode", "gamma_demosaic_numpy", "gamma_demosaic"]
+__all__ = [
+    "TOE",
+    "gamma_encode",
+    "gamma_decode",
+    "gamma_demosaic_numpy",
+    "gamma_demosaic",
+    "gamma_remosaic_demosaic",
+]
 
 TOE = np.float32(0.0031308)
 """Below this magnitude the curve is linear (slope ``1 / sqrt(TOE)``)."""
@@ -74,14 +81,46 @@ def gamma_demosaic_numpy(cfa: np.ndarray, pattern: CFAPattern,
 
 
 def gamma_demosaic(cfa: np.ndarray, pattern: CFAPattern,
-                   fn: Callable[[np.ndarray, CFAPattern], np.ndarray]) -> np.ndarray:
-    """Same as :func:`gamma_demosaic_numpy`, with the numba encode / decode passes."""
+                   fn: Callable[[np.ndarray, CFAPattern], np.ndarray], *,
+                   known: np.ndarray | None = None, encoded: np.ndarray | None = None
+                   ) -> np.ndarray:
+    """Same as :func:`gamma_demosaic_numpy`, with the numba encode / decode passes.
+
+    ``encoded`` (the mosaic already encoded) and ``known`` (the linear samples to put back,
+    default ``cfa``) serve :func:`gamma_remosaic_demosaic`.
+    """
     try:
         from brightroom.develop.demosaic._gamma_numba import (
             gamma_decode_restore_numba,
             gamma_encode_numba,
         )
     except ImportError:  # pragma: no cover - numba is a dependency
-        return gamma_demosaic_numpy(cfa, pattern, fn)
-    rgb = fn(gamma_encode_numba(cfa), pattern)
-    return gamma_decode_restore_numba(rgb, cfa, pattern.cell)
+        gamma_encode_numba = gamma_encode
+
+        def gamma_decode_restore_numba(rgb: np.ndarray, known: np.ndarray,
+                                       cell: np.ndarray) -> np.ndarray:
+            out = gamma_decode(rgb)
+            idx = pattern.channel_index(*known.shape).astype(np.intp)[..., None]
+            np.put_along_axis(out, idx, known[..., None], axis=2)
+            return out
+    if encoded is None:
+        encoded = gamma_encode_numba(cfa)
+    rgb = fn(encoded, pattern)
+    return gamma_decode_restore_numba(rgb, cfa if known is None else known, pattern.cell)
+
+
+def gamma_remosaic_demosaic(cfa: np.ndarray, pattern: CFAPattern,
+                            fn: Callable[[np.ndarray, CFAPattern], np.ndarray]) -> np.ndarray:
+    """Quad (nona, hexadeca) mosaic: encode, remosaic, demosaic with ``fn``, decode.
+
+    Remosaicing in the encoded domain helps for the same reason as demosaicing there. The
+    samples put back are the quad samples where the Bayer colour is the quad colour, and the
+    decoded remosaiced values elsewhere.
+    """
+    from brightroom.develop.demosaic.quad import remosaic
+
+    encoded, bayer = remosaic(gamma_encode(cfa), pattern)
+    known = gamma_decode(encoded)
+    same = pattern.channel_index(*cfa.shape) == bayer.channel_index(*cfa.shape)
+    known[same] = cfa[same]
+    return gamma_demosaic(known, bayer, fn, known=known, encoded=encoded)
