@@ -106,8 +106,8 @@ def main() -> None:
     ref = peer()
     err = float(np.abs(ours - ref).max())
 
-    cpu: list[float] = []
-    t_ours = timed(lambda: apply_lut(img, lut), args.runs, cpu)
+    cpu_times: list[float] = []
+    t_ours = timed(lambda: apply_lut(img, lut), args.runs, cpu_times)
     t_noise = timed(lambda: apply_lut(noise, lut), args.runs)
     t_peer = timed(peer, args.peer_runs)
     mo, mn, mp = statistics.median(t_ours), statistics.median(t_noise), statistics.median(t_peer)
@@ -122,8 +122,8 @@ def main() -> None:
     print(f"image: {img.shape[1]}x{img.shape[0]} float32 ({img.shape[0] * img.shape[1] / 1e6:.1f} MP),"
           f" LUT {lut.size}^3, tetrahedral")
     print(f"ours (photo): median {mo:.3f} s  (min {min(t_ours):.3f}, max {max(t_ours):.3f}, "
-          f"{args.runs} runs); CPU time {statistics.median(cpu):.3f} s over all threads "
-          f"({statistics.median(cpu) / (img.size // 3) * 1e9:.1f} ns per pixel)")
+          f"{args.runs} runs); CPU time {statistics.median(cpu_times):.3f} s over all threads "
+          f"({statistics.median(cpu_times) / (img.size // 3) * 1e9:.1f} ns per pixel)")
     print(f"ours (uniform noise, worst case): median {mn:.3f} s  (min {min(t_noise):.3f}, "
           f"max {max(t_noise):.3f})")
     print(f"peer colour-science LUT3D.apply tetrahedral: median {mp:.3f} s ({args.peer_runs} run(s))")

@@ -34,40 +34,84 @@ def _coord(v, lo, scale, nm1, n):  # noqa: ANN001, ANN202 - numba kernel
     return i, t - np.float32(i)
 
 
-@njit(parallel=True, cache=True)
+_BLOCK = 512  # pixels per inner block: coordinates first (vectorised), then the table reads
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
 def _tetrahedral(x, table, lo, scale, n, out):  # noqa: ANN001, ANN202 - numba kernel
+    # Table offsets are unsigned: numba then emits no negative-index wraparound code on the
+    # 12 table reads of every pixel (about 25 % faster).
     nm1 = np.float32(n - 1)
-    sr = n * n * 3
-    sg = n * 3
-    sb = 3
+    n2 = np.int32(n - 2)
+    zero = np.float32(0.0)
     one = np.float32(1.0)
-    for p in prange(x.shape[0]):
-        ir, fr = _coord(x[p, 0], lo[0], scale[0], nm1, n)
-        ig, fg = _coord(x[p, 1], lo[1], scale[1], nm1, n)
-        ib, fb = _coord(x[p, 2], lo[2], scale[2], nm1, n)
-        base = ir * sr + ig * sg + ib * sb
-        # a >= b >= c: sorted fractions; d1 / d2: offsets of the 2nd and 3rd corners
-        if fr >= fg:
-            if fg >= fb:
-                a, b, c, d1, d2 = fr, fg, fb, sr, sr + sg
-            elif fr >= fb:
-                a, b, c, d1, d2 = fr, fb, fg, sr, sr + sb
+    sr = np.uint32(n * n * 3)
+    sg = np.uint32(n * 3)
+    sb = np.uint32(3)
+    d3 = sr + sg + sb
+    u1 = np.uint32(1)
+    u2 = np.uint32(2)
+    lr, lg, lb = lo[0], lo[1], lo[2]
+    kr, kg, kb = scale[0], scale[1], scale[2]
+    npx = x.shape[0]
+    for blk in prange((npx + _BLOCK - 1) // _BLOCK):
+        s = blk * _BLOCK
+        m = min(s + _BLOCK, npx) - s
+        base = np.empty(_BLOCK, np.uint32)
+        frac = np.empty((3, _BLOCK), np.float32)
+        for q in range(m):
+            p = s + q
+            tr = (x[p, 0] - lr) * kr
+            tg = (x[p, 1] - lg) * kg
+            tb = (x[p, 2] - lb) * kb
+            tr = tr if tr > zero else zero  # also NaN -> 0
+            tg = tg if tg > zero else zero
+            tb = tb if tb > zero else zero
+            tr = tr if tr < nm1 else nm1
+            tg = tg if tg < nm1 else nm1
+            tb = tb if tb < nm1 else nm1
+            ir = np.int32(tr)
+            ig = np.int32(tg)
+            ib = np.int32(tb)
+            ir = ir if ir < n2 else n2
+            ig = ig if ig < n2 else n2
+            ib = ib if ib < n2 else n2
+            frac[0, q] = tr - np.float32(ir)
+            frac[1, q] = tg - np.float32(ig)
+            frac[2, q] = tb - np.float32(ib)
+            base[q] = np.uint32(ir) * sr + np.uint32(ig) * sg + np.uint32(ib) * sb
+        for q in range(m):
+            p = s + q
+            fr = frac[0, q]
+            fg = frac[1, q]
+            fb = frac[2, q]
+            # a >= b >= c: sorted fractions; d1 / d2: offsets of the 2nd and 3rd corners
+            if fr >= fg:
+                if fg >= fb:
+                    a, b, c, d1, d2 = fr, fg, fb, sr, sr + sg
+                elif fr >= fb:
+                    a, b, c, d1, d2 = fr, fb, fg, sr, sr + sb
+                else:
+                    a, b, c, d1, d2 = fb, fr, fg, sb, sb + sr
             else:
-                a, b, c, d1, d2 = fb, fr, fg, sb, sb + sr
-        else:
-            if fr >= fb:
-                a, b, c, d1, d2 = fg, fr, fb, sg, sg + sr
-            elif fg >= fb:
-                a, b, c, d1, d2 = fg, fb, fr, sg, sg + sb
-            else:
-                a, b, c, d1, d2 = fb, fg, fr, sb, sb + sg
-        w0 = one - a
-        w1 = a - b
-        w2 = b - c
-        d3 = sr + sg + sb
-        for ch in range(3):
-            out[p, ch] = (w0 * table[base + ch] + w1 * table[base + d1 + ch]
-                          + w2 * table[base + d2 + ch] + c * table[base + d3 + ch])
+                if fr >= fb:
+                    a, b, c, d1, d2 = fg, fr, fb, sg, sg + sr
+                elif fg >= fb:
+                    a, b, c, d1, d2 = fg, fb, fr, sg, sg + sb
+                else:
+                    a, b, c, d1, d2 = fb, fg, fr, sb, sb + sg
+            w0 = one - a
+            w1 = a - b
+            w2 = b - c
+            k0 = base[q]
+            k1 = k0 + d1
+            k2 = k0 + d2
+            k3 = k0 + d3
+            out[p, 0] = w0 * table[k0] + w1 * table[k1] + w2 * table[k2] + c * table[k3]
+            out[p, 1] = (w0 * table[k0 + u1] + w1 * table[k1 + u1] + w2 * table[k2 + u1]
+                         + c * table[k3 + u1])
+            out[p, 2] = (w0 * table[k0 + u2] + w1 * table[k1 + u2] + w2 * table[k2 + u2]
+                         + c * table[k3 + u2])
 
 
 @njit(parallel=True, cache=True)
