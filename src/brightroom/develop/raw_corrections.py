@@ -187,9 +187,8 @@ def _median8(v0, v1, v2, v3, v4, v5, v6, v7):  # pragma: no cover - compiled
 
 
 @njit(cache=True, parallel=True, fastmath=True)
-def _bad_pixels_numba(cfa, s, sc_cols, of_cols, rowsel, threshold):  # pragma: no cover
+def _bad_pixels_numba(cfa, out, s, sc_cols, of_cols, rowsel, threshold):  # pragma: no cover
     h, w = cfa.shape
-    out = np.empty_like(cfa)
     zero = np.float32(0.0)
     eighth = np.float32(0.125)
     for i in prange(h):
@@ -286,7 +285,9 @@ def correct_bad_pixels(
         rowsel = ((np.arange(h) // b) % 2).astype(np.int64)
         sc_cols = np.ascontiguousarray(np.stack([sc[colp], sc[2 + colp]]))
         of_cols = np.ascontiguousarray(np.stack([of[colp], of[2 + colp]]))
-        return _bad_pixels_numba(np.ascontiguousarray(cfa), pattern.period, sc_cols, of_cols,
+        cfa = np.ascontiguousarray(cfa)
+        # outputs are allocated by NumPy (huge pages), not inside numba
+        return _bad_pixels_numba(cfa, np.empty_like(cfa), pattern.period, sc_cols, of_cols,
                                  rowsel, np.float32(threshold))
     mask = find_bad_pixels(cfa, pattern, threshold=threshold, noise_profile=noise_profile, wb=wb)
     out = cfa.copy()
@@ -390,10 +391,9 @@ def lens_shading_gain(
 
 
 @njit(cache=True, parallel=True, fastmath=True)
-def _shade_numba(cfa, g, y0, wy, x0, wx, colp, rowp, v2, dy2, dx2):  # pragma: no cover
+def _shade_numba(cfa, out, g, y0, wy, x0, wx, colp, rowp, v2, dy2, dx2):  # pragma: no cover
     h, w = cfa.shape
     gh, gw = g.shape[0], g.shape[1]
-    out = np.empty_like(cfa)
     one = np.float32(1.0)
     for i in prange(h):
         a = y0[i]
@@ -477,7 +477,8 @@ def correct_lens_shading(
     b = pattern.block
     colp = ((np.arange(w) // b) % 2).astype(np.int64)
     rowp = ((np.arange(h) // b) % 2 * 2).astype(np.int64)
-    return _shade_numba(np.ascontiguousarray(cfa), np.ascontiguousarray(g), y0, wy, x0, wx,
+    cfa = np.ascontiguousarray(cfa)
+    return _shade_numba(cfa, np.empty_like(cfa), np.ascontiguousarray(g), y0, wy, x0, wx,
                         colp, rowp, np.float32(vignetting**2), dy2, dx2)
 
 

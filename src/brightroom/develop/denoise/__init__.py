@@ -76,8 +76,9 @@ def _guided(cfa: np.ndarray, pattern: CFAPattern, scale: np.ndarray, offset: np.
            ).astype(np.float32)
     cl = (np.full(4, np.inf, np.float32) if clip is None
           else np.asarray(clip, np.float32).reshape(4))
-    return guided_denoise_bayer(np.ascontiguousarray(cfa, dtype=np.float32),
-                                position_matrix(pattern), sc, s2, eps, cl, 16)
+    cfa = np.ascontiguousarray(cfa, dtype=np.float32)
+    out = np.empty_like(cfa)
+    return guided_denoise_bayer(cfa, out, position_matrix(pattern), sc, s2, eps, cl, 16)
 
 
 def _nlm(cfa: np.ndarray, pattern: CFAPattern, scale: np.ndarray, offset: np.ndarray, *,

@@ -28,17 +28,18 @@ def _reflect(i: int, n: int) -> int:
 
 
 @njit(cache=True, parallel=True, fastmath=True)
-def guided_denoise_bayer(cfa, m, sc, s2, eps, clip, strip):  # pragma: no cover - compiled
+def guided_denoise_bayer(cfa, out, m, sc, s2, eps, clip, strip):  # pragma: no cover - compiled
     """Fused guided-filter denoise of the whole-tile part of a Bayer mosaic.
 
     ``m`` is the 4 x 4 position-to-luma/chroma matrix, ``sc``/``s2`` the per-position noise
     scale and stabilised read-noise variance, ``eps`` the per-channel regularisation, ``clip``
     the per-position level at or above which input pixels are kept unchanged.
-    Returns a new mosaic; rows/columns beyond the last whole 2 x 2 cell are copied.
+    Writes into ``out`` (allocated by the caller: NumPy puts large arrays on huge pages, an
+    allocation inside numba pays a page fault every 4 KiB); rows/columns beyond the last whole
+    2 x 2 cell are copied.
     """
     H, W = cfa.shape
     hh, ww = H // 2, W // 2
-    out = np.empty_like(cfa)
     for i in range(2 * hh, H):
         for j in range(W):
             out[i, j] = cfa[i, j]
