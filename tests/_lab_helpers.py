@@ -31,3 +31,25 @@ def _develop(raw: RawImage, *, gain: float = 2.0, sharpen: float = 0.0) -> Image
 REFERENCE = LabPipeline("test:bilinear", _develop, "bilinear demosaic + DNG matrices (tests)")
 DARK = LabPipeline("test:dark", lambda raw: _develop(raw, gain=0.5), "1 EV under, 2 EV below REFERENCE")
 SHARP = LabPipeline("test:sharp", lambda raw: _develop(raw, sharpen=2.0), "strong unsharp mask")
+
+
+def _oracle(raw: RawImage) -> Image:
+    """What a perfect camera and pipeline would show: the wall's colorimetric truth.
+
+    Rebuilds the chart wall the raw was simulated from (its name says which condition), and
+    returns the scene's exact colours under the light, white balanced (Bradford) to sRGB,
+    with no noise, blur or aliasing. Only the tiny plan is known to it.
+    """
+    from brightroom.charts import scene_truth_rgb
+    from brightroom.lab.conditions import TINY_PLAN, chart_wall
+
+    lab = raw.metadata["lab"]
+    name = lab["scene"].removeprefix("chart-wall-")
+    cond = next(c for c in TINY_PLAN.conditions if c.name == name)
+    wall = chart_wall(cond, TINY_PLAN.sizes)
+    truth = scene_truth_rgb(wall.scene, "sRGB", cond.cct)
+    return Image(np.clip(srgb_encode(truth), 0, 1).astype(np.float32), space="display",
+                 transfer="sRGB", camera=raw.camera)
+
+
+ORACLE = LabPipeline("test:oracle", _oracle, "the scene's colorimetric truth (a perfect camera)")

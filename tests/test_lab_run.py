@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from _lab_helpers import DARK, REFERENCE, SHARP
+from _lab_helpers import DARK, ORACLE, REFERENCE, SHARP
 from brightroom.errors import BrightroomError, ParameterError, PipelineError
 from brightroom.lab.conditions import TINY_PLAN, Condition
 from brightroom.lab.pipelines import LabPipeline
@@ -84,6 +84,29 @@ def test_physical_plausibility(ref: LabResults):
     # a 2x2-binned 12-bit sensor (24000 e- full well, 2 e- read noise): under 13.6 stops
     assert 6 < high["dr_stops"] < math.log2(24000 / 2)
     assert 0.1 < high["mtf50"] < 0.5
+
+
+def test_a_perfect_camera_scores_near_100():
+    """The oracle shows the wall's exact colorimetric truth: analytic values for every metric."""
+    r = run_lab(ORACLE, conditions="tiny", seed=0)
+    for c in r.conditions:
+        m = c.metrics
+        assert not c.errors
+        assert m["ev_error"] == pytest.approx(0.0, abs=0.01)      # 18 % grey shown at 0.18
+        assert m["false_colour_chroma"] < 0.01 and m["moire_index"] < 0.01
+        assert m["visual_noise"] < 1e-6 and m["snr_db"] == pytest.approx(100.0)  # capped, not failed
+        assert m["texture_acutance"] == pytest.approx(1.0, abs=1e-3)
+        assert m["overshoot_pct"] == pytest.approx(0.0, abs=1e-6)
+        # a pixel-area sampled edge has MTF |sinc(f)|: 2 / pi at Nyquist
+        assert m["mtf_nyquist"] == pytest.approx(2 / math.pi, abs=0.04)
+    day = r.conditions[1].metrics
+    assert day["de00_mean"] < 1.0 and day["wb_error_deg"] < 0.1
+    # 16 one-stop steps peaking at 4: 4, 2 and 1 clip at display white, 12 stops remain and all
+    # are noise-free, so the chart is the limit
+    assert day["dr_stops"] == pytest.approx(12.0)
+    assert r.score.overall > 95
+    for attr in ("noise", "artefacts", "texture"):
+        assert r.score.attributes[attr] > 99
 
 
 def test_custom_conditions():

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from brightroom.charts.scene import WAVELENGTHS, spectra_xyz
 from brightroom.color.spaces import decode
 from brightroom.errors import BrightroomError, InputError, ParameterError, PipelineError
 from brightroom.lab.conditions import (
@@ -59,6 +60,7 @@ from brightroom.lab.metrics import (
     snr,
     visual_noise,
     wb_angular_error,
+    xyz_to_lab,
 )
 from brightroom.lab.metrics._common import _jsonable, to_gray
 from brightroom.lab.pipelines import LabPipeline, get_pipeline
@@ -71,7 +73,9 @@ RESULTS_FORMAT = 1
 """Version of the ``results.json`` layout (not of the score: see ``score.SCORE_VERSION``)."""
 
 _NEUTRALS_FOR_WB = (19, 20, 21, 22)
-EDGE_HALF_WIDTH = 24  # neutral 8 .. neutral 3.5 (white may clip, black is noisy)
+EDGE_HALF_WIDTH = 24
+SNR_CAP = 1e5
+"""SNR reported for a noise-free patch (100 dB)."""  # neutral 8 .. neutral 3.5 (white may clip, black is noisy)
 
 
 @dataclass(frozen=True, eq=False)
@@ -255,6 +259,17 @@ def _guard(errors: dict[str, str], chart: str, fn, *args, **kwargs):
         return None
 
 
+def _spectral_reference_lab(chart) -> np.ndarray:
+    """CIELAB (D50) of the simulated chart's own patch spectra.
+
+    The virtual chart *is* its spectra, so its exact colorimetry is the reference (X-Rite's
+    printed values for physical charts differ from these measured spectra by about 1.2 dE00
+    on average): a perfect camera then scores 0 dE00 in daylight.
+    """
+    white = spectra_xyz(np.ones((1, WAVELENGTHS.size)), "D50")[0]
+    return xyz_to_lab(spectra_xyz(chart.spectra, "D50"), white)
+
+
 def _measure_colorchecker(lin: np.ndarray, space: str, box, chart) -> tuple[dict, dict]:
     gt = chart.ground_truth
     y0, x0 = box[:2]
@@ -263,13 +278,15 @@ def _measure_colorchecker(lin: np.ndarray, space: str, box, chart) -> tuple[dict
         m = max(1, (py1 - py0) // 4)
         patch = lin[y0 + py0 + m:y0 + py1 - m, x0 + px0 + m:x0 + px1 - m]
         means[k] = patch.reshape(-1, 3).mean(axis=0)
-    cc = colorchecker_accuracy(means, gt["lab_d50_reference"], space)
+    reference = _spectral_reference_lab(chart)
+    cc = colorchecker_accuracy(means, reference, space)
     neutral = means[list(_NEUTRALS_FOR_WB)].mean(axis=0)
     wb = wb_angular_error(neutral)
     metrics = {"de00_mean": cc.mean, "de00_max": cc.max, "dc00_mean": cc.mean_c,
                "wb_error_deg": float(wb)}
     details = {"colorchecker": cc.to_dict(), "patch_rgb_linear": means.tolist(),
-               "reference_lab": np.asarray(gt["lab_d50_reference"]).tolist(),
+               "reference_lab": reference.tolist(),
+               "reference": "CIELAB (D50) of the chart's own spectra (Ohta), CIE 015:2018",
                "wb_neutral_rgb": neutral.tolist(), "wb_error_deg": float(wb)}
     return metrics, details
 
@@ -314,7 +331,11 @@ def _measure_flat(lin: np.ndarray, space: str, box) -> tuple[dict, dict]:
     s = snr(crop, detrend=True)
     ev = exposure_error(crop, target=0.18)
     y = s.channels.index("Y")
-    metrics = {"ev_error": ev.ev_error, "snr_db": float(s.snr_db[y]), "snr": float(s.snr[y])}
+    # a noise-free patch has infinite SNR: cap it (JSON has no infinity, and the score must
+    # read it as excellent, not as a failed measurement)
+    q = min(float(s.snr[y]), SNR_CAP)
+    metrics = {"ev_error": ev.ev_error, "snr_db": 20.0 * math.log10(q) if q > 0 else -math.inf,
+               "snr": q}
     details = {"snr": s.to_dict(), "exposure": ev.to_dict()}
     return metrics, details
 

@@ -28,7 +28,7 @@ The mappings of version 1.0.0 (the table :data:`SCORE_FORMULA` is the authority)
     colour     de00_mean            0        12       100 - 8.33 dE00          0.7
     colour     wb_error_deg         0        10       100 - 10 per degree      0.3
     texture    texture_acutance     1.0      0.2      125 (A - 0.2)            0.6
-    texture    edge_acutance        1.0      0.2      125 (A - 0.2)            0.4
+    texture    edge_acutance        0.92     0.2      ideal area-sampled edge  0.4
     noise      visual_noise         0        10       100 - 10 VN              0.6
     noise      snr_db               40       10       3.33 per dB above 10     0.4
     artefacts  overshoot_pct        3        40       halo above 3 % costs     0.3
@@ -174,8 +174,9 @@ SCORE_FORMULA = ScoreFormula(
         Attribute("texture", 1.0, (
             Component("texture_acutance", 1.0, 0.2, 0.6, False,
                       "CPIQ texture acutance of the dead-leaves chart (noise-compensated)"),
-            Component("edge_acutance", 1.0, 0.2, 0.4, False,
-                      "CPIQ edge acutance of the slanted edge"),
+            Component("edge_acutance", 0.92, 0.2, 0.4, False,
+                      "CPIQ edge acutance of the slanted edge (0.92: an ideal pixel-area "
+                      "sampled edge)"),
         ), "fine detail and sharpness"),
         Attribute("noise", 1.0, (
             Component("visual_noise", 0.0, 10.0, 0.6, False,
