@@ -72,10 +72,11 @@ __all__ = ["ConditionResult", "LabResults", "run_lab", "measure_wall", "RESULTS_
 RESULTS_FORMAT = 1
 """Version of the ``results.json`` layout (not of the score: see ``score.SCORE_VERSION``)."""
 
-_NEUTRALS_FOR_WB = (19, 20, 21, 22)
+_NEUTRALS_FOR_WB = (19, 20, 21, 22)  # neutral 8 .. neutral 3.5 (white may clip, black is noisy)
 EDGE_HALF_WIDTH = 24
+"""Half width (px) of the window across the slanted edge."""
 SNR_CAP = 1e5
-"""SNR reported for a noise-free patch (100 dB)."""  # neutral 8 .. neutral 3.5 (white may clip, black is noisy)
+"""SNR reported for a noise-free patch (100 dB)."""
 
 
 @dataclass(frozen=True, eq=False)
