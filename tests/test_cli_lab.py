@@ -93,6 +93,12 @@ def test_measure_bad_roi_and_missing_module(tmp_path, capsys):
         assert rc == 1 and "brightroom.lab.measure" in err
 
 
+def test_compare_never_creates_a_database(tmp_path, capsys):
+    db = tmp_path / "none.sqlite"
+    assert main(["lab", "compare", "--leaderboard", str(db)]) == 0
+    assert "no results" in capsys.readouterr().out and not db.exists()
+
+
 def test_lab_without_subcommand_prints_help(capsys):
     assert main(["lab"]) == 2
     assert "score" in capsys.readouterr().err

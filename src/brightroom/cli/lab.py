@@ -119,7 +119,7 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from brightroom.lab.leaderboard import Leaderboard
+    from brightroom.lab.leaderboard import Leaderboard, default_path
     from brightroom.lab.score import ATTRIBUTES, SCORE_VERSION
 
     version = args.score_version or SCORE_VERSION
@@ -127,10 +127,12 @@ def _compare(args: argparse.Namespace) -> int:
         from brightroom.lab.conditions import check_camera
 
         check_camera(args.camera)
-    with Leaderboard(args.leaderboard) as lb:
-        rows = lb.ranking(args.camera, version, args.plan)
-        others = [v for v in lb.score_versions() if v != version]
-        path = lb.path
+    path = Path(args.leaderboard).expanduser() if args.leaderboard else default_path()
+    rows, others = [], []
+    if path.exists():  # reading never creates a database
+        with Leaderboard(path) as lb:
+            rows = lb.ranking(args.camera, version, args.plan)
+            others = [v for v in lb.score_versions() if v != version]
     if args.json:
         print(json.dumps({"score_version": version, "plan": args.plan, "camera": args.camera,
                           "leaderboard": str(path), "ranking": [r.to_dict() for r in rows],
