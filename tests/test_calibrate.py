@@ -176,3 +176,13 @@ def test_real_canon_dng() -> None:
     res = calibrate(raw_patch_means(read_raw(path), boxes))
     assert res.de_before.mean() > 5
     assert res.de_after.mean() < 3.5
+
+
+@pytest.mark.realdata
+def test_real_canon_dng_with_chart_detector(tmp_path: Path) -> None:
+    path = REPO.parent / "shared" / "data" / "colorchecker-canon.dng"
+    if not path.is_file():
+        pytest.skip(f"real sample {path.name} not in {path.parent} (only in the dev/CI checkout)")
+    pytest.importorskip("brightroom.charts.detect", reason="chart detector not available")
+    rep = calibrate_file(path, tmp_path / "canon.cube")
+    assert rep["de00_before"]["mean"] > 5 and rep["de00_after"]["mean"] < 3.5

@@ -320,7 +320,7 @@ def _fit_matrix(bal0: np.ndarray, lab_ref: np.ndarray) -> tuple[np.ndarray, floa
         return float(_delta_e(_xyz_to_lab(k * bal0 @ m.T), lab_ref).mean())
 
     p0 = np.concatenate([m0[:, :2].ravel(), [0.0]])
-    res = minimize(cost, p0, method="L-BFGS-B", options={"maxiter": 500})
+    res = minimize(cost, p0, method="L-BFGS-B", options={"maxiter": 200})
     best = res.x if res.fun <= cost(p0) else p0
     m, k = unpack(best)
     return m, k, 1
@@ -339,7 +339,7 @@ def _fit_root_polynomial(bal0: np.ndarray, lab_ref: np.ndarray, degree: int = 2
         m = p.reshape(3, -1)
         return float(_delta_e(_xyz_to_lab(t @ m.T), lab_ref).mean())
 
-    res = minimize(cost, m0.ravel(), method="L-BFGS-B", options={"maxiter": 500})
+    res = minimize(cost, m0.ravel(), method="L-BFGS-B", options={"maxiter": 150})
     best = res.x if res.fun <= cost(m0.ravel()) else m0.ravel()
     return best.reshape(3, -1), 1.0, degree
 
