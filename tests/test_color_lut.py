@@ -165,7 +165,7 @@ _CUBE_ALPHABET = st.sampled_from(
 
 
 @given(st.lists(_CUBE_ALPHABET, max_size=60))
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_fuzz_cube_parser_only_raises_luterror(tmp_path: Path, parts: list[str]) -> None:
     f = tmp_path / "fuzz.cube"
     f.write_bytes("".join(parts).encode("utf-8", "surrogatepass"))
@@ -177,7 +177,7 @@ def test_fuzz_cube_parser_only_raises_luterror(tmp_path: Path, parts: list[str])
 
 
 @given(st.binary(max_size=300))
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_fuzz_cube_and_3dl_bytes(tmp_path: Path, data: bytes) -> None:
     for name, reader in (("f.cube", read_cube), ("f.3dl", read_3dl)):
         f = tmp_path / name
@@ -258,6 +258,24 @@ def test_3dl_malformed(tmp_path: Path, text: str, line: int) -> None:
     f.write_text(text)
     with pytest.raises(LUTError, match=f"line {line}:"):
         read_3dl(f)
+
+
+_3DL_ALPHABET = st.sampled_from(
+    ["3DMESH", "Mesh", " 4 12", " 1 10", "0 512 1023", "0 64 1023", " ", "\n", "\t", "#", "0", "7",
+     "1023", "4095", "65535", "70000", "-1", "0.5", "x", "LUT8", "gamma 1.0", "\n0 0 0"])
+
+
+@given(st.lists(_3DL_ALPHABET, max_size=80))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_fuzz_3dl_parser_only_raises_luterror(tmp_path: Path, parts: list[str]) -> None:
+    f = tmp_path / "fuzz.3dl"
+    f.write_text("".join(parts))
+    try:
+        lut = read_3dl(f)
+    except LUTError as e:
+        assert "line " in str(e)
+        return
+    assert isinstance(lut, LUT3D) and np.all((lut.table >= 0) & (lut.table <= 1))
 
 
 # ------------------------------------------------------------------------------ application

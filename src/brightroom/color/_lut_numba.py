@@ -37,7 +37,7 @@ def _coord(v, lo, scale, nm1, n):  # noqa: ANN001, ANN202 - numba kernel
 _BLOCK = 512  # pixels per inner block: coordinates first (vectorised), then the table reads
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(parallel=True, cache=True, error_model="numpy", fastmath={"contract"})
 def _tetrahedral(x, table, lo, scale, n, out):  # noqa: ANN001, ANN202 - numba kernel
     # Table offsets are unsigned: numba then emits no negative-index wraparound code on the
     # 12 table reads of every pixel (about 25 % faster).
