@@ -11,9 +11,12 @@ square-root domain (``domain="gamma"``) and decode; the output is linear as for 
 
 Speed: a 12 MP (4000 x 3000) mosaic made from the astronaut photo; median (and spread) of
 ``--runs`` timed runs after one warm-up run, ours and the peer in the same process. The
-rows pair each method with the OpenCV conversion of the same class.
+rows pair each method with the OpenCV conversion of the same class. The ``cpu`` column is
+the process CPU time (all threads, page faults included): on a machine shared with other
+jobs the wall time can be several times larger than on an idle one, the CPU time much less.
 
-Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_demosaic.py [--runs N] [--quick]``
+Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_demosaic.py [--runs N] [--quick]
+[--speed-only]``
 
 References
 ----------
@@ -131,15 +134,17 @@ def quad_quality(images: tuple[str, ...]) -> None:
         print(f"{m:<40}{a[:, 0].mean():9.2f}{a[:, 1].mean():9.2f}")
 
 
-def timeit(fn, runs: int) -> tuple[float, float]:  # noqa: ANN001
+def timeit(fn, runs: int) -> tuple[float, float, float]:  # noqa: ANN001
+    """Median wall time, its spread (max - min) and median CPU time (all threads), in ms."""
     fn()                                     # warm-up (numba compile / cache load, page-in)
-    t = []
+    t, c = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         t.append(time.perf_counter() - t0)
+        c.append(time.process_time() - c0)
     t = np.array(t) * 1e3
-    return float(np.median(t)), float(t.max() - t.min())
+    return float(np.median(t)), float(t.max() - t.min()), float(np.median(c) * 1e3)
 
 
 def speed(runs: int, slow_runs: int) -> None:
@@ -173,19 +178,21 @@ def speed(runs: int, slow_runs: int) -> None:
     peer_t = {k: timeit(f, runs) for k, f in peers.items()}
     print(f"\nSpeed on a {cfa.shape[1]} x {cfa.shape[0]} mosaic ({cfa.size / 1e6:.0f} MP), "
           f"median of {runs} runs after warm-up (NumPy references: {slow_runs} runs), ms")
-    print(f"{'ours':<24}{'ms':>9}{'spread':>8}   {'peer':<17}{'ms':>9}{'ratio':>8}")
+    print("(wall ms: median and spread; cpu: median process time, all threads)")
+    print(f"{'ours':<24}{'ms':>8}{'spread':>8}{'cpu':>8}   {'peer':<16}{'ms':>7}{'cpu':>7}"
+          f"{'ratio':>7}")
     for label, fn, peer, n in ours:
-        t, s = timeit(fn, n)
-        pt = peer_t[peer][0]
-        print(f"{label:<24}{t:9.1f}{s:8.1f}   {peer:<17}{pt:9.1f}{t / pt:8.2f}")
+        t, s, c = timeit(fn, n)
+        pt, _, pc = peer_t[peer]
+        print(f"{label:<24}{t:8.1f}{s:8.1f}{c:8.1f}   {peer:<16}{pt:7.1f}{pc:7.1f}{t / pt:7.2f}")
     quad = CFAPattern("RGGB", 2)
     qcfa = mosaic(img, quad)
     for label, fn in (("quad remosaic (numba)", lambda: remosaic(qcfa, quad)),
                       ("quad remosaic (NumPy ref)", lambda: remosaic_numpy(qcfa, quad)),
                       ("quad bin", lambda: bin_cfa(qcfa, quad)),
                       ("quad bin + malvar2004", lambda: demosaic(qcfa, quad, quad="bin"))):
-        t, s = timeit(fn, slow_runs)
-        print(f"{label:<26}{t:7.1f}{s:8.1f}   (12 MP quad-Bayer input)")
+        t, s, c = timeit(fn, slow_runs)
+        print(f"{label:<26}{t:6.1f}{s:8.1f}{c:8.1f}   (12 MP quad-Bayer input)")
 
 
 def machine() -> str:
@@ -209,10 +216,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7, help="timed runs per fast method (>= 5)")
     ap.add_argument("--quick", action="store_true", help="one image, fewer slow runs")
+    ap.add_argument("--speed-only", action="store_true", help="skip the PSNR tables")
     args = ap.parse_args()
     print("Machine:", machine())
-    quality(IMAGES[:1] if args.quick else IMAGES)
-    quad_quality(IMAGES[:1] if args.quick else IMAGES)
+    if not args.speed_only:
+        quality(IMAGES[:1] if args.quick else IMAGES)
+        quad_quality(IMAGES[:1] if args.quick else IMAGES)
     speed(max(args.runs, 5), 2 if args.quick else 5)
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
