@@ -1,0 +1,285 @@
+"""Tone mapping: the ``tone`` stage (``linear_rgb -> linear_rgb``).
+
+Methods (:data:`TONE_METHODS`), all after an exposure factor ``2**exposure``:
+
+* ``"none"``: exposure only (the neutral recipe).
+* ``"filmic"``: a global filmic curve (Hable 2010) on the max-RGB norm, 18 % grey on 18 %
+  (:mod:`.filmic`).
+* ``"local"``: a local, halo-free gain designed on a 1/8-size image and applied with guided
+  upsampling (HDR+-style shadows and highlights; :mod:`.local`), then the filmic curve.
+
+:func:`auto_exposure` picks an exposure that puts the log-average luminance on a target (the
+"key" of Reinhard et al. 2002), as phones do.
+
+The fast path (:mod:`._tone_numba`) fuses exposure, gain, curve and saturation into one pass.
+
+References
+----------
+J. Hable (2010), Uncharted 2: HDR lighting, GDC 2010.
+
+S. W. Hasinoff et al. (2016), Burst photography for high dynamic range and low-light imaging
+on mobile cameras, ACM TOG 35(6), 192.
+
+E. Reinhard, M. Stark, P. Shirley, J. Ferwerda (2002), Photographic tone reproduction for
+digital images, ACM Transactions on Graphics 21(3), 267-276.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from brightroom.develop.params import Params, param
+from brightroom.develop.pipeline import register_stage
+from brightroom.errors import ParameterError
+from brightroom.types import Image
+
+from .filmic import (
+    MIDDLE_GREY,
+    check_curve_params,
+    filmic,
+    filmic_curve,
+    filmic_ratio_lut,
+    hable_ratio_coefficients,
+)
+from .local import (
+    LUM_FLOOR,
+    MAX_EV,
+    LocalGain,
+    apply_local_gain,
+    local_gain,
+    small_luminance,
+    upsample_index,
+)
+
+__all__ = [
+    "TONE_METHODS",
+    "ToneParams",
+    "tone_map",
+    "auto_exposure",
+    "filmic",
+    "filmic_curve",
+    "local_gain",
+    "apply_local_gain",
+    "LocalGain",
+    "apply_tone",
+    "luminance_weights",
+]
+
+
+def luminance_weights(primaries: str) -> np.ndarray:
+    """Luminance (Y) weights of a linear RGB space known to :mod:`brightroom.color.spaces`."""
+    from brightroom.color.spaces import get_space
+
+    return get_space(primaries).to_xyz[1].astype(np.float32)
+
+
+def auto_exposure(rgb: np.ndarray, *, target: float = MIDDLE_GREY,
+                  weights: np.ndarray | None = None, limits: tuple[float, float] = (-4.0, 6.0),
+                  small_lum: np.ndarray | None = None) -> float:
+    """Exposure (EV) that puts the log-average luminance of ``rgb`` on ``target``.
+
+    Parameters
+    ----------
+    rgb
+        ``H x W x 3`` float32 scene-linear RGB.
+    target
+        Wanted log-average luminance (Reinhard's "key"; 0.18 = middle grey).
+    weights
+        Luminance weights of the RGB space.
+    limits
+        The result is clipped to this EV range.
+    small_lum
+        The 1/8-size luminance if already computed.
+
+    Returns
+    -------
+    float
+        EV to add to the exposure.
+
+    References
+    ----------
+    Reinhard, Stark, Shirley, Ferwerda (2002), equation 1 (log-average luminance).
+    """
+    if not 0 < target < 1:
+        raise ParameterError(f"auto-exposure target must be in (0, 1), got {target!r}")
+    lum = small_luminance(rgb, weights) if small_lum is None else small_lum
+    logavg = float(np.mean(np.log2(np.maximum(lum, 1e-5))))
+    return float(np.clip(np.log2(target) - logavg, *limits))
+
+
+def _check_common(exposure: float, white_ev: float, contrast: float, saturation: float) -> None:
+    if not np.isfinite(exposure) or abs(exposure) > 16:
+        raise ParameterError(f"exposure must be a finite EV in [-16, 16], got {exposure!r}")
+    check_curve_params(white_ev, contrast)
+    if not np.isfinite(saturation) or not 0 <= saturation <= 4:
+        raise ParameterError(f"saturation must be in [0, 4], got {saturation!r}")
+
+
+def _fast(a: np.ndarray, w: np.ndarray, scale: float, gain: LocalGain | None,
+          white_ev: float, contrast: float, saturation: float) -> np.ndarray:
+    from ._tone_numba import EXP2_POLY, LOG2_POLY, tone_kernel
+
+    h, wd = a.shape[:2]
+    if gain is not None:
+        ga, gb = np.ascontiguousarray(gain.a), np.ascontiguousarray(gain.b)
+        sk, hk = gain.shadows_k, gain.highlights_k
+    else:
+        ga = gb = np.zeros((1, 1), np.float32)
+        sk = hk = 0.0
+    y0, y1, wy = upsample_index(h, ga.shape[0])
+    x0, x1, wx = upsample_index(wd, ga.shape[1])
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    out = np.empty_like(a)  # NumPy allocates on huge pages; numba would fault every 4 KiB
+    use_lut = contrast != 1.0
+    if use_lut:
+        lut, white = filmic_ratio_lut(float(white_ev), float(contrast))
+        hc = np.zeros(7, np.float32)
+    else:
+        lut, white = np.zeros(2, np.float32), 1.0
+        hc = hable_ratio_coefficients(float(white_ev))
+    return tone_kernel(a, out, w, np.float32(scale), gain is not None, ga, gb, y0, y1, wy, x0,
+                       x1, wx, np.float32(LUM_FLOOR), np.float32(MAX_EV), np.float32(sk),
+                       np.float32(hk), np.float32(np.log2(MIDDLE_GREY)), LOG2_POLY, EXP2_POLY,
+                       use_lut, hc, np.asarray(lut, np.float32), np.float32(white),
+                       np.float32(saturation))
+
+
+def _none(a, w, scale, fast, **kw):
+    if scale == 1.0:
+        return a
+    return np.multiply(a, np.float32(scale), dtype=np.float32)
+
+
+def _filmic(a, w, scale, fast, *, white_ev, contrast, saturation, **kw):
+    if fast:
+        return _fast(a, w, scale, None, white_ev, contrast, saturation)
+    return filmic(a * np.float32(scale), white_ev=white_ev, contrast=contrast,
+                  saturation=saturation, weights=w)
+
+
+def _local(a, w, scale, fast, *, white_ev, contrast, saturation, shadows, highlights, detail,
+           strength, small_lum=None, **kw):
+    gain = local_gain(a, scale=scale, shadows=shadows, highlights=highlights, detail=detail,
+                      strength=strength, weights=w, small_lum=small_lum)
+    if fast:
+        return _fast(a, w, scale, gain, white_ev, contrast, saturation)
+    return filmic(apply_local_gain(a, gain, w), white_ev=white_ev, contrast=contrast,
+                  saturation=saturation, weights=w)
+
+
+TONE_METHODS: dict[str, Callable[..., np.ndarray]] = {
+    "none": _none,
+    "filmic": _filmic,
+    "local": _local,
+}
+"""Tone-mapping methods by name."""
+
+
+def tone_map(
+    rgb: np.ndarray,
+    *,
+    method: str = "local",
+    exposure: float = 0.0,
+    auto: bool = False,
+    auto_target: float = MIDDLE_GREY,
+    white_ev: float = 4.0,
+    contrast: float = 1.0,
+    saturation: float = 1.0,
+    shadows: float = 0.4,
+    highlights: float = 0.3,
+    detail: float = 1.0,
+    strength: float = 1.0,
+    weights: np.ndarray | None = None,
+    fast: bool = True,
+) -> np.ndarray:
+    """Tone-map scene-linear RGB.
+
+    Parameters
+    ----------
+    rgb
+        ``H x W x 3`` float32 scene-linear RGB (not modified).
+    method
+        A key of :data:`TONE_METHODS`.
+    exposure
+        EV applied first (``rgb * 2**exposure``).
+    auto, auto_target
+        Add :func:`auto_exposure` (log-average luminance to ``auto_target``).
+    white_ev, contrast, saturation
+        The filmic curve (see :func:`.filmic.filmic`); unused by ``"none"``.
+    shadows, highlights, detail, strength
+        The local gain (see :func:`.local.local_gain`); ``"local"`` only.
+    weights
+        Luminance weights of the RGB space (sRGB when ``None``).
+    fast
+        Use the fused numba path (the NumPy reference otherwise).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 display-linear RGB (``"none"`` leaves it scene-linear); the input itself when
+        ``"none"`` has nothing to do.
+
+    References
+    ----------
+    See the module docstring.
+    """
+    if method not in TONE_METHODS:
+        raise ParameterError(f"unknown tone method {method!r}; known: {', '.join(TONE_METHODS)}")
+    _check_common(exposure, white_ev, contrast, saturation)
+    a = np.asarray(rgb)
+    if a.ndim != 3 or a.shape[2] != 3:
+        raise ParameterError(f"tone mapping needs an H x W x 3 image, got {a.shape}")
+    a = a.astype(np.float32, copy=False)
+    w = luminance_weights("sRGB") if weights is None else np.asarray(weights, np.float32)
+    small_lum = None
+    ev = exposure
+    if auto:
+        small_lum = small_luminance(a, w)
+        ev += auto_exposure(a, target=auto_target, weights=w, small_lum=small_lum)
+    return TONE_METHODS[method](a, w, float(2.0**ev), fast, white_ev=white_ev,
+                                contrast=contrast, saturation=saturation, shadows=shadows,
+                                highlights=highlights, detail=detail, strength=strength,
+                                small_lum=small_lum)
+
+
+@dataclass(frozen=True)
+class ToneParams(Params):
+    """Parameters of the ``tone`` stage."""
+
+    method: str = param("local", choices=tuple(TONE_METHODS),
+                        doc="'none' (exposure only), 'filmic' (global) or 'local'")
+    exposure: float = param(0.0, range=(-16.0, 16.0), units="EV", doc="exposure applied first")
+    auto_exposure: bool = param(False, doc="add the EV that puts the log-average luminance "
+                                           "on auto_target")
+    auto_target: float = param(0.18, range=(0.01, 0.9), doc="log-average luminance aimed at")
+    white_ev: float = param(4.0, range=(1.0, 16.0), units="EV above 18% grey",
+                            doc="scene white point of the filmic curve")
+    contrast: float = param(1.0, range=(0.25, 4.0), doc="power about grey before the curve")
+    saturation: float = param(1.0, range=(0.0, 4.0), doc="chroma factor after the curve")
+    shadows: float = param(0.4, range=(0.0, 1.0), doc="local: lift of the shadows toward grey")
+    highlights: float = param(0.3, range=(0.0, 1.0),
+                              doc="local: compression of the highlights toward grey")
+    detail: float = param(1.0, range=(0.0, 4.0), doc="local: coarse local-contrast factor")
+    strength: float = param(1.0, range=(0.0, 1.0), doc="local: scales the whole local gain")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.method != "none":
+            check_curve_params(self.white_ev, self.contrast)
+
+
+@register_stage("tone", input_space="linear_rgb", output_space="linear_rgb", params=ToneParams)
+def apply_tone(frame: Image, params: Any) -> Image:
+    """Exposure and tone mapping (none, global filmic, or local + filmic)."""
+    w = luminance_weights(frame.primaries) if frame.primaries != "sRGB" else None
+    out = tone_map(frame.data, method=params.method, exposure=params.exposure,
+                   auto=params.auto_exposure, auto_target=params.auto_target,
+                   white_ev=params.white_ev, contrast=params.contrast,
+                   saturation=params.saturation, shadows=params.shadows,
+                   highlights=params.highlights, detail=params.detail,
+                   strength=params.strength, weights=w)
+    return frame if out is frame.data else frame.replace(data=out)

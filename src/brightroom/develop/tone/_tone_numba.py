@@ -1,0 +1,144 @@
+"""Fused numba fast paths of the tone stage: exposure, local gain, filmic curve, saturation.
+
+One branch-free pass over the image with the same arithmetic as
+:func:`.local.apply_local_gain` followed by :func:`.filmic.filmic`. The filmic ratio
+``curve(n) / n`` is evaluated in closed form for ``contrast == 1``: Hable's ``H(x) / x``
+simplifies to ``(A (F - E) x + B (F C - E)) / (F (A x^2 + B x + D F))``, finite at 0 and free of
+cancellation. Other contrasts read it from a square-root-spaced table
+(:func:`.filmic.filmic_ratio_lut`). Above the white point the ratio exceeds ``1 / n``, so
+``min(ratio, 1 / n)`` clips without a branch (the curve never exceeds 1, so below the white
+point the ratio is at most ``1 / n``). A global curve passes a constant gain map
+(``use_gain = False``). The local gain (:class:`.local.LocalGain`) uses bit-level
+``log2``/``exp2`` with degree-6 polynomials on the mantissa / fractional part
+(:data:`LOG2_POLY`, :data:`EXP2_POLY`, fitted at import; about 1e-5 EV). Outputs are
+allocated by the caller (NumPy allocates large arrays on huge pages; allocating inside numba
+costs a page fault every 4 KiB). Each row is first split into
+planar R, G, B buffers, so the arithmetic vectorises (interleaved RGB does not).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["tone_kernel", "LOG2_POLY", "EXP2_POLY", "fast_log2", "fast_exp2"]
+
+
+def _fit(f, deg: int = 6) -> np.ndarray:
+    x = 0.5 - 0.5 * np.cos(np.pi * (np.arange(64) + 0.5) / 64)  # Chebyshev nodes in [0, 1]
+    return np.polyfit(x, f(x), deg).astype(np.float32)  # highest power first (Horner)
+
+
+LOG2_POLY = _fit(lambda t: np.log2(1.0 + t))
+"""``log2(1 + t)`` on ``[0, 1)``; ``log2 x = exponent + poly(mantissa - 1)``."""
+
+EXP2_POLY = _fit(lambda f: np.exp2(f))
+"""``2**f`` on ``[0, 1)``; ``2**y = 2**floor(y) * poly(y - floor(y))``."""
+
+
+@njit(cache=True, inline="always")
+def _horner6(c, x):  # pragma: no cover - compiled
+    return ((((((c[0] * x + c[1]) * x + c[2]) * x + c[3]) * x + c[4]) * x + c[5]) * x + c[6])
+
+
+@njit(cache=True)
+def fast_log2(x, out, ibuf, lp):  # pragma: no cover - compiled
+    """``out = log2(x)`` for positive normal float32 ``x`` (1-D), via exponent + polynomial."""
+    xi = x.view(np.int32)
+    for j in range(x.shape[0]):
+        ibuf[j] = (xi[j] & 0x7FFFFF) | 0x3F800000
+        out[j] = np.float32((xi[j] >> 23) - 127)
+    m = ibuf.view(np.float32)
+    for j in range(x.shape[0]):
+        out[j] += _horner6(lp, m[j] - np.float32(1.0))
+
+
+@njit(cache=True)
+def fast_exp2(y, out, ibuf, ep):  # pragma: no cover - compiled
+    """``out = 2**y`` for float32 ``y`` in ``[-126, 127]`` (1-D)."""
+    for j in range(y.shape[0]):
+        n = np.floor(y[j])
+        ibuf[j] = (np.int32(n) + 127) << 23
+        out[j] = _horner6(ep, y[j] - n)
+    p2 = ibuf.view(np.float32)
+    for j in range(y.shape[0]):
+        out[j] *= p2[j]
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def tone_kernel(a, out, wts, scale, use_gain, ga, gb, y0, y1, wy, x0, x1, wx, floor, maxev,
+                sk, hk, mid, lp, ep, use_lut, hc, lut, white, sat):  # pragma: no cover - compiled
+    """Exposure, local gain, filmic ratio and saturation of ``a`` into ``out``.
+
+    ``hc = (k, norm, A(F-E), B(FC-E), F A, F B, F D F)`` for the closed-form ratio
+    (``norm = k / H(k Wc)``); ``lut``/``white`` for the tabulated one (``use_lut``).
+    """
+    h, w, _ = a.shape
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
+    tiny = np.float32(1e-20)
+    w0, w1, w2 = wts[0], wts[1], wts[2]
+    k, norm, p1, p0, q2, q1, q0 = hc[0], hc[1], hc[2], hc[3], hc[4], hc[5], hc[6]
+    umax = np.float32(lut.shape[0] - 1)
+    kmax = lut.shape[0] - 2
+    inv_white = one / white
+    ws = ga.shape[1]
+    for i in prange(h):
+        R = np.empty(w, np.float32)
+        G = np.empty(w, np.float32)
+        Bl = np.empty(w, np.float32)
+        rat = np.empty(w, np.float32)
+        ai = a[i]
+        for j in range(w):
+            R[j] = ai[j, 0] * scale
+            G[j] = ai[j, 1] * scale
+            Bl[j] = ai[j, 2] * scale
+        if use_gain:
+            ra = np.empty(ws, np.float32)
+            rb = np.empty(ws, np.float32)
+            fy = wy[i]
+            for c in range(ws):
+                ra[c] = ga[y0[i], c] * (one - fy) + ga[y1[i], c] * fy
+                rb[c] = gb[y0[i], c] * (one - fy) + gb[y1[i], c] * fy
+            lum = np.empty(w, np.float32)
+            ell = np.empty(w, np.float32)
+            ibuf = np.empty(w, np.int32)
+            for j in range(w):
+                lum[j] = max(w0 * R[j] + w1 * G[j] + w2 * Bl[j], floor)
+            fast_log2(lum, ell, ibuf, lp)
+            inv_m2 = one / (maxev * maxev)
+            for j in range(w):
+                fx = wx[j]
+                ca = ra[x0[j]] * (one - fx) + ra[x1[j]] * fx
+                cb = rb[x0[j]] * (one - fx) + rb[x1[j]] * fx
+                d = ell[j] - mid
+                gl = -sk * min(d, zero) - hk * max(d, zero) + ca * ell[j] + cb
+                ell[j] = gl / np.sqrt(one + gl * gl * inv_m2)
+            fast_exp2(ell, lum, ibuf, ep)
+            for j in range(w):
+                R[j] *= lum[j]
+                G[j] *= lum[j]
+                Bl[j] *= lum[j]
+        if use_lut:
+            for j in range(w):
+                n = max(max(R[j], G[j]), Bl[j])
+                u = min(np.sqrt(max(n, zero) * inv_white) * umax, umax)
+                kk = min(np.int32(u), kmax)
+                f = u - np.float32(kk)
+                rat[j] = min(lut[kk] + (lut[kk + 1] - lut[kk]) * f, one / max(n, tiny))
+        else:
+            for j in range(w):
+                n = max(max(R[j], G[j]), Bl[j])
+                x = max(n, zero) * k
+                r = norm * (p1 * x + p0) / (q2 * x * x + q1 * x + q0)
+                rat[j] = min(r, one / max(n, tiny))
+        oi = out[i]
+        for j in range(w):
+            r = R[j] * rat[j]
+            g = G[j] * rat[j]
+            b = Bl[j] * rat[j]
+            lum2 = w0 * r + w1 * g + w2 * b
+            oi[j, 0] = lum2 + sat * (r - lum2)
+            oi[j, 1] = lum2 + sat * (g - lum2)
+            oi[j, 2] = lum2 + sat * (b - lum2)
+    return out
