@@ -47,6 +47,7 @@ _STAGE_MODULES = (
     "brightroom.develop.colour",
     "brightroom.develop.tone",
     "brightroom.develop.sharpen",
+    "brightroom.develop.look",
     "brightroom.develop.output",
 )
 
