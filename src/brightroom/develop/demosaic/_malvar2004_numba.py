@@ -2,10 +2,11 @@
 
 The NumPy reference pads the mosaic by reflection and evaluates each filter on strided views.
 Here the mosaic is read in place: interior pixels take their 5 x 5 neighbourhood directly, in
-one branch-free, vectorised loop per row (all filters evaluated, the right one selected by
-column parity), and the two-pixel border
-reads through the same reflection the reference pads with, so both agree to float32 rounding
-everywhere. Rows are spread over the threads with ``prange``; compiled code is cached.
+one branch-free loop per row that LLVM vectorises (all filters evaluated, the right one
+selected by column parity, written to planar row buffers, then interleaved), and the
+two-pixel border reads through the same reflection the reference pads with, so both agree to
+float32 rounding everywhere. Bands of rows are spread over the threads with ``prange``;
+compiled code is cached.
 
 References
 ----------
@@ -102,9 +103,9 @@ def _interior_row(a, out, y, oy, ox, rbuf, gbuf, bbuf):  # noqa: ANN001
         out[y, x, 2] = bbuf[x]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True)
 def _malvar_rows(a, oy, ox, out, y0, y1):  # noqa: ANN001
-    # Rows y0 .. y1 - 1; releases the GIL so that bands run on several threads.
+    # Rows y0 .. y1 - 1, with one set of row buffers for the band.
     h, w = a.shape
     rbuf = np.empty(w, np.float32)
     gbuf = np.empty(w, np.float32)
