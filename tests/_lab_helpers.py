@@ -53,3 +53,15 @@ def _oracle(raw: RawImage) -> Image:
 
 
 ORACLE = LabPipeline("test:oracle", _oracle, "the scene's colorimetric truth (a perfect camera)")
+
+
+def _curved(raw: RawImage) -> Image:
+    """REFERENCE followed by a global tone curve (linear ``x -> x ** 0.6``): same detail."""
+    from brightroom.color.spaces import srgb_decode
+
+    img = _develop(raw)
+    lin = srgb_decode(img.data) ** np.float32(0.6)
+    return img.replace(data=np.clip(srgb_encode(lin), 0, 1).astype(np.float32))
+
+
+CURVED = LabPipeline("test:curved", _curved, "REFERENCE with a global x^0.6 tone curve")

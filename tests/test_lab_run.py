@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from _lab_helpers import DARK, ORACLE, REFERENCE, SHARP
+from _lab_helpers import CURVED, DARK, ORACLE, REFERENCE, SHARP
 from brightroom.errors import BrightroomError, ParameterError, PipelineError
 from brightroom.lab.conditions import TINY_PLAN, Condition
 from brightroom.lab.pipelines import LabPipeline
@@ -74,6 +74,20 @@ def test_measurements_against_known_changes(ref: LabResults):
     assert b["overshoot_pct"] > a["overshoot_pct"] + 10
     assert b["edge_acutance"] > a["edge_acutance"]
     assert sharp.score.per_condition["1000lux"]["artefacts"] < ref.score.per_condition["1000lux"]["artefacts"]
+
+
+def test_a_global_tone_curve_is_undone_before_sharpness_texture_and_dr(ref: LabResults):
+    """CURVED = REFERENCE + a global x^0.6 curve: detail and range are the same (ISO 12233 /
+    ISO 15739 linearise through the measured OECF), only colour and exposure change."""
+    curved = run_lab(CURVED, conditions="tiny", seed=3)
+    for a, b in zip(ref.conditions, curved.conditions):
+        ma, mb = a.metrics, b.metrics
+        assert mb["mtf50"] == pytest.approx(ma["mtf50"], abs=0.01)
+        assert mb["edge_acutance"] == pytest.approx(ma["edge_acutance"], abs=0.02)
+        assert mb["texture_acutance"] == pytest.approx(ma["texture_acutance"], abs=0.03)
+        assert mb["de00_mean"] > ma["de00_mean"] + 1
+    assert curved.conditions[1].metrics["dr_stops"] == pytest.approx(
+        ref.conditions[1].metrics["dr_stops"], abs=0.3)
 
 
 def test_physical_plausibility(ref: LabResults):

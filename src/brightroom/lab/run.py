@@ -75,6 +75,8 @@ RESULTS_FORMAT = 1
 _NEUTRALS_FOR_WB = (19, 20, 21, 22)  # neutral 8 .. neutral 3.5 (white may clip, black is noisy)
 EDGE_HALF_WIDTH = 24
 """Half width (px) of the window across the slanted edge."""
+BOARD_REACH = 12
+"""How far from a chart (px) its surrounding grey board is read."""
 SNR_CAP = 1e5
 """SNR reported for a noise-free patch (100 dB)."""
 
@@ -292,13 +294,81 @@ def _measure_colorchecker(lin: np.ndarray, space: str, box, chart) -> tuple[dict
     return metrics, details
 
 
-def _measure_edge(lin: np.ndarray, box) -> tuple[dict, dict]:
+def _board_level(y: np.ndarray, board: np.ndarray, rows: tuple[int, int],
+                 cols: tuple[int, int]) -> float | None:
+    """Median output luminance of the grey board inside ``rows x cols`` (None if too few)."""
+    r0, r1 = max(rows[0], 0), min(rows[1], y.shape[0])
+    c0, c1 = max(cols[0], 0), min(cols[1], y.shape[1])
+    if r0 >= r1 or c0 >= c1:
+        return None
+    vals = y[r0:r1, c0:c1][board[r0:r1, c0:c1]]
+    return float(np.median(vals)) if vals.size >= 16 else None
+
+
+def _board_around(y: np.ndarray, board: np.ndarray, box, reach: int = BOARD_REACH) -> float | None:
+    """The board's level in a ring around a chart."""
+    y0, x0, y1, x1 = box
+    return _board_level(y, board, (y0 - reach, y1 + reach), (x0 - reach, x1 + reach))
+
+
+def _oecf_from_colorchecker(y: np.ndarray, board: np.ndarray, box, chart
+                            ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The pipeline's tone curve from the ColorChecker's neutral row (ISO 14524 OECF).
+
+    Each neutral patch is read *relative to the 18 % board just below it*, so lens falloff
+    (different at each patch) does not masquerade as a tone curve; for a tone curve ``T`` and
+    falloff ``v`` the ratio ``T(v s) / T(v 0.18)`` depends on ``v`` only through the curve's
+    local shape (not at all for a power law).
+
+    Returns
+    -------
+    (relative output, scene)
+        Increasing output / board ratios and the scene luminances (Y, white = 1) they show,
+        or None when fewer than 3 neutral patches are usable (clipped or not increasing).
+    """
+    gt = chart.ground_truth
+    y0, x0, cy1 = box[0], box[1], box[2]
+    scene_y = np.asarray(gt["xyz_d65"], dtype=np.float64)[:, 1]
+    ring = _board_around(y, board, box)
+    pts = []
+    for k in range(18, 24):  # white 9.5 ... black 2, bright to dark
+        py0, px0, py1, px1 = np.asarray(gt["boxes"])[k]
+        m = max(1, (py1 - py0) // 4)
+        out = float(y[y0 + py0 + m:y0 + py1 - m, x0 + px0 + m:x0 + px1 - m].mean())
+        below = _board_level(y, board, (cy1, cy1 + BOARD_REACH), (x0 + px0, x0 + px1))
+        ref = below if below is not None else ring
+        if ref is None or not ref > 0:
+            return None
+        pts.append((scene_y[k], out, out / ref))
+    sc, out, rel = (np.array(v) for v in zip(*pts))
+    run = _monotonic_run(sc, rel, (out < 0.99) & (out > 0))  # not clipped at display white
+    if len(run) < 3:
+        return None
+    run = run[::-1]  # dark to bright
+    return rel[run], sc[run]
+
+
+def _to_scene(lin: np.ndarray, oecf: tuple[np.ndarray, np.ndarray] | None,
+              board: float | None) -> np.ndarray:
+    """Luminance of ``lin`` mapped back to scene luminance through the inverse OECF.
+
+    ``board`` is the board's output level around the chart: the OECF is relative to it.
+    Without an OECF (or a board level) the luminance is returned as it is.
+    """
+    g = to_gray(np.asarray(lin, dtype=np.float64))
+    if oecf is None or board is None or not board > 0:
+        return g
+    return _extrapolating_interp(g / board, oecf[0], oecf[1])
+
+
+def _measure_edge(lin: np.ndarray, box, oecf=None, board=None) -> tuple[dict, dict]:
     # A narrow window across the edge (+-EDGE_HALF_WIDTH px): the plateaus stay flat even
-    # where lens falloff tilts the chart's illumination.
+    # where lens falloff tilts the chart's illumination. Linearised through the inverse OECF
+    # first (ISO 12233:2017, clause 6.3).
     y0, x0, y1, x1 = _inset(box, 4)
     cx = (box[1] + box[3]) // 2
     roi = _crop(lin, (y0, max(x0, cx - EDGE_HALF_WIDTH), y1, min(x1, cx + EDGE_HALF_WIDTH)))
-    res = sfr(roi)
+    res = sfr(_to_scene(roi, oecf, board))
     ring = edge_ringing(res.edge, smooth_px=0.25)
     nyq = res.freqs <= 0.5 + 1e-9
     metrics = {"mtf50": res.mtf50, "mtf50p": res.mtf50p, "mtf_nyquist": res.mtf_nyquist,
@@ -312,14 +382,16 @@ def _measure_edge(lin: np.ndarray, box) -> tuple[dict, dict]:
     return metrics, details
 
 
-def _measure_texture(lin: np.ndarray, box, chart, noise_box) -> tuple[dict, dict]:
-    crop = _crop(lin, _inset(box, 4))
+def _measure_texture(lin: np.ndarray, box, chart, noise_box, oecf=None, board=None
+                     ) -> tuple[dict, dict]:
+    # linearised through the inverse OECF, then compared with the chart itself (same scale)
+    g_img = _to_scene(_crop(lin, _inset(box, 4)), oecf, board)
     truth = _crop(chart.rgb, _inset((0, 0, *chart.shape), 4)).astype(np.float64)
-    g_img = to_gray(crop.astype(np.float64))
     g_ref = to_gray(truth)
     gain = float(g_img.mean() / g_ref.mean()) if g_ref.mean() > 0 else 1.0
-    noise = _crop(lin, _inset(noise_box, 4)) if noise_box is not None else None
-    res = dead_leaves_mtf(crop, reference=g_ref * gain, noise_patch=noise)
+    noise = (_to_scene(_crop(lin, _inset(noise_box, 4)), oecf, board)
+             if noise_box is not None else None)
+    res = dead_leaves_mtf(g_img, reference=g_ref * gain, noise_patch=noise)
     metrics = {"texture_acutance": res.texture_acutance, "texture_mtf50": res.mtf50}
     details = {"freqs": res.freqs.tolist(), "mtf": res.mtf.tolist(),
                "mtf_uncorrected": res.mtf_uncorrected.tolist(),
@@ -377,6 +449,27 @@ def _extrapolating_interp(x: np.ndarray, xp: np.ndarray, fp: np.ndarray) -> np.n
     return y
 
 
+def _monotonic_run(scene: np.ndarray, out: np.ndarray, ok: np.ndarray) -> list[int]:
+    """Indices of the longest run of steps (adjacent in scene order) whose output rises with
+    the scene, all ``ok``; brightest first.
+
+    A tone curve can fold over at the top (local tone mapping compressing the brightest steps
+    below the next ones) or flatten into the floor at the bottom: only the part where it
+    separates the steps can be inverted.
+    """
+    order = [int(k) for k in np.argsort(scene)]  # dark to bright
+    best: list[int] = []
+    run: list[int] = []
+    for k in order:
+        if ok[k] and (not run or out[k] > out[run[-1]]):
+            run.append(k)
+        else:
+            run = [k] if ok[k] else []
+        if len(run) > len(best):
+            best = list(run)
+    return best[::-1]
+
+
 def _measure_dynamic_range(lin: np.ndarray, box, chart) -> tuple[dict, dict]:
     """Scene-referred dynamic range (ISO 15739 incremental gain through the measured OECF)."""
     gt = chart.ground_truth
@@ -390,48 +483,37 @@ def _measure_dynamic_range(lin: np.ndarray, box, chart) -> tuple[dict, dict]:
     means = np.array([p.mean() for p in planes])
     high = np.array([np.mean(p >= 0.999) > 0.01 for p in planes])  # display white clip
     low = np.array([np.mean(p <= 1e-6) > 0.01 for p in planes])     # display black clip
-    order = np.argsort(-scene)  # brightest first
-    usable = []
-    last = math.inf
-    for k in order:
-        if high[k]:
-            continue
-        if low[k] or not means[k] < last or not means[k] > 0:
-            break  # the tone curve no longer separates darker steps
-        usable.append(int(k))
-        last = means[k]
+    ok = ~high & ~low & (means > 0)
+    usable = _monotonic_run(scene, means, ok)  # brightest first
     if len(usable) < 3:
         raise InputError(f"dynamic range: only {len(usable)} usable steps on the chart")
     idx = np.array(usable[::-1])  # dark to bright
     oecf_out, oecf_in = means[idx], scene[idx]
     lin_patches = [_extrapolating_interp(planes[k], oecf_out, oecf_in) for k in usable]
     stats = [snr(p, detrend=True) for p in lin_patches]
-    sig = np.array([max(float(st.mean[0]), 0.0) for st in stats])
     ratio = np.array([float(st.snr[0]) for st in stats])  # brightest first
-    levels = {}
+    lev = scene[usable]
+    dr: dict[float, float] = {}
+    limited = False
     for k in (1.0, 10.0):
-        below = np.nonzero(ratio < k)[0]
-        if below.size == 0:
-            levels[k] = math.nan  # every step above: the chart limits the measurement
-        elif below[0] == 0:
-            levels[k] = float(sig[0])
+        ok = np.nonzero(ratio >= k)[0]
+        if ok.size == 0:
+            dr[k] = 0.0
+            continue
+        # top: the brightest step with SNR >= k (a strongly compressed shoulder can fall short);
+        # bottom: where the SNR, walking up from the darkest step, first reaches k
+        top, j = lev[ok[0]], int(ok[-1])
+        if j == len(usable) - 1:
+            bottom = lev[j]  # the darkest usable step still has SNR >= k: a lower bound
+            limited = limited or k == 1.0
         else:
-            i = int(below[0])
-            lq0, lq1 = math.log(ratio[i - 1]), math.log(max(ratio[i], 1e-12))
-            ls0, ls1 = math.log(sig[i - 1]), math.log(max(sig[i], 1e-300))
+            lq0, lq1 = math.log(ratio[j]), math.log(max(ratio[j + 1], 1e-12))
             t = (math.log(k) - lq0) / (lq1 - lq0) if lq1 != lq0 else 0.0
-            levels[k] = math.exp(ls0 + t * (ls1 - ls0))
-    s_max = float(scene[usable[0]])
-    chart_stops = float(math.log2(s_max / scene.min()))
-
-    def stops(x: float) -> float:
-        return math.log2(s_max / x) if math.isfinite(x) and x > 0 else chart_stops
-
-    dr, dr10 = stops(levels[1.0]), stops(levels[10.0])
-    metrics = {"dr_stops": float(min(dr, chart_stops)), "dr_snr10_stops": float(min(dr10, chart_stops))}
-    details = {"dr_stops": metrics["dr_stops"], "dr_snr10_stops": metrics["dr_snr10_stops"],
-               "limited_by_chart": not math.isfinite(levels[1.0]), "steps_used": len(usable),
-               "scene": scene[usable].tolist(), "snr": ratio.tolist(),
+            bottom = math.exp(math.log(lev[j]) + t * (math.log(lev[j + 1]) - math.log(lev[j])))
+        dr[k] = float(math.log2(top / bottom))
+    metrics = {"dr_stops": dr[1.0], "dr_snr10_stops": dr[10.0]}
+    details = {"dr_stops": dr[1.0], "dr_snr10_stops": dr[10.0], "limited_by_chart": limited,
+               "steps_used": len(usable), "scene": lev.tolist(), "snr": ratio.tolist(),
                "oecf_scene": oecf_in.tolist(), "oecf_output": oecf_out.tolist()}
     return metrics, details
 
@@ -455,15 +537,27 @@ def measure_wall(image: Image, wall: ChartWall) -> tuple[dict, dict, dict]:
     details: dict[str, Any] = {}
     errors: dict[str, str] = {}
     b, c = wall.boxes, wall.charts
+    # the grey board (away from chart borders) as a local reference level
+    y = to_gray(lin.astype(np.float64))
+    board = np.ones(y.shape, dtype=bool)
+    for y0, x0, y1, x1 in b.values():
+        board[max(y0 - 3, 0):y1 + 3, max(x0 - 3, 0):x1 + 3] = False
+    oecf = None
+    if "colorchecker" in b:
+        oecf = _oecf_from_colorchecker(y, board, b["colorchecker"], c["colorchecker"])
+        details["oecf"] = None if oecf is None else {"output_relative_to_board": oecf[0].tolist(),
+                                                     "scene": oecf[1].tolist()}
+    near = {name: _board_around(y, board, box) for name, box in b.items()}
     jobs = {
         "colorchecker": (("de00_mean", "de00_max", "dc00_mean", "wb_error_deg"),
                          lambda: _measure_colorchecker(lin, space, b["colorchecker"], c["colorchecker"])),
         "slanted-edge": (("mtf50", "mtf50p", "mtf_nyquist", "edge_acutance", "overshoot_pct",
                           "undershoot_pct", "ringing_pct", "rise_10_90_px"),
-                         lambda: _measure_edge(lin, b["slanted-edge"])),
+                         lambda: _measure_edge(lin, b["slanted-edge"], oecf, near["slanted-edge"])),
         "dead-leaves": (("texture_acutance", "texture_mtf50"),
                         lambda: _measure_texture(lin, b["dead-leaves"], c["dead-leaves"],
-                                                 b.get("flat-texture"))),
+                                                 b.get("flat-texture"), oecf,
+                                                 near["dead-leaves"])),
         "flat": (("ev_error", "snr_db", "snr"), lambda: _measure_flat(lin, space, b["flat"])),
         "visual-noise": (("visual_noise",), lambda: _measure_visual_noise(lin, space, b["flat"])),
         "zone-plate": (("false_colour_chroma", "false_colour_fraction", "moire_index"),
