@@ -11,6 +11,12 @@ For each :class:`~brightroom.lab.conditions.Condition` of a shooting plan:
 
 The same ``seed`` gives the same image noise, so the same scores (to float rounding).
 
+Sharpness (slanted edge) and texture (dead leaves) are measured on *scene-linear* luminance:
+the output is mapped back through the pipeline's tone curve (its OECF, ISO 14524) measured on
+the ColorChecker's neutral row of the same photograph, as ISO 12233 asks, so a global tone
+curve changes neither MTF nor texture acutance. Each neutral patch is read relative to the 18 %
+grey board next to it, so lens falloff is not mistaken for a tone curve.
+
 Dynamic range is measured scene-referred: the step chart's patches are mapped back to scene
 luminance through the pipeline's measured tone curve (its opto-electronic conversion function
 from the same chart, ISO 14524), so noise is divided by the local gain of the curve (the
