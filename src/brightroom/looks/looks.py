@@ -42,7 +42,8 @@ from brightroom.color.lut import LUT1D, LUT3D, LUT_METHODS, apply_lut, read_lut
 from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import BrightroomError, InputError, ParameterError, RecipeError
 from brightroom.looks.curves import tone_curve
-from brightroom.looks.grade import lift_gamma_gain, saturation, split_tone
+from brightroom.looks.grade import lift_gamma_gain, split_tone
+from brightroom.looks.grade import saturation as _saturation
 from brightroom.looks.grain import film_grain
 from brightroom.looks.vignette import vignette
 from brightroom.types import Image
@@ -76,7 +77,7 @@ OPERATIONS: dict[str, Callable[..., np.ndarray]] = {
     "curve": lambda rgb, points, mode="rgb": tone_curve(rgb, points, mode=mode),
     "balance": lambda rgb, lift=0.0, gamma=1.0, gain=1.0: lift_gamma_gain(rgb, lift, gamma, gain),
     "split_tone": lambda rgb, shadows=0.0, highlights=0.0: split_tone(rgb, shadows, highlights),
-    "saturation": lambda rgb, saturation=1.0, vibrance=0.0: saturation_op(rgb, saturation, vibrance),
+    "saturation": lambda rgb, saturation=1.0, vibrance=0.0: _saturation(rgb, saturation, vibrance),
     "grain": lambda rgb, amount=0.03, size=1.0, seed=0, colour=0.0: film_grain(
         rgb, amount, size, seed, colour),
     "vignette": lambda rgb, amount=0.2, midpoint=0.5: vignette(rgb, amount, midpoint),
@@ -92,8 +93,6 @@ OPERATIONS: dict[str, Callable[..., np.ndarray]] = {
 (:func:`~brightroom.looks.vignette.vignette`), ``lut`` (a ``.cube`` / ``.3dl`` file applied with
 :func:`~brightroom.color.lut.apply_lut`).
 """
-
-saturation_op = saturation
 
 _PROBE = np.linspace(0, 1, 4 * 4 * 3, dtype=np.float32).reshape(4, 4, 3)
 
