@@ -18,11 +18,12 @@ import brightroom
 from brightroom import charts
 from brightroom.charts.detect_steps import find_gray_steps
 from brightroom.charts.find_edge import find_slanted_edges
-from brightroom.color.spaces import srgb_encode
+from brightroom.color.spaces import rgb_to_rgb_matrix, srgb_encode
 from brightroom.errors import ChartNotFoundError, InputError, ParameterError
 from brightroom.lab.camera import camera_mtf, simulate
 from brightroom.lab.measure import (
     MEASURE_CHARTS,
+    load_linear,
     measure_colorchecker,
     measure_gray_steps,
     measure_photo,
@@ -125,6 +126,29 @@ def test_unknown_chart_and_bad_file(tmp_path):
     assert MEASURE_CHARTS == ("colorchecker", "slanted-edge", "gray-steps")
 
 
+def test_display_p3_tagged_image_is_measured_in_p3(tmp_path):
+    s = charts.colorchecker(24)
+    lin_srgb = charts.scene_truth_rgb(s, "sRGB", "D65").astype(np.float32)
+    lin_p3 = np.clip(lin_srgb @ rgb_to_rgb_matrix("sRGB", "Display P3").T.astype(np.float32),
+                     0, 1)
+    img = Image(srgb_encode(lin_p3), space="display", primaries="Display P3", transfer="sRGB")
+    p = brightroom.write(img, tmp_path / "p3.png", bit_depth=16)
+    r = measure_photo(p, "colorchecker")
+    assert r["colour_space"] == "Display P3" and r["icc"] == "Display P3"
+    # the truth itself scores ~1.2 (Ohta spectra vs X-Rite 2014 values); P3 must not add to it
+    base = measure_colorchecker(lin_srgb)["delta_e00_mean"]
+    assert r["delta_e00_mean"] == pytest.approx(base, abs=0.1)
+    # the same pixels read as sRGB would be far off: the test can tell the spaces apart
+    assert measure_colorchecker(lin_p3, space="sRGB")["delta_e00_mean"] > base + 1.0
+
+
+@pytest.fixture(scope="module")
+def canon_linear():
+    if not CANON.exists():
+        pytest.skip(f"real sample {CANON} is absent (../shared/data)")
+    return load_linear(CANON)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not CANON.exists(), reason=f"real sample {CANON} is absent (../shared/data)")
 def test_real_canon_dng_found_and_measured_like_libraw():
@@ -148,6 +172,23 @@ def test_real_canon_dng_found_and_measured_like_libraw():
     # once white balanced on its own grey patches the rendering is colorimetric
     assert r["delta_e00_mean_wb_corrected"] < 6.0
     assert r["exposure_ev"] < -1.0  # a dim shot
+
+
+@pytest.mark.slow
+def test_real_canon_grey_steps_are_the_neutral_row(canon_linear):
+    lin, space, info, _ = canon_linear
+    cc = measure_colorchecker(lin, space=space)
+    r = measure_gray_steps(lin)
+    assert r["layout"] == "row" and r["n_steps"] >= 5
+    neutral_boxes = [p["box"] for p in cc["patches"][18:]]
+    for st in r["steps"]:
+        y0, x0, y1, x1 = st["box"]
+        cy, cx = (y0 + y1) / 2, (x0 + x1) / 2
+        assert any(b[0] - 10 < cy < b[2] + 10 and b[1] - 10 < cx < b[3] + 10
+                   for b in neutral_boxes)
+    # brightest first, each step darker
+    means = [s["mean"] for s in r["steps"]]
+    assert all(a > b for a, b in zip(means, means[1:], strict=False))
 
 
 # ----------------------------------------------------------------- slanted edge

@@ -74,6 +74,7 @@ def find_gray_steps(
     min_size: int = 8,
     margin: float = 0.2,
     size_tolerance: float = 1.6,
+    chroma_tolerance: float = 0.06,
 ) -> StepsDetection:
     """The patches of a grey step chart in a linear frame.
 
@@ -91,6 +92,10 @@ def find_gray_steps(
         Fraction of each side trimmed from a patch outline to get its measuring box.
     size_tolerance
         Patches belong together when their areas are within this factor of the group's median.
+    chroma_tolerance
+        For RGB frames: the steps of a grey chart share one chromaticity (that of the light);
+        patches whose ``r, b`` chromaticity lies farther than this from the most common one
+        are dropped (this keeps the neutral row of a colour chart, for example).
 
     Returns
     -------
@@ -110,12 +115,15 @@ def find_gray_steps(
     if not 0 <= margin < 0.5:
         raise ParameterError(f"margin must be in [0, 0.5), got {margin}")
     g = _luminance(image)
+    rgb = np.asarray(getattr(image, "data", image))
+    rgb = rgb if rgb.ndim == 3 else None
     oy = ox = 0
     if roi is not None:
         y0, y1, x0, x1 = (int(v) for v in roi)
         if not (0 <= y0 < y1 <= g.shape[0] and 0 <= x0 < x1 <= g.shape[1]):
             raise ParameterError(f"roi {roi!r} is outside the {g.shape[0]} x {g.shape[1]} frame")
         g = g[y0:y1, x0:x1]
+        rgb = rgb[y0:y1, x0:x1] if rgb is not None else None
         oy, ox = y0, x0
     h, w = g.shape
     v8 = encoded_gray8(g, blur_sigma=1.5)
@@ -145,6 +153,9 @@ def find_gray_steps(
     keep = np.abs(la - ref) <= np.log(size_tolerance)
     boxes = boxes[keep]
     side = float(np.median(np.sqrt(areas[keep])))
+    if rgb is not None and len(boxes) >= min_steps:
+        boxes = _same_chromaticity(rgb, boxes, chroma_tolerance)
+    boxes = _best_cluster(boxes, g, side)
     cy = (boxes[:, 0] + boxes[:, 2]) / 2.0
     cx = (boxes[:, 1] + boxes[:, 3]) / 2.0
     rows = _groups(cy, 0.35 * side)
@@ -175,6 +186,56 @@ def find_gray_steps(
     off = np.array([oy, ox, oy, ox], dtype=np.int64)
     return StepsDetection(boxes=inner[order] + off, outlines=boxes[order] + off, layout=layout,
                           inferred=inferred[order])
+
+
+def _distinct_levels(means: np.ndarray, ratio: float = 1.1) -> int:
+    """How many of ``means`` differ from the next brighter kept one by ``ratio`` or more."""
+    n, last = 0, np.inf
+    for m in np.sort(means[means > 0])[::-1]:
+        if m * ratio <= last:
+            n, last = n + 1, m
+    return n
+
+
+def _best_cluster(boxes: np.ndarray, g: np.ndarray, side: float) -> np.ndarray:
+    """The spatial cluster of patches (neighbours within 4.5 patch sides) holding the most
+    distinct grey levels: a step chart rather than a row of equal white-balance patches."""
+    if len(boxes) < 2:
+        return boxes
+    c = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2.0, (boxes[:, 1] + boxes[:, 3]) / 2.0], 1)
+    near = np.linalg.norm(c[:, None] - c[None], axis=2) <= 4.5 * side
+    lab = -np.ones(len(boxes), np.int64)
+    k = 0
+    for i in range(len(boxes)):
+        if lab[i] >= 0:
+            continue
+        stack = [i]
+        lab[i] = k
+        while stack:
+            j = stack.pop()
+            for n in np.nonzero(near[j] & (lab < 0))[0]:
+                lab[n] = k
+                stack.append(int(n))
+        k += 1
+    means = np.array([g[a:c_, b:d].mean() for a, b, c_, d in boxes])
+    score = [(_distinct_levels(means[lab == q]), int((lab == q).sum())) for q in range(k)]
+    best = max(range(k), key=lambda q: score[q])
+    return boxes[lab == best]
+
+
+def _same_chromaticity(rgb: np.ndarray, boxes: np.ndarray, tol: float) -> np.ndarray:
+    """The boxes sharing the most common ``r, b`` chromaticity (within ``tol``)."""
+    chroma = []
+    for y0, x0, y1, x1 in boxes:
+        dy, dx = (y1 - y0) // 4, (x1 - x0) // 4
+        m = rgb[y0 + dy:y1 - dy, x0 + dx:x1 - dx].reshape(-1, 3).astype(np.float64).mean(0)
+        t = m.sum()
+        chroma.append(m[[0, 2]] / t if t > 0 else np.array([np.nan, np.nan]))
+    c = np.array(chroma)
+    d = np.linalg.norm(c[:, None, :] - c[None, :, :], axis=2)
+    near = np.nan_to_num(d, nan=np.inf) <= tol
+    best = int(np.argmax(near.sum(axis=1)))
+    return boxes[near[best]]
 
 
 def _fill_gaps(boxes: np.ndarray, lines: np.ndarray, *, horizontal: bool
