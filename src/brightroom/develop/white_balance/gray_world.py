@@ -1,0 +1,37 @@
+"""Gray world: the average reflectance of a scene is achromatic.
+
+References
+----------
+Buchsbaum, G. (1980). A spatial processor model for object colour perception. Journal of the
+Franklin Institute, 310(1), 1-26.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from brightroom.develop.white_balance._util import unit
+
+__all__ = ["gray_world"]
+
+
+def gray_world(rgb: np.ndarray, *, mask: np.ndarray, **_: object) -> np.ndarray:
+    """Illuminant as the mean camera RGB of the usable pixels (Buchsbaum 1980).
+
+    Parameters
+    ----------
+    rgb
+        ``H x W x 3`` linear camera RGB (not white balanced).
+    mask
+        ``H x W`` usable pixels (see :func:`~brightroom.develop.white_balance.valid_mask`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Unit-norm camera RGB of the illuminant.
+
+    References
+    ----------
+    Buchsbaum (1980).
+    """
+    return unit(rgb[mask].mean(axis=0, dtype=np.float64), "gray_world")
