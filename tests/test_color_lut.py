@@ -131,6 +131,8 @@ _BAD_CUBES = {
     "repeated keyword": ("LUT_1D_SIZE 2\nLUT_1D_SIZE 2\n0 0 0\n1 1 1\n", 2),
     "unclosed title": ("TITLE \"x\nLUT_1D_SIZE 2\n0 0 0\n1 1 1\n", 1),
     "1d and 3d": ("LUT_1D_SIZE 2\nLUT_3D_SIZE 2\n", 2),
+    "range twice": ("LUT_3D_SIZE 2\nLUT_3D_INPUT_RANGE 0 1\nDOMAIN_MIN 0 0 0\n", 3),
+    "range twice 2": ("LUT_3D_SIZE 2\nDOMAIN_MAX 1 1 1\nLUT_3D_INPUT_RANGE 0 1\n", 3),
 }
 
 

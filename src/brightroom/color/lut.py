@@ -362,15 +362,20 @@ def read_cube(path: str | os.PathLike[str]) -> LUT1D | LUT3D:
                 size1 = _size(args, p, ln, key, LUT_SIZE_RANGE_1D)
             elif key == "LUT_3D_SIZE":
                 size3 = _size(args, p, ln, key, LUT_SIZE_RANGE_3D)
-            elif key == "DOMAIN_MIN":
-                dmin = (np.array(_numbers(args, 3, p, ln, key)), ln)
-            elif key == "DOMAIN_MAX":
-                dmax = (np.array(_numbers(args, 3, p, ln, key)), ln)
-            elif key in ("LUT_1D_INPUT_RANGE", "LUT_3D_INPUT_RANGE"):
-                lo, hi = _numbers(args, 2, p, ln, key)
-                if dmin is not None or dmax is not None:
-                    raise LUTError(f"{p}: line {ln}: {key} together with DOMAIN_MIN/DOMAIN_MAX")
-                dmin, dmax = (np.full(3, lo), ln), (np.full(3, hi), ln)
+            elif key in ("DOMAIN_MIN", "DOMAIN_MAX", "LUT_1D_INPUT_RANGE", "LUT_3D_INPUT_RANGE"):
+                if {"DOMAIN_MIN", "DOMAIN_MAX"} & set(seen) and {
+                        "LUT_1D_INPUT_RANGE", "LUT_3D_INPUT_RANGE"} & set(seen):
+                    raise LUTError(f"{p}: line {ln}: an input range given both by DOMAIN_MIN/MAX "
+                                   "and by LUT_*_INPUT_RANGE")
+                if key == "DOMAIN_MIN":
+                    dmin = (np.array(_numbers(args, 3, p, ln, key)), ln)
+                elif key == "DOMAIN_MAX":
+                    dmax = (np.array(_numbers(args, 3, p, ln, key)), ln)
+                else:
+                    if len(set(seen) & {"LUT_1D_INPUT_RANGE", "LUT_3D_INPUT_RANGE"}) > 1:
+                        raise LUTError(f"{p}: line {ln}: two LUT_*_INPUT_RANGE keywords")
+                    lo, hi = _numbers(args, 2, p, ln, key)
+                    dmin, dmax = (np.full(3, lo), ln), (np.full(3, hi), ln)
             # Other keywords (e.g. Resolve's LUT_IN_VIDEO_RANGE) carry no table data: ignored.
             continue
         rows.append((ln, s))
