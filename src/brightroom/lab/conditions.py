@@ -245,7 +245,7 @@ QUICK_PLAN = ShootingPlan(
     ),
     ChartSizes(colorchecker_patch=20, edge=(112, 96), dead_leaves=128, flat=64, flat_texture=48,
                zone_plate=128, dr_patch=16, dr_stops=20, margin=16),
-    "two conditions (5 and 1000 lux), smaller charts: a fast preview, not comparable with 'full'",
+    "two conditions (5 and 1000 lux), smaller charts: a fast preview",
 )
 """A reduced plan for demos: two conditions, smaller charts."""
 

@@ -680,8 +680,8 @@ def run_lab(
     score = score_conditions({r.condition.name: r.metrics for r in results})
     notes = []
     if plan.name != "full":
-        notes.append(f"shooting plan {plan.name!r}: {plan.description}; not comparable with "
-                     "full-plan scores")
+        notes.append(f"shooting plan {plan.name!r} ({plan.description}): its scores are not "
+                     "comparable with full-plan scores and are ranked separately")
     return LabResults(
         pipeline=pipe.name, camera=camera, seed=int(seed), plan=plan, conditions=tuple(results),
         score=score, pipeline_description=pipe.description,
