@@ -151,7 +151,7 @@ def test_static_identical_frames_merge_to_same() -> None:
     rng = np.random.default_rng(0)
     a = rng.random((96, 128)).astype(np.float32)
     f = RawImage(a, CFAPattern("RGGB"))
-    out = merge([f, f, f], ref=0, subpixel=False)
+    out = merge([f, f, f], ref=0, subpixel=False, spatial=0.0)
     np.testing.assert_allclose(out.cfa, a, atol=2e-5)
 
 
