@@ -172,6 +172,8 @@ def find_gray_steps(
     layout = "row" if nrow == 1 else "column" if ncol == 1 else "grid"
     boxes, inferred = _fill_gaps(boxes, rows if layout != "column" else cols,
                                  horizontal=layout != "column")
+    if layout == "grid":
+        boxes, inferred = _complete_grid(boxes, inferred, side)
     bh = boxes[:, 2] - boxes[:, 0]
     bw = boxes[:, 3] - boxes[:, 1]
     my = np.ceil(margin * bh).astype(np.int64)
@@ -236,6 +238,27 @@ def _same_chromaticity(rgb: np.ndarray, boxes: np.ndarray, tol: float) -> np.nda
     near = np.nan_to_num(d, nan=np.inf) <= tol
     best = int(np.argmax(near.sum(axis=1)))
     return boxes[near[best]]
+
+
+def _complete_grid(boxes: np.ndarray, inferred: np.ndarray, side: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Fill the empty cells of a grid of patches (rows x columns seen elsewhere)."""
+    cy = (boxes[:, 0] + boxes[:, 2]) / 2.0
+    cx = (boxes[:, 1] + boxes[:, 3]) / 2.0
+    rows, cols = _groups(cy, 0.35 * side), _groups(cx, 0.35 * side)
+    ry = np.array([cy[rows == r].mean() for r in range(rows.max() + 1)])
+    cxs = np.array([cx[cols == c].mean() for c in range(cols.max() + 1)])
+    hh = int(round(np.median(boxes[:, 2] - boxes[:, 0]) / 2))
+    hw = int(round(np.median(boxes[:, 3] - boxes[:, 1]) / 2))
+    have = set(zip(rows.tolist(), cols.tolist(), strict=True))
+    out, inf = list(boxes), list(inferred)
+    for r, y in enumerate(ry):
+        for c, x in enumerate(cxs):
+            if (r, c) not in have:
+                yi, xi = int(round(y)), int(round(x))
+                out.append(np.array([yi - hh, xi - hw, yi + hh, xi + hw], np.int64))
+                inf.append(True)
+    return np.array(out, dtype=np.int64), np.array(inf, dtype=bool)
 
 
 def _fill_gaps(boxes: np.ndarray, lines: np.ndarray, *, horizontal: bool

@@ -140,6 +140,43 @@ def _band(orientation: str, x1: float, y1: float, x2: float, y2: float, trim: fl
     return r0, r1, c0, c1
 
 
+def _extend(g: np.ndarray, orientation: str, x1: float, y1: float, x2: float, y2: float,
+            hw: int = 8, keep: float = 0.5) -> tuple[float, float, float, float]:
+    """Grow a segment along its line while the step across it stays (same sign, at least
+    ``keep`` of its contrast on the segment; judged on 5-line running means)."""
+    if orientation == "horizontal":  # work on the transposed frame
+        a, b, c, d = _extend(g.T, "vertical", y1, x1, y2, x2, hw, keep)
+        return b, a, d, c
+    if y1 > y2:
+        x1, y1, x2, y2 = x2, y2, x1, y1
+    h, w = g.shape
+    slope = (x2 - x1) / max(y2 - y1, 1e-9)
+    ys = np.arange(h)
+    xs = x1 + (ys - y1) * slope
+    xi = np.round(xs).astype(np.int64)
+    ok = (xi - hw >= 0) & (xi + hw < w)
+    step = np.full(h, np.nan)
+    off = np.arange(3, hw + 1)
+    for y in np.nonzero(ok)[0]:
+        step[y] = g[y, xi[y] + off].mean() - g[y, xi[y] - off].mean()
+    sm = np.convolve(np.nan_to_num(step), np.ones(5) / 5, mode="same")
+    sm[~ok] = np.nan
+    r0, r1 = int(math.ceil(y1)), int(math.floor(y2))
+    ref = float(np.nanmedian(sm[r0:r1 + 1])) if r1 >= r0 else float("nan")
+    if not math.isfinite(ref) or ref == 0:
+        return x1, y1, x2, y2
+
+    def good(y: int) -> bool:
+        v = sm[y]
+        return bool(np.isfinite(v) and v * ref > 0 and abs(v) >= keep * abs(ref))
+
+    while r0 - 1 >= 2 and good(r0 - 1):
+        r0 -= 1
+    while r1 + 1 < h - 2 and good(r1 + 1):
+        r1 += 1
+    return float(xs[r0]), float(r0), float(xs[r1]), float(r1)
+
+
 def _signed_distance(x1: float, y1: float, x2: float, y2: float,
                      roi: tuple[int, int, int, int]) -> np.ndarray:
     r0, r1, c0, c1 = roi
@@ -231,6 +268,8 @@ def find_slanted_edges(
                 break
         if dup:
             continue
+        x1, y1, x2, y2 = _extend(g, orient, x1, y1, x2, y2)
+        length = math.hypot(x2 - x1, y2 - y1)
         best = None
         hw = max_half_width
         while hw >= min_half_width:
