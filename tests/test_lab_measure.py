@@ -230,6 +230,40 @@ def test_slanted_edge_found_among_other_content_and_in_roi():
     assert x >= 20 and y >= 60 and x + w <= 160 and y + h <= 180
 
 
+def _square_target(n: int = 240, angle: float = 5.0) -> np.ndarray:
+    """An ISO 12233-style dark square tilted ``angle`` degrees, area-sampled (8 x 8)."""
+    import cv2
+
+    pts = cv2.boxPoints(((n / 2, n / 2), (0.45 * n, 0.45 * n), angle)) * 8
+    mask = np.zeros((n * 8, n * 8), np.uint8)
+    cv2.fillConvexPoly(mask, np.round(pts).astype(np.int32), 1)
+    cov = mask.reshape(n, 8, n, 8).mean(axis=(1, 3))
+    img = (0.7 - 0.525 * cov).astype(np.float32)
+    return np.repeat(img[..., None], 3, axis=2)
+
+
+def test_slanted_edge_on_a_tilted_square_target():
+    r = measure_slanted_edge(_square_target())
+    assert abs(r["angle_deg"]) == pytest.approx(5.0, abs=0.3)
+    # ideal area sampling: MTF = |sinc(f)| (0.637 at Nyquist, 0.900 at Nyquist/2)
+    assert r["mtf_nyquist"] == pytest.approx(2 / np.pi, abs=0.04)
+    assert r["mtf_nyquist_half"] == pytest.approx(float(np.sinc(0.25)), abs=0.03)
+    assert r["contrast"] == pytest.approx(4.0, rel=0.05)
+    assert r["candidates"] >= 2  # several sides of the square qualify
+
+
+def test_noisy_edge_is_used_over_its_whole_length():
+    raw = simulate(charts.slanted_edge((200, 160), angle_deg=6.0), "budget-phone", lux=2,
+                   cct=4000, seed=2)
+    from brightroom.color.spaces import decode
+
+    lin = decode(brightroom.develop(raw, recipe="neutral").data, "sRGB")
+    r = measure_slanted_edge(lin)
+    assert r["roi"][3] >= 150  # the band covers (nearly) the full 200-row edge
+    assert r["angle_deg"] == pytest.approx(6.0, abs=2.0)
+    assert 0.03 < r["mtf50"] < 0.3  # ISO 3200 noise reduction softens the edge
+
+
 def test_no_slanted_edge_raises_naming_the_file(tmp_path):
     img = Image(np.full((64, 64, 3), 0.4, np.float32), space="display", transfer="sRGB")
     p = brightroom.write(img, tmp_path / "blank.png")

@@ -186,6 +186,75 @@ def _signed_distance(x1: float, y1: float, x2: float, y2: float,
     return ((xx - x1) * dy - (yy - y1) * dx) / n
 
 
+def _search(g: np.ndarray, sigma: float, ox: int, oy: int, min_angle_deg: float,
+            max_angle_deg: float, min_length: int, max_half_width: int,
+            min_half_width: int, min_contrast: float) -> list[EdgeCandidate]:
+    """Candidates found at one blur scale (unsorted)."""
+    v8 = encoded_gray8(g, blur_sigma=sigma)
+    edges = canny_auto(v8)
+    thr = max(10, min_length // 2)
+    segs = cv2.HoughLinesP(edges, 1, np.pi / 720, thr, minLineLength=min_length, maxLineGap=6)
+    if segs is None:
+        return []
+    found: list[EdgeCandidate] = []
+    for x1, y1, x2, y2 in segs.reshape(-1, 4).astype(np.float64):
+        orient, ang = _axis_angle(x1, y1, x2, y2)
+        if not min_angle_deg <= abs(ang) <= max_angle_deg:
+            continue
+        length = math.hypot(x2 - x1, y2 - y1)
+        # skip segments lying on an edge already accepted
+        dup = False
+        mx, my = 0.5 * (x1 + x2), 0.5 * (y1 + y2)
+        for c in found:
+            a1, b1, a2, b2 = (c.line[0] - ox, c.line[1] - oy, c.line[2] - ox, c.line[3] - oy)
+            n = math.hypot(a2 - a1, b2 - b1)
+            d = abs((mx - a1) * (b2 - b1) - (my - b1) * (a2 - a1)) / n
+            if d < 4 and abs(c.angle_deg - ang) < 2 and c.orientation == orient:
+                dup = True
+                break
+        if dup:
+            continue
+        x1, y1, x2, y2 = _extend(g, orient, x1, y1, x2, y2)
+        length = math.hypot(x2 - x1, y2 - y1)
+        best = None
+        hw = max_half_width
+        while hw >= min_half_width:
+            band = _band(orient, x1, y1, x2, y2, 0.08, hw, g.shape)
+            if band is None:
+                break
+            r0, r1, c0, c1 = band
+            dist = _signed_distance(x1, y1, x2, y2, band)
+            e = edges[r0:r1, c0:c1] > 0
+            stray = e & (np.abs(dist) > 3.5)
+            along = (r1 - r0) if orient == "vertical" else (c1 - c0)
+            side = (np.abs(dist) > 3) & (np.abs(dist) <= hw)
+            a_side = g[r0:r1, c0:c1][side & (dist > 0)]
+            b_side = g[r0:r1, c0:c1][side & (dist < 0)]
+            if stray.sum() <= 0.02 * along and a_side.size > 16 and b_side.size > 16:
+                ma, mb = float(a_side.mean()), float(b_side.mean())
+                lo, hi = min(ma, mb), max(ma, mb)
+                # ROI must cover the edge across its whole length (edge within the band)
+                if lo > 0 and hi / lo >= min_contrast:
+                    best = (band, hw, hi / lo)
+                    break
+                if lo <= 0 < hi:
+                    best = (band, hw, float("inf"))
+                    break
+            hw = int(hw * 0.75)
+        if best is None:
+            continue
+        band, hw_ok, contrast = best
+        r0, r1, c0, c1 = band
+        along = (r1 - r0) if orient == "vertical" else (c1 - c0)
+        score = min(along, 256) * min(hw_ok, 32) * min(math.log2(min(contrast, 64.0)), 4.0)
+        found.append(EdgeCandidate(
+            roi=(r0 + oy, r1 + oy, c0 + ox, c1 + ox),
+            line=(float(x1 + ox), float(y1 + oy), float(x2 + ox), float(y2 + oy)),
+            angle_deg=float(ang), orientation=orient, length=float(length),
+            half_width=int(hw_ok), contrast=float(contrast), score=float(score)))
+    return found
+
+
 def find_slanted_edges(
     image: Any,
     *,
@@ -243,68 +312,12 @@ def find_slanted_edges(
     g = g_full
     if min(g.shape) < 16:
         return []
-    v8 = encoded_gray8(g, blur_sigma=1.0)
-    edges = canny_auto(v8)
-    thr = max(10, min_length // 2)
-    segs = cv2.HoughLinesP(edges, 1, np.pi / 720, thr, minLineLength=min_length, maxLineGap=6)
-    if segs is None:
-        return []
-    # distance transform to the nearest edge pixel, used to test that a band is clean
     found: list[EdgeCandidate] = []
-    for x1, y1, x2, y2 in segs.reshape(-1, 4).astype(np.float64):
-        orient, ang = _axis_angle(x1, y1, x2, y2)
-        if not min_angle_deg <= abs(ang) <= max_angle_deg:
-            continue
-        length = math.hypot(x2 - x1, y2 - y1)
-        # skip segments lying on an edge already accepted
-        dup = False
-        mx, my = 0.5 * (x1 + x2), 0.5 * (y1 + y2)
-        for c in found:
-            a1, b1, a2, b2 = (c.line[0] - ox, c.line[1] - oy, c.line[2] - ox, c.line[3] - oy)
-            n = math.hypot(a2 - a1, b2 - b1)
-            d = abs((mx - a1) * (b2 - b1) - (my - b1) * (a2 - a1)) / n
-            if d < 4 and abs(c.angle_deg - ang) < 2 and c.orientation == orient:
-                dup = True
-                break
-        if dup:
-            continue
-        x1, y1, x2, y2 = _extend(g, orient, x1, y1, x2, y2)
-        length = math.hypot(x2 - x1, y2 - y1)
-        best = None
-        hw = max_half_width
-        while hw >= min_half_width:
-            band = _band(orient, x1, y1, x2, y2, 0.08, hw, g.shape)
-            if band is None:
-                break
-            r0, r1, c0, c1 = band
-            dist = _signed_distance(x1, y1, x2, y2, band)
-            e = edges[r0:r1, c0:c1] > 0
-            stray = e & (np.abs(dist) > 3.5)
-            along = (r1 - r0) if orient == "vertical" else (c1 - c0)
-            side = (np.abs(dist) > 3) & (np.abs(dist) <= hw)
-            a_side = g[r0:r1, c0:c1][side & (dist > 0)]
-            b_side = g[r0:r1, c0:c1][side & (dist < 0)]
-            if stray.sum() <= 0.02 * along and a_side.size > 16 and b_side.size > 16:
-                ma, mb = float(a_side.mean()), float(b_side.mean())
-                lo, hi = min(ma, mb), max(ma, mb)
-                # ROI must cover the edge across its whole length (edge within the band)
-                if lo > 0 and hi / lo >= min_contrast:
-                    best = (band, hw, hi / lo)
-                    break
-                if lo <= 0 < hi:
-                    best = (band, hw, float("inf"))
-                    break
-            hw = int(hw * 0.75)
-        if best is None:
-            continue
-        band, hw_ok, contrast = best
-        r0, r1, c0, c1 = band
-        along = (r1 - r0) if orient == "vertical" else (c1 - c0)
-        score = min(along, 256) * min(hw_ok, 32) * min(math.log2(min(contrast, 64.0)), 4.0)
-        found.append(EdgeCandidate(
-            roi=(r0 + oy, r1 + oy, c0 + ox, c1 + ox),
-            line=(float(x1 + ox), float(y1 + oy), float(x2 + ox), float(y2 + oy)),
-            angle_deg=float(ang), orientation=orient, length=float(length),
-            half_width=int(hw_ok), contrast=float(contrast), score=float(score)))
+    # coarser scales for noisy frames: the first scale that yields an edge wins
+    for sigma in (1.0, 2.5, 5.0):
+        found = _search(g, sigma, ox, oy, min_angle_deg, max_angle_deg, min_length,
+                        max_half_width, min_half_width, min_contrast)
+        if found:
+            break
     found.sort(key=lambda c: -c.score)
     return found[:max_edges]
