@@ -49,6 +49,12 @@ def test_curve_monotone_on_fritsch_carlson_rpn14_data() -> None:
     assert v.max() <= 0.999994 + 1e-12
 
 
+def test_fast_table_evaluation_matches_hermite(rng: np.random.Generator) -> None:
+    c = MonotoneCurve([[0, 0.05], [0.2, 0.2], [0.5, 0.53], [0.8, 0.83], [1, 0.95]])
+    v = (rng.random(20000) * 1.4 - 0.2).astype(np.float32)
+    np.testing.assert_allclose(c.fast(v), c(v.astype(np.float64)), atol=1e-6)
+
+
 def test_curve_rejects_bad_points() -> None:
     for pts in ([[0, 0]], [[0, 0], [0, 1]], [[0, 1], [1, 0]], [[0, np.nan], [1, 1]]):
         with pytest.raises(ParameterError):

@@ -132,6 +132,8 @@ def saturation(rgb: np.ndarray, saturation: float = 1.0, vibrance: float = 0.0) 
     L = luma(a)[..., None]
     k = np.float32(saturation)
     if vibrance:
-        c = np.clip(a.max(axis=-1) - a.min(axis=-1), 0, 1)[..., None]
+        r, g, b = a[..., 0], a[..., 1], a[..., 2]
+        c = np.clip(np.maximum(np.maximum(r, g), b) - np.minimum(np.minimum(r, g), b), 0, 1)
+        c = c[..., None]
         k = k * (1 + np.float32(vibrance) * (1 - c))
     return (L + k * (a - L)).astype(np.float32)
