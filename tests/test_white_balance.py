@@ -104,6 +104,21 @@ def test_methods_on_random_scenes(method, tol):
         assert angular_error(est, e) < tol, (method, cct)
 
 
+@pytest.mark.parametrize("method", list(wb.AWB_METHODS))
+def test_numba_fast_paths_match_numpy_reference(method):
+    rng = np.random.default_rng(11)
+    e = cct_to_neutral(CAM, 3600.0, locus="illuminant")
+    img = _random_scene(rng, e / e.max())  # some pixels clip, some are black
+    img[:5] = 0.0
+    sat = (1.0, 0.9, 1.0)
+    m_np = wb.valid_mask(img, sat, engine="numpy")
+    assert np.array_equal(wb.valid_mask(img, sat), m_np)
+    assert 0 < m_np.sum() < m_np.size
+    a = wb.estimate_illuminant(img, method=method, camera=CAM, saturation=sat)
+    b = wb.estimate_illuminant(img, method=method, camera=CAM, saturation=sat, engine="numpy")
+    assert np.allclose(a, b, atol=1e-6)
+
+
 def test_estimate_does_not_modify_input_and_checks_it(scene):
     img = (scene * ILLUMINANT).astype(np.float32)
     before = img.copy()

@@ -105,7 +105,8 @@ def estimate_illuminant(
     saturation
         Clipping level (per channel) of ``rgb``; clipped and near-black pixels are excluded.
     **kw
-        Method options (``p``, ``sigma``, ...).
+        Method options (``p``, ``sigma``, ...); ``engine="numpy"`` runs the NumPy references
+        instead of the numba fast paths.
 
     Returns
     -------
@@ -130,8 +131,9 @@ def estimate_illuminant(
         a = a[None]
     if not np.all(np.isfinite(a)):
         raise InputError("AWB input contains NaN or infinite values")
-    mask = valid_mask(a, saturation)
-    if mask.sum() < 3:
+    engine = kw.get("engine", "numba")
+    mask = valid_mask(a, saturation, engine=engine)
+    if np.count_nonzero(mask) < 3:
         raise InputError(
             f"AWB found only {int(mask.sum())} usable pixels (the rest clipped or black)"
         )

@@ -25,19 +25,28 @@ def valid_mask(
     *,
     clip: float = 0.95,
     dark: float = 0.01,
+    engine: str = "numba",
 ) -> np.ndarray:
     """Pixels usable for illuminant estimation: not clipped and not near black.
 
     A pixel is excluded when any channel reaches ``clip * saturation[c]`` (clipped or about to
-    be, so its colour is wrong) or when its largest channel is below ``dark`` times the brightest
-    unclipped pixel's (its chromaticity would be mostly noise), or when any channel is <= 0.
+    be, so its colour is wrong), when any channel is <= 0, or when its largest channel is below
+    ``dark`` times the brightest remaining pixel's (its chromaticity would be mostly noise).
+
+    ``engine="numpy"`` is the reference; ``"numba"`` (default) is a one-pass kernel.
     """
     sat = np.broadcast_to(np.asarray(saturation, dtype=np.float32), (3,))
-    ok = np.all(rgb < np.float32(clip) * sat, axis=-1)
+    lim = np.float32(clip) * sat
+    if engine == "numba":
+        from brightroom.develop.white_balance._fast import valid_mask_fast
+
+        return valid_mask_fast(rgb, lim, dark)
+    if engine != "numpy":
+        raise ParameterError(f"engine must be 'numba' or 'numpy', got {engine!r}")
+    ok = np.all(rgb < lim, axis=-1) & (rgb.min(axis=-1) > 0)
     mx = rgb.max(axis=-1)
     top = mx[ok].max() if np.any(ok) else np.float32(0)
     ok &= mx > np.float32(dark) * top
-    ok &= rgb.min(axis=-1) > 0
     return ok
 
 

@@ -15,7 +15,9 @@ from brightroom.develop.white_balance._util import unit
 __all__ = ["gray_world"]
 
 
-def gray_world(rgb: np.ndarray, *, mask: np.ndarray, **_: object) -> np.ndarray:
+def gray_world(
+    rgb: np.ndarray, *, mask: np.ndarray, engine: str = "numba", **_: object
+) -> np.ndarray:
     """Illuminant as the mean camera RGB of the usable pixels (Buchsbaum 1980).
 
     Parameters
@@ -24,6 +26,8 @@ def gray_world(rgb: np.ndarray, *, mask: np.ndarray, **_: object) -> np.ndarray:
         ``H x W x 3`` linear camera RGB (not white balanced).
     mask
         ``H x W`` usable pixels (see :func:`~brightroom.develop.white_balance.valid_mask`).
+    engine
+        ``"numpy"`` (reference) or ``"numba"`` (one pass, default).
 
     Returns
     -------
@@ -34,4 +38,8 @@ def gray_world(rgb: np.ndarray, *, mask: np.ndarray, **_: object) -> np.ndarray:
     ----------
     Buchsbaum (1980).
     """
+    if engine == "numba":
+        from brightroom.develop.white_balance._fast import masked_power_mean_fast
+
+        return unit(masked_power_mean_fast(rgb, mask, 1.0), "gray_world")
     return unit(rgb[mask].mean(axis=0, dtype=np.float64), "gray_world")

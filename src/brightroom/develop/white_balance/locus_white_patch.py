@@ -92,6 +92,7 @@ def locus_white_patch(
     mask: np.ndarray,
     camera: CameraInfo | None = None,
     percentile: float = 100.0,
+    engine: str = "numba",
     **_: object,
 ) -> np.ndarray:
     """White patch (max-RGB) constrained to the camera's Planckian / daylight locus.
@@ -107,6 +108,8 @@ def locus_white_patch(
         unconstrained white patch is returned.
     percentile
         Per-channel percentile taken as the white (100 = max-RGB).
+    engine
+        ``"numpy"`` (reference) or ``"numba"`` (default) for the white patch.
 
     Returns
     -------
@@ -117,7 +120,7 @@ def locus_white_patch(
     ----------
     Land (1977); Finlayson & Schaefer (2001).
     """
-    e = white_patch(rgb, mask=mask, percentile=percentile)
+    e = white_patch(rgb, mask=mask, percentile=percentile, engine=engine)
     if camera is None or camera.color_matrix1 is None:
         return e
     return project_to_locus(e, camera)

@@ -15,7 +15,8 @@ __all__ = ["white_patch"]
 
 
 def white_patch(
-    rgb: np.ndarray, *, mask: np.ndarray, percentile: float = 100.0, **_: object
+    rgb: np.ndarray, *, mask: np.ndarray, percentile: float = 100.0, engine: str = "numba",
+    **_: object,
 ) -> np.ndarray:
     """Illuminant as the per-channel maximum of the usable pixels (Land 1977).
 
@@ -27,6 +28,8 @@ def white_patch(
         ``H x W`` usable (unclipped, not black) pixels.
     percentile
         100 is Land's max-RGB; a value a little below (e.g. 99.5) makes it robust to noise.
+    engine
+        ``"numpy"`` (reference) or ``"numba"`` (one pass, default) for the maximum.
 
     Returns
     -------
@@ -37,6 +40,10 @@ def white_patch(
     ----------
     Land (1977).
     """
+    if percentile >= 100 and engine == "numba":
+        from brightroom.develop.white_balance._fast import masked_max_fast
+
+        return unit(masked_max_fast(rgb, mask), "white_patch")
     px = rgb[mask]
     if percentile >= 100:
         e = px.max(axis=0)
