@@ -17,8 +17,11 @@ References
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
+from brightroom.color.lut import LUT1D, apply_lut
 from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import ParameterError
 
@@ -65,5 +68,22 @@ def vignette(rgb: np.ndarray, amount: float = 0.2, midpoint: float = 0.5, *,
     if not encoded:
         return (a * g).astype(np.float32)
     sign = np.sign(a)
-    lin = srgb_decode(np.abs(a)) * g
-    return (sign * srgb_encode(lin)).astype(np.float32)
+    lin = _curve_fast(np.abs(a), "decode") * g
+    return (sign * _curve_fast(lin, "encode")).astype(np.float32)
+
+
+@cache
+def _curve_lut(which: str) -> LUT1D:
+    x = np.linspace(0.0, 1.0, 65536, dtype=np.float32)
+    y = srgb_decode(x) if which == "decode" else srgb_encode(x)
+    return LUT1D(np.repeat(y[:, None], 3, axis=1))
+
+
+def _curve_fast(x: np.ndarray, which: str) -> np.ndarray:
+    """The sRGB curve through a 65 536-entry table (error < 1e-6), exact outside [0, 1]."""
+    out = apply_lut(x, _curve_lut(which))
+    outside = x > 1
+    if outside.any():
+        fn = srgb_decode if which == "decode" else srgb_encode
+        out[outside] = fn(x[outside])
+    return out
