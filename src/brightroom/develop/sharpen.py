@@ -75,7 +75,7 @@ def _sharpen_numpy(a, w, radius, amount, threshold, halo):
     return (a + dy[..., None]).astype(np.float32)
 
 
-@njit(cache=True, parallel=True, fastmath=True)
+@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
 def _sqrt_luma(a, w, s):  # pragma: no cover - compiled
     h, wd, _ = a.shape
     zero = np.float32(0.0)
@@ -86,7 +86,7 @@ def _sqrt_luma(a, w, s):  # pragma: no cover - compiled
             si[j] = np.sqrt(max(w[0] * ai[j, 0] + w[1] * ai[j, 1] + w[2] * ai[j, 2], zero))
 
 
-@njit(cache=True, parallel=True, fastmath=True)
+@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
 def _apply(a, s, blur, out, amount, threshold, halo):  # pragma: no cover - compiled
     h, wd, _ = a.shape
     zero = np.float32(0.0)

@@ -41,7 +41,7 @@ def _horner6(c, x):  # pragma: no cover - compiled
     return ((((((c[0] * x + c[1]) * x + c[2]) * x + c[3]) * x + c[4]) * x + c[5]) * x + c[6])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def fast_log2(x, out, ibuf, lp):  # pragma: no cover - compiled
     """``out = log2(x)`` for positive normal float32 ``x`` (1-D), via exponent + polynomial."""
     xi = x.view(np.int32)
@@ -53,7 +53,7 @@ def fast_log2(x, out, ibuf, lp):  # pragma: no cover - compiled
         out[j] += _horner6(lp, m[j] - np.float32(1.0))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def fast_exp2(y, out, ibuf, ep):  # pragma: no cover - compiled
     """``out = 2**y`` for float32 ``y`` in ``[-126, 127]`` (1-D)."""
     for j in range(y.shape[0]):
@@ -65,7 +65,7 @@ def fast_exp2(y, out, ibuf, ep):  # pragma: no cover - compiled
         out[j] *= p2[j]
 
 
-@njit(cache=True, parallel=True, fastmath=True)
+@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
 def tone_kernel(a, out, wts, scale, use_gain, ga, gb, y0, y1, wy, x0, x1, wx, floor, maxev,
                 sk, hk, mid, lp, ep, use_lut, hc, lut, white, sat):  # pragma: no cover - compiled
     """Exposure, local gain, filmic ratio and saturation of ``a`` into ``out``.
@@ -106,14 +106,16 @@ def tone_kernel(a, out, wts, scale, use_gain, ga, gb, y0, y1, wy, x0, x1, wx, fl
             for j in range(w):
                 lum[j] = max(w0 * R[j] + w1 * G[j] + w2 * Bl[j], floor)
             fast_log2(lum, ell, ibuf, lp)
-            inv_m2 = one / (maxev * maxev)
-            for j in range(w):
+            ca = np.empty(w, np.float32)
+            cb = np.empty(w, np.float32)
+            for j in range(w):  # gathers in a loop of their own
                 fx = wx[j]
-                ca = ra[x0[j]] * (one - fx) + ra[x1[j]] * fx
-                cb = rb[x0[j]] * (one - fx) + rb[x1[j]] * fx
+                ca[j] = ra[x0[j]] * (one - fx) + ra[x1[j]] * fx
+                cb[j] = rb[x0[j]] * (one - fx) + rb[x1[j]] * fx
+            for j in range(w):
                 d = ell[j] - mid
-                gl = -sk * min(d, zero) - hk * max(d, zero) + ca * ell[j] + cb
-                ell[j] = gl / np.sqrt(one + gl * gl * inv_m2)
+                gl = -sk * min(d, zero) - hk * max(d, zero) + ca[j] * ell[j] + cb[j]
+                ell[j] = min(max(gl, -maxev), maxev)
             fast_exp2(ell, lum, ibuf, ep)
             for j in range(w):
                 R[j] *= lum[j]

@@ -21,8 +21,9 @@ guided upsampling habit):
    is carried from the small image: it is fitted, in 3 x 3 windows, as a linear function
    ``a l + b`` of the log luminance (a guided filter, as in He & Sun's fast guided filter and
    Chen et al.'s bilateral guided upsampling), and the coefficients are bilinearly upsampled.
-   The full-resolution log gain ``strength * c(l) + a l + b`` is softly limited to +-4 EV
-   (``g / sqrt(1 + (g/4)^2)``) so deep shadows are not pushed into noise. (The fast path
+   The full-resolution log gain ``strength * c(l) + a l + b`` is limited to +-4 EV so deep
+   shadows are not pushed into noise (the result stays monotone: below the limit the gain
+   falls more slowly than the luminance rises). (The fast path
    evaluates ``log2`` and ``exp2`` with polynomials accurate to about 1e-5 EV.)
 5. The filmic curve (:mod:`.filmic`) follows.
 
@@ -122,7 +123,7 @@ class LocalGain:
     ``c(l) = -shadows_k (l - m)`` below ``m = log2 0.18`` and ``-highlights_k (l - m)`` above
     (the global part, ``*_k`` include the strength); ``a`` and ``b`` are small (``h/8 x w/8``)
     and bilinearly upsampled; ``l = log2 L`` with ``L`` the luminance after ``scale`` (the
-    exposure factor), floored at ``LUM_FLOOR``; ``lim(g) = g / sqrt(1 + (g / MAX_EV)^2)``.
+    exposure factor), floored at ``LUM_FLOOR``; ``lim`` clips to +-``MAX_EV``.
     """
 
     a: np.ndarray
@@ -210,8 +211,8 @@ def _compress(x: np.ndarray, sk: float, hk: float) -> np.ndarray:
 
 
 def limit_ev(g: np.ndarray) -> np.ndarray:
-    """Soft limit of a log gain to +-``MAX_EV``: ``g / sqrt(1 + (g / MAX_EV)^2)``."""
-    return (g / np.sqrt(1 + (g / np.float32(MAX_EV)) ** 2)).astype(np.float32)
+    """Limit of a log gain to +-``MAX_EV``."""
+    return np.clip(g, -MAX_EV, MAX_EV).astype(np.float32)
 
 
 def upsample_index(n: int, n_small: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
