@@ -62,7 +62,8 @@ def test_recovers_an_exact_linear_camera() -> None:
     assert res.de_after.max() < 0.05
     assert res.de_before.mean() > 2
     np.testing.assert_allclose(res.profile.wb_gains, [2.0, 1.0, 1.6], rtol=1e-6)
-    np.testing.assert_allclose(res.profile.forward_matrix() * 0.37, m_true, atol=1e-3)
+    np.testing.assert_allclose(res.profile.forward_matrix(), m_true, atol=1e-3)
+    assert res.profile.exposure == pytest.approx(1 / 0.37, rel=1e-3)
 
 
 def test_root_polynomial_terms_exposure_invariant(rng: np.random.Generator) -> None:
@@ -109,7 +110,7 @@ def test_dng_matrices_follow_the_spec() -> None:
 
     prof = _profile()
     fm = prof.forward_matrix()
-    np.testing.assert_allclose(fm @ np.ones(3), D50_XYZ * prof.exposure, rtol=1e-6)
+    np.testing.assert_allclose(fm @ np.ones(3), D50_XYZ, rtol=1e-9)
     cm = prof.color_matrix()
     white = xy_to_xyz(light_source_xy(21))
     neutral = cm @ white  # the camera's response to the illuminant's white
@@ -120,6 +121,23 @@ def test_dng_matrices_follow_the_spec() -> None:
     assert info.illuminant1 == 21 and info.color_matrix1 is not None
     again = CameraProfile.from_json(json.loads(json.dumps(prof.to_json())))
     np.testing.assert_allclose(again.matrix, prof.matrix)
+
+
+def test_camera_info_drives_the_develop_colour_matrices() -> None:
+    # brightroom.color.profile (used by the develop colour stage) builds camera -> sRGB from the
+    # CameraInfo we export; it must reproduce the profile's own colours.
+    from brightroom.color.profile import camera_to_rgb_matrix
+
+    lab = colorchecker_reference_lab()
+    m = np.array([[0.6, 0.3, 0.1], [0.3, 0.7, 0.0], [0.0, 0.1, 0.8]])
+    cam = _lab_to_xyz(lab) @ np.linalg.inv(m).T / np.array([1.8, 1.0, 1.4])
+    prof = calibrate(cam, lab).profile
+    info = prof.camera_info()
+    neutral = 1 / prof.wb_gains
+    to_rgb = camera_to_rgb_matrix(info, neutral, "sRGB") / (neutral.max() / neutral[1])
+    ours = prof.to_rgb(cam)
+    theirs = (cam * prof.wb_gains * prof.exposure) @ to_rgb.T
+    np.testing.assert_allclose(theirs, ours, atol=2e-4)
 
 
 def test_lut_export_matches_profile(rng: np.random.Generator) -> None:

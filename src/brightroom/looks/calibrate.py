@@ -201,11 +201,12 @@ class CameraProfile:
                                              f"exposure: {self.exposure:.6g}"))
 
     def forward_matrix(self) -> np.ndarray:
-        """DNG ForwardMatrix: white-balanced camera RGB -> XYZ D50 (matrix method only)."""
+        """DNG ForwardMatrix: white-balanced camera RGB -> XYZ D50, normalised so that
+        (1, 1, 1) maps to the D50 white (matrix method only; exposure is not part of it)."""
         if self.degree != 1:
             raise ParameterError("a root-polynomial profile has no 3x3 ForwardMatrix; "
                                  "export it as a LUT")
-        return self.matrix * self.exposure
+        return self.matrix * (D50_XYZ / (self.matrix @ np.ones(3)))[:, None]
 
     def color_matrix(self) -> np.ndarray:
         """DNG ColorMatrix: XYZ under the illuminant -> camera RGB, normalised so the
