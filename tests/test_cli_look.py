@@ -75,3 +75,19 @@ def test_look_export_and_match(tmp_path: Path) -> None:
                  str(tmp_path / "m.cube")]) == 0
     assert main(["look", "apply", str(a), "-o", str(tmp_path / "m.png"), "--look",
                  str(tmp_path / "m.cube")]) == 0
+
+
+def test_look_apply_8_bit_stays_8_bit_and_float_tiff(tmp_path: Path) -> None:
+    import tifffile
+    from PIL import Image as PILImage
+
+    src = tmp_path / "in.png"
+    PILImage.fromarray(np.full((16, 16, 3), 100, np.uint8)).save(src)
+    dst = tmp_path / "out.png"
+    assert main(["look", "apply", str(src), "-o", str(dst), "--look", "mono"]) == 0
+    assert PILImage.open(dst).mode == "RGB"
+    f32 = tmp_path / "in.tif"
+    tifffile.imwrite(f32, np.full((16, 16, 3), 0.25, np.float32))
+    out = tmp_path / "out.tif"
+    assert main(["look", "apply", str(f32), "-o", str(out), "--look", "natural"]) == 0
+    assert tifffile.imread(out).dtype == np.float32

@@ -109,8 +109,10 @@ def run_apply(args: argparse.Namespace) -> int:
     depth = image.metadata.get("bit_depth")
     ext = dst.suffix.lower()
     bits = None
-    if ext in (".png", ".tif", ".tiff"):
-        bits = 16 if depth and int(depth) > 8 else 8
+    if ext in (".png", ".tif", ".tiff"):  # keep the input's bit depth where the format has it
+        bits = 8 if not depth or int(depth) <= 8 else 16
+        if depth and int(depth) == 32 and ext != ".png":
+            bits = 32
     write_image(out, dst, quality=args.quality, bit_depth=bits, overwrite=args.overwrite,
                 inputs=(src,))
     print(dst)
