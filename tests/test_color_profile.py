@@ -74,16 +74,17 @@ def test_xy_to_cct_against_ohno(name, cct):
     assert abs(ours - cct) < 0.005 * cct
 
 
-def test_tint_moves_along_isotherm_towards_magenta():
+def test_tint_moves_along_isotherm():
     xy0 = pf.cct_to_xy(5000.0)
     xy1 = pf.cct_to_xy(5000.0, tint=0.5)
     uv = colour.xy_to_UCS_uv(xy1)
     cct, duv = colour.temperature.uv_to_CCT_Ohno2013(uv)
     assert abs(cct - 5000) < 15
-    assert abs(duv - (-0.025)) < 5e-4
-    assert xy1[1] < xy0[1]  # magenta = below the locus
+    assert abs(duv - 0.025) < 5e-4  # Adobe: tint +150 = Duv +0.05 (greener light)
+    assert xy1[1] > xy0[1]  # green = above the locus
     t, tint = pf.xy_to_cct(xy1, with_tint=True)
     assert abs(t - 5000) < 2 and abs(tint - 0.5) < 1e-3
+    assert pf.xy_to_cct(pf.cct_to_xy(3000.0, tint=-0.3), with_tint=True)[1] == pytest.approx(-0.3)
 
 
 def test_light_sources():

@@ -244,12 +244,12 @@ def test_stage_preset_custom_and_tint():
     assert out.wb == pytest.approx((2.0, 1.0, 4 / 3))
     plain = wb.white_balance(raw, wb.WhiteBalanceParams(mode="kelvin", kelvin=5000))
     magenta = wb.white_balance(raw, wb.WhiteBalanceParams(mode="kelvin", kelvin=5000, tint=0.5))
-    # a magenta tint assumes a magenta light: less red and blue gain relative to green... i.e.
-    # the neutral has less green, so the gains on R and B fall
-    assert magenta.wb[0] < plain.wb[0] and magenta.wb[2] < plain.wb[2]
+    # +tint assumes a greener light: its neutral has more green, so R and B get more gain and
+    # the picture turns magenta
+    assert magenta.wb[0] > plain.wb[0] and magenta.wb[2] > plain.wb[2]
     shifted = wb.white_balance(raw.replace(camera=CAM.replace(as_shot_neutral=(0.5, 1, 0.8))),
-                               wb.WhiteBalanceParams(tint=0.3))
-    assert shifted.wb[0] < 2.0
+                               wb.WhiteBalanceParams(tint=-0.3))
+    assert shifted.wb[0] < 2.0 and shifted.wb[2] < 1.25
 
 
 def test_stage_needs_matrix_for_kelvin_and_refuses_double_balance():
@@ -277,3 +277,32 @@ def test_params_from_recipe_mapping():
     p = wb.WhiteBalanceParams.from_mapping({"mode": "custom", "neutral": [1, 2, 1]})
     assert p.neutral == (1.0, 2.0, 1.0)
     assert wb.WhiteBalanceParams().method == wb.DEFAULT_AWB_METHOD
+
+
+# --------------------------------------------------------------------------- real data
+
+
+def _real_raw() -> RawImage:
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    path = data / "colorchecker-canon.dng"
+    if not path.exists():
+        pytest.skip(f"sample data not found at {path} (../shared/data is absent)")
+    try:
+        from brightroom.io.raw import read_raw
+    except ImportError:  # pragma: no cover - io not there yet
+        pytest.skip("brightroom.io.raw.read_raw is not available")
+    return read_raw(path)
+
+
+def test_real_dng_as_shot_and_auto():
+    raw = _real_raw()
+    if raw.camera.as_shot_neutral is None or raw.camera.color_matrix1 is None:
+        pytest.skip("the sample DNG lost its AsShotNeutral / ColorMatrix1")
+    as_shot = wb.white_balance(raw, wb.WhiteBalanceParams())
+    assert 4500 < as_shot.metadata["wb_cct"] < 6000  # the camera's AWB: about 5300 K
+    auto = wb.white_balance(raw, wb.WhiteBalanceParams(mode="auto"))
+    # a chart lit by ~2900 K lamps in front of a daylight window: somewhere in between
+    assert 2500 < auto.metadata["wb_cct"] < 6000
+    assert auto.cfa.dtype == np.float32 and auto.cfa.shape == raw.cfa.shape

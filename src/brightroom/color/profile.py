@@ -22,8 +22,10 @@ green = 1. White-balanced camera RGB is camera RGB divided by the neutral (gains
 ``neutral_G / neutral_c``), so a white surface reads ``(1, 1, 1)``.
 
 *Temperature and tint* follow the DNG SDK / Lightroom convention: the colour temperature comes from
-Robertson's (1968) isotherms, and ``tint`` moves along the isotherm, positive towards magenta:
-``Duv = -0.05 * tint`` (``tint = 1`` is Lightroom's ``+150``).
+Robertson's (1968) isotherms, and ``tint`` moves the white point along the isotherm,
+``Duv = 0.05 * tint`` (CIE 1960 uv; the SDK's ``tint = -3000 * offset towards magenta``, so
+``tint = 1`` is Lightroom's ``+150``). A positive tint is a greener light, which white balance
+corrects by making the picture more magenta - the sense of Lightroom's Tint slider.
 
 References
 ----------
@@ -83,7 +85,7 @@ Locus = Literal["planckian", "daylight", "illuminant"]
 daylight (CIE) from 4000 K, blended linearly in mired between.
 """
 
-TINT_DUV = -0.05
+TINT_DUV = 0.05
 """``Duv`` (CIE 1960 uv distance from the Planckian locus) per unit of tint."""
 
 # EXIF LightSource code -> (name, CCT in kelvin, locus or a CIE illuminant name for its xy)
@@ -159,9 +161,9 @@ def _xy_to_uv(xy: np.ndarray) -> np.ndarray:
 
 
 def _planckian_xy(cct: np.ndarray, duv: np.ndarray) -> np.ndarray:
+    _colour()
     from colour.temperature import CCT_to_uv_Ohno2013, CCT_to_uv_Robertson1968
 
-    _colour()
     arg = np.stack([cct, duv], axis=-1)
     uv = CCT_to_uv_Robertson1968(arg)
     low = cct < _PLANCK_MIN_ROBERTSON
@@ -206,7 +208,8 @@ def cct_to_xy(
     cct
         Correlated colour temperature(s) in kelvin, 1000..25000.
     tint
-        Shift along the isotherm, positive towards magenta: ``Duv = -0.05 * tint``.
+        Shift of the white point along the isotherm, ``Duv = 0.05 * tint`` (positive: greener
+        light, above the Planckian locus).
     locus
         ``"planckian"`` (black body, Robertson 1968 isotherms as in the DNG SDK; Ohno 2014 below
         1667 K), ``"daylight"`` (CIE daylight locus, 4000..25000 K) or ``"illuminant"``
@@ -250,16 +253,16 @@ def xy_to_cct(xy: np.ndarray, *, with_tint: bool = False) -> np.ndarray | tuple:
     xy
         ``(..., 2)`` CIE 1931 chromaticities.
     with_tint
-        Also return the tint (``-Duv / 0.05``, positive = magenta).
+        Also return the tint (``Duv / 0.05``, positive = above the locus, greener).
 
     Returns
     -------
     numpy.ndarray or tuple
         CCT in kelvin (clipped to 1000..50000 K), or ``(cct, tint)``.
     """
+    _colour()
     from colour.temperature import uv_to_CCT_Ohno2013, uv_to_CCT_Robertson1968
 
-    _colour()
     uv = _xy_to_uv(np.asarray(xy, dtype=np.float64))
     res = np.asarray(uv_to_CCT_Robertson1968(uv), dtype=np.float64)
     low = res[..., 0] <= _PLANCK_MIN_ROBERTSON + 0.5

@@ -137,7 +137,7 @@ def estimate_illuminant(
         raise InputError(
             f"AWB found only {int(mask.sum())} usable pixels (the rest clipped or black)"
         )
-    e = fn(a, mask=mask, camera=camera, **kw)
+    e = fn(a, mask=mask, camera=camera, saturation=saturation, **kw)
     return unit(e, method)
 
 
@@ -240,8 +240,9 @@ class WhiteBalanceParams(Params):
     kelvin: float = param(5500.0, range=(1500.0, 15000.0), units="K",
                           doc="colour temperature on the Planckian locus (mode 'kelvin')")
     tint: float = param(0.0, range=(-1.0, 1.0),
-                        doc="shift along the isotherm, + magenta / - green; 1 = Lightroom +150 "
-                            "(Duv -0.05); added to the white point of every mode")
+                        doc="white point shift along the isotherm, Duv = 0.05 * tint: + assumes a "
+                            "greener light so the picture turns magenta, as Lightroom's slider "
+                            "(1 = +150); added to the white point of every mode")
     neutral: tuple[float, float, float] | None = param(
         None, doc="camera RGB of white (mode 'custom'), any scale")
 

@@ -7,8 +7,9 @@ error across the locus - the green/magenta error that coloured scene content cau
 the error in colour temperature (Finlayson & Schaefer 2001, who intersect the colour of specular
 highlights with the Planckian locus).
 
-The unconstrained estimate is Land's white patch (max-RGB) over the usable pixels: bright
-highlights and white surfaces carry the illuminant's colour. It is projected onto the locus in
+The unconstrained estimate is Land's white patch (max-RGB) over the usable pixels of the 3 x 3
+median-filtered image: bright highlights and white surfaces carry the illuminant's colour, and the
+median keeps a single hot or noisy pixel from posing as white. It is projected onto the locus in
 log-chromaticity ``(log R/G, log B/G)``, where a change of light is a translation, to the nearest
 point of the piecewise-linear locus. Without a camera matrix the unconstrained white patch is
 returned.
@@ -28,10 +29,11 @@ Land, E. H. (1977). The retinex theory of color vision. Scientific American, 237
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from brightroom.color.profile import camera_locus
-from brightroom.develop.white_balance._util import unit
+from brightroom.develop.white_balance._util import unit, valid_mask
 from brightroom.develop.white_balance.white_patch import white_patch
 from brightroom.errors import InputError
 from brightroom.types import CameraInfo
@@ -92,6 +94,8 @@ def locus_white_patch(
     mask: np.ndarray,
     camera: CameraInfo | None = None,
     percentile: float = 100.0,
+    median: bool = True,
+    saturation: float | tuple[float, float, float] = 1.0,
     engine: str = "numba",
     **_: object,
 ) -> np.ndarray:
@@ -108,6 +112,11 @@ def locus_white_patch(
         unconstrained white patch is returned.
     percentile
         Per-channel percentile taken as the white (100 = max-RGB).
+    median
+        Take the white patch of the 3 x 3 median-filtered image (robust to hot pixels and
+        noise; on the benchmark it also lowers the mean and 95th percentile error).
+    saturation
+        Clip level per channel (pixels whose median reaches 95 % of it are left out).
     engine
         ``"numpy"`` (reference) or ``"numba"`` (default) for the white patch.
 
@@ -120,6 +129,13 @@ def locus_white_patch(
     ----------
     Land (1977); Finlayson & Schaefer (2001).
     """
+    if median:
+        # A 3 x 3 median first: a white must be more than an isolated (hot or noisy) pixel.
+        # Pixels whose median reaches the clip level are dropped like clipped ones.
+        med = cv2.medianBlur(np.ascontiguousarray(rgb, dtype=np.float32), 3)
+        mask = mask & valid_mask(med, saturation, dark=0.0, engine=engine)
+        if np.count_nonzero(mask) >= 3:
+            rgb = med
     e = white_patch(rgb, mask=mask, percentile=percentile, engine=engine)
     if camera is None or camera.color_matrix1 is None:
         return e
