@@ -92,7 +92,8 @@ def real_dng(repeat: int) -> None:
     for n in r["neutrals"]:
         print(f"  {n['patch']:>2} {n['name']:<22} a* {n['a']:6.2f}  b* {n['b']:6.2f}  "
               f"R/G {n['r_over_g']:.3f}  B/G {n['b_over_g']:.3f}  SNR {n['snr_db']:.1f} dB")
-    lin, space, _, _ = load_linear(CANON)
+    photo = load_linear(CANON)
+    lin, space = photo.linear, photo.space
     med, spread = timed(lambda: measure_colorchecker(lin, space=space), repeat)
     print(f"time: measure_photo end to end {t_photo:.2f} s (once); measure_colorchecker on the "
           f"{lin.shape[1]}x{lin.shape[0]} linear frame {med * 1e3:.0f} ms (median of {repeat}, "

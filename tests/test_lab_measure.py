@@ -123,6 +123,22 @@ def test_colorchecker_corners_fallback_matches_detection(cc_files, monkeypatch):
     assert rev["delta_e00_mean"] == pytest.approx(man["delta_e00_mean"], abs=1e-9)
 
 
+def test_colorchecker_roi_limits_the_search(cc_files):
+    jpg, *_ = cc_files
+    # charts.colorchecker(32): 40 px pitch, first patch at 16 px, so the patch grid's outer
+    # corners (half a gap outside the corner patches) are at 12 and 252 / 172 px
+    truth = [[12, 12], [252, 12], [252, 172], [12, 172]]
+    assert np.allclose(measure_photo(jpg, "colorchecker")["corners"], truth, atol=3.5)
+    r = measure_photo(jpg, "colorchecker", roi=(4, 4, 256, 176))
+    assert np.allclose(r["corners"], truth, atol=3.5)
+    with pytest.raises(ChartNotFoundError, match="no ColorChecker found"):
+        measure_photo(jpg, "colorchecker", roi=(0, 0, 60, 60))
+    with pytest.raises(ParameterError, match="inside the 264 x 184 image"):
+        measure_photo(jpg, "colorchecker", roi=(200, 100, 100, 100))
+    with pytest.raises(ParameterError, match="only used for the colorchecker"):
+        measure_photo(jpg, "slanted-edge", corners=[(0, 0)] * 4)
+
+
 def test_no_colorchecker_is_an_error_not_a_zero_score(tmp_path):
     img = Image(np.full((96, 128, 3), 0.5, np.float32), space="display", transfer="sRGB")
     p = brightroom.write(img, tmp_path / "flat.png")
@@ -190,7 +206,7 @@ def test_real_canon_dng_found_and_measured_like_libraw():
 
 @pytest.mark.slow
 def test_real_canon_grey_steps_are_the_neutral_row(canon_linear):
-    lin, space, info, _ = canon_linear
+    lin, space = canon_linear.linear, canon_linear.space
     cc = measure_colorchecker(lin, space=space)
     r = measure_gray_steps(lin)
     assert r["layout"] == "row" and r["n_steps"] >= 5

@@ -52,6 +52,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -65,6 +66,7 @@ __all__ = [
     "MEASURE_CHARTS",
     "measure_photo",
     "load_linear",
+    "LinearPhoto",
     "measure_colorchecker",
     "measure_slanted_edge",
     "measure_gray_steps",
@@ -99,8 +101,35 @@ def _check_chart(chart: str) -> str:
     return _ALIASES[key]
 
 
-def load_linear(path: str | os.PathLike[str]) -> tuple[np.ndarray, str, dict[str, Any], Any]:
-    """Read a photo and bring it to linear RGB.
+@dataclass(frozen=True, eq=False)
+class LinearPhoto:
+    """A photo brought to linear RGB for measuring.
+
+    Attributes
+    ----------
+    linear
+        float32 ``H x W x 3`` linear RGB in ``space``.
+    space
+        Its RGB space name (``"sRGB"``, ``"Display P3"``, ...).
+    info
+        JSON-ready description: ``file``, ``source`` (``"raw"`` or the image format),
+        ``colour_space``, ``transfer`` undone, ``icc``, ``linearisation``, size.
+    display
+        The display-encoded image the linear data came from (the file's pixels, or the
+        ``neutral`` develop of a raw).
+    raw
+        The raw image for raw files, else None.
+    """
+
+    linear: np.ndarray
+    space: str
+    info: dict[str, Any]
+    display: Any
+    raw: Any = None
+
+
+def load_linear(path: str | os.PathLike[str]) -> LinearPhoto:
+    """Read a photo and bring it to linear RGB (see the module docstring for how).
 
     Parameters
     ----------
@@ -109,9 +138,7 @@ def load_linear(path: str | os.PathLike[str]) -> tuple[np.ndarray, str, dict[str
 
     Returns
     -------
-    linear, space, info, source
-        float32 ``H x W x 3`` linear RGB; its RGB space name; a JSON-ready description of how
-        it was obtained; and the object read (a RawImage or the display Image), for detectors.
+    LinearPhoto
 
     Raises
     ------
@@ -123,9 +150,11 @@ def load_linear(path: str | os.PathLike[str]) -> tuple[np.ndarray, str, dict[str
 
     obj = read(path)
     info: dict[str, Any] = {"file": str(path)}
+    raw = None
     if isinstance(obj, RawImage):
         from brightroom.api import develop
 
+        raw = obj
         img = develop(obj, recipe="neutral")
         info["source"] = "raw"
         info["linearisation"] = ("developed with the 'neutral' recipe (as-shot white balance, "
@@ -139,6 +168,7 @@ def load_linear(path: str | os.PathLike[str]) -> tuple[np.ndarray, str, dict[str
         icc = obj.metadata.get("icc")
         info["icc"] = ("none (taken as sRGB)" if not icc else
                        (obj.metadata.get("icc_space") or "unrecognised (taken as sRGB)"))
+        info["linearisation"] = "the transfer curve of its colour space undone"
     else:  # pragma: no cover - io.read returns one of the two
         raise InputError(f"{path}: unexpected object {type(obj).__name__} from brightroom.io")
     space = img.primaries if img.primaries != "camera" else "sRGB"
@@ -147,7 +177,7 @@ def load_linear(path: str | os.PathLike[str]) -> tuple[np.ndarray, str, dict[str
     if img.transfer == "linear":
         lin = data.copy()
         info["transfer"] = "linear"
-    elif space in _GAMMA_TRANSFERS and obj is img:
+    elif space in _GAMMA_TRANSFERS and raw is None:
         gam = _GAMMA_TRANSFERS[space]
         lin = np.power(np.clip(data, 0, None), np.float32(gam)).astype(np.float32)
         info["transfer"] = f"gamma {gam:.4g}"
@@ -156,7 +186,7 @@ def load_linear(path: str | os.PathLike[str]) -> tuple[np.ndarray, str, dict[str
         info["transfer"] = img.transfer
     info["colour_space"] = space
     info["width"], info["height"] = int(lin.shape[1]), int(lin.shape[0])
-    return lin, space, info, obj if obj is img else (obj, img)
+    return LinearPhoto(linear=lin, space=space, info=info, display=img, raw=raw)
 
 
 # --------------------------------------------------------------------------- ColorChecker
@@ -683,43 +713,41 @@ def measure_photo(path: str | os.PathLike[str], chart: str, *, roi: Any = None,
     name = _check_chart(chart)
     if corners is not None and name != "colorchecker":
         raise ParameterError(f"corners are only used for the colorchecker chart, not {name!r}")
-    lin, space, info, source = load_linear(path)
-    label = str(path)
+    photo = load_linear(path)
+    lin = photo.linear
     try:
         if name == "colorchecker":
-            res = _photo_colorchecker(lin, space, source, roi, corners)
+            res = _photo_colorchecker(photo, roi, corners)
         elif name == "slanted-edge":
             res = measure_slanted_edge(lin, roi=roi)
         else:
             res = measure_gray_steps(lin, roi=roi)
     except ChartNotFoundError as e:
-        hint = "; pass --corners x1,y1,..." if name == "colorchecker" else ""
-        msg = str(e)
         if name == "colorchecker" and corners is None:
-            msg = "no ColorChecker found"
-        raise ChartNotFoundError(f"{label}: {msg}{hint}" if name == "colorchecker" and
-                                 corners is None else f"{label}: {msg}") from e
-    return _jsonable({**info, **res})
+            raise ChartNotFoundError(f"{path}: no ColorChecker found; pass --corners "
+                                     f"x1,y1,...,x4,y4 (the patch grid's corners, clockwise "
+                                     f"from dark skin) [{e}]") from e
+        raise ChartNotFoundError(f"{path}: {e}") from e
+    return _jsonable({**photo.info, **res})
 
 
-def _photo_colorchecker(lin: np.ndarray, space: str, source: Any, roi: Any,
-                        corners: Any) -> dict[str, Any]:
+def _photo_colorchecker(photo: LinearPhoto, roi: Any, corners: Any) -> dict[str, Any]:
     from brightroom.charts.detect import detect_colorchecker
 
+    lin, space = photo.linear, photo.space
     if corners is not None:
         return measure_colorchecker(lin, corners=corners, space=space)
     r = _roi_xywh(roi, lin.shape)
     y0, y1, x0, x1 = r if r is not None else (0, lin.shape[0], 0, lin.shape[1])
+    # detector inputs, most faithful first: the raw mosaic (same pixel grid as its develop),
+    # the stored display rendering, the linear data (rendered by the detector itself)
     frames: list[Any] = []
-    if isinstance(source, tuple):  # (raw, developed display image)
-        raw, disp = source
-        if r is None and raw.cfa.shape[:2] == lin.shape[:2]:
-            frames.append(raw)
-    else:
-        disp = source
-    if disp.space == "display":  # the rendering as stored, as 8-bit sRGB-like codes
-        frames.append((np.clip(disp.data[y0:y1, x0:x1], 0, 1) * 255 + 0.5).astype(np.uint8))
-    frames.append(lin[y0:y1, x0:x1])  # linear: the detector renders it itself
+    if photo.raw is not None and r is None and photo.raw.cfa.shape[:2] == lin.shape[:2]:
+        frames.append(photo.raw)
+    if photo.display.space == "display":
+        frames.append((np.clip(photo.display.data[y0:y1, x0:x1], 0, 1) * 255 + 0.5)
+                      .astype(np.uint8))
+    frames.append(lin[y0:y1, x0:x1])
     last: Exception | None = None
     for f in frames:
         try:
