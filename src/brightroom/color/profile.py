@@ -460,9 +460,11 @@ def camera_to_xyz_d50(camera: CameraInfo, neutral: np.ndarray) -> np.ndarray:
     white at the clipping level - maps to ``Y = 1`` (DNG normalisation): so (1, 1, 1) maps to
     ``max(neutral) / neutral_G * D50``.
 
-    With a ForwardMatrix: ``FM`` (interpolated at the neutral's temperature, rows scaled so that
-    (1, 1, 1) maps to D50). Without: ``CA(white -> D50) @ inverse(CM) @ diag(neutral)``, normalised,
-    where ``CA`` is the Bradford adaptation.
+    With a ForwardMatrix: the spec's ``FM @ D`` with ``D = inverse(diag(neutral))`` maps *raw*
+    camera RGB to XYZ D50; white-balanced RGB has been divided by the neutral already, so what
+    remains is ``FM`` (interpolated at the neutral's temperature, rows scaled so that (1, 1, 1)
+    maps to D50) times the scale above. Without: ``CA(white -> D50) @ inverse(CM) @ diag(neutral)``,
+    normalised, where ``CA`` is the Bradford adaptation.
 
     References
     ----------

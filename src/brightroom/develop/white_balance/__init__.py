@@ -14,10 +14,15 @@ Automatic white balance runs on a small binned RGB preview of the mosaic
 ``shades_of_gray``        Finlayson & Trezzi (2004), Minkowski p = 6
 ``gray_edge``             van de Weijer, Gevers & Gijsenij (2007), first order, p = 6, sigma = 2
 ``gray_pixels``           Yang, Gao & Li (2015), grey-pixel detection
-``locus_white_patch``     white patch moved onto the camera's daylight / Planckian locus
-                          (Finlayson & Schaefer 2001); the default, falls back to white patch
-                          without colour matrices
+``locus_white_patch``     white patch of the 3 x 3 median-filtered preview, moved onto the
+                          camera's daylight / Planckian locus (Finlayson & Schaefer 2001); the
+                          default, falls back to white patch without colour matrices
 ========================  =====================================================================
+
+Over spectrally rendered natural scenes lit from 2500 K to 7500 K (``benchmarks/bench_awb.py``)
+``locus_white_patch`` has a median angular error of about 1.3 degrees, gray world about 12.7.
+The per-pixel statistics have numba one-pass kernels (``engine="numba"``, default) beside the
+NumPy references (``engine="numpy"``).
 
 As-shot white balance falls back to automatic white balance when the file has no
 ``AsShotNeutral``; the fallback is recorded in ``metadata["wb_fallback"]``.

@@ -5,6 +5,11 @@ its log local contrast ``|grad log I_c|`` is the same in the three channels what
 pixels where the channels' log contrasts agree best are taken as grey, and their mean colour is
 the illuminant. Detection is illuminant-independent, unlike gray world or white patch.
 
+Limitation: pure shading of a uniformly coloured surface also changes every channel by the same
+factor, so smoothly shaded coloured objects pass as grey. On the spectrally rendered scenes of
+``benchmarks/bench_awb.py`` this makes the method unreliable (a good median, a poor tail); it is
+kept as a reference and as the grey index other methods can use.
+
 References
 ----------
 Yang, K.-F., Gao, S.-B., Li, Y.-J. (2015). Efficient illuminant estimation for color constancy
