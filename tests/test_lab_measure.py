@@ -117,6 +117,9 @@ def test_colorchecker_corners_fallback_matches_detection(cc_files, monkeypatch):
     man = measure_photo(jpg, "colorchecker", corners=corners)
     assert man["detection"] == "corners" and not man["corners_reordered"]
     assert man["delta_e00_mean"] == pytest.approx(auto["delta_e00_mean"], abs=0.4)
+    # corners clicked on the chart's outer frame (half a patch outside the grid) still work
+    frame = measure_photo(jpg, "colorchecker", corners=[(0, 0), (264, 0), (264, 184), (0, 184)])
+    assert frame["delta_e00_mean"] == pytest.approx(man["delta_e00_mean"], abs=0.2)
     # the same corners given counter-clockwise from the black patch are put right
     rev = measure_photo(jpg, "colorchecker", corners=[corners[k] for k in (2, 1, 0, 3)])
     assert rev["corners_reordered"]

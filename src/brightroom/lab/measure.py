@@ -264,6 +264,39 @@ def _patch_boxes(hmat: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return boxes
 
 
+def _refine_boxes(lin: np.ndarray, boxes: np.ndarray, hmat: np.ndarray) -> np.ndarray:
+    """Move each box (by up to 0.2 patch pitch) to where the patch is most uniform.
+
+    Manual corners are often clicked on the chart's frame instead of the patch grid; the most
+    uniform window near each expected centre is then still inside its patch.
+    """
+    c = _grid_centres()
+    ctr = cv2.perspectiveTransform(c.reshape(-1, 1, 2), hmat).reshape(24, 2)
+    right = cv2.perspectiveTransform((c + [1.0, 0.0]).reshape(-1, 1, 2), hmat).reshape(24, 2)
+    down = cv2.perspectiveTransform((c + [0.0, 1.0]).reshape(-1, 1, 2), hmat).reshape(24, 2)
+    h, w = lin.shape[:2]
+    out = boxes.copy()
+    steps = np.linspace(-0.2, 0.2, 5)
+    for k in range(24):
+        y0, x0, y1, x1 = boxes[k]
+        best, best_cost = (0, 0), np.inf
+        for su in steps:
+            for sv in steps:
+                d = su * (right[k] - ctr[k]) + sv * (down[k] - ctr[k])
+                dx, dy = int(round(d[0])), int(round(d[1]))
+                if y0 + dy < 0 or x0 + dx < 0 or y1 + dy > h or x1 + dx > w:
+                    continue
+                win = lin[y0 + dy:y1 + dy, x0 + dx:x1 + dx].reshape(-1, 3)
+                m = win.mean(axis=0)
+                cost = float((win.std(axis=0) / max(float(m.sum()), 1e-6)).sum())
+                # prefer the expected place among equally uniform windows
+                cost *= 1.0 + 0.05 * (su * su + sv * sv)
+                if cost < best_cost:
+                    best, best_cost = (dy, dx), cost
+        out[k] += np.array([best[0], best[1], best[0], best[1]])
+    return out
+
+
 def _patch_means(lin: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     return np.array([lin[a:c, b:d].reshape(-1, 3).mean(axis=0, dtype=np.float64)
                      for a, b, c, d in boxes])
@@ -350,7 +383,8 @@ def measure_colorchecker(image_linear_rgb: Any, *, corners: Any = None, space: s
         for perm in _DIHEDRAL:
             cc = c[perm]
             try:
-                boxes = _patch_boxes(colorchecker_grid_homography(corners=cc), lin.shape[:2])
+                hm = colorchecker_grid_homography(corners=cc)
+                boxes = _refine_boxes(lin, _patch_boxes(hm, lin.shape[:2]), hm)
             except ChartNotFoundError:
                 continue
             means = _patch_means(lin, boxes)
