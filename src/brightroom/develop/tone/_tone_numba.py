@@ -12,8 +12,8 @@ point the ratio is at most ``1 / n``). A global curve passes a constant gain map
 ``log2``/``exp2`` with degree-6 polynomials on the mantissa / fractional part
 (:data:`LOG2_POLY`, :data:`EXP2_POLY`, fitted at import; about 1e-5 EV). Outputs are
 allocated by the caller (NumPy allocates large arrays on huge pages; allocating inside numba
-costs a page fault every 4 KiB). Each row is first split into
-planar R, G, B buffers, so the arithmetic vectorises (interleaved RGB does not).
+costs a page fault every 4 KiB). The kernels use numba's NumPy error model: Python's
+division-by-zero check would stop LLVM from vectorising.
 """
 
 from __future__ import annotations
@@ -84,16 +84,10 @@ def tone_kernel(a, out, wts, scale, use_gain, ga, gb, y0, y1, wy, x0, x1, wx, fl
     inv_white = one / white
     ws = ga.shape[1]
     for i in prange(h):
-        R = np.empty(w, np.float32)
-        G = np.empty(w, np.float32)
-        Bl = np.empty(w, np.float32)
-        rat = np.empty(w, np.float32)
         ai = a[i]
-        for j in range(w):
-            R[j] = ai[j, 0] * scale
-            G[j] = ai[j, 1] * scale
-            Bl[j] = ai[j, 2] * scale
-        if use_gain:
+        oi = out[i]
+        gain = np.ones(w, np.float32)
+        if use_gain:  # the log-domain gain, on planar row buffers
             ra = np.empty(ws, np.float32)
             rb = np.empty(ws, np.float32)
             fy = wy[i]
@@ -104,43 +98,61 @@ def tone_kernel(a, out, wts, scale, use_gain, ga, gb, y0, y1, wy, x0, x1, wx, fl
             ell = np.empty(w, np.float32)
             ibuf = np.empty(w, np.int32)
             for j in range(w):
-                lum[j] = max(w0 * R[j] + w1 * G[j] + w2 * Bl[j], floor)
+                lum[j] = max((w0 * ai[j, 0] + w1 * ai[j, 1] + w2 * ai[j, 2]) * scale, floor)
             fast_log2(lum, ell, ibuf, lp)
-            ca = np.empty(w, np.float32)
-            cb = np.empty(w, np.float32)
-            for j in range(w):  # gathers in a loop of their own
-                fx = wx[j]
-                ca[j] = ra[x0[j]] * (one - fx) + ra[x1[j]] * fx
-                cb[j] = rb[x0[j]] * (one - fx) + rb[x1[j]] * fx
-            for j in range(w):
-                d = ell[j] - mid
-                gl = -sk * min(d, zero) - hk * max(d, zero) + ca[j] * ell[j] + cb[j]
-                ell[j] = min(max(gl, -maxev), maxev)
-            fast_exp2(ell, lum, ibuf, ep)
-            for j in range(w):
-                R[j] *= lum[j]
-                G[j] *= lum[j]
-                Bl[j] *= lum[j]
+            # x0 is non-decreasing: walk its runs instead of gathering per pixel
+            j0 = 0
+            while j0 < w:
+                c0 = x0[j0]
+                c1 = x1[j0]
+                j1 = j0
+                while j1 < w and x0[j1] == c0:
+                    j1 += 1
+                a0 = ra[c0]
+                da = ra[c1] - a0
+                b0 = rb[c0]
+                db = rb[c1] - b0
+                for j in range(j0, j1):
+                    d = ell[j] - mid
+                    gl = (-sk * min(d, zero) - hk * max(d, zero) + (a0 + da * wx[j]) * ell[j]
+                          + b0 + db * wx[j])
+                    ell[j] = min(max(gl, -maxev), maxev)
+                j0 = j1
+            fast_exp2(ell, gain, ibuf, ep)
         if use_lut:
             for j in range(w):
-                n = max(max(R[j], G[j]), Bl[j])
+                f = gain[j] * scale
+                r = ai[j, 0] * f
+                g = ai[j, 1] * f
+                b = ai[j, 2] * f
+                n = max(max(r, g), b)
                 u = min(np.sqrt(max(n, zero) * inv_white) * umax, umax)
                 kk = min(np.int32(u), kmax)
-                f = u - np.float32(kk)
-                rat[j] = min(lut[kk] + (lut[kk + 1] - lut[kk]) * f, one / max(n, tiny))
+                fu = u - np.float32(kk)
+                ratio = min(lut[kk] + (lut[kk + 1] - lut[kk]) * fu, one / max(n, tiny))
+                oi[j, 0] = r * ratio
+                oi[j, 1] = g * ratio
+                oi[j, 2] = b * ratio
         else:
             for j in range(w):
-                n = max(max(R[j], G[j]), Bl[j])
+                f = gain[j] * scale
+                r = ai[j, 0] * f
+                g = ai[j, 1] * f
+                b = ai[j, 2] * f
+                n = max(max(r, g), b)
                 x = max(n, zero) * k
-                r = norm * (p1 * x + p0) / (q2 * x * x + q1 * x + q0)
-                rat[j] = min(r, one / max(n, tiny))
-        oi = out[i]
-        for j in range(w):
-            r = R[j] * rat[j]
-            g = G[j] * rat[j]
-            b = Bl[j] * rat[j]
-            lum2 = w0 * r + w1 * g + w2 * b
-            oi[j, 0] = lum2 + sat * (r - lum2)
-            oi[j, 1] = lum2 + sat * (g - lum2)
-            oi[j, 2] = lum2 + sat * (b - lum2)
+                ratio = norm * (p1 * x + p0) / (q2 * x * x + q1 * x + q0)
+                ratio = min(ratio, one / max(n, tiny))
+                oi[j, 0] = r * ratio
+                oi[j, 1] = g * ratio
+                oi[j, 2] = b * ratio
+        if sat != one:  # a loop of its own: fused, it stops the main loop vectorising
+            for j in range(w):
+                r = oi[j, 0]
+                g = oi[j, 1]
+                b = oi[j, 2]
+                lum2 = w0 * r + w1 * g + w2 * b
+                oi[j, 0] = lum2 + sat * (r - lum2)
+                oi[j, 1] = lum2 + sat * (g - lum2)
+                oi[j, 2] = lum2 + sat * (b - lum2)
     return out
