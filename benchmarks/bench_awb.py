@@ -14,7 +14,8 @@ Each rendering is sampled through an RGGB mosaic and binned by
 :func:`~brightroom.develop.white_balance.mosaic_preview`, as the stage does. Prints, for every
 method of ``AWB_METHODS``, the median, mean, 95th percentile and maximum angular error (degrees),
 the time per estimate on that preview and the machine. The bar: median <= 2 degrees for the best
-method. ``--timing`` times AWB and the whole stage on a 12 MP mosaic instead.
+method. ``--timing`` times AWB, the whole stage and the colour matrix on 12 MP instead (with a
+plain memory copy beside them, as the floor of any stage that writes a new image).
 
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_awb.py [--quick | --timing]``
 
@@ -39,8 +40,13 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from brightroom.color.profile import angular_error, fit_color_matrix  # noqa: E402
+from brightroom.color.profile import (  # noqa: E402
+    angular_error,
+    camera_to_rgb_matrix,
+    fit_color_matrix,
+)
 from brightroom.color.spaces import srgb_decode  # noqa: E402
+from brightroom.develop.colour import apply_matrix  # noqa: E402
 from brightroom.develop.white_balance import (  # noqa: E402
     AWB_METHODS,
     WhiteBalanceParams,
@@ -144,27 +150,35 @@ def timing(camera: CameraInfo, repeat: int = 15) -> None:
     raw = RawImage(cfa=mosaic(img, pat), pattern=pat, camera=camera)
     del img
 
-    def med(fn) -> float:
+    def med(fn) -> str:
         fn()
         ts = []
         for _ in range(repeat):
             t0 = time.perf_counter()
             fn()
             ts.append(time.perf_counter() - t0)
-        return 1e3 * float(np.median(ts))
+        return f"{1e3 * np.median(ts):7.2f} {1e3 * np.min(ts):7.2f}"
 
     prev = mosaic_preview(raw.cfa, pat)
-    print(f"12 MP ({w}x{h}) timings, median of {repeat}, ms:")
-    print(f"  mosaic_preview -> {prev.shape[1]}x{prev.shape[0]}: "
-          f"{med(lambda: mosaic_preview(raw.cfa, pat)):.2f}")
+    print(f"12 MP ({w}x{h}) timings over {repeat} runs, ms:  median     min")
+    print(f"  memcpy of the mosaic (reference)      {med(lambda: raw.cfa.copy())}")
+    print(f"  mosaic_preview -> {prev.shape[1]}x{prev.shape[0]}            "
+          f"{med(lambda: mosaic_preview(raw.cfa, pat))}")
     for m in AWB_METHODS:
-        print(f"  estimate_illuminant {m:<18} "
-              f"{med(lambda m=m: estimate_illuminant(prev, method=m, camera=camera)):.2f}")
+        print(f"  estimate_illuminant {m:<18}"
+              f"{med(lambda m=m: estimate_illuminant(prev, method=m, camera=camera))}")
     for mode in ("as-shot", "auto"):
         r = raw.replace(camera=camera.replace(as_shot_neutral=(0.5, 1.0, 0.7))) \
             if mode == "as-shot" else raw
         p = WhiteBalanceParams(mode=mode)
-        print(f"  white_balance stage, mode {mode:<8} {med(lambda r=r, p=p: white_balance(r, p)):.2f}")
+        print(f"  white_balance stage, mode {mode:<12}{med(lambda r=r, p=p: white_balance(r, p))}")
+    rgb = np.random.default_rng(1).uniform(0, 1, (h, w, 3)).astype(np.float32)
+    n = np.array([0.5, 1.0, 0.7])
+    m3 = camera_to_rgb_matrix(camera, n)
+    print(f"  memcpy of a 12 MP RGB (reference)     {med(lambda: rgb.copy())}")
+    print(f"  colour: apply_matrix (cv2.transform)  {med(lambda: apply_matrix(rgb, m3))}")
+    print(f"  colour: numpy (N,3) @ M.T reference   "
+          f"{med(lambda: rgb.reshape(-1, 3) @ m3.astype(np.float32).T)}")
 
 
 def main() -> None:

@@ -151,12 +151,14 @@ def _mosaic(rgb: np.ndarray, pattern: CFAPattern) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", ["RGGB", "BGGR", "GRBG", "GBRG", "quad-RGGB", "nona-GRBG"])
-def test_mosaic_preview_averages_each_channel(name):
+@pytest.mark.parametrize("extra", ["odd", "tile"])
+def test_mosaic_preview_averages_each_channel(name, extra):
     pat = CFAPattern.parse(name)
     rng = np.random.default_rng(1)
     k = 4
     s = pat.period * k
-    cfa = rng.uniform(0, 1, (12 * s + 1, 15 * s + 1)).astype(np.float32)  # + a ragged edge
+    ragged = 1 if extra == "odd" else pat.period  # odd width: copy path; whole tiles: a view
+    cfa = rng.uniform(0, 1, (12 * s + 1, 15 * s + ragged)).astype(np.float32)
     out = wb.mosaic_preview(cfa, pat, max_side=16)  # 15 * s + 1 columns need k = 4 for <= 16
     assert out.dtype == np.float32
     assert out.shape == (12, 15, 3)

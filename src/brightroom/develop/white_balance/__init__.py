@@ -174,9 +174,10 @@ def mosaic_preview(cfa: np.ndarray, pattern: CFAPattern, *, max_side: int = 400)
     if ht < 1 or wt < 1:
         k = 1
         ht, wt = h // p, w // p
-    src = np.asarray(cfa[: ht * p * k, : wt * p * k], dtype=np.float32)
-    if not src.flags.c_contiguous:
-        src = np.ascontiguousarray(src)
+    # Keep whole rows (a view, no copy) unless the width is not a whole number of tiles.
+    src = np.asarray(cfa[: ht * p * k], dtype=np.float32)
+    if w % p or not src.flags.c_contiguous:
+        src = np.ascontiguousarray(src[:, : wt * p * k])
     # (H/p, p*W) viewed as (H/p, W, p): column block q holds row phase q, channel = column phase.
     hh, ww = src.shape
     view = src.reshape(hh // p, ww, p)
@@ -185,7 +186,7 @@ def mosaic_preview(cfa: np.ndarray, pattern: CFAPattern, *, max_side: int = 400)
     cnt = np.zeros(3, np.float32)
     wq = ww // p
     for ry in range(p):
-        part = view[:, ry * wq: (ry + 1) * wq]
+        part = view[:, ry * wq: ry * wq + wt * k]
         small = cv2.resize(part, (wt, ht), interpolation=cv2.INTER_AREA)
         if small.ndim == 2:
             small = small[..., None]
