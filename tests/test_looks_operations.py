@@ -133,3 +133,12 @@ def test_vignette_analytic() -> None:
     np.testing.assert_allclose(srgb_encode(srgb_decode(out)), out, atol=1e-6)
     with pytest.raises(ParameterError):
         vignette_gain(4, 4, amount=2)
+
+
+def test_vignette_fast_path_matches_reference(rng: np.random.Generator) -> None:
+    img = rng.random((240, 300, 3)).astype(np.float32)
+    img[0, 0] = [0.0, 1.0, np.float32(0.04045)]
+    for amount, mid in ((0.3, 0.5), (0.9, 0.0), (0.0, 0.5)):
+        ref = vignette(img, amount, mid, fast=False)
+        fast = vignette(img, amount, mid, fast=True)
+        np.testing.assert_allclose(fast, ref, atol=2e-6)

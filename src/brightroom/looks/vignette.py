@@ -42,7 +42,7 @@ def vignette_gain(height: int, width: int, amount: float = 0.2, midpoint: float 
 
 
 def vignette(rgb: np.ndarray, amount: float = 0.2, midpoint: float = 0.5, *,
-             encoded: bool = True) -> np.ndarray:
+             encoded: bool = True, fast: bool = True) -> np.ndarray:
     """Darken ``H x W x 3`` ``rgb`` towards the corners by up to ``amount`` (linear light).
 
     Parameters
@@ -55,6 +55,9 @@ def vignette(rgb: np.ndarray, amount: float = 0.2, midpoint: float = 0.5, *,
         Normalised radius where the fall-off starts, 0..1.
     encoded
         ``rgb`` is sRGB-encoded (decoded, scaled, encoded again); ``False`` for linear input.
+    fast
+        Use the one-pass numba kernel (:mod:`brightroom.looks._vignette_numba`) for encoded
+        images of 65 536 pixels or more with values in [0, 1] and ``amount`` >= 0.
 
     Returns
     -------
@@ -64,6 +67,13 @@ def vignette(rgb: np.ndarray, amount: float = 0.2, midpoint: float = 0.5, *,
     a = np.asarray(rgb, dtype=np.float32)
     if a.ndim != 3 or a.shape[2] != 3:
         raise ParameterError(f"vignette needs an H x W x 3 image, got shape {a.shape}")
+    if (encoded and fast and amount >= 0 and a.shape[0] * a.shape[1] >= 65536
+            and float(a.min()) >= 0 and float(a.max()) <= 1):
+        from brightroom.looks._vignette_numba import vignette_numba
+
+        vignette_gain(2, 2, amount, midpoint)  # validates the parameters
+        return vignette_numba(a, amount, midpoint, _curve_lut("decode").table[:, 0],
+                              _curve_lut("encode").table[:, 0])
     g = vignette_gain(a.shape[0], a.shape[1], amount, midpoint)[..., None]
     if not encoded:
         return (a * g).astype(np.float32)
