@@ -71,3 +71,32 @@ def test_unknown_stage_and_params():
 def test_replace_params():
     p = Pipeline.of(["_test_gain", "_test_spread"]).replace_params("_test_gain", GainParams(0.0))
     assert float(p(_raw()).data.max()) == 0.0
+
+
+def test_fusion_used_when_it_accepts_and_skipped_when_it_declines():
+    from brightroom.develop.pipeline import FUSIONS, register_fusion
+
+    calls = []
+
+    @register_fusion("_test_gain", "_test_spread")
+    def _fused(raw, params):
+        calls.append(params)
+        if params[0].gain > 5:
+            return None  # declines: the stages run one by one
+        d = np.repeat((raw.cfa * np.float32(params[0].gain))[..., None], 3, axis=2)
+        return Image(d, space="camera_rgb", primaries="camera")
+
+    try:
+        p = Pipeline.of([("_test_gain", {"gain": 3.0}), "_test_spread"])
+        ref = p(_raw(), fused=False)
+        assert calls == []
+        out = p(_raw())
+        assert len(calls) == 1
+        np.testing.assert_array_equal(out.data, ref.data)
+        p2 = Pipeline.of([("_test_gain", {"gain": 6.0}), "_test_spread"])
+        np.testing.assert_allclose(p2(_raw()).data, 1.5)
+        assert len(calls) == 2
+        with pytest.raises(PipelineError, match="takes cfa"):
+            p(Image(np.zeros((2, 2, 3), np.float32)))
+    finally:
+        FUSIONS.pop(("_test_gain", "_test_spread"))

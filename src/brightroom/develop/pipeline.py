@@ -8,6 +8,13 @@ A *stage kind* (:class:`StageSpec`) is registered once by the module that implem
 
 A :class:`Pipeline` is an explicit ordered tuple of configured :class:`Stage` objects. It
 refuses stages whose spaces do not connect, so a recipe can never rely on an accident of order.
+
+*Fusions* are the Halide habit of keeping the algorithm apart from its schedule: a fusion is a
+second implementation of a run of neighbouring stages (``("colour", "sharpen", "tone",
+"output")``, say) that makes one pass over memory instead of several. It is registered with
+:func:`register_fusion`, may decline (return ``None``) for parameters it does not cover, and is
+tested against the stage-by-stage run, which stays the reference (``Pipeline.run(frame,
+fused=False)``).
 """
 
 from __future__ import annotations
@@ -30,12 +37,18 @@ __all__ = [
     "register_stage",
     "get_stage",
     "space_of",
+    "Fusion",
+    "FUSIONS",
+    "register_fusion",
 ]
 
 Frame = RawImage | Image
 
 STAGES: dict[str, StageSpec] = {}
 """Every registered stage kind, by name."""
+
+FUSIONS: dict[tuple[str, ...], Fusion] = {}
+"""Registered fusions, by the names of the stages they replace."""
 
 # Modules that register the built-in stages; imported lazily by get_stage().
 _STAGE_MODULES = (
@@ -49,6 +62,8 @@ _STAGE_MODULES = (
     "brightroom.develop.sharpen",
     "brightroom.develop.look",
     "brightroom.develop.output",
+    "brightroom.develop.look",
+    "brightroom.develop.fused",
 )
 
 
@@ -84,6 +99,31 @@ def register_stage(
         doc = (fn.__doc__ or "").strip().splitlines()
         STAGES[name] = StageSpec(name, input_space, output_space, params, fn,
                                  doc[0] if doc else "")
+        return fn
+
+    return deco
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """A one-pass implementation of the neighbouring stages ``names``.
+
+    ``run(frame, params)`` gets the frame entering the first stage and the stages' parameters
+    (a tuple, in order); it returns the frame the last stage would give, or ``None`` when it
+    does not cover these parameters or this frame (the stages then run one by one).
+    """
+
+    names: tuple[str, ...]
+    run: Callable[[Any, tuple[Params, ...]], Any]
+
+
+def register_fusion(*names: str) -> Callable[[Callable[[Any, Any], Any]], Callable[[Any, Any], Any]]:
+    """Decorator registering ``run(frame, params_tuple) -> frame | None`` for stages ``names``."""
+    if len(names) < 2:
+        raise ValueError("a fusion replaces at least two stages")
+
+    def deco(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+        FUSIONS[tuple(names)] = Fusion(tuple(names), fn)
         return fn
 
     return deco
@@ -226,10 +266,36 @@ class Pipeline:
         return Pipeline(tuple(Stage(s.spec, params) if s.name == name else s
                               for s in self.stages), self.name)
 
-    def __call__(self, frame: Frame) -> Frame:
-        """Run every stage in order."""
-        for stage in self.stages:
-            frame = stage(frame)
+    def __call__(self, frame: Frame, *, fused: bool = True) -> Frame:
+        """Run every stage in order (through registered fusions when ``fused``)."""
+        stages = self.stages
+        if fused and FUSIONS:
+            lengths = sorted({len(k) for k in FUSIONS}, reverse=True)
+        else:
+            lengths = []
+        i = 0
+        while i < len(stages):
+            for k in lengths:
+                run = stages[i:i + k]
+                fusion = FUSIONS.get(tuple(s.name for s in run)) if len(run) == k else None
+                if fusion is None:
+                    continue
+                got = space_of(frame)
+                if got != run[0].spec.input_space:
+                    raise PipelineError(
+                        f"stage {run[0].name!r} takes {run[0].spec.input_space}, got a frame in {got}"
+                    )
+                out = fusion.run(frame, tuple(s.params for s in run))
+                if out is not None:
+                    if space_of(out) != run[-1].spec.output_space:
+                        raise PipelineError(f"fusion {'+'.join(fusion.names)} returned "
+                                            f"{space_of(out)}, not {run[-1].spec.output_space}")
+                    frame = out
+                    i += k
+                    break
+            else:
+                frame = stages[i](frame)
+                i += 1
         return frame
 
     run = __call__
