@@ -98,6 +98,20 @@ def test_colorchecker_other_formats(cc_files, ext):
                                                 ["delta_e00_mean"], abs=0.5)
 
 
+def test_untagged_png_is_taken_as_srgb(cc_files):
+    import cv2
+
+    jpg, _, _, img, d = cc_files
+    p = d / "untagged.png"
+    pix = np.round(np.clip(img.data, 0, 1) * 65535).astype(np.uint16)
+    assert cv2.imwrite(str(p), cv2.cvtColor(pix, cv2.COLOR_RGB2BGR))
+    r = measure_photo(p, "colorchecker")
+    assert r["icc"] == "none (taken as sRGB)" and r["colour_space"] == "sRGB"
+    assert r["bit_depth"] == 16
+    assert r["delta_e00_mean"] == pytest.approx(measure_photo(jpg, "colorchecker")
+                                                ["delta_e00_mean"], abs=0.3)
+
+
 def test_colorchecker_corners_fallback_matches_detection(cc_files, monkeypatch):
     jpg, *_ = cc_files
     auto = measure_photo(jpg, "colorchecker")
