@@ -129,7 +129,12 @@ def register_fusion(*names: str) -> Callable[[Callable[[Any, Any], Any]], Callab
     return deco
 
 
+_LOADED = False
+
+
 def _load_builtin_stages() -> None:
+    global _LOADED
+    _LOADED = True
     for mod in _STAGE_MODULES:
         try:
             importlib.import_module(mod)
@@ -140,7 +145,7 @@ def _load_builtin_stages() -> None:
 
 def get_stage(name: str) -> StageSpec:
     """The registered stage kind ``name``."""
-    if name not in STAGES:
+    if not _LOADED or name not in STAGES:
         _load_builtin_stages()
     try:
         return STAGES[name]
