@@ -25,12 +25,13 @@ __all__ = ["apply_lut3d_numba", "apply_lut1d_numba"]
 
 @njit(cache=True, inline="always")
 def _coord(v, lo, scale, nm1, n):  # noqa: ANN001, ANN202 - numba kernel
+    # unsigned index: numba then emits no negative-index wraparound on the table reads
     t = (v - lo) * scale
     if not t > 0.0:  # also NaN
-        return 0, np.float32(0.0)
+        return np.uint32(0), np.float32(0.0)
     if t >= nm1:
-        return n - 2, np.float32(1.0)
-    i = int(t)
+        return np.uint32(n - 2), np.float32(1.0)
+    i = np.uint32(t)
     return i, t - np.float32(i)
 
 
@@ -117,9 +118,9 @@ def _tetrahedral(x, table, lo, scale, n, out):  # noqa: ANN001, ANN202 - numba k
 @njit(parallel=True, cache=True)
 def _trilinear(x, table, lo, scale, n, out):  # noqa: ANN001, ANN202 - numba kernel
     nm1 = np.float32(n - 1)
-    sr = n * n * 3
-    sg = n * 3
-    sb = 3
+    sr = np.uint32(n * n * 3)
+    sg = np.uint32(n * 3)
+    sb = np.uint32(3)
     one = np.float32(1.0)
     for p in prange(x.shape[0]):
         ir, fr = _coord(x[p, 0], lo[0], scale[0], nm1, n)
@@ -127,7 +128,7 @@ def _trilinear(x, table, lo, scale, n, out):  # noqa: ANN001, ANN202 - numba ker
         ib, fb = _coord(x[p, 2], lo[2], scale[2], nm1, n)
         base = ir * sr + ig * sg + ib * sb
         for ch in range(3):
-            k = base + ch
+            k = base + np.uint32(ch)
             c00 = table[k] * (one - fb) + table[k + sb] * fb
             c01 = table[k + sg] * (one - fb) + table[k + sg + sb] * fb
             c10 = table[k + sr] * (one - fb) + table[k + sr + sb] * fb
@@ -144,7 +145,7 @@ def _linear1d(x, table, lo, scale, n, out):  # noqa: ANN001, ANN202 - numba kern
     for p in prange(x.shape[0]):
         for ch in range(3):
             i, f = _coord(x[p, ch], lo[ch], scale[ch], nm1, n)
-            out[p, ch] = table[i, ch] * (one - f) + table[i + 1, ch] * f
+            out[p, ch] = table[i, ch] * (one - f) + table[i + np.uint32(1), ch] * f
 
 
 def _prepare(a: np.ndarray, lut: LUT1D | LUT3D) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
