@@ -155,6 +155,17 @@ def test_colorchecker_roi_limits_the_search(cc_files):
         measure_photo(jpg, "slanted-edge", corners=[(0, 0)] * 4)
 
 
+def test_large_frames_are_searched_at_reduced_size(cc_files, monkeypatch):
+    import brightroom.lab.measure as lm
+
+    jpg, *_ = cc_files
+    monkeypatch.setattr(lm, "_DETECT_MAX_SIDE", 200)  # the 264 px frame counts as large
+    r = measure_photo(jpg, "colorchecker")
+    truth = [[12, 12], [252, 12], [252, 172], [12, 172]]
+    assert np.allclose(r["corners"], truth, atol=4.0)
+    assert r["delta_e00_mean"] < 3.0
+
+
 def test_no_colorchecker_is_an_error_not_a_zero_score(tmp_path):
     img = Image(np.full((96, 128, 3), 0.5, np.float32), space="display", transfer="sRGB")
     p = brightroom.write(img, tmp_path / "flat.png")

@@ -89,6 +89,8 @@ _SAMPLE_HALF = 0.25 * _PATCH_FRACTION
 _NEUTRALS = tuple(range(18, 24))  # white 9.5 .. black 2 (patches 19-24)
 _GREY18 = 21  # neutral 5 (.70 D), patch 22
 
+_DETECT_MAX_SIDE = 2000  # larger frames are searched for the ColorChecker at reduced size
+
 _GAMMA_TRANSFERS = {"Adobe RGB (1998)": 563.0 / 256.0, "ProPhoto RGB": 1.8}
 
 
@@ -776,7 +778,10 @@ def _photo_colorchecker(photo: LinearPhoto, roi: Any, corners: Any) -> dict[str,
     # detector inputs, most faithful first: the raw mosaic (same pixel grid as its develop),
     # the stored display rendering, the linear data (rendered by the detector itself)
     frames: list[Any] = []
-    if photo.raw is not None and r is None and photo.raw.cfa.shape[:2] == lin.shape[:2]:
+    h, w = y1 - y0, x1 - x0
+    scale = min(1.0, _DETECT_MAX_SIDE / max(h, w))
+    if photo.raw is not None and r is None and photo.raw.cfa.shape[:2] == lin.shape[:2] \
+            and scale == 1.0:
         frames.append(photo.raw)
     if photo.display.space == "display":
         frames.append((np.clip(photo.display.data[y0:y1, x0:x1], 0, 1) * 255 + 0.5)
@@ -785,11 +790,22 @@ def _photo_colorchecker(photo: LinearPhoto, roi: Any, corners: Any) -> dict[str,
     last: Exception | None = None
     for f in frames:
         try:
+            if scale < 1.0 and isinstance(f, np.ndarray):
+                # the detector's cost grows with the frame: find the chart on a smaller copy
+                f = cv2.resize(f, (max(1, round(w * scale)), max(1, round(h * scale))),
+                               interpolation=cv2.INTER_AREA)
             det = detect_colorchecker(f)
-            if r is not None:
-                det = type(det)(boxes=det.boxes + np.array([y0, x0, y0, x0]),
-                                quads=det.quads + np.array([x0, y0]),
-                                corners=det.corners + np.array([x0, y0]), cost=det.cost)
+            sx = w / f.shape[1] if isinstance(f, np.ndarray) else 1.0
+            sy = h / f.shape[0] if isinstance(f, np.ndarray) else 1.0
+
+            def to_full(pts: np.ndarray, sx: float = sx, sy: float = sy) -> np.ndarray:
+                # pixel-centre coordinates: x_full = (x_small + 0.5) * sx - 0.5 (+ ROI offset)
+                return np.stack([(pts[..., 0] + 0.5) * sx - 0.5 + x0,
+                                 (pts[..., 1] + 0.5) * sy - 0.5 + y0], axis=-1)
+
+            if sx != 1.0 or sy != 1.0 or r is not None:
+                det = type(det)(boxes=det.boxes, quads=to_full(det.quads),
+                                corners=to_full(det.corners), cost=det.cost)
             return measure_colorchecker(lin, space=space, detection=det)
         except ChartNotFoundError as e:
             last = e
