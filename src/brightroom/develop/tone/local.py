@@ -191,6 +191,7 @@ def local_gain(
         raise ParameterError(f"exposure scale must be > 0, got {scale!r}")
     h, w = np.shape(rgb)[:2]
     lum = small_luminance(rgb, weights) if small_lum is None else small_lum
+    lum = np.nan_to_num(lum, nan=0.0, posinf=0.0, neginf=0.0)  # one bad pixel must not spread
     L = np.maximum(lum * np.float32(scale), np.float32(LUM_FLOOR))
     ell = np.log2(L).astype(np.float32)
     r_base = max(2, int(round(min(L.shape) / 16)))
