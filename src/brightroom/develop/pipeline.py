@@ -62,7 +62,6 @@ _STAGE_MODULES = (
     "brightroom.develop.sharpen",
     "brightroom.develop.look",
     "brightroom.develop.output",
-    "brightroom.develop.look",
     "brightroom.develop.fused",
 )
 
