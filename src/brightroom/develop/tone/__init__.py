@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from brightroom.develop.params import Params, param
@@ -131,7 +132,9 @@ def _fast(a: np.ndarray, w: np.ndarray, scale: float, gain: LocalGain | None,
         ga = gb = np.zeros((1, 1), np.float32)
         sk = hk = 0.0
     y0, y1, wy = upsample_index(h, ga.shape[0])
-    x0, x1, wx = upsample_index(wd, ga.shape[1])
+    if gain is not None:  # upsample along x once, on the small rows (same pixel-centre rule)
+        ga = cv2.resize(ga, (wd, ga.shape[0]), interpolation=cv2.INTER_LINEAR)
+        gb = cv2.resize(gb, (wd, gb.shape[0]), interpolation=cv2.INTER_LINEAR)
     a = np.ascontiguousarray(a, dtype=np.float32)
     out = np.empty_like(a)  # NumPy allocates on huge pages; numba would fault every 4 KiB
     use_lut = contrast != 1.0
@@ -141,8 +144,8 @@ def _fast(a: np.ndarray, w: np.ndarray, scale: float, gain: LocalGain | None,
     else:
         lut, white = np.zeros(2, np.float32), 1.0
         hc = hable_ratio_coefficients(float(white_ev))
-    return tone_kernel(a, out, w, np.float32(scale), gain is not None, ga, gb, y0, y1, wy, x0,
-                       x1, wx, np.float32(LUM_FLOOR), np.float32(MAX_EV), np.float32(sk),
+    return tone_kernel(a, out, w, np.float32(scale), gain is not None, ga, gb, y0, y1, wy,
+                       np.float32(LUM_FLOOR), np.float32(MAX_EV), np.float32(sk),
                        np.float32(hk), np.float32(np.log2(MIDDLE_GREY)), LOG2_POLY, EXP2_POLY,
                        use_lut, hc, np.asarray(lut, np.float32), np.float32(white),
                        np.float32(saturation))

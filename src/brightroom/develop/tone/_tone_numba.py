@@ -66,10 +66,12 @@ def fast_exp2(y, out, ibuf, ep):  # pragma: no cover - compiled
 
 
 @njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
-def tone_kernel(a, out, wts, scale, use_gain, ga, gb, y0, y1, wy, x0, x1, wx, floor, maxev,
+def tone_kernel(a, out, wts, scale, use_gain, ga, gb, y0, y1, wy, floor, maxev,
                 sk, hk, mid, lp, ep, use_lut, hc, lut, white, sat):  # pragma: no cover - compiled
     """Exposure, local gain, filmic ratio and saturation of ``a`` into ``out``.
 
+    ``ga``/``gb`` are the gain coefficients already upsampled along x (``h_small x W``), so
+    the kernel only interpolates along y, with contiguous loads.
     ``hc = (k, norm, A(F-E), B(FC-E), F A, F B, F D F)`` for the closed-form ratio
     (``norm = k / H(k Wc)``); ``lut``/``white`` for the tabulated one (``use_lut``).
     """
@@ -82,42 +84,28 @@ def tone_kernel(a, out, wts, scale, use_gain, ga, gb, y0, y1, wy, x0, x1, wx, fl
     umax = np.float32(lut.shape[0] - 1)
     kmax = lut.shape[0] - 2
     inv_white = one / white
-    ws = ga.shape[1]
     for i in prange(h):
         ai = a[i]
         oi = out[i]
         gain = np.ones(w, np.float32)
         if use_gain:  # the log-domain gain, on planar row buffers
-            ra = np.empty(ws, np.float32)
-            rb = np.empty(ws, np.float32)
             fy = wy[i]
-            for c in range(ws):
-                ra[c] = ga[y0[i], c] * (one - fy) + ga[y1[i], c] * fy
-                rb[c] = gb[y0[i], c] * (one - fy) + gb[y1[i], c] * fy
+            ga0 = ga[y0[i]]
+            ga1 = ga[y1[i]]
+            gb0 = gb[y0[i]]
+            gb1 = gb[y1[i]]
             lum = np.empty(w, np.float32)
             ell = np.empty(w, np.float32)
             ibuf = np.empty(w, np.int32)
             for j in range(w):
                 lum[j] = max((w0 * ai[j, 0] + w1 * ai[j, 1] + w2 * ai[j, 2]) * scale, floor)
             fast_log2(lum, ell, ibuf, lp)
-            # x0 is non-decreasing: walk its runs instead of gathering per pixel
-            j0 = 0
-            while j0 < w:
-                c0 = x0[j0]
-                c1 = x1[j0]
-                j1 = j0
-                while j1 < w and x0[j1] == c0:
-                    j1 += 1
-                a0 = ra[c0]
-                da = ra[c1] - a0
-                b0 = rb[c0]
-                db = rb[c1] - b0
-                for j in range(j0, j1):
-                    d = ell[j] - mid
-                    gl = (-sk * min(d, zero) - hk * max(d, zero) + (a0 + da * wx[j]) * ell[j]
-                          + b0 + db * wx[j])
-                    ell[j] = min(max(gl, -maxev), maxev)
-                j0 = j1
+            for j in range(w):
+                d = ell[j] - mid
+                ca = ga0[j] + (ga1[j] - ga0[j]) * fy
+                cb = gb0[j] + (gb1[j] - gb0[j]) * fy
+                gl = -sk * min(d, zero) - hk * max(d, zero) + ca * ell[j] + cb
+                ell[j] = min(max(gl, -maxev), maxev)
             fast_exp2(ell, gain, ibuf, ep)
         if use_lut:
             for j in range(w):
