@@ -111,8 +111,7 @@ def _apply(a, s, blur, out, amount, threshold, halo):  # pragma: no cover - comp
             hi = max(max(cmax[j], cmax[j + 1]), cmax[j + 2])
             sv = s[i, j]
             d = sv - blur[i, j]
-            m = max(abs(d) - threshold, zero)
-            d = m if d > zero else -m
+            d = d - min(max(d, -threshold), threshold)  # soft threshold, branch-free
             span = halo * (hi - lo)
             s2 = min(max(sv + amount * d, lo - span), hi + span)
             s2 = max(s2, zero)
