@@ -64,6 +64,21 @@ def test_numba_matches_numpy_search(rng: np.random.Generator) -> None:
                                costs3x3_numba(ref, alt, 16, 8, 7, 9, b0), rtol=1e-9)
 
 
+def test_numba_matches_numpy_fine_search(rng: np.random.Generator) -> None:
+    from brightroom.burst._align_numba import search_fine_numba
+    from brightroom.burst.align import search_fine_numpy
+
+    ref = rng.random((70, 90)).astype(np.float32)
+    alt = np.roll(ref, (1, -2), axis=(0, 1)) + 0.05 * rng.standard_normal((70, 90)).astype(
+        np.float32)
+    guess = rng.integers(-2, 3, size=(7, 9, 2)).astype(np.int32)
+    a = search_fine_numpy(ref, alt, 16, 8, 7, 9, guess, 1)
+    b = search_fine_numba(ref, alt, 16, 8, 7, 9, guess, 1)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_allclose(a[1], b[1], rtol=1e-9)
+    np.testing.assert_allclose(a[2], b[2], rtol=1e-9)
+
+
 def test_numba_matches_numpy_full() -> None:
     ref = _texture((120, 150), 3)
     alt = _shift(ref, 2.6, -4.2) + np.float32(0.01)

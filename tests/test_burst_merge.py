@@ -130,6 +130,16 @@ def test_without_rejection_ghosts_appear(moving) -> None:
                                                              region) - 3.0
 
 
+def test_numba_merge_matches_numpy(burst: tuple[list[RawImage], RawImage]) -> None:
+    frames, _ = burst
+    a = merge(frames[:4], ref=0, backend="numpy")
+    b = merge(frames[:4], ref=0, backend="numba")
+    np.testing.assert_allclose(a.cfa, b.cfa, atol=2e-6)
+    ia, ib = a.metadata["burst_merge"], b.metadata["burst_merge"]
+    assert ia["effective_frames"] == pytest.approx(ib["effective_frames"], rel=1e-5)
+    assert ia["rejected_tiles"] == ib["rejected_tiles"]
+
+
 # ---------------------------------------------------------------- tiles
 
 

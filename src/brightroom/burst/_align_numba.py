@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["search_level_numba", "costs3x3_numba"]
+__all__ = ["search_level_numba", "search_fine_numba", "costs3x3_numba"]
 
 
 @njit(cache=True, inline="always")
@@ -30,6 +30,16 @@ def _clamp(v, hi):  # noqa: ANN001, ANN202 - numba kernel
 def _tile_cost(ref, alt, y0, x0, dy, dx, tile, norm):  # noqa: ANN001, ANN202 - numba kernel
     h, w = alt.shape
     c = 0.0
+    ya, xa = y0 + dy, x0 + dx
+    if ya >= 0 and xa >= 0 and ya + tile <= h and xa + tile <= w:  # no clamping needed
+        for u in range(tile):
+            for v in range(tile):
+                d = np.float64(alt[ya + u, xa + v]) - np.float64(ref[y0 + u, x0 + v])
+                if norm == 1:
+                    c += abs(d)
+                else:
+                    c += d * d
+        return c
     for u in range(tile):
         yy = _clamp(y0 + u + dy, h - 1)
         for v in range(tile):
@@ -72,6 +82,54 @@ def _costs3(ref, alt, tile, step, ny, nx, disp, out):  # noqa: ANN001, ANN202
                     out[i, j, a, b] = _tile_cost(ref, alt, i * step, j * step,
                                                  disp[i, j, 0] + a - 1, disp[i, j, 1] + b - 1,
                                                  tile, 2)
+
+
+@njit(cache=True, parallel=True)
+def _search_fine(ref, alt, tile, step, ny, nx, guess, radius, best, cost, c3):  # noqa: ANN001, ANN202, E501
+    k = 2 * radius + 1
+    for i in prange(ny):
+        local = np.empty((k, k), np.float64)
+        for j in range(nx):
+            gy = guess[i, j, 0]
+            gx = guess[i, j, 1]
+            bc = np.inf
+            ba = 0
+            bb = 0
+            for a in range(k):
+                for b in range(k):
+                    c = _tile_cost(ref, alt, i * step, j * step, gy + a - radius, gx + b - radius,
+                                   tile, 2)
+                    local[a, b] = c
+                    if c < bc:
+                        bc = c
+                        ba = a
+                        bb = b
+            best[i, j, 0] = gy + ba - radius
+            best[i, j, 1] = gx + bb - radius
+            cost[i, j] = bc
+            for a in range(3):
+                for b in range(3):
+                    la, lb = ba + a - 1, bb + b - 1
+                    if 0 <= la < k and 0 <= lb < k:
+                        c3[i, j, a, b] = local[la, lb]
+                    else:
+                        c3[i, j, a, b] = _tile_cost(ref, alt, i * step, j * step,
+                                                    best[i, j, 0] + a - 1, best[i, j, 1] + b - 1,
+                                                    tile, 2)
+
+
+def search_fine_numba(ref: np.ndarray, alt: np.ndarray, tile: int, step: int, ny: int, nx: int,
+                      guess: np.ndarray, radius: int
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Numba version of :func:`brightroom.burst.align.search_fine_numpy` (the 3 x 3 costs of
+    the search window are reused for the sub-pixel fit)."""
+    best = np.empty((ny, nx, 2), np.int32)
+    cost = np.empty((ny, nx), np.float64)
+    c3 = np.empty((ny, nx, 3, 3), np.float64)
+    _search_fine(np.ascontiguousarray(ref, dtype=np.float32),
+                 np.ascontiguousarray(alt, dtype=np.float32), int(tile), int(step), int(ny),
+                 int(nx), np.ascontiguousarray(guess, dtype=np.int32), int(radius), best, cost, c3)
+    return best, cost, c3
 
 
 def search_level_numba(ref: np.ndarray, alt: np.ndarray, tile: int, step: int, ny: int, nx: int,

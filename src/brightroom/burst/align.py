@@ -9,9 +9,10 @@ field, so that small rotations, rolling-shutter shear and parallax are followed 
 2. A Gaussian pyramid of that grey image (downsampling factors ``(1, 2, 4, 4)``) is searched
    coarse to fine: at each level, each tile looks for the displacement minimising its L2
    (coarse levels) or L1 (finest level) distance within ``radius`` of the guess propagated
-   from the level above.
-3. At the finest level a 2-D quadratic is fitted to the 3 x 3 L2 costs around the best
-   integer displacement, giving a sub-pixel estimate.
+   from the level above (HDR+ also tries the guesses of the two next-nearest coarse tiles).
+3. With sub-pixel refinement (the default), the finest level is matched with L2 on a lightly
+   blurred pair (Gaussian, sigma 1), and a 2-D quadratic is fitted to the 3 x 3 costs around
+   the best integer displacement.
 
 The finest level's tiles *are* the merge tiles: ``tile`` grey pixels wide, overlapping by half
 (``step = tile // 2``), on a grey image padded by ``tile // 2`` on every side (see
@@ -66,7 +67,9 @@ class AlignParams:
     factors
         Downsampling factor of each pyramid level relative to the one below (first is 1).
     radii
-        Search radius (pixels of that level) per level.
+        Search radius (pixels of that level) per level. HDR+ uses 4 at every coarse level;
+        2 suffices below the coarsest (the upsampled guess is off by at most half the factor,
+        and the two next-nearest coarse guesses are tried too) and costs 3 times less.
     coarse_tile
         Tile side at the coarser levels.
     subpixel
@@ -77,7 +80,7 @@ class AlignParams:
 
     tile: int = 16
     factors: tuple[int, ...] = (1, 2, 4, 4)
-    radii: tuple[int, ...] = (1, 4, 4, 4)
+    radii: tuple[int, ...] = (1, 2, 2, 4)
     coarse_tile: int = 8
     subpixel: bool = True
     backend: str = "auto"
@@ -149,8 +152,12 @@ def cfa_gray(cfa: np.ndarray, period: int = 2) -> np.ndarray:
     """
     h, w = cfa.shape
     hh, ww = h // period, w // period
-    a = cfa[: hh * period, : ww * period].reshape(hh, period, ww, period)
-    return a.mean(axis=(1, 3), dtype=np.float32)
+    out = np.zeros((hh, ww), np.float32)
+    for i in range(period):
+        for j in range(period):
+            out += cfa[i: hh * period: period, j: ww * period: period]
+    out *= np.float32(1.0 / (period * period))
+    return out
 
 
 def gradient_energy(gray: np.ndarray) -> float:
@@ -277,6 +284,14 @@ def _costs3x3_numpy(ref: np.ndarray, alt: np.ndarray, tile: int, step: int, ny: 
     return out
 
 
+def search_fine_numpy(ref: np.ndarray, alt: np.ndarray, tile: int, step: int, ny: int, nx: int,
+                      guess: np.ndarray, radius: int
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Finest-level L2 search plus the 3 x 3 L2 costs around the winner (NumPy reference)."""
+    disp, cost = search_level(ref, alt, tile, step, ny, nx, guess, radius, 2)
+    return disp, cost, _costs3x3_numpy(ref, alt, tile, step, ny, nx, disp)
+
+
 # Least-squares fit of c(x, y) = A x^2 + B y^2 + C xy + D x + E y + F on the 3 x 3 grid.
 _YY, _XX = np.mgrid[-1:2, -1:2]
 _DESIGN = np.stack([_XX.ravel() ** 2, _YY.ravel() ** 2, (_XX * _YY).ravel(), _XX.ravel(),
@@ -331,7 +346,8 @@ class Alignment:
     subpixel
         ``ny x nx x 2`` float32 residual in [-0.5, 0.5] grey pixels (zeros without refinement).
     cost
-        ``ny x nx`` mean absolute grey difference per pixel at the chosen displacement.
+        ``ny x nx`` mean squared (or, without sub-pixel refinement, absolute) grey difference
+        per pixel at the chosen displacement.
     """
 
     grid: TileGrid
@@ -371,10 +387,10 @@ def align_gray(ref: np.ndarray, alt: np.ndarray, params: AlignParams = AlignPara
     grid = tile_grid(ref.shape, params.tile)
     use_nb = _use_numba(params.backend)
     if use_nb:
-        from brightroom.burst._align_numba import costs3x3_numba, search_level_numba
-        search, costs3 = search_level_numba, costs3x3_numba
+        from brightroom.burst._align_numba import search_fine_numba, search_level_numba
+        search, search_fine = search_level_numba, search_fine_numba
     else:
-        search, costs3 = search_level, _costs3x3_numpy
+        search, search_fine = search_level, search_fine_numpy
     ref_pyr = ref_pyramid if ref_pyramid is not None else reference_pyramid(ref, params)
     a0 = pad_for_grid(np.ascontiguousarray(alt, dtype=np.float32), grid)
     if ref_pyr[0].shape != a0.shape:
@@ -408,7 +424,12 @@ def align_gray(ref: np.ndarray, alt: np.ndarray, params: AlignParams = AlignPara
             cands = [(disp[iy[:, None], ix[None, :]] * f).astype(np.int32),
                      (disp[jy[:, None], ix[None, :]] * f).astype(np.int32),
                      (disp[iy[:, None], jx[None, :]] * f).astype(np.int32)]
-        norm = 1 if lev == 0 else 2
+        if lev == 0 and params.subpixel:
+            # finest level: L2 on a lightly blurred pair, whose cost surface is close to
+            # quadratic within +-1 pixel, so the same costs serve the sub-pixel fit
+            r = cv2.GaussianBlur(r, (5, 5), 1.0, borderType=cv2.BORDER_REFLECT)
+            a = cv2.GaussianBlur(a, (5, 5), 1.0, borderType=cv2.BORDER_REFLECT)
+        norm = 2 if (lev > 0 or params.subpixel) else 1
         if disp is not None:
             best_c = None
             for cand in cands:
@@ -420,15 +441,15 @@ def align_gray(ref: np.ndarray, alt: np.ndarray, params: AlignParams = AlignPara
                     take = c < best_c
                     guess = np.where(take[..., None], cand, guess)
                     best_c = np.where(take, c, best_c)
-        disp, cost = search(np.ascontiguousarray(r), np.ascontiguousarray(a), t, step, ny, nx,
-                            np.ascontiguousarray(guess), int(params.radii[lev]), norm)
+        if lev == 0 and params.subpixel:
+            disp, cost, c3 = search_fine(np.ascontiguousarray(r), np.ascontiguousarray(a), t,
+                                         step, ny, nx, np.ascontiguousarray(guess),
+                                         int(params.radii[0]))
+        else:
+            disp, cost = search(np.ascontiguousarray(r), np.ascontiguousarray(a), t, step, ny,
+                                nx, np.ascontiguousarray(guess), int(params.radii[lev]), norm)
         prev = (ny, nx, step, t)
-    r, a = ref_pyr[0], alt_pyr[0]
     if params.subpixel:
-        # the cost surface of a lightly blurred pair is close to quadratic within +-1 pixel
-        rb = cv2.GaussianBlur(r, (5, 5), 1.0, borderType=cv2.BORDER_REFLECT)
-        ab = cv2.GaussianBlur(a, (5, 5), 1.0, borderType=cv2.BORDER_REFLECT)
-        c3 = costs3(rb, ab, grid.tile, grid.step, grid.ny, grid.nx, disp)
         sub = subpixel_offsets(c3).astype(np.float32)
     else:
         sub = np.zeros(disp.shape, np.float32)

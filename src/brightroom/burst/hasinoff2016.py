@@ -34,9 +34,11 @@ cameras. ACM Transactions on Graphics 35(6), 192 (section 5, merging).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
+import scipy.fft as sfft
 
 from brightroom.burst.tiles import blocks_to_planes, gather_tiles, overlap_add, raised_cosine, tile_view
 from brightroom.errors import ParameterError
@@ -44,9 +46,17 @@ from brightroom.errors import ParameterError
 __all__ = ["merge_wiener"]
 
 
+def _have_numba() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def merge_wiener(stack: Any, *, noise_factor: float = 16.0, mismatch: float = 6.0,
-                 subpixel: bool = True, spatial: float = 2.0,
-                 rows: int = 8) -> tuple[np.ndarray, dict[str, Any]]:
+                 subpixel: bool = True, spatial: float = 2.0, rows: int = 8,
+                 backend: str = "auto") -> tuple[np.ndarray, dict[str, Any]]:
     """Merge an aligned burst of CFA planes with HDR+'s pairwise Wiener filter.
 
     Parameters
@@ -66,6 +76,9 @@ def merge_wiener(stack: Any, *, noise_factor: float = 16.0, mismatch: float = 6.
         fraction of that coefficient (measured, see above); 0 disables it.
     rows
         Tile rows processed together (memory / speed trade-off).
+    backend
+        ``"numpy"`` (this module, the reference), ``"numba"`` (:mod:`._hasinoff2016_numba`,
+        fused kernels) or ``"auto"`` (numba when importable). Both use ``scipy.fft``.
 
     Returns
     -------
@@ -102,19 +115,41 @@ def merge_wiener(stack: Any, *, noise_factor: float = 16.0, mismatch: float = 6.
     var_cnt = 0
     rejected = 0
     total = 0
+    if backend not in ("auto", "numba", "numpy"):
+        raise ParameterError(f"merge backend {backend!r} is not auto, numba or numpy")
+    fast = backend != "numpy" and _have_numba()
+    if backend == "numba" and not fast:
+        raise ParameterError("merge backend 'numba' requested but numba is not installed")
+    if fast:
+        from brightroom.burst import _hasinoff2016_numba as nb
+    workers = os.cpu_count() or 1
+    fy1 = np.ascontiguousarray(fy[:, 0])
+    fx1 = np.ascontiguousarray(fx[0])
     for i0 in range(0, grid.ny, rows):
         i1 = min(i0 + rows, grid.ny)
         r = tile_view(stack.ref, grid, i0, i1)  # (ci, nx, P, t, t)
-        t0 = np.fft.rfft2(r)
-        mean = r.mean(axis=(3, 4), dtype=np.float32)
+        t0 = sfft.rfft2(r, workers=workers)
+        mean = t0[..., 0, 0].real / np.float32(n)  # the DC coefficient is n times the mean
         sigma2 = scale * np.maximum(mean, 0) + offset  # (ci, nx, P)
-        noise_d = (2.0 * n * noise_factor) * sigma2[..., None, None]
+        noise_d = (2.0 * n * noise_factor) * sigma2  # noise power of D per coefficient
         expect = (2.0 * n * n) * sigma2.sum(axis=2)  # Parseval: sum |D|^2 for noise only
         acc = t0.copy()
         sum_a = np.zeros(t0.shape, np.float32)
         sum_1ma2 = np.zeros(t0.shape, np.float32)
+        if fast:
+            buf = np.empty(r.shape, np.float32)
         for alt, al in zip(stack.alts, stack.alignments):
-            tz = np.fft.rfft2(gather_tiles(alt, grid, al.displacement, i0, i1))
+            total += (i1 - i0) * grid.nx
+            if fast:
+                nb.gather_tiles_into(alt, al.displacement, i0, i1, t, s, buf)
+                tz = sfft.rfft2(buf, workers=workers)
+                rejected += nb.wiener_accumulate(
+                    t0, tz, np.ascontiguousarray(al.subpixel[i0:i1]), fy1, fx1,
+                    np.ascontiguousarray(noise_d, dtype=np.float32),
+                    np.ascontiguousarray(expect, dtype=np.float64), float(mismatch), wpar,
+                    bool(subpixel), acc, sum_a, sum_1ma2)
+                continue
+            tz = sfft.rfft2(gather_tiles(alt, grid, al.displacement, i0, i1), workers=workers)
             if subpixel:
                 sub = al.subpixel[i0:i1]  # (ci, nx, 2)
                 ph = np.exp((2j * np.pi) * (sub[:, :, 0, None, None] * fy
@@ -125,23 +160,29 @@ def merge_wiener(stack: Any, *, noise_factor: float = 16.0, mismatch: float = 6.
             energy = (d2 * wpar).sum(axis=(2, 3, 4))  # (ci, nx)
             bad = energy > mismatch * expect
             rejected += int(bad.sum())
-            total += bad.size
-            a = d2 / (d2 + noise_d)
+            den = d2 + noise_d[..., None, None]
+            a = np.where(den > 0, d2 / np.where(den > 0, den, 1), 0).astype(np.float32)
             a[bad] = 1.0
             acc += tz + a * d
             sum_a += a
             sum_1ma2 += (1.0 - a) ** 2
-        frac = ((1.0 + sum_a) ** 2 + sum_1ma2) / np.float32(nf * nf)
-        var_sum += float((frac * wpar).sum(dtype=np.float64))
         var_cnt += int(np.prod(sum_a.shape[:-1])) * int(wpar.sum())
-        acc /= np.float32(nf)
-        if spatial > 0:
-            # HDR+ spatial denoising: pointwise Wiener shrinkage against the merged noise
-            m2 = acc.real * acc.real + acc.imag * acc.imag
-            nm = (spatial * n) * sigma2[..., None, None] * frac
-            acc *= m2 / (m2 + nm)
-        merged = np.fft.irfft2(acc, s=(t, t)).astype(np.float32)
-        overlap_add(blocks, merged * win, grid, i0)
+        if fast:
+            var_sum += nb.wiener_finish(acc, sum_a, sum_1ma2,
+                                        np.ascontiguousarray(sigma2, dtype=np.float32), nf, n,
+                                        float(spatial), wpar)
+        else:
+            frac = ((1.0 + sum_a) ** 2 + sum_1ma2) / np.float32(nf * nf)
+            var_sum += float((frac * wpar).sum(dtype=np.float64))
+            acc /= np.float32(nf)
+            if spatial > 0:
+                # HDR+ spatial denoising: pointwise Wiener shrinkage against the merged noise
+                m2 = acc.real * acc.real + acc.imag * acc.imag
+                den = m2 + (spatial * n) * sigma2[..., None, None] * frac
+                acc *= np.where(den > 0, m2 / np.where(den > 0, den, 1), 0).astype(np.float32)
+        merged = sfft.irfft2(acc, s=(t, t), workers=workers)
+        merged *= win
+        overlap_add(blocks, merged, grid, i0)
     ratio = var_sum / max(var_cnt, 1)
     info = {"effective_frames": float(1.0 / ratio) if ratio > 0 else float(nf),
             "rejected_tiles": float(rejected / total) if total else 0.0}
