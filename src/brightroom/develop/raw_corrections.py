@@ -196,7 +196,8 @@ def _bad_pixels_numba(cfa, out, s, sc_cols, of_cols, rowsel, threshold):  # prag
         idn = i + s if i + s < h else i - s
         sc = sc_cols[rowsel[i]]
         of = of_cols[rowsel[i]]
-        bad = np.zeros(w, np.uint8)
+        bad = np.empty(w, np.uint8)
+        nbad = 0
         for j in range(s, w - s):  # interior: branch-free, vectorisable
             v0 = cfa[iu, j - s]
             v1 = cfa[iu, j]
@@ -212,11 +213,11 @@ def _bad_pixels_numba(cfa, out, s, sc_cols, of_cols, rowsel, threshold):  # prag
             t = threshold * np.sqrt(max(sc[j] * m + of[j], zero))
             x = cfa[i, j]
             out[i, j] = x
-            bad[j] = (x - hi > t) | (lo - x > t)
-        for j in range(w):
-            edge = j < s or j >= w - s
-            if not (edge or bad[j]):
-                continue
+            f = np.uint8((x - hi > t) | (lo - x > t))
+            bad[j] = f
+            nbad += f
+        for e in range(2 * s):  # the border columns: neighbours mirrored
+            j = e if e < s else w - 2 * s + e
             jl = j - s if j - s >= 0 else j + s
             jr = j + s if j + s < w else j - s
             v0 = cfa[iu, jl]
@@ -227,16 +228,22 @@ def _bad_pixels_numba(cfa, out, s, sc_cols, of_cols, rowsel, threshold):  # prag
             v5 = cfa[idn, jl]
             v6 = cfa[idn, j]
             v7 = cfa[idn, jr]
+            lo = min(min(min(v0, v1), min(v2, v3)), min(min(v4, v5), min(v6, v7)))
+            hi = max(max(max(v0, v1), max(v2, v3)), max(max(v4, v5), max(v6, v7)))
+            m = max((v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7) * eighth, zero)
+            t = threshold * np.sqrt(max(sc[j] * m + of[j], zero))
             x = cfa[i, j]
-            out[i, j] = x
-            if edge:
-                lo = min(min(min(v0, v1), min(v2, v3)), min(min(v4, v5), min(v6, v7)))
-                hi = max(max(max(v0, v1), max(v2, v3)), max(max(v4, v5), max(v6, v7)))
-                m = max((v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7) * eighth, zero)
-                t = threshold * np.sqrt(max(sc[j] * m + of[j], zero))
-                if not (x - hi > t or lo - x > t):
-                    continue
-            out[i, j] = _median8(v0, v1, v2, v3, v4, v5, v6, v7)
+            if x - hi > t or lo - x > t:
+                out[i, j] = _median8(v0, v1, v2, v3, v4, v5, v6, v7)
+            else:
+                out[i, j] = x
+        if nbad == 0:
+            continue
+        for j in range(s, w - s):
+            if bad[j]:
+                out[i, j] = _median8(cfa[iu, j - s], cfa[iu, j], cfa[iu, j + s], cfa[i, j - s],
+                                     cfa[i, j + s], cfa[idn, j - s], cfa[idn, j],
+                                     cfa[idn, j + s])
     return out
 
 
