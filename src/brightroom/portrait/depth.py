@@ -54,9 +54,10 @@ def align_depth(depth: np.ndarray, guide: np.ndarray, *, radius: int = 8, eps: f
     if abs(ah / aw - h / w) > 0.02:
         raise ParameterError(f"depth map aspect {aw}x{ah} does not match the picture {w}x{h}")
     disp = np.where(np.isfinite(d) & (d > 0), 1.0 / np.maximum(d, 1e-6), 0).astype(np.float32)
+    radius = max(radius, int(np.ceil(w / aw)))  # at least the upsampling ramp's width
     disp = cv2.resize(disp, (w, h), interpolation=cv2.INTER_LINEAR)
     s = max(1, min(radius // 2, w // 1000))
-    disp = guided_filter_fast(g, disp, radius, eps * float(disp.max() ** 2 + 1e-12) * 100,
+    disp = guided_filter_fast(g, disp, radius, eps,
                               subsample=s)
     with np.errstate(divide="ignore"):
         return np.where(disp > 1e-6, 1.0 / np.maximum(disp, 1e-6), np.inf).astype(np.float32)

@@ -1,0 +1,78 @@
+"""``brightroom portrait`` (the CLI shell)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import shared_file
+from PIL import Image as PILImage
+
+from brightroom.cli.main import main
+
+
+def _png(path, arr):
+    PILImage.fromarray(arr).save(path)
+
+
+def test_depth_file(tmp_path, rng, capsys):
+    img = (rng.random((60, 80, 3)) * 255).astype(np.uint8)
+    _png(tmp_path / "in.png", img)
+    z = np.full((60, 80), 4.0, np.float32)
+    z[:, :40] = 1.0
+    np.save(tmp_path / "d.npy", z)
+    out = tmp_path / "out.png"
+    assert main(["portrait", str(tmp_path / "in.png"), "-o", str(out), "--depth",
+                 str(tmp_path / "d.npy"), "--aperture", "1.4", "--focus", "0.2,0.5",
+                 "--style", "hexagon"]) == 0
+    assert out.is_file()
+    res = np.asarray(PILImage.open(out)).astype(int)
+    assert np.abs(res[:, 5:35] - img[:, 5:35].astype(int)).max() <= 2  # in focus
+    assert np.abs(res[:, 50:] - img[:, 50:].astype(int)).mean() > 10  # blurred
+    assert "focus 1.00 m" in capsys.readouterr().out
+    # no overwrite without --overwrite
+    assert main(["portrait", str(tmp_path / "in.png"), "-o", str(out), "--depth",
+                 str(tmp_path / "d.npy")]) == 1
+
+
+def test_no_person_no_depth(tmp_path, capsys):
+    _png(tmp_path / "grey.png", np.full((40, 40, 3), 128, np.uint8))
+    assert main(["portrait", str(tmp_path / "grey.png"), "-o", str(tmp_path / "o.png")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no person found" in err
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_stereo_size_mismatch(tmp_path, capsys):
+    _png(tmp_path / "l.png", np.zeros((40, 40, 3), np.uint8))
+    _png(tmp_path / "r.png", np.zeros((40, 44, 3), np.uint8))
+    assert main(["portrait", str(tmp_path / "l.png"), "-o", str(tmp_path / "o.png"),
+                 "--stereo", str(tmp_path / "r.png")]) == 1
+    assert "differ in size" in capsys.readouterr().err
+
+
+def test_bad_focus_and_missing(tmp_path, capsys):
+    _png(tmp_path / "a.png", np.zeros((20, 20, 3), np.uint8))
+    assert main(["portrait", str(tmp_path / "a.png"), "-o", str(tmp_path / "o.png"),
+                 "--focus", "left"]) == 1
+    assert "--focus" in capsys.readouterr().err
+    assert main(["portrait", str(tmp_path / "nope.png"), "-o", str(tmp_path / "o.png")]) == 1
+    assert main(["portrait", str(tmp_path / "a.png"), "-o", str(tmp_path / "o.png"),
+                 "--style", "wobbly"]) == 2
+
+
+@pytest.mark.slow
+def test_iphone_heic_with_embedded_depth(tmp_path, capsys):
+    src = shared_file("iphone-portrait-depth.heic")
+    out = tmp_path / "pug.jpg"
+    assert main(["portrait", str(src), "-o", str(out), "--focus", "0.45,0.75"]) == 0
+    text = capsys.readouterr()
+    assert "depth from file" in text.out and out.is_file()
+    assert PILImage.open(out).size == (4032, 3024)
+
+
+@pytest.mark.slow
+def test_iphone_spatial_photo(tmp_path, capsys):
+    src = shared_file("iphone-spatial-stereo.heic")
+    out = tmp_path / "s.jpg"
+    assert main(["portrait", str(src), "-o", str(out), "--stereo", str(src)]) == 0
+    assert "depth from stereo" in capsys.readouterr().out

@@ -1,0 +1,79 @@
+"""brightroom.portrait.segment: the MediaPipe selfie model through OpenCV DNN."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from brightroom.errors import ParameterError
+from brightroom.lab.portrait_scenes import portrait_scene
+from brightroom.portrait.segment import (
+    ModelNotFoundError,
+    NoSubjectError,
+    SegmentParams,
+    model_path,
+    segment,
+)
+from brightroom.types import Image
+
+
+def _model_or_skip():
+    try:
+        return model_path()
+    except ModelNotFoundError as e:
+        pytest.skip(f"segmentation model not installed: {e}")
+
+
+def test_model_is_found_inside_the_package():
+    p = _model_or_skip()
+    assert p.name == "selfie_segmentation.tflite" and p.stat().st_size > 100_000
+
+
+def test_missing_model_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("BRIGHTROOM_SEGMENT_MODEL", str(tmp_path / "missing.tflite"))
+    with pytest.raises(ModelNotFoundError, match="no such file"):
+        segment(np.zeros((32, 32, 3), np.float32))
+    monkeypatch.delenv("BRIGHTROOM_SEGMENT_MODEL")
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ModelNotFoundError, match="mediapipe"):
+        model_path()
+
+
+def test_person_iou_on_lab_scene():
+    _model_or_skip()
+    sc = portrait_scene(size=512)
+    s = segment(sc.display)
+    m1, m2 = s.alpha >= 0.5, sc.matte >= 0.5
+    iou = (m1 & m2).sum() / (m1 | m2).sum()
+    assert s.found and s.confidence > 0.9
+    assert iou >= 0.95
+    assert s.alpha.dtype == np.float32 and s.alpha.shape == (512, 512)
+
+
+def test_linear_image_input():
+    _model_or_skip()
+    sc = portrait_scene(size=256, hedge=False)
+    s = segment(Image(sc.image, space="linear_rgb"))
+    assert s.found
+
+
+def test_no_person():
+    _model_or_skip()
+    flat = np.full((120, 160, 3), 0.5, np.float32)
+    s = segment(flat)
+    assert not s.found
+    with pytest.raises(NoSubjectError, match="no person"):
+        segment(flat, require=True)
+
+
+def test_bad_params():
+    with pytest.raises(ParameterError):
+        SegmentParams(model="huge")
+    with pytest.raises(ParameterError):
+        SegmentParams(threshold=1.5)
+    with pytest.raises(ParameterError):
+        segment(np.zeros((10, 10), np.float32))
+    with pytest.raises(ParameterError):
+        segment(np.zeros((10, 10, 3), np.float32), method="sam")
