@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import shared_file
 from PIL import Image as PILImage
 
 from brightroom.cli.main import main
+from conftest import shared_file
 
 
 def _png(path, arr):

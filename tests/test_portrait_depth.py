@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import shared_file
 
 from brightroom.errors import ParameterError
 from brightroom.portrait import NoSubjectError, render_portrait
 from brightroom.portrait.bokeh import BokehParams
 from brightroom.portrait.depth import align_depth, auto_focus, layered_depth
+from conftest import shared_file
 
 
 def test_layered_depth_ground_plane():
