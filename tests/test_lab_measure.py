@@ -310,6 +310,22 @@ def test_slanted_edge_on_a_tilted_square_target():
     assert r["candidates"] >= 2  # several sides of the square qualify
 
 
+def test_large_frames_are_searched_reduced_and_mapped_back():
+    from brightroom.lab.metrics import sfr
+
+    img = _square_target()
+    cands = find_slanted_edges(img, max_search_side=100)  # searched at 1/3 size
+    assert cands
+    res = sfr(img, roi=cands[0].roi)  # the full-size region holds the full-size edge
+    assert abs(res.angle_deg) == pytest.approx(5.0, abs=0.3)
+    assert res.mtf_nyquist == pytest.approx(2 / np.pi, abs=0.05)
+    scene = charts.gray_steps(10, density_step=0.2, columns=5, patch_size=40, background=0.5)
+    det = find_gray_steps(scene.rgb, max_search_side=200)  # searched at half size
+    assert len(det.boxes) == 10
+    for box, tb in zip(det.boxes, scene.ground_truth["boxes"], strict=True):
+        assert tb[0] <= box[0] < box[2] <= tb[2] and tb[1] <= box[1] < box[3] <= tb[3]
+
+
 def test_noisy_edge_is_used_over_its_whole_length():
     raw = simulate(charts.slanted_edge((200, 160), angle_deg=6.0), "budget-phone", lux=2,
                    cct=4000, seed=2)

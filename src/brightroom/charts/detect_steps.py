@@ -19,6 +19,7 @@ Canny, J. (1986). A computational approach to edge detection. IEEE TPAMI 8(6), 6
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +76,7 @@ def find_gray_steps(
     margin: float = 0.2,
     size_tolerance: float = 1.6,
     chroma_tolerance: float = 0.06,
+    max_search_side: int = 2000,
 ) -> StepsDetection:
     """The patches of a grey step chart in a linear frame.
 
@@ -96,6 +98,9 @@ def find_gray_steps(
         For RGB frames: the steps of a grey chart share one chromaticity (that of the light);
         patches whose ``r, b`` chromaticity lies farther than this from the most common one
         are dropped (this keeps the neutral row of a colour chart, for example).
+    max_search_side
+        Frames with a longer side are searched after block-averaging by the smallest integer
+        factor that brings them under it; boxes are returned in full-size coordinates.
 
     Returns
     -------
@@ -125,6 +130,14 @@ def find_gray_steps(
         g = g[y0:y1, x0:x1]
         rgb = rgb[y0:y1, x0:x1] if rgb is not None else None
         oy, ox = y0, x0
+    # large frames: search a block-averaged copy, scale the boxes back
+    f = max(1, math.ceil(max(g.shape) / max_search_side))
+    if f > 1:
+        hh, ww = g.shape[0] // f * f, g.shape[1] // f * f
+        g = g[:hh, :ww].reshape(hh // f, f, ww // f, f).mean(axis=(1, 3))
+        if rgb is not None:
+            rgb = rgb[:hh, :ww].astype(np.float32).reshape(hh // f, f, ww // f, f, 3) \
+                .mean(axis=(1, 3))
     h, w = g.shape
     v8 = encoded_gray8(g, blur_sigma=1.5)
     edges = canny_auto(v8, factor=4.0, floor=6.0)
@@ -186,8 +199,8 @@ def find_gray_steps(
         raise ChartNotFoundError("no grey step chart found: the patches found span less than "
                                  "one stop")
     off = np.array([oy, ox, oy, ox], dtype=np.int64)
-    return StepsDetection(boxes=inner[order] + off, outlines=boxes[order] + off, layout=layout,
-                          inferred=inferred[order])
+    return StepsDetection(boxes=inner[order] * f + off, outlines=boxes[order] * f + off,
+                          layout=layout, inferred=inferred[order])
 
 
 def _distinct_levels(means: np.ndarray, ratio: float = 1.1) -> int:

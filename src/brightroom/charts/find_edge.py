@@ -74,11 +74,11 @@ class EdgeCandidate:
 
 
 def _luminance(image: Any) -> np.ndarray:
-    a = np.asarray(getattr(image, "data", image), dtype=np.float64)
+    a = np.asarray(getattr(image, "data", image), dtype=np.float32)
     if a.ndim == 3 and a.shape[2] == 3:
-        return a @ _Y
+        return (a @ _Y.astype(np.float32)).astype(np.float64)
     if a.ndim == 2:
-        return a.copy()
+        return a.astype(np.float64)
     raise InputError(f"edge search needs an H x W or H x W x 3 image, got shape {a.shape}")
 
 
@@ -157,12 +157,16 @@ def _extend(g: np.ndarray, orientation: str, x1: float, y1: float, x2: float, y2
     ok = (xi - hw >= 0) & (xi + hw < w)
     step = np.full(h, np.nan)
     off = np.arange(3, hw + 1)
-    for y in np.nonzero(ok)[0]:
-        step[y] = g[y, xi[y] + off].mean() - g[y, xi[y] - off].mean()
+    rows = np.nonzero(ok)[0]
+    if rows.size:
+        right = g[rows[:, None], xi[rows, None] + off[None, :]].mean(axis=1)
+        left = g[rows[:, None], xi[rows, None] - off[None, :]].mean(axis=1)
+        step[rows] = right - left
     sm = np.convolve(np.nan_to_num(step), np.ones(5) / 5, mode="same")
     sm[~ok] = np.nan
     r0, r1 = int(math.ceil(y1)), int(math.floor(y2))
-    ref = float(np.nanmedian(sm[r0:r1 + 1])) if r1 >= r0 else float("nan")
+    seg = sm[r0:r1 + 1]
+    ref = float(np.nanmedian(seg)) if seg.size and np.isfinite(seg).any() else float("nan")
     if not math.isfinite(ref) or ref == 0:
         return x1, y1, x2, y2
 
@@ -266,6 +270,7 @@ def find_slanted_edges(
     min_half_width: int = 10,
     min_contrast: float = 1.5,
     max_edges: int = 8,
+    max_search_side: int = 2000,
 ) -> list[EdgeCandidate]:
     """Slanted edges in a frame, best first.
 
@@ -287,6 +292,9 @@ def find_slanted_edges(
         Smallest accepted ratio of the bright to the dark side (linear).
     max_edges
         At most this many candidates are returned.
+    max_search_side
+        Frames with a longer side are searched after block-averaging by the smallest integer
+        factor that brings them under it (lengths and widths scale back up).
 
     Returns
     -------
@@ -312,12 +320,29 @@ def find_slanted_edges(
     g = g_full
     if min(g.shape) < 16:
         return []
+    # large frames are searched on a reduced copy; the regions are mapped back (and widened
+    # by the same factor, so that the full-size band holds the same part of the scene)
+    f = max(1, math.ceil(max(g.shape) / max_search_side))
+    if f > 1:
+        h, w = g.shape[0] // f * f, g.shape[1] // f * f
+        g = g[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3))
     found: list[EdgeCandidate] = []
     # coarser scales for noisy frames: the first scale that yields an edge wins
     for sigma in (1.0, 2.5, 5.0):
-        found = _search(g, sigma, ox, oy, min_angle_deg, max_angle_deg, min_length,
-                        max_half_width, min_half_width, min_contrast)
+        found = _search(g, sigma, 0, 0, min_angle_deg, max_angle_deg,
+                        max(20, min_length // f), max_half_width, min_half_width, min_contrast)
         if found:
             break
     found.sort(key=lambda c: -c.score)
-    return found[:max_edges]
+    out = []
+    for c in found[:max_edges]:
+        r0, r1, c0, c1 = c.roi
+        x1, y1, x2, y2 = c.line
+        out.append(EdgeCandidate(
+            roi=(r0 * f + oy, min(r1 * f, g_full.shape[0]) + oy,
+                 c0 * f + ox, min(c1 * f, g_full.shape[1]) + ox),
+            line=((x1 + 0.5) * f - 0.5 + ox, (y1 + 0.5) * f - 0.5 + oy,
+                  (x2 + 0.5) * f - 0.5 + ox, (y2 + 0.5) * f - 0.5 + oy),
+            angle_deg=c.angle_deg, orientation=c.orientation, length=c.length * f,
+            half_width=c.half_width * f, contrast=c.contrast, score=c.score))
+    return out
