@@ -268,6 +268,8 @@ def test_slanted_edge_simulated_chain_matches_camera_mtf(tmp_path):
         assert r["orientation"] == "vertical"
         assert 0 < r["mtf_nyquist"] < r["mtf_nyquist_half"] < 1
         assert r["freqs"][-1] <= 0.5 + 1e-9
+        # per channel: green (the lens kernel camera_mtf describes) close to the truth too
+        assert r["mtf50_rgb"][1] == pytest.approx(truth, rel=0.1)
 
 
 def test_slanted_edge_found_among_other_content_and_in_roi():

@@ -536,8 +536,9 @@ def measure_slanted_edge(image: Any, *, roi: Any = None, min_angle_deg: float = 
     -------
     dict
         JSON-ready: ``mtf50``, ``mtf50p``, ``mtf_nyquist_half`` (SFR at 0.25 cycles/pixel),
-        ``mtf_nyquist``, ``angle_deg``, ``orientation``, ``edge_acutance``, ``overshoot_pct``,
-        ``undershoot_pct``, ``rise_10_90_px``, ``contrast``, ``roi`` (x, y, w, h),
+        ``mtf_nyquist``, ``mtf50_rgb`` (per channel, RGB input), ``angle_deg``,
+        ``orientation``, ``edge_acutance``, ``overshoot_pct``, ``undershoot_pct``,
+        ``rise_10_90_px``, ``contrast``, ``roi`` (x, y, w, h),
         ``freqs`` / ``mtf`` (to Nyquist) and ``candidates`` (edges found).
 
     Raises
@@ -575,12 +576,21 @@ def measure_slanted_edge(image: Any, *, roi: Any = None, min_angle_deg: float = 
         ring = edge_ringing(res.edge, smooth_px=0.25)
         nyq = res.freqs <= 0.5 + 1e-9
         y0, y1, x0, x1 = reg
+        per_channel = None
+        if a.ndim == 3:  # per-channel MTF50: lateral colour / demosaicking differences
+            per_channel = []
+            for ch in "RGB":
+                try:
+                    per_channel.append(sfr(a, roi=reg, channel=ch).mtf50)
+                except BrightroomError:
+                    per_channel.append(float("nan"))
         return {
             "chart": "slanted-edge",
             "mtf50": res.mtf50,
             "mtf50p": res.mtf50p,
             "mtf_nyquist_half": float(np.interp(0.25, res.freqs, res.mtf)),
             "mtf_nyquist": res.mtf_nyquist,
+            "mtf50_rgb": per_channel,
             "angle_deg": res.angle_deg,
             "orientation": res.orientation,
             "polarity": res.polarity,
