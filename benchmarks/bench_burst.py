@@ -196,7 +196,7 @@ def section_hdr(quick: bool) -> None:
     from brightroom.lab.metrics import dynamic_range, edge_ringing
 
     print("\n## HDR: 14-stop step chart, bracket EV -4 / 0 / +4 vs the EV 0 frame alone")
-    scene = dynamic_range_steps(16, peak=16.0, patch_size=40, columns=8, gap=8, background=0.0)
+    scene = dynamic_range_steps(14, peak=8.0, patch_size=40, columns=7, gap=8, background=0.0)
     boxes = np.asarray(scene.ground_truth["boxes"])
     frames = _bracket(scene, (0.0, -4.0, 4.0), lux=300)
     with warnings.catch_warnings():
@@ -215,20 +215,28 @@ def section_hdr(quick: bool) -> None:
     print(f"BAR HDR >= 3 stops more than one frame: {gain:+.2f} stops -> "
           f"{'MET' if gain >= 3 else 'NOT MET'}")
     # halo: a bright/dark slanted edge (100:1), rendered through the recipe with local tone
-    edge = slanted_edge(256, low=0.01, high=4.0)
+    edge = slanted_edge(256, contrast=100.0, high=4.0)
     ef = _bracket(edge, (0.0, -4.0), lux=300)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BurstWarning)
         he = merge_hdr(ef, ref=0)
+    worst = 0.0
     for rec_name in ("default", "neutral"):
-        try:
-            img = brightroom.develop(he, recipe=rec_name)
-        except Exception as e:  # noqa: BLE001 - a stage still being built
-            print(f"edge through {rec_name!r}: cannot develop ({type(e).__name__}: {e})")
-            continue
-        rr = edge_ringing(srgb_decode(img.data), smooth_px=0.25)
-        print(f"edge through {rec_name!r}: overshoot {rr.overshoot:.1f} %, undershoot "
-              f"{rr.undershoot:.1f} %, ringing {rr.ringing:.1f} %")
+        for label, raw in (("HDR merge", he), ("single EV0", ef[0])):
+            try:
+                img = brightroom.develop(raw, recipe=rec_name)
+                rr = edge_ringing(srgb_decode(img.data), smooth_px=0.25)
+            except Exception as e:  # noqa: BLE001 - a stage still being built, a clipped edge
+                print(f"edge, {label} through {rec_name!r}: not measurable "
+                      f"({type(e).__name__}: {e})")
+                continue
+            print(f"edge, {label} through {rec_name!r}: overshoot {rr.overshoot_pct:.1f} %, "
+                  f"undershoot {rr.undershoot_pct:.1f} %, ringing {rr.ringing_pct:.1f} %, "
+                  f"dark/bright {rr.dark_level:.3f}/{rr.bright_level:.3f}")
+            if label == "HDR merge" and rec_name == "default":
+                worst = max(rr.overshoot_pct, rr.undershoot_pct)
+    print(f"BAR no halo at a 100:1 edge through local tone mapping (over/undershoot <= 5 %): "
+          f"{worst:.1f} % -> {'MET' if worst <= 5 else 'NOT MET'}")
 
 
 def section_night(quick: bool) -> None:

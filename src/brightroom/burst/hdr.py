@@ -208,8 +208,10 @@ def merge_hdr(
                 ok = level < gains[k] * f.saturation[c] * CLIP_MARGIN
                 v = gains[k] * pr.scale[c] * level + gains[k] ** 2 * pr.offset[c]
                 inv += np.where(ok, 1.0 / np.maximum(v, 1e-20), 0.0)
-            var = 1.0 / np.maximum(inv, 1e-20)
-            a, b = np.polyfit(level, var, 1)
+            ok = inv > 0
+            var = 1.0 / inv[ok]
+            # least squares on relative error, so the dark end (read noise) is kept
+            a, b = np.polyfit(level[ok], var, 1, w=1.0 / var)
             sc_out.append(max(float(a), 0.0))
             of_out.append(max(float(b), 1e-12))
         cam = cam.replace(noise_profile=NoiseProfile(tuple(sc_out), tuple(of_out)))
