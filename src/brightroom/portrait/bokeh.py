@@ -139,7 +139,7 @@ class BokehParams:
     noise
         Re-add the estimated sensor noise in the blurred areas [True].
     working_size
-        Long side (pixels) of the working resolution for the blur [1344].
+        Long side (pixels) of the working resolution for the blur [1024].
     max_radius
         Largest CoC radius, as a fraction of the picture width [0.05].
     """
@@ -152,7 +152,7 @@ class BokehParams:
     highlight_threshold: float = 0.75
     highlight_gain: float = 3.0
     noise: bool = True
-    working_size: int = 1344
+    working_size: int = 1024
     max_radius: float = 0.05
 
     def __post_init__(self) -> None:

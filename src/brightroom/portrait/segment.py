@@ -28,7 +28,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -105,7 +105,8 @@ class Segmentation:
     Attributes
     ----------
     alpha
-        float32 ``H x W`` in [0, 1]: the person's matte at the photo's resolution.
+        float32 ``H x W`` in [0, 1]: the person's matte at the photo's resolution (edges
+        refined with the guided filter only when ``found``).
     found
         Whether a person covering at least ``min_area`` of the picture was found.
     coverage
@@ -192,7 +193,7 @@ def refine_alpha(rgb: np.ndarray, coarse: np.ndarray, params: SegmentParams) -> 
         return np.clip(up, 0, 1).astype(np.float32)
     grey = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2GRAY)
     r = max(2, round(params.radius * w / 1000))
-    s = max(1, min(r // 2, w // 1000))
+    s = max(1, min(r // 2, 4, w // 320))  # fast guided filter (He, Sun 2015)
     return np.clip(guided_filter_fast(grey, up, r, params.eps, subsample=s), 0, 1)
 
 
@@ -233,11 +234,12 @@ def segment(image: object, *, method: str = "mediapipe_selfie",
         raise ParameterError(f"segment needs an H x W x 3 image, got {getattr(data, 'shape', None)}")
     rgb = to_display(np.asarray(data, np.float32), transfer)
     coarse = SEGMENT_METHODS[method](rgb, params)
-    alpha = refine_alpha(rgb, coarse, params)
     sel = coarse > params.threshold
     coverage = float(np.mean(sel))
     confidence = float(coarse[sel].mean()) if sel.any() else 0.0
     found = coverage >= params.min_area and confidence >= params.min_confidence
+    # edges are refined only for a found person (the costly full-resolution step)
+    alpha = refine_alpha(rgb, coarse, params if found else replace(params, refine=False))
     if require and not found:
         raise NoSubjectError(f"no person found by {method} (area {coverage:.1%}, confidence "
                              f"{confidence:.2f}; at least {params.min_area:.1%} and "

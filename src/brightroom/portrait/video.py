@@ -25,17 +25,27 @@ Wadhwa, N. et al. (2018). Synthetic depth-of-field with a single-camera mobile p
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import CorruptFileError, InputError, ParameterError
-from brightroom.portrait.bokeh import BokehParams, render_bokeh
+from brightroom.portrait.bokeh import (
+    BokehParams,
+    _convolve,
+    _noise_tile,
+    coc_radius_px,
+    composite_full,
+    render_bokeh,
+)
 from brightroom.portrait.segment import (
     SEGMENT_METHODS,
     SegmentParams,
@@ -66,6 +76,9 @@ class VideoParams:
         Layered depth (metres) [1.5, 6].
     refine
         Guided-filter the mask on the full frame [True].
+    two_plane
+        Use the light two-plane renderer (:func:`two_plane_bokeh`) instead of the general
+        layered one [True].
     crf
         x264 quality (0 lossless .. 51) [20].
     """
@@ -78,6 +91,7 @@ class VideoParams:
     subject_distance: float = 1.5
     background_distance: float = 6.0
     refine: bool = True
+    two_plane: bool = True
     crf: int = 20
 
     def __post_init__(self) -> None:
@@ -92,8 +106,8 @@ class VideoParams:
 
     @classmethod
     def light(cls) -> VideoParams:
-        """The light preset: landscape model, blur at 640 px."""
-        return cls(model="landscape", working_size=640)
+        """The light preset: landscape model, blur at 480 px."""
+        return cls(model="landscape", working_size=480)
 
 
 @dataclass(frozen=True)
@@ -209,7 +223,13 @@ def render_frames(frames: Iterator[np.ndarray], *, params: BokehParams | None = 
             continue
         alpha = refine_alpha(frame, coarse, sp)
         h, w = frame.shape[:2]
-        # flat background plane behind the subject (two layers: fast and stable over time)
+        if video.two_plane:
+            r = float(coc_radius_px(np.array([[video.background_distance]], np.float32),
+                                    params, w, video.subject_distance)[0, 0])
+            out = two_plane_bokeh(frame, alpha, r, params, video.working_size)
+            yield out, True
+            continue
+        # flat background plane behind the subject, through the general layered renderer
         key = (h, w)
         if key not in depth_cache:
             depth_cache[key] = np.full((max(1, h // 8), max(1, w // 8)),
@@ -217,6 +237,62 @@ def render_frames(frames: Iterator[np.ndarray], *, params: BokehParams | None = 
         out = render_bokeh(frame, depth_cache[key], params=params, matte=alpha,
                            focus_distance=video.subject_distance)
         yield np.clip(out, 0, 1), True
+
+
+def two_plane_bokeh(frame: np.ndarray, alpha: np.ndarray, radius: float, params: BokehParams,
+                    working_size: int) -> np.ndarray:
+    """The light video renderer: the sharp subject (``alpha``) over one background plane blurred
+    with a CoC of ``radius`` full-resolution pixels (display-encoded frame in and out).
+
+    The background is the frame without the subject (premultiplied by ``1 - alpha``), blurred in
+    linear light at a reduced size and normalised, so the subject's hole is filled from its
+    surroundings (no halo); the full-resolution composite is the fused numba pass of
+    :func:`brightroom.portrait.bokeh.composite_full` (foreground recovery at fractional alpha).
+    """
+    h, w = frame.shape[:2]
+    s = max(1, math.ceil(max(h, w) / working_size))
+    ws, hs = max(1, w // s), max(1, h // s)
+    small = cv2.resize(frame, (ws, hs), interpolation=cv2.INTER_AREA)
+    lin = _decode_lut(small)
+    m = cv2.resize(alpha, (ws, hs), interpolation=cv2.INTER_AREA)
+    bgw = np.clip(1 - 2 * m, 0, 1)  # only clear background feeds the blur
+    layer = np.empty((hs, ws, 4), np.float32)
+    np.multiply(lin, bgw[..., None], out=layer[..., :3])
+    layer[..., 3] = bgw
+    rs = radius / s
+    bl = _convolve(layer, rs, params.lens, (0, 0, hs, ws))
+    a = bl[..., 3:4]
+    if float(a.min()) < 1e-3:
+        wide = cv2.GaussianBlur(cv2.resize(layer, (max(1, ws // 8), max(1, hs // 8)),
+                                           interpolation=cv2.INTER_AREA), (0, 0), 2.0)
+        wide = cv2.resize(wide, (ws, hs), interpolation=cv2.INTER_LINEAR)
+        bl = np.where(a < 1e-3, wide, bl)
+    b = bl[..., :3] / np.maximum(bl[..., 3:4], 1e-6)
+    b = _encode_lut(b)
+    r_w = np.where(m >= 0.5, np.float32(0), np.float32(rs)).astype(np.float32)
+    zeros3 = np.zeros_like(b)
+    zeros1 = np.zeros((hs, ws), np.float32)
+    out = composite_full(frame, alpha, r_w, b, b, zeros3, zeros1, _noise_tile(), 0.0)
+    return out
+
+
+@cache
+def _luts() -> tuple[np.ndarray, np.ndarray]:
+    x = np.linspace(0, 1, 4096, dtype=np.float32)
+    return srgb_decode(x), srgb_encode(x)
+
+
+def _decode_lut(v: np.ndarray) -> np.ndarray:
+    """sRGB decode by a 4096-entry table (inputs are 8-bit video: exact to 1/4 code value)."""
+    idx = (np.clip(v, 0, 1) * 4095 + 0.5).astype(np.int16)
+    return _luts()[0][idx]
+
+
+def _encode_lut(x: np.ndarray) -> np.ndarray:
+    """sRGB encode by a 4096-entry table over [0, 1] (about 1/4 of an 8-bit code value at
+    mid-grey, up to 3 codes in the deepest shadows; only used for the blurred background)."""
+    idx = (np.clip(x, 0, 1) * 4095 + 0.5).astype(np.int16)
+    return _luts()[1][idx]
 
 
 def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
