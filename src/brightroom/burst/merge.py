@@ -319,8 +319,8 @@ def merge(
     names
         File names of the frames, for messages.
     **options
-        Passed to the merge method (``noise_factor``, ``mismatch``, ``subpixel`` for
-        ``"wiener"``; ``threshold`` for ``"average"``).
+        Passed to the merge method (``noise_factor``, ``mismatch``, ``subpixel``,
+        ``spatial``, ``backend`` for ``"wiener"``; ``threshold`` for ``"average"``).
 
     Returns
     -------
