@@ -103,11 +103,11 @@ def test_tile_grid_covers_plane() -> None:
     assert (g.padded_shape[0] - g.tile) % g.step == 0
 
 
-@pytest.fixture(scope="module")
-def shaken() -> list[RawImage]:
+@pytest.fixture(scope="module", params=[0.0, 0.01], ids=["rotation", "rolling-shutter"])
+def shaken(request) -> list[RawImage]:
     scene = dead_leaves((384, 512), seed=2)  # texture everywhere: no aperture problem
     return simulate_burst(scene, n=3, lux=300, shake_px=3.0, rotation_deg=0.3, seed=5,
-                          optics=False)
+                          rolling_shutter=request.param, optics=False)
 
 
 def test_lab_burst_per_tile_truth(shaken: list[RawImage]) -> None:
