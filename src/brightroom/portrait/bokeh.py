@@ -270,8 +270,8 @@ def _convolve(x: np.ndarray, radius: float, lens: LensStyle, frame: tuple[int, i
         rs = radius * small.shape[1] / w
     else:
         small, rs = x, radius
-    if not lens.varies:
-        k = cv2.flip(aperture_kernel(rs, lens), -1)
+    if not lens.varies or rs < 2.5:  # small discs: the style's shape is not visible
+        k = cv2.flip(aperture_kernel(rs, replace(lens, cats_eye=0.0, swirl=0.0)), -1)
         out = cv2.filter2D(small, -1, k, borderType=cv2.BORDER_REFLECT)
     else:
         out = _convolve_varying(small, rs, lens, frame, p)
@@ -281,7 +281,7 @@ def _convolve(x: np.ndarray, radius: float, lens: LensStyle, frame: tuple[int, i
 
 
 def _convolve_varying(x: np.ndarray, radius: float, lens: LensStyle,
-                      frame: tuple[int, int, int, int], p: int, grid: int = 5) -> np.ndarray:
+                      frame: tuple[int, int, int, int], p: int, grid: int = 4) -> np.ndarray:
     """Position-dependent kernel: a ``grid x grid`` set of kernels blended bilinearly."""
     h, w = x.shape[:2]
     y0f, x0f, hf, wf = frame
