@@ -302,11 +302,14 @@ def section_speed(quick: bool) -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     med = statistics.median(times)
     total_mp = 8 * frames[0].megapixels
-    print("| frames | median s | spread s | MP/s | peak traced MiB (merge) | inputs MiB | "
-          "process max RSS MiB |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus "
+          "(other workers share the machine: wall time is inflated, CPU time much less)")
+    print("| frames | median wall s | spread s | median CPU s (all threads) | MP/s (wall) | "
+          "peak traced MiB (merge) | inputs MiB | process max RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|")
     print(f"| 8 x {frames[0].megapixels:.1f} MP | {med:.2f} | {min(times):.2f}-{max(times):.2f} | "
-          f"{total_mp / med:.1f} | {peak / 2**20:.0f} | {inputs / 2**20:.0f} | {rss:.0f} |")
+          f"{statistics.median(cpu):.2f} | {total_mp / med:.1f} | {peak / 2**20:.0f} | "
+          f"{inputs / 2**20:.0f} | {rss:.0f} |")
     al = AlignParams()
     t = time.perf_counter()
     from brightroom.burst.align import align
