@@ -117,13 +117,22 @@ def colour(img: Image, params: ColourParams) -> Image:
     """
     if not isinstance(img, Image) or img.space != "camera_rgb":
         raise PipelineError("the colour stage takes a camera_rgb Image")
-    if params.matrix == "identity":
-        m = np.eye(3)
-    else:
-        if img.camera is None or img.camera.color_matrix1 is None:
-            raise InputError("the image's camera has no ColorMatrix1; use matrix='identity'")
-        m = camera_to_rgb_matrix(img.camera, image_neutral(img), params.space)
+    m = colour_matrix(img, params)
     data = img.data.copy() if params.matrix == "identity" else apply_matrix(img.data, m)
+    return colour_result(img, data, m, params)
+
+
+def colour_matrix(img: Image, params: ColourParams) -> np.ndarray:
+    """The 3 x 3 matrix the colour stage applies to ``img`` (white-balanced camera RGB)."""
+    if params.matrix == "identity":
+        return np.eye(3)
+    if img.camera is None or img.camera.color_matrix1 is None:
+        raise InputError("the image's camera has no ColorMatrix1; use matrix='identity'")
+    return camera_to_rgb_matrix(img.camera, image_neutral(img), params.space)
+
+
+def colour_result(img: Image, data: np.ndarray, m: np.ndarray, params: ColourParams) -> Image:
+    """The colour stage's output Image around ``data`` (linear output RGB made with ``m``)."""
     # Once channels are mixed a per-channel clip level no longer exists: report where a
     # white clipped at the smallest level lands (rows of m sum to the neutral's scale).
     sat = float(min(img.saturation) * m.sum(axis=1).mean())

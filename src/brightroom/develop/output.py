@@ -22,7 +22,7 @@ from brightroom.develop.pipeline import register_stage
 from brightroom.errors import ParameterError
 from brightroom.types import Image
 
-__all__ = ["OutputParams", "encode_output", "encode_output_fast"]
+__all__ = ["OutputParams", "encode_output", "encode_output_fast", "output_lut", "lut_value"]
 
 _LUT_SIZE = 65536
 
@@ -36,26 +36,30 @@ class OutputParams(Params):
 
 
 @cache
-def _lut(transfer: str) -> np.ndarray:
+def output_lut(transfer: str) -> np.ndarray:
+    """The float32 table of the ``transfer`` curve over [0, 1] (65 537 entries)."""
     x = np.linspace(0.0, 1.0, _LUT_SIZE + 1, dtype=np.float64)
     return encode(x.astype(np.float32), transfer).astype(np.float32)
 
 
+@numba.njit(cache=True, inline="always")
+def lut_value(v: float, lut: np.ndarray) -> float:  # pragma: no cover - compiled
+    """Clip ``v`` to [0, 1] (NaN to 0) and read the curve table with linear interpolation."""
+    size = lut.shape[0] - 1
+    if not v > 0.0:  # also catches NaN
+        return lut[0]
+    if v >= 1.0:
+        return lut[size]
+    t = v * size
+    j = int(t)
+    f = t - j
+    return lut[j] + f * (lut[j + 1] - lut[j])
+
+
 @numba.njit(parallel=True, cache=True)
 def _encode_lut(flat: np.ndarray, lut: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
-    n = flat.shape[0]
-    size = lut.shape[0] - 1
-    for i in numba.prange(n):
-        v = flat[i]
-        if not v > 0.0:  # also catches NaN
-            out[i] = lut[0]
-        elif v >= 1.0:
-            out[i] = lut[size]
-        else:
-            t = v * size
-            j = int(t)
-            f = t - j
-            out[i] = lut[j] + f * (lut[j + 1] - lut[j])
+    for i in numba.prange(flat.shape[0]):
+        out[i] = lut_value(flat[i], lut)
 
 
 def encode_output(rgb: np.ndarray, *, transfer: str = "sRGB") -> np.ndarray:
@@ -67,7 +71,7 @@ def encode_output_fast(rgb: np.ndarray, *, transfer: str = "sRGB") -> np.ndarray
     """Same as :func:`encode_output`, through a table, in parallel."""
     a = np.ascontiguousarray(rgb, dtype=np.float32)
     out = np.empty_like(a)
-    _encode_lut(a.reshape(-1), _lut(transfer), out.reshape(-1))
+    _encode_lut(a.reshape(-1), output_lut(transfer), out.reshape(-1))
     return out
 
 

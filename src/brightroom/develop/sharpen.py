@@ -86,36 +86,47 @@ def _sqrt_luma(a, w, s):  # pragma: no cover - compiled
             si[j] = np.sqrt(max(w[0] * ai[j, 0] + w[1] * ai[j, 1] + w[2] * ai[j, 2], zero))
 
 
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def delta_row(s, blur, i, amount, threshold, halo, dy):  # pragma: no cover - compiled
+    """Luminance change ``dy`` (``W``) of row ``i``: ``s2**2 - s**2`` with ``s = sqrt(Y)``.
+
+    ``s2`` is the cored, halo-limited unsharp mask of ``s`` (written once; used by
+    :func:`_apply` and by the develop fusions).
+    """
+    h, wd = s.shape
+    zero = np.float32(0.0)
+    iu = max(i - 1, 0)
+    idn = min(i + 1, h - 1)
+    cmin = np.empty(wd + 2, np.float32)
+    cmax = np.empty(wd + 2, np.float32)
+    for j in range(wd):
+        x0 = s[iu, j]
+        x1 = s[i, j]
+        x2 = s[idn, j]
+        cmin[j + 1] = min(min(x0, x1), x2)
+        cmax[j + 1] = max(max(x0, x1), x2)
+    cmin[0] = cmin[1]
+    cmax[0] = cmax[1]
+    cmin[wd + 1] = cmin[wd]
+    cmax[wd + 1] = cmax[wd]
+    for j in range(wd):
+        lo = min(min(cmin[j], cmin[j + 1]), cmin[j + 2])
+        hi = max(max(cmax[j], cmax[j + 1]), cmax[j + 2])
+        sv = s[i, j]
+        d = sv - blur[i, j]
+        d = d - min(max(d, -threshold), threshold)  # soft threshold, branch-free
+        span = halo * (hi - lo)
+        s2 = min(max(sv + amount * d, lo - span), hi + span)
+        s2 = max(s2, zero)
+        dy[j] = s2 * s2 - sv * sv
+
+
 @njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
 def _apply(a, s, blur, out, amount, threshold, halo):  # pragma: no cover - compiled
     h, wd, _ = a.shape
-    zero = np.float32(0.0)
     for i in prange(h):
-        iu = max(i - 1, 0)
-        idn = min(i + 1, h - 1)
-        cmin = np.empty(wd + 2, np.float32)
-        cmax = np.empty(wd + 2, np.float32)
-        for j in range(wd):
-            x0 = s[iu, j]
-            x1 = s[i, j]
-            x2 = s[idn, j]
-            cmin[j + 1] = min(min(x0, x1), x2)
-            cmax[j + 1] = max(max(x0, x1), x2)
-        cmin[0] = cmin[1]
-        cmax[0] = cmax[1]
-        cmin[wd + 1] = cmin[wd]
-        cmax[wd + 1] = cmax[wd]
         dy = np.empty(wd, np.float32)
-        for j in range(wd):
-            lo = min(min(cmin[j], cmin[j + 1]), cmin[j + 2])
-            hi = max(max(cmax[j], cmax[j + 1]), cmax[j + 2])
-            sv = s[i, j]
-            d = sv - blur[i, j]
-            d = d - min(max(d, -threshold), threshold)  # soft threshold, branch-free
-            span = halo * (hi - lo)
-            s2 = min(max(sv + amount * d, lo - span), hi + span)
-            s2 = max(s2, zero)
-            dy[j] = s2 * s2 - sv * sv
+        delta_row(s, blur, i, amount, threshold, halo, dy)
         ai = a[i]
         oi = out[i]
         for j in range(wd):
@@ -194,11 +205,16 @@ class SharpenParams(Params):
                 params=SharpenParams)
 def apply_sharpen(frame: Image, params: Any) -> Image:
     """Noise-aware, halo-limited unsharp mask on luminance."""
-    w = None
-    if frame.primaries != "sRGB":
-        from brightroom.color.spaces import get_space
-
-        w = get_space(frame.primaries).to_xyz[1].astype(np.float32)
+    w = None if frame.primaries == "sRGB" else luminance_weights(frame.primaries)
     out = sharpen(frame.data, radius=params.radius, amount=params.amount,
                   threshold=params.threshold, halo=params.halo, weights=w)
     return frame if out is frame.data else frame.replace(data=out)
+
+
+def luminance_weights(primaries: str) -> np.ndarray:
+    """The float32 luminance weights the stage uses for linear ``primaries`` RGB."""
+    if primaries == "sRGB":
+        return _SRGB_Y
+    from brightroom.color.spaces import get_space
+
+    return get_space(primaries).to_xyz[1].astype(np.float32)

@@ -120,11 +120,12 @@ def _check_common(exposure: float, white_ev: float, contrast: float, saturation:
         raise ParameterError(f"saturation must be in [0, 4], got {saturation!r}")
 
 
-def _fast(a: np.ndarray, w: np.ndarray, scale: float, gain: LocalGain | None,
-          white_ev: float, contrast: float, saturation: float) -> np.ndarray:
-    from ._tone_numba import EXP2_POLY, LOG2_POLY, tone_kernel
+def tone_kernel_args(shape: tuple[int, int], w: np.ndarray, scale: float, gain: LocalGain | None,
+                     white_ev: float, contrast: float, saturation: float) -> tuple:
+    """The arguments after ``(a, out)`` of :func:`._tone_numba.tone_kernel` (and ``tone_row``)."""
+    from ._tone_numba import EXP2_POLY, LOG2_POLY
 
-    h, wd = a.shape[:2]
+    h, wd = shape
     if gain is not None:
         ga, gb = np.ascontiguousarray(gain.a), np.ascontiguousarray(gain.b)
         sk, hk = gain.shadows_k, gain.highlights_k
@@ -135,8 +136,6 @@ def _fast(a: np.ndarray, w: np.ndarray, scale: float, gain: LocalGain | None,
     if gain is not None:  # upsample along x once, on the small rows (same pixel-centre rule)
         ga = cv2.resize(ga, (wd, ga.shape[0]), interpolation=cv2.INTER_LINEAR)
         gb = cv2.resize(gb, (wd, gb.shape[0]), interpolation=cv2.INTER_LINEAR)
-    a = np.ascontiguousarray(a, dtype=np.float32)
-    out = np.empty_like(a)  # NumPy allocates on huge pages; numba would fault every 4 KiB
     use_lut = contrast != 1.0
     if use_lut:
         lut, white = filmic_ratio_lut(float(white_ev), float(contrast))
@@ -144,11 +143,20 @@ def _fast(a: np.ndarray, w: np.ndarray, scale: float, gain: LocalGain | None,
     else:
         lut, white = np.zeros(2, np.float32), 1.0
         hc = hable_ratio_coefficients(float(white_ev))
-    return tone_kernel(a, out, w, np.float32(scale), gain is not None, ga, gb, y0, y1, wy,
-                       np.float32(LUM_FLOOR), np.float32(MAX_EV), np.float32(sk),
-                       np.float32(hk), np.float32(np.log2(MIDDLE_GREY)), LOG2_POLY, EXP2_POLY,
-                       use_lut, hc, np.asarray(lut, np.float32), np.float32(white),
-                       np.float32(saturation))
+    return (w, np.float32(scale), gain is not None, ga, gb, y0, y1, wy, np.float32(LUM_FLOOR),
+            np.float32(MAX_EV), np.float32(sk), np.float32(hk), np.float32(np.log2(MIDDLE_GREY)),
+            LOG2_POLY, EXP2_POLY, use_lut, hc, np.asarray(lut, np.float32), np.float32(white),
+            np.float32(saturation))
+
+
+def _fast(a: np.ndarray, w: np.ndarray, scale: float, gain: LocalGain | None,
+          white_ev: float, contrast: float, saturation: float) -> np.ndarray:
+    from ._tone_numba import tone_kernel
+
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    out = np.empty_like(a)  # NumPy allocates on huge pages; numba would fault every 4 KiB
+    return tone_kernel(a, out, *tone_kernel_args(a.shape[:2], w, scale, gain, white_ev,
+                                                 contrast, saturation))
 
 
 def _none(a, w, scale, fast, **kw):

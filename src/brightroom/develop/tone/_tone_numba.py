@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["tone_kernel", "LOG2_POLY", "EXP2_POLY", "fast_log2", "fast_exp2"]
+__all__ = ["tone_kernel", "tone_row", "LOG2_POLY", "EXP2_POLY", "fast_log2", "fast_exp2"]
 
 
 def _fit(f, deg: int = 6) -> np.ndarray:
@@ -65,6 +65,80 @@ def fast_exp2(y, out, ibuf, ep):  # pragma: no cover - compiled
         out[j] *= p2[j]
 
 
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def tone_row(ai, oi, i, wts, scale, use_gain, ga, gb, y0, y1, wy, floor, maxev,
+             sk, hk, mid, lp, ep, use_lut, hc, lut, white, sat):  # pragma: no cover - compiled
+    """Tone-map one row ``ai`` (``W x 3``) of image row ``i`` into ``oi`` (see :func:`tone_kernel`).
+
+    Written once and called by :func:`tone_kernel` and by the develop fusions.
+    """
+    w = ai.shape[0]
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
+    tiny = np.float32(1e-20)
+    w0, w1, w2 = wts[0], wts[1], wts[2]
+    k, norm, p1, p0, q2, q1, q0 = hc[0], hc[1], hc[2], hc[3], hc[4], hc[5], hc[6]
+    umax = np.float32(lut.shape[0] - 1)
+    kmax = lut.shape[0] - 2
+    inv_white = one / white
+    gain = np.ones(w, np.float32)
+    if use_gain:  # the log-domain gain, on planar row buffers
+        fy = wy[i]
+        ga0 = ga[y0[i]]
+        ga1 = ga[y1[i]]
+        gb0 = gb[y0[i]]
+        gb1 = gb[y1[i]]
+        lum = np.empty(w, np.float32)
+        ell = np.empty(w, np.float32)
+        ibuf = np.empty(w, np.int32)
+        for j in range(w):
+            lum[j] = max((w0 * ai[j, 0] + w1 * ai[j, 1] + w2 * ai[j, 2]) * scale, floor)
+        fast_log2(lum, ell, ibuf, lp)
+        for j in range(w):
+            d = ell[j] - mid
+            ca = ga0[j] + (ga1[j] - ga0[j]) * fy
+            cb = gb0[j] + (gb1[j] - gb0[j]) * fy
+            gl = -sk * min(d, zero) - hk * max(d, zero) + ca * ell[j] + cb
+            ell[j] = min(max(gl, -maxev), maxev)
+        fast_exp2(ell, gain, ibuf, ep)
+    if use_lut:
+        for j in range(w):
+            f = gain[j] * scale
+            r = ai[j, 0] * f
+            g = ai[j, 1] * f
+            b = ai[j, 2] * f
+            n = max(max(r, g), b)
+            u = min(np.sqrt(max(n, zero) * inv_white) * umax, umax)
+            kk = min(np.int32(u), kmax)
+            fu = u - np.float32(kk)
+            ratio = min(lut[kk] + (lut[kk + 1] - lut[kk]) * fu, one / max(n, tiny))
+            oi[j, 0] = r * ratio
+            oi[j, 1] = g * ratio
+            oi[j, 2] = b * ratio
+    else:
+        for j in range(w):
+            f = gain[j] * scale
+            r = ai[j, 0] * f
+            g = ai[j, 1] * f
+            b = ai[j, 2] * f
+            n = max(max(r, g), b)
+            x = max(n, zero) * k
+            ratio = norm * (p1 * x + p0) / (q2 * x * x + q1 * x + q0)
+            ratio = min(ratio, one / max(n, tiny))
+            oi[j, 0] = r * ratio
+            oi[j, 1] = g * ratio
+            oi[j, 2] = b * ratio
+    if sat != one:  # a loop of its own: fused, it stops the main loop vectorising
+        for j in range(w):
+            r = oi[j, 0]
+            g = oi[j, 1]
+            b = oi[j, 2]
+            lum2 = w0 * r + w1 * g + w2 * b
+            oi[j, 0] = lum2 + sat * (r - lum2)
+            oi[j, 1] = lum2 + sat * (g - lum2)
+            oi[j, 2] = lum2 + sat * (b - lum2)
+
+
 @njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
 def tone_kernel(a, out, wts, scale, use_gain, ga, gb, y0, y1, wy, floor, maxev,
                 sk, hk, mid, lp, ep, use_lut, hc, lut, white, sat):  # pragma: no cover - compiled
@@ -75,72 +149,8 @@ def tone_kernel(a, out, wts, scale, use_gain, ga, gb, y0, y1, wy, floor, maxev,
     ``hc = (k, norm, A(F-E), B(FC-E), F A, F B, F D F)`` for the closed-form ratio
     (``norm = k / H(k Wc)``); ``lut``/``white`` for the tabulated one (``use_lut``).
     """
-    h, w, _ = a.shape
-    zero = np.float32(0.0)
-    one = np.float32(1.0)
-    tiny = np.float32(1e-20)
-    w0, w1, w2 = wts[0], wts[1], wts[2]
-    k, norm, p1, p0, q2, q1, q0 = hc[0], hc[1], hc[2], hc[3], hc[4], hc[5], hc[6]
-    umax = np.float32(lut.shape[0] - 1)
-    kmax = lut.shape[0] - 2
-    inv_white = one / white
+    h = a.shape[0]
     for i in prange(h):
-        ai = a[i]
-        oi = out[i]
-        gain = np.ones(w, np.float32)
-        if use_gain:  # the log-domain gain, on planar row buffers
-            fy = wy[i]
-            ga0 = ga[y0[i]]
-            ga1 = ga[y1[i]]
-            gb0 = gb[y0[i]]
-            gb1 = gb[y1[i]]
-            lum = np.empty(w, np.float32)
-            ell = np.empty(w, np.float32)
-            ibuf = np.empty(w, np.int32)
-            for j in range(w):
-                lum[j] = max((w0 * ai[j, 0] + w1 * ai[j, 1] + w2 * ai[j, 2]) * scale, floor)
-            fast_log2(lum, ell, ibuf, lp)
-            for j in range(w):
-                d = ell[j] - mid
-                ca = ga0[j] + (ga1[j] - ga0[j]) * fy
-                cb = gb0[j] + (gb1[j] - gb0[j]) * fy
-                gl = -sk * min(d, zero) - hk * max(d, zero) + ca * ell[j] + cb
-                ell[j] = min(max(gl, -maxev), maxev)
-            fast_exp2(ell, gain, ibuf, ep)
-        if use_lut:
-            for j in range(w):
-                f = gain[j] * scale
-                r = ai[j, 0] * f
-                g = ai[j, 1] * f
-                b = ai[j, 2] * f
-                n = max(max(r, g), b)
-                u = min(np.sqrt(max(n, zero) * inv_white) * umax, umax)
-                kk = min(np.int32(u), kmax)
-                fu = u - np.float32(kk)
-                ratio = min(lut[kk] + (lut[kk + 1] - lut[kk]) * fu, one / max(n, tiny))
-                oi[j, 0] = r * ratio
-                oi[j, 1] = g * ratio
-                oi[j, 2] = b * ratio
-        else:
-            for j in range(w):
-                f = gain[j] * scale
-                r = ai[j, 0] * f
-                g = ai[j, 1] * f
-                b = ai[j, 2] * f
-                n = max(max(r, g), b)
-                x = max(n, zero) * k
-                ratio = norm * (p1 * x + p0) / (q2 * x * x + q1 * x + q0)
-                ratio = min(ratio, one / max(n, tiny))
-                oi[j, 0] = r * ratio
-                oi[j, 1] = g * ratio
-                oi[j, 2] = b * ratio
-        if sat != one:  # a loop of its own: fused, it stops the main loop vectorising
-            for j in range(w):
-                r = oi[j, 0]
-                g = oi[j, 1]
-                b = oi[j, 2]
-                lum2 = w0 * r + w1 * g + w2 * b
-                oi[j, 0] = lum2 + sat * (r - lum2)
-                oi[j, 1] = lum2 + sat * (g - lum2)
-                oi[j, 2] = lum2 + sat * (b - lum2)
+        tone_row(a[i], out[i], i, wts, scale, use_gain, ga, gb, y0, y1, wy, floor, maxev,
+                 sk, hk, mid, lp, ep, use_lut, hc, lut, white, sat)
     return out
