@@ -448,6 +448,45 @@ def _over_layers(lin_w: np.ndarray, weights: list[np.ndarray], radii: np.ndarray
     return acc
 
 
+def _over_slabs(lin_w: np.ndarray, r_w: np.ndarray, radii: np.ndarray, k0: int,
+                lens: LensStyle) -> np.ndarray:
+    """Behind-focus layers composited back to front by *slabs*.
+
+    A pixel whose CoC lies between layer radii ``k`` and ``k+1`` is split between the two (tent
+    weights ``1-t`` and ``t``); both parts are blurred with their own kernels and *added*
+    before the slab is laid ``over`` what is behind it, so a surface split between two layers
+    keeps full coverage (a plain per-layer ``over`` would let 25 % of the background through at
+    ``t = 1/2``). The part of slab ``k0`` that belongs to the focus layer is left to the
+    full-resolution composite.
+    """
+    h, w = r_w.shape
+    acc = np.zeros((h, w, 4), np.float32)
+    rr = np.clip(r_w, radii[0], radii[-1])
+    idx = np.clip(np.searchsorted(radii, rr) - 1, 0, len(radii) - 2)
+    t = ((rr - radii[idx]) / (radii[idx + 1] - radii[idx])).astype(np.float32)
+    for j in range(len(radii) - 2, k0 - 1, -1):
+        sel = idx == j
+        box = _bbox(sel, int(math.ceil(abs(float(radii[j + 1])) * 1.6)) + 2)
+        if box is None:
+            continue
+        ys, xs = box
+        sj = sel[ys, xs]
+        tj = t[ys, xs]
+        slab = np.zeros(sj.shape + (4,), np.float32)
+        for k, wk in ((j, np.where(sj, 1 - tj, 0)), (j + 1, np.where(sj, tj, 0))):
+            if k == k0 or not wk.any():
+                continue
+            layer = np.empty(wk.shape + (4,), np.float32)
+            np.multiply(lin_w[ys, xs], wk[..., None], out=layer[..., :3])
+            layer[..., 3] = wk
+            slab += _convolve(layer, abs(float(radii[k])), lens, (ys.start, xs.start, h, w))
+        np.clip(slab[..., 3], 0, 1, out=slab[..., 3])
+        sub = acc[ys, xs]
+        sub *= 1 - slab[..., 3:4]
+        sub += slab
+    return acc
+
+
 def _render_layered(lin_w: np.ndarray, r_w: np.ndarray, lens: LensStyle, behind_only: bool
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Working-resolution layers: (B normalised behind-composite, B_est, N premult, N alpha)."""
@@ -456,8 +495,8 @@ def _render_layered(lin_w: np.ndarray, r_w: np.ndarray, lens: LensStyle, behind_
     radii = _layer_radii(max(rmax, 1.0))
     weights = _tent_weights(r_w, radii)
     k0 = int(np.searchsorted(radii, 0.0))
-    # behind the focus plane: back to front, premultiplied over
-    acc = _over_layers(lin_w, weights, radii, range(len(radii) - 1, k0, -1), lens)
+    # behind the focus plane: back to front, premultiplied over, slab by slab
+    acc = _over_slabs(lin_w, r_w, radii, k0, lens)
     # hole filling: normalise; where nothing is behind (alpha ~ 0) use a wide normalised blur
     alpha = acc[..., 3:4]
     b = acc[..., :3] / np.maximum(alpha, 1e-4)
