@@ -36,61 +36,75 @@ def composite_numba(img, matte, r_w, b, best, nn, na, noise, sigma, r1, out):  #
     hr, wr = r_w.shape[0], r_w.shape[1]
     nh, nw = noise.shape[0], noise.shape[1]
     has_matte = matte.shape[0] == h
+    has_noise = sigma > 0
     y0t, y1t, fyt = _table(h, hs)
     x0t, x1t, fxt = _table(w, ws)
     ry0t, ry1t, rfyt = _table(h, hr)
     rx0t, rx1t, rfxt = _table(w, wr)
+    nxt = np.empty(w, np.int64)
+    for x in range(w):
+        nxt[x] = x % nw
     inv_r1 = np.float32(1.0) / r1
+    one = np.float32(1.0)
     for y in prange(h):
+        # separable bilinear: interpolate the working-resolution rows once per output row
         y0 = y0t[y]
         y1 = y1t[y]
         fy = fyt[y]
+        gy = one - fy
         ry0 = ry0t[y]
         ry1 = ry1t[y]
         rfy = rfyt[y]
+        rgy = one - rfy
+        rrow = np.empty(wr, np.float32)
+        for i in range(wr):
+            rrow[i] = rgy * r_w[ry0, i] + rfy * r_w[ry1, i]
+        arow = np.empty(ws, np.float32)
+        brow = np.empty((ws, 3), np.float32)
+        erow = np.empty((ws, 3), np.float32)
+        nrow = np.empty((ws, 3), np.float32)
+        for i in range(ws):
+            arow[i] = gy * na[y0, i] + fy * na[y1, i]
+            for c in range(3):
+                brow[i, c] = gy * b[y0, i, c] + fy * b[y1, i, c]
+                erow[i, c] = gy * best[y0, i, c] + fy * best[y1, i, c]
+                nrow[i, c] = gy * nn[y0, i, c] + fy * nn[y1, i, c]
         ny = y % nh
         for x in range(w):
             x0 = x0t[x]
             x1 = x1t[x]
             fx = fxt[x]
-            rx0 = rx0t[x]
-            rx1 = rx1t[x]
+            gx = one - fx
             rfx = rfxt[x]
-            rr = ((1 - rfy) * ((1 - rfx) * r_w[ry0, rx0] + rfx * r_w[ry0, rx1])
-                  + rfy * ((1 - rfx) * r_w[ry1, rx0] + rfx * r_w[ry1, rx1]))
-            w0 = np.float32(1.0) - abs(rr) * inv_r1
+            rr = (one - rfx) * rrow[rx0t[x]] + rfx * rrow[rx1t[x]]
+            w0 = one - abs(rr) * inv_r1
             if w0 < 0.0:
                 w0 = np.float32(0.0)
             if has_matte and matte[y, x] > w0:
                 w0 = matte[y, x]
-            w00 = (1 - fy) * (1 - fx)
-            w01 = (1 - fy) * fx
-            w10 = fy * (1 - fx)
-            w11 = fy * fx
-            a = w00 * na[y0, x0] + w01 * na[y0, x1] + w10 * na[y1, x0] + w11 * na[y1, x1]
-            nz = noise[ny, x % nw] * sigma * (1 - w0 * (1 - a))
+            a = gx * arow[x0] + fx * arow[x1]
+            nz = np.float32(0.0)
+            if has_noise:
+                nz = noise[ny, nxt[x]] * sigma * (one - w0 * (one - a))
             if w0 >= 1.0 and a <= 0.0:
                 for c in range(3):
                     out[y, x, c] = img[y, x, c] + nz
                 continue
             den = w0 if w0 > 0.05 else np.float32(0.05)
             for c in range(3):
-                bb = (w00 * b[y0, x0, c] + w01 * b[y0, x1, c] + w10 * b[y1, x0, c]
-                      + w11 * b[y1, x1, c])
+                bb = gx * brow[x0, c] + fx * brow[x1, c]
                 if w0 >= 1.0:
                     o = img[y, x, c]
                 elif w0 <= 0.0:
                     o = bb
                 else:
-                    be = (w00 * best[y0, x0, c] + w01 * best[y0, x1, c]
-                          + w10 * best[y1, x0, c] + w11 * best[y1, x1, c])
-                    f = (img[y, x, c] - (1 - w0) * be) / den
+                    be = gx * erow[x0, c] + fx * erow[x1, c]
+                    f = (img[y, x, c] - (one - w0) * be) / den
                     if f < 0.0:
                         f = np.float32(0.0)
                     o = bb + w0 * (f - bb)
                 if a > 0.0:
-                    nv = (w00 * nn[y0, x0, c] + w01 * nn[y0, x1, c] + w10 * nn[y1, x0, c]
-                          + w11 * nn[y1, x1, c])
-                    o = nv * a + (1 - a) * o
+                    nv = gx * nrow[x0, c] + fx * nrow[x1, c]
+                    o = nv * a + (one - a) * o
                 out[y, x, c] = o + nz
     return out
