@@ -181,7 +181,13 @@ def bench_video(quick: bool) -> None:
         print(f"\n## 720p video ({n} frames of a panning lab portrait, 30 fps source)")
         print(f"{'preset':10s} {'fps wall':>9s} {'fps CPU':>8s} {'dropped':>8s} "
               f"{'end-to-end fps':>15s}")
-        for name, vp in (("light", VideoParams.light()), ("quality", VideoParams())):
+        import numba
+
+        nthreads = numba.get_num_threads()
+        for name, vp, nt in (("light", VideoParams.light(), nthreads),
+                             ("light/1thr", VideoParams.light(), 1),
+                             ("quality", VideoParams(), nthreads)):
+            numba.set_num_threads(nt)
             list(render_frames(frames[:3], video=vp))
             times = []
             c0, t0 = time.process_time(), time.perf_counter()
@@ -198,6 +204,9 @@ def bench_video(quick: bool) -> None:
             stats = render_video(src, Path(td) / f"out-{name}.mp4", video=vp)
             print(f"{name:10s} {n / wall:9.1f} {n / cpu:8.1f} {dropped:5d}/{n:<3d} "
                   f"{stats.fps:15.1f}")
+        numba.set_num_threads(nthreads)
+        print("(light/1thr: the numba composite on one thread; on this shared 2-core machine "
+              "a second thread costs more than it gives)")
 
 
 def main() -> None:
