@@ -103,11 +103,9 @@ def develop(
     Image
         In the ``display`` space, with the recipe used in ``metadata["recipe"]`` (TOML).
     """
-    if not isinstance(raw, RawImage):
-        path = raw
-        raw = read_raw(path)
     r = _resolve_recipe(recipe, wb)
-    out = r.pipeline()(raw)
+    # A raw read here is not kept while the pipeline runs (it is the largest input).
+    out = r.pipeline()(raw if isinstance(raw, RawImage) else read_raw(raw))
     meta = {**out.metadata, "recipe": r.to_toml(), "recipe_name": r.name}
     return out.replace(metadata=meta)
 

@@ -105,6 +105,7 @@ def finish(img: Image, colour_p: ColourParams, sharpen_p, tone_p, output_p: Outp
         dy = np.empty((h, w), np.float32)
         _delta(s, blur, np.float32(sharpen_p.amount), np.float32(sharpen_p.threshold),
                np.float32(sharpen_p.halo), dy)
+        del s, blur  # a 100 MP frame must not hold three extra planes through the main pass
     args: tuple = ()
     if tone_p is not None:
         wt = tone_mod.luminance_weights(space).astype(np.float32)
