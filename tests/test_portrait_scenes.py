@@ -14,6 +14,7 @@ from brightroom.lab.portrait_scenes import (
     bokeh_errors,
     bokeh_score,
     disc_psf,
+    portrait_lab,
     portrait_scene,
     reference_bokeh,
     silhouette_band,
@@ -92,3 +93,11 @@ def test_band():
     m[5:15, 5:15] = 1
     b = silhouette_band(m, 2)
     assert b[5, 10] and b[3, 10] and not b[10, 10] and not b[0, 0]
+
+
+def test_portrait_lab_runner():
+    res = portrait_lab(size=128)
+    assert set(res) == set(PORTRAIT_SCENES)
+    assert all(r["psnr"] >= 30 and 0 <= r["score"] <= 100 for r in res.values())
+    blank = portrait_lab(lambda img, *a: np.zeros_like(img), size=128)
+    assert all(r["score"] == 0 for r in blank.values())

@@ -45,7 +45,8 @@ from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import ParameterError
 
 __all__ = ["Layer", "PortraitScene", "astronaut_matte", "portrait_scene", "reference_bokeh",
-           "disc_psf", "silhouette_band", "bokeh_errors", "bokeh_score", "PORTRAIT_SCENES"]
+           "disc_psf", "silhouette_band", "bokeh_errors", "bokeh_score", "PORTRAIT_SCENES",
+           "portrait_lab"]
 
 # Hand-drawn outline of the astronaut (x, y) in the 512x512 picture: hair, collar ring,
 # shoulders and the helmet she holds.
@@ -317,3 +318,44 @@ PORTRAIT_SCENES = {
     "astronaut-wall": dict(hedge=False, highlights=False),
     "astronaut-highlights": dict(hedge=True, highlights=True),
 }
+
+
+def portrait_lab(renderer=None, *, size: int = 256, f_number: float = 1.8,  # noqa: ANN001
+                 use_exact_matte: bool = True) -> dict[str, dict[str, float]]:
+    """Run a bokeh renderer over :data:`PORTRAIT_SCENES` and measure it.
+
+    Parameters
+    ----------
+    renderer
+        ``f(display_rgb, depth, matte, focus_distance, f_number) -> display_rgb``; ``None``
+        uses Brightroom's layered renderer (noise off, so that the comparison is exact).
+    size
+        Scene side in pixels.
+    f_number
+        Simulated aperture (50 mm full-frame equivalent, focus on the subject).
+    use_exact_matte
+        Give the renderer the scene's matte (else ``None``: depth only).
+
+    Returns
+    -------
+    dict
+        Per scene: ``psnr``, ``psnr_band``, ``psnr_outside_band``, ``band_fraction`` and
+        ``score`` (:func:`bokeh_score`).
+    """
+    if renderer is None:
+        from brightroom.portrait.bokeh import BokehParams, render_bokeh
+
+        def renderer(img, depth, matte, zf, n):  # noqa: ANN001, ANN202
+            return render_bokeh(img, depth, matte=matte, focus_distance=zf,
+                                params=BokehParams(f_number=n, noise=False))
+
+    out: dict[str, dict[str, float]] = {}
+    for name, kw in PORTRAIT_SCENES.items():
+        sc = portrait_scene(name, size=size, **kw)
+        ref = reference_bokeh(sc, f_number=f_number)
+        zf = sc.layers[0].depth
+        got = renderer(sc.display, sc.depth, sc.matte if use_exact_matte else None, zf, f_number)
+        e = bokeh_errors(np.asarray(got, np.float32), ref, sc.matte)
+        e["score"] = bokeh_score(np.asarray(got, np.float32), ref, sc.matte)
+        out[name] = e
+    return out
