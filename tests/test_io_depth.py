@@ -123,3 +123,40 @@ def test_stereo_size_mismatch(tmp_path):
     PILImage.fromarray(np.zeros((10, 14, 3), np.uint8)).save(tmp_path / "r.png")
     with pytest.raises(InputError, match="differ in size"):
         read_stereo_pair(tmp_path / "l.png", tmp_path / "r.png")
+
+
+def test_dynamic_depth(tmp_path):
+    """An Android Dynamic Depth 1.0 JPEG built by hand from the spec: XMP directory, depth PNG
+    appended after the primary image."""
+    v = np.array([[0, 255], [51, 102]], np.uint8)
+    png = io.BytesIO()
+    PILImage.fromarray(v).save(png, format="PNG")
+    depth_bytes = png.getvalue()
+    conf = io.BytesIO()
+    PILImage.fromarray(np.full((2, 2), 255, np.uint8)).save(conf, format="PNG")
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description '
+           'xmlns:Container="http://ns.google.com/photos/dd/1.0/container/" '
+           'xmlns:Item="http://ns.google.com/photos/dd/1.0/item/" '
+           'xmlns:DepthMap="http://ns.google.com/photos/dd/1.0/depthmap/">'
+           '<DepthMap:Format>RangeLinear</DepthMap:Format><DepthMap:Near>0.5</DepthMap:Near>'
+           '<DepthMap:Far>5.5</DepthMap:Far><Container:Directory><rdf:Seq>'
+           '<rdf:li><Container:Item Item:Mime="image/jpeg" Item:Semantic="Primary" '
+           'Item:Length="0"/></rdf:li>'
+           f'<rdf:li><Container:Item Item:Mime="image/png" Item:Semantic="Confidence" '
+           f'Item:Length="{len(conf.getvalue())}"/></rdf:li>'
+           f'<rdf:li><Container:Item Item:Mime="image/png" Item:Semantic="Depth" '
+           f'Item:Length="{len(depth_bytes)}"/></rdf:li>'
+           '</rdf:Seq></Container:Directory></rdf:Description></rdf:RDF></x:xmpmeta>').encode()
+    jpg = io.BytesIO()
+    PILImage.fromarray(np.zeros((8, 8, 3), np.uint8)).save(jpg, format="JPEG")
+    body = jpg.getvalue()
+    data = (body[:2] + _app1(b"http://ns.adobe.com/xap/1.0/\x00" + xmp) + body[2:]
+            + conf.getvalue() + depth_bytes)
+    p = tmp_path / "pixel.jpg"
+    p.write_bytes(data)
+    d = read_depth(p)
+    assert d.source == "dynamic_depth"
+    np.testing.assert_allclose(d.depth, 0.5 + v / 255.0 * 5.0, rtol=1e-6)
+    p.write_bytes(data[:-10])
+    with pytest.raises(CorruptFileError):
+        read_depth(p)

@@ -16,7 +16,9 @@ for any real map is too large for one JPEG APP1 segment and goes into the *exten
 (APP1 segments ``http://ns.adobe.com/xmp/extension/``, each with the 32-character GUID, the full
 length and the offset of its chunk). ``GDepth:Format`` is ``RangeInverse``
 (``d = Far*Near / (Far - v*(Far - Near))``) or ``RangeLinear`` (``d = Near + v*(Far - Near)``),
-with ``v`` in [0, 1].
+with ``v`` in [0, 1]. Newer Android phones write Dynamic Depth 1.0 instead: the depth image is a
+file appended after the JPEG, listed in the XMP ``Container:Directory``
+(:func:`dynamic_depth_from_jpeg`).
 
 References
 ----------
@@ -25,6 +27,8 @@ D.2.27 depth representation information SEI message (d_min, d_max, representatio
 
 Google (2014), "Depth Map metadata" (GDepth XMP namespace ``http://ns.google.com/photos/1.0/depthmap/``),
 developers.google.com/depthmap-metadata.
+
+Android (2019), Dynamic Depth 1.0 (Container, Item and DepthMap XMP elements).
 
 Adobe (2016), XMP Specification Part 3: Storage in Files, 1.1.3.1 (extended XMP in JPEG).
 """
@@ -45,7 +49,7 @@ import numpy as np
 from brightroom.errors import CorruptFileError, InputError, UnsupportedFormatError
 
 __all__ = ["DepthMap", "read_depth", "read_stereo_pair", "parse_jpeg_xmp", "gdepth_from_xmp",
-           "HEIF_REPRESENTATIONS"]
+           "dynamic_depth_from_jpeg", "HEIF_REPRESENTATIONS"]
 
 PathLike = str | os.PathLike[str]
 
@@ -67,7 +71,7 @@ class DepthMap:
     disparity
         float32 ``h x w`` in 1/m when the file stores disparity, else ``None``.
     source
-        ``"heic"``, ``"gdepth"``, ``"stereo"``, ``"layered"`` or ``"array"``.
+        ``"heic"``, ``"gdepth"``, ``"dynamic_depth"``, ``"stereo"``, ``"layered"`` or ``"array"``.
     metadata
         What the file said (``d_min``, ``d_max``, ``representation``, ``near``, ``far``...).
     """
@@ -238,6 +242,70 @@ def gdepth_from_xmp(std: str, ext: str, path: PathLike = "<bytes>") -> DepthMap:
     return DepthMap(depth.astype(np.float32), None, "gdepth", meta)
 
 
+def dynamic_depth_from_jpeg(data: bytes, xmp: str, path: PathLike = "<bytes>") -> DepthMap:
+    """Decode an Android Dynamic Depth (DDF 1.0) depth map.
+
+    The XMP ``Container:Directory`` lists the files appended after the primary JPEG (``Item:Mime``,
+    ``Item:Length``, ``Item:Semantic``); the item with semantic ``Depth`` is the depth image, and
+    ``DepthMap:Format``, ``DepthMap:Near``, ``DepthMap:Far`` (metres) say how to read it, as in
+    GDepth.
+
+    References
+    ----------
+    Android (2019), Dynamic Depth 1.0 specification, sections Container, Item, DepthMap.
+    """
+    from PIL import Image as PILImage
+
+    path = Path(path)
+    items = []
+    for m in re.finditer(r"<Container:Item\b([^>]*)/?>", xmp):
+        attrs = dict(re.findall(r'(Item:\w+)\s*=\s*"([^"]*)"', m.group(1)))
+        items.append(attrs)
+    if not items:
+        raise InputError(f"{path}: no Dynamic Depth container items in the XMP")
+    lengths = []
+    for i, it in enumerate(items):
+        try:
+            lengths.append(int(it.get("Item:Length", "0")) + int(it.get("Item:Padding", "0")))
+        except ValueError:
+            raise CorruptFileError(f"{path}: bad Item:Length in item {i}") from None
+    tail = sum(lengths[1:])
+    start = len(data) - tail
+    if start < 0:
+        raise CorruptFileError(f"{path}: Dynamic Depth items ({tail} bytes) exceed the file")
+    blob = None
+    for it, n in zip(items[1:], lengths[1:], strict=True):
+        if it.get("Item:Semantic") == "Depth":
+            blob = data[start:start + int(it.get("Item:Length", "0"))]
+            break
+        start += n
+    if blob is None:
+        raise InputError(f"{path}: the Dynamic Depth container has no Depth item")
+    fmt = _xmp_prop(xmp, "DepthMap:Format") or "RangeInverse"
+    try:
+        near = float(_xmp_prop(xmp, "DepthMap:Near"))  # type: ignore[arg-type]
+        far = float(_xmp_prop(xmp, "DepthMap:Far"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise CorruptFileError(f"{path}: DepthMap without numeric Near/Far") from None
+    try:
+        pic = PILImage.open(io.BytesIO(blob))
+        pic.load()
+    except Exception as e:
+        raise CorruptFileError(f"{path}: the Depth item is not a decodable image ({e})") from None
+    v = np.asarray(pic)
+    if v.ndim == 3:
+        v = v[..., 0]
+    x = v.astype(np.float32) / np.float32(65535.0 if v.dtype == np.uint16 else 255.0)
+    if fmt == "RangeLinear":
+        depth = near + x * (far - near)
+    elif fmt == "RangeInverse":
+        depth = (far * near) / (far - x * (far - near))
+    else:
+        raise CorruptFileError(f"{path}: unknown DepthMap:Format {fmt!r}")
+    return DepthMap(depth.astype(np.float32), None, "dynamic_depth",
+                    {"format": fmt, "near": near, "far": far})
+
+
 def read_depth(path: PathLike) -> DepthMap:
     """Read the depth map stored in a photo (iPhone HEIC or Google JPEG).
 
@@ -265,7 +333,10 @@ def read_depth(path: PathLike) -> DepthMap:
     if ext in (".heic", ".heif", ".hif"):
         return _heic_depth(p)
     if ext in (".jpg", ".jpeg"):
-        std, extx = parse_jpeg_xmp(p.read_bytes(), p)
+        data = p.read_bytes()
+        std, extx = parse_jpeg_xmp(data, p)
+        if _xmp_prop(std + extx, "GDepth:Data") is None and "Container:Directory" in std + extx:
+            return dynamic_depth_from_jpeg(data, std + "\n" + extx, p)
         return gdepth_from_xmp(std, extx, p)
     if ext == ".npy":
         a = np.load(p, allow_pickle=False)
