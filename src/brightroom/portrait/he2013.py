@@ -87,17 +87,23 @@ def guided_filter_fast(guide: np.ndarray, src: np.ndarray, radius: int, eps: flo
 
     With ``subsample=1`` this matches :func:`guided_filter` away from the borders (OpenCV
     reflects at the border where the reference clips the window). With ``subsample=s`` the
-    coefficients come from a ``1/s`` image with radius ``radius / s``.
+    coefficients come from a ``1/s`` image with radius ``radius / s``; ``src`` may then be given
+    at any (lower) resolution, e.g. a segmentation model's output, and is resized to ``1/s``
+    directly.
     """
-    _check(guide, src, radius, eps)
+    s = max(1, int(subsample))
+    if s == 1 or np.shape(src) == np.shape(guide):
+        _check(guide, src, radius, eps)
+    elif np.ndim(guide) != 2 or np.ndim(src) != 2 or radius < 1 or eps <= 0:
+        _check(guide, src, radius, eps)
     I = np.ascontiguousarray(guide, np.float32)  # noqa: E741
     p = np.ascontiguousarray(src, np.float32)
     h, w = I.shape
-    s = max(1, int(subsample))
     if s > 1:
         size = (max(1, w // s), max(1, h // s))
         Is = cv2.resize(I, size, interpolation=cv2.INTER_AREA)
-        ps = cv2.resize(p, size, interpolation=cv2.INTER_AREA)
+        ps = cv2.resize(p, size, interpolation=cv2.INTER_AREA if p.shape[1] > size[0]
+                        else cv2.INTER_LINEAR)
         r = max(1, round(radius / s))
     else:
         Is, ps, r = I, p, radius

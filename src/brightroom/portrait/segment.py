@@ -188,13 +188,14 @@ def to_display(data: np.ndarray, transfer: str) -> np.ndarray:
 def refine_alpha(rgb: np.ndarray, coarse: np.ndarray, params: SegmentParams) -> np.ndarray:
     """Upsample a coarse mask to the photo and snap it to the photo's edges (guided filter)."""
     h, w = rgb.shape[:2]
-    up = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
     if not params.refine:
+        up = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
         return np.clip(up, 0, 1).astype(np.float32)
     grey = cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2GRAY)
     r = max(2, round(params.radius * w / 1000))
     s = max(1, min(r // 2, 4, w // 320))  # fast guided filter (He, Sun 2015)
-    return np.clip(guided_filter_fast(grey, up, r, params.eps, subsample=s), 0, 1)
+    src = coarse if s > 1 else cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(guided_filter_fast(grey, src, r, params.eps, subsample=s), 0, 1)
 
 
 def segment(image: object, *, method: str = "mediapipe_selfie",
