@@ -94,7 +94,8 @@ def bad_pixel_sigma_model(
 
     With a profile the model is the profile (scaled by white-balance gains already applied);
     without one, ``scale = 0`` and ``offset`` is the square of a robust per-channel sigma: 1.4826
-    times the median absolute deviation of each pixel from its 8-neighbour median, on one row pair in 32.
+    times the median absolute deviation of each pixel from its 8-neighbour median, on one row
+    pair in 32 and one column pair in 4.
     """
     cell = pattern.cell.ravel()
     if noise_profile is not None:
@@ -104,14 +105,18 @@ def bad_pixel_sigma_model(
         return sc, of
     s = pattern.period
     h, w = cfa.shape
-    rows = np.arange(0, h, 32 * s)
-    sub = np.concatenate([rows + d for d in range(s) if d < h])
-    sub = sub[sub < h]
-    sub.sort()
-    stack = np.stack([cfa[_mirror_index(h, s, dy)[sub]][:, _mirror_index(w, s, dx)]
+    def pick(n: int, every: int) -> np.ndarray:
+        idx = np.arange(0, n, every * s)
+        idx = np.concatenate([idx + d for d in range(s)])
+        return np.sort(idx[idx < n])
+
+    sub, subc = pick(h, 32), pick(w, 4)  # every 32nd row pair, every 4th column pair
+    stack = np.stack([cfa[_mirror_index(h, s, dy)[sub]][:, _mirror_index(w, s, dx)[subc]]
                       for dy, dx in _NEIGHBOURS])
-    dev = np.abs(cfa[sub] - np.median(stack, axis=0))
-    chan = pattern.channel_index(h, w)[sub]
+    stack.sort(axis=0)
+    med = 0.5 * (stack[3] + stack[4])
+    dev = np.abs(cfa[sub][:, subc] - med)
+    chan = pattern.channel_index(h, w)[sub][:, subc]
     sig = np.zeros(3, np.float64)
     for c in range(3):
         d = dev[chan == c]
