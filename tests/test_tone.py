@@ -162,3 +162,25 @@ def test_stage():
     auto = Stage.build("tone", {"method": "none", "auto_exposure": True})(
         img.replace(data=img.data * 0.05))
     assert auto.data.mean() > img.data.mean() * 0.05 * 2
+
+
+def test_local_strength_zero_is_the_global_curve():
+    img = linear_photo(128) * 2
+    np.testing.assert_allclose(tone_map(img, method="local", strength=0.0),
+                               tone_map(img, method="filmic"), atol=1e-6)
+
+
+def test_local_detail_raises_local_contrast():
+    rng = np.random.default_rng(0)
+    base = np.full((256, 256), 0.18, np.float32)
+    blobs = cv2_blur(rng.standard_normal((256, 256)).astype(np.float32), 12)
+    img = np.repeat((base * np.exp2(blobs / blobs.std()))[..., None], 3, axis=2)
+    flat = tone_map(img, method="local", detail=1.0, shadows=0.0, highlights=0.0)
+    punchy = tone_map(img, method="local", detail=2.0, shadows=0.0, highlights=0.0)
+    assert np.log2(punchy[..., 1]).std() > 1.1 * np.log2(flat[..., 1]).std()
+
+
+def cv2_blur(x: np.ndarray, sigma: float) -> np.ndarray:
+    import cv2
+
+    return cv2.GaussianBlur(x, (0, 0), sigma)
