@@ -142,3 +142,22 @@ def test_lens_shading_stage_saturation_and_noop():
         LensShadingParams(vignetting=-0.1)
     with pytest.raises(ParameterError):
         correct_lens_shading(cfa, RGGB, np.ones((3, 3), np.float32))
+
+
+def test_gain_map_dng_geometry():
+    # DNG GainMap placement: map point i at relative row origin + i * spacing of the area.
+    # A 2-point map with origin 0.25 and spacing 0.5 over rows 0..100 puts its points on rows
+    # 25 and 75; gains 1 and 2 there, clamped outside.
+    gm = np.ones((2, 1, 4), np.float32)
+    gm[1] = 2.0
+    geo = {"area": (0, 0, 100, 8), "origin": (0.25, 0.0), "spacing": (0.5, 1.0)}
+    g = lens_shading_gain((100, 8), RGGB, gm, geometry=geo)
+    assert g[25, 0] == pytest.approx(1.0)
+    assert g[50, 0] == pytest.approx(1.5)
+    assert g[75, 0] == pytest.approx(2.0)
+    assert g[0, 0] == pytest.approx(1.0) and g[99, 0] == pytest.approx(2.0)
+    cfa = np.full((100, 8), 0.5, np.float32)
+    fast = correct_lens_shading(cfa, RGGB, gm, geometry=geo)
+    np.testing.assert_allclose(fast, cfa * g, rtol=1e-6)
+    raw = RawImage(cfa, RGGB, gain_map=gm, metadata={"gain_map_geometry": geo})
+    np.testing.assert_allclose(Stage.build("lens_shading")(raw).cfa, cfa * g, rtol=1e-6)

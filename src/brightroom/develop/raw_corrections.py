@@ -11,8 +11,10 @@
   neighbours, the rule of dcraw/darktable's hot-pixel filters.
 * ``lens_shading``: the DNG ``GainMap`` opcode (Adobe DNG Specification 1.6, opcode list 2,
   ``GainMap``): ``raw.gain_map`` holds ``h x w x 4`` gains, one plane per 2 x 2 cell position
-  in raster order, sampled on a grid whose first and last points lie on the first and last
-  pixel (``MapOrigin = 0``, ``MapSpacing = 1 / (points - 1)`` in relative coordinates). The gain
+  in raster order. With the DNG placement that :mod:`brightroom.io.raw` records in
+  ``metadata["gain_map_geometry"]`` (area, ``MapOrigin``, ``MapSpacing``), pixel ``y`` of the
+  area sits at map row ``((y - top) / (bottom - top) - origin) / spacing``; without it the
+  grid's first and last points lie on the first and last pixel. The gain
   of a pixel is the bilinear interpolation of its cell position's plane. An optional
   parametric correction of natural vignetting multiplies by ``1 / cos^4(theta)`` with
   ``tan(theta) = vignetting * r``, ``r`` the distance from the centre over the half-diagonal,
@@ -332,13 +334,40 @@ def apply_bad_pixels(frame: RawImage, params: Any) -> RawImage:
 # lens shading
 
 
-def _grid_weights(n: int, points: int) -> tuple[np.ndarray, np.ndarray]:
-    """Corner-aligned bilinear index and weight of ``n`` pixels on ``points`` grid points."""
+def _grid_weights(n: int, points: int, axis_geometry: tuple[float, float, float, float] | None
+                  = None) -> tuple[np.ndarray, np.ndarray]:
+    """Bilinear index and weight of ``n`` pixels on ``points`` grid points.
+
+    Without geometry the grid is corner-aligned (first and last point on the first and last
+    pixel). With DNG geometry ``(start, end, origin, spacing)`` (area rows/columns, map
+    origin and spacing in relative coordinates), pixel ``y`` sits at map coordinate
+    ``((y - start) / (end - start) - origin) / spacing``, clamped to the map.
+    """
     if points == 1:
         return np.zeros(n, np.int64), np.zeros(n, np.float32)
-    u = np.arange(n, dtype=np.float64) * ((points - 1) / max(n - 1, 1))
+    y = np.arange(n, dtype=np.float64)
+    if axis_geometry is None:
+        u = y * ((points - 1) / max(n - 1, 1))
+    else:
+        start, end, origin, spacing = axis_geometry
+        if not end > start or not spacing > 0:
+            raise ParameterError(f"bad gain-map geometry {axis_geometry!r}")
+        u = ((y - start) / (end - start) - origin) / spacing
+    u = np.clip(u, 0, points - 1)
     i0 = np.minimum(np.floor(u).astype(np.int64), points - 2)
     return i0, (u - i0).astype(np.float32)
+
+
+def _axis_geometry(geometry: Any, axis: int) -> tuple[float, float, float, float] | None:
+    """``(start, end, origin, spacing)`` of ``axis`` (0 = rows) from io's gain_map_geometry."""
+    if not geometry:
+        return None
+    try:
+        area = geometry["area"]  # top, left, bottom, right
+        return (float(area[axis]), float(area[axis + 2]), float(geometry["origin"][axis]),
+                float(geometry["spacing"][axis]))
+    except (KeyError, IndexError, TypeError) as e:
+        raise ParameterError(f"gain-map geometry {geometry!r} lacks area/origin/spacing") from e
 
 
 def _check_gain_map(gain_map: Any) -> np.ndarray:
@@ -356,6 +385,7 @@ def lens_shading_gain(
     pattern: CFAPattern,
     gain_map: np.ndarray | None = None,
     vignetting: float = 0.0,
+    geometry: Any = None,
 ) -> np.ndarray:
     """The full-resolution gain of every mosaic pixel (NumPy reference).
 
@@ -369,6 +399,10 @@ def lens_shading_gain(
         ``h x w x 4`` DNG gain map, or ``None``.
     vignetting
         ``tan`` of the half-diagonal field angle for the ``cos^4`` correction (0 = off).
+    geometry
+        DNG map placement ``{"area": (top, left, bottom, right), "origin": (v, h),
+        "spacing": (v, h)}`` (as :mod:`brightroom.io.raw` records it in
+        ``metadata["gain_map_geometry"]``); ``None`` = corner-aligned grid.
 
     Returns
     -------
@@ -383,8 +417,8 @@ def lens_shading_gain(
     gain = np.ones((h, w), np.float32)
     if gain_map is not None:
         g = _check_gain_map(gain_map)
-        y0, wy = _grid_weights(h, g.shape[0])
-        x0, wx = _grid_weights(w, g.shape[1])
+        y0, wy = _grid_weights(h, g.shape[0], _axis_geometry(geometry, 0))
+        x0, wx = _grid_weights(w, g.shape[1], _axis_geometry(geometry, 1))
         y1 = np.minimum(y0 + 1, g.shape[0] - 1)
         x1 = np.minimum(x0 + 1, g.shape[1] - 1)
         pos = _position_plane(pattern, h, w)
@@ -442,6 +476,7 @@ def correct_lens_shading(
     gain_map: np.ndarray | None = None,
     *,
     vignetting: float = 0.0,
+    geometry: Any = None,
     fast: bool = True,
 ) -> np.ndarray:
     """Multiply a mosaic by its lens-shading gains.
@@ -457,6 +492,8 @@ def correct_lens_shading(
         ``None``.
     vignetting
         ``tan`` of the half-diagonal field angle of a ``cos^4`` falloff to undo (0 = off).
+    geometry
+        DNG placement of the map (see :func:`lens_shading_gain`); ``None`` = corner-aligned.
     fast
         Use the numba path (the NumPy reference otherwise).
 
@@ -477,12 +514,12 @@ def correct_lens_shading(
     if gain_map is None and vignetting == 0:
         return cfa.copy()
     if not fast:
-        return (cfa * lens_shading_gain(cfa.shape, pattern, gain_map, vignetting)).astype(
-            np.float32)
+        return (cfa * lens_shading_gain(cfa.shape, pattern, gain_map, vignetting, geometry)
+                ).astype(np.float32)
     h, w = cfa.shape
     g = np.ones((1, 1, 4), np.float32) if gain_map is None else _check_gain_map(gain_map)
-    y0, wy = _grid_weights(h, g.shape[0])
-    x0, wx = _grid_weights(w, g.shape[1])
+    y0, wy = _grid_weights(h, g.shape[0], _axis_geometry(geometry, 0))
+    x0, wx = _grid_weights(w, g.shape[1], _axis_geometry(geometry, 1))
     r2 = max(((h - 1) / 2) ** 2 + ((w - 1) / 2) ** 2, 1e-12)
     dy2 = ((np.arange(h) - (h - 1) / 2) ** 2 / r2).astype(np.float32)
     dx2 = ((np.arange(w) - (w - 1) / 2) ** 2 / r2).astype(np.float32)
@@ -509,7 +546,9 @@ def apply_lens_shading(frame: RawImage, params: Any) -> RawImage:
     gm = frame.gain_map if params.enabled else None
     if gm is None and params.vignetting == 0:
         return frame
-    out = correct_lens_shading(frame.cfa, frame.pattern, gm, vignetting=params.vignetting)
+    geo = frame.metadata.get("gain_map_geometry") if gm is not None else None
+    out = correct_lens_shading(frame.cfa, frame.pattern, gm, vignetting=params.vignetting,
+                               geometry=geo)
     sat = np.asarray(frame.saturation, np.float64)
     if gm is not None:
         sat = sat * gain_map_gains(gm, frame.pattern)
