@@ -208,3 +208,24 @@ def test_quad_bayer_fast_path_denoises_each_sub_mosaic():
     sub = np.ascontiguousarray(noisy[1::2, 0::2])
     np.testing.assert_allclose(out[1::2, 0::2],
                                denoise_raw(sub, CFAPattern("RGGB"), noise_profile=prof), atol=1e-6)
+
+
+def test_real_10bit_crop_with_estimated_noise():
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    path = data / "bayer-crop-10bit.png"
+    if not path.exists():
+        pytest.skip(f"real sample data not found at {data}")
+    from PIL import Image as PILImage
+
+    counts = np.asarray(PILImage.open(path)).astype(np.float32)
+    cfa = ((counts - 25) / (1023 - 25)).astype(np.float32)  # README: black 25, white 1023
+    pat = CFAPattern("GRBG")
+    prof = estimate_noise_profile(cfa, pat)
+    assert all(s >= 0 for s in prof.scale) and max(prof.offset) > 0
+    fast = denoise_raw(cfa, pat, noise_profile=prof)
+    ref = denoise_raw(cfa, pat, noise_profile=prof, fast=False)
+    assert np.isfinite(fast).all()
+    np.testing.assert_allclose(fast, ref, atol=1e-4)
+    assert np.abs(fast - cfa).mean() < 0.002  # noise-sized changes only

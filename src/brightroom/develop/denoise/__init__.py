@@ -128,7 +128,8 @@ def cell_noise_model(profile: NoiseProfile, pattern: CFAPattern,
     When the mosaic already carries white-balance gains ``g``, a value ``x' = g x`` has
     variance ``g * scale * x' + g**2 * offset``. A ``scale`` too small for the stabilising
     transform (a purely Gaussian profile) is raised to ``1e-3 * sqrt(offset)``, which changes
-    the modelled variance by at most 0.1 % of the read noise per unit signal.
+    the modelled variance by at most 0.1 % of the read noise per unit signal, and ``offset``
+    is at least :data:`OFFSET_FLOOR`.
     """
     cell = pattern.cell.ravel()
     g = np.ones(3) if wb is None else np.asarray(wb, np.float64)
@@ -138,8 +139,14 @@ def cell_noise_model(profile: NoiseProfile, pattern: CFAPattern,
     if bad:
         raise ParameterError(f"noise profile {profile} has zero variance for cell positions "
                              f"{bad}; cannot denoise")
-    sc = np.maximum(sc, np.maximum(1e-3 * np.sqrt(of), 1e-12))
+    of = np.maximum(of, OFFSET_FLOOR)
+    sc = np.maximum(sc, 1e-3 * np.sqrt(of))
     return sc.astype(np.float32), of.astype(np.float32)
+
+
+OFFSET_FLOOR = 1e-8
+"""Smallest read-noise variance used (about the quantisation noise of 10-bit data): a model of
+(almost) no noise would make the stabilising transform lose float32 precision."""
 
 
 def denoise_raw(

@@ -84,7 +84,8 @@ def estimate_plane_noise(plane: np.ndarray, *, bins: int = 16, clip: float = 0.9
         tx = texture[c]
         chunks.append(c[tx <= np.quantile(tx, smooth)])
     lv = np.array([level[c].mean() for c in chunks])
-    var = np.array([(_MAD * np.median(np.abs(detail[c]))) ** 2 for c in chunks])
+    # quantised data can give a median of 0: floor at a 16-bit level's variance
+    var = np.array([max((_MAD * np.median(np.abs(detail[c]))) ** 2, 1e-11) for c in chunks])
     n = np.array([c.size for c in chunks], dtype=np.float64)
     if nb == 1 or np.ptp(lv) <= 0:
         return 0.0, float(var.mean())
