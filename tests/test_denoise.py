@@ -227,5 +227,7 @@ def test_real_10bit_crop_with_estimated_noise():
     fast = denoise_raw(cfa, pat, noise_profile=prof)
     ref = denoise_raw(cfa, pat, noise_profile=prof, fast=False)
     assert np.isfinite(fast).all()
-    np.testing.assert_allclose(fast, ref, atol=1e-4)
+    # near white the stabilised values reach ~600, where float32 local variances differ in
+    # the last bits between the two summation orders
+    np.testing.assert_allclose(fast, ref, atol=5e-4)
     assert np.abs(fast - cfa).mean() < 0.002  # noise-sized changes only

@@ -126,10 +126,9 @@ def cell_noise_model(profile: NoiseProfile, pattern: CFAPattern,
     """Noise ``scale`` and ``offset`` per raster cell position, as float32 arrays of 4.
 
     When the mosaic already carries white-balance gains ``g``, a value ``x' = g x`` has
-    variance ``g * scale * x' + g**2 * offset``. A ``scale`` too small for the stabilising
-    transform (a purely Gaussian profile) is raised to ``1e-3 * sqrt(offset)``, which changes
-    the modelled variance by at most 0.1 % of the read noise per unit signal, and ``offset``
-    is at least :data:`OFFSET_FLOOR`.
+    variance ``g * scale * x' + g**2 * offset``. ``scale`` is at least :data:`SCALE_FLOOR`
+    and ``offset`` at least :data:`OFFSET_FLOOR` (a purely Gaussian or noiseless model would
+    break the stabilising transform's float32 precision).
     """
     cell = pattern.cell.ravel()
     g = np.ones(3) if wb is None else np.asarray(wb, np.float64)
@@ -140,13 +139,17 @@ def cell_noise_model(profile: NoiseProfile, pattern: CFAPattern,
         raise ParameterError(f"noise profile {profile} has zero variance for cell positions "
                              f"{bad}; cannot denoise")
     of = np.maximum(of, OFFSET_FLOOR)
-    sc = np.maximum(sc, 1e-3 * np.sqrt(of))
+    sc = np.maximum(sc, SCALE_FLOOR)
     return sc.astype(np.float32), of.astype(np.float32)
 
 
 OFFSET_FLOOR = 1e-8
-"""Smallest read-noise variance used (about the quantisation noise of 10-bit data): a model of
-(almost) no noise would make the stabilising transform lose float32 precision."""
+"""Smallest read-noise variance used (about the quantisation noise of 10-bit data)."""
+
+SCALE_FLOOR = 1e-5
+"""Smallest shot-noise scale used: no sensor is assumed to collect more than 100 000
+electrons at white. Smaller scales make the stabilised values so large (``2 sqrt(x/scale)``)
+that their local variance loses float32 precision."""
 
 
 def denoise_raw(
