@@ -10,6 +10,15 @@ from brightroom.cli.main import main
 from conftest import shared_file
 
 
+
+def _need_model():
+    from brightroom.portrait.segment import ModelNotFoundError, model_path
+
+    try:
+        model_path()
+    except ModelNotFoundError as e:
+        pytest.skip(f"segmentation model not installed: {e}")
+
 def _png(path, arr):
     PILImage.fromarray(arr).save(path)
 
@@ -35,6 +44,7 @@ def test_depth_file(tmp_path, rng, capsys):
 
 
 def test_no_person_no_depth(tmp_path, capsys):
+    _need_model()
     _png(tmp_path / "grey.png", np.full((40, 40, 3), 128, np.uint8))
     assert main(["portrait", str(tmp_path / "grey.png"), "-o", str(tmp_path / "o.png")]) == 1
     err = capsys.readouterr().err

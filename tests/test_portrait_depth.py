@@ -12,6 +12,15 @@ from brightroom.portrait.depth import align_depth, auto_focus, layered_depth
 from conftest import shared_file
 
 
+
+def _need_model():
+    from brightroom.portrait.segment import ModelNotFoundError, model_path
+
+    try:
+        model_path()
+    except ModelNotFoundError as e:
+        pytest.skip(f"segmentation model not installed: {e}")
+
 def test_layered_depth_ground_plane():
     a = np.zeros((100, 80), np.float32)
     a[30:90, 30:50] = 1
@@ -51,12 +60,14 @@ def test_align_depth_snaps_to_edges():
 
 
 def test_no_person_no_depth_raises():
+    _need_model()
     flat = np.full((64, 64, 3), 0.5, np.float32)
     with pytest.raises(NoSubjectError, match="no person"):
         render_portrait(flat)
 
 
 def test_depth_only_falls_back(rng):
+    _need_model()
     img = rng.random((64, 64, 3)).astype(np.float32)
     z = np.full((64, 64), 4.0, np.float32)
     z[:, :32] = 1.0
