@@ -10,7 +10,6 @@ from brightroom.cli.main import main
 from conftest import shared_file
 
 
-
 def _need_model():
     from brightroom.portrait.segment import ModelNotFoundError, model_path
 

@@ -12,7 +12,6 @@ from brightroom.portrait.depth import align_depth, auto_focus, layered_depth
 from conftest import shared_file
 
 
-
 def _need_model():
     from brightroom.portrait.segment import ModelNotFoundError, model_path
 
