@@ -12,7 +12,7 @@ image (the Halide habit: the algorithm once, the schedule apart):
    ``dy`` and so is formed from their small copies without the full sharpened image;
 4. one parallel pass: ``rgb = M @ cam + dy``, the tone stage's row function
    (:func:`brightroom.develop.tone._tone_numba.tone_row`), then the output curve
-   (:func:`brightroom.develop.output.lut_value`).
+   (the table of :func:`brightroom.develop.output.output_lut`, read as :func:`~brightroom.develop.output.lut_value` does).
 
 Each piece of arithmetic is the stages' own code, so the fusion agrees with the stage-by-stage
 reference to float32 rounding (tested in ``tests/test_fused.py``). A fusion declines
@@ -25,7 +25,7 @@ import numba
 import numpy as np
 
 from brightroom.develop.colour import ColourParams, colour_matrix, colour_result
-from brightroom.develop.output import OutputParams, lut_value, output_lut
+from brightroom.develop.output import OutputParams, output_lut
 from brightroom.develop.pipeline import register_fusion
 from brightroom.develop.sharpen import delta_row
 from brightroom.develop.tone._tone_numba import tone_row
@@ -49,31 +49,53 @@ def _delta(s, blur, amount, threshold, halo, dy):  # pragma: no cover - compiled
         delta_row(s, blur, i, amount, threshold, halo, dy[i])
 
 
+@numba.njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def _encode_row(toned, olut, oi):  # pragma: no cover - compiled
+    # lut_value's arithmetic without its branches, so that the loop vectorises
+    size = olut.shape[0] - 1
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
+    for j in range(toned.shape[0]):
+        for c in range(3):
+            v = toned[j, c]
+            v = v if v == v else zero  # NaN -> 0
+            t = min(max(v, zero), one) * np.float32(size)
+            k = min(np.int32(t), size - 1)
+            f = t - np.float32(k)
+            oi[j, c] = olut[k] + f * (olut[k + 1] - olut[k])
+
+
 @numba.njit(parallel=True, cache=True, fastmath=True, error_model="numpy")
 def _finish_kernel(cam, m, use_dy, dy, use_tone, wts, scale, use_gain, ga, gb, y0, y1, wy,
                    floor, maxev, sk, hk, mid, lp, ep, use_lut, hc, lut, white, sat,
                    olut, out):  # pragma: no cover - compiled
     h, w, _ = cam.shape
+    m00, m01, m02 = m[0, 0], m[0, 1], m[0, 2]
+    m10, m11, m12 = m[1, 0], m[1, 1], m[1, 2]
+    m20, m21, m22 = m[2, 0], m[2, 1], m[2, 2]
     for i in numba.prange(h):
         row = np.empty((w, 3), np.float32)
         toned = np.empty((w, 3), np.float32)
         ci = cam[i]
-        for j in range(w):
-            r, g, b = ci[j, 0], ci[j, 1], ci[j, 2]
-            d = dy[i, j] if use_dy else np.float32(0.0)
-            row[j, 0] = m[0, 0] * r + m[0, 1] * g + m[0, 2] * b + d
-            row[j, 1] = m[1, 0] * r + m[1, 1] * g + m[1, 2] * b + d
-            row[j, 2] = m[2, 0] * r + m[2, 1] * g + m[2, 2] * b + d
+        if use_dy:
+            di = dy[i]
+            for j in range(w):
+                r, g, b, d = ci[j, 0], ci[j, 1], ci[j, 2], di[j]
+                row[j, 0] = m00 * r + m01 * g + m02 * b + d
+                row[j, 1] = m10 * r + m11 * g + m12 * b + d
+                row[j, 2] = m20 * r + m21 * g + m22 * b + d
+        else:
+            for j in range(w):
+                r, g, b = ci[j, 0], ci[j, 1], ci[j, 2]
+                row[j, 0] = m00 * r + m01 * g + m02 * b
+                row[j, 1] = m10 * r + m11 * g + m12 * b
+                row[j, 2] = m20 * r + m21 * g + m22 * b
         if use_tone:
             tone_row(row, toned, i, wts, scale, use_gain, ga, gb, y0, y1, wy, floor, maxev,
                      sk, hk, mid, lp, ep, use_lut, hc, lut, white, sat)
+            _encode_row(toned, olut, out[i])
         else:
-            toned[:, :] = row
-        oi = out[i]
-        for j in range(w):
-            oi[j, 0] = lut_value(toned[j, 0], olut)
-            oi[j, 1] = lut_value(toned[j, 1], olut)
-            oi[j, 2] = lut_value(toned[j, 2], olut)
+            _encode_row(row, olut, out[i])
 
 
 def finish(img: Image, colour_p: ColourParams, sharpen_p, tone_p, output_p: OutputParams
