@@ -12,7 +12,8 @@ image (the Halide habit: the algorithm once, the schedule apart):
    ``dy`` and so is formed from their small copies without the full sharpened image;
 4. one parallel pass: ``rgb = M @ cam + dy``, the tone stage's row function
    (:func:`brightroom.develop.tone._tone_numba.tone_row`), then the output curve
-   (the table of :func:`brightroom.develop.output.output_lut`, read as :func:`~brightroom.develop.output.lut_value` does).
+   (the table of :func:`brightroom.develop.output.output_lut`, read as
+   :func:`~brightroom.develop.output.lut_value` reads it, without branches).
 
 Each piece of arithmetic is the stages' own code, so the fusion agrees with the stage-by-stage
 reference to float32 rounding (tested in ``tests/test_fused.py``). A fusion declines
