@@ -15,15 +15,13 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from brightroom.develop.recipe import Recipe, load_recipe
-from brightroom.errors import InputError, ParameterError
+from brightroom.develop.recipe import load_recipe
+from brightroom.develop.run import WB_PRESETS, develop, white_balance_override
+from brightroom.errors import InputError
 from brightroom.types import Image, RawImage
 
 __all__ = ["read", "read_raw", "read_image", "develop", "write", "load_recipe", "merge",
            "white_balance_override", "WB_PRESETS"]
-
-WB_PRESETS = ("daylight", "cloudy", "shade", "tungsten", "fluorescent", "flash")
-
 
 def read(path: str | PathLike[str]) -> RawImage | Image:
     """Read a raw file (any LibRaw format, DNG included) or an image file."""
@@ -44,70 +42,6 @@ def read_image(path: str | PathLike[str]) -> Image:
     from brightroom.io import read_image as _read_image
 
     return _read_image(path)
-
-
-def white_balance_override(wb: str | float | int) -> dict[str, Any]:
-    """White-balance stage parameters for a CLI-style choice.
-
-    ``"as-shot"``, ``"auto"``, a preset name (``"daylight"``, ``"tungsten"``, ...) or a
-    colour temperature in kelvin (``5600`` or ``"5600"`` or ``"5600K"``).
-    """
-    if isinstance(wb, str):
-        w = wb.strip().lower()
-        if w in ("as-shot", "asshot", "camera"):
-            return {"mode": "as-shot"}
-        if w == "auto":
-            return {"mode": "auto"}
-        if w in WB_PRESETS:
-            return {"mode": "preset", "preset": w}
-        try:
-            wb = float(w.rstrip("k"))
-        except ValueError:
-            raise ParameterError(
-                f"white balance {wb!r} is not as-shot, auto, a preset ({', '.join(WB_PRESETS)}) "
-                "or a temperature in kelvin"
-            ) from None
-    if not 1500 <= float(wb) <= 15000:
-        raise ParameterError(f"white balance temperature {wb} K is outside 1500..15000 K")
-    return {"mode": "kelvin", "kelvin": float(wb)}
-
-
-def _resolve_recipe(recipe: str | PathLike[str] | Recipe, wb: str | float | None) -> Recipe:
-    r = load_recipe(recipe if isinstance(recipe, Recipe) else (
-        Path(recipe) if isinstance(recipe, PathLike) else recipe))
-    if wb is not None:
-        r = r.with_params("white_balance", **white_balance_override(wb))
-    return r
-
-
-def develop(
-    raw: RawImage | str | PathLike[str],
-    *,
-    recipe: str | PathLike[str] | Recipe = "default",
-    wb: str | float | None = None,
-) -> Image:
-    """Develop a raw image into a finished, display-encoded photo.
-
-    Parameters
-    ----------
-    raw
-        A :class:`RawImage` or the path of a raw file.
-    recipe
-        A shipped recipe name (``"default"``, ``"neutral"``), a recipe file or a
-        :class:`~brightroom.develop.recipe.Recipe`.
-    wb
-        Override the recipe's white balance: ``"as-shot"``, ``"auto"``, a preset or kelvin.
-
-    Returns
-    -------
-    Image
-        In the ``display`` space, with the recipe used in ``metadata["recipe"]`` (TOML).
-    """
-    r = _resolve_recipe(recipe, wb)
-    # A raw read here is not kept while the pipeline runs (it is the largest input).
-    out = r.pipeline()(raw if isinstance(raw, RawImage) else read_raw(raw))
-    meta = {**out.metadata, "recipe": r.to_toml(), "recipe_name": r.name}
-    return out.replace(metadata=meta)
 
 
 def write(

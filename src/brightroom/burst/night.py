@@ -241,8 +241,8 @@ def develop_burst(
         bm["reference"] = index_map[bm["reference"]]
         bm["files"] = names
         merged = merged.replace(metadata={**merged.metadata, "burst_merge": bm})
-    # The public develop resolves the recipe and the white-balance override in one place.
-    from brightroom.api import develop
+    # develop.run resolves the recipe and the white-balance override in one place.
+    from brightroom.develop.run import develop
 
     out = develop(merged, recipe=recipe, wb=wb)
     info = dict(merged.metadata.get("burst_merge", {"frames": 1, "method": "single"}))
