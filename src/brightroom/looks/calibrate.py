@@ -81,7 +81,7 @@ _EXIF_ILLUMINANT = {"D65": 21, "D50": 23, "A": 17, "D55": 20, "D75": 22}
 
 
 def _delta_e(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
-    from brightroom.lab.metrics.colour import delta_e_2000
+    from brightroom.color.difference import delta_e_2000
 
     return np.asarray(delta_e_2000(lab1, lab2), dtype=np.float64)
 
