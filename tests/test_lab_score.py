@@ -24,7 +24,8 @@ from brightroom.lab.score import (
 # The fingerprint of every released score formula. Changing any weight, anchor or the full
 # shooting plan changes the hash: bump SCORE_VERSION and record the new pair here.
 RELEASED = {
-    "1.0.0": "95a2747bc12b908b",
+    "1.0.0": "95a2747bc12b908b",  # chart wall only
+    "1.1.0": "1119f9c99af0e40c",  # + night, bokeh; HDR folded into exposure / artefacts
 }
 
 
@@ -74,9 +75,14 @@ def test_component_mapping_is_a_clipped_line():
         Component("x", 1.0, 1.0)
 
 
+CAPABILITY = ("hdr_dr_stops", "hdr_halo_pct", "night_psnr_db", "night_gain_db",
+              "night_subject_db", "bokeh_score")
+
+
 def _perfect() -> dict[str, float]:
-    """Metrics at every 'full' anchor: all attributes score 100."""
-    return {c.metric: c.full for a in SCORE_FORMULA.attributes for c in a.components}
+    """Chart-wall metrics at every 'full' anchor: all chart attributes score 100."""
+    return {c.metric: c.full for a in SCORE_FORMULA.attributes for c in a.components
+            if c.metric not in CAPABILITY}
 
 
 def test_overall_combines_conditions_and_attributes_as_documented():
@@ -99,6 +105,36 @@ def test_overall_combines_conditions_and_attributes_as_documented():
         assert a in s.formula
     assert "excluded" in s.formula and "bokeh" in s.formula
     assert s.version == SCORE_VERSION and s.formula_hash == formula_hash()
+
+
+def test_capability_conditions_join_as_documented():
+    wall = _perfect()
+    night1 = {"night_psnr_db": 24.0, "night_gain_db": 3.0, "night_subject_db": 0.0}
+    night5 = {"night_psnr_db": 34.0, "night_gain_db": 6.0, "night_subject_db": -1.5}
+    hdr = {"hdr_dr_stops": 14.0, "hdr_halo_pct": 11.0}
+    s = score_conditions({"1000lux": wall, "night-1lux": night1, "night-5lux": night5,
+                          "hdr": hdr, "portrait": {"bokeh_score": 80.0}})
+    # night at 1 lux: 0.4 * 50 + 0.4 * 50 + 0.2 * 100 = 60; at 5 lux: 0.4 * 100 + 0.4 * 100
+    # + 0.2 * 50 = 90; conditions 0.6 / 0.4
+    assert s.per_condition["night-1lux"]["night"] == pytest.approx(60.0)
+    assert s.per_condition["night-5lux"]["night"] == pytest.approx(90.0)
+    assert s.attributes["night"] == pytest.approx(0.6 * 60 + 0.4 * 90)
+    # HDR: 14 stops -> 50 in exposure, 11 % halo -> 50 in artefacts; condition weight 0.5
+    # next to 1000 lux's 0.3, and the night / portrait conditions hold no exposure metric
+    assert s.per_condition["hdr"] == {"exposure": pytest.approx(50.0),
+                                      "artefacts": pytest.approx(50.0)}
+    assert s.attributes["exposure"] == pytest.approx((0.3 * 100 + 0.5 * 50) / 0.8)
+    assert s.attributes["artefacts"] == pytest.approx((0.3 * 100 + 0.5 * 50) / 0.8)
+    assert s.attributes["bokeh"] == pytest.approx(80.0)
+    assert s.absent == ("video",)
+    attrs = s.attributes
+    expect = sum(attrs[a] for a in ("exposure", "colour", "texture", "noise", "artefacts",
+                                    "bokeh", "night")) / 7
+    assert s.overall == pytest.approx(expect)
+    # a pipeline without portrait mode: bokeh is absent, not zero
+    t = score_conditions({"1000lux": wall, "night-1lux": night1, "hdr": hdr})
+    assert t.attributes["bokeh"] is None and "bokeh" in t.absent
+    assert t.attributes["night"] == pytest.approx(60.0)
 
 
 def test_failed_measurement_scores_zero_and_is_reported():

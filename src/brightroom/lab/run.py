@@ -7,7 +7,9 @@ For each :class:`~brightroom.lab.conditions.Condition` of a shooting plan:
 2. run the pipeline under test (raw -> display-encoded :class:`~brightroom.types.Image`);
 3. undo the output transfer curve (metrics work on linear light), crop each chart by its
    known position (the ground truth of the wall) and measure it with :mod:`brightroom.lab.metrics`;
-4. score the summary numbers with :mod:`brightroom.lab.score`.
+4. with ``capabilities=True``, run the night / HDR / bokeh tests of
+   :mod:`brightroom.lab.capabilities` (scored under their own pseudo-conditions);
+5. score the summary numbers with :mod:`brightroom.lab.score`.
 
 The same ``seed`` gives the same image noise, so the same scores (to float rounding).
 
@@ -159,6 +161,10 @@ class LabResults:
         Wall time of the run.
     notes
         Free remarks (e.g. "reduced plan").
+    capabilities
+        The result of :func:`brightroom.lab.capabilities.measure_capabilities` (``metrics``
+        per pseudo-condition, ``details``, ``errors``, ``timings``), or ``None`` when the run
+        skipped them.
     """
 
     pipeline: str
@@ -173,6 +179,7 @@ class LabResults:
     machine: str = ""
     elapsed_s: float = 0.0
     notes: tuple[str, ...] = ()
+    capabilities: Mapping[str, Any] | None = None
 
     @property
     def score_version(self) -> str:
@@ -201,6 +208,7 @@ class LabResults:
             "machine": self.machine,
             "elapsed_s": self.elapsed_s,
             "notes": list(self.notes),
+            "capabilities": _jsonable(dict(self.capabilities)) if self.capabilities else None,
         }
 
     @classmethod
@@ -222,6 +230,7 @@ class LabResults:
                 machine=str(d.get("machine", "")),
                 elapsed_s=float(d.get("elapsed_s", 0.0)),
                 notes=tuple(d.get("notes", ())),
+                capabilities=d.get("capabilities") or None,
             )
         except (KeyError, TypeError, ValueError) as e:
             raise InputError(f"not a Brightroom lab results document: {type(e).__name__}: {e}") from None
@@ -620,6 +629,7 @@ def run_lab(
     camera: str = "flagship-2022",
     seed: int = 0,
     conditions: str | ShootingPlan | Sequence[Condition] | None = None,
+    capabilities: bool | None = None,
 ) -> LabResults:
     """Score ``pipeline`` in the virtual lab.
 
@@ -637,6 +647,12 @@ def run_lab(
         the one ranked scores use), ``"quick"``, ``"tiny"``, a
         :class:`~brightroom.lab.conditions.ShootingPlan` or a list of conditions (then shot
         with the full plan's chart sizes, as a plan called ``"custom"``).
+    capabilities
+        Also run the night / HDR / bokeh tests (:mod:`brightroom.lab.capabilities`, ~10-20 s).
+        ``None`` (default): on for the full plan, off for the others (the quick and tiny plans
+        the tests and the demo use). A run that departs from its plan's default is recorded
+        under a plan named ``"<plan>+capabilities"`` or ``"<plan>-capabilities"`` so that the
+        leaderboard (which ranks per plan) never mixes the two.
 
     Returns
     -------
@@ -658,6 +674,10 @@ def run_lab(
             raise ParameterError("conditions must be a plan name, a ShootingPlan or Condition objects")
         plan = ShootingPlan("custom", conds, get_plan("full").sizes, "custom list of conditions")
     condition_seed(seed, 0)  # validates the seed
+    default_caps = plan.name == "full"
+    caps = default_caps if capabilities is None else bool(capabilities)
+    if caps != default_caps:
+        plan = dataclasses.replace(plan, name=f"{plan.name}{'+' if caps else '-'}capabilities")
     pipe = _resolve_pipeline(pipeline)
     from brightroom import __version__
     from brightroom.lab.camera import simulate
@@ -677,8 +697,21 @@ def run_lab(
         results.append(ConditionResult(
             cond, s, float(raw.camera.iso), float(raw.camera.exposure_time), metrics, details,
             errors, {"simulate_s": t1 - t0, "pipeline_s": t2 - t1, "measure_s": t3 - t2}))
-    score = score_conditions({r.condition.name: r.metrics for r in results})
+    cap_results = None
+    scored: dict[str, Mapping[str, float | None]] = {r.condition.name: r.metrics for r in results}
+    if caps:
+        from brightroom.lab.capabilities import measure_capabilities
+
+        cap_results = measure_capabilities(pipe, seed=int(seed), camera=camera)
+        clash = set(cap_results["metrics"]) & set(scored)
+        if clash:
+            raise ParameterError(f"condition names {sorted(clash)} are reserved for the "
+                                 "capability tests")
+        scored.update(cap_results["metrics"])
+    score = score_conditions(scored)
     notes = []
+    if not caps:
+        notes.append("capability tests (night, HDR, bokeh) not run: those sub-scores are absent")
     if plan.name != "full":
         notes.append(f"shooting plan {plan.name!r} ({plan.description}): its scores are not "
                      "comparable with full-plan scores and are ranked separately")
@@ -687,5 +720,5 @@ def run_lab(
         score=score, pipeline_description=pipe.description,
         created=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         brightroom_version=__version__, machine=machine_description(),
-        elapsed_s=time.perf_counter() - t_run, notes=tuple(notes))
+        elapsed_s=time.perf_counter() - t_run, notes=tuple(notes), capabilities=cap_results)
 

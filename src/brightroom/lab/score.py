@@ -16,11 +16,12 @@ How a score is made
    scores, with the condition weights of the table (renormalised over the conditions where the
    attribute was measured).
 4. **Overall.** ``overall = sum(w_a * S_a) / sum(w_a)`` over the attributes *present*.
-   Attributes without measurements (the ``bokeh``, ``night`` and ``video`` slots until later
-   issues add their charts) are excluded - listed in ``LabScore.absent`` - so a score
-   computed with more attributes is a new score version, never a silent mix.
+   Attributes without measurements (the ``video`` slot; ``bokeh`` for pipelines without a
+   portrait mode; ``night`` and ``bokeh`` for runs with ``capabilities=False``) are
+   excluded - listed in ``LabScore.absent`` - so a score computed with more attributes is a new
+   score version, never a silent mix.
 
-The mappings of version 1.0.0 (the table :data:`SCORE_FORMULA` is the authority)::
+The mappings of version 1.1.0 (the table :data:`SCORE_FORMULA` is the authority)::
 
     attribute  metric               100 at   0 at     mapping                  weight
     exposure   |ev_error| (EV)      0        2        100 - 50 |EV|            1.0
@@ -35,15 +36,34 @@ The mappings of version 1.0.0 (the table :data:`SCORE_FORMULA` is the authority)
     artefacts  ringing_pct          1        15                                0.1
     artefacts  false_colour_chroma  1        20       mean C*ab, zone plate    0.3
     artefacts  moire_index          5        40       aliasing RMS, %          0.3
+    exposure   hdr_dr_stops         20       8        8.33 per stop above 8    (hdr condition)
+    artefacts  hdr_halo_pct         2        20       halo above 2 % costs     (hdr condition)
+    night      night_psnr_db        34       14       5 per dB above 14        0.4
+    night      night_gain_db        6        0        16.7 per dB merge gain   0.4
+    night      night_subject_db     0        -3       ghosting: 33 per dB      0.2
+    bokeh      bokeh_score          100      0        portrait_scenes score    1.0
 
 Condition weights: 1 lux 0.10, 5 lux 0.15, 20 lux 0.20, 100 lux 0.25, 1000 lux 0.30 (a condition
-not in the table weighs 0.2). Attribute weights: exposure, colour, texture, noise, artefacts 1.0
-each; the slots bokeh, night, video 1.0 each once they exist.
+not in the table weighs 0.2). The capability measurements of :mod:`brightroom.lab.capabilities`
+are scored under pseudo-conditions holding only their own metrics: ``night-1lux`` 0.6 and
+``night-5lux`` 0.4 (night), ``hdr`` 0.5 (exposure: the merged bracket's range; artefacts: the
+halo of the tone mapping), ``portrait`` 1.0 (bokeh). So HDR is a third of the exposure score
+(0.5 next to the lighting conditions' 1.0) and a third of artefacts. Attribute weights:
+exposure, colour, texture, noise, artefacts, bokeh, night 1.0 each; the video slot 1.0 once it
+exists.
+
+Version history: 1.0.0 (hash ``95a2747bc12b908b``) scored the chart wall only; 1.1.0 adds the
+night and bokeh sub-scores and folds HDR into exposure (range) and artefacts (halo): HDR
+capture is the dynamic-range part of exposure in the DXOMARK protocol, and the attribute list
+(a column per attribute in the leaderboard) stays as it was. Pipelines that cannot merge
+bursts (rawpy, external commands) are measured on their single frame (night gain 0, ghosting 0,
+the EV 0 frame's range); pipelines without a portrait mode have no bokeh sub-score (absent, not 0).
 
 Versioning: :data:`SCORE_VERSION` is stored with every score; :func:`formula_hash` fingerprints
-the whole table (anchors, weights and the full shooting plan, whose lux levels and chart sizes
-change what is measured). The test suite records the hash of each released version, so changing
-any number without bumping the version fails the tests. Leaderboards rank only scores of the
+the whole table (anchors, weights, the full shooting plan, whose lux levels and chart sizes
+change what is measured, and the capability tests' settings). The test suite records the
+hash of each released version, so changing any number without bumping the version fails the
+tests. Leaderboards rank only scores of the
 same version.
 
 References
@@ -78,7 +98,7 @@ __all__ = [
     "ATTRIBUTES",
 ]
 
-SCORE_VERSION = "1.0.0"
+SCORE_VERSION = "1.1.0"
 """Version of the score formula. Bump it whenever anything in :data:`SCORE_FORMULA` changes."""
 
 
@@ -152,9 +172,12 @@ class ScoreFormula:
 
 
 def _full_plan() -> dict[str, Any]:
+    from brightroom.lab.capabilities import capabilities_spec
     from brightroom.lab.conditions import FULL_PLAN
 
-    return FULL_PLAN.to_dict()
+    d = FULL_PLAN.to_dict()
+    d["capabilities"] = capabilities_spec()  # what the night / hdr / bokeh tests shoot
+    return d
 
 
 SCORE_FORMULA = ScoreFormula(
@@ -164,6 +187,9 @@ SCORE_FORMULA = ScoreFormula(
             Component("ev_error", 0.0, 2.0, 1.0, True, "exposure error of an 18 % grey, EV"),
             Component("dr_stops", 14.0, 6.0, 0.5, False,
                       "scene-referred dynamic range at SNR 1, stops (one condition)"),
+            Component("hdr_dr_stops", 20.0, 8.0, 1.0, False,
+                      "dynamic range at SNR 1 of the (merged) EV 0/-4/+4 bracket of the 14-stop "
+                      "step chart, raw green, stops (the 'hdr' capability condition)"),
         ), "right brightness of a mid grey, and the range of light captured"),
         Attribute("colour", 1.0, (
             Component("de00_mean", 0.0, 12.0, 0.7, False,
@@ -192,13 +218,29 @@ SCORE_FORMULA = ScoreFormula(
                       "mean C*ab on a neutral zone plate (demosaicing false colour)"),
             Component("moire_index", 5.0, 40.0, 0.3, False,
                       "aliasing RMS on a zone plate, % of the true modulation"),
+            Component("hdr_halo_pct", 2.0, 20.0, 1.0, False,
+                      "max(overshoot, undershoot) at a 100:1 edge after the pipeline's tone "
+                      "mapping, % of the step (the 'hdr' capability condition)"),
         ), "halos, false colour and moire"),
-        Attribute("bokeh", 1.0, (), "slot: portrait-mode blur quality (a later issue)"),
-        Attribute("night", 1.0, (), "slot: night-mode burst quality (a later issue)"),
+        Attribute("bokeh", 1.0, (
+            Component("bokeh_score", 100.0, 0.0, 1.0, False,
+                      "mean portrait_scenes.bokeh_score over the lab portrait scenes (PSNR "
+                      "against the exact layered rendering, overall and at the silhouette)"),
+        ), "portrait-mode synthetic depth of field (absent for pipelines without one)"),
+        Attribute("night", 1.0, (
+            Component("night_psnr_db", 34.0, 14.0, 0.4, False,
+                      "PSNR of the night shot (8-frame hand-held burst, merged if the pipeline "
+                      "can) against the scene, exposure-fitted, sRGB-encoded, dB"),
+            Component("night_gain_db", 6.0, 0.0, 0.4, False,
+                      "night shot PSNR minus the reference frame alone, same pipeline, dB"),
+            Component("night_subject_db", 0.0, -3.0, 0.2, False,
+                      "the same difference inside the moving subject (negative: ghosting), dB"),
+        ), "night-mode burst quality at 1 and 5 lux"),
         Attribute("video", 1.0, (), "slot: video quality (a later issue)"),
     ),
     condition_weights=(("1lux", 0.10), ("5lux", 0.15), ("20lux", 0.20), ("100lux", 0.25),
-                       ("1000lux", 0.30)),
+                       ("1000lux", 0.30), ("night-1lux", 0.6), ("night-5lux", 0.4),
+                       ("hdr", 0.5), ("portrait", 1.0)),
     default_condition_weight=0.2,
     plan=_full_plan(),
 )

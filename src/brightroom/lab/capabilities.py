@@ -1,0 +1,375 @@
+"""The lab's capability measurements: night (burst merge), HDR (bracket merge) and bokeh.
+
+These complement the chart wall of :mod:`brightroom.lab.run` with three small, seeded
+experiments whose summary numbers feed the ``night``, ``hdr`` and ``bokeh`` sub-scores of
+:mod:`brightroom.lab.score` (version 1.1.0). Each is measured under a pseudo-condition
+(``night-1lux``, ``night-5lux``, ``hdr``, ``portrait``) whose metric names are unique to it,
+so the chart-wall attributes never see them.
+
+night
+    A hand-held burst (8 frames, ISO 6400, ~2 px shake, 0.1 deg rotation, a subject moving
+    3 px per frame) of a 0.3 MP natural scene at 1 and 5 lux, simulated by
+    :func:`brightroom.lab.camera.simulate_burst` (lens off, so the truth is the scene). A
+    pipeline that can merge bursts (the Brightroom recipes) merges it with
+    :func:`brightroom.burst.merge` (Wiener) and develops the merged raw; the reference frame
+    alone goes through the same pipeline. Both are scored against
+    :func:`brightroom.charts.scene.scene_truth_rgb` after a least-squares exposure scale (as in
+    ``benchmarks/bench_burst.py``): ``night_psnr_db`` (the shot the pipeline delivers),
+    ``night_gain_db`` (merged minus single) and ``night_subject_db`` (the same difference
+    inside the moving subject: negative means ghosting). Pipelines that cannot merge bursts
+    (``rawpy``, ``cmd:``) deliver the single frame: gain 0 and subject difference 0.
+hdr
+    A bracket (EV 0 / -4 / +4, ISO 100, tripod) of the 14-stop step chart
+    (:func:`brightroom.charts.dynamic_range_steps`, peak 8). ``hdr_dr_stops`` is the
+    dynamic range (SNR 1, :func:`brightroom.lab.metrics.dynamic_range`) of the raw green
+    channel of :func:`brightroom.burst.merge_hdr`'s result, or of the EV 0 frame for pipelines
+    that cannot merge. ``hdr_halo_pct`` is the larger of overshoot and undershoot
+    (:func:`brightroom.lab.metrics.edge_ringing`) at a 100:1 bright/dark slanted edge
+    (EV 0 / -4 bracket) after the pipeline's own development (tone mapping included).
+bokeh
+    :func:`brightroom.lab.portrait_scenes.portrait_lab` (Brightroom's layered renderer, the
+    lab's three portrait scenes at 256 px, f/1.8, depth only - the renderer is not handed
+    the exact matte): ``bokeh_score`` is the mean of
+    :func:`~brightroom.lab.portrait_scenes.bokeh_score`. Pipelines without a portrait mode
+    have no bokeh measurement: the attribute is absent and excluded from the overall score.
+
+References
+----------
+Hasinoff, S. W. et al. (2016). Burst photography for high dynamic range and low-light
+imaging on mobile cameras. ACM TOG 35(6), 192.
+Debevec, P. E., Malik, J. (1997). Recovering high dynamic range radiance maps from
+photographs. SIGGRAPH '97.
+ISO 15739:2023 (dynamic range at SNR 1), ISO 12233:2017 (edge profile).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import time
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from brightroom.color.spaces import decode, srgb_encode
+from brightroom.errors import BrightroomError, PipelineError
+from brightroom.lab.pipelines import LabPipeline
+from brightroom.types import Image, RawImage
+
+__all__ = ["measure_capabilities", "measure_night", "measure_hdr", "measure_bokeh",
+           "supports_burst", "supports_portrait", "fit_psnr", "NIGHT_LUX", "CAPABILITY_CONDITIONS",
+           "thumbnail_data_uri", "capabilities_spec", "capability_metrics"]
+
+NIGHT_LUX = (1.0, 5.0)
+"""Illuminances of the night bursts."""
+NIGHT_FRAMES = 8
+NIGHT_MEGAPIXELS = 0.3
+NIGHT_ISO = 6400.0
+CCT = 5000.0
+BORDER = 8
+CAPABILITY_CONDITIONS = ("night-1lux", "night-5lux", "hdr", "portrait")
+"""Pseudo-condition names the capability metrics are scored under."""
+
+
+HDR_BRACKET_EV = (0.0, -4.0, 4.0)
+BOKEH_SIZE = 256
+BOKEH_F_NUMBER = 1.8
+
+
+def capabilities_spec() -> dict[str, Any]:
+    """The settings of the capability tests (part of the score formula's fingerprint)."""
+    return {"night": {"lux": list(NIGHT_LUX), "frames": NIGHT_FRAMES, "iso": NIGHT_ISO,
+                      "megapixels": NIGHT_MEGAPIXELS, "scene": "coffee", "cct": CCT,
+                      "shake_px": 2.0, "rotation_deg": 0.1, "subject_velocity": [0.5, 3.0]},
+            "hdr": {"bracket_ev": list(HDR_BRACKET_EV), "chart_stops": 14, "chart_peak": 8.0,
+                    "edge_contrast": 100.0, "lux": 300.0, "iso": 100},
+            "bokeh": {"size": BOKEH_SIZE, "f_number": BOKEH_F_NUMBER, "exact_matte": False}}
+
+
+def supports_burst(pipe: LabPipeline) -> bool:
+    """Whether ``pipe`` merges bursts (the Brightroom recipes do; rawpy and commands do not)."""
+    return pipe.name.startswith("brightroom:")
+
+
+def supports_portrait(pipe: LabPipeline) -> bool:
+    """Whether ``pipe`` has a portrait (synthetic bokeh) mode: the Brightroom recipes."""
+    return pipe.name.startswith("brightroom:")
+
+
+def _linear(image: Image) -> np.ndarray:
+    data = np.asarray(image.data, dtype=np.float32)
+    return data.copy() if image.transfer == "linear" else decode(data, image.transfer)
+
+
+def _develop(pipe: LabPipeline, raw: RawImage) -> Image:
+    try:
+        img = pipe(raw)
+    except BrightroomError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a crashing pipeline is a pipeline error
+        raise PipelineError(f"pipeline {pipe.name!r} failed: {type(e).__name__}: {e}") from e
+    if not isinstance(img, Image):
+        raise PipelineError(f"pipeline {pipe.name!r} returned {type(img).__name__}, not an Image")
+    return img
+
+
+def fit_psnr(linear: np.ndarray, truth: np.ndarray, mask: np.ndarray | None = None,
+             k: float | None = None) -> tuple[float, float]:
+    """PSNR (dB, sRGB-encoded) of ``linear`` against ``truth`` after an exposure scale.
+
+    The scale ``k`` is the least-squares fit of ``linear ~ k truth`` over unclipped pixels
+    (unless given); an ``BORDER``-pixel border is ignored, and ``mask`` restricts the error.
+
+    Returns
+    -------
+    (psnr, k)
+    """
+    b = BORDER
+    lin = np.asarray(linear, np.float64)[b:-b, b:-b]
+    tru = np.asarray(truth, np.float64)[b:-b, b:-b]
+    if k is None:
+        ok = (lin < 0.98) & (tru > 1e-4)
+        den = float((tru[ok] ** 2).sum())
+        k = float((lin[ok] * tru[ok]).sum() / den) if den > 0 else 1.0
+        if not k > 0:
+            k = 1.0
+    x = srgb_encode(np.clip(lin / k, 0, 1).astype(np.float32)).astype(np.float64)
+    y = srgb_encode(np.clip(tru, 0, 1).astype(np.float32)).astype(np.float64)
+    d2 = (x - y) ** 2
+    if mask is not None:
+        d2 = d2[np.asarray(mask, bool)[b:-b, b:-b]]
+    mse = float(np.mean(d2)) if d2.size else 0.0
+    return 10.0 * math.log10(1.0 / max(mse, 1e-12)), k
+
+
+def thumbnail_data_uri(display: np.ndarray, width: int = 240) -> str:
+    """A small PNG of a display-encoded image as a ``data:`` URI (for the HTML report)."""
+    import cv2
+    from PIL import Image as PILImage
+
+    a = np.clip(np.asarray(display, np.float32), 0, 1)
+    h, w = a.shape[:2]
+    if w > width:
+        a = cv2.resize(a, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
+    u8 = np.clip(np.rint(a * 255), 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    PILImage.fromarray(u8).save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def night_burst(lux: float, *, seed: int = 0, megapixels: float = NIGHT_MEGAPIXELS,
+                scene_name: str = "coffee", frames: int = NIGHT_FRAMES, camera: str = "flagship-2022"):
+    """The night test's burst: ``(frames, truth, subject_mask)`` (see the module notes)."""
+    from brightroom.charts import natural
+    from brightroom.charts.scene import scene_truth_rgb
+    from brightroom.lab.camera import simulate_burst
+    from brightroom.lab.camera.burst import SubjectMotion
+
+    scene = natural(scene_name, megapixels=megapixels)
+    truth = scene_truth_rgb(scene, "sRGB", illuminant=CCT)
+    h, w = scene.shape
+    box = (h // 3, w // 5, h // 3 + h // 5, w // 5 + w // 6)
+    burst = simulate_burst(scene, n=frames, camera=camera, lux=lux, cct=CCT, iso=NIGHT_ISO,
+                           shake_px=2.0, rotation_deg=0.1,
+                           moving_subject=SubjectMotion(box, velocity=(0.5, 3.0)),
+                           seed=int(seed) * 1000 + int(round(lux * 7)), optics=False)
+    mask = np.asarray(burst[0].metadata["lab"]["burst"]["subject_mask"], bool)
+    return burst, truth, mask
+
+
+def measure_night(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2022",
+                  thumbnails: bool = True) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
+    """Night-mode measurement at :data:`NIGHT_LUX`.
+
+    Returns
+    -------
+    metrics, details
+        ``{"night-1lux": {...}, "night-5lux": {...}}`` with ``night_psnr_db``,
+        ``night_gain_db``, ``night_subject_db``; details per condition (single / merged PSNR,
+        whether the pipeline merged, thumbnails of the 1-lux pair as PNG data URIs).
+    """
+    from brightroom.burst import BurstWarning, merge
+
+    merges = supports_burst(pipe)
+    metrics: dict[str, dict[str, float]] = {}
+    details: dict[str, Any] = {}
+    for lux in NIGHT_LUX:
+        name = f"night-{lux:g}lux"
+        frames, truth, mask = night_burst(lux, seed=seed, camera=camera)
+        single = _develop(pipe, frames[0])
+        p_single, k_single = fit_psnr(_linear(single), truth)
+        s_single = fit_psnr(_linear(single), truth, mask, k_single)[0]
+        d: dict[str, Any] = {"lux": lux, "frames": len(frames), "iso": NIGHT_ISO,
+                             "exposure_time": float(frames[0].camera.exposure_time),
+                             "merged": merges, "psnr_single_db": p_single,
+                             "subject_psnr_single_db": s_single}
+        if merges:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", BurstWarning)
+                merged_raw = merge(frames, ref=0)
+            out = _develop(pipe, merged_raw)
+            p_out, k_out = fit_psnr(_linear(out), truth)
+            s_out = fit_psnr(_linear(out), truth, mask, k_out)[0]
+            info = merged_raw.metadata.get("burst_merge", {})
+            if "effective_frames" in info:
+                d["effective_frames"] = float(info["effective_frames"])
+        else:
+            out, p_out, s_out = single, p_single, s_single
+            d["note"] = "pipeline cannot merge bursts: the single reference frame is its night shot"
+        d.update(psnr_merged_db=p_out, subject_psnr_merged_db=s_out)
+        if thumbnails and lux == NIGHT_LUX[0]:
+            d["thumbnail_single"] = thumbnail_data_uri(srgb_encode(np.clip(_linear(single), 0, 1)))
+            d["thumbnail_merged"] = thumbnail_data_uri(srgb_encode(np.clip(_linear(out), 0, 1)))
+        metrics[name] = {"night_psnr_db": float(p_out), "night_gain_db": float(p_out - p_single),
+                         "night_subject_db": float(s_out - s_single)}
+        details[name] = d
+    return metrics, details
+
+
+def _bracket(scene, evs, *, seed: int, camera: str, lux: float = 300.0) -> list[RawImage]:
+    from brightroom.lab.camera import simulate, simulate_burst
+
+    t0 = simulate(scene, camera, lux=lux, cct=CCT, iso=100, seed=seed, optics=False,
+                  noise=False).camera.exposure_time
+    return [simulate_burst(scene, n=1, camera=camera, lux=lux, cct=CCT, iso=100,
+                           exposure_time=t0 * 2.0 ** ev, seed=seed + 10 * i + 1, optics=False,
+                           shake_px=0.0, rotation_deg=0.0)[0] for i, ev in enumerate(evs)]
+
+
+def _green(raw: RawImage) -> tuple[np.ndarray, int, int]:
+    """One green plane of the mosaic and its (row, column) offset."""
+    p = raw.pattern.pattern
+    oy, ox = next((i // 2, i % 2) for i, c in enumerate(p) if c == "G")
+    return np.asarray(raw.cfa)[oy::2, ox::2], oy, ox
+
+
+def measure_hdr(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2022"
+                ) -> tuple[dict[str, float], dict[str, Any]]:
+    """HDR measurement: dynamic range of the (merged) bracket and the halo at a 100:1 edge.
+
+    Returns
+    -------
+    metrics, details
+        ``hdr_dr_stops`` and ``hdr_halo_pct``; details with the single frame's range too.
+    """
+    from brightroom.burst import BurstWarning, merge_hdr
+    from brightroom.charts import dynamic_range_steps, slanted_edge
+    from brightroom.lab.metrics import dynamic_range, edge_ringing
+
+    merges = supports_burst(pipe)
+    steps = dynamic_range_steps(14, peak=8.0, patch_size=40, columns=7, gap=8, background=0.0)
+    boxes = np.asarray(steps.ground_truth["boxes"]) // 2
+    frames = _bracket(steps, HDR_BRACKET_EV, seed=seed * 100 + 11, camera=camera)
+
+    def dr(raw: RawImage):
+        g = _green(raw)[0]
+        patches = [g[y0 + 2:y1 - 2, x0 + 2:x1 - 2] for y0, x0, y1, x1 in boxes]
+        return dynamic_range(patches, clip_level=float(raw.saturation[1]) * 0.999)
+
+    single = dr(frames[0])
+    d: dict[str, Any] = {"merged": merges, "dr_single_stops": float(single.dr_snr1),
+                         "bracket_ev": list(HDR_BRACKET_EV)}
+    if merges:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", BurstWarning)
+            hdr = merge_hdr(frames, ref=0)
+        got = dr(hdr)
+    else:
+        got = single
+        d["note"] = "pipeline cannot merge brackets: the EV 0 frame is its HDR shot"
+    d["dr_stops"] = float(got.dr_snr1)
+    d["dr_snr10_stops"] = float(got.dr_snr10)
+    edge = slanted_edge(256, contrast=100.0, high=4.0)
+    ef = _bracket(edge, (0.0, -4.0), seed=seed * 100 + 57, camera=camera)
+    if merges:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", BurstWarning)
+            er = merge_hdr(ef, ref=0)
+    else:
+        er = ef[0]
+    halo: float | None
+    try:
+        rr = edge_ringing(_linear(_develop(pipe, er)), smooth_px=0.25)
+        halo = float(max(rr.overshoot_pct, rr.undershoot_pct))
+        d["edge"] = {"overshoot_pct": rr.overshoot_pct, "undershoot_pct": rr.undershoot_pct,
+                     "ringing_pct": rr.ringing_pct}
+    except BrightroomError as e:  # a clipped or flat edge: the measurement failed
+        halo = None
+        d["edge_error"] = f"{type(e).__name__}: {e}"
+    dr_val = float(got.dr_snr1) if math.isfinite(got.dr_snr1) else None
+    return {"hdr_dr_stops": dr_val, "hdr_halo_pct": halo}, d
+
+
+def measure_bokeh(pipe: LabPipeline) -> tuple[dict[str, float] | None, dict[str, Any]]:
+    """Bokeh measurement with :func:`~brightroom.lab.portrait_scenes.portrait_lab`.
+
+    Returns ``(None, details)`` for pipelines without a portrait mode (absent sub-score).
+    """
+    if not supports_portrait(pipe):
+        return None, {"note": "pipeline has no portrait mode: bokeh not applicable (absent)"}
+    from brightroom.lab.portrait_scenes import portrait_lab
+
+    res = portrait_lab(None, size=BOKEH_SIZE, f_number=BOKEH_F_NUMBER, use_exact_matte=False)
+    score = float(np.mean([r["score"] for r in res.values()]))
+    return {"bokeh_score": score}, {"scenes": res, "renderer": "brightroom.portrait.render_bokeh",
+                                    "matte": "none (depth only)"}
+
+
+def measure_capabilities(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2022",
+                         thumbnails: bool = True) -> dict[str, Any]:
+    """All three capability measurements.
+
+    Returns
+    -------
+    dict
+        ``{"metrics": {pseudo-condition: {metric: value}}, "details": {...}, "errors": {...},
+        "timings": {...}}``; ``metrics`` is what :func:`brightroom.lab.score.score_conditions`
+        reads next to the chart-wall conditions. A capability whose measurement raised a
+        :class:`~brightroom.errors.BrightroomError` records its metrics as ``None`` (scored 0)
+        and the message under ``errors``.
+    """
+    metrics: dict[str, dict[str, float | None]] = {}
+    details: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    try:
+        m, d = measure_night(pipe, seed=seed, camera=camera, thumbnails=thumbnails)
+        metrics.update(m)
+        details["night"] = d
+    except BrightroomError as e:
+        errors["night"] = f"{type(e).__name__}: {e}"
+        for lux in NIGHT_LUX:
+            metrics[f"night-{lux:g}lux"] = dict.fromkeys(
+                ("night_psnr_db", "night_gain_db", "night_subject_db"))
+    timings["night_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    try:
+        m, d = measure_hdr(pipe, seed=seed, camera=camera)
+        metrics["hdr"] = m
+        details["hdr"] = d
+    except BrightroomError as e:
+        errors["hdr"] = f"{type(e).__name__}: {e}"
+        metrics["hdr"] = {"hdr_dr_stops": None, "hdr_halo_pct": None}
+    timings["hdr_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    try:
+        mb, d = measure_bokeh(pipe)
+        details["bokeh"] = d
+        if mb is not None:
+            metrics["portrait"] = mb
+    except BrightroomError as e:
+        errors["bokeh"] = f"{type(e).__name__}: {e}"
+        metrics["portrait"] = {"bokeh_score": None}
+    timings["bokeh_s"] = time.perf_counter() - t
+    return {"metrics": metrics, "details": details, "errors": errors, "timings": timings}
+
+
+def capability_metrics(capabilities: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The ``metrics`` part of a :func:`measure_capabilities` result (empty for None)."""
+    if not capabilities:
+        return {}
+    return {k: dict(v) for k, v in dict(capabilities.get("metrics", {})).items()}
