@@ -157,6 +157,23 @@ def test_split_join_roundtrip(rng: np.random.Generator) -> None:
     np.testing.assert_array_equal(join_planes(p, 2, a), a)
 
 
+@pytest.mark.parametrize("gain,clip", [(1.0, None), (1.7, 0.6)])
+def test_padded_planes_gray_matches_numpy(rng: np.random.Generator, gain, clip) -> None:
+    from brightroom.burst._tiles_numba import padded_planes_gray
+    from brightroom.burst.align import cfa_gray, pad_for_grid, tile_grid
+    from brightroom.burst.tiles import padded_planes
+
+    a = rng.random((43, 62)).astype(np.float32)
+    grid = tile_grid((21, 31), 16)
+    pl, g = padded_planes_gray(a, 2, (21, 31), grid.pad, grid.padded_shape, gain, clip)
+    ref_pl = split_planes(a, 2) * np.float32(gain)
+    np.testing.assert_array_equal(pl, padded_planes(ref_pl, grid))
+    ref_g = cfa_gray(a, 2) * np.float32(gain)
+    if clip is not None:
+        ref_g = np.minimum(ref_g, np.float32(clip))
+    np.testing.assert_array_equal(g, pad_for_grid(ref_g, grid))
+
+
 def test_static_identical_frames_merge_to_same() -> None:
     rng = np.random.default_rng(0)
     a = rng.random((96, 128)).astype(np.float32)

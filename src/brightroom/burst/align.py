@@ -385,14 +385,30 @@ def align_gray(ref: np.ndarray, alt: np.ndarray, params: AlignParams = AlignPara
     if ref.shape != alt.shape:
         raise MergeError(f"align: frames differ in size, {ref.shape} vs {alt.shape}")
     grid = tile_grid(ref.shape, params.tile)
+    ref_pyr = ref_pyramid if ref_pyramid is not None else reference_pyramid(ref, params)
+    a0 = pad_for_grid(np.ascontiguousarray(alt, dtype=np.float32), grid)
+    return _align_padded(ref_pyr, a0, grid, params)
+
+
+def _fine_blur(img: np.ndarray) -> np.ndarray:
+    """The light blur of the finest level before the L2 / sub-pixel search."""
+    return cv2.GaussianBlur(img, (5, 5), 1.0, borderType=cv2.BORDER_REFLECT)
+
+
+def _align_padded(ref_pyr: list[np.ndarray], a0: np.ndarray, grid: TileGrid, params: AlignParams,
+                  ref_fine: np.ndarray | None = None) -> Alignment:
+    """:func:`align_gray` on a grey image already padded to ``grid`` (``ref_fine``: the
+    reference's blurred finest level, reusable across frames)."""
     use_nb = _use_numba(params.backend)
     if use_nb:
-        from brightroom.burst._align_numba import search_fine_numba, search_level_numba
+        from brightroom.burst._align_numba import (
+            search_fine_cands_numba,
+            search_fine_numba,
+            search_level_numba,
+        )
         search, search_fine = search_level_numba, search_fine_numba
     else:
         search, search_fine = search_level, search_fine_numpy
-    ref_pyr = ref_pyramid if ref_pyramid is not None else reference_pyramid(ref, params)
-    a0 = pad_for_grid(np.ascontiguousarray(alt, dtype=np.float32), grid)
     if ref_pyr[0].shape != a0.shape:
         raise MergeError(f"align: reference pyramid {ref_pyr[0].shape} does not fit {a0.shape}")
     alt_pyr = _pyramid(a0, params.factors)
@@ -427,10 +443,15 @@ def align_gray(ref: np.ndarray, alt: np.ndarray, params: AlignParams = AlignPara
         if lev == 0 and params.subpixel:
             # finest level: L2 on a lightly blurred pair, whose cost surface is close to
             # quadratic within +-1 pixel, so the same costs serve the sub-pixel fit
-            r = cv2.GaussianBlur(r, (5, 5), 1.0, borderType=cv2.BORDER_REFLECT)
-            a = cv2.GaussianBlur(a, (5, 5), 1.0, borderType=cv2.BORDER_REFLECT)
+            r = _fine_blur(r) if ref_fine is None else ref_fine
+            a = _fine_blur(a)
         norm = 2 if (lev > 0 or params.subpixel) else 1
-        if disp is not None:
+        fused = lev == 0 and params.subpixel and use_nb and disp is not None
+        if fused:
+            # fused: the candidates' costs and the fine search, each displacement costed once
+            disp, cost, c3 = search_fine_cands_numba(r, a, t, step, ny, nx, np.stack(cands),
+                                                     int(params.radii[0]))
+        elif disp is not None:
             best_c = None
             for cand in cands:
                 _, c = search(np.ascontiguousarray(r), np.ascontiguousarray(a), t, step, ny, nx,
@@ -441,7 +462,9 @@ def align_gray(ref: np.ndarray, alt: np.ndarray, params: AlignParams = AlignPara
                     take = c < best_c
                     guess = np.where(take[..., None], cand, guess)
                     best_c = np.where(take, c, best_c)
-        if lev == 0 and params.subpixel:
+        if fused:
+            pass
+        elif lev == 0 and params.subpixel:
             disp, cost, c3 = search_fine(np.ascontiguousarray(r), np.ascontiguousarray(a), t,
                                          step, ny, nx, np.ascontiguousarray(guess),
                                          int(params.radii[0]))

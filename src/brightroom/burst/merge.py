@@ -43,10 +43,13 @@ from brightroom.burst.align import (
     Alignment,
     AlignParams,
     TileGrid,
-    align_gray,
+    _align_padded,
+    _fine_blur,
+    _pyramid,
+    _use_numba,
     cfa_gray,
     choose_reference,
-    reference_pyramid,
+    pad_for_grid,
     tile_grid,
 )
 from brightroom.burst.hasinoff2016 import merge_wiener
@@ -223,30 +226,40 @@ def prepare_stack(frames: Sequence[RawImage], ref: int, *, params: AlignParams |
     r = frames[ref]
     p = r.pattern.period
     gains = [1.0] * len(frames) if gains is None else list(gains)
-    planes_ref = split_planes(r.cfa, p)
-    grid = tile_grid(planes_ref.shape[1:], params.tile)
+    shape = (r.cfa.shape[0] // p, r.cfa.shape[1] // p)
+    grid = tile_grid(shape, params.tile)
+    ph, pw = grid.padded_shape
+    fast = (_use_numba(params.backend) and all(f.cfa.dtype == np.float32 for f in frames)
+            and grid.pad < min(shape) and max(ph - shape[0], pw - shape[1]) - grid.pad < min(shape))
+    if fast:
+        from brightroom.burst._tiles_numba import padded_planes_gray
 
-    def gray(i: int) -> np.ndarray:
+    def planes_gray(i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Padded planes (at the reference exposure) and padded grey image of frame i."""
+        if fast:
+            return padded_planes_gray(frames[i].cfa, p, shape, grid.pad, (ph, pw), gains[i], clip)
+        pl = split_planes(frames[i].cfa, p)
+        if gains[i] != 1.0:
+            pl *= np.float32(gains[i])
         g = cfa_gray(frames[i].cfa, p)
         if gains[i] != 1.0:
             g = g * np.float32(gains[i])
         if clip is not None:
             g = np.minimum(g, np.float32(clip))
-        return g
+        return padded_planes(pl, grid), pad_for_grid(g, grid)
 
-    g_ref = gray(ref)
-    ref_pyr = reference_pyramid(g_ref, params)
+    ref_planes, g_ref = planes_gray(ref)
+    ref_pyr = _pyramid(g_ref, params.factors)
+    ref_fine = _fine_blur(ref_pyr[0]) if params.subpixel else None
     alts, aligns = [], []
     for i in range(len(frames)):
         if i == ref:
             continue
-        aligns.append(align_gray(g_ref, gray(i), params, ref_pyramid=ref_pyr))
-        pl = split_planes(frames[i].cfa, p)
-        if gains[i] != 1.0:
-            pl *= np.float32(gains[i])
-        alts.append(padded_planes(pl, grid))
+        pl, g = planes_gray(i)
+        aligns.append(_align_padded(ref_pyr, g, grid, params, ref_fine))
+        alts.append(pl)
     scale, offset = _noise_model(r)
-    return BurstStack(grid, padded_planes(planes_ref, grid), alts, aligns, scale, offset)
+    return BurstStack(grid, ref_planes, alts, aligns, scale, offset)
 
 
 def merge_average(stack: BurstStack, *, threshold: float = 3.0) -> tuple[np.ndarray, dict]:
