@@ -29,7 +29,7 @@ class _Collect(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
-        if tag not in ("meta", "br", "line", "rect", "circle", "polyline", "path"):
+        if tag not in ("meta", "br", "img", "line", "rect", "circle", "polyline", "path"):
             self.stack.append(tag)
 
     def handle_startendtag(self, tag, attrs):
@@ -52,13 +52,16 @@ def test_report_is_self_contained(results: LabResults, tmp_path):
     assert not re.search(r"https?://", html, re.I)
     assert not re.search(r"<script\b", html, re.I)
     assert not re.search(r"<link\b", html, re.I)
-    assert not re.search(r"<img\b|<iframe\b|<object\b|<embed\b|@import|url\(", html, re.I)
+    assert not re.search(r"<iframe\b|<object\b|<embed\b|@import|url\(", html, re.I)
     p = _Collect()
     p.feed(html)
     assert not p.errors, p.errors[:3]
     for tag, attrs in p.tags:
-        for k in ("src", "href", "xlink:href"):
+        for k in ("href", "xlink:href"):
             assert k not in attrs, (tag, attrs)
+        # images only as inline PNG data (the night thumbnails)
+        if tag == "img" or "src" in attrs:
+            assert tag == "img" and attrs["src"].startswith("data:image/png;base64,"), tag
     assert sum(tag == "svg" for tag, _ in p.tags) >= 5  # MTF, texture, dE00 bars, swatches, SNR
 
 
@@ -72,6 +75,51 @@ def test_report_content(results: LabResults, tmp_path):
     assert "not measured: excluded" in html  # bokeh / night / video slots
     assert "Edge MTF" in html and "dE00 per ColorChecker patch" in html and "SNR" in html
     assert "tiny" in html and "not comparable" in html  # the reduced plan is said
+
+
+def _with_capabilities(results: LabResults) -> LabResults:
+    """``results`` plus a synthetic capability run (as measure_capabilities returns it)."""
+    from brightroom.lab.capabilities import thumbnail_data_uri
+    from brightroom.lab.score import score_conditions
+
+    thumb = thumbnail_data_uri(np.full((30, 40, 3), 0.25, np.float32))
+    metrics = {"night-1lux": {"night_psnr_db": 27.25, "night_gain_db": 4.5, "night_subject_db": 1.0},
+               "night-5lux": {"night_psnr_db": 28.0, "night_gain_db": 4.25, "night_subject_db": 0.5},
+               "hdr": {"hdr_dr_stops": 19.5, "hdr_halo_pct": 0.75},
+               "portrait": {"bokeh_score": 91.0}}
+    details = {"night": {"night-1lux": {"lux": 1.0, "merged": True, "psnr_single_db": 22.75,
+                                        "thumbnail_single": thumb, "thumbnail_merged": thumb},
+                         "night-5lux": {"lux": 5.0, "merged": True, "psnr_single_db": 23.75}},
+               "hdr": {"merged": True, "dr_single_stops": 11.0},
+               "bokeh": {"scenes": {"astronaut-wall": {"psnr": 33.0, "psnr_band": 24.0,
+                                                       "score": 91.0}}}}
+    cap = {"metrics": metrics, "details": details, "errors": {}, "timings": {}}
+    scored = {c.condition.name: c.metrics for c in results.conditions} | metrics
+    return results.replace(capabilities=cap, score=score_conditions(scored))
+
+
+def test_report_shows_capabilities(results: LabResults, tmp_path):
+    html = render_html(results)
+    assert "capability tests (night, HDR, bokeh) were not run" in html
+    r = _with_capabilities(results)
+    html = render_html(r)
+    for text in ("Night, HDR and bokeh", "night-1lux", "portrait", "27.25", "+4.50", "22.75",
+                 "19.5", "11.0", "astronaut-wall", "merged burst", "single frame"):
+        assert text in html, text
+    assert html.count('<img alt=') == 2 and "data:image/png;base64," in html
+    assert not re.search(r"https?://", html, re.I)
+    p = _Collect()
+    p.feed(html)
+    assert not p.errors, p.errors[:3]
+    imgs = [a for t, a in p.tags if t == "img"]
+    assert len(imgs) == 2 and all(a["src"].startswith("data:image/png;base64,") for a in imgs)
+    assert f"{r.score.attributes['night']:.1f}" in html
+    assert f"{r.score.attributes['bokeh']:.1f}" in html
+    path = write_report(r, tmp_path)
+    again = LabResults.from_dict(json.loads((tmp_path / "results.json").read_text()))
+    assert again.capabilities == json.loads(json.dumps(r.capabilities))
+    assert again.score == r.score
+    assert path.is_file()
 
 
 def test_results_json_round_trip(results: LabResults, tmp_path):

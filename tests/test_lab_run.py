@@ -166,3 +166,33 @@ def test_full_plan_runs_within_the_bar():
         assert all(v is not None for v in c.metrics.values()), c.metrics
     assert r.score.failed == ()
     assert r.notes == ()  # the full plan is the rankable one
+
+
+def test_capabilities_off_by_default_on_reduced_plans(ref: LabResults):
+    assert ref.capabilities is None and ref.plan.name == "tiny"
+    assert {"night", "bokeh"} <= set(ref.score.absent)
+    assert any("capability tests" in n for n in ref.notes)
+
+
+def test_capabilities_join_the_score(monkeypatch):
+    import brightroom.lab.capabilities as caps
+
+    seen = {}
+
+    def fake(pipe, *, seed, camera, **kw):  # noqa: ANN001, ANN202
+        seen.update(pipe=pipe.name, seed=seed, camera=camera)
+        return {"metrics": {"night-1lux": {"night_psnr_db": 24.0, "night_gain_db": 3.0,
+                                           "night_subject_db": 0.0},
+                            "hdr": {"hdr_dr_stops": 14.0, "hdr_halo_pct": 11.0}},
+                "details": {}, "errors": {}, "timings": {}}
+
+    monkeypatch.setattr(caps, "measure_capabilities", fake)
+    r = run_lab(REFERENCE, conditions="tiny", seed=3, capabilities=True)
+    assert seen == {"pipe": "test:bilinear", "seed": 3, "camera": "flagship-2022"}
+    # a departure from the plan's default is its own plan (ranked separately)
+    assert r.plan.name == "tiny+capabilities"
+    assert r.score.attributes["night"] == pytest.approx(60.0)  # 0.4*50 + 0.4*50 + 0.2*100
+    assert r.score.per_condition["hdr"]["exposure"] == pytest.approx(50.0)
+    assert r.score.absent == ("bokeh", "video")
+    again = LabResults.from_dict(json.loads(json.dumps(r.to_dict(), allow_nan=False)))
+    assert again.capabilities == r.capabilities and again.score == r.score

@@ -181,7 +181,9 @@ def night_burst(lux: float, *, seed: int = 0, megapixels: float = NIGHT_MEGAPIXE
 
 
 def measure_night(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2022",
-                  thumbnails: bool = True) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
+                  thumbnails: bool = True, burst: bool | None = None,
+                  megapixels: float = NIGHT_MEGAPIXELS
+                  ) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
     """Night-mode measurement at :data:`NIGHT_LUX`.
 
     Returns
@@ -190,15 +192,19 @@ def measure_night(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2
         ``{"night-1lux": {...}, "night-5lux": {...}}`` with ``night_psnr_db``,
         ``night_gain_db``, ``night_subject_db``; details per condition (single / merged PSNR,
         whether the pipeline merged, thumbnails of the 1-lux pair as PNG data URIs).
+
+    ``burst`` overrides :func:`supports_burst` (whether the burst is merged before ``pipe``);
+    ``megapixels`` other than :data:`NIGHT_MEGAPIXELS` is for tests (not the scored setting).
     """
     from brightroom.burst import BurstWarning, merge
 
-    merges = supports_burst(pipe)
+    merges = supports_burst(pipe) if burst is None else bool(burst)
     metrics: dict[str, dict[str, float]] = {}
     details: dict[str, Any] = {}
     for lux in NIGHT_LUX:
         name = f"night-{lux:g}lux"
-        frames, truth, mask = night_burst(lux, seed=seed, camera=camera)
+        frames, truth, mask = night_burst(lux, seed=seed, camera=camera,
+                                          megapixels=megapixels)
         single = _develop(pipe, frames[0])
         p_single, k_single = fit_psnr(_linear(single), truth)
         s_single = fit_psnr(_linear(single), truth, mask, k_single)[0]
@@ -246,20 +252,22 @@ def _green(raw: RawImage) -> tuple[np.ndarray, int, int]:
     return np.asarray(raw.cfa)[oy::2, ox::2], oy, ox
 
 
-def measure_hdr(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2022"
-                ) -> tuple[dict[str, float], dict[str, Any]]:
+def measure_hdr(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2022",
+                burst: bool | None = None) -> tuple[dict[str, float | None], dict[str, Any]]:
     """HDR measurement: dynamic range of the (merged) bracket and the halo at a 100:1 edge.
 
     Returns
     -------
     metrics, details
         ``hdr_dr_stops`` and ``hdr_halo_pct``; details with the single frame's range too.
+
+    ``burst`` overrides :func:`supports_burst` (whether the bracket is merged before ``pipe``).
     """
     from brightroom.burst import BurstWarning, merge_hdr
     from brightroom.charts import dynamic_range_steps, slanted_edge
     from brightroom.lab.metrics import dynamic_range, edge_ringing
 
-    merges = supports_burst(pipe)
+    merges = supports_burst(pipe) if burst is None else bool(burst)
     steps = dynamic_range_steps(14, peak=8.0, patch_size=40, columns=7, gap=8, background=0.0)
     boxes = np.asarray(steps.ground_truth["boxes"]) // 2
     frames = _bracket(steps, HDR_BRACKET_EV, seed=seed * 100 + 11, camera=camera)
@@ -303,12 +311,14 @@ def measure_hdr(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-202
     return {"hdr_dr_stops": dr_val, "hdr_halo_pct": halo}, d
 
 
-def measure_bokeh(pipe: LabPipeline) -> tuple[dict[str, float] | None, dict[str, Any]]:
+def measure_bokeh(pipe: LabPipeline, *, portrait: bool | None = None
+                  ) -> tuple[dict[str, float] | None, dict[str, Any]]:
     """Bokeh measurement with :func:`~brightroom.lab.portrait_scenes.portrait_lab`.
 
-    Returns ``(None, details)`` for pipelines without a portrait mode (absent sub-score).
+    Returns ``(None, details)`` for pipelines without a portrait mode (absent sub-score);
+    ``portrait`` overrides :func:`supports_portrait`.
     """
-    if not supports_portrait(pipe):
+    if not (supports_portrait(pipe) if portrait is None else portrait):
         return None, {"note": "pipeline has no portrait mode: bokeh not applicable (absent)"}
     from brightroom.lab.portrait_scenes import portrait_lab
 
@@ -319,7 +329,8 @@ def measure_bokeh(pipe: LabPipeline) -> tuple[dict[str, float] | None, dict[str,
 
 
 def measure_capabilities(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2022",
-                         thumbnails: bool = True) -> dict[str, Any]:
+                         thumbnails: bool = True, burst: bool | None = None,
+                         portrait: bool | None = None) -> dict[str, Any]:
     """All three capability measurements.
 
     Returns
@@ -329,7 +340,8 @@ def measure_capabilities(pipe: LabPipeline, *, seed: int = 0, camera: str = "fla
         "timings": {...}}``; ``metrics`` is what :func:`brightroom.lab.score.score_conditions`
         reads next to the chart-wall conditions. A capability whose measurement raised a
         :class:`~brightroom.errors.BrightroomError` records its metrics as ``None`` (scored 0)
-        and the message under ``errors``.
+        and the message under ``errors``. ``burst`` and ``portrait`` override
+        :func:`supports_burst` and :func:`supports_portrait`.
     """
     metrics: dict[str, dict[str, float | None]] = {}
     details: dict[str, Any] = {}
@@ -337,7 +349,8 @@ def measure_capabilities(pipe: LabPipeline, *, seed: int = 0, camera: str = "fla
     timings: dict[str, float] = {}
     t = time.perf_counter()
     try:
-        m, d = measure_night(pipe, seed=seed, camera=camera, thumbnails=thumbnails)
+        m, d = measure_night(pipe, seed=seed, camera=camera, thumbnails=thumbnails,
+                             burst=burst)
         metrics.update(m)
         details["night"] = d
     except BrightroomError as e:
@@ -348,7 +361,7 @@ def measure_capabilities(pipe: LabPipeline, *, seed: int = 0, camera: str = "fla
     timings["night_s"] = time.perf_counter() - t
     t = time.perf_counter()
     try:
-        m, d = measure_hdr(pipe, seed=seed, camera=camera)
+        m, d = measure_hdr(pipe, seed=seed, camera=camera, burst=burst)
         metrics["hdr"] = m
         details["hdr"] = d
     except BrightroomError as e:
@@ -357,7 +370,7 @@ def measure_capabilities(pipe: LabPipeline, *, seed: int = 0, camera: str = "fla
     timings["hdr_s"] = time.perf_counter() - t
     t = time.perf_counter()
     try:
-        mb, d = measure_bokeh(pipe)
+        mb, d = measure_bokeh(pipe, portrait=portrait)
         details["bokeh"] = d
         if mb is not None:
             metrics["portrait"] = mb

@@ -1,14 +1,16 @@
 """The lab's self-contained HTML report.
 
 Everything is inline: CSS in a ``<style>`` element, plots as hand-written SVG
-(:mod:`brightroom.lab.report.svg`), no scripts, fonts, images or links to load, so the file
-opens offline and can be attached to an issue as is.
+(:mod:`brightroom.lab.report.svg`), the night thumbnails as ``data:image/png`` URIs; no
+scripts, fonts, image files or links to load, so the file opens offline and can be attached to
+an issue as is.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,8 @@ def _num(v: Any, fmt: str = ".1f") -> str:
 
 def _score_table(r: LabResults) -> str:
     conds = [c.condition.name for c in r.conditions]
+    # the capability tests' pseudo-conditions (night-1lux, hdr, portrait...) after the plan's
+    conds += [c for c in r.score.per_condition if c not in conds]
     head = "".join(f"<th>{escape(c)}</th>" for c in conds)
     rows = []
     for a in SCORE_FORMULA.attributes:
@@ -156,6 +160,79 @@ def _colour_section(r: LabResults) -> str:
     return "".join(parts)
 
 
+def _data_uri(v: Any) -> str | None:
+    """``v`` if it is an inline PNG data URI (nothing else may enter the report)."""
+    if isinstance(v, str) and re.fullmatch(r"data:image/png;base64,[A-Za-z0-9+/=]+", v):
+        return v
+    return None
+
+
+def _capabilities_section(r: LabResults) -> str:
+    """Night, HDR and bokeh: what was measured, and the 1-lux single / night pair."""
+    cap = r.capabilities
+    if not cap:
+        return ('<p class="absent">The capability tests (night, HDR, bokeh) were not run: '
+                'their sub-scores are absent from this score.</p>')
+    m = cap.get("metrics", {})
+    det = cap.get("details", {})
+    rows = []
+    night = det.get("night", {})
+    for cond, d in night.items():
+        mm = m.get(cond, {})
+        how = "merged burst" if d.get("merged") else "single frame (no burst merge)"
+        rows.append(
+            f'<tr><td class="l">night, {_num(d.get("lux"), "g")} lux</td>'
+            f'<td class="l">{escape(how)}</td>'
+            f'<td>{_num(d.get("psnr_single_db"), ".2f")}</td><td>{_num(mm.get("night_psnr_db"), ".2f")}</td>'
+            f'<td>{_num(mm.get("night_gain_db"), "+.2f")}</td>'
+            f'<td>{_num(mm.get("night_subject_db"), "+.2f")}</td></tr>')
+    night_table = ""
+    if rows:
+        night_table = ('<table><tr><th class="l">test</th><th class="l">night shot</th>'
+                       '<th>single frame PSNR (dB)</th><th>night shot PSNR (dB)</th>'
+                       '<th>gain (dB)</th><th>moving subject vs single (dB)</th></tr>'
+                       + "".join(rows) + "</table>")
+    hdr = det.get("hdr", {})
+    hm = m.get("hdr", {})
+    hdr_table = ""
+    if hdr or hm:
+        how = "bracket merge" if hdr.get("merged") else "EV 0 frame only (no bracket merge)"
+        hdr_table = ('<table><tr><th class="l">HDR</th><th class="l">shot</th>'
+                     '<th>single frame DR (stops)</th><th>HDR DR (stops)</th>'
+                     '<th>halo at a 100:1 edge (%)</th></tr>'
+                     f'<tr><td class="l">step chart, EV 0/-4/+4</td><td class="l">{escape(how)}</td>'
+                     f'<td>{_num(hdr.get("dr_single_stops"))}</td>'
+                     f'<td>{_num(hm.get("hdr_dr_stops"))}</td>'
+                     f'<td>{_num(hm.get("hdr_halo_pct"))}</td></tr></table>')
+    bokeh = det.get("bokeh", {})
+    scenes = bokeh.get("scenes") or {}
+    if scenes:
+        brow = "".join(
+            f'<tr><td class="l">{escape(str(n))}</td><td>{_num(e.get("psnr"), ".2f")}</td>'
+            f'<td>{_num(e.get("psnr_band"), ".2f")}</td><td>{_num(e.get("score"))}</td></tr>'
+            for n, e in scenes.items())
+        bokeh_table = ('<table><tr><th class="l">portrait scene</th><th>PSNR (dB)</th>'
+                       '<th>silhouette band PSNR (dB)</th><th>bokeh score</th></tr>'
+                       + brow + "</table>")
+    else:
+        bokeh_table = (f'<p class="absent">bokeh: {escape(str(bokeh.get("note", "not measured")))}'
+                       '</p>')
+    pics = ""
+    for d in night.values():
+        a, b = _data_uri(d.get("thumbnail_single")), _data_uri(d.get("thumbnail_merged"))
+        if a and b:
+            pics = (f'<div class="plots"><figure><img alt="single frame, {_num(d.get("lux"), "g")} '
+                    f'lux" src="{a}"><figcaption>single frame</figcaption></figure>'
+                    f'<figure><img alt="night shot" src="{b}"><figcaption>night shot '
+                    f'({"merged burst" if d.get("merged") else "single frame"})</figcaption>'
+                    '</figure></div>')
+            break
+    errs = "".join(f"<li>{escape(k)}: {escape(str(v))}</li>"
+                   for k, v in dict(cap.get("errors", {})).items())
+    return (night_table + pics + hdr_table + bokeh_table
+            + (f"<ul>{errs}</ul>" if errs else ""))
+
+
 def _formula_section(r: LabResults) -> str:
     rows = []
     for a in SCORE_FORMULA.attributes:
@@ -203,6 +280,8 @@ seed {r.seed} &middot; {escape(r.created)} &middot; Brightroom {escape(r.brightr
 <h2>Score breakdown</h2>
 {_score_table(r)}
 {failed}{errors}
+<h2>Night, HDR and bokeh</h2>
+{_capabilities_section(r)}
 <h2>Sharpness and texture</h2>
 {_mtf_plots(r)}
 <h2>Colour</h2>
