@@ -6,6 +6,8 @@ scikit-image, so the demo needs no download. It writes, under the output directo
 * ``demo.dng``: the simulated raw (readable by any raw tool);
 * ``demo.jpg``: developed with the ``default`` recipe;
 * ``demo-neutral.jpg``: developed with the colorimetric ``neutral`` recipe;
+* ``night-single.jpg``, ``night-merged.jpg`` and ``night-compare.jpg``: a simulated 1-lux
+  hand-held burst, its reference frame alone next to the merged night shot;
 * the lab's report, when the lab is installed (``report.html`` and ``results.json``).
 """
 
@@ -46,11 +48,16 @@ def run(args: argparse.Namespace) -> int:
         photo = api.develop(api.read_raw(dng), recipe=recipe)
         path = api.write(photo, out / name, overwrite=True)
         print(f"{recipe:<8} recipe {path}  ({time.perf_counter() - t:.2f} s file to file)")
+    try:
+        from brightroom.lab.demo import demo_night, demo_report
+    except ModuleNotFoundError:
+        return 0
+    t = time.perf_counter()
+    single, merged = demo_night(out)
+    print(f"night, 1 lux   {single}  (one frame)")
+    print(f"night, 1 lux   {merged}  (8-frame hand-held burst merged, "
+          f"{time.perf_counter() - t:.2f} s; side by side: {out / 'night-compare.jpg'})")
     if not args.no_lab:
-        try:
-            from brightroom.lab.demo import demo_report
-        except ModuleNotFoundError:
-            return 0
         report = demo_report(out)
         print(f"lab report     {report}")
     return 0
