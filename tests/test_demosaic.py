@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 METHODS = tuple(DEMOSAIC_METHODS)
 # Pixels near the border that depend on the reflected padding, per method.
-MARGIN = {"bilinear": 1, "malvar2004": 2, "menon2007": 10}
+MARGIN = {"bilinear": 1, "malvar2004": 2, "menon2007": 10, "kiku2014": 26}
 
 
 def mosaic(img: np.ndarray, pattern: CFAPattern) -> np.ndarray:

@@ -8,6 +8,8 @@
                default (numba, parallel; NumPy reference in :mod:`.malvar2004`).
 ``menon2007``  Menon, Andriani, Calvagno (2007), DDFAPD: directional filtering with an a
                posteriori decision and refinement; the high-quality method.
+``kiku2014``   Kiku, Monno, Tanaka, Okutomi (2014), minimized-Laplacian residual
+               interpolation (MLRI, guided filters); NumPy + OpenCV box sums.
 =============  =========================================================================
 
 All four Bayer phases and any size are handled (the methods are written for ``RGGB`` and the
@@ -35,6 +37,7 @@ import numpy as np
 from brightroom.develop.demosaic._cfa import check_mosaic
 from brightroom.develop.demosaic.bilinear import demosaic_bilinear
 from brightroom.develop.demosaic.gamma import gamma_demosaic, gamma_remosaic_demosaic
+from brightroom.develop.demosaic.kiku2014 import demosaic_kiku2014
 from brightroom.develop.demosaic.malvar2004 import demosaic_malvar2004
 from brightroom.develop.demosaic.menon2007 import demosaic_menon2007
 from brightroom.develop.demosaic.quad import bin_cfa, remosaic
@@ -58,6 +61,7 @@ DEMOSAIC_METHODS: dict[str, Callable[[np.ndarray, CFAPattern], np.ndarray]] = {
     "bilinear": demosaic_bilinear,
     "malvar2004": demosaic_malvar2004,
     "menon2007": demosaic_menon2007,
+    "kiku2014": demosaic_kiku2014,
 }
 """Bayer demosaicing methods by name: ``f(cfa, pattern) -> H x W x 3`` float32."""
 
