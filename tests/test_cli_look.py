@@ -91,3 +91,42 @@ def test_look_apply_8_bit_stays_8_bit_and_float_tiff(tmp_path: Path) -> None:
     out = tmp_path / "out.tif"
     assert main(["look", "apply", str(f32), "-o", str(out), "--look", "natural"]) == 0
     assert tifffile.imread(out).dtype == np.float32
+
+
+def test_look_learn_from_a_before_after_pair(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import skimage.data
+    from PIL import Image as PILImage
+
+    from brightroom.color.lut import apply_lut, read_cube
+
+    before = skimage.data.astronaut()[::8, ::8]  # 64 x 64
+    # a known global edit on the 8-bit codes: warmer, darker shadows
+    x = before.astype(np.float64) / 255
+    edited = np.clip(x ** 1.2 * np.array([1.05, 1.0, 0.9]), 0, 1)
+    after = np.round(edited * 255).astype(np.uint8)
+    b, a = tmp_path / "before.png", tmp_path / "after.png"
+    PILImage.fromarray(before).save(b)
+    PILImage.fromarray(after).save(a)
+    cube = tmp_path / "learned.cube"
+    assert main(["look", "learn", str(b), str(a), "-o", str(cube), "--size", "17"]) == 0
+    assert str(cube) in capsys.readouterr().out
+    lut = read_cube(cube)
+    assert lut.size == 17 and "before.png" in lut.title
+    out = apply_lut(before.astype(np.float32) / 255, lut)
+    assert np.abs(out * 255 - after).mean() < 1.0
+    # the learned .cube works as a look
+    assert main(["look", "apply", str(b), "-o", str(tmp_path / "re.png"), "--look",
+                 str(cube)]) == 0
+    # refuses to overwrite, different sizes are a one-line error naming both
+    assert main(["look", "learn", str(b), str(a), "-o", str(cube)]) == 1
+    PILImage.fromarray(after[:32]).save(tmp_path / "half.png")
+    capsys.readouterr()
+    assert main(["look", "learn", str(b), str(tmp_path / "half.png"), "-o",
+                 str(tmp_path / "x.cube")]) == 1
+    err = capsys.readouterr().err
+    assert "64x64" in err and "64x32" in err and len(err.strip().splitlines()) == 1
+    assert main(["look", "learn", str(b), str(tmp_path / "half.png"), "-o",
+                 str(tmp_path / "x.cube"), "--resize", "--size", "9"]) == 0
+    assert main(["look", "learn", str(b), str(tmp_path / "none.png"), "-o",
+                 str(tmp_path / "y.cube")]) == 1

@@ -1,4 +1,4 @@
-"""``brightroom look`` (apply / list) and ``brightroom calibrate``: thin shells over
+"""``brightroom look`` (apply / list / export / match / learn) and ``brightroom calibrate``: thin shells over
 :mod:`brightroom.looks`."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from pathlib import Path
 
 from brightroom.errors import InputError, OutputExistsError
 
-__all__ = ["add_parser", "run_apply", "run_list", "run_export", "run_match", "run_calibrate"]
+__all__ = ["add_parser", "run_apply", "run_list", "run_export", "run_match", "run_learn",
+           "run_calibrate"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -46,6 +47,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--strength", type=float, default=1.0, help="0..1 [default: 1]")
     m.add_argument("--overwrite", action="store_true", help="replace an existing output")
     m.set_defaults(func=run_match)
+    le = lsub.add_parser("learn", help="learn a .cube look from a before/after pair of the same "
+                         "photo (lattice regression)",
+                         description="Fit the 3D LUT that turns BEFORE into AFTER (the same "
+                         "photo before and after a global colour edit) and write it as a .cube "
+                         "look that can be applied to other photos.")
+    le.add_argument("before", metavar="BEFORE", help="the photo before the edit")
+    le.add_argument("after", metavar="AFTER", help="the same photo after the edit")
+    le.add_argument("-o", "--output", required=True, help="output .cube file")
+    le.add_argument("--size", type=int, default=33, help="LUT points per axis [default: 33]")
+    le.add_argument("--smoothness", type=float, default=0.05,
+                    help="weight of the smoothness penalty [default: 0.05]")
+    le.add_argument("--resize", action="store_true",
+                    help="resample AFTER to the size of BEFORE instead of refusing")
+    le.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    le.set_defaults(func=run_learn)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
     c = sub.add_parser("calibrate", help="fit a camera profile from a ColorChecker shot",
@@ -91,6 +107,24 @@ def run_match(args: argparse.Namespace) -> int:
 
     lut = transfer_lut(read_image(args.input), read_image(args.reference), strength=args.strength)
     print(write_cube(lut, args.output, overwrite=args.overwrite))
+    return 0
+
+
+def run_learn(args: argparse.Namespace) -> int:
+    from brightroom.color.lut import write_cube
+    from brightroom.io import read_image
+    from brightroom.looks.transfer import lut_from_pair
+
+    out = Path(args.output)
+    if out.exists() and not args.overwrite:
+        raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
+    for name in (args.before, args.after):
+        if not Path(name).exists():
+            raise InputError(f"{name}: no such file")
+    lut = lut_from_pair(read_image(args.before), read_image(args.after), size=args.size,
+                        smoothness=args.smoothness, resize=args.resize,
+                        title=f"learned from {Path(args.before).name} -> {Path(args.after).name}")
+    print(write_cube(lut, out, overwrite=args.overwrite))
     return 0
 
 
