@@ -174,6 +174,25 @@ def test_padded_planes_gray_matches_numpy(rng: np.random.Generator, gain, clip) 
     np.testing.assert_array_equal(g, pad_for_grid(ref_g, grid))
 
 
+def test_numba_overlap_add_and_blocks_match_numpy(rng: np.random.Generator) -> None:
+    from brightroom.burst import _hasinoff2016_numba as nb
+    from brightroom.burst.align import tile_grid
+    from brightroom.burst.tiles import blocks_to_planes, overlap_add
+
+    grid = tile_grid((37, 45), 16)
+    win = raised_cosine(16)
+    b0 = np.zeros((4, grid.ny + 1, grid.nx + 1, 8, 8), np.float32)
+    b1 = b0.copy()
+    for i0 in range(0, grid.ny, 2):
+        ci = min(2, grid.ny - i0)
+        tiles = rng.random((ci, grid.nx, 4, 16, 16)).astype(np.float32)
+        overlap_add(b0, tiles * win, grid, i0)
+        nb.overlap_add_window(b1, tiles, win, i0)
+    np.testing.assert_array_equal(b0, b1)
+    np.testing.assert_array_equal(blocks_to_planes(b0, grid), nb.blocks_to_planes(b1, grid.pad,
+                                                                                  grid.shape))
+
+
 def test_static_identical_frames_merge_to_same() -> None:
     rng = np.random.default_rng(0)
     a = rng.random((96, 128)).astype(np.float32)

@@ -3,7 +3,9 @@
 The Fourier transforms stay in ``scipy.fft`` (multi-threaded pocketfft); these kernels fuse
 what happens between them, in the same order and with the same formulas as the NumPy
 reference: the tile gather at integer displacements, the sub-pixel phase ramp, the tile
-mismatch test, the pairwise Wiener shrinkage and accumulation, and the spatial shrinkage.
+mismatch test, the pairwise Wiener shrinkage and accumulation, the spatial shrinkage, and the
+windowed overlap-add (same additions in the same order as
+:func:`brightroom.burst.tiles.overlap_add`).
 
 References
 ----------
@@ -18,7 +20,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["gather_tiles_into", "wiener_accumulate", "wiener_finish"]
+__all__ = ["gather_tiles_into", "wiener_accumulate", "wiener_finish", "overlap_add_window",
+           "blocks_to_planes"]
 
 
 @njit(cache=True, parallel=True)
@@ -44,12 +47,13 @@ def gather_tiles_into(padded, disp, i0, i1, tile, step, out):  # noqa: ANN001, A
                             out[ii, j, p, u, v] = padded[p, yy, xx]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
 def wiener_accumulate(t0, tz, sub, fy, fx, noise_d, expect, mismatch, wpar, subpixel,  # noqa: ANN001, ANN201, E501
                       acc, sum_a, sum_1ma2):
     """One alternate frame's contribution; returns the number of rejected tiles.
 
-    ``tz`` is overwritten with the phase-shifted spectrum.
+    ``tz`` is left as it is: the phase-shifted coefficient is recomputed (with the same
+    complex64 product) in the second pass rather than written back.
     """
     ci, nx, np_, ty, tx = t0.shape
     bad_count = np.zeros(ci, np.int64)
@@ -57,6 +61,7 @@ def wiener_accumulate(t0, tz, sub, fy, fx, noise_d, expect, mismatch, wpar, subp
     for i in prange(ci):
         ey = np.empty(ty, np.complex64)
         ex = np.empty(tx, np.complex64)
+        ph = np.ones((ty, tx), np.complex64)
         for j in range(nx):
             sy = sub[i, j, 0]
             sx = sub[i, j, 1]
@@ -67,14 +72,16 @@ def wiener_accumulate(t0, tz, sub, fy, fx, noise_d, expect, mismatch, wpar, subp
                 for v in range(tx):
                     ang = two_pi * sx * fx[v]
                     ex[v] = complex(math.cos(ang), math.sin(ang))
+                for u in range(ty):
+                    for v in range(tx):
+                        ph[u, v] = ey[u] * ex[v]
             energy = 0.0
             for p in range(np_):
                 for u in range(ty):
                     for v in range(tx):
                         z = tz[i, j, p, u, v]
                         if subpixel:
-                            z = z * (ey[u] * ex[v])
-                            tz[i, j, p, u, v] = z
+                            z = z * ph[u, v]
                         d = t0[i, j, p, u, v] - z
                         energy += (d.real * d.real + d.imag * d.imag) * wpar[v]
             bad = energy > mismatch * expect[i, j]
@@ -85,16 +92,19 @@ def wiener_accumulate(t0, tz, sub, fy, fx, noise_d, expect, mismatch, wpar, subp
                 for u in range(ty):
                     for v in range(tx):
                         z = tz[i, j, p, u, v]
+                        if subpixel:
+                            z = z * ph[u, v]
                         d = t0[i, j, p, u, v] - z
                         if bad:
-                            a = np.float32(1.0)
+                            acc[i, j, p, u, v] += z + d
+                            sum_a[i, j, p, u, v] += np.float32(1.0)
                         else:
                             d2 = d.real * d.real + d.imag * d.imag
                             den = d2 + nd
                             a = np.float32(d2 / den) if den > 0 else np.float32(0.0)
-                        acc[i, j, p, u, v] += z + a * d
-                        sum_a[i, j, p, u, v] += a
-                        sum_1ma2[i, j, p, u, v] += (1 - a) * (1 - a)
+                            acc[i, j, p, u, v] += z + a * d
+                            sum_a[i, j, p, u, v] += a
+                            sum_1ma2[i, j, p, u, v] += (1 - a) * (1 - a)
     return bad_count.sum()
 
 
@@ -123,3 +133,45 @@ def wiener_finish(acc, sum_a, sum_1ma2, sigma2, nf, n, spatial, wpar):  # noqa: 
                         acc[i, j, p, u, v] = m
         part[i] = s
     return part.sum()
+
+
+@njit(cache=True, parallel=True)
+def _overlap_add_window(blocks, tiles, win, i0):  # noqa: ANN001, ANN202
+    ci, nx, np_, t, _ = tiles.shape
+    s = t // 2
+    for p in prange(np_):
+        for qy in range(2):
+            for qx in range(2):
+                for ii in range(ci):
+                    for j in range(nx):
+                        for u in range(s):
+                            for v in range(s):
+                                blocks[p, i0 + qy + ii, qx + j, u, v] += (
+                                    tiles[ii, j, p, qy * s + u, qx * s + v]
+                                    * win[qy * s + u, qx * s + v])
+
+
+def overlap_add_window(blocks: np.ndarray, tiles: np.ndarray, win: np.ndarray, i0: int) -> None:
+    """``overlap_add(blocks, tiles * win, grid, i0)`` without the windowed copy."""
+    _overlap_add_window(blocks, np.ascontiguousarray(tiles, dtype=np.float32),
+                        np.ascontiguousarray(win, dtype=np.float32), int(i0))
+
+
+@njit(cache=True, parallel=True)
+def _blocks_to_planes(blocks, pad, out):  # noqa: ANN001, ANN202
+    np_, h, w = out.shape
+    s = blocks.shape[3]
+    for y in prange(h):
+        by = (y + pad) // s
+        u = (y + pad) % s
+        for p in range(np_):
+            for x in range(w):
+                xx = x + pad
+                out[p, y, x] = blocks[p, by, xx // s, u, xx % s]
+
+
+def blocks_to_planes(blocks: np.ndarray, pad: int, shape: tuple[int, int]) -> np.ndarray:
+    """:func:`brightroom.burst.tiles.blocks_to_planes` in one pass."""
+    out = np.empty((blocks.shape[0],) + tuple(shape), np.float32)
+    _blocks_to_planes(blocks, int(pad), out)
+    return out

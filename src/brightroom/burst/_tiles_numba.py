@@ -54,6 +54,54 @@ def _planes_gray(cfa, period, ys, xs, gain, clip, use_clip, planes, gray):  # no
             gray[i, j] = acc
 
 
+@njit(cache=True, parallel=True)
+def _planes_gray2(cfa, ys, xs, pad, w, gain, clip, use_clip, planes, gray):  # noqa: ANN001, ANN202
+    """Bayer-period (2) specialisation of :func:`_planes_gray`: direct indexing inside."""
+    ph = ys.shape[0]
+    pw = xs.shape[0]
+    g = np.float32(gain)
+    quarter = np.float32(0.25)
+    c = np.float32(clip)
+    scaled = gain != 1.0
+    for i in prange(ph):
+        y = ys[i] * 2
+        r0 = cfa[y]
+        r1 = cfa[y + 1]
+        p0 = planes[0, i]
+        p1 = planes[1, i]
+        p2 = planes[2, i]
+        p3 = planes[3, i]
+        gr = gray[i]
+        for j in range(pw):
+            if pad <= j < pad + w:
+                x = 2 * (j - pad)
+            else:
+                x = 2 * xs[j]
+            v0 = r0[x]
+            v1 = r0[x + 1]
+            v2 = r1[x]
+            v3 = r1[x + 1]
+            acc = np.float32(0.0) + v0
+            acc += v1
+            acc += v2
+            acc += v3
+            acc *= quarter
+            if scaled:
+                p0[j] = v0 * g
+                p1[j] = v1 * g
+                p2[j] = v2 * g
+                p3[j] = v3 * g
+                acc = acc * g
+            else:
+                p0[j] = v0
+                p1[j] = v1
+                p2[j] = v2
+                p3[j] = v3
+            if use_clip:
+                acc = min(acc, c)
+            gr[j] = acc
+
+
 def padded_planes_gray(cfa: np.ndarray, period: int, shape: tuple[int, int], pad: int,
                        padded_shape: tuple[int, int], gain: float = 1.0,
                        clip: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -68,6 +116,10 @@ def padded_planes_gray(cfa: np.ndarray, period: int, shape: tuple[int, int], pad
     xs = reflect_index(pw, pad, w)
     planes = np.empty((period * period, ph, pw), np.float32)
     gray = np.empty((ph, pw), np.float32)
-    _planes_gray(np.ascontiguousarray(cfa, dtype=np.float32), int(period), ys, xs, float(gain),
-                 0.0 if clip is None else float(clip), clip is not None, planes, gray)
+    a = np.ascontiguousarray(cfa, dtype=np.float32)
+    cl = 0.0 if clip is None else float(clip)
+    if period == 2:
+        _planes_gray2(a, ys, xs, int(pad), int(w), float(gain), cl, clip is not None, planes, gray)
+    else:
+        _planes_gray(a, int(period), ys, xs, float(gain), cl, clip is not None, planes, gray)
     return planes, gray

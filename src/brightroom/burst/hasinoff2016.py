@@ -180,10 +180,15 @@ def merge_wiener(stack: Any, *, noise_factor: float = 16.0, mismatch: float = 6.
                 m2 = acc.real * acc.real + acc.imag * acc.imag
                 den = m2 + (spatial * n) * sigma2[..., None, None] * frac
                 acc *= np.where(den > 0, m2 / np.where(den > 0, den, 1), 0).astype(np.float32)
-        merged = sfft.irfft2(acc, s=(t, t), workers=workers)
-        merged *= win
-        overlap_add(blocks, merged, grid, i0)
+        merged = sfft.irfft2(acc, s=(t, t), workers=workers, overwrite_x=True)
+        if fast:
+            nb.overlap_add_window(blocks, merged, win, i0)
+        else:
+            merged *= win
+            overlap_add(blocks, merged, grid, i0)
     ratio = var_sum / max(var_cnt, 1)
     info = {"effective_frames": float(1.0 / ratio) if ratio > 0 else float(nf),
             "rejected_tiles": float(rejected / total) if total else 0.0}
+    if fast:
+        return nb.blocks_to_planes(blocks, grid.pad, grid.shape), info
     return blocks_to_planes(blocks, grid), info
