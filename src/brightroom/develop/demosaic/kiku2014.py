@@ -70,18 +70,14 @@ def _sh(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
 
 
 def _boxsum(a: np.ndarray, ry: int, rx: int) -> np.ndarray:
-    """Sum over the ``(2 ry + 1) x (2 rx + 1)`` window centred on each pixel, in float64.
-
-    OpenCV keeps running sums along the rows; in float32 their rounding drifts with the
-    position and swamps the small Laplacian energies of smooth regions (the result would
-    depend on where the image starts), so the sums are taken in double precision."""
-    return cv2.boxFilter(np.asarray(a, np.float64), cv2.CV_64F, (2 * rx + 1, 2 * ry + 1),
-                         normalize=False, borderType=_BORDER)
+    """Sum over the ``(2 ry + 1) x (2 rx + 1)`` window centred on each pixel (float32 out;
+    OpenCV keeps its running sums of float32 data in double precision)."""
+    return cv2.boxFilter(a, cv2.CV_32F, (2 * rx + 1, 2 * ry + 1), normalize=False,
+                         borderType=_BORDER)
 
 
 def _boxmean(a: np.ndarray, ry: int, rx: int) -> np.ndarray:
-    return cv2.boxFilter(np.asarray(a, np.float64), cv2.CV_64F, (2 * rx + 1, 2 * ry + 1),
-                         normalize=True, borderType=_BORDER)
+    return _boxsum(a, ry, rx) * _F(1.0 / ((2 * ry + 1) * (2 * rx + 1)))
 
 
 def _mlri_filter(guide: np.ndarray, samples: np.ndarray, mask: np.ndarray,
@@ -92,29 +88,40 @@ def _mlri_filter(guide: np.ndarray, samples: np.ndarray, mask: np.ndarray,
     matches the means of samples and guide there; the output is the guide mapped through the
     window-averaged ``a`` and ``b`` ([3]_ eq. 8)."""
     n = _boxsum(mask, ry, rx)
-    n = np.where(n > 0, n, 1.0)
-    lg = lap_guide.astype(np.float64)
-    sum_ip = _boxsum(lg * lap_samples * mask, ry, rx)
-    sum_ii = _boxsum(lg * lg * mask, ry, rx)
-    a = sum_ip / (sum_ii + eps * n + 1e-30)
-    mean_g = _boxsum(guide * mask, ry, rx) / n
-    mean_s = _boxsum(samples * mask, ry, rx) / n
-    b = mean_s - a * mean_g
-    return (_boxmean(a, ry, rx) * guide + _boxmean(b, ry, rx)).astype(np.float32)
+    n = np.maximum(n, _F(1))
+    sum_ip = _boxsum(lap_guide * lap_samples * mask, ry, rx)
+    sum_ii = _boxsum(lap_guide * lap_guide * mask, ry, rx)
+    a = sum_ip / (sum_ii + _F(eps) * n + _F(1e-30))
+    b = (_boxsum(samples * mask, ry, rx) - a * _boxsum(guide * mask, ry, rx)) / n
+    return _boxmean(a, ry, rx) * guide + _boxmean(b, ry, rx)
+
+
+def _corr(a: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Correlation with a small kernel (anchor at its centre), reflect-101 borders."""
+    return cv2.filter2D(a, cv2.CV_32F, kernel, borderType=_BORDER)
+
+
+_K_LAP_H = np.array([[-1, 0, 2, 0, -1]], np.float32)
+_K_LAP_2D = np.zeros((5, 5), np.float32)
+_K_LAP_2D[2, 2] = 4
+_K_LAP_2D[0, 2] = _K_LAP_2D[4, 2] = _K_LAP_2D[2, 0] = _K_LAP_2D[2, 4] = -1
+_K_AVG_H = np.array([[0.5, 0, 0.5]], np.float32)
+_K_GRAD_H = np.array([[1, 0, -1]], np.float32)
+_K_BILINEAR = np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], np.float32) / _F(4)
 
 
 def _lap_h(a: np.ndarray) -> np.ndarray:
     """1-D Laplacian of taps two pixels apart along the rows, ``[-1, 0, 2, 0, -1]``."""
-    return _F(2) * a - _sh(a, 0, -2) - _sh(a, 0, 2)
+    return _corr(a, _K_LAP_H)
 
 
 def _lap_2d(a: np.ndarray) -> np.ndarray:
     """2-D Laplacian of taps two pixels apart (same-colour neighbours of a Bayer site)."""
-    return _F(4) * a - _sh(a, 0, -2) - _sh(a, 0, 2) - _sh(a, -2, 0) - _sh(a, 2, 0)
+    return _corr(a, _K_LAP_2D)
 
 
 def _avg_h(a: np.ndarray) -> np.ndarray:
-    return (_sh(a, 0, -1) + _sh(a, 0, 1)) * _F(0.5)
+    return _corr(a, _K_AVG_H)
 
 
 def _row_difference(p: np.ndarray, radius: int, eps: float) -> np.ndarray:
@@ -222,15 +229,18 @@ def demosaic_kiku2014_numpy(cfa: np.ndarray, pattern: CFAPattern | str, *,
                                                  eps).T)
 
     # 2. GBTF combination [4]_.
-    grad_h = np.abs(_sh(dif_h, 0, -1) - _sh(dif_h, 0, 1))
-    grad_v = np.abs(_sh(dif_v, -1, 0) - _sh(dif_v, 1, 0))
-    w_h = _boxsum(grad_h, 2, 2).astype(np.float32)
-    w_v = _boxsum(grad_v, 2, 2).astype(np.float32)
-    tiny = _F(1e-20)
-    w_w = _F(1) / (_sh(w_h, 0, -2) ** 2 + tiny)
-    w_e = _F(1) / (_sh(w_h, 0, 2) ** 2 + tiny)
-    w_n = _F(1) / (_sh(w_v, -2, 0) ** 2 + tiny)
-    w_s = _F(1) / (_sh(w_v, 2, 0) ** 2 + tiny)
+    grad_h = np.abs(_corr(dif_h, _K_GRAD_H))
+    grad_v = np.abs(_corr(dif_v, _K_GRAD_H.T))
+    w_h = _boxsum(grad_h, 2, 2)
+    w_v = _boxsum(grad_v, 2, 2)
+    w_h *= w_h
+    w_v *= w_v
+    w_h += _F(1e-20)
+    w_v += _F(1e-20)
+    w_h = _F(1) / w_h
+    w_v = _F(1) / w_v
+    w_w, w_e = _sh(w_h, 0, -2), _sh(w_h, 0, 2)   # windows centred 2 pixels west / east
+    w_n, w_s = _sh(w_v, -2, 0), _sh(w_v, 2, 0)
     west, east = _gaussian_sides(sigma)
     d_w = cv2.filter2D(dif_h, -1, west, borderType=_BORDER)
     d_e = cv2.filter2D(dif_h, -1, east, borderType=_BORDER)
@@ -241,13 +251,12 @@ def demosaic_kiku2014_numpy(cfa: np.ndarray, pattern: CFAPattern | str, *,
 
     # 3. Red and blue by MLRI on the full green, residuals interpolated bilinearly.
     lap_g = _lap_2d(g)
-    bil = np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], np.float32) / _F(4)
     planes = []
     for mask in (r_m, b_m):
         mk = mask.astype(np.float32)
         s = p * mk
         tent = _mlri_filter(g, s, mk, lap_g * mk, _lap_2d(s), rb_radius, rb_radius, eps)
-        res = cv2.filter2D((p - tent) * mk, -1, bil, borderType=_BORDER)
+        res = _corr((p - tent) * mk, _K_BILINEAR)
         planes.append(np.where(mask, p, tent + res))
     out = np.stack([planes[0], g, planes[1]], axis=-1)[top:top + cfa.shape[0],
                                                        left:left + cfa.shape[1]]
