@@ -9,7 +9,7 @@ added back. MLRI [2]_ estimates the guided-filter slope by minimising the *Lapla
 of the residual instead of the residual itself (the regression is taken between the
 Laplacians of guide and samples), which keeps the residual smooth rather than small.
 
-1. Green [2]_ (Section 3.1): along every row (column), the mosaic is linearly interpolated
+1. Green [1]_ [2]_: along every row (column), the mosaic is linearly interpolated
    (``[1/2, 0, 1/2]``) to give a directional guide. On a red row, R at the red pixels is
    regressed (MLRI guided filter, ``1 x (2 h + 1)`` window, Laplacian ``[-1, 0, 2, 0, -1]``)
    on the guide built from the greens and the interpolated greens; G at the greens on the
@@ -20,22 +20,27 @@ Laplacians of guide and samples), which keeps the residual smooth rather than sm
    [4]_: four one-sided (north, south, west, east) Gaussian-weighted averages of the colour
    difference, weighted by the inverse square of the summed colour-difference gradients in a
    5 x 5 window two pixels away in that direction. Green = sample + difference.
-3. Red and blue [2]_ (Section 3.2): MLRI guided filter of the sparse R (B) samples on the full
+3. Red and blue [1]_ [2]_: MLRI guided filter of the sparse R (B) samples on the full
    green (window ``(2 r + 1)^2``, 2-D Laplacian of taps two pixels apart), residual at the
    samples interpolated bilinearly and added back.
 
 The known sample of every pixel is never changed. Works in float32 on values outside
 [0, 1] (no clipping). Borders: the mosaic is reflected about its edge pixels. The box sums of
-the guided filters use :func:`cv2.boxFilter`.
+the guided filters use :func:`cv2.boxFilter` (double-precision running sums).
+
+Measured (this repository, 2-core shared machine): about 3 s for a 12 MP mosaic (NumPy +
+OpenCV). On scikit-image photos mosaiced in sRGB-encoded values it gains 0.5-1.4 dB PSNR over
+``menon2007``; inside the ``neutral`` recipe (``benchmarks/bench_develop_quality.py`` scenes,
+ISO 100, gamma domain) the median over scenes x phases rises from 37.69 to 38.34 dB.
 
 References
 ----------
 .. [1] Kiku, D., Monno, Y., Tanaka, M., Okutomi, M. (2013). Residual interpolation for color
    image demosaicking. IEEE International Conference on Image Processing (ICIP 2013),
-   2304-2308. doi:10.1109/ICIP.2013.6738475
+   2304-2308.
 .. [2] Kiku, D., Monno, Y., Tanaka, M., Okutomi, M. (2014). Minimized-Laplacian residual
    interpolation for color image demosaicking. Proc. SPIE 9023, Digital Photography X,
-   90230L. doi:10.1117/12.2038425
+   90230L.
 .. [3] He, K., Sun, J., Tang, X. (2013). Guided image filtering. IEEE Transactions on Pattern
    Analysis and Machine Intelligence, 35(6), 1397-1409.
 .. [4] Pekkucuksen, I., Altunbasak, Y. (2010). Gradient based threshold free color filter
@@ -83,10 +88,10 @@ def _boxmean(a: np.ndarray, ry: int, rx: int) -> np.ndarray:
 def _mlri_filter(guide: np.ndarray, samples: np.ndarray, mask: np.ndarray,
                  lap_guide: np.ndarray, lap_samples: np.ndarray, ry: int, rx: int,
                  eps: float) -> np.ndarray:
-    """MLRI guided filter ([2]_ eqs. 5-7): per window, the slope ``a`` minimises the energy
+    """MLRI guided filter [2]_: per window, the slope ``a`` minimises the energy
     of ``lap_samples - a * lap_guide`` over the sampled pixels (``mask``), the offset ``b``
     matches the means of samples and guide there; the output is the guide mapped through the
-    window-averaged ``a`` and ``b`` ([3]_ eq. 8)."""
+    window-averaged ``a`` and ``b`` as in the guided filter [3]_."""
     n = _boxsum(mask, ry, rx)
     n = np.maximum(n, _F(1))
     sum_ip = _boxsum(lap_guide * lap_samples * mask, ry, rx)
@@ -126,7 +131,7 @@ def _avg_h(a: np.ndarray) -> np.ndarray:
 
 def _row_difference(p: np.ndarray, radius: int, eps: float) -> np.ndarray:
     """Horizontal colour difference ``G - R`` (red rows) / ``G - B`` (blue rows) at every
-    pixel of an RGGB mosaic ``p`` of even size, by MLRI along the rows ([2]_ Section 3.1)."""
+    pixel of an RGGB mosaic ``p`` of even size, by MLRI along the rows [2]_."""
     hp, wp = p.shape
     even_y = (np.arange(hp) % 2 == 0)[:, None]
     even_x = (np.arange(wp) % 2 == 0)[None, :]
