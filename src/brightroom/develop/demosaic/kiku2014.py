@@ -28,10 +28,11 @@ The known sample of every pixel is never changed. Works in float32 on values out
 [0, 1] (no clipping). Borders: the mosaic is reflected about its edge pixels. The box sums of
 the guided filters use :func:`cv2.boxFilter` (double-precision running sums).
 
-Measured (this repository, 2-core shared machine): about 3 s for a 12 MP mosaic (NumPy +
-OpenCV). On scikit-image photos mosaiced in sRGB-encoded values it gains 0.5-1.4 dB PSNR over
-``menon2007``; inside the ``neutral`` recipe (``benchmarks/bench_develop_quality.py`` scenes,
-ISO 100, gamma domain) the median over scenes x phases rises from 37.69 to 38.34 dB.
+Measured (this repository, 2-core shared machine): 3.5-7 s for a 12 MP mosaic (NumPy +
+OpenCV, load-dependent; the numba ``menon2007`` takes 0.6-1 s). On scikit-image photos
+mosaiced in sRGB-encoded values it gains 0.5-1.4 dB PSNR over ``menon2007``; inside the
+``neutral`` recipe (``benchmarks/bench_develop_quality.py`` scenes, ISO 100, gamma domain)
+the median over scenes x phases rises from 37.69 to 38.34 dB.
 
 References
 ----------
