@@ -95,23 +95,23 @@ def main() -> int:
                     print(f"{name:<10} {phase} ISO {iso:>5}: ours {p_ours:6.2f} dB  "
                           f"rawpy {p_peer:6.2f} dB  diff {p_ours - p_peer:+6.2f} dB", flush=True)
                     if iso == 100:
-                        for method in ("bilinear", "malvar2004", "menon2007"):
+                        for method in ("bilinear", "malvar2004", "menon2007", "kiku2014"):
                             rec = brightroom.load_recipe("neutral").with_params("demosaic",
                                                                                 method=method)
                             out = brightroom.develop(raw, recipe=rec)
                             demosaic_rows.setdefault(method, []).append(
                                 scored_psnr(srgb_decode(out.data), truth))
     print("\n## summary (median over scenes and phases)")
-    print("| ISO | ours (neutral) dB | rawpy dB | ours - rawpy | ours min | wins |")
-    print("|---|---|---|---|---|---|")
+    print("| ISO | ours (neutral) median dB | mean | min | rawpy median dB | ours - rawpy | wins |")
+    print("|---|---|---|---|---|---|---|")
     ok = True
     for iso in isos:
         o = np.array([r[3] for r in rows if r[2] == iso])
         p = np.array([r[4] for r in rows if r[2] == iso])
         wins = int((o > p).sum())
         ok &= wins == len(o)
-        print(f"| {iso} | {np.median(o):.2f} | {np.median(p):.2f} | {np.median(o - p):+.2f} | "
-              f"{o.min():.2f} | {wins}/{len(o)} |")
+        print(f"| {iso} | {np.median(o):.2f} | {o.mean():.2f} | {o.min():.2f} | "
+              f"{np.median(p):.2f} | {np.median(o - p):+.2f} | {wins}/{len(o)} |")
     iso100 = np.array([r[3] for r in rows if r[2] == 100])
     print("\n## demosaic PSNR inside the neutral recipe, ISO 100 (median / min over scenes x phases)")
     print("| method | median dB | min dB |")
@@ -119,7 +119,9 @@ def main() -> int:
     for m, v in demosaic_rows.items():
         print(f"| {m} | {np.median(v):.2f} | {np.min(v):.2f} |")
     bar = float(np.median(iso100))
-    print(f"\nBAR neutral >= 38 dB at ISO 100: median {bar:.2f} dB, min {iso100.min():.2f} dB -> "
+    print(f"\nBAR neutral >= 38 dB at ISO 100: median {bar:.2f} dB, mean {iso100.mean():.2f} dB, "
+          f"min {iso100.min():.2f} dB -> over the set (mean and median) "
+          f"{'MET' if min(bar, iso100.mean()) >= 38 else 'NOT MET'}; on every file "
           f"{'MET' if iso100.min() >= 38 else 'NOT MET'}")
     print(f"BAR beats rawpy at every ISO on every file: {'MET' if ok else 'NOT MET'}")
     return 0
