@@ -56,8 +56,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     le.add_argument("after", metavar="AFTER", help="the same photo after the edit")
     le.add_argument("-o", "--output", required=True, help="output .cube file")
     le.add_argument("--size", type=int, default=33, help="LUT points per axis [default: 33]")
-    le.add_argument("--smoothness", type=float, default=0.05,
-                    help="weight of the smoothness penalty [default: 0.05]")
+    le.add_argument("--smoothness", type=float, default=1e-6,
+                    help="weight of the curvature penalty [default: 1e-6]")
     le.add_argument("--resize", action="store_true",
                     help="resample AFTER to the size of BEFORE instead of refusing")
     le.add_argument("--overwrite", action="store_true", help="replace an existing output")

@@ -188,7 +188,7 @@ def _second_differences(n: int) -> Any:
 
 
 def lut_from_pair(before: Image | np.ndarray, after: Image | np.ndarray, *, size: int = 33,
-                  smoothness: float = 0.05, prior: float = 1e-4,
+                  smoothness: float = 1e-6, prior: float = 1e-4,
                   domain: tuple[float, float] = (0.0, 1.0), resize: bool = False,
                   max_samples: int = 2_000_000, title: str = "learned look") -> LUT3D:
     """Learn the look that turns ``before`` into ``after``, as a 3D LUT on display values.
@@ -196,17 +196,19 @@ def lut_from_pair(before: Image | np.ndarray, after: Image | np.ndarray, *, size
     The LUT is fitted by lattice regression [1]_: the table ``x`` (``size**3`` nodes, solved as
     the deviation ``d = x - identity``) minimises
 
-    ``sum_p || T(x)(before_p) - after_p ||^2 + smoothness * sum_axes || D2 d ||^2
-    + prior * || d ||^2``
+    ``mean_p || T(x)(before_p) - after_p ||^2 + smoothness * sum_axes int (d_aa)^2
+    + prior * int ||d||^2``
 
     where ``T(x)(c)`` is the trilinear interpolation of the table at colour ``c`` (each pixel's
     residual is spread onto the 8 lattice nodes around its before-colour with trilinear weights),
-    ``D2`` takes second differences along each lattice axis (the axis-aligned part of the graph
-    Hessian regulariser of [2]_; a global affine change of colour costs nothing) and the small
-    ``prior`` term pulls nodes far from any data back to the identity. The data term is
-    normalised so that occupied nodes carry a mean weight of 1, which makes ``smoothness`` and
-    ``prior`` independent of the number of pixels. The normal equations are a sparse symmetric
-    positive-definite system solved with SciPy (one factorisation, three right-hand sides).
+    ``d_aa`` is the second derivative of the deviation along each colour axis (discretised by
+    second differences: the axis-aligned part of the graph Hessian regulariser of [2]_; a global
+    affine change of colour costs nothing) and the ``prior`` term pulls the LUT back to the
+    identity where there are no data (over about ``(smoothness / prior) ** 0.25`` of the colour
+    cube). The integrals are over the unit colour cube, so the weights mean the same at every
+    ``size`` and for any number of pixels. The normal equations are a sparse symmetric
+    positive-definite system: solved by sparse LU up to size 17, above that by Jacobi-preconditioned conjugate gradients started from the solution at half the
+    size (coarse to fine).
 
     Because one LUT maps each before-colour to one after-colour, only global (per-colour) edits
     are learnt; local edits (masks, vignettes, grain) average out.
@@ -220,9 +222,10 @@ def lut_from_pair(before: Image | np.ndarray, after: Image | np.ndarray, *, size
     size
         Lattice points per axis (2..256; 17..65 typical).
     smoothness
-        Weight of the second-difference penalty (> 0 keeps every node defined).
+        Weight of the curvature penalty (> 0); larger is smoother, smaller follows the data
+        more closely.
     prior
-        Weight of the pull towards the identity (>= 0).
+        Weight of the pull towards the identity away from the data (>= 0).
     domain
         Input range of the LUT (both images' values are clamped to it).
     resize
@@ -324,11 +327,13 @@ def _lattice_regression(b: np.ndarray, a: np.ndarray, n: int, lo: float, hi: flo
             rows += [nz + offs[k]] + ([nz + offs[m]] if m != k else [])
             cols += [nz + offs[m]] + ([nz + offs[k]] if m != k else [])
             vals += [v[nz]] * (2 if m != k else 1)
-    scale = max(int(np.count_nonzero(occupancy)), 1) / b.shape[0]
+    # continuous weights: the data term is the mean squared error over pixels, the penalties
+    # approximate integrals over the unit cube (f'' ~ D2 d (n-1)^2, volume element (n-1)^-3)
+    scale = 1.0 / b.shape[0]
     ata = sparse.coo_array((np.concatenate(vals) * scale,
                             (np.concatenate(rows), np.concatenate(cols))), shape=(nn, nn))
-    system = (ata.tocsr() + smoothness * _second_differences(n)
-              + (prior + 1e-9) * sparse.eye_array(nn)).tocsr()
+    system = (ata.tocsr() + (smoothness * (n - 1)) * _second_differences(n)
+              + ((prior + 1e-12) / (n - 1) ** 3) * sparse.eye_array(nn)).tocsr()
     rhs *= scale
     if n <= _DIRECT_MAX:
         return splu(system.tocsc(), permc_spec="MMD_AT_PLUS_A").solve(rhs)
@@ -344,6 +349,6 @@ def _lattice_regression(b: np.ndarray, a: np.ndarray, n: int, lo: float, hi: flo
     jacobi = sparse.diags_array(inv_diag)
     out = np.empty((nn, 3))
     for ch in range(3):
-        out[:, ch], _ = cg(system, rhs[:, ch], x0=guess[:, ch].astype(np.float64), rtol=1e-6,
+        out[:, ch], _ = cg(system, rhs[:, ch], x0=guess[:, ch].astype(np.float64), rtol=1e-7,
                            maxiter=3000, M=jacobi)
     return out
