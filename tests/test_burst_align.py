@@ -79,26 +79,27 @@ def test_numba_matches_numpy_fine_search(rng: np.random.Generator) -> None:
     np.testing.assert_allclose(a[2], b[2], rtol=1e-9)
 
 
-def test_numba_fused_candidates_match_numpy(rng: np.random.Generator) -> None:
+@pytest.mark.parametrize("blocks", [False, True])
+def test_numba_fused_candidates_match_numpy(rng: np.random.Generator, blocks: bool) -> None:
     from brightroom.burst._align_numba import search_fine_cands_numba
     from brightroom.burst.align import search_fine_numpy
 
-    ref = rng.random((70, 90)).astype(np.float32)
-    alt = np.roll(ref, (1, -2), axis=(0, 1)) + 0.05 * rng.standard_normal((70, 90)).astype(
+    ref = rng.random((160, 90)).astype(np.float32)
+    alt = np.roll(ref, (1, -2), axis=(0, 1)) + 0.05 * rng.standard_normal((160, 90)).astype(
         np.float32)
-    c0 = rng.integers(-3, 4, size=(7, 9, 2)).astype(np.int32)
-    c1 = np.where(rng.random((7, 9, 1)) < 0.5, c0, c0 + 1).astype(np.int32)  # some duplicates
-    cands = np.stack([c0, c1, rng.integers(-3, 4, size=(7, 9, 2)).astype(np.int32)])
+    c0 = rng.integers(-3, 4, size=(18, 9, 2)).astype(np.int32)
+    c1 = np.where(rng.random((18, 9, 1)) < 0.5, c0, c0 + 1).astype(np.int32)  # some duplicates
+    cands = np.stack([c0, c1, rng.integers(-3, 4, size=(18, 9, 2)).astype(np.int32)])
     # reference: radius-0 search per candidate, first strict minimum, then the fine search
-    costs = np.stack([search_level(ref, alt, 16, 8, 7, 9, c, 0, 2)[1] for c in cands])
+    costs = np.stack([search_level(ref, alt, 16, 8, 18, 9, c, 0, 2)[1] for c in cands])
     guess = cands[0].copy()
     best = costs[0].copy()
     for c, k in zip(cands[1:], costs[1:]):
         take = k < best
         guess = np.where(take[..., None], c, guess)
         best = np.where(take, k, best)
-    a = search_fine_numpy(ref, alt, 16, 8, 7, 9, guess, 1)
-    b = search_fine_cands_numba(ref, alt, 16, 8, 7, 9, cands, 1)
+    a = search_fine_numpy(ref, alt, 16, 8, 18, 9, guess, 1)
+    b = search_fine_cands_numba(ref, alt, 16, 8, 18, 9, cands, 1, blocks=blocks)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_allclose(a[1], b[1], rtol=1e-9)
     np.testing.assert_allclose(a[2], b[2], rtol=1e-9)

@@ -186,22 +186,116 @@ def _search_fine_cands(ref, alt, tile, step, ny, nx, cands, radius, best, cost, 
                                                     tile, 2)
 
 
+@njit(cache=True, inline="always", fastmath=_FM)
+def _tile_cost_blocks(ref, alt, i, j, r0, step, dy, dx, cache, centre, hw):  # noqa: ANN001, ANN202, E501
+    """L2 cost of tile ``(i, j)`` (``2 step`` wide) as the sum of its four ``step`` blocks,
+    each looked up in / stored into ``cache`` (block rows from ``r0``) when its displacement
+    lies within ``hw`` of the block's ``centre``."""
+    kw = 2 * hw + 1
+    c = 0.0
+    for qy in range(2):
+        for qx in range(2):
+            r = i - r0 + qy
+            cc = j + qx
+            ky = dy - centre[r, cc, 0] + hw
+            kx = dx - centre[r, cc, 1] + hw
+            if 0 <= ky < kw and 0 <= kx < kw:
+                v = cache[r, cc, ky, kx]
+                if v < 0:
+                    v = _tile_cost(ref, alt, (i + qy) * step, (j + qx) * step, dy, dx, step, 2)
+                    cache[r, cc, ky, kx] = v
+            else:
+                v = _tile_cost(ref, alt, (i + qy) * step, (j + qx) * step, dy, dx, step, 2)
+            c += v
+    return c
+
+
+@njit(cache=True, parallel=True, fastmath=_FM)
+def _search_fine_cands_blocks(ref, alt, step, ny, nx, cands, radius, band, best, cost, c3):  # noqa: ANN001, ANN202, E501
+    """:func:`_search_fine_cands` for tiles of ``2 step`` overlapping by half: a tile's cost is
+    the sum of its four blocks' costs, and a block's cost at a displacement is computed once
+    for the (up to four) tiles sharing it. Bands of ``band`` tile rows run in parallel."""
+    k = 2 * radius + 1
+    nc = cands.shape[0]
+    hw = radius + 2
+    kw = 2 * hw + 1
+    nbands = (ny + band - 1) // band
+    for bi in prange(nbands):
+        r0 = bi * band
+        r1 = min(r0 + band, ny)
+        cache = np.full((r1 - r0 + 1, nx + 1, kw, kw), -1.0)
+        centre = np.empty((r1 - r0 + 1, nx + 1, 2), np.int64)
+        for r in range(r1 - r0 + 1):
+            ti = min(r0 + r, ny - 1)
+            for cc in range(nx + 1):
+                tj = min(cc, nx - 1)
+                centre[r, cc, 0] = cands[0, ti, tj, 0]
+                centre[r, cc, 1] = cands[0, ti, tj, 1]
+        local = np.empty((k, k), np.float64)
+        cq = np.empty(nc, np.float64)
+        for i in range(r0, r1):
+            for j in range(nx):
+                gy = cands[0, i, j, 0]
+                gx = cands[0, i, j, 1]
+                gc = np.inf
+                for q in range(nc):
+                    qy = cands[q, i, j, 0]
+                    qx = cands[q, i, j, 1]
+                    c = _tile_cost_blocks(ref, alt, i, j, r0, step, qy, qx, cache, centre, hw)
+                    cq[q] = c
+                    if q == 0 or c < gc:
+                        gc = c
+                        gy = qy
+                        gx = qx
+                bc = np.inf
+                ba = 0
+                bb = 0
+                for a in range(k):
+                    for b in range(k):
+                        c = _tile_cost_blocks(ref, alt, i, j, r0, step, gy + a - radius,
+                                              gx + b - radius, cache, centre, hw)
+                        local[a, b] = c
+                        if c < bc:
+                            bc = c
+                            ba = a
+                            bb = b
+                best[i, j, 0] = gy + ba - radius
+                best[i, j, 1] = gx + bb - radius
+                cost[i, j] = bc
+                for a in range(3):
+                    for b in range(3):
+                        la, lb = ba + a - 1, bb + b - 1
+                        if 0 <= la < k and 0 <= lb < k:
+                            c3[i, j, a, b] = local[la, lb]
+                        else:
+                            c3[i, j, a, b] = _tile_cost_blocks(
+                                ref, alt, i, j, r0, step, best[i, j, 0] + a - 1,
+                                best[i, j, 1] + b - 1, cache, centre, hw)
+
+
 def search_fine_cands_numba(ref: np.ndarray, alt: np.ndarray, tile: int, step: int, ny: int,
-                            nx: int, cands: np.ndarray, radius: int
-                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                            nx: int, cands: np.ndarray, radius: int, *, blocks: bool = True
+                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Finest level in one pass: pick the best of ``cands`` (``(K, ny, nx, 2)`` int32, first
     strict minimum of the L2 cost, as a radius-0 :func:`search_level` per candidate), then
-    :func:`search_fine_numba` around it.
+    :func:`search_fine_numba` around it. With ``blocks`` (and ``tile == 2 * step``) a tile's
+    cost is the sum of its four half-tile blocks, each block costed once per displacement for
+    the tiles that share it (same value up to float64 rounding).
 
     Returns ``(best, cost, c3)`` as :func:`search_fine_numba`.
     """
     best = np.empty((ny, nx, 2), np.int32)
     cost = np.empty((ny, nx), np.float64)
     c3 = np.empty((ny, nx, 3, 3), np.float64)
-    _search_fine_cands(np.ascontiguousarray(ref, dtype=np.float32),
-                       np.ascontiguousarray(alt, dtype=np.float32), int(tile), int(step),
-                       int(ny), int(nx), np.ascontiguousarray(cands, dtype=np.int32),
-                       int(radius), best, cost, c3)
+    r = np.ascontiguousarray(ref, dtype=np.float32)
+    a = np.ascontiguousarray(alt, dtype=np.float32)
+    cd = np.ascontiguousarray(cands, dtype=np.int32)
+    if tile == 2 * step and blocks:
+        _search_fine_cands_blocks(r, a, int(step), int(ny), int(nx), cd, int(radius), 8, best,
+                                  cost, c3)
+    else:
+        _search_fine_cands(r, a, int(tile), int(step), int(ny), int(nx), cd, int(radius), best,
+                           cost, c3)
     return best, cost, c3
 
 

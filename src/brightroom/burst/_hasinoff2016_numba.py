@@ -160,14 +160,23 @@ def overlap_add_window(blocks: np.ndarray, tiles: np.ndarray, win: np.ndarray, i
 @njit(cache=True, parallel=True)
 def _blocks_to_planes(blocks, pad, out):  # noqa: ANN001, ANN202
     np_, h, w = out.shape
+    bx_n = blocks.shape[2]
     s = blocks.shape[3]
     for y in prange(h):
         by = (y + pad) // s
         u = (y + pad) % s
         for p in range(np_):
-            for x in range(w):
-                xx = x + pad
-                out[p, y, x] = blocks[p, by, xx // s, u, xx % s]
+            row = out[p, y]
+            for bx in range(bx_n):
+                x0 = bx * s - pad
+                if x0 >= 0 and x0 + s <= w:
+                    for v in range(s):
+                        row[x0 + v] = blocks[p, by, bx, u, v]
+                else:
+                    for v in range(s):
+                        x = x0 + v
+                        if 0 <= x < w:
+                            row[x] = blocks[p, by, bx, u, v]
 
 
 def blocks_to_planes(blocks: np.ndarray, pad: int, shape: tuple[int, int]) -> np.ndarray:

@@ -4,8 +4,9 @@
 (:func:`~brightroom.burst.tiles.split_planes` then
 :func:`~brightroom.burst.tiles.padded_planes`) and the padded grey image
 (:func:`~brightroom.burst.align.cfa_gray` then :func:`~brightroom.burst.align.pad_for_grid`),
-with the same float32 arithmetic in the same order, parallel over rows. Tested against the
-NumPy functions.
+with the same float32 arithmetic in the same order, parallel over rows. :func:`join_planes2`
+is :func:`~brightroom.burst.tiles.join_planes` for Bayer (period 2). Tested against the NumPy
+functions.
 
 References
 ----------
@@ -18,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["padded_planes_gray", "reflect_index"]
+__all__ = ["padded_planes_gray", "reflect_index", "join_planes2"]
 
 
 def reflect_index(n_out: int, pad: int, n: int) -> np.ndarray:
@@ -123,3 +124,17 @@ def padded_planes_gray(cfa: np.ndarray, period: int, shape: tuple[int, int], pad
     else:
         _planes_gray(a, int(period), ys, xs, float(gain), cl, clip is not None, planes, gray)
     return planes, gray
+
+
+@njit(cache=True, parallel=True)
+def join_planes2(planes, out):  # noqa: ANN001, ANN201
+    """``out[2y + a, 2x + b] = planes[2a + b, y, x]`` in place (period-2 :func:`join_planes`)."""
+    _, hh, ww = planes.shape
+    for y in prange(hh):
+        for a in range(2):
+            row = out[2 * y + a]
+            p0 = planes[2 * a, y]
+            p1 = planes[2 * a + 1, y]
+            for x in range(ww):
+                row[2 * x] = p0[x]
+                row[2 * x + 1] = p1[x]
