@@ -350,5 +350,5 @@ def _lattice_regression(b: np.ndarray, a: np.ndarray, n: int, lo: float, hi: flo
     out = np.empty((nn, 3))
     for ch in range(3):
         out[:, ch], _ = cg(system, rhs[:, ch], x0=guess[:, ch].astype(np.float64), rtol=1e-7,
-                           maxiter=3000, M=jacobi)
+                           maxiter=1000, M=jacobi)
     return out
