@@ -251,7 +251,7 @@ def lut_from_pair(before: Image | np.ndarray, after: Image | np.ndarray, *, size
     .. [1] Garcia, E. K., Gupta, M. R. (2009). Lattice regression. Advances in Neural
        Information Processing Systems 22 (NeurIPS 2009), 594-602.
     .. [2] Garcia, E. K., Arora, R., Gupta, M. R. (2012). Optimized regression for efficient
-       function evaluation. IEEE Transactions on Image Processing 21(9), 4128-4140.
+       function evaluation. IEEE Transactions on Image Processing 21(9).
     """
     if not isinstance(size, (int, np.integer)) or not 2 <= size <= 256:
         raise ParameterError(f"LUT size must be an integer in [2, 256], got {size!r}")
