@@ -207,8 +207,9 @@ def lut_from_pair(before: Image | np.ndarray, after: Image | np.ndarray, *, size
     identity where there are no data (over about ``(smoothness / prior) ** 0.25`` of the colour
     cube). The integrals are over the unit colour cube, so the weights mean the same at every
     ``size`` and for any number of pixels. The normal equations are a sparse symmetric
-    positive-definite system: solved by sparse LU up to size 17, above that by Jacobi-preconditioned conjugate gradients started from the solution at half the
-    size (coarse to fine).
+    positive-definite system: solved by sparse LU up to size 17, above that by
+    Jacobi-preconditioned conjugate gradients started from the solution at half the size
+    (coarse to fine; at most 1000 iterations per level).
 
     Because one LUT maps each before-colour to one after-colour, only global (per-colour) edits
     are learnt; local edits (masks, vignettes, grain) average out.
