@@ -193,6 +193,16 @@ def test_numba_overlap_add_and_blocks_match_numpy(rng: np.random.Generator) -> N
                                                                                   grid.shape))
 
 
+def test_finite_range_matches_numpy(rng: np.random.Generator) -> None:
+    from brightroom.burst._tiles_numba import finite_range
+
+    a = rng.standard_normal((33, 41)).astype(np.float32)
+    assert finite_range(a) == (0, float(a.min()), float(a.max()))
+    a[5, 7], a[20, 0] = np.nan, -np.inf
+    ok = np.isfinite(a)
+    assert finite_range(a) == (2, float(a[ok].min()), float(a[ok].max()))
+
+
 def test_static_identical_frames_merge_to_same() -> None:
     rng = np.random.default_rng(0)
     a = rng.random((96, 128)).astype(np.float32)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["padded_planes_gray", "reflect_index", "join_planes2"]
+__all__ = ["padded_planes_gray", "reflect_index", "join_planes2", "finite_range"]
 
 
 def reflect_index(n_out: int, pad: int, n: int) -> np.ndarray:
@@ -138,3 +138,33 @@ def join_planes2(planes, out):  # noqa: ANN001, ANN201
             for x in range(ww):
                 row[2 * x] = p0[x]
                 row[2 * x + 1] = p1[x]
+
+
+@njit(cache=True, parallel=True)
+def _finite_range(a, bad, lo, hi):  # noqa: ANN001, ANN202
+    h, w = a.shape
+    for y in prange(h):
+        n = 0
+        mn = np.float32(np.inf)
+        mx = np.float32(-np.inf)
+        for x in range(w):
+            v = a[y, x]
+            if np.isfinite(v):
+                mn = min(mn, v)
+                mx = max(mx, v)
+            else:
+                n += 1
+        bad[y] = n
+        lo[y] = mn
+        hi[y] = mx
+
+
+def finite_range(a: np.ndarray) -> tuple[int, float, float]:
+    """``(number of non-finite values, min, max of the finite ones)`` of a 2-D float32 array,
+    in one parallel pass."""
+    h = a.shape[0]
+    bad = np.zeros(h, np.int64)
+    lo = np.empty(h, np.float32)
+    hi = np.empty(h, np.float32)
+    _finite_range(np.ascontiguousarray(a, dtype=np.float32), bad, lo, hi)
+    return int(bad.sum()), float(lo.min()), float(hi.max())

@@ -115,6 +115,15 @@ def exposure_of(raw: RawImage) -> float | None:
 
 def _corrupt_reason(raw: RawImage) -> str | None:
     a = raw.cfa
+    if a.dtype == np.float32 and a.ndim == 2 and a.size and _use_numba("auto"):
+        from brightroom.burst._tiles_numba import finite_range
+
+        n_bad, lo, hi = finite_range(a)
+        if n_bad:
+            return f"{n_bad} non-finite values"
+        if lo == hi:
+            return f"a constant mosaic (every value {float(a.flat[0]):g})"
+        return None
     finite = np.isfinite(a)
     if not finite.all():
         return f"{int((~finite).sum())} non-finite values"
