@@ -88,6 +88,19 @@ def test_empty_video(tmp_path):
     assert not out.exists() and not list(tmp_path.glob(".o.tmp-*"))
 
 
+def test_no_frames_is_input_error(tmp_path, monkeypatch):
+    # a stream that opens but yields no frames: the pipeline reports "no frames"
+    from brightroom.portrait import video as mod
+
+    p = tmp_path / "in.mp4"
+    _write(p, [np.zeros((16, 16, 3), np.uint8)])
+    monkeypatch.setattr(mod, "_read_frames", lambda path, threads: (iter(()), 30.0, 0))
+    out = tmp_path / "o.mp4"
+    with pytest.raises(InputError, match="no frames"):
+        render_video(p, out)
+    assert not out.exists() and not list(tmp_path.glob(".o.tmp-*")) and _no_threads_left()
+
+
 def test_garbage_and_missing(tmp_path):
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"not a video at all")
@@ -102,3 +115,120 @@ def test_params():
     with pytest.raises(ParameterError):
         VideoParams(ema=1.0)
     assert VideoParams.light().model == "landscape"
+
+
+# --- the pipelined render_video: order, count, errors, no half-written output -------------
+
+def _no_threads_left():
+    import threading
+
+    return not [t for t in threading.enumerate() if t.name.startswith("brightroom-video")]
+
+
+def test_pipeline_preserves_order_and_count(tmp_path):
+    # 23 flat frames (no person: rendered unchanged), more than the queues hold, each with its
+    # own grey level: the output must have the same levels in the same order
+    levels = [20 + 9 * i for i in range(23)]
+    src = tmp_path / "grey.mp4"
+    _write(src, [np.full((64, 96, 3), v, np.uint8) for v in levels])
+    out = tmp_path / "o.mp4"
+    try:
+        stats = render_video(src, out, video=VideoParams.light())
+    except InputError as e:  # the segmentation model is not installed
+        pytest.skip(str(e))
+    assert stats.frames == 23 and stats.no_person == 23
+    assert 0 <= stats.dropped <= 23 and stats.fps > 0 and stats.source_fps == pytest.approx(30)
+    got = [float(f.mean()) * 255 for f in read_frames(out)[0]]
+    assert len(got) == 23
+    np.testing.assert_allclose(got, levels, atol=3)  # two 8-bit YUV round trips; steps are 9
+    assert _no_threads_left()
+
+
+def test_pipeline_matches_serial_render(clip, tmp_path):
+    # each output frame is the serially rendered frame of the same index (up to x264 loss)
+    from brightroom.portrait.video import render_frames
+
+    vp = VideoParams.light()
+    try:
+        ref = [f for f, _ in render_frames(read_frames(clip)[0], video=vp)]
+    except InputError as e:
+        pytest.skip(str(e))
+    out = tmp_path / "o.mp4"
+    render_video(clip, out, video=vp)
+    got = list(read_frames(out)[0])
+    assert len(got) == len(ref) == 6
+    for i, g in enumerate(got):
+        err = [float(np.abs(g - r).mean()) for r in ref]
+        assert int(np.argmin(err)) == i and err[i] < 0.02
+
+
+def test_decode_error_propagates(clip, tmp_path, monkeypatch):
+    from brightroom.portrait import video as mod
+
+    real = mod._read_frames
+
+    def broken(path, threads):
+        frames, fps, count = real(path, threads)
+
+        def gen():
+            for i, f in enumerate(frames):
+                if i == 3:
+                    raise CorruptFileError("decoding failed at frame 3")
+                yield f
+        return gen(), fps, count
+
+    monkeypatch.setattr(mod, "_read_frames", broken)
+    out = tmp_path / "o.mp4"
+    with pytest.raises(CorruptFileError, match="frame 3"):
+        render_video(clip, out, video=VideoParams.light())
+    assert not out.exists() and not list(tmp_path.glob(".o.tmp-*")) and _no_threads_left()
+
+
+def test_encode_error_propagates(clip, tmp_path, monkeypatch):
+    from brightroom.portrait import video as mod
+
+    calls = []
+
+    def broken(frame, h, w, buf):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("encoder exploded")
+        return np.zeros((h, w, 3), np.uint8)
+
+    monkeypatch.setattr(mod, "_to_uint8", broken)
+    out = tmp_path / "o.mp4"
+    with pytest.raises(RuntimeError, match="encoder exploded"):
+        render_video(clip, out, video=VideoParams.light())
+    assert not out.exists() and not list(tmp_path.glob(".o.tmp-*")) and _no_threads_left()
+
+
+def test_render_error_propagates(clip, tmp_path, monkeypatch):
+    from brightroom.portrait import video as mod
+
+    def broken(frames, **kw):
+        for i, f in enumerate(frames):
+            if i == 4:
+                raise ValueError("render failed")
+            yield f, True
+
+    monkeypatch.setattr(mod, "render_frames", broken)
+    out = tmp_path / "o.mp4"
+    with pytest.raises(ValueError, match="render failed"):
+        render_video(clip, out)
+    assert not out.exists() and not list(tmp_path.glob(".o.tmp-*")) and _no_threads_left()
+
+
+def test_to_uint8_matches_reference(rng):
+    from brightroom.portrait.video import _to_uint8
+
+    f = rng.uniform(-0.2, 1.2, (10, 13, 3)).astype(np.float32)
+    f[0, 0] = np.float32(0.5 / 255)  # a half code: rounds up as before
+    ref = (np.clip(f, 0, 1) * 255 + 0.5).astype(np.uint8)[:10, :12]
+    buf = np.empty((10, 12, 3), np.float32)
+    np.testing.assert_array_equal(_to_uint8(f, 10, 12, buf), ref)
+
+
+def test_preset():
+    assert VideoParams.light().preset == "ultrafast" and VideoParams().preset == "veryfast"
+    with pytest.raises(ParameterError, match="preset"):
+        VideoParams(preset="warp")

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import math
 import os
+import queue
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -52,8 +54,16 @@ from brightroom.portrait.segment import (
     refine_alpha,
 )
 
+_QUEUE = 4  # frames buffered between pipeline stages
+_DECODE_THREADS = 1  # FFmpeg decoder threads in render_video (the stages already overlap)
+_ENCODE_THREADS = 0  # x264 threads (0 = x264's choice)
+
 __all__ = ["VideoParams", "VideoStats", "MaskSmoother", "render_frames", "render_video",
            "read_frames"]
+
+
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
+                "slower", "veryslow")
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,9 @@ class VideoParams:
         layered one [True].
     crf
         x264 quality (0 lossless .. 51) [20].
+    preset
+        x264 speed preset (``"ultrafast"`` .. ``"veryslow"``) ["veryfast"]; the light preset
+        uses ``"ultrafast"`` (the encoder then costs a few ms a 720p frame).
     """
 
     model: str = "general"
@@ -93,6 +106,7 @@ class VideoParams:
     refine: bool = True
     two_plane: bool = True
     crf: int = 20
+    preset: str = "veryfast"
 
     def __post_init__(self) -> None:
         if not 0 <= self.ema <= 0.95:
@@ -103,11 +117,13 @@ class VideoParams:
             raise ParameterError("need 0 < subject_distance < background_distance")
         if not 0 <= self.crf <= 51:
             raise ParameterError(f"crf must be in [0, 51], got {self.crf}")
+        if self.preset not in X264_PRESETS:
+            raise ParameterError(f"preset must be one of {X264_PRESETS}, got {self.preset!r}")
 
     @classmethod
     def light(cls) -> VideoParams:
-        """The light preset: landscape model, blur at 480 px."""
-        return cls(model="landscape", working_size=480)
+        """The light preset: landscape model, blur at 480 px, x264 ``"ultrafast"``."""
+        return cls(model="landscape", working_size=480, preset="ultrafast")
 
 
 @dataclass(frozen=True)
@@ -165,6 +181,12 @@ def read_frames(path: str | os.PathLike[str]) -> tuple[Iterator[np.ndarray], flo
     CorruptFileError
         FFmpeg cannot open it.
     """
+    return _read_frames(path, threads=0)
+
+
+def _read_frames(path: str | os.PathLike[str], threads: int
+                 ) -> tuple[Iterator[np.ndarray], float, int]:
+    """:func:`read_frames` with the decoder's thread count (0 = FFmpeg's choice)."""
     import av
 
     p = Path(path)
@@ -179,13 +201,16 @@ def read_frames(path: str | os.PathLike[str]) -> tuple[Iterator[np.ndarray], flo
         raise InputError(f"{p}: has no video stream")
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
+    stream.codec_context.thread_count = threads
     fps = float(stream.average_rate or stream.guessed_rate or 30)
     count = int(stream.frames or 0)
 
     def gen() -> Iterator[np.ndarray]:
         try:
             for frame in container.decode(stream):
-                yield frame.to_ndarray(format="rgb24").astype(np.float32) / np.float32(255)
+                # one pass: uint8 -> float32 and / 255 (the same values as astype then divide)
+                yield np.divide(frame.to_ndarray(format="rgb24"), np.float32(255),
+                                dtype=np.float32)
         except Exception as e:
             if not isinstance(e, GeneratorExit):
                 raise CorruptFileError(f"{p}: decoding failed ({e})") from None
@@ -295,16 +320,67 @@ def _encode_lut(x: np.ndarray) -> np.ndarray:
     return _luts()[1][idx]
 
 
+class _Failure:
+    """An exception raised in a pipeline thread, carried to the caller through a queue."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+_END = object()  # end of stream marker in the pipeline queues
+_POLL = 0.05  # seconds between checks of the stop flag while a queue is full / empty
+
+
+def _put(q: queue.Queue, item: object, stop: threading.Event) -> bool:
+    """Put ``item`` unless ``stop`` is set first; True when it was put."""
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=_POLL)
+            return True
+        except queue.Full:
+            pass
+    return False
+
+
+def _get(q: queue.Queue, stop: threading.Event) -> object:
+    """Next item of ``q``, or ``_END`` once ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            return q.get(timeout=_POLL)
+        except queue.Empty:
+            pass
+    return _END
+
+
+def _to_uint8(frame: np.ndarray, h: int, w: int, buf: np.ndarray) -> np.ndarray:
+    """``(clip(frame, 0, 1) * 255 + 0.5).astype(uint8)`` of the top-left ``h x w``, in ``buf``
+    (float32 scratch of that size): the same values without the temporaries."""
+    np.clip(frame[:h, :w], 0, 1, out=buf)
+    buf *= np.float32(255)
+    buf += np.float32(0.5)
+    return buf.astype(np.uint8)
+
+
 def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
                  params: BokehParams | None = None, video: VideoParams | None = None,
                  focus: str | tuple[float, float] = "auto", overwrite: bool = False
                  ) -> VideoStats:
     """Portrait mode for a video file, written atomically as H.264 MP4.
 
+    Decoding, rendering and encoding run as a three-stage pipeline: a decode thread fills a
+    small bounded queue, the caller's thread renders, and an encode thread drains a second
+    bounded queue (FFmpeg, NumPy, OpenCV and numba release the GIL for the heavy parts, so the
+    stages overlap on a multi-core machine). Frame order and count are preserved; an error in
+    any stage stops the others and is raised here, and the output is then not written.
+    ``VideoStats.dropped`` counts frames whose time in the render stage (waiting for the
+    decoded frame, rendering, handing it to the encoder) exceeded the source's frame interval.
+
     Raises
     ------
     InputError
         Missing file, no video stream or no frames.
+    CorruptFileError
+        The file cannot be opened or decoded.
     OutputExistsError
         ``dst`` exists (or is ``src``) without ``overwrite``.
     """
@@ -314,41 +390,107 @@ def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
 
     src, dst = Path(src), Path(dst)
     check_output(dst, overwrite=overwrite, inputs=(src,))
-    frames, fps, _ = read_frames(src)
+    frames, fps, _ = _read_frames(src, threads=_DECODE_THREADS)
     video = video or VideoParams()
     n = dropped = no_person = 0
     t_all = time.perf_counter()
     budget = 1.0 / fps if fps > 0 else 1 / 30
+    stop = threading.Event()
+    q_in: queue.Queue = queue.Queue(maxsize=_QUEUE)
+    q_out: queue.Queue = queue.Queue(maxsize=_QUEUE)
+    enc_error: list[BaseException] = []
+
+    def decode() -> None:
+        try:
+            for f in frames:
+                if not _put(q_in, f, stop):
+                    return
+            _put(q_in, _END, stop)
+        except BaseException as e:  # carried to the caller
+            _put(q_in, _Failure(e), stop)
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()  # stops the decoder and closes the file
+
+    def decoded() -> Iterator[np.ndarray]:
+        while True:
+            item = _get(q_in, stop)
+            if item is _END:
+                return
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item  # type: ignore[misc]
+
     with atomic_write(dst, overwrite=overwrite, inputs=(src,)) as tmp:
         out = av.open(str(tmp), mode="w")
+
+        def encode() -> None:
+            try:
+                stream = None
+                buf = None
+                while True:
+                    item = _get(q_out, stop)
+                    if item is _END:
+                        break
+                    frame: np.ndarray = item  # type: ignore[assignment]
+                    if stream is None:
+                        h, w = frame.shape[:2]
+                        stream = out.add_stream("libx264", rate=round(fps) or 30)
+                        stream.width, stream.height = w - w % 2, h - h % 2
+                        stream.pix_fmt = "yuv420p"
+                        stream.codec_context.thread_count = _ENCODE_THREADS
+                        stream.options = {"crf": str(video.crf), "preset": video.preset}
+                        buf = np.empty((stream.height, stream.width, 3), np.float32)
+                    pix = _to_uint8(frame, stream.height, stream.width, buf)
+                    for packet in stream.encode(av.VideoFrame.from_ndarray(pix, format="rgb24")):
+                        out.mux(packet)
+                if stream is not None and not stop.is_set():
+                    for packet in stream.encode(None):
+                        out.mux(packet)
+            except BaseException as e:  # carried to the caller
+                enc_error.append(e)
+                stop.set()
+
+        workers = [threading.Thread(target=decode, name="brightroom-video-decode", daemon=True),
+                   threading.Thread(target=encode, name="brightroom-video-encode", daemon=True)]
+        for t in workers:
+            t.start()
+        # the decode and encode threads keep about one core busy: leave it to them (numba's
+        # thread count is per calling thread; the rendered pixels do not depend on it)
+        import numba
+
+        numba_threads = numba.get_num_threads()
+        numba.set_num_threads(max(1, min(numba_threads, (os.cpu_count() or 2) - 1)))
         try:
-            stream = None
-            it = render_frames(frames, params=params, video=video, focus=focus)
+            it = render_frames(decoded(), params=params, video=video, focus=focus)
             while True:
                 t0 = time.perf_counter()
                 try:
                     frame, found = next(it)
                 except StopIteration:
                     break
+                if not _put(q_out, frame, stop):
+                    break  # the encoder failed: its error is raised below
                 dt = time.perf_counter() - t0
-                if stream is None:
-                    h, w = frame.shape[:2]
-                    stream = out.add_stream("libx264", rate=round(fps) or 30)
-                    stream.width, stream.height = w - w % 2, h - h % 2
-                    stream.pix_fmt = "yuv420p"
-                    stream.options = {"crf": str(video.crf), "preset": "veryfast"}
-                pix = (np.clip(frame, 0, 1) * 255 + 0.5).astype(np.uint8)
-                pix = pix[:stream.height, :stream.width]
-                for packet in stream.encode(av.VideoFrame.from_ndarray(pix, format="rgb24")):
-                    out.mux(packet)
                 n += 1
                 dropped += dt > budget
                 no_person += not found
-            if n == 0:
-                raise InputError(f"{src}: the video has no frames")
-            for packet in stream.encode(None):  # type: ignore[union-attr]
-                out.mux(packet)
+            if not enc_error:
+                if n == 0:
+                    raise InputError(f"{src}: the video has no frames")
+                _put(q_out, _END, stop)
+                workers[1].join()
+            if enc_error:
+                raise enc_error[0]
+        except BaseException:
+            stop.set()
+            raise
         finally:
+            numba.set_num_threads(numba_threads)
+            stop.set()  # the decoder may still be reading ahead (the caller stopped early)
+            for t in workers:
+                t.join()
             out.close()
     secs = time.perf_counter() - t_all
     return VideoStats(n, n / secs if secs > 0 else 0.0, fps, dropped, no_person, secs)
