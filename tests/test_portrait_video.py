@@ -162,6 +162,24 @@ def test_pipeline_matches_serial_render(clip, tmp_path):
         assert int(np.argmin(err)) == i and err[i] < 0.02
 
 
+def test_unit_range_path_is_identical(clip):
+    # render_video's fast path (frames known in [0, 1]) gives the same pixels as render_frames
+    from brightroom.portrait.video import _render_frames, render_frames
+
+    frames = list(read_frames(clip)[0])
+    for vp in (VideoParams.light(), VideoParams()):
+        try:
+            ref = list(render_frames(iter(frames), video=vp))
+        except InputError as e:
+            pytest.skip(str(e))
+        got = list(_render_frames(iter(frames), params=None, video=vp, focus="auto",
+                                  unit_range=True))
+        assert len(got) == len(ref)
+        for (g, gf), (r, rf) in zip(got, ref, strict=True):
+            assert gf == rf
+            np.testing.assert_array_equal(g, r)
+
+
 def test_decode_error_propagates(clip, tmp_path, monkeypatch):
     from brightroom.portrait import video as mod
 
@@ -211,7 +229,7 @@ def test_render_error_propagates(clip, tmp_path, monkeypatch):
                 raise ValueError("render failed")
             yield f, True
 
-    monkeypatch.setattr(mod, "render_frames", broken)
+    monkeypatch.setattr(mod, "_render_frames", broken)
     out = tmp_path / "o.mp4"
     with pytest.raises(ValueError, match="render failed"):
         render_video(clip, out)

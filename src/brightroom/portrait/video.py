@@ -49,6 +49,7 @@ from brightroom.portrait.bokeh import (
     render_bokeh,
 )
 from brightroom.portrait.segment import (
+    MODEL_INPUT,
     SEGMENT_METHODS,
     SegmentParams,
     refine_alpha,
@@ -229,6 +230,16 @@ def render_frames(frames: Iterator[np.ndarray], *, params: BokehParams | None = 
     ``focus`` other than ``"auto"`` is accepted for symmetry with photos; the subject plane is
     always the one in focus (video has no depth map).
     """
+    return _render_frames(frames, params=params, video=video, focus=focus, unit_range=False)
+
+
+def _render_frames(frames: Iterator[np.ndarray], *, params: BokehParams | None,
+                   video: VideoParams | None, focus: str | tuple[float, float],
+                   unit_range: bool) -> Iterator[tuple[np.ndarray, bool]]:
+    """:func:`render_frames`; ``unit_range``: the frames are known to lie in [0, 1] (decoded
+    8-bit video), so the model's input is the frame reduced once to the model's size (the
+    segmenter's clip to [0, 1] and its own reduction of the full frame are then no-ops; the
+    result is identical)."""
     params = params or BokehParams()
     video = video or VideoParams()
     params = replace(params, working_size=video.working_size)
@@ -236,9 +247,14 @@ def render_frames(frames: Iterator[np.ndarray], *, params: BokehParams | None = 
     seg = SEGMENT_METHODS["mediapipe_selfie"]
     smoother = MaskSmoother(video.ema, video.motion_threshold, video.cut_threshold)
     depth_cache: dict[tuple[int, int], np.ndarray] = {}
+    model_size = MODEL_INPUT[sp.model]
     for frame in frames:
-        coarse = seg(frame, sp)
-        small = cv2.resize(frame, coarse.shape[::-1], interpolation=cv2.INTER_AREA)
+        if unit_range:
+            small = cv2.resize(frame, model_size, interpolation=cv2.INTER_AREA)
+            coarse = seg(small, sp)
+        else:
+            coarse = seg(frame, sp)
+            small = cv2.resize(frame, coarse.shape[::-1], interpolation=cv2.INTER_AREA)
         coarse = smoother.update(coarse, cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))
         sel = coarse > sp.threshold
         found = bool(sel.mean() >= sp.min_area and coarse[sel].mean() >= 0.75) if sel.any() \
@@ -463,7 +479,8 @@ def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
         numba_threads = numba.get_num_threads()
         numba.set_num_threads(max(1, min(numba_threads, (os.cpu_count() or 2) - 1)))
         try:
-            it = render_frames(decoded(), params=params, video=video, focus=focus)
+            it = _render_frames(decoded(), params=params, video=video, focus=focus,
+                                unit_range=True)  # decoded 8-bit frames
             while True:
                 t0 = time.perf_counter()
                 try:
