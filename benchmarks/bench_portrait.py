@@ -180,7 +180,7 @@ def bench_video(quick: bool) -> None:
         frames = list(read_frames(src)[0])
         print(f"\n## 720p video ({n} frames of a panning lab portrait, 30 fps source)")
         print(f"{'preset':10s} {'fps wall':>9s} {'fps CPU':>8s} {'dropped':>8s} "
-              f"{'end-to-end fps':>15s}")
+              f"{'end-to-end fps':>15s} {'e2e dropped':>12s}")
         import numba
 
         nthreads = numba.get_num_threads()
@@ -203,10 +203,12 @@ def bench_video(quick: bool) -> None:
             dropped = sum(t > 1 / 30 for t in times)
             stats = render_video(src, Path(td) / f"out-{name}.mp4", video=vp)
             print(f"{name:10s} {n / wall:9.1f} {n / cpu:8.1f} {dropped:5d}/{n:<3d} "
-                  f"{stats.fps:15.1f}")
+                  f"{stats.fps:15.1f} {stats.dropped:8d}/{stats.frames:<3d}")
         numba.set_num_threads(nthreads)
         print("(light/1thr: the numba composite on one thread; on this shared 2-core machine "
-              "a second thread costs more than it gives)")
+              "a second thread costs more than it gives. end-to-end: render_video file to file, "
+              "decode / render / encode pipelined, the render stage's numba on cores - 1 "
+              f"threads; load average now {os.getloadavg()[0]:.1f})")
 
 
 def bench_flicker() -> None:

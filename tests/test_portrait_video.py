@@ -163,17 +163,18 @@ def test_pipeline_matches_serial_render(clip, tmp_path):
 
 
 def test_unit_range_path_is_identical(clip):
-    # render_video's fast path (frames known in [0, 1]) gives the same pixels as render_frames
-    from brightroom.portrait.video import _render_frames, render_frames
+    # render_video's fast path (frames known in [0, 1], reduced in the decode thread) gives
+    # the same pixels as render_frames
+    from brightroom.portrait.video import _prepare, _render_frames, render_frames
 
     frames = list(read_frames(clip)[0])
-    for vp in (VideoParams.light(), VideoParams()):
+    for vp in (VideoParams.light(), VideoParams(), VideoParams(two_plane=False)):
         try:
             ref = list(render_frames(iter(frames), video=vp))
         except InputError as e:
             pytest.skip(str(e))
-        got = list(_render_frames(iter(frames), params=None, video=vp, focus="auto",
-                                  unit_range=True))
+        got = list(_render_frames(iter([_prepare(f, vp) for f in frames]), params=None,
+                                  video=vp, focus="auto"))
         assert len(got) == len(ref)
         for (g, gf), (r, rf) in zip(got, ref, strict=True):
             assert gf == rf
@@ -227,7 +228,7 @@ def test_render_error_propagates(clip, tmp_path, monkeypatch):
         for i, f in enumerate(frames):
             if i == 4:
                 raise ValueError("render failed")
-            yield f, True
+            yield f.rgb, True
 
     monkeypatch.setattr(mod, "_render_frames", broken)
     out = tmp_path / "o.mp4"

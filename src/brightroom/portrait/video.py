@@ -230,16 +230,41 @@ def render_frames(frames: Iterator[np.ndarray], *, params: BokehParams | None = 
     ``focus`` other than ``"auto"`` is accepted for symmetry with photos; the subject plane is
     always the one in focus (video has no depth map).
     """
-    return _render_frames(frames, params=params, video=video, focus=focus, unit_range=False)
+    return _render_frames(frames, params=params, video=video, focus=focus)
 
 
-def _render_frames(frames: Iterator[np.ndarray], *, params: BokehParams | None,
-                   video: VideoParams | None, focus: str | tuple[float, float],
-                   unit_range: bool) -> Iterator[tuple[np.ndarray, bool]]:
-    """:func:`render_frames`; ``unit_range``: the frames are known to lie in [0, 1] (decoded
-    8-bit video), so the model's input is the frame reduced once to the model's size (the
-    segmenter's clip to [0, 1] and its own reduction of the full frame are then no-ops; the
-    result is identical)."""
+@dataclass(frozen=True)
+class _Frame:
+    """A decoded frame with its frame-only reductions, computed in :func:`render_video`'s
+    decode thread (off the render thread)."""
+
+    rgb: np.ndarray  # display-encoded, known to lie in [0, 1] (decoded 8-bit video)
+    model: np.ndarray  # rgb reduced to the segmentation model's input size
+    lin: np.ndarray | None  # linear light at the blur's working size (two-plane renderer)
+
+
+def _work_dims(h: int, w: int, working_size: int) -> tuple[int, int, int]:
+    """(factor, width, height) of the two-plane renderer's reduced frame."""
+    s = max(1, math.ceil(max(h, w) / working_size))
+    return s, max(1, w // s), max(1, h // s)
+
+
+def _prepare(frame: np.ndarray, video: VideoParams) -> _Frame:
+    """The frame-only work of :func:`render_frames` for a frame in [0, 1]: the segmenter's
+    clip to [0, 1] and its reduction of the full frame are then no-ops on the reduced frame,
+    so the result is identical."""
+    model = cv2.resize(frame, MODEL_INPUT[video.model], interpolation=cv2.INTER_AREA)
+    lin = None
+    if video.two_plane:
+        _, ws, hs = _work_dims(frame.shape[0], frame.shape[1], video.working_size)
+        lin = _decode_lut(cv2.resize(frame, (ws, hs), interpolation=cv2.INTER_AREA))
+    return _Frame(frame, model, lin)
+
+
+def _render_frames(frames: Iterator[np.ndarray] | Iterator[_Frame], *,
+                   params: BokehParams | None, video: VideoParams | None,
+                   focus: str | tuple[float, float]) -> Iterator[tuple[np.ndarray, bool]]:
+    """:func:`render_frames` of plain frames or of :func:`_prepare`'d ones."""
     params = params or BokehParams()
     video = video or VideoParams()
     params = replace(params, working_size=video.working_size)
@@ -247,12 +272,13 @@ def _render_frames(frames: Iterator[np.ndarray], *, params: BokehParams | None,
     seg = SEGMENT_METHODS["mediapipe_selfie"]
     smoother = MaskSmoother(video.ema, video.motion_threshold, video.cut_threshold)
     depth_cache: dict[tuple[int, int], np.ndarray] = {}
-    model_size = MODEL_INPUT[sp.model]
-    for frame in frames:
-        if unit_range:
-            small = cv2.resize(frame, model_size, interpolation=cv2.INTER_AREA)
+    for item in frames:
+        lin = None
+        if isinstance(item, _Frame):
+            frame, small, lin = item.rgb, item.model, item.lin
             coarse = seg(small, sp)
         else:
+            frame = item
             coarse = seg(frame, sp)
             small = cv2.resize(frame, coarse.shape[::-1], interpolation=cv2.INTER_AREA)
         coarse = smoother.update(coarse, cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))
@@ -267,7 +293,7 @@ def _render_frames(frames: Iterator[np.ndarray], *, params: BokehParams | None,
         if video.two_plane:
             r = float(coc_radius_px(np.array([[video.background_distance]], np.float32),
                                     params, w, video.subject_distance)[0, 0])
-            out = two_plane_bokeh(frame, alpha, r, params, video.working_size)
+            out = two_plane_bokeh(frame, alpha, r, params, video.working_size, lin=lin)
             yield out, True
             continue
         # flat background plane behind the subject, through the general layered renderer
@@ -281,7 +307,7 @@ def _render_frames(frames: Iterator[np.ndarray], *, params: BokehParams | None,
 
 
 def two_plane_bokeh(frame: np.ndarray, alpha: np.ndarray, radius: float, params: BokehParams,
-                    working_size: int) -> np.ndarray:
+                    working_size: int, *, lin: np.ndarray | None = None) -> np.ndarray:
     """The light video renderer: the sharp subject (``alpha``) over one background plane blurred
     with a CoC of ``radius`` full-resolution pixels (display-encoded frame in and out).
 
@@ -289,12 +315,13 @@ def two_plane_bokeh(frame: np.ndarray, alpha: np.ndarray, radius: float, params:
     linear light at a reduced size and normalised, so the subject's hole is filled from its
     surroundings (no halo); the full-resolution composite is the fused numba pass of
     :func:`brightroom.portrait.bokeh.composite_full` (foreground recovery at fractional alpha).
+    ``lin``, when given, is the frame already reduced to the working size and linearised (as
+    computed here); :func:`render_video` prepares it in its decode thread.
     """
     h, w = frame.shape[:2]
-    s = max(1, math.ceil(max(h, w) / working_size))
-    ws, hs = max(1, w // s), max(1, h // s)
-    small = cv2.resize(frame, (ws, hs), interpolation=cv2.INTER_AREA)
-    lin = _decode_lut(small)
+    s, ws, hs = _work_dims(h, w, working_size)
+    if lin is None:
+        lin = _decode_lut(cv2.resize(frame, (ws, hs), interpolation=cv2.INTER_AREA))
     m = cv2.resize(alpha, (ws, hs), interpolation=cv2.INTER_AREA)
     bgw = np.clip(1 - 2 * m, 0, 1)  # only clear background feeds the blur
     layer = np.empty((hs, ws, 4), np.float32)
@@ -419,7 +446,7 @@ def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
     def decode() -> None:
         try:
             for f in frames:
-                if not _put(q_in, f, stop):
+                if not _put(q_in, _prepare(f, video), stop):
                     return
             _put(q_in, _END, stop)
         except BaseException as e:  # carried to the caller
@@ -429,7 +456,7 @@ def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
             if close is not None:
                 close()  # stops the decoder and closes the file
 
-    def decoded() -> Iterator[np.ndarray]:
+    def decoded() -> Iterator[_Frame]:
         while True:
             item = _get(q_in, stop)
             if item is _END:
@@ -479,8 +506,7 @@ def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
         numba_threads = numba.get_num_threads()
         numba.set_num_threads(max(1, min(numba_threads, (os.cpu_count() or 2) - 1)))
         try:
-            it = _render_frames(decoded(), params=params, video=video, focus=focus,
-                                unit_range=True)  # decoded 8-bit frames
+            it = _render_frames(decoded(), params=params, video=video, focus=focus)
             while True:
                 t0 = time.perf_counter()
                 try:
