@@ -240,6 +240,7 @@ class _Frame:
 
     rgb: np.ndarray  # display-encoded, known to lie in [0, 1] (decoded 8-bit video)
     model: np.ndarray  # rgb reduced to the segmentation model's input size
+    coarse: np.ndarray  # the model's mask of this frame (before temporal smoothing)
     lin: np.ndarray | None  # linear light at the blur's working size (two-plane renderer)
 
 
@@ -250,15 +251,17 @@ def _work_dims(h: int, w: int, working_size: int) -> tuple[int, int, int]:
 
 
 def _prepare(frame: np.ndarray, video: VideoParams) -> _Frame:
-    """The frame-only work of :func:`render_frames` for a frame in [0, 1]: the segmenter's
-    clip to [0, 1] and its reduction of the full frame are then no-ops on the reduced frame,
-    so the result is identical."""
+    """The frame-only work of :func:`render_frames` for a frame in [0, 1] (reductions and the
+    segmentation model): the segmenter's clip to [0, 1] and its reduction of the full frame
+    are then no-ops on the reduced frame, so the result is identical."""
     model = cv2.resize(frame, MODEL_INPUT[video.model], interpolation=cv2.INTER_AREA)
+    coarse = SEGMENT_METHODS["mediapipe_selfie"](
+        model, SegmentParams(model=video.model, refine=video.refine))
     lin = None
     if video.two_plane:
         _, ws, hs = _work_dims(frame.shape[0], frame.shape[1], video.working_size)
         lin = _decode_lut(cv2.resize(frame, (ws, hs), interpolation=cv2.INTER_AREA))
-    return _Frame(frame, model, lin)
+    return _Frame(frame, model, coarse, lin)
 
 
 def _render_frames(frames: Iterator[np.ndarray] | Iterator[_Frame], *,
@@ -275,8 +278,7 @@ def _render_frames(frames: Iterator[np.ndarray] | Iterator[_Frame], *,
     for item in frames:
         lin = None
         if isinstance(item, _Frame):
-            frame, small, lin = item.rgb, item.model, item.lin
-            coarse = seg(small, sp)
+            frame, small, coarse, lin = item.rgb, item.model, item.coarse, item.lin
         else:
             frame = item
             coarse = seg(frame, sp)
