@@ -56,7 +56,7 @@ from brightroom.portrait.segment import (
 )
 
 _QUEUE = 4  # frames buffered between pipeline stages
-_DECODE_THREADS = 1  # FFmpeg decoder threads in render_video (the stages already overlap)
+_DECODE_THREADS = 0  # FFmpeg decoder threads in render_video (0 = FFmpeg's choice: measured best)
 _ENCODE_THREADS = 0  # x264 threads (0 = x264's choice)
 
 __all__ = ["VideoParams", "VideoStats", "MaskSmoother", "render_frames", "render_video",
@@ -412,10 +412,13 @@ def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
                  ) -> VideoStats:
     """Portrait mode for a video file, written atomically as H.264 MP4.
 
-    Decoding, rendering and encoding run as a three-stage pipeline: a decode thread fills a
-    small bounded queue, the caller's thread renders, and an encode thread drains a second
-    bounded queue (FFmpeg, NumPy, OpenCV and numba release the GIL for the heavy parts, so the
-    stages overlap on a multi-core machine). Frame order and count are preserved; an error in
+    Decoding, rendering and encoding run as a three-stage pipeline: a decode thread decodes
+    and does the frame-only work (the reductions and the segmentation model) into a small
+    bounded queue, the caller's thread renders (temporal smoothing, matte refinement, bokeh;
+    numba on one thread fewer than the cores), and an encode thread drains a second bounded
+    queue into libx264 (FFmpeg, NumPy, OpenCV and numba release the GIL for the heavy parts,
+    so the stages overlap on a multi-core machine). The pixels are those of
+    :func:`render_frames` on :func:`read_frames`. Frame order and count are preserved; an error in
     any stage stops the others and is raised here, and the output is then not written.
     ``VideoStats.dropped`` counts frames whose time in the render stage (waiting for the
     decoded frame, rendering, handing it to the encoder) exceeded the source's frame interval.
