@@ -103,6 +103,23 @@ def _check_text(text: str, name: str) -> None:
         raise ParameterError(f"LUT {name} must be one line, got {text!r}")
 
 
+
+def _set_fields(lut: Any, t: np.ndarray, kind: str, size_range: tuple[int, int]) -> None:
+    """Validate and freeze the fields LUT3D and LUT1D share (``t`` already has the right shape)."""
+    lo, hi = size_range
+    if not lo <= t.shape[0] <= hi:
+        raise ParameterError(f"{kind} LUT size {t.shape[0]} is outside [{lo}, {hi}]")
+    if not np.all(np.isfinite(t)):
+        raise ParameterError(f"a {kind} LUT table must be finite")
+    t.setflags(write=False)
+    object.__setattr__(lut, "table", t)
+    dmin, dmax = _vec3(lut.domain_min, "domain_min"), _vec3(lut.domain_max, "domain_max")
+    _check_domain(dmin, dmax)
+    object.__setattr__(lut, "domain_min", dmin)
+    object.__setattr__(lut, "domain_max", dmax)
+    _check_text(lut.title, "title")
+    object.__setattr__(lut, "comments", tuple(str(c) for c in lut.comments))
+
 @dataclass(frozen=True, eq=False)
 class LUT3D:
     """A 3D colour look-up table.
@@ -130,19 +147,7 @@ class LUT3D:
         t = np.array(self.table, dtype=np.float32)
         if t.ndim != 4 or t.shape[3] != 3 or not (t.shape[0] == t.shape[1] == t.shape[2]):
             raise ParameterError(f"a 3D LUT table must be N x N x N x 3, got shape {t.shape}")
-        lo, hi = LUT_SIZE_RANGE_3D
-        if not lo <= t.shape[0] <= hi:
-            raise ParameterError(f"3D LUT size {t.shape[0]} is outside [{lo}, {hi}]")
-        if not np.all(np.isfinite(t)):
-            raise ParameterError("a 3D LUT table must be finite")
-        t.setflags(write=False)
-        object.__setattr__(self, "table", t)
-        dmin, dmax = _vec3(self.domain_min, "domain_min"), _vec3(self.domain_max, "domain_max")
-        _check_domain(dmin, dmax)
-        object.__setattr__(self, "domain_min", dmin)
-        object.__setattr__(self, "domain_max", dmax)
-        _check_text(self.title, "title")
-        object.__setattr__(self, "comments", tuple(str(c) for c in self.comments))
+        _set_fields(self, t, "3D", LUT_SIZE_RANGE_3D)
 
     @property
     def size(self) -> int:
@@ -194,19 +199,7 @@ class LUT1D:
         t = np.array(self.table, dtype=np.float32)
         if t.ndim != 2 or t.shape[1] != 3:
             raise ParameterError(f"a 1D LUT table must be N x 3, got shape {t.shape}")
-        lo, hi = LUT_SIZE_RANGE_1D
-        if not lo <= t.shape[0] <= hi:
-            raise ParameterError(f"1D LUT size {t.shape[0]} is outside [{lo}, {hi}]")
-        if not np.all(np.isfinite(t)):
-            raise ParameterError("a 1D LUT table must be finite")
-        t.setflags(write=False)
-        object.__setattr__(self, "table", t)
-        dmin, dmax = _vec3(self.domain_min, "domain_min"), _vec3(self.domain_max, "domain_max")
-        _check_domain(dmin, dmax)
-        object.__setattr__(self, "domain_min", dmin)
-        object.__setattr__(self, "domain_max", dmax)
-        _check_text(self.title, "title")
-        object.__setattr__(self, "comments", tuple(str(c) for c in self.comments))
+        _set_fields(self, t, "1D", LUT_SIZE_RANGE_1D)
 
     @property
     def size(self) -> int:
