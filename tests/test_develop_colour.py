@@ -91,3 +91,22 @@ def test_identity_and_errors():
         Stage.build("colour")(Image(data, space="linear_rgb", primaries="sRGB"))
     with pytest.raises(ParameterError):
         cs.camera_to_output(data[..., :2], CAM, N)
+
+
+def test_baseline_exposure_scales_the_output():
+    import numpy as np
+
+    from brightroom.develop.colour import ColourParams, colour
+    from brightroom.types import CameraInfo, Image
+
+    cam = CameraInfo(color_matrix1=np.array([[0.7, 0.2, -0.05], [-0.25, 1.15, 0.1],
+                                             [0.0, 0.2, 0.55]]), illuminant1=21,
+                     as_shot_neutral=(0.55, 1.0, 0.75))
+    data = np.full((4, 4, 3), 0.1, np.float32)
+    base = Image(data, space="camera_rgb", primaries="camera", camera=cam, wb=(1 / 0.55, 1, 1 / 0.75))
+    plain = colour(base, ColourParams())
+    lifted = colour(base.replace(metadata={"baseline_exposure": 1.5}), ColourParams())
+    np.testing.assert_allclose(lifted.data, plain.data * 2 ** 1.5, rtol=1e-5)
+    off = colour(base.replace(metadata={"baseline_exposure": 1.5}),
+                 ColourParams(baseline_exposure=False))
+    np.testing.assert_allclose(off.data, plain.data, rtol=1e-6)

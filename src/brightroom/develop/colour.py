@@ -40,6 +40,8 @@ class ColourParams(Params):
     matrix: str = param("dng", choices=("dng", "identity"),
                         doc="'dng': the camera's DNG colour matrices; 'identity': camera RGB is "
                             "taken as the output space (no colour conversion)")
+    baseline_exposure: bool = param(True, doc="apply the raw's DNG BaselineExposure (EV, as "
+                                               "Adobe renders it; phone DNGs often set +1..+2)")
 
 
 def apply_matrix(rgb: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -123,12 +125,22 @@ def colour(img: Image, params: ColourParams) -> Image:
 
 
 def colour_matrix(img: Image, params: ColourParams) -> np.ndarray:
-    """The 3 x 3 matrix the colour stage applies to ``img`` (white-balanced camera RGB)."""
+    """The 3 x 3 matrix the colour stage applies to ``img`` (white-balanced camera RGB).
+
+    With ``baseline_exposure``, the DNG BaselineExposure the raw carried
+    (``metadata["baseline_exposure"]``, EV) scales the matrix by ``2**EV`` (Adobe DNG
+    Specification 1.6, BaselineExposure tag: the zero point of the rendering's exposure).
+    """
     if params.matrix == "identity":
-        return np.eye(3)
-    if img.camera is None or img.camera.color_matrix1 is None:
-        raise InputError("the image's camera has no ColorMatrix1; use matrix='identity'")
-    return camera_to_rgb_matrix(img.camera, image_neutral(img), params.space)
+        m = np.eye(3)
+    else:
+        if img.camera is None or img.camera.color_matrix1 is None:
+            raise InputError("the image's camera has no ColorMatrix1; use matrix='identity'")
+        m = camera_to_rgb_matrix(img.camera, image_neutral(img), params.space)
+    ev = float(img.metadata.get("baseline_exposure", 0.0) or 0.0) if params.baseline_exposure else 0.0
+    if ev != 0.0 and np.isfinite(ev):
+        m = m * 2.0 ** ev
+    return m
 
 
 def colour_result(img: Image, data: np.ndarray, m: np.ndarray, params: ColourParams) -> Image:
