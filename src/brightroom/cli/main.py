@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 
 from brightroom import __version__
@@ -52,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
+    # colour-science warns on import that matplotlib (which Brightroom does not use) is missing;
+    # on the command line that would break the one-line error contract.
+    warnings.filterwarnings("ignore", message=".*Matplotlib.*")
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     parser = build_parser()
