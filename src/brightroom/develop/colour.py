@@ -32,9 +32,13 @@ OUTPUT_SPACES = ("sRGB", "Display P3")
 
 @dataclass(frozen=True)
 class ColourParams(Params):
-    """Parameters of the ``colour`` stage."""
+    """Parameters of the ``colour`` stage.
 
-    VERSION = 1
+    Versions: 1 had no ``baseline_exposure`` (the stage ignored the DNG BaselineExposure);
+    2 added it, on by default. Version-1 tables without the key keep rendering as they did.
+    """
+
+    VERSION = 2
 
     space: str = param("sRGB", choices=OUTPUT_SPACES, doc="linear output RGB primaries")
     matrix: str = param("dng", choices=("dng", "identity"),
@@ -42,6 +46,15 @@ class ColourParams(Params):
                             "taken as the output space (no colour conversion)")
     baseline_exposure: bool = param(True, doc="apply the raw's DNG BaselineExposure (EV, as "
                                                "Adobe renders it; phone DNGs often set +1..+2)")
+
+
+    @classmethod
+    def upgrade(cls, values: dict, version: int) -> dict:
+        """Version 1 tables written before ``baseline_exposure`` existed render without it."""
+        values = super().upgrade(values, version)
+        if version < 2:
+            values.setdefault("baseline_exposure", False)
+        return values
 
 
 def apply_matrix(rgb: np.ndarray, m: np.ndarray) -> np.ndarray:
