@@ -297,21 +297,24 @@ def test_error_message_names_value() -> None:
 
 
 def _raw(cfa: np.ndarray, pattern: CFAPattern) -> RawImage:
-    return RawImage(cfa, pattern, camera=CameraInfo(make="Test", model="Cam"),
-                    wb=(2.0, 1.0, 1.5), saturation=(2.0, 1.0, 1.5), metadata={"k": 1})
+    from brightroom.types import FrameState, WhiteBalance
+
+    state = FrameState(white_balance=WhiteBalance((0.5, 1.0, 1 / 1.5)))
+    return RawImage(cfa, pattern, camera=CameraInfo(make="Test", model="Cam"), state=state,
+                    saturation=(2.0, 1.0, 1.5), metadata={"k": 1})
 
 
 def test_stage_registered_and_runs(scene: np.ndarray) -> None:
     spec = get_stage("demosaic")
-    assert (spec.input_space, spec.output_space, spec.params) == ("cfa", "camera_rgb",
-                                                                   DemosaicParams)
+    assert (spec.takes, spec.gives, spec.params) == ("cfa", "camera_rgb", DemosaicParams)
     pat = CFAPattern("GBRG")
     raw = _raw(mosaic(scene, pat), pat)
     for method in METHODS:
         out = Stage.build("demosaic", {"method": method})(raw)
         assert isinstance(out, Image)
         assert (out.space, out.primaries, out.transfer) == ("camera_rgb", "camera", "linear")
-        assert out.camera is raw.camera and out.wb == raw.wb and out.saturation == raw.saturation
+        assert out.camera is raw.camera and out.state == raw.state
+        assert out.saturation == raw.saturation
         assert out.metadata == {"k": 1}
         np.testing.assert_array_equal(out.data, demosaic(raw.cfa, pat, method=method))
     assert isinstance(Pipeline.of(["demosaic"])(raw), Image)

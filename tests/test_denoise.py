@@ -184,12 +184,16 @@ def test_stage_uses_profile_and_white_balance():
     out = st(raw)
     assert isinstance(out, RawImage) and out.cfa is not raw.cfa
     assert psnr(out.cfa, clean) > psnr(n, clean) + 2
-    assert Stage.build("denoise_raw", {"strength": 0.0})(raw).cfa is raw.cfa
+    off = Stage.build("denoise_raw", {"strength": 0.0})(raw)
+    assert off.cfa is raw.cfa and off.state.denoised
     # gains already applied: the model scales with them and the result scales too
     g = (2.0, 1.0, 1.5)
     gains = np.array([[g[0], g[1]], [g[1], g[2]]], np.float32)
     wb = np.tile(gains, (n.shape[0] // 2, n.shape[1] // 2))
-    out_wb = st(raw.replace(cfa=(n * wb).astype(np.float32), wb=g, saturation=g))
+    from brightroom.types import FrameState, WhiteBalance
+
+    state = FrameState(white_balance=WhiteBalance((1 / g[0], 1.0, 1 / g[2])))
+    out_wb = st(raw.replace(cfa=(n * wb).astype(np.float32), state=state, saturation=g))
     np.testing.assert_allclose(out_wb.cfa / wb, out.cfa, atol=2e-3)
 
 

@@ -12,7 +12,7 @@ from brightroom.color.spaces import get_space
 from brightroom.develop import colour as cs
 from brightroom.develop.pipeline import Stage
 from brightroom.errors import InputError, ParameterError, PipelineError, RecipeError
-from brightroom.types import CameraInfo, Image
+from brightroom.types import CameraInfo, FrameState, Image, WhiteBalance
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -24,6 +24,10 @@ CAM = CameraInfo(color_matrix1=CM_A, illuminant1=17, color_matrix2=CM_D65, illum
 N = (0.5, 1.0, 0.7)
 
 
+def _wb(neutral=N) -> FrameState:
+    return FrameState(white_balance=WhiteBalance(neutral))
+
+
 def _img(data: np.ndarray, camera: CameraInfo | None = CAM, **kw) -> Image:
     return Image(data.astype(np.float32), space="camera_rgb", primaries="camera",
                  camera=camera, **kw)
@@ -31,7 +35,7 @@ def _img(data: np.ndarray, camera: CameraInfo | None = CAM, **kw) -> Image:
 
 def test_neutral_stays_exactly_grey():
     data = np.ones((4, 5, 3), np.float32) * np.linspace(0.1, 1.0, 5, dtype=np.float32)[:, None]
-    img = _img(data, metadata={"wb_neutral": N})
+    img = _img(data, state=_wb())
     out = Stage.build("colour")(img)
     assert out.space == "linear_rgb" and out.primaries == "sRGB" and out.transfer == "linear"
     assert out.data.dtype == np.float32
@@ -52,7 +56,7 @@ def test_fast_path_matches_numpy_reference():
 def test_matches_matrix_and_float64_reference():
     rng = np.random.default_rng(0)
     data = rng.uniform(0, 1, (16, 16, 3)).astype(np.float32)
-    img = _img(data, wb=(2.0, 1.0, 1 / 0.7))  # neutral recovered as 1 / wb
+    img = _img(data, state=_wb())
     before = data.copy()
     out = cs.colour(img, cs.ColourParams(space="Display P3"))
     m = camera_to_rgb_matrix(CAM, (0.5, 1.0, 0.7), "Display P3")
@@ -77,11 +81,11 @@ def test_camera_that_is_srgb_passes_through():
 
 def test_identity_and_errors():
     data = np.random.default_rng(2).uniform(0, 1, (4, 4, 3)).astype(np.float32)
-    out = cs.colour(_img(data, camera=None), cs.ColourParams(matrix="identity"))
-    assert np.array_equal(out.data, data) and out.data is not data
+    out = cs.colour(_img(data, camera=None, state=_wb()), cs.ColourParams(matrix="identity"))
+    assert np.array_equal(out.data, data)
     with pytest.raises(InputError, match="ColorMatrix1"):
-        cs.colour(_img(data, camera=CameraInfo(), metadata={"wb_neutral": N}), cs.ColourParams())
-    with pytest.raises(InputError, match="white_balance"):
+        cs.colour(_img(data, camera=CameraInfo(), state=_wb()), cs.ColourParams())
+    with pytest.raises(PipelineError, match="white_balance"):
         cs.colour(_img(data), cs.ColourParams())
     with pytest.raises(ParameterError):
         cs.ColourParams(space="ProPhoto")
@@ -103,10 +107,21 @@ def test_baseline_exposure_scales_the_output():
                                              [0.0, 0.2, 0.55]]), illuminant1=21,
                      as_shot_neutral=(0.55, 1.0, 0.75))
     data = np.full((4, 4, 3), 0.1, np.float32)
-    base = Image(data, space="camera_rgb", primaries="camera", camera=cam, wb=(1 / 0.55, 1, 1 / 0.75))
+    base = Image(data, space="camera_rgb", primaries="camera", camera=cam,
+                 state=_wb((0.55, 1.0, 0.75)))
     plain = colour(base, ColourParams())
-    lifted = colour(base.replace(metadata={"baseline_exposure": 1.5}), ColourParams())
+    lifted = colour(base.replace(camera=cam.replace(baseline_exposure=1.5)), ColourParams())
     np.testing.assert_allclose(lifted.data, plain.data * 2 ** 1.5, rtol=1e-5)
-    off = colour(base.replace(metadata={"baseline_exposure": 1.5}),
+    assert lifted.state.exposure_ev == 1.5 and plain.state.exposure_ev == 0.0
+    off = colour(base.replace(camera=cam.replace(baseline_exposure=1.5)),
                  ColourParams(baseline_exposure=False))
     np.testing.assert_allclose(off.data, plain.data, rtol=1e-6)
+
+
+def test_version_1_tables_render_without_baseline_exposure():
+    assert cs.ColourParams.from_mapping({"space": "sRGB"}, version=1).baseline_exposure is False
+    assert cs.ColourParams.from_mapping({"baseline_exposure": True}, version=1).baseline_exposure
+    assert cs.ColourParams.from_mapping({}, version=2).baseline_exposure
+    assert cs.ColourParams.from_mapping({}).baseline_exposure  # no version: current
+    with pytest.raises(RecipeError, match="version 3, newer"):
+        cs.ColourParams.from_mapping({}, version=3)

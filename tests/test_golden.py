@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from make_goldens import CANON_CROP, GOLDEN, LAB_DNG, RECIPES, SHIPPED, read_png16, small
 
 import brightroom
 from brightroom.color.difference import delta_e_2000, rgb_to_lab_d50
 from conftest import shared_file
+from make_goldens import CANON_CROP, GOLDEN, LAB_DNG, RECIPES, SHIPPED, read_png16, small
 
 MEAN_DE = 0.3  # ΔE00: mean over the image
 P99_DE = 1.5  # ΔE00: 99th percentile

@@ -135,8 +135,12 @@ def test_gain_map_round_trip(tmp_path):
     g = np.stack([1 + 0.1 * k + 0.01 * (yy - 2) ** 2 + 0.02 * (xx - 3) ** 2 for k in range(4)], -1)
     raw = raw.replace(gain_map=g.astype(np.float32))
     back = read_raw(write_dng(raw, tmp_path / "g.dng"))
-    np.testing.assert_array_equal(back.gain_map, g.astype(np.float32))
-    assert back.metadata["gain_map_geometry"]["source"] == "OpcodeList2"
+    np.testing.assert_array_equal(back.gain_map.gains, g.astype(np.float32))
+    assert back.gain_map.source == "OpcodeList2"
+    assert back.gain_map.spacing == pytest.approx((1 / 4, 1 / 6))
+    again = read_raw(write_dng(back, tmp_path / "g2.dng"))  # placement kept on a re-write
+    assert (again.gain_map.area, again.gain_map.origin, again.gain_map.spacing) == \
+        (back.gain_map.area, back.gain_map.origin, back.gain_map.spacing)
     with rawpy.imread(str(tmp_path / "g.dng")) as r:  # LibRaw still reads the file
         np.testing.assert_array_equal(r.raw_image_visible, raw.to_counts())
 
@@ -171,8 +175,11 @@ def test_white_balanced_raw_written_sensor_referred(tmp_path):
     raw, counts = make_raw("GRBG")
     gains = (2.0, 1.0, 1.5)
     idx = raw.pattern.channel_index(*raw.shape)
+    from brightroom.types import FrameState, WhiteBalance
+
+    state = FrameState(white_balance=WhiteBalance((1 / gains[0], 1.0, 1 / gains[2])))
     balanced = raw.replace(cfa=(raw.cfa * np.asarray(gains, np.float32)[idx]).astype(np.float32),
-                           wb=gains)
+                           state=state)
     back = read_raw(write_dng(balanced, tmp_path / "wb.dng"))
     assert back.wb is None
     np.testing.assert_array_equal(back.to_counts(), counts)
@@ -181,11 +188,14 @@ def test_white_balanced_raw_written_sensor_referred(tmp_path):
 def test_rendering_hints_round_trip(tmp_path):
     raw, _ = make_raw()
     cal = np.diag([1.02, 1.0, 0.97])
-    hints = {"baseline_exposure": -0.5, "default_crop": (2.0, 4.0, 60.0, 88.0),
+    hints = {"default_crop": (2.0, 4.0, 60.0, 88.0),
              "analog_balance": (1.0, 1.0, 1.0), "camera_calibration1": cal,
              "linear_response_limit": 0.9}
-    path = write_dng(raw.replace(metadata=hints), tmp_path / "h.dng")
+    path = write_dng(raw.replace(metadata=hints,
+                                 camera=raw.camera.replace(baseline_exposure=-0.5)),
+                     tmp_path / "h.dng")
     back = read_raw(path)
+    assert back.camera.baseline_exposure == pytest.approx(-0.5)
     for key, value in hints.items():
         np.testing.assert_allclose(back.metadata[key], value, atol=1e-6, err_msg=key)
     with tifffile.TiffFile(path) as tif:

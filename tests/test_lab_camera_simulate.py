@@ -206,9 +206,10 @@ def test_simulated_edge_has_the_documented_mtf():
 
 def test_gain_map_undoes_vignetting():
     raw = simulate(charts.flat(96, 0.5), "budget-phone", noise=False, lux=1000)
-    assert raw.gain_map is not None and raw.gain_map.shape[2] == 4
+    assert raw.gain_map is not None and raw.gain_map.gains.shape[2] == 4
+    assert raw.gain_map.area is None and raw.gain_map.source == "lab"  # corner-aligned
     # expand the map independently: bilinear over a grid spanning first..last pixel
-    g = raw.gain_map[..., 0].astype(np.float64)
+    g = raw.gain_map.gains[..., 0].astype(np.float64)
     from scipy.interpolate import RegularGridInterpolator
 
     h, w = raw.shape

@@ -20,6 +20,7 @@ from brightroom.looks import (
     look_to_toml,
     parse_look,
 )
+from brightroom.looks.stage import LookParams as LookParamsV
 from brightroom.types import Image
 
 BUILTIN = {"natural", "authentic", "vibrant", "mono", "mono-hc", "film"}
@@ -172,20 +173,32 @@ def test_operation_validation() -> None:
 
 
 def test_develop_look_stage() -> None:
-    from brightroom.develop.look import LookParams, look_stage  # noqa: F401 - registers
     from brightroom.develop.pipeline import Pipeline, Stage
+    from brightroom.looks.stage import LookParams
 
     img = _photo()
     from brightroom.color.spaces import srgb_decode
 
     lin = img.replace(data=srgb_decode(img.data), space="linear_rgb", transfer="linear")
-    st = Stage.build("look", {"name": "vibrant", "strength": 0.5})
+    st = Stage.build("look", {"look": "vibrant", "strength": 0.5})
     out = Pipeline((st,))(lin)
     assert out.space == "linear_rgb"
     np.testing.assert_allclose(out.data, apply_look(lin, "vibrant", strength=0.5).data, atol=1e-6)
-    assert Stage.build("look", {"name": "film", "strength": 0.0})(lin) is lin
+    assert Stage.build("look", {"look": "film", "strength": 0.0})(lin) is lin
     with pytest.raises(ParameterError):
-        LookParams(name="film", strength=5.0)
+        LookParams(look="film", strength=5.0)
+
+
+def test_a_recipe_chooses_a_look_and_round_trips() -> None:
+    """The look's own key no longer collides with ``[[stage]] name`` (issue 11, item 10)."""
+    from brightroom.develop.recipe import load_recipe, parse_recipe
+
+    rec = load_recipe("default")
+    steps = list(rec.steps)
+    steps.insert(len(steps) - 1, ("look", LookParamsV(look="film", strength=0.5)))
+    rec = type(rec)(rec.name, tuple(steps), rec.description)
+    back = parse_recipe(rec.to_toml())
+    assert back.params("look") == LookParamsV(look="film", strength=0.5)
 
 
 def test_bake_look_matches_direct_application() -> None:

@@ -39,7 +39,18 @@ def test_output_stage():
 
 
 def test_output_refuses_camera_primaries():
-    from brightroom.develop.output import OutputParams, output_stage
+    from brightroom.develop.output import Output, OutputParams
+    from brightroom.develop.pipeline import StageInput
+
+    img = Image(np.zeros((2, 2, 3), np.float32), primaries="camera", space="camera_rgb")
     with pytest.raises(ParameterError):
-        output_stage(Image(np.zeros((2, 2, 3), np.float32), primaries="camera", space="camera_rgb"),
-                     OutputParams())
+        Output().plan(StageInput(img), OutputParams())
+
+
+def test_output_params_upgrade_drops_the_kernel_switch():
+    from brightroom.develop.output import OutputParams
+
+    assert OutputParams.from_mapping({"transfer": "sRGB", "fast": False}, version=1) == \
+        OutputParams()
+    with pytest.raises(Exception, match="unknown parameter"):
+        OutputParams.from_mapping({"fast": True}, version=2)

@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from brightroom.develop.params import Params, param
-from brightroom.develop.pipeline import Pipeline, Stage, get_stage, register_stage, space_of
+from brightroom.develop.pipeline import (
+    Pipeline,
+    Stage,
+    StageKind,
+    get_stage,
+    known_stages,
+    register_stage,
+    space_of,
+)
 from brightroom.errors import PipelineError, RecipeError
 from brightroom.types import CFAPattern, Image, RawImage
 
@@ -73,30 +81,83 @@ def test_replace_params():
     assert float(p(_raw()).data.max()) == 0.0
 
 
-def test_fusion_used_when_it_accepts_and_skipped_when_it_declines():
-    from brightroom.develop.pipeline import FUSIONS, register_fusion
+class _NeedsWB(StageKind):
+    """A test stage that needs the white-balance decision."""
 
-    calls = []
+    name = "_test_needs_wb"
+    takes = "cfa"
+    gives = "cfa"
+    needs = frozenset({"white_balance"})
 
-    @register_fusion("_test_gain", "_test_spread")
-    def _fused(raw, params):
-        calls.append(params)
-        if params[0].gain > 5:
-            return None  # declines: the stages run one by one
-        d = np.repeat((raw.cfa * np.float32(params[0].gain))[..., None], 3, axis=2)
-        return Image(d, space="camera_rgb", primaries="camera")
+    def render(self, frame, params, plan):
+        return frame
 
-    try:
-        p = Pipeline.of([("_test_gain", {"gain": 3.0}), "_test_spread"])
-        ref = p(_raw(), fused=False)
-        assert calls == []
-        out = p(_raw())
-        assert len(calls) == 1
-        np.testing.assert_array_equal(out.data, ref.data)
-        p2 = Pipeline.of([("_test_gain", {"gain": 6.0}), "_test_spread"])
-        np.testing.assert_allclose(p2(_raw()).data, 1.5)
-        assert len(calls) == 2
-        with pytest.raises(PipelineError, match="takes cfa"):
-            p(Image(np.zeros((2, 2, 3), np.float32)))
-    finally:
-        FUSIONS.pop(("_test_gain", "_test_spread"))
+
+class _Provider(StageKind):
+    """A test stage that claims to provide the decision but does not."""
+
+    name = "_test_false_provider"
+    takes = "cfa"
+    gives = "cfa"
+    provides = frozenset({"white_balance"})
+
+    def render(self, frame, params, plan):
+        return frame
+
+
+def test_a_need_without_provider_is_refused_when_built():
+    with pytest.raises(PipelineError) as e:
+        Pipeline.of(["_test_gain", "_test_needs_wb"], name="mine")
+    msg = str(e.value)
+    assert "\n" not in msg
+    assert "'mine'" in msg and "'_test_needs_wb'" in msg and "white_balance" in msg
+    assert "add " in msg and "'white_balance' before it" in msg  # names the provider
+    Pipeline.of(["white_balance", "_test_needs_wb"])  # provided before: fine
+
+
+def test_a_recipe_without_white_balance_is_refused_naming_it():
+    from brightroom.develop.recipe import parse_recipe
+
+    text = """format = 1
+name = "no-wb"
+[[stage]]
+name = "demosaic"
+[[stage]]
+name = "colour"
+[[stage]]
+name = "output"
+"""
+    with pytest.raises(RecipeError) as e:
+        parse_recipe(text, source="no-wb.toml")
+    msg = str(e.value)
+    assert "no-wb" in msg and "'colour'" in msg and "white_balance" in msg and "\n" not in msg
+
+
+def test_a_partial_pipeline_requires_and_checks_at_run_time():
+    p = Pipeline.of(["colour", "output"])
+    assert p.requires == frozenset({"white_balance"})
+    img = Image(np.full((8, 8, 3), 0.2, np.float32), space="camera_rgb", primaries="camera")
+    with pytest.raises(PipelineError, match="needs white_balance"):
+        p(img)
+
+
+def test_a_stage_must_provide_what_it_declares():
+    with pytest.raises(PipelineError, match="did not set it"):
+        Pipeline.of(["_test_false_provider"])(_raw())
+
+
+def test_unknown_state_name_and_double_registration():
+    with pytest.raises(ValueError, match="unknown need"):
+        type("_Bad", (StageKind,), {"name": "_test_bad", "takes": "cfa", "gives": "cfa",
+                                     "needs": frozenset({"wb_neutral"})})
+    with pytest.raises(ValueError, match="registered twice"):
+        type("_Other", (StageKind,), {"name": "_test_needs_wb", "takes": "cfa", "gives": "cfa"})
+
+
+def test_unknown_stage_lists_entry_point_stages_and_bad_schedule():
+    with pytest.raises(RecipeError) as e:
+        get_stage("lokk")
+    assert "look" in str(e.value) and "white_balance" in str(e.value)
+    assert "look" in known_stages()
+    with pytest.raises(PipelineError, match="unknown schedule"):
+        Pipeline.of(["_test_gain"])(_raw(), schedule="fast")

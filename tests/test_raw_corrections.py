@@ -16,7 +16,7 @@ from brightroom.develop.raw_corrections import (
     lens_shading_gain,
 )
 from brightroom.errors import ParameterError
-from brightroom.types import CameraInfo, CFAPattern, NoiseProfile, RawImage
+from brightroom.types import CameraInfo, CFAPattern, GainMap, NoiseProfile, RawImage
 
 RGGB = CFAPattern("RGGB")
 PROFILE = NoiseProfile((1e-4,) * 3, (1e-6,) * 3)
@@ -137,7 +137,8 @@ def test_lens_shading_stage_saturation_and_noop():
     assert out.cfa[9, 9] == pytest.approx(0.5)  # B
     np.testing.assert_array_equal(gain_map_gains(gm, RGGB), [1.5, 1.0, 1.0])
     bare = RawImage(cfa, RGGB)
-    assert Stage.build("lens_shading")(bare) is bare
+    done = Stage.build("lens_shading")(bare)
+    assert done.cfa is bare.cfa and done.state.lens_shading
     with pytest.raises(ParameterError):
         LensShadingParams(vignetting=-0.1)
     with pytest.raises(ParameterError):
@@ -150,14 +151,14 @@ def test_gain_map_dng_geometry():
     # 25 and 75; gains 1 and 2 there, clamped outside.
     gm = np.ones((2, 1, 4), np.float32)
     gm[1] = 2.0
-    geo = {"area": (0, 0, 100, 8), "origin": (0.25, 0.0), "spacing": (0.5, 1.0)}
-    g = lens_shading_gain((100, 8), RGGB, gm, geometry=geo)
+    gm = GainMap(gm, area=(0, 0, 100, 8), origin=(0.25, 0.0), spacing=(0.5, 1.0))
+    g = lens_shading_gain((100, 8), RGGB, gm)
     assert g[25, 0] == pytest.approx(1.0)
     assert g[50, 0] == pytest.approx(1.5)
     assert g[75, 0] == pytest.approx(2.0)
     assert g[0, 0] == pytest.approx(1.0) and g[99, 0] == pytest.approx(2.0)
     cfa = np.full((100, 8), 0.5, np.float32)
-    fast = correct_lens_shading(cfa, RGGB, gm, geometry=geo)
+    fast = correct_lens_shading(cfa, RGGB, gm)
     np.testing.assert_allclose(fast, cfa * g, rtol=1e-6)
-    raw = RawImage(cfa, RGGB, gain_map=gm, metadata={"gain_map_geometry": geo})
+    raw = RawImage(cfa, RGGB, gain_map=gm)
     np.testing.assert_allclose(Stage.build("lens_shading")(raw).cfa, cfa * g, rtol=1e-6)

@@ -206,26 +206,26 @@ def test_stage_as_shot():
     assert np.array_equal(raw.cfa, before) and raw.wb is None
     assert out.wb == pytest.approx((2.0, 1.0, 1.25))
     assert out.saturation == pytest.approx((2.0, 1.0, 1.25))
-    assert out.metadata["wb_neutral"] == pytest.approx(n)
-    assert 2000 < out.metadata["wb_cct"] < 15000
+    assert out.state.white_balance.neutral == pytest.approx(n)
+    assert 2000 < out.state.white_balance.cct < 15000
     assert out.cfa.dtype == np.float32
     assert np.allclose(out.cfa, wb.apply_gains(raw.cfa, raw.pattern, (2.0, 1.0, 1.25)))
 
 
 def test_stage_as_shot_falls_back_to_auto():
     raw = _raw()  # no as-shot neutral
-    out = get_stage("white_balance").apply(raw, wb.WhiteBalanceParams())
-    assert out.metadata["wb_mode"] == "auto"
-    assert "no as-shot neutral" in out.metadata["wb_fallback"]
-    assert angular_error(out.metadata["wb_neutral"], ILLUMINANT) < 1.5
+    out = Stage(get_stage("white_balance"), wb.WhiteBalanceParams())(raw)
+    assert out.state.white_balance.mode == "auto"
+    assert "no as-shot neutral" in out.state.white_balance.note
+    assert angular_error(out.state.white_balance.neutral, ILLUMINANT) < 1.5
 
 
 def test_stage_auto_each_method():
     raw = _raw(CameraInfo())
     for m in wb.AWB_METHODS:
         out = wb.white_balance(raw, wb.WhiteBalanceParams(mode="auto", method=m))
-        assert out.metadata["wb_cct"] is None  # no matrices, no temperature
-        assert angular_error(out.metadata["wb_neutral"], ILLUMINANT) < 2.0, m
+        assert out.state.white_balance.cct is None  # no matrices, no temperature
+        assert angular_error(out.state.white_balance.neutral, ILLUMINANT) < 2.0, m
 
 
 @pytest.mark.parametrize("kelvin", [2500.0, 4000.0, 6500.0, 10000.0])
@@ -235,13 +235,13 @@ def test_stage_kelvin_balances_a_white_at_that_temperature(kelvin):
     raw = RawImage(cfa=_mosaic(white, CFAPattern("GRBG")), pattern=CFAPattern("GRBG"), camera=CAM)
     out = wb.white_balance(raw, wb.WhiteBalanceParams(mode="kelvin", kelvin=kelvin))
     assert np.allclose(out.cfa, out.cfa[0, 1], rtol=1e-5)
-    assert out.metadata["wb_cct"] == pytest.approx(kelvin, rel=1e-3)
+    assert out.state.white_balance.cct == pytest.approx(kelvin, rel=1e-3)
 
 
 def test_stage_preset_custom_and_tint():
     raw = _raw()
     out = wb.white_balance(raw, wb.WhiteBalanceParams(mode="preset", preset="tungsten"))
-    assert out.metadata["wb_cct"] == pytest.approx(2856, rel=2e-3)
+    assert out.state.white_balance.cct == pytest.approx(2856, rel=2e-3)
     out = wb.white_balance(raw, wb.WhiteBalanceParams(mode="custom", neutral=(2, 4, 3)))
     assert out.wb == pytest.approx((2.0, 1.0, 4 / 3))
     plain = wb.white_balance(raw, wb.WhiteBalanceParams(mode="kelvin", kelvin=5000))
@@ -303,8 +303,8 @@ def test_real_dng_as_shot_and_auto():
     if raw.camera.as_shot_neutral is None or raw.camera.color_matrix1 is None:
         pytest.skip("the sample DNG lost its AsShotNeutral / ColorMatrix1")
     as_shot = wb.white_balance(raw, wb.WhiteBalanceParams())
-    assert 4500 < as_shot.metadata["wb_cct"] < 6000  # the camera's AWB: about 5300 K
+    assert 4500 < as_shot.state.white_balance.cct < 6000  # the camera's AWB: about 5300 K
     auto = wb.white_balance(raw, wb.WhiteBalanceParams(mode="auto"))
     # a chart lit by ~2900 K lamps in front of a daylight window: somewhere in between
-    assert 2500 < auto.metadata["wb_cct"] < 6000
+    assert 2500 < auto.state.white_balance.cct < 6000
     assert auto.cfa.dtype == np.float32 and auto.cfa.shape == raw.cfa.shape

@@ -32,6 +32,10 @@ __all__ = [
     "CFAPattern",
     "NoiseProfile",
     "CameraInfo",
+    "GainMap",
+    "WhiteBalance",
+    "FrameState",
+    "STATE_FIELDS",
     "RawImage",
     "Image",
     "normalize_mosaic",
@@ -199,11 +203,16 @@ class CameraInfo:
     focal_length: float | None = None
     noise_profile: NoiseProfile | None = None
     orientation: int = 1
+    baseline_exposure: float = 0.0
     exif: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("color_matrix1", "color_matrix2", "forward_matrix1", "forward_matrix2"):
             object.__setattr__(self, name, _as_matrix(getattr(self, name), name))
+        be = float(self.baseline_exposure)
+        if not np.isfinite(be) or abs(be) > 16:
+            raise ParameterError(f"baseline exposure must be a finite EV in [-16, 16], got {be}")
+        object.__setattr__(self, "baseline_exposure", be)
         if self.as_shot_neutral is not None:
             n = tuple(float(x) for x in self.as_shot_neutral)
             if len(n) != 3 or any(not np.isfinite(x) or x <= 0 for x in n):
@@ -215,6 +224,140 @@ class CameraInfo:
     def replace(self, **changes: Any) -> CameraInfo:
         """A copy with ``changes`` applied."""
         return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True, eq=False)
+class GainMap:
+    """Lens-shading gains over the mosaic (the DNG ``GainMap`` opcode).
+
+    Parameters
+    ----------
+    gains
+        ``h x w x 4`` float32, one plane per 2 x 2 cell position in raster order, all > 0.
+    area
+        ``(top, left, bottom, right)`` of the mosaic the map covers (DNG ``Top``... tags), or
+        ``None`` for the whole mosaic.
+    origin, spacing
+        The map's ``MapOriginV/H`` and ``MapSpacingV/H`` in units of the area (relative
+        coordinates). With ``area`` ``None`` the grid is corner-aligned: its first and last
+        points lie on the first and last pixel.
+    source
+        Where it came from (``"OpcodeList2"``, ``"OpcodeList3"``, ``"lab"``...).
+
+    References
+    ----------
+    Adobe (2023), Digital Negative (DNG) Specification 1.7, chapter 7, opcode ``GainMap``.
+    """
+
+    gains: np.ndarray
+    area: tuple[float, float, float, float] | None = None
+    origin: tuple[float, float] = (0.0, 0.0)
+    spacing: tuple[float, float] = (1.0, 1.0)
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        g = np.asarray(self.gains, dtype=np.float32)
+        if g.ndim != 3 or g.shape[2] != 4 or g.shape[0] < 1 or g.shape[1] < 1:
+            raise ParameterError(f"a gain map must be h x w x 4 (one plane per 2x2 cell "
+                                 f"position), got shape {g.shape}")
+        if not np.all(np.isfinite(g)) or np.any(g <= 0):
+            raise ParameterError("gain-map values must be finite and > 0")
+        g = g.copy() if g is self.gains and g.flags.writeable else g
+        g.setflags(write=False)
+        object.__setattr__(self, "gains", g)
+        if self.area is not None:
+            a = tuple(float(x) for x in self.area)
+            if len(a) != 4 or not (a[2] > a[0] and a[3] > a[1]):
+                raise ParameterError(f"gain-map area must be (top, left, bottom, right), got {a}")
+            object.__setattr__(self, "area", a)
+        for name in ("origin", "spacing"):
+            v = tuple(float(x) for x in getattr(self, name))
+            if len(v) != 2 or not all(np.isfinite(v)):
+                raise ParameterError(f"gain-map {name} must be two finite values, got {v}")
+            object.__setattr__(self, name, v)
+        if min(self.spacing) <= 0:
+            raise ParameterError(f"gain-map spacing must be > 0, got {self.spacing}")
+
+
+@dataclass(frozen=True)
+class WhiteBalance:
+    """The white-balance decision, made once (by the ``white_balance`` stage) for later stages.
+
+    Parameters
+    ----------
+    neutral
+        Camera RGB of a white surface under the scene light, green = 1.
+    mode
+        How it was chosen: ``"as-shot"``, ``"auto"``, ``"preset"``, ``"kelvin"`` or
+        ``"custom"`` (the mode actually used: ``"auto"`` when as-shot fell back).
+    cct
+        Its correlated colour temperature in kelvin (``None`` without colour matrices).
+    applied
+        Whether the gains ``neutral_G / neutral`` have been multiplied into the pixels.
+    note
+        Why a fallback was taken, when one was (empty otherwise).
+    """
+
+    neutral: tuple[float, float, float]
+    mode: str = "as-shot"
+    cct: float | None = None
+    applied: bool = True
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        n = tuple(float(x) for x in self.neutral)
+        if len(n) != 3 or any(not np.isfinite(x) or x <= 0 for x in n):
+            raise ParameterError(f"a white-balance neutral must be 3 positive values, got {n}")
+        object.__setattr__(self, "neutral", n)
+
+    @property
+    def gains(self) -> tuple[float, float, float]:
+        """Per-channel gains ``neutral_G / neutral_c`` (green = 1)."""
+        g = self.neutral[1]
+        return (g / self.neutral[0], 1.0, g / self.neutral[2])
+
+
+@dataclass(frozen=True)
+class FrameState:
+    """What earlier pipeline stages tell later ones, typed (never a loose dictionary).
+
+    A stage declares the fields it ``needs`` and ``provides``
+    (:class:`brightroom.develop.pipeline.StageKind`); the pipeline refuses, when it is built, a
+    recipe in which a needed field has no provider before it.
+
+    Parameters
+    ----------
+    white_balance
+        The white-balance decision (``white_balance`` stage).
+    lens_shading
+        Whether the lens-shading gains (and any vignetting correction) are applied
+        (``lens_shading`` stage).
+    denoised
+        Whether raw-domain noise reduction ran (``denoise_raw`` stage).
+    colour_matrix
+        The 3 x 3 matrix from white-balanced camera RGB to the output primaries, exposure of
+        ``exposure_ev`` included (``colour`` stage).
+    exposure_ev
+        Exposure applied since the raw, in EV (DNG BaselineExposure, tone exposure).
+    """
+
+    white_balance: WhiteBalance | None = None
+    lens_shading: bool = False
+    denoised: bool = False
+    colour_matrix: tuple[tuple[float, float, float], ...] | None = None
+    exposure_ev: float = 0.0
+
+    def provided(self) -> frozenset[str]:
+        """The names of the fields that are set."""
+        return frozenset(f for f in STATE_FIELDS if getattr(self, f) not in (None, False))
+
+    def replace(self, **changes: Any) -> FrameState:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+
+STATE_FIELDS: tuple[str, ...] = ("white_balance", "lens_shading", "denoised", "colour_matrix")
+"""The :class:`FrameState` fields a stage can need or provide."""
 
 
 def _check_levels(levels: Any, n: int, name: str) -> tuple[float, ...]:
@@ -242,14 +385,17 @@ class RawImage:
     black_level, white_level
         The sensor counts the mosaic was normalised from (black per 2 x 2 cell position, in
         raster order). Kept so that the mosaic can be written back as the same integers.
-    wb
-        Per-channel gains already applied (``None`` while the mosaic is not white balanced).
     saturation
         Per-channel value at which the sensor clipped, in the current units (1.0 until gains
         are applied); highlight recovery reads it.
     gain_map
-        Optional lens-shading gains (DNG ``GainMap`` opcode): ``h x w x 4`` float32 over the
-        image, one plane per 2 x 2 cell position, to be interpolated to full size.
+        Optional lens-shading gains (DNG ``GainMap`` opcode), a :class:`GainMap` (an
+        ``h x w x 4`` array is taken as a corner-aligned one).
+    state
+        What earlier stages decided (:class:`FrameState`): white balance, lens shading...
+    metadata
+        Free-form information that travels to the output (path, format, DNG hints, lab truth,
+        burst record). No stage reads another stage's decisions from it.
     """
 
     cfa: np.ndarray
@@ -257,9 +403,9 @@ class RawImage:
     camera: CameraInfo = field(default_factory=CameraInfo)
     black_level: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     white_level: float = 1.0
-    wb: tuple[float, float, float] | None = None
     saturation: tuple[float, float, float] = (1.0, 1.0, 1.0)
-    gain_map: np.ndarray | None = None
+    gain_map: GainMap | None = None
+    state: FrameState = field(default_factory=FrameState)
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -277,12 +423,20 @@ class RawImage:
             raise ParameterError(f"mosaic {a.shape} is smaller than one {self.pattern.name} tile")
         object.__setattr__(self, "black_level", _check_levels(self.black_level, 4, "black_level"))
         object.__setattr__(self, "saturation", _check_levels(self.saturation, 3, "saturation"))
-        if self.wb is not None:
-            object.__setattr__(self, "wb", _check_levels(self.wb, 3, "wb"))
+        if self.gain_map is not None and not isinstance(self.gain_map, GainMap):
+            object.__setattr__(self, "gain_map", GainMap(self.gain_map))
+        if not isinstance(self.state, FrameState):
+            raise ParameterError(f"RawImage.state must be a FrameState, got {self.state!r}")
         if not self.white_level > max(self.black_level):
             raise ParameterError(
                 f"white level {self.white_level} must exceed black level {max(self.black_level)}"
             )
+
+    @property
+    def wb(self) -> tuple[float, float, float] | None:
+        """Per-channel gains already in the mosaic (``None`` while not white balanced)."""
+        w = self.state.white_balance
+        return w.gains if w is not None and w.applied else None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -375,7 +529,7 @@ class Image:
         ``"linear"`` or the name of the encoding curve (``"sRGB"``).
     camera
         The capture's :class:`CameraInfo`, carried for colour and metadata stages.
-    wb, saturation
+    saturation, state
         As in :class:`RawImage`.
     metadata
         Free-form data that travels to the output (recipe used, EXIF overrides, ...).
@@ -386,8 +540,8 @@ class Image:
     primaries: str = "sRGB"
     transfer: str = "linear"
     camera: CameraInfo | None = None
-    wb: tuple[float, float, float] | None = None
     saturation: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    state: FrameState = field(default_factory=FrameState)
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -405,6 +559,14 @@ class Image:
         if (self.space == "display") == (self.transfer == "linear"):
             raise ParameterError(f"space {self.space!r} does not fit transfer {self.transfer!r}")
         object.__setattr__(self, "saturation", _check_levels(self.saturation, 3, "saturation"))
+        if not isinstance(self.state, FrameState):
+            raise ParameterError(f"Image.state must be a FrameState, got {self.state!r}")
+
+    @property
+    def wb(self) -> tuple[float, float, float] | None:
+        """White-balance gains in the data (``None`` when not white balanced)."""
+        w = self.state.white_balance
+        return w.gains if w is not None and w.applied else None
 
     @property
     def shape(self) -> tuple[int, int, int]:

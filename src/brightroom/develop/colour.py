@@ -20,12 +20,13 @@ import numpy as np
 
 from brightroom.color.profile import camera_to_rgb_matrix
 from brightroom.develop.params import Params, param
-from brightroom.develop.pipeline import register_stage
+from brightroom.develop.pipeline import RowPlan, RowStage, Stage, StageInput, get_stage
+from brightroom.develop.rowops import Matrix
 from brightroom.errors import InputError, ParameterError, PipelineError
 from brightroom.types import CameraInfo, Image
 
-__all__ = ["ColourParams", "OUTPUT_SPACES", "colour", "camera_to_output", "image_neutral",
-           "apply_matrix"]
+__all__ = ["ColourParams", "OUTPUT_SPACES", "Colour", "colour", "colour_matrix",
+           "camera_to_output", "image_neutral", "apply_matrix"]
 
 OUTPUT_SPACES = ("sRGB", "Display P3")
 
@@ -104,63 +105,79 @@ def camera_to_output(
 
 
 def image_neutral(img: Image) -> np.ndarray:
-    """The camera neutral an image was white balanced with.
+    """The camera neutral an image was white balanced with (its white-balance decision).
 
-    ``metadata["wb_neutral"]`` when present, else ``1 / wb`` (the gains), else the camera's
-    as-shot neutral; raises :class:`InputError` when none is known.
+    Raises :class:`PipelineError` when the image carries none: the ``white_balance`` stage
+    makes that decision (a recipe without it is refused when it is built).
     """
-    n = img.metadata.get("wb_neutral") if img.metadata else None
-    if n is not None:
-        return np.asarray(n, dtype=np.float64)
-    if img.wb is not None:
-        return 1.0 / np.asarray(img.wb, dtype=np.float64)
-    if img.camera is not None and img.camera.as_shot_neutral is not None:
-        return np.asarray(img.camera.as_shot_neutral, dtype=np.float64)
-    raise InputError("the colour stage needs the white-balance neutral (metadata['wb_neutral'] "
-                     "or wb gains); run the white_balance stage first")
-
-
-@register_stage("colour", input_space="camera_rgb", output_space="linear_rgb", params=ColourParams)
-def colour(img: Image, params: ColourParams) -> Image:
-    """Convert white-balanced camera RGB to linear output RGB with the camera's DNG matrices.
-
-    Linear, scene-referred. The matrix used is recorded in ``metadata["colour_matrix"]``.
-
-    References
-    ----------
-    Adobe DNG Specification 1.6, chapter 6.
-    """
-    if not isinstance(img, Image) or img.space != "camera_rgb":
-        raise PipelineError("the colour stage takes a camera_rgb Image")
-    m = colour_matrix(img, params)
-    data = img.data.copy() if params.matrix == "identity" else apply_matrix(img.data, m)
-    return colour_result(img, data, m, params)
+    wb = img.state.white_balance
+    if wb is None:
+        raise PipelineError("the colour stage needs a white-balance decision; run the "
+                            "white_balance stage first (mode = \"as-shot\" keeps the camera's)")
+    return np.asarray(wb.neutral, dtype=np.float64)
 
 
 def colour_matrix(img: Image, params: ColourParams) -> np.ndarray:
     """The 3 x 3 matrix the colour stage applies to ``img`` (white-balanced camera RGB).
 
-    With ``baseline_exposure``, the DNG BaselineExposure the raw carried
-    (``metadata["baseline_exposure"]``, EV) scales the matrix by ``2**EV`` (Adobe DNG
-    Specification 1.6, BaselineExposure tag: the zero point of the rendering's exposure).
+    With ``baseline_exposure``, the DNG BaselineExposure of the capture
+    (:attr:`~brightroom.types.CameraInfo.baseline_exposure`, EV) scales the matrix by
+    ``2**EV`` (Adobe DNG Specification 1.6, BaselineExposure tag: the zero point of the
+    rendering's exposure).
     """
     if params.matrix == "identity":
         m = np.eye(3)
     else:
         if img.camera is None or img.camera.color_matrix1 is None:
-            raise InputError("the image's camera has no ColorMatrix1; use matrix='identity'")
+            raise InputError("the image's camera has no ColorMatrix1 (colour matrix); set "
+                             "matrix = \"identity\" in the recipe's colour stage to take camera "
+                             "RGB as the output space")
         m = camera_to_rgb_matrix(img.camera, image_neutral(img), params.space)
-    ev = float(img.metadata.get("baseline_exposure", 0.0) or 0.0) if params.baseline_exposure else 0.0
-    if ev != 0.0 and np.isfinite(ev):
-        m = m * 2.0 ** ev
-    return m
+    return m * 2.0 ** _baseline_ev(img, params)
 
 
-def colour_result(img: Image, data: np.ndarray, m: np.ndarray, params: ColourParams) -> Image:
-    """The colour stage's output Image around ``data`` (linear output RGB made with ``m``)."""
-    # Once channels are mixed a per-channel clip level no longer exists: report where a
-    # white clipped at the smallest level lands (rows of m sum to the neutral's scale).
-    sat = float(min(img.saturation) * m.sum(axis=1).mean())
-    meta = {**img.metadata, "colour_matrix": tuple(map(tuple, np.round(m, 8).tolist()))}
-    return Image(data, space="linear_rgb", primaries=params.space, transfer="linear",
-                 camera=img.camera, wb=img.wb, saturation=(sat, sat, sat), metadata=meta)
+def _baseline_ev(img: Image, params: ColourParams) -> float:
+    if not params.baseline_exposure or img.camera is None:
+        return 0.0
+    return float(img.camera.baseline_exposure)
+
+
+class Colour(RowStage):
+    """White-balanced camera RGB to linear output RGB through the camera's DNG matrices.
+
+    Linear, scene-referred (camera_rgb -> linear_rgb). Needs the white-balance decision (it
+    picks the colour temperature at which the DNG matrices are interpolated); provides the
+    matrix used (``state.colour_matrix``) and adds the BaselineExposure to
+    ``state.exposure_ev``.
+
+    References
+    ----------
+    Adobe DNG Specification 1.6, chapter 6.
+    """
+
+    name = "colour"
+    takes = "camera_rgb"
+    gives = "linear_rgb"
+    params = ColourParams
+    needs = frozenset({"white_balance"})
+    provides = frozenset({"colour_matrix"})
+
+    def plan(self, src: StageInput, params: ColourParams) -> RowPlan:
+        img = src.header
+        m = colour_matrix(img, params)
+        # Once channels are mixed a per-channel clip level no longer exists: report where a
+        # white clipped at the smallest level lands (rows of m sum to the neutral's scale).
+        sat = float(min(img.saturation) * m.sum(axis=1).mean())
+        state = img.state.replace(colour_matrix=tuple(map(tuple, np.round(m, 8).tolist())),
+                                  exposure_ev=img.state.exposure_ev + _baseline_ev(img, params))
+        ops = () if np.array_equal(m, np.eye(3)) else (Matrix(m),)
+        return RowPlan(ops, {"space": "linear_rgb", "primaries": params.space,
+                             "transfer": "linear", "saturation": (sat, sat, sat),
+                             "state": state})
+
+
+def colour(img: Image, params: ColourParams | None = None) -> Image:
+    """Run the colour stage on ``img`` (see :class:`Colour`)."""
+    if not isinstance(img, Image) or img.space != "camera_rgb":
+        raise PipelineError("the colour stage takes a camera_rgb Image")
+    return Stage(get_stage("colour"), params or ColourParams())(img)

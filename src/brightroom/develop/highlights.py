@@ -45,7 +45,7 @@ import numpy as np
 from numba import njit, prange
 
 from brightroom.develop.params import Params, param
-from brightroom.develop.pipeline import register_stage
+from brightroom.develop.pipeline import StageKind
 from brightroom.errors import ParameterError
 from brightroom.types import Image
 
@@ -55,7 +55,7 @@ __all__ = [
     "recover_highlights",
     "clip_highlights",
     "reconstruct_highlights",
-    "apply_highlights",
+    "Highlights",
 ]
 
 BLOCK = 16
@@ -425,19 +425,24 @@ class HighlightParams(Params):
                          doc="reconstruction fades in from this fraction of the clip level")
 
 
-@register_stage("highlights", input_space="camera_rgb", output_space="camera_rgb",
-                params=HighlightParams)
-def apply_highlights(frame: Image, params: Any) -> Image:
-    """Highlight recovery: neutral clip or reconstruction of clipped channels."""
-    if params.method == "clip":
-        m = float(min(frame.saturation))
-        if float(frame.data.max()) <= m:
-            return frame.replace(saturation=(m, m, m))
-        return frame.replace(data=clip_highlights(frame.data, frame.saturation),
-                             saturation=(m, m, m))
-    if not params.blend < params.threshold:
-        raise ParameterError(f"highlights: blend {params.blend} must be below threshold "
-                             f"{params.threshold}")
-    out = reconstruct_highlights(frame.data, frame.saturation, threshold=params.threshold,
-                                 blend=params.blend)
-    return frame if out is frame.data else frame.replace(data=out)
+class Highlights(StageKind):
+    """Highlight recovery: neutral clip or reconstruction of clipped channels (camera_rgb)."""
+
+    name = "highlights"
+    takes = "camera_rgb"
+    gives = "camera_rgb"
+    params = HighlightParams
+
+    def render(self, frame: Image, params: HighlightParams, plan: None) -> Image:
+        if params.method == "clip":
+            m = float(min(frame.saturation))
+            if float(frame.data.max()) <= m:
+                return frame.replace(saturation=(m, m, m))
+            return frame.replace(data=clip_highlights(frame.data, frame.saturation),
+                                 saturation=(m, m, m))
+        if not params.blend < params.threshold:
+            raise ParameterError(f"highlights: blend {params.blend} must be below threshold "
+                                 f"{params.threshold}")
+        out = reconstruct_highlights(frame.data, frame.saturation, threshold=params.threshold,
+                                     blend=params.blend)
+        return frame if out is frame.data else frame.replace(data=out)

@@ -3,9 +3,10 @@
 Space: takes ``linear_rgb`` (any primaries), gives ``display`` (the same primaries, encoded with
 the space's transfer curve, clipped to [0, 1]).
 
-The reference is :func:`brightroom.color.spaces.encode`. The fast path, used for large images,
-clips and encodes in one parallel numba pass through a 65 537-entry table of the curve with
-linear interpolation (error below 1e-6 against the reference, well under one 16-bit code).
+The reference is :func:`brightroom.color.spaces.encode` (:func:`encode_output`). The stage's
+plan is the curve as a 65 537-entry table; the row machine clips and reads it with linear
+interpolation (error below 1e-6 against the reference, well under one 16-bit code), alone or
+fused with the stages before.
 """
 
 from __future__ import annotations
@@ -13,26 +14,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-import numba
 import numpy as np
 
 from brightroom.color.spaces import encode
 from brightroom.develop.params import Params, param
-from brightroom.develop.pipeline import register_stage
+from brightroom.develop.pipeline import RowPlan, RowStage, StageInput
+from brightroom.develop.rowops import Encode, run_ops
 from brightroom.errors import ParameterError
-from brightroom.types import Image
 
-__all__ = ["OutputParams", "encode_output", "encode_output_fast", "output_lut", "lut_value"]
+__all__ = ["OutputParams", "Output", "encode_output", "encode_output_fast", "output_lut"]
 
 _LUT_SIZE = 65536
 
 
 @dataclass(frozen=True)
 class OutputParams(Params):
-    """Parameters of the output stage."""
+    """Parameters of the output stage.
+
+    Versions: 1 had ``fast`` (a choice of kernel, which is the schedule's business and now
+    never in a recipe); 2 dropped it.
+    """
+
+    VERSION = 2
 
     transfer: str = param("sRGB", choices=("sRGB",), doc="encoding curve")
-    fast: bool = param(True, doc="use the table-driven numba path for large images")
+
+    @classmethod
+    def upgrade(cls, values: dict, version: int) -> dict:
+        """Version 1's ``fast`` chose a kernel, not a result: dropped."""
+        values = super().upgrade(values, version)
+        if version < 2:
+            values.pop("fast", None)
+        return values
 
 
 @cache
@@ -42,44 +55,26 @@ def output_lut(transfer: str) -> np.ndarray:
     return encode(x.astype(np.float32), transfer).astype(np.float32)
 
 
-@numba.njit(cache=True, inline="always")
-def lut_value(v: float, lut: np.ndarray) -> float:  # pragma: no cover - compiled
-    """Clip ``v`` to [0, 1] (NaN to 0) and read the curve table with linear interpolation."""
-    size = lut.shape[0] - 1
-    if not v > 0.0:  # also catches NaN
-        return lut[0]
-    if v >= 1.0:
-        return lut[size]
-    t = v * size
-    j = int(t)
-    f = t - j
-    return lut[j] + f * (lut[j + 1] - lut[j])
-
-
-@numba.njit(parallel=True, cache=True)
-def _encode_lut(flat: np.ndarray, lut: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
-    for i in numba.prange(flat.shape[0]):
-        out[i] = lut_value(flat[i], lut)
-
-
 def encode_output(rgb: np.ndarray, *, transfer: str = "sRGB") -> np.ndarray:
     """Reference: clip linear ``rgb`` to [0, 1] and apply the ``transfer`` curve."""
     return np.clip(encode(np.clip(rgb, 0.0, 1.0), transfer), 0.0, 1.0).astype(np.float32)
 
 
 def encode_output_fast(rgb: np.ndarray, *, transfer: str = "sRGB") -> np.ndarray:
-    """Same as :func:`encode_output`, through a table, in parallel."""
-    a = np.ascontiguousarray(rgb, dtype=np.float32)
-    out = np.empty_like(a)
-    _encode_lut(a.reshape(-1), output_lut(transfer), out.reshape(-1))
-    return out
+    """Same as :func:`encode_output`, through the curve's table, in one parallel pass."""
+    return run_ops(np.ascontiguousarray(rgb, np.float32), (Encode(output_lut(transfer)),))
 
 
-@register_stage("output", input_space="linear_rgb", output_space="display", params=OutputParams)
-def output_stage(image: Image, params: OutputParams) -> Image:
-    """Encode linear output RGB for display (clip to [0, 1], transfer curve)."""
-    if image.primaries == "camera":
-        raise ParameterError("the output stage needs output primaries, not camera RGB")
-    fn = encode_output_fast if params.fast and image.data.size >= 3 * 65536 else encode_output
-    return image.replace(data=fn(image.data, transfer=params.transfer), space="display",
-                         transfer=params.transfer)
+class Output(RowStage):
+    """Encode linear output RGB for display: clip to [0, 1], transfer curve (linear_rgb -> display)."""
+
+    name = "output"
+    takes = "linear_rgb"
+    gives = "display"
+    params = OutputParams
+
+    def plan(self, src: StageInput, params: OutputParams) -> RowPlan:
+        if src.header.primaries == "camera":
+            raise ParameterError("the output stage needs output primaries, not camera RGB")
+        return RowPlan((Encode(output_lut(params.transfer)),),
+                       {"space": "display", "transfer": params.transfer})

@@ -10,9 +10,9 @@
   agree with at least one neighbour. A bad pixel is replaced by the median of its eight
   neighbours, the rule of dcraw/darktable's hot-pixel filters.
 * ``lens_shading``: the DNG ``GainMap`` opcode (Adobe DNG Specification 1.6, opcode list 2,
-  ``GainMap``): ``raw.gain_map`` holds ``h x w x 4`` gains, one plane per 2 x 2 cell position
-  in raster order. With the DNG placement that :mod:`brightroom.io.raw` records in
-  ``metadata["gain_map_geometry"]`` (area, ``MapOrigin``, ``MapSpacing``), pixel ``y`` of the
+  ``GainMap``): ``raw.gain_map`` (:class:`~brightroom.types.GainMap`) holds ``h x w x 4``
+  gains, one plane per 2 x 2 cell position in raster order. With the DNG placement it carries
+  (area, ``MapOrigin``, ``MapSpacing``), pixel ``y`` of the
   area sits at map row ``((y - top) / (bottom - top) - origin) / spacing``; without it the
   grid's first and last points lie on the first and last pixel. The gain
   of a pixel is the bilinear interpolation of its cell position's plane. An optional
@@ -49,9 +49,9 @@ import numpy as np
 from numba import njit, prange
 
 from brightroom.develop.params import Params, param
-from brightroom.develop.pipeline import register_stage
+from brightroom.develop.pipeline import StageKind
 from brightroom.errors import ParameterError
-from brightroom.types import CFAPattern, NoiseProfile, RawImage
+from brightroom.types import CFAPattern, GainMap, NoiseProfile, RawImage
 
 __all__ = [
     "BadPixelParams",
@@ -62,8 +62,8 @@ __all__ = [
     "gain_map_gains",
     "lens_shading_gain",
     "correct_lens_shading",
-    "apply_bad_pixels",
-    "apply_lens_shading",
+    "BadPixels",
+    "LensShading",
 ]
 
 _NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
@@ -320,14 +320,20 @@ class BadPixelParams(Params):
                              doc="how far outside its neighbours' range a bad pixel lies")
 
 
-@register_stage("bad_pixels", input_space="cfa", output_space="cfa", params=BadPixelParams)
-def apply_bad_pixels(frame: RawImage, params: Any) -> RawImage:
-    """Hot/dead pixel correction against the eight same-colour neighbours."""
-    if not params.enabled:
-        return frame
-    out = correct_bad_pixels(frame.cfa, frame.pattern, threshold=params.threshold,
-                             noise_profile=frame.camera.noise_profile, wb=frame.wb)
-    return frame.replace(cfa=out)
+class BadPixels(StageKind):
+    """Hot/dead pixel correction against the eight same-colour neighbours (cfa -> cfa)."""
+
+    name = "bad_pixels"
+    takes = "cfa"
+    gives = "cfa"
+    params = BadPixelParams
+
+    def render(self, frame: RawImage, params: BadPixelParams, plan: None) -> RawImage:
+        if not params.enabled:
+            return frame
+        out = correct_bad_pixels(frame.cfa, frame.pattern, threshold=params.threshold,
+                                 noise_profile=frame.camera.noise_profile, wb=frame.wb)
+        return frame.replace(cfa=out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -358,34 +364,23 @@ def _grid_weights(n: int, points: int, axis_geometry: tuple[float, float, float,
     return i0, (u - i0).astype(np.float32)
 
 
-def _axis_geometry(geometry: Any, axis: int) -> tuple[float, float, float, float] | None:
-    """``(start, end, origin, spacing)`` of ``axis`` (0 = rows) from io's gain_map_geometry."""
-    if not geometry:
+def _axis_geometry(gm: GainMap, axis: int) -> tuple[float, float, float, float] | None:
+    """``(start, end, origin, spacing)`` of ``axis`` (0 = rows) of a map, ``None`` if corner-aligned."""
+    if gm.area is None:
         return None
-    try:
-        area = geometry["area"]  # top, left, bottom, right
-        return (float(area[axis]), float(area[axis + 2]), float(geometry["origin"][axis]),
-                float(geometry["spacing"][axis]))
-    except (KeyError, IndexError, TypeError) as e:
-        raise ParameterError(f"gain-map geometry {geometry!r} lacks area/origin/spacing") from e
+    return (gm.area[axis], gm.area[axis + 2], gm.origin[axis], gm.spacing[axis])
 
 
-def _check_gain_map(gain_map: Any) -> np.ndarray:
-    g = np.asarray(gain_map, dtype=np.float32)
-    if g.ndim != 3 or g.shape[2] != 4 or g.shape[0] < 1 or g.shape[1] < 1:
-        raise ParameterError(f"gain_map must be h x w x 4 (one plane per 2x2 cell position), "
-                             f"got shape {g.shape}")
-    if not np.all(np.isfinite(g)) or np.any(g <= 0):
-        raise ParameterError("gain_map values must be finite and > 0")
-    return g
+def _check_gain_map(gain_map: GainMap | np.ndarray) -> GainMap:
+    """A :class:`~brightroom.types.GainMap` (an ``h x w x 4`` array is taken as corner-aligned)."""
+    return gain_map if isinstance(gain_map, GainMap) else GainMap(gain_map)
 
 
 def lens_shading_gain(
     shape: tuple[int, int],
     pattern: CFAPattern,
-    gain_map: np.ndarray | None = None,
+    gain_map: GainMap | np.ndarray | None = None,
     vignetting: float = 0.0,
-    geometry: Any = None,
 ) -> np.ndarray:
     """The full-resolution gain of every mosaic pixel (NumPy reference).
 
@@ -396,13 +391,10 @@ def lens_shading_gain(
     pattern
         Its colour filter layout (the cell position of a pixel selects its gain-map plane).
     gain_map
-        ``h x w x 4`` DNG gain map, or ``None``.
+        The DNG gain map (its area, origin and spacing place it; an ``h x w x 4`` array is a
+        corner-aligned one), or ``None``.
     vignetting
         ``tan`` of the half-diagonal field angle for the ``cos^4`` correction (0 = off).
-    geometry
-        DNG map placement ``{"area": (top, left, bottom, right), "origin": (v, h),
-        "spacing": (v, h)}`` (as :mod:`brightroom.io.raw` records it in
-        ``metadata["gain_map_geometry"]``); ``None`` = corner-aligned grid.
 
     Returns
     -------
@@ -416,9 +408,10 @@ def lens_shading_gain(
     h, w = shape
     gain = np.ones((h, w), np.float32)
     if gain_map is not None:
-        g = _check_gain_map(gain_map)
-        y0, wy = _grid_weights(h, g.shape[0], _axis_geometry(geometry, 0))
-        x0, wx = _grid_weights(w, g.shape[1], _axis_geometry(geometry, 1))
+        gm = _check_gain_map(gain_map)
+        g = gm.gains
+        y0, wy = _grid_weights(h, g.shape[0], _axis_geometry(gm, 0))
+        x0, wx = _grid_weights(w, g.shape[1], _axis_geometry(gm, 1))
         y1 = np.minimum(y0 + 1, g.shape[0] - 1)
         x1 = np.minimum(x0 + 1, g.shape[1] - 1)
         pos = _position_plane(pattern, h, w)
@@ -462,9 +455,9 @@ def _shade_numba(cfa, out, g, y0, wy, x0, wx, colp, rowp, v2, dy2, dx2):  # prag
     return out
 
 
-def gain_map_gains(gain_map: np.ndarray, pattern: CFAPattern) -> np.ndarray:
+def gain_map_gains(gain_map: GainMap | np.ndarray, pattern: CFAPattern) -> np.ndarray:
     """Smallest gain of each channel (R, G, B) over a gain map: the new clip-level factor."""
-    g = _check_gain_map(gain_map)
+    g = _check_gain_map(gain_map).gains
     cell = pattern.cell.ravel()
     return np.array([min(float(g[..., p].min()) for p in range(4) if cell[p] == c)
                      for c in range(3)])
@@ -473,10 +466,9 @@ def gain_map_gains(gain_map: np.ndarray, pattern: CFAPattern) -> np.ndarray:
 def correct_lens_shading(
     cfa: np.ndarray,
     pattern: CFAPattern,
-    gain_map: np.ndarray | None = None,
+    gain_map: GainMap | np.ndarray | None = None,
     *,
     vignetting: float = 0.0,
-    geometry: Any = None,
     fast: bool = True,
 ) -> np.ndarray:
     """Multiply a mosaic by its lens-shading gains.
@@ -488,12 +480,9 @@ def correct_lens_shading(
     pattern
         Its colour filter layout.
     gain_map
-        ``h x w x 4`` DNG ``GainMap`` gains per 2 x 2 cell position (corner-aligned grid), or
-        ``None``.
+        The DNG gain map (see :func:`lens_shading_gain`), or ``None``.
     vignetting
         ``tan`` of the half-diagonal field angle of a ``cos^4`` falloff to undo (0 = off).
-    geometry
-        DNG placement of the map (see :func:`lens_shading_gain`); ``None`` = corner-aligned.
     fast
         Use the numba path (the NumPy reference otherwise).
 
@@ -514,12 +503,14 @@ def correct_lens_shading(
     if gain_map is None and vignetting == 0:
         return cfa.copy()
     if not fast:
-        return (cfa * lens_shading_gain(cfa.shape, pattern, gain_map, vignetting, geometry)
+        return (cfa * lens_shading_gain(cfa.shape, pattern, gain_map, vignetting)
                 ).astype(np.float32)
     h, w = cfa.shape
-    g = np.ones((1, 1, 4), np.float32) if gain_map is None else _check_gain_map(gain_map)
-    y0, wy = _grid_weights(h, g.shape[0], _axis_geometry(geometry, 0))
-    x0, wx = _grid_weights(w, g.shape[1], _axis_geometry(geometry, 1))
+    gm = GainMap(np.ones((1, 1, 4), np.float32)) if gain_map is None else \
+        _check_gain_map(gain_map)
+    g = gm.gains
+    y0, wy = _grid_weights(h, g.shape[0], _axis_geometry(gm, 0))
+    x0, wx = _grid_weights(w, g.shape[1], _axis_geometry(gm, 1))
     r2 = max(((h - 1) / 2) ** 2 + ((w - 1) / 2) ** 2, 1e-12)
     dy2 = ((np.arange(h) - (h - 1) / 2) ** 2 / r2).astype(np.float32)
     dx2 = ((np.arange(w) - (w - 1) / 2) ** 2 / r2).astype(np.float32)
@@ -540,16 +531,27 @@ class LensShadingParams(Params):
                               doc="extra cos^4 natural-vignetting correction; 0 = off")
 
 
-@register_stage("lens_shading", input_space="cfa", output_space="cfa", params=LensShadingParams)
-def apply_lens_shading(frame: RawImage, params: Any) -> RawImage:
-    """Lens-shading (vignetting and colour shading) correction from the gain map."""
-    gm = frame.gain_map if params.enabled else None
-    if gm is None and params.vignetting == 0:
-        return frame
-    geo = frame.metadata.get("gain_map_geometry") if gm is not None else None
-    out = correct_lens_shading(frame.cfa, frame.pattern, gm, vignetting=params.vignetting,
-                               geometry=geo)
-    sat = np.asarray(frame.saturation, np.float64)
-    if gm is not None:
-        sat = sat * gain_map_gains(gm, frame.pattern)
-    return frame.replace(cfa=out, gain_map=None, saturation=tuple(float(s) for s in sat))
+class LensShading(StageKind):
+    """Lens-shading (vignetting and colour shading) correction from the gain map (cfa -> cfa).
+
+    Provides ``lens_shading``; the gain map is removed from the frame so that it is never
+    applied twice.
+    """
+
+    name = "lens_shading"
+    takes = "cfa"
+    gives = "cfa"
+    params = LensShadingParams
+    provides = frozenset({"lens_shading"})
+
+    def render(self, frame: RawImage, params: LensShadingParams, plan: None) -> RawImage:
+        state = frame.state.replace(lens_shading=True)
+        gm = frame.gain_map if params.enabled else None
+        if gm is None and params.vignetting == 0:
+            return frame.replace(state=state)
+        out = correct_lens_shading(frame.cfa, frame.pattern, gm, vignetting=params.vignetting)
+        sat = np.asarray(frame.saturation, np.float64)
+        if gm is not None:
+            sat = sat * gain_map_gains(gm, frame.pattern)
+        return frame.replace(cfa=out, gain_map=None, saturation=tuple(float(s) for s in sat),
+                             state=state)

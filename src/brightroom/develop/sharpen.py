@@ -34,12 +34,13 @@ import cv2
 import numpy as np
 from numba import njit, prange
 
+from brightroom.color.spaces import get_space
 from brightroom.develop.params import Params, param
-from brightroom.develop.pipeline import register_stage
+from brightroom.develop.pipeline import RowPlan, RowStage, StageInput
+from brightroom.develop.rowops import AddLuma, run_ops, run_ops_luma
 from brightroom.errors import ParameterError
-from brightroom.types import Image
 
-__all__ = ["SharpenParams", "sharpen", "apply_sharpen"]
+__all__ = ["SharpenParams", "Sharpen", "sharpen", "sharpen_delta", "luminance_weights"]
 
 _SRGB_Y = np.array([0.2126, 0.7152, 0.0722], np.float32)
 
@@ -75,23 +76,12 @@ def _sharpen_numpy(a, w, radius, amount, threshold, halo):
     return (a + dy[..., None]).astype(np.float32)
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
-def _sqrt_luma(a, w, s):  # pragma: no cover - compiled
-    h, wd, _ = a.shape
-    zero = np.float32(0.0)
-    for i in prange(h):
-        ai = a[i]
-        si = s[i]
-        for j in range(wd):
-            si[j] = np.sqrt(max(w[0] * ai[j, 0] + w[1] * ai[j, 1] + w[2] * ai[j, 2], zero))
-
-
 @njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def delta_row(s, blur, i, amount, threshold, halo, dy):  # pragma: no cover - compiled
     """Luminance change ``dy`` (``W``) of row ``i``: ``s2**2 - s**2`` with ``s = sqrt(Y)``.
 
     ``s2`` is the cored, halo-limited unsharp mask of ``s`` (written once; used by
-    :func:`_apply` and by the develop fusions).
+    :func:`sharpen_delta`, which the stage's plan and :func:`sharpen` call).
     """
     h, wd = s.shape
     zero = np.float32(0.0)
@@ -119,20 +109,6 @@ def delta_row(s, blur, i, amount, threshold, halo, dy):  # pragma: no cover - co
         s2 = min(max(sv + amount * d, lo - span), hi + span)
         s2 = max(s2, zero)
         dy[j] = s2 * s2 - sv * sv
-
-
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
-def _apply(a, s, blur, out, amount, threshold, halo):  # pragma: no cover - compiled
-    h, wd, _ = a.shape
-    for i in prange(h):
-        dy = np.empty(wd, np.float32)
-        delta_row(s, blur, i, amount, threshold, halo, dy)
-        ai = a[i]
-        oi = out[i]
-        for j in range(wd):
-            oi[j, 0] = ai[j, 0] + dy[j]
-            oi[j, 1] = ai[j, 1] + dy[j]
-            oi[j, 2] = ai[j, 2] + dy[j]
 
 
 def sharpen(
@@ -180,13 +156,9 @@ def sharpen(
     w = _SRGB_Y if weights is None else np.asarray(weights, np.float32).reshape(3)
     if not fast:
         return _sharpen_numpy(a, w, radius, amount, threshold, halo)
-    a = np.ascontiguousarray(a)
-    s = np.empty(a.shape[:2], np.float32)
-    _sqrt_luma(a, w, s)
-    blur = _blur(s, radius)
-    out = np.empty_like(a)  # allocated by NumPy (huge pages), not inside numba
-    _apply(a, s, blur, out, np.float32(amount), np.float32(threshold), np.float32(halo))
-    return out
+    dy = sharpen_delta(run_ops_luma(a, (), w), radius=radius, amount=amount,
+                       threshold=threshold, halo=halo)
+    return run_ops(a, (AddLuma(dy),))
 
 
 @dataclass(frozen=True)
@@ -201,20 +173,60 @@ class SharpenParams(Params):
                         doc="overshoot allowed beyond the 3x3 min/max")
 
 
-@register_stage("sharpen", input_space="linear_rgb", output_space="linear_rgb",
-                params=SharpenParams)
-def apply_sharpen(frame: Image, params: Any) -> Image:
-    """Noise-aware, halo-limited unsharp mask on luminance."""
-    w = None if frame.primaries == "sRGB" else luminance_weights(frame.primaries)
-    out = sharpen(frame.data, radius=params.radius, amount=params.amount,
-                  threshold=params.threshold, halo=params.halo, weights=w)
-    return frame if out is frame.data else frame.replace(data=out)
+class Sharpen(RowStage):
+    """Noise-aware, halo-limited unsharp mask on luminance (linear_rgb -> linear_rgb).
+
+    Its plan computes the luminance change ``dy`` (:func:`sharpen_delta`) from the incoming
+    luminance; the pixels get ``rgb + dy`` (a row operation, so sharpening fuses with its
+    neighbours).
+    """
+
+    name = "sharpen"
+    takes = "linear_rgb"
+    gives = "linear_rgb"
+    params = SharpenParams
+
+    def plan(self, src: StageInput, params: SharpenParams) -> RowPlan:
+        if params.amount == 0:
+            return RowPlan()
+        w = luminance_weights(src.header.primaries)
+        dy = sharpen_delta(src.luminance(w), radius=params.radius, amount=params.amount,
+                           threshold=params.threshold, halo=params.halo)
+        return RowPlan((AddLuma(dy),))
+
+
+def sharpen_delta(y: np.ndarray, *, radius: float = 1.0, amount: float = 0.5,
+                  threshold: float = 0.003, halo: float = 0.1) -> np.ndarray:
+    """The luminance change ``Y' - Y`` of the sharpened image, from its luminance ``y``.
+
+    Parameters are those of :func:`sharpen`; ``y`` is ``H x W`` float32 linear luminance.
+    """
+    _check(np.zeros((1, 1, 3), np.float32), radius, amount, threshold, halo)
+    y = np.ascontiguousarray(y, np.float32)
+    s = np.empty_like(y)
+    _sqrt_plane(y, s)
+    blur = _blur(s, radius)
+    dy = np.empty_like(y)
+    _delta(s, blur, np.float32(amount), np.float32(threshold), np.float32(halo), dy)
+    return dy
+
+
+@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+def _sqrt_plane(y, s):  # pragma: no cover - compiled
+    zero = np.float32(0.0)
+    for i in prange(y.shape[0]):
+        for j in range(y.shape[1]):
+            s[i, j] = np.sqrt(max(y[i, j], zero))
+
+
+@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+def _delta(s, blur, amount, threshold, halo, dy):  # pragma: no cover - compiled
+    for i in prange(s.shape[0]):
+        delta_row(s, blur, i, amount, threshold, halo, dy[i])
 
 
 def luminance_weights(primaries: str) -> np.ndarray:
     """The float32 luminance weights the stage uses for linear ``primaries`` RGB."""
     if primaries == "sRGB":
         return _SRGB_Y
-    from brightroom.color.spaces import get_space
-
     return get_space(primaries).to_xyz[1].astype(np.float32)

@@ -4,12 +4,11 @@ The file is a single-IFD, little-endian TIFF/EP + DNG 1.4 (backward version 1.1)
 uncompressed 16-bit CFA mosaic (``NewSubFileType`` 0, ``PhotometricInterpretation`` 32803) and
 every DNG tag needed to develop it again: CFA layout, black and white levels, colour matrices and
 illuminants, forward matrices, the as-shot neutral, the noise profile, the orientation, the
-camera's name and, in an EXIF IFD, ISO, exposure time, f-number and focal length; the rendering
-hints ``read_raw`` keeps in ``RawImage.metadata`` (``baseline_exposure``, ``default_crop``,
-``analog_balance``, ``camera_calibration1/2``, ``linear_response_limit``) go back into their
-tags. A lens-shading
-``gain_map`` is written as four ``GainMap`` opcodes (one per 2 x 2 cell position) in
-``OpcodeList2``.
+camera's name and, in an EXIF IFD, ISO, exposure time, f-number and focal length; the camera's
+BaselineExposure; the rendering hints ``read_raw`` keeps in ``RawImage.metadata``
+(``default_crop``, ``analog_balance``, ``camera_calibration1/2``, ``linear_response_limit``) go
+back into their tags. A lens-shading ``gain_map`` is written as four ``GainMap`` opcodes (one
+per 2 x 2 cell position) in ``OpcodeList2``, with its placement.
 
 The TIFF structure is written by hand (header, IFD, tag values, then the pixels as one strip), so
 that writing is one pass over the data; ``rawpy``/LibRaw and :func:`brightroom.io.raw.read_raw`
@@ -36,7 +35,7 @@ import numpy as np
 
 from brightroom.errors import ParameterError
 from brightroom.io.atomic import atomic_write, check_output
-from brightroom.types import CFAPattern, RawImage
+from brightroom.types import CFAPattern, GainMap, RawImage
 
 __all__ = ["write_dng", "to_counts_fast", "render_preview", "DNG_VERSION",
            "DNG_BACKWARD_VERSION"]
@@ -123,18 +122,28 @@ def _ifd_size(entries: list[tuple[int, int, Any]]) -> int:
     return len(_ifd(entries, 0))
 
 
-def _gain_map_opcodes(gain_map: np.ndarray, height: int, width: int) -> bytes:
-    """``OpcodeList2`` with one GainMap per 2 x 2 cell position (big-endian, DNG 1.4 ch. 7)."""
-    g = np.asarray(gain_map, dtype=np.float32)
-    if g.ndim != 3 or g.shape[2] != 4 or g.shape[0] < 2 or g.shape[1] < 2:
-        raise ParameterError(f"gain_map must be h x w x 4 with h, w >= 2, got {g.shape}")
+def _gain_map_opcodes(gain_map: GainMap, height: int, width: int) -> bytes:
+    """``OpcodeList2`` with one GainMap per 2 x 2 cell position (big-endian, DNG 1.4 ch. 7).
+
+    A corner-aligned map (no area) spans the mosaic with its first and last nodes on the
+    first and last pixel; a map read from a DNG keeps its area, origin and spacing.
+    """
+    g = gain_map.gains
+    if g.shape[0] < 2 or g.shape[1] < 2:
+        raise ParameterError(f"a gain map needs at least 2 x 2 nodes to be written, got {g.shape}")
     mh, mw = g.shape[:2]
+    if gain_map.area is None:
+        a_top, a_left, a_bottom, a_right = 0, 0, height, width
+        spacing, origin = (1.0 / (mh - 1), 1.0 / (mw - 1)), (0.0, 0.0)
+    else:
+        a_top, a_left, a_bottom, a_right = (int(round(v)) for v in gain_map.area)
+        spacing, origin = gain_map.spacing, gain_map.origin
     ops = [struct.pack(">I", 4)]
     for k in range(4):
-        top, left = divmod(k, 2)
-        params = struct.pack(">8I", top, left, height, width, 0, 1, 2, 2)
+        dy, dx = divmod(k, 2)
+        params = struct.pack(">8I", a_top + dy, a_left + dx, a_bottom, a_right, 0, 1, 2, 2)
         params += struct.pack(">2I", mh, mw)
-        params += struct.pack(">4d", 1.0 / (mh - 1), 1.0 / (mw - 1), 0.0, 0.0)
+        params += struct.pack(">4d", spacing[0], spacing[1], origin[0], origin[1])
         params += struct.pack(">I", 1)
         params += g[:, :, k].astype(">f4").tobytes()
         ops.append(struct.pack(">4I", GAIN_MAP_OPCODE, 0x01030000, 1, len(params)) + params)
@@ -170,7 +179,8 @@ def _counts(raw: RawImage) -> tuple[np.ndarray, tuple[float, ...], float]:
     """The mosaic as uint16 counts plus the black and white levels they refer to."""
     if raw.wb is not None:
         gains = np.asarray(raw.wb, dtype=np.float32)[raw.pattern.channel_index(*raw.shape)]
-        raw = raw.replace(cfa=raw.cfa / gains, wb=None, saturation=(1.0, 1.0, 1.0))
+        raw = raw.replace(cfa=raw.cfa / gains, saturation=(1.0, 1.0, 1.0),
+                          state=raw.state.replace(white_balance=None))
     if raw.white_level > 65535:
         raise ParameterError(f"white level {raw.white_level} does not fit a 16-bit DNG")
     if raw.white_level < _MIN_WHITE:
@@ -240,6 +250,8 @@ def _ifd0_entries(raw: RawImage, black: tuple[float, ...], white: float) -> list
     if cam.noise_profile is not None:
         npf = cam.noise_profile
         e.append((51041, DOUBLE, [v for c in range(3) for v in (npf.scale[c], npf.offset[c])]))
+    if cam.baseline_exposure:
+        e.append((50730, SRATIONAL, float(cam.baseline_exposure)))
     if raw.gain_map is not None:
         e.append((51009, UNDEFINED, _gain_map_opcodes(raw.gain_map, h, w)))
     e += _extras_entries(raw.metadata or {})
@@ -249,8 +261,6 @@ def _ifd0_entries(raw: RawImage, black: tuple[float, ...], white: float) -> list
 def _extras_entries(meta: Any) -> list[tuple[int, int, Any]]:
     """Rendering hints that :func:`brightroom.io.raw.read_raw` keeps in ``metadata``."""
     e: list[tuple[int, int, Any]] = []
-    if meta.get("baseline_exposure") is not None:
-        e.append((50730, SRATIONAL, float(meta["baseline_exposure"])))
     if meta.get("default_crop") is not None:
         top, left, ch, cw = (float(v) for v in meta["default_crop"])
         e.append((50719, RATIONAL, (left, top)))

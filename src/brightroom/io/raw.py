@@ -40,8 +40,8 @@ Gain maps
 position ``divmod(k, 2)`` (raster order, like ``black_level``). A ``GainMap`` opcode with row
 and column pitch 2 fills the plane of its ``(Top % 2, Left % 2)`` position; one with pitch 1
 fills all four; an ``OpcodeList3`` map with colour planes fills the positions of that colour.
-Positions without a map get gain 1. The map nodes are taken to span the image evenly; the
-opcode's own origin and spacing are kept in ``metadata["gain_map_geometry"]``.
+Positions without a map get gain 1. The opcode's area, origin and spacing place the map
+(:class:`~brightroom.types.GainMap`).
 
 References
 ----------
@@ -71,6 +71,7 @@ from brightroom.types import (
     BAYER_PATTERNS,
     CameraInfo,
     CFAPattern,
+    GainMap,
     NoiseProfile,
     RawImage,
     normalize_mosaic,
@@ -373,7 +374,7 @@ def _parse_opcodes(data: bytes, list3: bool, pattern: CFAPattern) -> list[dict[s
     return out
 
 
-def _gain_map(tags: _Tiff, pattern: CFAPattern) -> tuple[np.ndarray | None, dict[str, Any]]:
+def _gain_map(tags: _Tiff, pattern: CFAPattern) -> tuple[GainMap | None, dict[str, Any]]:
     for tag, list3 in ((T_OPCODES2, False), (T_OPCODES3, True)):
         data = tags.get(tag)
         if data is None:
@@ -391,9 +392,12 @@ def _gain_map(tags: _Tiff, pattern: CFAPattern) -> tuple[np.ndarray | None, dict
             for j, positions in enumerate(op["positions"]):
                 for k in positions:
                     g[:, :, k] = op["gains"][:, :, min(j, op["gains"].shape[2] - 1)]
-        geo = {"source": name, "origin": ops[0]["origin"], "spacing": ops[0]["spacing"],
-               "area": ops[0]["area"]}
-        return g, {"gain_map_geometry": geo}
+        try:
+            gm = GainMap(g, area=ops[0]["area"], origin=ops[0]["origin"],
+                         spacing=ops[0]["spacing"], source=name)
+        except ParameterError as e:
+            return None, {"gain_map_ignored": f"{name} GainMap: {e}"}
+        return gm, {}
     return None, {}
 
 
@@ -445,14 +449,11 @@ def _dng_camera(tags: _Tiff, path: Path) -> CameraInfo:
 def _dng_extras(tags: _Tiff) -> dict[str, Any]:
     """DNG rendering hints kept in ``RawImage.metadata`` (and written back by write_dng).
 
-    ``baseline_exposure`` (EV), ``default_crop`` (top, left, height, width in mosaic pixels,
+    ``default_crop`` (top, left, height, width in mosaic pixels,
     from DefaultCropOrigin/Size, which the DNG gives as x, y and width, height),
     ``analog_balance`` (3 values), ``camera_calibration1/2`` (3 x 3), ``linear_response_limit``.
     """
     out: dict[str, Any] = {}
-    be = tags.floats(T_BASELINE_EXPOSURE)
-    if be is not None and be.size and np.isfinite(be[0]):
-        out["baseline_exposure"] = float(be[0])
     origin, size = tags.floats(T_CROP_ORIGIN), tags.floats(T_CROP_SIZE)
     if size is not None and size.size >= 2:
         ox, oy = (origin[:2] if origin is not None and origin.size >= 2 else (0.0, 0.0))
@@ -700,6 +701,9 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto") -> RawImage
         if backend == "numpy" and why:
             raise UnsupportedRawError(f"{path}: the numpy fast path cannot read this DNG ({why})")
         camera = _dng_camera(tags, path)
+        be = tags.floats(T_BASELINE_EXPOSURE)
+        if be is not None and be.size and np.isfinite(be[0]) and abs(be[0]) <= 16:
+            camera = camera.replace(baseline_exposure=float(be[0]))
         gain_map, extra = _gain_map(tags, pattern)
         meta.update(extra)
         meta.update(_dng_extras(tags))

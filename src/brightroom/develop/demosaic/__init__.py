@@ -20,7 +20,7 @@ resolution, default) or :func:`.quad.bin_cfa` (binned, ``block`` times smaller).
 (:mod:`.gamma`; better colour edges, about +4 dB PSNR in sRGB terms on natural photos).
 Every fast (numba) path sits beside its NumPy reference and is tested against it.
 
-The stage ``"demosaic"`` (``cfa`` -> ``camera_rgb``) is registered here with
+The stage ``"demosaic"`` (``cfa`` -> ``camera_rgb``) is :class:`Demosaic`, with
 :class:`DemosaicParams`.
 
 Space: linear camera RGB, scene-referred; values are never clipped.
@@ -42,7 +42,7 @@ from brightroom.develop.demosaic.malvar2004 import demosaic_malvar2004
 from brightroom.develop.demosaic.menon2007 import demosaic_menon2007
 from brightroom.develop.demosaic.quad import bin_cfa, remosaic
 from brightroom.develop.params import Params, param
-from brightroom.develop.pipeline import register_stage
+from brightroom.develop.pipeline import StageKind
 from brightroom.errors import ParameterError
 from brightroom.types import CFAPattern, Image, RawImage
 
@@ -52,7 +52,7 @@ __all__ = [
     "DOMAINS",
     "demosaic",
     "DemosaicParams",
-    "demosaic_stage",
+    "Demosaic",
     "bin_cfa",
     "remosaic",
 ]
@@ -163,11 +163,17 @@ class DemosaicParams(Params):
                         doc="interpolate linear or square-root encoded values (output linear)")
 
 
-@register_stage("demosaic", input_space="cfa", output_space="camera_rgb", params=DemosaicParams)
-def demosaic_stage(raw: RawImage, params: DemosaicParams) -> Image:
+class Demosaic(StageKind):
     """Demosaic the mosaic into linear camera RGB (binning halves the size of quad mosaics)."""
-    data = demosaic(raw.cfa, raw.pattern, method=params.method, quad=params.quad,
-                    domain=params.domain)
-    return Image(data, space="camera_rgb", primaries="camera", transfer="linear",
-                 camera=raw.camera, wb=raw.wb, saturation=raw.saturation,
-                 metadata=raw.metadata)
+
+    name = "demosaic"
+    takes = "cfa"
+    gives = "camera_rgb"
+    params = DemosaicParams
+
+    def render(self, raw: RawImage, params: DemosaicParams, plan: None) -> Image:
+        data = demosaic(raw.cfa, raw.pattern, method=params.method, quad=params.quad,
+                        domain=params.domain)
+        return Image(data, space="camera_rgb", primaries="camera", transfer="linear",
+                     camera=raw.camera, saturation=raw.saturation, state=raw.state,
+                     metadata=raw.metadata)

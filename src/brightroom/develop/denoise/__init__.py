@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from brightroom.develop.params import Params, param
-from brightroom.develop.pipeline import register_stage
+from brightroom.develop.pipeline import StageInput, StageKind
 from brightroom.errors import ParameterError
 from brightroom.types import CFAPattern, NoiseProfile, RawImage
 
@@ -51,7 +51,7 @@ __all__ = [
     "DENOISE_METHODS",
     "denoise_raw",
     "DenoiseParams",
-    "apply_denoise_raw",
+    "DenoiseRaw",
     "cell_noise_model",
     "estimate_noise_profile",
     "estimate_plane_noise",
@@ -231,12 +231,35 @@ class DenoiseParams(Params):
                           doc="extra factor on the sigma of the chroma channels")
 
 
-@register_stage("denoise_raw", input_space="cfa", output_space="cfa", params=DenoiseParams)
-def apply_denoise_raw(frame: RawImage, params: Any) -> RawImage:
-    """Raw-domain denoising driven by the camera's noise profile (or an estimated one)."""
-    if params.strength == 0:
-        return frame
-    out = denoise_raw(frame.cfa, frame.pattern, noise_profile=frame.camera.noise_profile,
-                      method=params.method, strength=params.strength, chroma=params.chroma,
-                      wb=frame.wb, saturation=frame.saturation)
-    return frame.replace(cfa=out)
+class DenoiseRaw(StageKind):
+    """Raw-domain denoising driven by the camera's noise profile (or one estimated from the mosaic).
+
+    The plan is the noise profile the filter assumes (the camera's, or
+    :func:`estimate_noise_profile` when the file has none); provides ``denoised``.
+    """
+
+    name = "denoise_raw"
+    takes = "cfa"
+    gives = "cfa"
+    params = DenoiseParams
+    provides = frozenset({"denoised"})
+
+    def plan(self, src: StageInput, params: DenoiseParams) -> NoiseProfile | None:
+        raw = src.frame
+        if params.strength == 0:
+            return None
+        if raw.camera.noise_profile is not None:
+            return raw.camera.noise_profile
+        return estimate_noise_profile(raw.cfa, raw.pattern)
+
+    def render(self, raw: RawImage, params: DenoiseParams, plan: NoiseProfile | None
+               ) -> RawImage:
+        state = raw.state.replace(denoised=True)
+        if plan is None:
+            return raw.replace(state=state)
+        # an estimated profile describes the data as it is (gains included)
+        wb = raw.wb if raw.camera.noise_profile is not None else None
+        out = denoise_raw(raw.cfa, raw.pattern, noise_profile=plan, method=params.method,
+                          strength=params.strength, chroma=params.chroma, wb=wb,
+                          saturation=raw.saturation)
+        return raw.replace(cfa=out, state=state)

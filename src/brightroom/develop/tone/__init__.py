@@ -11,7 +11,8 @@ Methods (:data:`TONE_METHODS`), all after an exposure factor ``2**exposure``:
 :func:`auto_exposure` picks an exposure that puts the log-average luminance on a target (the
 "key" of Reinhard et al. 2002), as phones do.
 
-The fast path (:mod:`._tone_numba`) fuses exposure, gain, curve and saturation into one pass.
+The stage's pixels are one :class:`Tone` row operation (exposure, gain, curve and saturation in
+one pass, :mod:`brightroom.develop.kernels.tone_row`), which fuses with its neighbours.
 
 References
 ----------
@@ -28,15 +29,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import cv2
 import numpy as np
 
+from brightroom.color.spaces import get_space
+from brightroom.develop.kernels import rows
+from brightroom.develop.kernels.tone_row import EXP2_POLY, LOG2_POLY
 from brightroom.develop.params import Params, param
-from brightroom.develop.pipeline import register_stage
+from brightroom.develop.pipeline import RowPlan, RowStage, StageInput
+from brightroom.develop.rowops import Matrix, Packer, RowOp, run_ops
 from brightroom.errors import ParameterError
-from brightroom.types import Image
 
 from .filmic import (
     MIDDLE_GREY,
@@ -47,6 +50,7 @@ from .filmic import (
     hable_ratio_coefficients,
 )
 from .local import (
+    FACTOR,
     LUM_FLOOR,
     MAX_EV,
     LocalGain,
@@ -66,15 +70,14 @@ __all__ = [
     "local_gain",
     "apply_local_gain",
     "LocalGain",
-    "apply_tone",
+    "Tone",
+    "ToneStage",
     "luminance_weights",
 ]
 
 
 def luminance_weights(primaries: str) -> np.ndarray:
     """Luminance (Y) weights of a linear RGB space known to :mod:`brightroom.color.spaces`."""
-    from brightroom.color.spaces import get_space
-
     return get_space(primaries).to_xyz[1].astype(np.float32)
 
 
@@ -120,43 +123,63 @@ def _check_common(exposure: float, white_ev: float, contrast: float, saturation:
         raise ParameterError(f"saturation must be in [0, 4], got {saturation!r}")
 
 
-def tone_kernel_args(shape: tuple[int, int], w: np.ndarray, scale: float, gain: LocalGain | None,
-                     white_ev: float, contrast: float, saturation: float) -> tuple:
-    """The arguments after ``(a, out)`` of :func:`._tone_numba.tone_kernel` (and ``tone_row``)."""
-    from ._tone_numba import EXP2_POLY, LOG2_POLY
+@dataclass(frozen=True, eq=False)
+class Tone(RowOp):
+    """Row operation of the tone stage: exposure, optional local gain, filmic curve, saturation.
 
-    h, wd = shape
-    if gain is not None:
-        ga, gb = np.ascontiguousarray(gain.a), np.ascontiguousarray(gain.b)
-        sk, hk = gain.shadows_k, gain.highlights_k
-    else:
-        ga = gb = np.zeros((1, 1), np.float32)
-        sk = hk = 0.0
-    y0, y1, wy = upsample_index(h, ga.shape[0])
-    if gain is not None:  # upsample along x once, on the small rows (same pixel-centre rule)
-        ga = cv2.resize(ga, (wd, ga.shape[0]), interpolation=cv2.INTER_LINEAR)
-        gb = cv2.resize(gb, (wd, gb.shape[0]), interpolation=cv2.INTER_LINEAR)
-    use_lut = contrast != 1.0
-    if use_lut:
-        lut, white = filmic_ratio_lut(float(white_ev), float(contrast))
-        hc = np.zeros(7, np.float32)
-    else:
-        lut, white = np.zeros(2, np.float32), 1.0
-        hc = hable_ratio_coefficients(float(white_ev))
-    return (w, np.float32(scale), gain is not None, ga, gb, y0, y1, wy, np.float32(LUM_FLOOR),
-            np.float32(MAX_EV), np.float32(sk), np.float32(hk), np.float32(np.log2(MIDDLE_GREY)),
-            LOG2_POLY, EXP2_POLY, use_lut, hc, np.asarray(lut, np.float32), np.float32(white),
-            np.float32(saturation))
+    The NumPy reference is :func:`.local.apply_local_gain` (when ``gain`` is set) followed by
+    :func:`.filmic.filmic`; the row function is
+    :func:`brightroom.develop.kernels.tone_row.tone_row` (polynomial ``log2``/``exp2``, about
+    1e-5 EV).
+    """
+
+    weights: np.ndarray
+    scale: float
+    gain: LocalGain | None
+    white_ev: float
+    contrast: float
+    saturation: float
+
+    def pack(self, packer: Packer) -> None:
+        h, wd = self.gain.shape if self.gain is not None else (1, 1)
+        if self.gain is not None:
+            ga, gb = np.ascontiguousarray(self.gain.a), np.ascontiguousarray(self.gain.b)
+            sk, hk = self.gain.shadows_k, self.gain.highlights_k
+            y0, y1, wy = upsample_index(h, ga.shape[0])
+            # upsample along x once, on the small rows (same pixel-centre rule)
+            ga = cv2.resize(ga, (wd, ga.shape[0]), interpolation=cv2.INTER_LINEAR)
+            gb = cv2.resize(gb, (wd, gb.shape[0]), interpolation=cv2.INTER_LINEAR)
+        else:
+            ga = gb = np.zeros((1, 1), np.float32)
+            sk = hk = 0.0
+            y0 = y1 = np.zeros(1, np.int64)
+            wy = np.zeros(1, np.float32)
+        use_lut = self.contrast != 1.0
+        if use_lut:
+            lut, white = filmic_ratio_lut(float(self.white_ev), float(self.contrast))
+            hc = np.zeros(7, np.float32)
+        else:
+            lut, white = np.zeros(2, np.float32), 1.0
+            hc = hable_ratio_coefficients(float(self.white_ev))
+        refs = (packer.vec(self.weights), packer.plane(ga), packer.plane(gb), packer.ints(y0),
+                packer.ints(y1), packer.vec(wy), packer.vec(LOG2_POLY), packer.vec(EXP2_POLY),
+                packer.vec(hc), packer.vec(np.asarray(lut, np.float32)))
+        floats = (self.scale, 1.0 if self.gain is not None else 0.0, LUM_FLOOR, MAX_EV, sk, hk,
+                  np.log2(MIDDLE_GREY), 1.0 if use_lut else 0.0, white, self.saturation)
+        packer.op(rows.TONE, floats, refs)
+
+    def reference(self, rgb: np.ndarray) -> np.ndarray:
+        a = np.asarray(rgb, np.float32)
+        x = apply_local_gain(a, self.gain, self.weights) if self.gain is not None else \
+            a * np.float32(self.scale)
+        return filmic(x, white_ev=self.white_ev, contrast=self.contrast,
+                      saturation=self.saturation, weights=self.weights)
 
 
 def _fast(a: np.ndarray, w: np.ndarray, scale: float, gain: LocalGain | None,
           white_ev: float, contrast: float, saturation: float) -> np.ndarray:
-    from ._tone_numba import tone_kernel
-
-    a = np.ascontiguousarray(a, dtype=np.float32)
-    out = np.empty_like(a)  # NumPy allocates on huge pages; numba would fault every 4 KiB
-    return tone_kernel(a, out, *tone_kernel_args(a.shape[:2], w, scale, gain, white_ev,
-                                                 contrast, saturation))
+    return run_ops(a, (Tone(np.asarray(w, np.float32), float(scale), gain, white_ev, contrast,
+                            saturation),))
 
 
 def _none(a, w, scale, fast, **kw):
@@ -283,14 +306,40 @@ class ToneParams(Params):
             check_curve_params(self.white_ev, self.contrast)
 
 
-@register_stage("tone", input_space="linear_rgb", output_space="linear_rgb", params=ToneParams)
-def apply_tone(frame: Image, params: Any) -> Image:
-    """Exposure and tone mapping (none, global filmic, or local + filmic)."""
-    w = luminance_weights(frame.primaries) if frame.primaries != "sRGB" else None
-    out = tone_map(frame.data, method=params.method, exposure=params.exposure,
-                   auto=params.auto_exposure, auto_target=params.auto_target,
-                   white_ev=params.white_ev, contrast=params.contrast,
-                   saturation=params.saturation, shadows=params.shadows,
-                   highlights=params.highlights, detail=params.detail,
-                   strength=params.strength, weights=w)
-    return frame if out is frame.data else frame.replace(data=out)
+class ToneStage(RowStage):
+    """Exposure and tone mapping: none, global filmic, or local + filmic (linear_rgb -> linear_rgb).
+
+    The plan picks the exposure (``exposure`` plus :func:`auto_exposure` on the incoming
+    preview) and, for ``local``, designs the gain on the 1/8-size preview
+    (:func:`.local.local_gain`); the pixels are one :class:`Tone` row operation (a plain
+    exposure :class:`~brightroom.develop.rowops.Matrix` for ``none``).
+    """
+
+    name = "tone"
+    takes = "linear_rgb"
+    gives = "linear_rgb"
+    params = ToneParams
+
+    def plan(self, src: StageInput, params: ToneParams) -> RowPlan:
+        w = luminance_weights(src.header.primaries)
+        ev = params.exposure
+        small_lum = None
+        if params.auto_exposure or params.method == "local":
+            small_lum = (src.preview(FACTOR) @ w).astype(np.float32)
+        if params.auto_exposure:
+            ev += auto_exposure(None, target=params.auto_target, weights=w, small_lum=small_lum)
+        scale = float(2.0 ** ev)
+        changes = {} if ev == 0 else {
+            "state": src.state.replace(exposure_ev=src.state.exposure_ev + ev)}
+        if params.method == "none":
+            ops = () if scale == 1.0 else (Matrix(np.eye(3) * scale),)
+            return RowPlan(ops, changes)
+        gain = None
+        if params.method == "local":
+            h, wd = src.shape[:2]
+            gain = local_gain(np.broadcast_to(np.float32(0), (h, wd, 3)), scale=scale,
+                              shadows=params.shadows, highlights=params.highlights,
+                              detail=params.detail, strength=params.strength, weights=w,
+                              small_lum=small_lum)
+        op = Tone(w, scale, gain, params.white_ev, params.contrast, params.saturation)
+        return RowPlan((op,), changes)

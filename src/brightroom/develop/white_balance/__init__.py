@@ -25,7 +25,8 @@ The per-pixel statistics have numba one-pass kernels (``engine="numba"``, defaul
 NumPy references (``engine="numpy"``).
 
 As-shot white balance falls back to automatic white balance when the file has no
-``AsShotNeutral``; the fallback is recorded in ``metadata["wb_fallback"]``.
+``AsShotNeutral``; the fallback is recorded in the decision
+(``state.white_balance.mode == "auto"`` and its ``note``).
 """
 
 from __future__ import annotations
@@ -40,12 +41,13 @@ import numpy as np
 from brightroom.color.profile import (
     angular_error,
     cct_to_neutral,
+    cct_to_xy,
     neutral_to_cct,
     neutral_to_temperature,
     xy_to_neutral,
 )
 from brightroom.develop.params import Params, param
-from brightroom.develop.pipeline import register_stage
+from brightroom.develop.pipeline import Stage, StageInput, StageKind, get_stage
 from brightroom.develop.white_balance._util import check_rgb, unit, valid_mask
 from brightroom.develop.white_balance.gray_edge import gray_edge
 from brightroom.develop.white_balance.gray_pixels import gray_pixels
@@ -55,7 +57,7 @@ from brightroom.develop.white_balance.presets import PRESETS, preset_neutral
 from brightroom.develop.white_balance.shades_of_gray import shades_of_gray
 from brightroom.develop.white_balance.white_patch import white_patch
 from brightroom.errors import InputError, ParameterError, PipelineError
-from brightroom.types import CameraInfo, CFAPattern, RawImage
+from brightroom.types import CameraInfo, CFAPattern, RawImage, WhiteBalance
 
 __all__ = [
     "AWB_METHODS",
@@ -70,6 +72,7 @@ __all__ = [
     "mosaic_preview",
     "apply_gains",
     "neutral_for",
+    "WhiteBalanceStage",
     "white_balance",
 ]
 
@@ -322,37 +325,50 @@ def neutral_for(raw: RawImage, params: WhiteBalanceParams) -> tuple[np.ndarray, 
         if not _has_matrix(cam):
             raise InputError("a tint needs the camera's ColorMatrix; this image has none")
         cct, tint = neutral_to_temperature(cam, n)
-        from brightroom.color.profile import cct_to_xy
-
         xy = cct_to_xy(min(max(cct, 1000.0), 25000.0), tint + params.tint)
         n = xy_to_neutral(cam, xy)
     return n, notes
 
 
-@register_stage("white_balance", input_space="cfa", output_space="cfa",
-                params=WhiteBalanceParams)
-def white_balance(raw: RawImage, params: WhiteBalanceParams) -> RawImage:
-    """White balance the mosaic: multiply each CFA channel by ``neutral_G / neutral_c``.
+class WhiteBalanceStage(StageKind):
+    """White balance the mosaic: choose the neutral, multiply each channel by ``neutral_G / neutral_c``.
 
-    Linear, cfa -> cfa. The chosen neutral and its colour temperature are recorded in
-    ``metadata["wb_neutral"]`` and ``metadata["wb_cct"]`` (``None`` without colour matrices);
-    ``wb`` holds the gains and ``saturation`` the new clipping level of each channel.
+    Linear, cfa -> cfa. The plan is the decision (:class:`~brightroom.types.WhiteBalance`:
+    the neutral, the mode used, its colour temperature, any fallback), which later stages
+    read from ``state.white_balance``; ``saturation`` becomes each channel's new clip level.
 
     References
     ----------
     Adobe DNG Specification 1.6, chapter 6 (camera neutral, AsShotNeutral).
     """
+
+    name = "white_balance"
+    takes = "cfa"
+    gives = "cfa"
+    params = WhiteBalanceParams
+    provides = frozenset({"white_balance"})
+
+    def plan(self, src: StageInput, params: WhiteBalanceParams) -> WhiteBalance:
+        raw = src.frame
+        if raw.state.white_balance is not None and raw.state.white_balance.applied:
+            raise PipelineError(f"the mosaic is already white balanced (gains {raw.wb})")
+        n, notes = neutral_for(raw, params)
+        if not np.all(np.isfinite(n)) or np.any(n <= 0):
+            raise InputError(f"white balance produced an unusable neutral {n}")
+        cct = neutral_to_cct(raw.camera, n) if _has_matrix(raw.camera) else None
+        return WhiteBalance(tuple(float(x) for x in n), mode=notes["wb_mode"], cct=cct,
+                            note=notes.get("wb_fallback", ""))
+
+    def render(self, raw: RawImage, params: WhiteBalanceParams, plan: WhiteBalance) -> RawImage:
+        gains = plan.gains
+        cfa = apply_gains(raw.cfa, raw.pattern, np.asarray(gains))
+        sat = tuple(float(s * g) for s, g in zip(raw.saturation, gains))
+        return raw.replace(cfa=cfa, saturation=sat,
+                           state=raw.state.replace(white_balance=plan))
+
+
+def white_balance(raw: RawImage, params: WhiteBalanceParams | None = None) -> RawImage:
+    """Run the white-balance stage on ``raw`` (see :class:`WhiteBalanceStage`)."""
     if not isinstance(raw, RawImage):
         raise PipelineError(f"white_balance takes a RawImage, got {type(raw).__name__}")
-    if raw.wb is not None:
-        raise PipelineError(f"the mosaic is already white balanced (gains {raw.wb})")
-    n, notes = neutral_for(raw, params)
-    if not np.all(np.isfinite(n)) or np.any(n <= 0):
-        raise InputError(f"white balance produced an unusable neutral {n}")
-    gains = n[1] / n
-    cfa = apply_gains(raw.cfa, raw.pattern, gains)
-    cct = neutral_to_cct(raw.camera, n) if _has_matrix(raw.camera) else None
-    g = tuple(float(x) for x in gains)
-    sat = tuple(float(s * x) for s, x in zip(raw.saturation, g))
-    meta = {**raw.metadata, "wb_neutral": tuple(float(x) for x in n), "wb_cct": cct, **notes}
-    return raw.replace(cfa=cfa, wb=g, saturation=sat, metadata=meta)
+    return Stage(get_stage("white_balance"), params or WhiteBalanceParams())(raw)

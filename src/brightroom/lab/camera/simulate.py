@@ -43,7 +43,7 @@ from brightroom.lab.camera.spectral import (
     response_matrix,
     response_spectra,
 )
-from brightroom.types import CameraInfo, CFAPattern, RawImage, normalize_mosaic
+from brightroom.types import CameraInfo, CFAPattern, GainMap, RawImage, normalize_mosaic
 
 __all__ = ["Exposure", "SecondLight", "auto_exposure", "camera_mtf", "electron_rate_matrix",
            "scene_electrons",
@@ -313,7 +313,7 @@ def simulate(
     }
     gm = None
     if gain_map and optics and p.optics.vignetting > 0:
-        gm = shading_gain_map(cfa.shape, p.optics)
+        gm = GainMap(shading_gain_map(cfa.shape, p.optics), source="lab")
     lab["vignetting"] = {"half_fov_deg": p.optics.half_fov_deg,
                          "strength": p.optics.vignetting if optics else 0.0,
                          "tan_half_fov": float(np.tan(np.deg2rad(p.optics.half_fov_deg))),

@@ -1,16 +1,19 @@
-"""Fused numba fast paths of the tone stage: exposure, local gain, filmic curve, saturation.
+"""The tone stage's row kernel (numba): exposure, local gain, filmic curve, saturation.
 
-One branch-free pass over the image with the same arithmetic as
-:func:`.local.apply_local_gain` followed by :func:`.filmic.filmic`. The filmic ratio
+One branch-free pass over a row with the same arithmetic as
+:func:`brightroom.develop.tone.local.apply_local_gain` followed by
+:func:`brightroom.develop.tone.filmic.filmic` (the NumPy reference). It sits here, beside the
+other row kernels, because the row machine (:mod:`.rows`) that runs every pointwise stage, one
+stage at a time or fused, calls it. The filmic ratio
 ``curve(n) / n`` is evaluated in closed form for ``contrast == 1``: Hable's ``H(x) / x``
 simplifies to ``(A (F - E) x + B (F C - E)) / (F (A x^2 + B x + D F))``, finite at 0 and free of
 cancellation. Other contrasts read it from a square-root-spaced table
-(:func:`.filmic.filmic_ratio_lut`). Above the white point the ratio exceeds ``1 / n``, so
-``min(ratio, 1 / n)`` clips without a branch (the curve never exceeds 1, so below the white
-point the ratio is at most ``1 / n``). A global curve passes a constant gain map
-(``use_gain = False``). The local gain (:class:`.local.LocalGain`) uses bit-level
-``log2``/``exp2`` with degree-6 polynomials on the mantissa / fractional part
-(:data:`LOG2_POLY`, :data:`EXP2_POLY`, fitted at import; about 1e-5 EV). Outputs are
+(:func:`brightroom.develop.tone.filmic.filmic_ratio_lut`). Above the white point the ratio
+exceeds ``1 / n``, so ``min(ratio, 1 / n)`` clips without a branch (the curve never exceeds 1,
+so below the white point the ratio is at most ``1 / n``). A global curve passes a constant
+gain map (``use_gain = False``). The local gain
+(:class:`brightroom.develop.tone.local.LocalGain`) uses bit-level ``log2``/``exp2`` with
+degree-6 polynomials on the mantissa / fractional part (:data:`LOG2_POLY`, :data:`EXP2_POLY`, fitted at import; about 1e-5 EV). Outputs are
 allocated by the caller (NumPy allocates large arrays on huge pages; allocating inside numba
 costs a page fault every 4 KiB). The kernels use numba's NumPy error model: Python's
 division-by-zero check would stop LLVM from vectorising.
@@ -19,9 +22,13 @@ division-by-zero check would stop LLVM from vectorising.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-__all__ = ["tone_kernel", "tone_row", "LOG2_POLY", "EXP2_POLY", "fast_log2", "fast_exp2"]
+FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+"""LLVM fast-math flags of the row kernels: every flag but ``nnan`` and ``ninf``, so that NaN and
+infinity checks (a NaN pixel becomes black, never an index) are not optimised away."""
+
+__all__ = ["FASTMATH", "tone_row", "LOG2_POLY", "EXP2_POLY", "fast_log2", "fast_exp2"]
 
 
 def _fit(f, deg: int = 6) -> np.ndarray:
@@ -41,7 +48,7 @@ def _horner6(c, x):  # pragma: no cover - compiled
     return ((((((c[0] * x + c[1]) * x + c[2]) * x + c[3]) * x + c[4]) * x + c[5]) * x + c[6])
 
 
-@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+@njit(cache=True, inline="always", fastmath=FASTMATH, error_model="numpy")
 def fast_log2(x, out, ibuf, lp):  # pragma: no cover - compiled
     """``out = log2(x)`` for positive normal float32 ``x`` (1-D), via exponent + polynomial."""
     xi = x.view(np.int32)
@@ -53,7 +60,7 @@ def fast_log2(x, out, ibuf, lp):  # pragma: no cover - compiled
         out[j] += _horner6(lp, m[j] - np.float32(1.0))
 
 
-@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+@njit(cache=True, inline="always", fastmath=FASTMATH, error_model="numpy")
 def fast_exp2(y, out, ibuf, ep):  # pragma: no cover - compiled
     """``out = 2**y`` for float32 ``y`` in ``[-126, 127]`` (1-D)."""
     for j in range(y.shape[0]):
@@ -65,12 +72,15 @@ def fast_exp2(y, out, ibuf, ep):  # pragma: no cover - compiled
         out[j] *= p2[j]
 
 
-@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+@njit(cache=True, inline="always", fastmath=FASTMATH, error_model="numpy")
 def tone_row(ai, oi, i, wts, scale, use_gain, ga, gb, y0, y1, wy, floor, maxev,
              sk, hk, mid, lp, ep, use_lut, hc, lut, white, sat):  # pragma: no cover - compiled
-    """Tone-map one row ``ai`` (``W x 3``) of image row ``i`` into ``oi`` (see :func:`tone_kernel`).
+    """Tone-map one row ``ai`` (``W x 3``) of image row ``i`` into ``oi``.
 
-    Written once and called by :func:`tone_kernel` and by the develop fusions.
+    ``ga``/``gb`` are the local-gain coefficients already upsampled along x (``h_small x W``),
+    so that only y is interpolated here (``y0``, ``y1``, ``wy``), with contiguous loads.
+    ``hc = (k, norm, A(F-E), B(FC-E), F A, F B, F D F)`` for the closed-form filmic ratio
+    (``norm = k / H(k Wc)``); ``lut``/``white`` for the tabulated one (``use_lut``).
     """
     w = ai.shape[0]
     zero = np.float32(0.0)
@@ -109,6 +119,7 @@ def tone_row(ai, oi, i, wts, scale, use_gain, ga, gb, y0, y1, wy, floor, maxev,
             b = ai[j, 2] * f
             n = max(max(r, g), b)
             u = min(np.sqrt(max(n, zero) * inv_white) * umax, umax)
+            u = u if u == u else zero  # a NaN pixel must not become a table index
             kk = min(np.int32(u), kmax)
             fu = u - np.float32(kk)
             ratio = min(lut[kk] + (lut[kk + 1] - lut[kk]) * fu, one / max(n, tiny))
@@ -137,20 +148,3 @@ def tone_row(ai, oi, i, wts, scale, use_gain, ga, gb, y0, y1, wy, floor, maxev,
             oi[j, 0] = lum2 + sat * (r - lum2)
             oi[j, 1] = lum2 + sat * (g - lum2)
             oi[j, 2] = lum2 + sat * (b - lum2)
-
-
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
-def tone_kernel(a, out, wts, scale, use_gain, ga, gb, y0, y1, wy, floor, maxev,
-                sk, hk, mid, lp, ep, use_lut, hc, lut, white, sat):  # pragma: no cover - compiled
-    """Exposure, local gain, filmic ratio and saturation of ``a`` into ``out``.
-
-    ``ga``/``gb`` are the gain coefficients already upsampled along x (``h_small x W``), so
-    the kernel only interpolates along y, with contiguous loads.
-    ``hc = (k, norm, A(F-E), B(FC-E), F A, F B, F D F)`` for the closed-form ratio
-    (``norm = k / H(k Wc)``); ``lut``/``white`` for the tabulated one (``use_lut``).
-    """
-    h = a.shape[0]
-    for i in prange(h):
-        tone_row(a[i], out[i], i, wts, scale, use_gain, ga, gb, y0, y1, wy, floor, maxev,
-                 sk, hk, mid, lp, ep, use_lut, hc, lut, white, sat)
-    return out
