@@ -4,19 +4,19 @@ One branch-free pass over a row with the same arithmetic as
 :func:`brightroom.develop.tone.local.apply_local_gain` followed by
 :func:`brightroom.develop.tone.filmic.filmic` (the NumPy reference). It sits here, beside the
 other row kernels, because the row machine (:mod:`.rows`) that runs every pointwise stage, one
-stage at a time or fused, calls it. The filmic ratio
-``curve(n) / n`` is evaluated in closed form for ``contrast == 1``: Hable's ``H(x) / x``
-simplifies to ``(A (F - E) x + B (F C - E)) / (F (A x^2 + B x + D F))``, finite at 0 and free of
-cancellation. Other contrasts read it from a square-root-spaced table
+stage at a time or fused, calls it.
+
+The filmic ratio ``curve(n) / n`` is evaluated in closed form for ``contrast == 1``: Hable's
+``H(x) / x`` simplifies to ``(A (F - E) x + B (F C - E)) / (F (A x^2 + B x + D F))``, finite at
+0 and free of cancellation. Other contrasts read it from a square-root-spaced table
 (:func:`brightroom.develop.tone.filmic.filmic_ratio_lut`). Above the white point the ratio
 exceeds ``1 / n``, so ``min(ratio, 1 / n)`` clips without a branch (the curve never exceeds 1,
 so below the white point the ratio is at most ``1 / n``). A global curve passes a constant
 gain map (``use_gain = False``). The local gain
 (:class:`brightroom.develop.tone.local.LocalGain`) uses bit-level ``log2``/``exp2`` with
-degree-6 polynomials on the mantissa / fractional part (:data:`LOG2_POLY`, :data:`EXP2_POLY`, fitted at import; about 1e-5 EV). Outputs are
-allocated by the caller (NumPy allocates large arrays on huge pages; allocating inside numba
-costs a page fault every 4 KiB). The kernels use numba's NumPy error model: Python's
-division-by-zero check would stop LLVM from vectorising.
+degree-6 polynomials on the mantissa / fractional part (:data:`LOG2_POLY`,
+:data:`EXP2_POLY`, fitted at import; about 1e-5 EV). The kernels use numba's NumPy error
+model: Python's division-by-zero check would stop LLVM from vectorising.
 """
 
 from __future__ import annotations
