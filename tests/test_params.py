@@ -4,6 +4,7 @@ import pytest
 
 from brightroom.develop.params import Params, param
 from brightroom.errors import ParameterError, RecipeError
+from brightroom.methods import Methods
 
 
 @dataclass(frozen=True)
@@ -51,3 +52,33 @@ def test_from_mapping_rejects_unknown_and_upgrades():
 def test_describe():
     rows = {r["name"]: r for r in Demo.describe()}
     assert rows["amount"]["range"] == (0.0, 2.0) and rows["amount"]["units"] == "x"
+
+
+SMOOTH = Methods("smoothing")
+SMOOTH.register("he2013", len, aliases=("guided",), cite="He, Sun, Tang (2013)")
+SMOOTH.register("box", abs)
+SMOOTH.freeze()
+
+
+@dataclass(frozen=True)
+class WithMethod(Params):
+    method: str = param("he2013", choices=SMOOTH.choices())
+
+
+def test_method_choices_accept_aliases_and_store_the_canonical_key():
+    assert WithMethod(method="guided").method == "he2013"
+    assert WithMethod(method="He 2013") == WithMethod() == WithMethod(method="GUIDED")
+    assert WithMethod(method="Box").method == "box"
+    with pytest.raises(ParameterError) as e:
+        WithMethod(method="median")
+    assert str(e.value) == ("WithMethod.method: unknown smoothing method 'median'; known: he2013, "
+                            "box (aliases: guided -> he2013)")
+    with pytest.raises(ParameterError, match="must be str"):
+        WithMethod(method=3)
+    with pytest.raises(RecipeError, match="unknown smoothing method"):
+        WithMethod.from_mapping({"method": "median"})
+    p = WithMethod.from_mapping({"method": "guided"})
+    assert p.to_mapping() == {"method": "he2013"}
+    assert WithMethod.from_mapping(p.to_mapping()) == p
+    row = {r["name"]: r for r in WithMethod.describe()}["method"]
+    assert list(row["choices"]) == ["he2013", "box", "guided"]

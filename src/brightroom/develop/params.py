@@ -3,7 +3,10 @@
 Every stage's parameters are a frozen dataclass deriving from :class:`Params`. Each field is
 declared with :func:`param`, which records its range, choices, units and documentation
 (the darktable habit of keeping ranges and defaults beside each field). Construction checks
-the values, so a bad recipe fails where it is read, with the field named.
+the values, so a bad recipe fails where it is read, with the field named. A field whose
+``choices`` are a method registry's (``choices=DENOISE_METHODS.choices()``, a
+:class:`~brightroom.methods.MethodChoices`) accepts any key or alias in any case and stores the
+canonical key, so ``method = "guided"`` and ``method = "he2013"`` give equal parameters.
 
 A class carries ``VERSION``; a recipe records the version it was written with and
 :meth:`Params.upgrade` turns an old dictionary into the current one.
@@ -19,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
 from brightroom.errors import ParameterError, RecipeError
+from brightroom.methods import MethodChoices
 
 __all__ = ["Params", "param", "NoParams"]
 
@@ -91,7 +95,13 @@ class Params:
                     object.__setattr__(self, f.name, float(value))
                     value = float(value)
             choices = f.metadata.get("choices")
-            if choices is not None and value not in choices:
+            if isinstance(choices, MethodChoices):
+                try:
+                    value = choices.methods.canonical(value)
+                except ParameterError as e:
+                    raise ParameterError(f"{type(self).__name__}.{f.name}: {e}") from None
+                object.__setattr__(self, f.name, value)
+            elif choices is not None and value not in choices:
                 raise ParameterError(
                     f"{type(self).__name__}.{f.name} must be one of {list(choices)}, got {value!r}"
                 )
