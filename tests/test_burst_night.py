@@ -44,7 +44,7 @@ def test_develop_burst_files(dngs: list[Path]) -> None:
     assert img.space == "display" and img.shape == (96, 128, 3)
     assert img.data.dtype == np.float32 and np.isfinite(img.data).all()
     info = img.metadata["burst_merge"]
-    assert info["frames"] == 4 and info["method"] == "wiener" and info["reference"] in (0, 1, 2)
+    assert info["frames"] == 4 and info["method"] == "hasinoff2016" and info["reference"] in (0, 1, 2)
 
 
 def test_develop_burst_ref_and_modes(dngs: list[Path]) -> None:

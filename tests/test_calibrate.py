@@ -21,6 +21,7 @@ from brightroom.color.spaces import D50_XYZ, D65_XYZ, bradford_adaptation, srgb_
 from brightroom.errors import ParameterError
 from brightroom.lab.metrics.colour import delta_e_2000
 from brightroom.looks.calibrate import (
+    CALIBRATION_METHODS,
     CameraProfile,
     _lab_to_xyz,
     _xyz_to_lab,
@@ -157,6 +158,21 @@ def test_bad_inputs() -> None:
         calibrate(np.ones((24, 3)), method="neural")
     with pytest.raises(ParameterError):
         grid_boxes([(0, 0), (0, 1)])
+
+
+def test_method_aliases_and_case() -> None:
+    # "root-polynomial" (the key of earlier versions and of the CLI) is Finlayson et al. 2015
+    assert CALIBRATION_METHODS["Root Polynomial"] is CALIBRATION_METHODS["finlayson2015"]
+    cam = _lab_to_xyz(colorchecker_reference_lab()) * np.array([0.5, 1.0, 0.7])
+    a = calibrate(cam, method="root-polynomial")
+    b = calibrate(cam, method="FINLAYSON2015")
+    assert a.profile.method == b.profile.method == "finlayson2015"  # recorded by canonical key
+    np.testing.assert_array_equal(a.profile.matrix, b.profile.matrix)
+    assert calibrate(cam, method="Matrix").profile.method == "matrix"
+    with pytest.raises(ParameterError, match="unknown calibration method 'neural'; known: matrix, "
+                                             "finlayson2015 \\(aliases: root-polynomial -> "
+                                             "finlayson2015\\)$"):
+        calibrate(cam, method="neural")
 
 
 def test_calibrate_virtual_dng_file_and_cli(tmp_path: Path) -> None:

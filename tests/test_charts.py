@@ -172,6 +172,16 @@ def test_flat_and_natural():
     assert abs(big.rgb.size / 3 - 0.5e6) < 0.01e6 and big.rgb.min() >= 0
 
 
+def test_natural_resampling_names():
+    a = charts.natural("coffee", size=(40, 60), method="Area")
+    b = charts.natural("coffee", size=(40, 60), method="area")
+    np.testing.assert_array_equal(a.rgb, b.rgb)
+    assert a.ground_truth["method"] == "area"
+    with pytest.raises(ParameterError, match="unknown resampling method 'cubic'; known: nearest, "
+                                             "linear, bicubic, lanczos, area$"):
+        charts.natural("coffee", size=(40, 60), method="cubic")
+
+
 def test_bad_parameters_raise():
     with pytest.raises(ParameterError):
         charts.slanted_edge(64, angle_deg=60)

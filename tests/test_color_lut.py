@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from brightroom.color._lut_numba import _KERNELS
 from brightroom.color.lut import (
     LUT1D,
     LUT3D,
@@ -309,6 +310,19 @@ def test_fast_path_matches_reference(rng: np.random.Generator, method: str) -> N
     fast = apply_lut(x, lut, method=method, fast=True)
     np.testing.assert_allclose(fast, ref, atol=2e-6)
     assert np.all(np.isfinite(fast))
+
+
+def test_method_names_ignore_case(rng: np.random.Generator) -> None:
+    assert set(_KERNELS) == set(LUT_METHODS)  # a fast kernel for every method
+    assert LUT_METHODS["Tetrahedral"] is LUT_METHODS["tetrahedral"]
+    lut = _random_lut(rng, 5)
+    x = rng.random((70, 70, 3)).astype(np.float32)
+    for fast in (False, True):  # the NumPy reference and the numba path
+        np.testing.assert_array_equal(apply_lut(x, lut, method="TRILINEAR", fast=fast),
+                                      apply_lut(x, lut, method="trilinear", fast=fast))
+    with pytest.raises(ParameterError, match="unknown LUT method 'cubic'; known: trilinear, "
+                                             "tetrahedral$"):
+        apply_lut(x, lut, method="cubic")
 
 
 def test_domain_clamps_like_resolve(rng: np.random.Generator) -> None:

@@ -293,6 +293,14 @@ def test_error_message_names_value() -> None:
         demosaic(np.zeros((4, 4), np.float32), CFAPattern(), method="ahd")
 
 
+def test_method_aliases_and_case(scene: np.ndarray) -> None:
+    assert DEMOSAIC_METHODS["DDFAPD"] is DEMOSAIC_METHODS["menon2007"] is demosaic_menon2007
+    assert DEMOSAIC_METHODS["Malvar 2004"] is demosaic_malvar2004
+    cfa = mosaic(scene[:32, :32], CFAPattern("RGGB"))
+    np.testing.assert_array_equal(demosaic(cfa, "RGGB", method="MLRI"),
+                                  demosaic(cfa, "RGGB", method="kiku2014"))
+
+
 # --- the pipeline stage -----------------------------------------------------------------
 
 
@@ -333,7 +341,9 @@ def test_stage_quad_bin_halves_size() -> None:
 def test_params_validation() -> None:
     assert DemosaicParams().method == "malvar2004" and DemosaicParams().quad == "remosaic"
     info = {d["name"]: d for d in DemosaicParams.describe()}
-    assert set(info["method"]["choices"]) == set(DEMOSAIC_METHODS)
+    assert tuple(info["method"]["choices"]) == (*DEMOSAIC_METHODS, "ddfapd", "mlri")
+    assert DemosaicParams(method="MLRI").method == "kiku2014"
+    assert DemosaicParams(method="Menon 2007") == DemosaicParams(method="menon2007")
     with pytest.raises(ParameterError):
         DemosaicParams(method="vng")
     with pytest.raises(ParameterError):

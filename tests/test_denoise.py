@@ -171,8 +171,20 @@ def test_bad_parameters_raise():
         denoise_raw(n, RGGB, noise_profile=iso_profile(100), strength=-1)
     with pytest.raises(ParameterError):
         DenoiseParams(strength=10.0)
-    with pytest.raises(ParameterError):
+    with pytest.raises(ParameterError, match="DenoiseParams.method: unknown denoise method "
+                                             "'wiener'; known: he2013, buades2005"):
         DenoiseParams(method="wiener")
+
+
+def test_method_aliases_and_case():
+    # "guided" (He, Sun, Tang 2013) and "nlm" (Buades 2005) were the keys of earlier versions
+    assert DENOISE_METHODS["Guided"] is DENOISE_METHODS["he2013"] is DENOISE_METHODS["HE2013"]
+    assert DenoiseParams(method="guided") == DenoiseParams() == DenoiseParams(method="He 2013")
+    assert DenoiseParams(method="NLM").method == "buades2005"
+    prof = iso_profile(1600)
+    n = add_noise(clean_mosaic(size=32), prof)
+    np.testing.assert_array_equal(denoise_raw(n, RGGB, noise_profile=prof, method="NLM"),
+                                  denoise_raw(n, RGGB, noise_profile=prof, method="buades2005"))
 
 
 def test_stage_uses_profile_and_white_balance():

@@ -108,6 +108,17 @@ def test_dispatcher_and_params():
         HighlightParams(threshold=1.5)
 
 
+def test_method_names_ignore_case():
+    raw = sensor(scene())
+    assert HIGHLIGHT_METHODS["CLIP"] is HIGHLIGHT_METHODS["clip"]
+    np.testing.assert_array_equal(recover_highlights(raw, SAT, method="Reconstruct"),
+                                  recover_highlights(raw, SAT, method="reconstruct"))
+    assert HighlightParams(method="Clip").method == "clip"  # the stage compares "clip"
+    with pytest.raises(ParameterError, match="unknown highlight method 'lch'; known: clip, "
+                                             "reconstruct$"):
+        recover_highlights(raw, SAT, method="lch")
+
+
 def test_stage():
     raw = sensor(scene())
     img = Image(raw, space="camera_rgb", primaries="camera", saturation=SAT)

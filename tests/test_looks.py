@@ -137,6 +137,16 @@ def test_bad_look_files(tmp_path: Path, text: str, match: str) -> None:
     assert str(f) in str(e.value)
 
 
+def test_lut_operation_method_names(rng: np.random.Generator) -> None:
+    lut = LUT3D(rng.random((5, 5, 5, 3)).astype(np.float32))
+    x = rng.random((8, 8, 3)).astype(np.float32)
+    np.testing.assert_array_equal(Operation("lut", {"method": "Trilinear"}, lut=lut)(x),
+                                  Operation("lut", {"method": "trilinear"}, lut=lut)(x))
+    with pytest.raises(ParameterError, match="unknown LUT method 'cubic'; known: trilinear, "
+                                             "tetrahedral$"):
+        Operation("lut", {"method": "cubic"}, lut=lut)
+
+
 def test_unknown_look_name() -> None:
     with pytest.raises(ParameterError, match="unknown look"):
         load_look("sepia-dream")

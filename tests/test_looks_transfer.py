@@ -8,6 +8,7 @@ import pytest
 from brightroom.color.lut import LUT3D, apply_lut
 from brightroom.errors import ParameterError
 from brightroom.looks.transfer import (
+    TRANSFER_METHODS,
     colour_transfer,
     image_stats,
     lalphabeta_to_rgb,
@@ -49,8 +50,20 @@ def test_self_transfer_is_identity_and_strength_zero() -> None:
     a = _img("chelsea")
     np.testing.assert_allclose(colour_transfer(a, a), a, atol=1e-5)
     np.testing.assert_allclose(colour_transfer(a, _img("coffee"), strength=0.0), a, atol=1e-5)
-    with pytest.raises(ParameterError):
+    with pytest.raises(ParameterError, match="unknown transfer method 'histogram'; known: "
+                                             "reinhard2001$"):
         colour_transfer(a, a, method="histogram")
+
+
+def test_method_name_ignores_case() -> None:
+    assert TRANSFER_METHODS["Reinhard 2001"] is TRANSFER_METHODS["reinhard2001"]
+    a, b = _img("chelsea")[:32, :32], _img("coffee")[:32, :32]
+    np.testing.assert_array_equal(colour_transfer(a, b, method="REINHARD2001"),
+                                  colour_transfer(a, b, method="reinhard2001"))
+    np.testing.assert_array_equal(transfer_lut(a, b, size=5, method="Reinhard-2001").table,
+                                  transfer_lut(a, b, size=5).table)
+    with pytest.raises(ParameterError, match="unknown transfer method"):
+        transfer_lut(a, b, method="histogram")
 
 
 def test_lut_bakes_the_transfer() -> None:

@@ -6,8 +6,20 @@ import pickle
 
 import pytest
 
+from brightroom.burst.merge import MERGE_METHODS
+from brightroom.charts.natural import _INTERP
+from brightroom.color.lut import LUT_METHODS
+from brightroom.develop.demosaic import DEMOSAIC_METHODS
+from brightroom.develop.denoise import DENOISE_METHODS
+from brightroom.develop.highlights import HIGHLIGHT_METHODS
+from brightroom.develop.tone import TONE_METHODS
+from brightroom.develop.white_balance import AWB_METHODS
 from brightroom.errors import ParameterError
+from brightroom.looks.calibrate import CALIBRATION_METHODS
+from brightroom.looks.transfer import TRANSFER_METHODS
 from brightroom.methods import MethodChoices, Methods, normalise_method_name
+from brightroom.portrait.bokeh import BOKEH_METHODS
+from brightroom.portrait.segment import SEGMENT_METHODS
 
 
 def f_a():
@@ -138,3 +150,46 @@ def test_frozen_registry_refuses_registration(reg: Methods) -> None:
     with pytest.raises(RuntimeError, match="frozen"):
         reg.register("new2024")(f_c)
     assert "new2024" not in reg
+
+
+# ------------------------------------------------------------------ every registry in the library
+
+REGISTRIES = {
+    "demosaic": DEMOSAIC_METHODS, "denoise": DENOISE_METHODS, "awb": AWB_METHODS,
+    "tone": TONE_METHODS, "highlights": HIGHLIGHT_METHODS, "merge": MERGE_METHODS,
+    "segment": SEGMENT_METHODS, "bokeh": BOKEH_METHODS, "calibration": CALIBRATION_METHODS,
+    "transfer": TRANSFER_METHODS, "lut": LUT_METHODS, "resampling": _INTERP,
+}
+
+
+@pytest.mark.parametrize("name", list(REGISTRIES))
+def test_library_registries_are_frozen_cited_and_case_insensitive(name: str) -> None:
+    reg = REGISTRIES[name]
+    assert isinstance(reg, Methods) and reg.frozen and len(reg) >= 1
+    for key in reg:
+        assert reg.cite(key), f"{name}: {key} has no citation"
+        assert reg.get(key.upper()) is reg[key]
+    for alias, key in reg.aliases().items():
+        assert reg.get(alias) is reg[key] and reg.get(alias.upper()) is reg[key]
+
+
+def test_library_canonical_keys() -> None:
+    assert tuple(DEMOSAIC_METHODS) == ("bilinear", "malvar2004", "menon2007", "kiku2014")
+    assert tuple(DENOISE_METHODS) == ("he2013", "buades2005")
+    assert tuple(AWB_METHODS) == ("buchsbaum1980", "land1977", "finlayson2004",
+                                  "vandeweijer2007", "yang2015", "locus_white_patch")
+    assert tuple(TONE_METHODS) == ("none", "hable2010", "local")
+    assert tuple(MERGE_METHODS) == ("hasinoff2016", "average")
+    assert tuple(CALIBRATION_METHODS) == ("matrix", "finlayson2015")
+
+
+@pytest.mark.parametrize("reg, old, new", [
+    (DENOISE_METHODS, "guided", "he2013"), (DENOISE_METHODS, "nlm", "buades2005"),
+    (AWB_METHODS, "gray_world", "buchsbaum1980"), (AWB_METHODS, "white_patch", "land1977"),
+    (AWB_METHODS, "shades_of_gray", "finlayson2004"),
+    (AWB_METHODS, "gray_edge", "vandeweijer2007"), (AWB_METHODS, "gray_pixels", "yang2015"),
+    (TONE_METHODS, "filmic", "hable2010"), (MERGE_METHODS, "wiener", "hasinoff2016"),
+    (CALIBRATION_METHODS, "root-polynomial", "finlayson2015"),
+])
+def test_old_keys_are_aliases(reg: Methods, old: str, new: str) -> None:
+    assert reg.canonical(old) == new and old in reg.choices()

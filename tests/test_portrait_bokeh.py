@@ -12,6 +12,7 @@ from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import ParameterError
 from brightroom.lab.portrait_scenes import disc_psf
 from brightroom.portrait.bokeh import (
+    BOKEH_METHODS,
     LENS_STYLES,
     BokehParams,
     LensStyle,
@@ -193,6 +194,18 @@ def test_layers_fill_hole_behind_subject():
     b, best, npre, na = _render_layered(lin, r, LensStyle(), False)
     np.testing.assert_allclose(b, 0.3, atol=1e-4)  # the hole is filled with background
     assert na.max() == 0
+
+
+def test_method_names_ignore_case(rng):
+    assert BOKEH_METHODS["Layered"] is BOKEH_METHODS["layered"] is _bokeh_layered
+    img = rng.random((32, 40, 3)).astype(np.float32)
+    depth = np.linspace(1.0, 5.0, 40, dtype=np.float32)[None].repeat(32, 0)
+    for name in ("naive", "layered"):
+        np.testing.assert_array_equal(
+            render_bokeh(img, depth, focus_distance=1.0, method=name.upper()),
+            render_bokeh(img, depth, focus_distance=1.0, method=name))
+    with pytest.raises(ParameterError, match="unknown bokeh method 'x'; known: layered, naive$"):
+        render_bokeh(img, depth, method="x")
 
 
 def test_bad_params():

@@ -8,6 +8,7 @@ import pytest
 from brightroom.errors import ParameterError
 from brightroom.lab.portrait_scenes import portrait_scene
 from brightroom.portrait.segment import (
+    SEGMENT_METHODS,
     ModelNotFoundError,
     NoSubjectError,
     SegmentParams,
@@ -75,5 +76,16 @@ def test_bad_params():
         SegmentParams(threshold=1.5)
     with pytest.raises(ParameterError):
         segment(np.zeros((10, 10), np.float32))
-    with pytest.raises(ParameterError):
+    with pytest.raises(ParameterError, match="unknown segmentation method 'sam'; known: "
+                                             "mediapipe_selfie$"):
         segment(np.zeros((10, 10, 3), np.float32), method="sam")
+
+
+def test_method_name_ignores_case():
+    assert SEGMENT_METHODS["MediaPipe Selfie"] is SEGMENT_METHODS["mediapipe_selfie"]
+    _model_or_skip()
+    sc = portrait_scene(size=128, hedge=False)
+    a = segment(sc.display, method="MEDIAPIPE_SELFIE")
+    b = segment(sc.display)
+    np.testing.assert_array_equal(a.alpha, b.alpha)
+    assert a.method == "mediapipe_selfie"

@@ -150,7 +150,22 @@ def test_bad_parameters_raise():
         ToneParams(exposure=20.0)
     with pytest.raises(ParameterError):
         ToneParams(method="filmic", white_ev=2.0, contrast=1.0)
-    assert set(TONE_METHODS) == {"none", "filmic", "local"}
+    assert set(TONE_METHODS) == {"none", "hable2010", "local"}
+
+
+def test_method_aliases_and_case():
+    img = linear_photo(32)
+    assert TONE_METHODS["Filmic"] is TONE_METHODS["hable2010"] is TONE_METHODS["Hable 2010"]
+    np.testing.assert_array_equal(tone_map(img, method="FILMIC"), tone_map(img, method="hable2010"))
+    assert ToneParams(method="Filmic") == ToneParams(method="hable2010")
+    # the stage compares canonical keys ("none", "local"): other spellings are normalised first
+    assert ToneParams(method="LOCAL").method == "local" and ToneParams(method="None").method == "none"
+    frame = Image(img)
+    np.testing.assert_array_equal(Stage.build("tone", {"method": "Local"})(frame).data,
+                                  Stage.build("tone", {"method": "local"})(frame).data)
+    with pytest.raises(ParameterError, match="unknown tone method 'reinhard'; known: none, "
+                                             "hable2010, local \\(aliases: filmic -> hable2010\\)"):
+        tone_map(img, method="reinhard")
 
 
 def test_stage():

@@ -135,6 +135,20 @@ def test_estimate_does_not_modify_input_and_checks_it(scene):
         wb.estimate_illuminant(np.full((8, 8, 3), np.nan, np.float32))
 
 
+def test_method_aliases_and_case(scene):
+    # the keys of earlier versions (gray_world, ...) are aliases of the paper keys
+    assert wb.AWB_METHODS["Gray World"] is wb.AWB_METHODS["buchsbaum1980"]
+    assert wb.AWB_METHODS["GRAY-EDGE"] is wb.AWB_METHODS["Van de Weijer 2007"]
+    img = (scene * ILLUMINANT).astype(np.float32)
+    np.testing.assert_array_equal(wb.estimate_illuminant(img, method="Shades of Gray"),
+                                  wb.estimate_illuminant(img, method="finlayson2004"))
+    assert wb.WhiteBalanceParams(method="white_patch").method == "land1977"
+    assert wb.WhiteBalanceParams(method="Locus White Patch") == wb.WhiteBalanceParams()
+    with pytest.raises(ParameterError, match="known: buchsbaum1980, land1977, .*gray_world -> "
+                                             "buchsbaum1980"):
+        wb.WhiteBalanceParams(method="retinex")
+
+
 def test_clipped_pixels_are_ignored():
     rng = np.random.default_rng(0)
     img = _random_scene(rng, ILLUMINANT / ILLUMINANT.max() * 0.8)

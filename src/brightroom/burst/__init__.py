@@ -6,7 +6,8 @@
 
 * :func:`align` / :func:`align_gray`: HDR+ coarse-to-fine tile alignment (:mod:`.align`).
 * :func:`merge`: robust merge of equal exposures, methods in :data:`MERGE_METHODS`
-  (``"wiener"``: HDR+ pairwise Wiener, ``"average"``: robust mean) (:mod:`.merge`).
+  (``"hasinoff2016"``, alias ``"wiener"``: HDR+ pairwise Wiener; ``"average"``: robust mean)
+  (:mod:`.merge`).
 * :func:`merge_hdr`: exposure brackets to a high-dynamic-range raw (:mod:`.hdr`).
 * :func:`plan_burst`, :func:`develop_burst`: night mode and the CLI path (:mod:`.night`).
 

@@ -2,17 +2,19 @@
 
 :func:`merge` checks the frames (:func:`validate_frames`), picks the reference (the sharpest of
 the first three, or ``ref``), aligns every other frame to it (:mod:`.align`), and merges the
-CFA planes with one of :data:`MERGE_METHODS`:
+CFA planes with one of :data:`MERGE_METHODS` (a :class:`~brightroom.methods.Methods` registry:
+case and ``-``/``_``/space ignored):
 
-* ``"wiener"`` (default): HDR+'s pairwise frequency-domain Wiener merge per tile and plane
-  (:mod:`.hasinoff2016`), driven by the camera's noise profile;
-* ``"average"``: a simple baseline, the per-pixel mean of the aligned frames where their
-  locally averaged difference to the reference is within noise, the reference elsewhere.
+* ``"hasinoff2016"`` (alias ``"wiener"``, its key in earlier versions; default): HDR+'s
+  pairwise frequency-domain Wiener merge per tile and plane (:mod:`.hasinoff2016`), driven by
+  the camera's noise profile;
+* ``"average"``: a simple baseline (no paper), the per-pixel mean of the aligned frames where
+  their locally averaged difference to the reference is within noise, the reference elsewhere.
 
 The result is a :class:`~brightroom.types.RawImage` with the reference's pattern, levels and
 camera description; its noise profile is divided by the merge's effective number of frames, so
 that the develop pipeline's raw denoiser sees the merged noise level. ``metadata["burst_merge"]``
-records the frames used, the reference, the method and what was rejected.
+records the frames used, the reference, the method (its canonical key) and what was rejected.
 
 Bad input never gives a silently wrong merge:
 
@@ -55,6 +57,7 @@ from brightroom.burst.align import (
 from brightroom.burst.hasinoff2016 import merge_wiener
 from brightroom.burst.tiles import join_planes, padded_planes, plane_channels, split_planes, warp_planes
 from brightroom.errors import MergeError, ParameterError
+from brightroom.methods import Methods
 from brightroom.types import NoiseProfile, RawImage
 
 __all__ = [
@@ -310,17 +313,23 @@ def merge_average(stack: BurstStack, *, threshold: float = 3.0) -> tuple[np.ndar
 
 MergeFn = Callable[..., tuple[np.ndarray, dict[str, Any]]]
 
-MERGE_METHODS: dict[str, MergeFn] = {
-    "wiener": merge_wiener,
-    "average": merge_average,
-}
+MERGE_METHODS: Methods[MergeFn] = Methods("merge")
 """Merge methods by name: ``fn(stack: BurstStack, **options) -> (planes, info)``."""
+MERGE_METHODS.register(
+    "hasinoff2016", merge_wiener, aliases=("wiener",),
+    cite="Hasinoff, S. W., Sharlet, D., Geiss, R., Adams, A., Barron, J. T., Kainz, F., Chen, "
+         "J., Levoy, M. (2016). Burst photography for high dynamic range and low-light imaging "
+         "on mobile cameras. ACM TOG 35(6), 192 (section 5, merging).")
+MERGE_METHODS.register(
+    "average", merge_average,
+    cite="robust per-pixel mean with motion rejection against the noise profile (a baseline)")
+MERGE_METHODS.freeze()
 
 
 def merge(
     frames: Sequence[RawImage],
     *,
-    method: str = "wiener",
+    method: str = "hasinoff2016",
     ref: int | None = None,
     align_params: AlignParams | None = None,
     names: Sequence[str] | None = None,
@@ -333,7 +342,8 @@ def merge(
     frames
         Frames of one burst: same size, camera, CFA pattern and exposure.
     method
-        A key of :data:`MERGE_METHODS` (``"wiener"`` or ``"average"``).
+        A key or alias of :data:`MERGE_METHODS` (case ignored): ``"hasinoff2016"``
+        (``"wiener"``) or ``"average"``.
     ref
         Reference frame index; by default the sharpest of the first three.
     align_params
@@ -342,7 +352,7 @@ def merge(
         File names of the frames, for messages.
     **options
         Passed to the merge method (``noise_factor``, ``mismatch``, ``subpixel``,
-        ``spatial``, ``backend`` for ``"wiener"``; ``threshold`` for ``"average"``).
+        ``spatial``, ``backend`` for ``"hasinoff2016"``; ``threshold`` for ``"average"``).
 
     Returns
     -------
@@ -359,9 +369,7 @@ def merge(
     ----------
     Hasinoff et al. (2016), sections 4-5.
     """
-    if method not in MERGE_METHODS:
-        raise ParameterError(f"unknown merge method {method!r}; known: "
-                             f"{', '.join(sorted(MERGE_METHODS))}")
+    method = MERGE_METHODS.canonical(method)
     params = AlignParams() if align_params is None else align_params
     good, dropped = validate_frames(frames, names, ref)
     sub = [frames[i] for i in good]

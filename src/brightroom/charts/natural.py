@@ -19,6 +19,7 @@ import numpy as np
 from brightroom.charts.scene import Scene, _size
 from brightroom.color.spaces import srgb_decode
 from brightroom.errors import ParameterError
+from brightroom.methods import Methods
 
 __all__ = ["natural", "NATURAL_SCENES"]
 
@@ -30,8 +31,16 @@ NATURAL_SCENES: tuple[str, ...] = ("astronaut", "coffee", "chelsea", "rocket", "
 # focal length 994.978 px, principal-point x difference 31.086 px, baseline 193.001 mm.
 _MOTORCYCLE = {"f_px": 994.978, "doffs_px": 31.086, "baseline_m": 0.193001}
 
-_INTERP = {"nearest": cv2.INTER_NEAREST, "linear": cv2.INTER_LINEAR,
-           "bicubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4, "area": cv2.INTER_AREA}
+_INTERP: Methods[int] = Methods("resampling")
+"""OpenCV interpolation flag of each resampling method (standard names, no single paper's)."""
+_INTERP.register("nearest", cv2.INTER_NEAREST, cite="nearest neighbour (OpenCV INTER_NEAREST)")
+_INTERP.register("linear", cv2.INTER_LINEAR, cite="bilinear (OpenCV INTER_LINEAR)")
+_INTERP.register("bicubic", cv2.INTER_CUBIC,
+                 cite="cubic convolution, Keys (1981) with a = -0.75 (OpenCV INTER_CUBIC)")
+_INTERP.register("lanczos", cv2.INTER_LANCZOS4,
+                 cite="Lanczos window of 4 lobes, Duchon (1979) (OpenCV INTER_LANCZOS4)")
+_INTERP.register("area", cv2.INTER_AREA, cite="pixel-area averaging (OpenCV INTER_AREA)")
+_INTERP.freeze()
 
 
 def natural(
@@ -54,7 +63,8 @@ def natural(
         Target pixel count in millions, keeping the aspect ratio (e.g. 12.0), rounded to even
         dimensions.
     method
-        ``"lanczos"``, ``"bicubic"``, ``"linear"``, ``"area"`` or ``"nearest"`` (OpenCV).
+        ``"lanczos"``, ``"bicubic"``, ``"linear"``, ``"area"`` or ``"nearest"`` (OpenCV; case
+        ignored).
         Resampling happens in linear light; negative ringing is clipped to 0.
     scale
         Reflectance of an sRGB 255 white (1.0: the brightest pixel is a perfect reflector).
@@ -73,8 +83,7 @@ def natural(
     """
     if name not in NATURAL_SCENES:
         raise ParameterError(f"unknown natural scene {name!r}; known: {', '.join(NATURAL_SCENES)}")
-    if method not in _INTERP:
-        raise ParameterError(f"unknown resampling {method!r}; known: {', '.join(_INTERP)}")
+    method = _INTERP.canonical(method)
     if size is not None and megapixels is not None:
         raise ParameterError("give size or megapixels, not both")
     import skimage.data

@@ -17,8 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from brightroom.color.lut import LUT1D, LUT3D
-from brightroom.errors import ParameterError
+from brightroom.color.lut import LUT1D, LUT3D, LUT_METHODS
 
 __all__ = ["apply_lut3d_numba", "apply_lut1d_numba"]
 
@@ -155,15 +154,21 @@ def _prepare(a: np.ndarray, lut: LUT1D | LUT3D) -> tuple[np.ndarray, np.ndarray,
     return x, lo, scale
 
 
+_KERNELS = {"tetrahedral": _tetrahedral, "trilinear": _trilinear}
+"""The parallel kernel of each :data:`~brightroom.color.lut.LUT_METHODS` key."""
+
+
 def apply_lut3d_numba(a: np.ndarray, lut: LUT3D, *, method: str = "tetrahedral") -> np.ndarray:
-    """Apply a 3D LUT to ``(..., 3)`` values in parallel; float32 out, same shape."""
-    kernels = {"tetrahedral": _tetrahedral, "trilinear": _trilinear}
-    if method not in kernels:
-        raise ParameterError(f"unknown LUT method {method!r}; known: {', '.join(kernels)}")
+    """Apply a 3D LUT to ``(..., 3)`` values in parallel; float32 out, same shape.
+
+    ``method`` is a :data:`~brightroom.color.lut.LUT_METHODS` key or alias; each has its kernel
+    here, the fast path of the NumPy reference registered there.
+    """
+    kernel = _KERNELS[LUT_METHODS.canonical(method)]
     x, lo, scale = _prepare(a, lut)
     out = np.empty_like(x)
     table = np.ascontiguousarray(lut.table).reshape(-1)
-    kernels[method](x, table, lo, scale, lut.size, out)
+    kernel(x, table, lo, scale, lut.size, out)
     return out.reshape(np.shape(a)[:-1] + (3,))
 
 

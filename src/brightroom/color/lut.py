@@ -19,7 +19,9 @@ Application
 -----------
 :func:`apply_lut` maps values through the LUT's domain (``(x - domain_min) / (domain_max -
 domain_min)``), clamps to it (as DaVinci Resolve does: inputs outside the domain take the edge
-value) and interpolates the table, with ``method`` one of :data:`LUT_METHODS`:
+value) and interpolates the table, with ``method`` one of :data:`LUT_METHODS` (a
+:class:`~brightroom.methods.Methods` registry: case and ``-``/``_``/space ignored; the keys are the
+standard names of the interpolations, which are no single paper's):
 
 * ``"tetrahedral"``: the unit cube between 8 lattice points is split along its neutral diagonal
   into 6 tetrahedra; the value is the barycentric mix of the 4 corners of the one holding the
@@ -52,6 +54,7 @@ from typing import Any
 import numpy as np
 
 from brightroom.errors import CorruptFileError, InputError, ParameterError, UnsupportedFormatError
+from brightroom.methods import Methods
 from brightroom.types import Image
 
 __all__ = [
@@ -651,11 +654,19 @@ def lut1d_linear(rgb: np.ndarray, lut: LUT1D) -> np.ndarray:
     return out.astype(np.float32)
 
 
-LUT_METHODS: dict[str, Callable[[np.ndarray, LUT3D], np.ndarray]] = {
-    "trilinear": lut3d_trilinear,
-    "tetrahedral": lut3d_tetrahedral,
-}
+LUT_METHODS: Methods[Callable[[np.ndarray, LUT3D], np.ndarray]] = Methods("LUT")
 """3D LUT interpolation methods (NumPy references) by name."""
+LUT_METHODS.register(
+    "trilinear", lut3d_trilinear,
+    cite="Kasson, J. M., Nin, S. I., Plouffe, W., Hafner, J. L. (1995). Performing color space "
+         "conversions with three-dimensional linear interpolation. J. Electronic Imaging 4(3), "
+         "226-250 (trilinear interpolation).")
+LUT_METHODS.register(
+    "tetrahedral", lut3d_tetrahedral,
+    cite="Kasson, J. M., Nin, S. I., Plouffe, W., Hafner, J. L. (1995). Performing color space "
+         "conversions with three-dimensional linear interpolation. J. Electronic Imaging 4(3), "
+         "226-250 (tetrahedral interpolation).")
+LUT_METHODS.freeze()
 
 
 def apply_lut(image: np.ndarray | Image, lut: LUT1D | LUT3D, *, method: str = "tetrahedral",
@@ -671,7 +682,8 @@ def apply_lut(image: np.ndarray | Image, lut: LUT1D | LUT3D, *, method: str = "t
     lut
         :class:`LUT3D` or :class:`LUT1D` (a 1D LUT is always interpolated linearly per channel).
     method
-        One of :data:`LUT_METHODS` for a 3D LUT: ``"tetrahedral"`` (default) or ``"trilinear"``.
+        A key of :data:`LUT_METHODS` for a 3D LUT (case ignored): ``"tetrahedral"`` (default)
+        or ``"trilinear"``.
     fast
         Use the parallel numba path for images of 4096 pixels or more (same result to float32
         rounding).
@@ -689,8 +701,7 @@ def apply_lut(image: np.ndarray | Image, lut: LUT1D | LUT3D, *, method: str = "t
     """
     if isinstance(image, Image):
         return image.replace(data=apply_lut(image.data, lut, method=method, fast=fast))
-    if method not in LUT_METHODS:
-        raise ParameterError(f"unknown LUT method {method!r}; known: {', '.join(LUT_METHODS)}")
+    method = LUT_METHODS.canonical(method)
     a = np.asarray(image)
     if a.ndim < 1 or a.shape[-1] != 3:
         raise ParameterError(f"apply_lut needs (..., 3) RGB values, got shape {a.shape}")

@@ -2,7 +2,8 @@
 
 After white balance each channel clips at its own level (``image.saturation``, equal to the
 white-balance gains), so a blown highlight reads e.g. ``(2.0, 1.0, 1.6)``: magenta. Methods
-(:data:`HIGHLIGHT_METHODS`):
+(:data:`HIGHLIGHT_METHODS`, a :class:`~brightroom.methods.Methods` registry; neither is one
+paper's method, so both keep descriptive keys):
 
 * ``"clip"``: every channel is clipped at the lowest clip level, so blown areas are neutral
   (dcraw's ``-H 0``).
@@ -47,6 +48,7 @@ from numba import njit, prange
 from brightroom.develop.params import Params, param
 from brightroom.develop.pipeline import StageKind
 from brightroom.errors import ParameterError
+from brightroom.methods import Methods
 from brightroom.types import Image
 
 __all__ = [
@@ -380,11 +382,16 @@ def _clip(rgb: np.ndarray, saturation: Any, **kw: Any) -> np.ndarray:
     return clip_highlights(rgb, saturation)
 
 
-HIGHLIGHT_METHODS: dict[str, Callable[..., np.ndarray]] = {
-    "clip": _clip,
-    "reconstruct": _reconstruct,
-}
+HIGHLIGHT_METHODS: Methods[Callable[..., np.ndarray]] = Methods("highlight")
 """Highlight methods by name: ``f(rgb, saturation, **options) -> rgb``."""
+HIGHLIGHT_METHODS.register(
+    "clip", _clip,
+    cite="Coffin, D., dcraw.c, highlight mode -H 0 (clip every channel at the lowest level).")
+HIGHLIGHT_METHODS.register(
+    "reconstruct", _reconstruct,
+    cite="After darktable 4.2 (2022), src/iop/hlreconstruct/opposed.c, 'inpaint opposed' "
+         "(H. Schwalm), with push-pull block colours (Gortler et al. 1996, The lumigraph).")
+HIGHLIGHT_METHODS.freeze()
 
 
 def recover_highlights(rgb: np.ndarray, saturation: Any, *, method: str = "reconstruct",
@@ -398,7 +405,7 @@ def recover_highlights(rgb: np.ndarray, saturation: Any, *, method: str = "recon
     saturation
         Per-channel clip levels.
     method
-        ``"clip"`` or ``"reconstruct"``.
+        A key of :data:`HIGHLIGHT_METHODS` (case ignored): ``"clip"`` or ``"reconstruct"``.
     **options
         Passed to the method (``threshold``, ``blend``, ``fast`` for ``"reconstruct"``).
 
@@ -407,17 +414,14 @@ def recover_highlights(rgb: np.ndarray, saturation: Any, *, method: str = "recon
     numpy.ndarray
         The recovered image.
     """
-    if method not in HIGHLIGHT_METHODS:
-        raise ParameterError(f"unknown highlight method {method!r}; known: "
-                             f"{', '.join(HIGHLIGHT_METHODS)}")
-    return HIGHLIGHT_METHODS[method](rgb, saturation, **options)
+    return HIGHLIGHT_METHODS.get(method)(rgb, saturation, **options)
 
 
 @dataclass(frozen=True)
 class HighlightParams(Params):
     """Parameters of the ``highlights`` stage."""
 
-    method: str = param("reconstruct", choices=tuple(HIGHLIGHT_METHODS),
+    method: str = param("reconstruct", choices=HIGHLIGHT_METHODS.choices(),
                         doc="'clip' (neutral) or 'reconstruct' (colour from unclipped pixels)")
     threshold: float = param(0.99, range=(0.5, 1.0), units="x saturation",
                              doc="a channel at or above this fraction of its clip level is clipped")

@@ -7,13 +7,16 @@ or a real photo) and their reference CIE L*a*b* (D50), fit a camera profile:
    ``sum_k (g_c n_kc - n_kG)^2`` over neutral 8 ... neutral 3.5 (white may clip, black is noisy).
 2. **Exposure**: one scale ``k`` so that the balanced green of the neutrals matches their
    reference luminance ``Y`` (least squares), then refined with the colour model.
-3. **Colour model** from balanced, scaled camera RGB to CIE XYZ (D50):
+3. **Colour model** from balanced, scaled camera RGB to CIE XYZ (D50), one of
+   :data:`CALIBRATION_METHODS` (a :class:`~brightroom.methods.Methods` registry: case and
+   ``-``/``_``/space ignored):
 
-   * ``"matrix"``: a 3 x 3 matrix whose rows sum to the D50 white (so neutrals stay neutral,
-     the DNG ForwardMatrix convention), started from least squares in XYZ and refined with
-     :func:`scipy.optimize.minimize` (L-BFGS-B) on the **mean CIEDE2000** over the patches, the
-     exposure refined jointly.
-   * ``"root-polynomial"``: Finlayson, Mackiewicz & Hurlbert's degree-2 root-polynomial terms
+   * ``"matrix"`` (no single paper's method, so a descriptive key): a 3 x 3 matrix whose rows
+     sum to the D50 white (so neutrals stay neutral, the DNG ForwardMatrix convention), started
+     from least squares in XYZ and refined with :func:`scipy.optimize.minimize` (L-BFGS-B) on
+     the **mean CIEDE2000** over the patches, the exposure refined jointly.
+   * ``"finlayson2015"`` (alias ``"root-polynomial"``, its key in earlier versions):
+     Finlayson, Mackiewicz & Hurlbert's degree-2 root-polynomial terms
      ``r, g, b, sqrt(rg), sqrt(gb), sqrt(rb)`` (exposure-invariant: scaling RGB scales every
      term alike), fitted by least squares then refined on mean CIEDE2000.
 
@@ -57,6 +60,7 @@ from brightroom.color.spaces import (
     srgb_encode,
 )
 from brightroom.errors import InputError, ParameterError
+from brightroom.methods import Methods
 from brightroom.types import CameraInfo
 
 __all__ = [
@@ -140,7 +144,8 @@ class CameraProfile:
     Attributes
     ----------
     method
-        ``"matrix"`` or ``"root-polynomial"``.
+        The :data:`CALIBRATION_METHODS` key: ``"matrix"`` or ``"finlayson2015"`` (profiles
+        written by earlier versions say ``"root-polynomial"``).
     wb_gains
         Per-channel gains on camera RGB (green = 1).
     exposure
@@ -345,11 +350,18 @@ def _fit_root_polynomial(bal0: np.ndarray, lab_ref: np.ndarray, degree: int = 2
     return best.reshape(3, -1), 1.0, degree
 
 
-CALIBRATION_METHODS: dict[str, Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, float, int]]] = {
-    "matrix": _fit_matrix,
-    "root-polynomial": _fit_root_polynomial,
-}
+CALIBRATION_METHODS: Methods[Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, float, int]]] = (
+    Methods("calibration"))
 """Colour models by name: ``fit(balanced_rgb, lab_ref) -> (matrix, exposure factor, degree)``."""
+CALIBRATION_METHODS.register(
+    "matrix", _fit_matrix,
+    cite="White-preserving 3 x 3 matrix (the ForwardMatrix convention of Adobe's DNG "
+         "Specification, chapter 6) refined on mean CIEDE2000 (Sharma, Wu, Dalal 2005).")
+CALIBRATION_METHODS.register(
+    "finlayson2015", _fit_root_polynomial, aliases=("root-polynomial",),
+    cite="Finlayson, G. D., Mackiewicz, M., Hurlbert, A. (2015). Color correction using "
+         "root-polynomial regression. IEEE Transactions on Image Processing 24(5), 1460-1470.")
+CALIBRATION_METHODS.freeze()
 
 
 def calibrate(camera_rgb: np.ndarray, reference_lab: np.ndarray | None = None, *,
@@ -365,7 +377,8 @@ def calibrate(camera_rgb: np.ndarray, reference_lab: np.ndarray | None = None, *
     reference_lab
         ``(24, 3)`` CIE L*a*b* D50 of the patches; default X-Rite's 2014 reference values.
     method
-        One of :data:`CALIBRATION_METHODS`: ``"matrix"`` or ``"root-polynomial"``.
+        A key or alias of :data:`CALIBRATION_METHODS` (case ignored): ``"matrix"`` or
+        ``"finlayson2015"`` (``"root-polynomial"``). The profile records the canonical key.
     neutral
         Patch indices used for white balance.
     illuminant
@@ -381,9 +394,7 @@ def calibrate(camera_rgb: np.ndarray, reference_lab: np.ndarray | None = None, *
     .. [1] Finlayson, Mackiewicz, Hurlbert (2015), IEEE TIP 24(5) (root-polynomial).
     .. [2] Sharma, Wu, Dalal (2005), CIEDE2000.
     """
-    if method not in CALIBRATION_METHODS:
-        raise ParameterError(f"unknown calibration method {method!r}; known: "
-                             f"{', '.join(CALIBRATION_METHODS)}")
+    method = CALIBRATION_METHODS.canonical(method)
     rgb = np.asarray(camera_rgb, dtype=np.float64)
     if rgb.shape != (24, 3) or not np.all(np.isfinite(rgb)):
         raise ParameterError(f"calibration needs (24, 3) finite patch values, got {rgb.shape}")

@@ -127,9 +127,7 @@ class Operation:
         if self.kind == "lut":
             if self.lut is None:
                 raise ParameterError("a lut operation needs its loaded LUT")
-            if params.get("method", "tetrahedral") not in LUT_METHODS:
-                raise ParameterError(f"lut method must be one of {list(LUT_METHODS)}, "
-                                     f"got {params.get('method')!r}")
+            LUT_METHODS.canonical(params.get("method", "tetrahedral"))  # raises if unknown
         object.__setattr__(self, "params", params)
         try:
             out = self(_PROBE)

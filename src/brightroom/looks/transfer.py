@@ -1,5 +1,8 @@
 """Look transfer: give a photo the colour statistics of a reference photo.
 
+Methods (:data:`TRANSFER_METHODS`, a :class:`~brightroom.methods.Methods` registry: case and
+``-``/``_``/space ignored):
+
 ``reinhard2001``: both images go to Ruderman's decorrelated l-alpha-beta space (linear RGB to
 LMS cone responses, log10, then an orthogonal opponent transform); each channel of the source is
 shifted and scaled so that its mean and standard deviation match the reference's; then back to
@@ -25,6 +28,7 @@ import numpy as np
 from brightroom.color.lut import LUT3D
 from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import ParameterError
+from brightroom.methods import Methods
 from brightroom.types import Image
 
 __all__ = ["TRANSFER_METHODS", "LabStats", "rgb_to_lalphabeta", "lalphabeta_to_rgb",
@@ -86,10 +90,14 @@ def _reinhard2001(lin: np.ndarray, src: LabStats, ref: LabStats, strength: float
     return lalphabeta_to_rgb(lab + strength * (new - lab))
 
 
-TRANSFER_METHODS: dict[str, Callable[[np.ndarray, LabStats, LabStats, float], np.ndarray]] = {
-    "reinhard2001": _reinhard2001,
-}
-"""Look-transfer methods by name."""
+TRANSFER_METHODS: Methods[Callable[[np.ndarray, LabStats, LabStats, float], np.ndarray]] = (
+    Methods("transfer"))
+"""Look-transfer methods by name: ``f(linear_rgb, source_stats, reference_stats, strength)``."""
+TRANSFER_METHODS.register(
+    "reinhard2001", _reinhard2001,
+    cite="Reinhard, E., Ashikhmin, M., Gooch, B., Shirley, P. (2001). Color transfer between "
+         "images. IEEE Computer Graphics and Applications 21(5), 34-41.")
+TRANSFER_METHODS.freeze()
 
 
 def colour_transfer(image: Image | np.ndarray, reference: Image | np.ndarray | LabStats, *,
@@ -103,7 +111,7 @@ def colour_transfer(image: Image | np.ndarray, reference: Image | np.ndarray | L
     reference
         The photo whose look to take, or its :func:`image_stats`.
     method
-        One of :data:`TRANSFER_METHODS`.
+        A key of :data:`TRANSFER_METHODS` (case ignored): ``"reinhard2001"``.
     strength
         0..1 mix in l-alpha-beta.
 
@@ -117,14 +125,12 @@ def colour_transfer(image: Image | np.ndarray, reference: Image | np.ndarray | L
     .. [1] Reinhard, E., Ashikhmin, M., Gooch, B., Shirley, P. (2001). Color transfer between
        images. IEEE CG&A 21(5), 34-41.
     """
-    if method not in TRANSFER_METHODS:
-        raise ParameterError(f"unknown transfer method {method!r}; known: "
-                             f"{', '.join(TRANSFER_METHODS)}")
+    fn = TRANSFER_METHODS.get(method)
     if not 0 <= strength <= 1:
         raise ParameterError(f"transfer strength must be in [0, 1], got {strength!r}")
     ref = reference if isinstance(reference, LabStats) else image_stats(reference)
     src = image_stats(image)
-    out = TRANSFER_METHODS[method](_linear(image), src, ref, strength)
+    out = fn(_linear(image), src, ref, strength)
     if isinstance(image, Image) and image.space == "linear_rgb":
         return image.replace(data=out.astype(np.float32))
     enc = np.clip(srgb_encode(np.clip(out, 0, None).astype(np.float32)), 0, 1)
@@ -135,14 +141,13 @@ def transfer_lut(image: Image | np.ndarray, reference: Image | np.ndarray, *, si
                  method: str = "reinhard2001", strength: float = 1.0) -> LUT3D:
     """The transfer from ``image`` to ``reference`` baked into a 3D LUT on sRGB-encoded values
     (save it with :func:`brightroom.color.lut.write_cube` and use it as a look)."""
-    if method not in TRANSFER_METHODS:
-        raise ParameterError(f"unknown transfer method {method!r}; known: "
-                             f"{', '.join(TRANSFER_METHODS)}")
+    method = TRANSFER_METHODS.canonical(method)
+    transfer = TRANSFER_METHODS[method]
     src, ref = image_stats(image), image_stats(reference)
 
     def fn(enc: np.ndarray) -> np.ndarray:
         lin = srgb_decode(enc).astype(np.float64)
-        out = TRANSFER_METHODS[method](lin, src, ref, strength)
+        out = transfer(lin, src, ref, strength)
         return np.clip(srgb_encode(np.clip(out, 0, None).astype(np.float32)), 0, 1)
 
     return LUT3D.from_function(fn, size, title=f"look transfer ({method})")

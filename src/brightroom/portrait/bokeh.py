@@ -61,6 +61,7 @@ import numpy as np
 
 from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import ParameterError
+from brightroom.methods import Methods
 from brightroom.types import Image
 
 __all__ = ["BokehParams", "LensStyle", "LENS_STYLES", "BOKEH_METHODS", "coc_radius_px",
@@ -611,10 +612,22 @@ def _bokeh_naive(image: Image | np.ndarray, depth: np.ndarray, params: BokehPara
     return out if linear else srgb_encode(out)
 
 
-BOKEH_METHODS: dict[str, Callable[..., np.ndarray]] = {
-    "layered": _bokeh_layered,
-    "naive": _bokeh_naive,
-}
+BOKEH_METHODS: Methods[Callable[..., np.ndarray]] = Methods("bokeh")
+"""Defocus renderers by name: ``f(image, depth, params, *, matte, focus_distance, fast) -> rgb``.
+
+``"layered"`` (default) and ``"naive"`` (the baseline that shows the halo); neither is a single
+paper's method, so both keep descriptive keys (case and ``-``/``_``/space ignored)."""
+BOKEH_METHODS.register(
+    "layered", _bokeh_layered,
+    cite="Occlusion-aware layered gather after Lee, S., Kim, G. J., Choi, S. (2009), Real-time "
+         "depth-of-field rendering using anisotropically filtered mipmap interpolation, IEEE "
+         "TVCG 15(3), and Wadhwa, N. et al. (2018), Synthetic depth-of-field with a "
+         "single-camera mobile phone, ACM TOG 37(4), 64; thin-lens CoC (Potmesil & "
+         "Chakravarty 1981).")
+BOKEH_METHODS.register(
+    "naive", _bokeh_naive,
+    cite="Per-pixel choice among whole-image blurs (no layering): the baseline that halos.")
+BOKEH_METHODS.freeze()
 
 
 def render_bokeh(image: Image | np.ndarray, depth: np.ndarray, *,
@@ -639,7 +652,7 @@ def render_bokeh(image: Image | np.ndarray, depth: np.ndarray, *,
     focus_distance
         Overrides ``params.focus_distance``; with neither, the 10th depth percentile.
     method
-        A key of :data:`BOKEH_METHODS`.
+        A key of :data:`BOKEH_METHODS` (case ignored): ``"layered"`` or ``"naive"``.
     fast
         Use the numba composite (same result as the NumPy one).
 
@@ -649,10 +662,8 @@ def render_bokeh(image: Image | np.ndarray, depth: np.ndarray, *,
         Same type, space and encoding as ``image``.
     """
     params = params or BokehParams()
-    if method not in BOKEH_METHODS:
-        raise ParameterError(f"unknown bokeh method {method!r}; known: {', '.join(BOKEH_METHODS)}")
-    out = BOKEH_METHODS[method](image, depth, params, matte=matte,
-                                focus_distance=focus_distance, fast=fast)
+    out = BOKEH_METHODS.get(method)(image, depth, params, matte=matte,
+                                    focus_distance=focus_distance, fast=fast)
     if isinstance(image, np.ndarray):
         return out
     return image.replace(data=np.ascontiguousarray(out, np.float32))

@@ -1,8 +1,10 @@
 """Person segmentation: an offline model behind a small interface, edges refined on the photo.
 
-``SEGMENT_METHODS`` maps a method name to a function ``f(rgb_display, params) -> soft mask``:
+``SEGMENT_METHODS`` (a :class:`~brightroom.methods.Methods` registry: case and ``-``/``_``/space
+ignored) maps a method name to a function ``f(rgb_display, params) -> soft mask``:
 
-* ``"mediapipe_selfie"``: Google's MediaPipe Selfie Segmentation model (MobileNetV3-based,
+* ``"mediapipe_selfie"``: a trained model, so keyed by the model's name rather than a paper's:
+  Google's MediaPipe Selfie Segmentation model (MobileNetV3-based,
   256x256 input, Apache-2.0), the ``selfie_segmentation.tflite`` file that ships inside the
   ``mediapipe`` wheel on PyPI, run on the CPU with OpenCV's DNN module (``readNetFromTFLite``).
   Only the model file is used: the ``mediapipe`` package need not import (its 0.10.21 wheel pins
@@ -36,6 +38,7 @@ import cv2
 import numpy as np
 
 from brightroom.errors import InputError, ParameterError
+from brightroom.methods import Methods
 from brightroom.portrait.he2013 import guided_filter_fast
 
 __all__ = ["SegmentParams", "Segmentation", "NoSubjectError", "ModelNotFoundError",
@@ -171,9 +174,14 @@ def _mediapipe_selfie(rgb: np.ndarray, params: SegmentParams) -> np.ndarray:
     return np.clip(out, 0, 1)
 
 
-SEGMENT_METHODS: dict[str, Callable[[np.ndarray, SegmentParams], np.ndarray]] = {
-    "mediapipe_selfie": _mediapipe_selfie,
-}
+SEGMENT_METHODS: Methods[Callable[[np.ndarray, SegmentParams], np.ndarray]] = Methods(
+    "segmentation")
+"""Person segmentation methods by name: ``f(rgb_display, params) -> coarse soft mask``."""
+SEGMENT_METHODS.register(
+    "mediapipe_selfie", _mediapipe_selfie,
+    cite="Bazarevsky, V., Grishchenko, I. et al. (2020). MediaPipe Selfie Segmentation model "
+         "card. Google, https://mediapipe.page.link/selfiesegmentation-mc.")
+SEGMENT_METHODS.freeze()
 
 
 def to_display(data: np.ndarray, transfer: str) -> np.ndarray:
@@ -208,7 +216,7 @@ def segment(image: object, *, method: str = "mediapipe_selfie",
         :class:`~brightroom.types.Image` (display or linear sRGB) or a float32 ``H x W x 3``
         display-encoded array.
     method
-        A key of :data:`SEGMENT_METHODS`.
+        A key of :data:`SEGMENT_METHODS` (case ignored): ``"mediapipe_selfie"``.
     params
         :class:`SegmentParams`.
     require
@@ -226,9 +234,7 @@ def segment(image: object, *, method: str = "mediapipe_selfie",
         ``require`` and no person found.
     """
     params = params or SegmentParams()
-    if method not in SEGMENT_METHODS:
-        raise ParameterError(f"unknown segmentation method {method!r}; known: "
-                             f"{', '.join(SEGMENT_METHODS)}")
+    method = SEGMENT_METHODS.canonical(method)
     data = image if isinstance(image, np.ndarray) else getattr(image, "data", image)
     transfer = "sRGB" if isinstance(image, np.ndarray) else getattr(image, "transfer", "sRGB")
     if not isinstance(data, np.ndarray) or data.ndim != 3 or data.shape[2] != 3:

@@ -1,16 +1,22 @@
 """Demosaicing: from the CFA mosaic to camera RGB.
 
-``demosaic(cfa, pattern, method=...)`` looks ``method`` up in :data:`DEMOSAIC_METHODS`:
+``demosaic(cfa, pattern, method=...)`` looks ``method`` up in :data:`DEMOSAIC_METHODS` (a
+:class:`~brightroom.methods.Methods` registry: case and ``-``/``_``/space ignored):
 
-=============  =========================================================================
-``bilinear``   Bilinear interpolation per colour plane; the reference baseline.
-``malvar2004`` Malvar, He, Cutler (2004), gradient-corrected linear filters; the fast
-               default (numba, parallel; NumPy reference in :mod:`.malvar2004`).
-``menon2007``  Menon, Andriani, Calvagno (2007), DDFAPD: directional filtering with an a
-               posteriori decision and refinement; the high-quality method.
-``kiku2014``   Kiku, Monno, Tanaka, Okutomi (2014), minimized-Laplacian residual
-               interpolation (MLRI, guided filters); NumPy + OpenCV box sums.
-=============  =========================================================================
+=============  ==========  ==============================================================
+key            alias       method
+=============  ==========  ==============================================================
+``bilinear``               Bilinear interpolation per colour plane; the reference baseline
+                           (no single paper; see Gunturk et al. 2005).
+``malvar2004``             Malvar, He, Cutler (2004), gradient-corrected linear filters; the
+                           fast default (numba, parallel; NumPy reference in
+                           :mod:`.malvar2004`).
+``menon2007``  ``ddfapd``  Menon, Andriani, Calvagno (2007), DDFAPD: directional filtering
+                           with an a posteriori decision and refinement; the high-quality
+                           method.
+``kiku2014``   ``mlri``    Kiku, Monno, Tanaka, Okutomi (2014), minimized-Laplacian residual
+                           interpolation (MLRI, guided filters); NumPy + OpenCV box sums.
+=============  ==========  ==============================================================
 
 All four Bayer phases and any size are handled (the methods are written for ``RGGB`` and the
 mosaic is reflected to align the phase, then cropped back). Quad / nona / hexadeca mosaics
@@ -44,6 +50,7 @@ from brightroom.develop.demosaic.quad import bin_cfa, remosaic
 from brightroom.develop.params import Params, param
 from brightroom.develop.pipeline import StageKind
 from brightroom.errors import ParameterError
+from brightroom.methods import Methods
 from brightroom.types import CFAPattern, Image, RawImage
 
 __all__ = [
@@ -57,13 +64,26 @@ __all__ = [
     "remosaic",
 ]
 
-DEMOSAIC_METHODS: dict[str, Callable[[np.ndarray, CFAPattern], np.ndarray]] = {
-    "bilinear": demosaic_bilinear,
-    "malvar2004": demosaic_malvar2004,
-    "menon2007": demosaic_menon2007,
-    "kiku2014": demosaic_kiku2014,
-}
+DEMOSAIC_METHODS: Methods[Callable[[np.ndarray, CFAPattern], np.ndarray]] = Methods("demosaicing")
 """Bayer demosaicing methods by name: ``f(cfa, pattern) -> H x W x 3`` float32."""
+DEMOSAIC_METHODS.register(
+    "bilinear", demosaic_bilinear,
+    cite="Gunturk, B. K., et al. (2005). Demosaicking: color filter array interpolation. IEEE "
+         "Signal Processing Magazine, 22(1), 44-54 (bilinear interpolation, the baseline).")
+DEMOSAIC_METHODS.register(
+    "malvar2004", demosaic_malvar2004,
+    cite="Malvar, H. S., He, L.-W., Cutler, R. (2004). High-quality linear interpolation for "
+         "demosaicing of Bayer-patterned color images. ICASSP 2004, vol. 3, 485-488.")
+DEMOSAIC_METHODS.register(
+    "menon2007", demosaic_menon2007, aliases=("ddfapd",),
+    cite="Menon, D., Andriani, S., Calvagno, G. (2007). Demosaicing with directional filtering "
+         "and a posteriori decision. IEEE Trans. Image Processing, 16(1), 132-141.")
+DEMOSAIC_METHODS.register(
+    "kiku2014", demosaic_kiku2014, aliases=("mlri",),
+    cite="Kiku, D., Monno, Y., Tanaka, M., Okutomi, M. (2014). Minimized-Laplacian residual "
+         "interpolation for color image demosaicking. Proc. SPIE 9023, Digital Photography X, "
+         "90230L.")
+DEMOSAIC_METHODS.freeze()
 
 QUAD_MODES: dict[str, Callable[[np.ndarray, CFAPattern], tuple[np.ndarray, CFAPattern]]] = {
     "remosaic": remosaic,
@@ -95,8 +115,9 @@ def demosaic(
         Its :class:`~brightroom.types.CFAPattern` (or a name such as ``"GRBG"`` or
         ``"quad-RGGB"``).
     method
-        A key of :data:`DEMOSAIC_METHODS`: ``"bilinear"``, ``"malvar2004"`` (default, fast)
-        or ``"menon2007"`` (best quality, slower).
+        A key or alias of :data:`DEMOSAIC_METHODS` (case ignored): ``"bilinear"``,
+        ``"malvar2004"`` (default, fast), ``"menon2007"`` (``"ddfapd"``; best quality, slower)
+        or ``"kiku2014"`` (``"mlri"``).
     quad
         For ``pattern.block > 1``: ``"remosaic"`` (full resolution, default) or ``"bin"``
         (average each block; the output is ``block`` times smaller).
@@ -130,11 +151,7 @@ def demosaic(
     .. [4] Cok, D. R. (1987). Signal processing method and apparatus for producing
        interpolated chrominance values in a sampled color image signal. US Patent 4,642,678.
     """
-    try:
-        fn = DEMOSAIC_METHODS[method]
-    except (KeyError, TypeError):
-        raise ParameterError(f"unknown demosaicing method {method!r}; expected one of "
-                             f"{', '.join(DEMOSAIC_METHODS)}") from None
+    fn = DEMOSAIC_METHODS.get(method)
     pattern = check_mosaic(cfa, pattern, bayer_only=False)
     if not isinstance(quad, str) or quad not in QUAD_MODES:
         raise ParameterError(f"unknown quad mode {quad!r}; expected one of "
@@ -155,8 +172,8 @@ def demosaic(
 class DemosaicParams(Params):
     """Parameters of the ``demosaic`` stage."""
 
-    method: str = param("malvar2004", choices=tuple(DEMOSAIC_METHODS),
-                        doc="demosaicing method (a DEMOSAIC_METHODS key)")
+    method: str = param("malvar2004", choices=DEMOSAIC_METHODS.choices(),
+                        doc="demosaicing method (a DEMOSAIC_METHODS key or alias)")
     quad: str = param("remosaic", choices=tuple(QUAD_MODES),
                       doc="quad-Bayer handling: full-resolution remosaic or 2x2 binning")
     domain: str = param("linear", choices=DOMAINS,

@@ -8,12 +8,14 @@ none, one estimated from the mosaic itself (:func:`estimate_noise_profile`, afte
 Anscombe transform (:mod:`.vst`), so one sigma fits every signal level, rotates them into luma
 and chroma (:mod:`.planes`) and filters those.
 
-Methods (:data:`DENOISE_METHODS`):
+Methods (:data:`DENOISE_METHODS`, a :class:`~brightroom.methods.Methods` registry: canonical
+key, then the alias earlier versions used, which recipes may still name):
 
-* ``"guided"`` (default): self-guided filter per luma/chroma channel (He, Sun, Tang 2013),
-  fused into one numba pass for Bayer mosaics (about 35 ms for 12 MP on 2 cores).
-* ``"nlm"``: non-local means (Buades, Coll, Morel 2005) through OpenCV; about 1 dB better at
-  high ISO and some 30 times slower.
+* ``"he2013"`` (alias ``"guided"``; default): self-guided filter per luma/chroma channel (He,
+  Sun, Tang 2013), fused into one numba pass for Bayer mosaics (about 35 ms for 12 MP on
+  2 cores).
+* ``"buades2005"`` (alias ``"nlm"``): non-local means (Buades, Coll, Morel 2005) through
+  OpenCV; about 1 dB better at high ISO and some 30 times slower.
 
 References
 ----------
@@ -39,6 +41,7 @@ import numpy as np
 from brightroom.develop.params import Params, param
 from brightroom.develop.pipeline import StageInput, StageKind
 from brightroom.errors import ParameterError
+from brightroom.methods import Methods
 from brightroom.types import CFAPattern, NoiseProfile, RawImage
 
 from .buades2005 import nlm_denoise
@@ -112,12 +115,18 @@ def _nlm(cfa: np.ndarray, pattern: CFAPattern, scale: np.ndarray, offset: np.nda
     return nlm_denoise(cfa, pattern, scale, offset, strength=strength, chroma=chroma, clip=clip)
 
 
-DENOISE_METHODS: dict[str, Callable[..., np.ndarray]] = {
-    "guided": _guided,
-    "nlm": _nlm,
-}
+DENOISE_METHODS: Methods[Callable[..., np.ndarray]] = Methods("denoise")
 """Raw denoising methods by name; each takes ``(cfa, pattern, scale4, offset4, *, strength,
-chroma, clip)`` with the noise model per raster cell position."""
+chroma, clip, fast)`` with the noise model per raster cell position."""
+DENOISE_METHODS.register(
+    "he2013", _guided, aliases=("guided",),
+    cite="He, K., Sun, J., Tang, X. (2013). Guided image filtering. IEEE TPAMI 35(6), "
+         "1397-1409.")
+DENOISE_METHODS.register(
+    "buades2005", _nlm, aliases=("nlm",),
+    cite="Buades, A., Coll, B., Morel, J.-M. (2005). A non-local algorithm for image "
+         "denoising. CVPR 2005, vol. 2, 60-65.")
+DENOISE_METHODS.freeze()
 
 
 def cell_noise_model(profile: NoiseProfile, pattern: CFAPattern,
@@ -157,7 +166,7 @@ def denoise_raw(
     pattern: CFAPattern,
     *,
     noise_profile: NoiseProfile | None = None,
-    method: str = "guided",
+    method: str = "he2013",
     strength: float = 1.0,
     chroma: float = 1.0,
     wb: tuple[float, float, float] | None = None,
@@ -175,7 +184,8 @@ def denoise_raw(
     noise_profile
         The sensor's noise; estimated from ``cfa`` when ``None``.
     method
-        A key of :data:`DENOISE_METHODS`.
+        A key or alias of :data:`DENOISE_METHODS` (case ignored): ``"he2013"`` (``"guided"``)
+        or ``"buades2005"`` (``"nlm"``).
     strength
         Multiplies the noise sigma the method assumes; 0 returns an unchanged copy.
     chroma
@@ -196,9 +206,7 @@ def denoise_raw(
     ----------
     See the module docstring.
     """
-    if method not in DENOISE_METHODS:
-        raise ParameterError(f"unknown denoise method {method!r}; known: "
-                             f"{', '.join(DENOISE_METHODS)}")
+    fn = DENOISE_METHODS.get(method)
     if not strength >= 0 or not np.isfinite(strength):
         raise ParameterError(f"denoise strength must be a finite value >= 0, got {strength!r}")
     if not chroma > 0 or not np.isfinite(chroma):
@@ -215,16 +223,16 @@ def denoise_raw(
     clip = None
     if saturation is not None:
         clip = np.array([saturation[c] for c in pattern.cell.ravel()], np.float32) * 0.999
-    return DENOISE_METHODS[method](cfa.astype(np.float32, copy=False), pattern, scale, offset,
-                                   strength=strength, chroma=chroma, clip=clip, fast=fast)
+    return fn(cfa.astype(np.float32, copy=False), pattern, scale, offset, strength=strength,
+              chroma=chroma, clip=clip, fast=fast)
 
 
 @dataclass(frozen=True)
 class DenoiseParams(Params):
     """Parameters of the ``denoise_raw`` stage."""
 
-    method: str = param("guided", choices=tuple(DENOISE_METHODS),
-                        doc="denoising method (see DENOISE_METHODS)")
+    method: str = param("he2013", choices=DENOISE_METHODS.choices(),
+                        doc="denoising method (a DENOISE_METHODS key or alias)")
     strength: float = param(1.0, range=(0.0, 4.0), units="x noise sigma",
                             doc="multiplies the noise sigma the filter assumes; 0 = off")
     chroma: float = param(1.0, range=(0.25, 4.0), units="x",

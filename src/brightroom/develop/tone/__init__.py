@@ -1,12 +1,15 @@
 """Tone mapping: the ``tone`` stage (``linear_rgb -> linear_rgb``).
 
-Methods (:data:`TONE_METHODS`), all after an exposure factor ``2**exposure``:
+Methods (:data:`TONE_METHODS`, a :class:`~brightroom.methods.Methods` registry: case and
+``-``/``_``/space ignored), all after an exposure factor ``2**exposure``:
 
 * ``"none"``: exposure only (the neutral recipe).
-* ``"filmic"``: a global filmic curve (Hable 2010) on the max-RGB norm, 18 % grey on 18 %
-  (:mod:`.filmic`).
+* ``"hable2010"`` (alias ``"filmic"``, its key in earlier versions): a global filmic curve
+  (Hable 2010) on the max-RGB norm, 18 % grey on 18 % (:mod:`.filmic`).
 * ``"local"``: a local, halo-free gain designed on a 1/8-size image and applied with guided
-  upsampling (HDR+-style shadows and highlights; :mod:`.local`), then the filmic curve.
+  upsampling (HDR+-style shadows and highlights; :mod:`.local`), then the filmic curve. Its
+  own design (Durand & Dorsey 2002's base/detail split with He et al. 2013's guided filter),
+  no single paper's method, so it keeps a descriptive key.
 
 :func:`auto_exposure` picks an exposure that puts the log-average luminance on a target (the
 "key" of Reinhard et al. 2002), as phones do.
@@ -40,6 +43,7 @@ from brightroom.develop.params import Params, param
 from brightroom.develop.pipeline import RowPlan, RowStage, StageInput
 from brightroom.develop.rowops import Matrix, Packer, RowOp, run_ops
 from brightroom.errors import ParameterError
+from brightroom.methods import Methods
 
 from .filmic import (
     MIDDLE_GREY,
@@ -205,12 +209,19 @@ def _local(a, w, scale, fast, *, white_ev, contrast, saturation, shadows, highli
                   saturation=saturation, weights=w)
 
 
-TONE_METHODS: dict[str, Callable[..., np.ndarray]] = {
-    "none": _none,
-    "filmic": _filmic,
-    "local": _local,
-}
-"""Tone-mapping methods by name."""
+TONE_METHODS: Methods[Callable[..., np.ndarray]] = Methods("tone")
+"""Tone-mapping methods by name: ``f(rgb, weights, scale, fast, **curve_and_gain) -> rgb``."""
+TONE_METHODS.register("none", _none, cite="exposure only (no tone curve)")
+TONE_METHODS.register(
+    "hable2010", _filmic, aliases=("filmic",),
+    cite="Hable, J. (2010). Uncharted 2: HDR lighting. Game Developers Conference 2010 "
+         "(applied to the max-RGB norm, as darktable filmic rgb).")
+TONE_METHODS.register(
+    "local", _local,
+    cite="Brightroom's local gain: Durand, F., Dorsey, J. (2002), Fast bilateral filtering for "
+         "the display of high-dynamic-range images, SIGGRAPH 2002 (base/detail), with He, K., "
+         "Sun, J., Tang, X. (2013), Guided image filtering, TPAMI 35(6); then Hable (2010).")
+TONE_METHODS.freeze()
 
 
 def tone_map(
@@ -237,7 +248,8 @@ def tone_map(
     rgb
         ``H x W x 3`` float32 scene-linear RGB (not modified).
     method
-        A key of :data:`TONE_METHODS`.
+        A key or alias of :data:`TONE_METHODS` (case ignored): ``"none"``, ``"hable2010"``
+        (``"filmic"``) or ``"local"``.
     exposure
         EV applied first (``rgb * 2**exposure``).
     auto, auto_target
@@ -261,8 +273,7 @@ def tone_map(
     ----------
     See the module docstring.
     """
-    if method not in TONE_METHODS:
-        raise ParameterError(f"unknown tone method {method!r}; known: {', '.join(TONE_METHODS)}")
+    fn = TONE_METHODS.get(method)
     _check_common(exposure, white_ev, contrast, saturation)
     a = np.asarray(rgb)
     if a.ndim != 3 or a.shape[2] != 3:
@@ -274,18 +285,18 @@ def tone_map(
     if auto:
         small_lum = small_luminance(a, w)
         ev += auto_exposure(a, target=auto_target, weights=w, small_lum=small_lum)
-    return TONE_METHODS[method](a, w, float(2.0**ev), fast, white_ev=white_ev,
-                                contrast=contrast, saturation=saturation, shadows=shadows,
-                                highlights=highlights, detail=detail, strength=strength,
-                                small_lum=small_lum)
+    return fn(a, w, float(2.0**ev), fast, white_ev=white_ev, contrast=contrast,
+              saturation=saturation, shadows=shadows, highlights=highlights, detail=detail,
+              strength=strength, small_lum=small_lum)
 
 
 @dataclass(frozen=True)
 class ToneParams(Params):
     """Parameters of the ``tone`` stage."""
 
-    method: str = param("local", choices=tuple(TONE_METHODS),
-                        doc="'none' (exposure only), 'filmic' (global) or 'local'")
+    method: str = param("local", choices=TONE_METHODS.choices(),
+                        doc="'none' (exposure only), 'hable2010' (alias 'filmic'; global curve) "
+                            "or 'local'")
     exposure: float = param(0.0, range=(-16.0, 16.0), units="EV", doc="exposure applied first")
     auto_exposure: bool = param(False, doc="add the EV that puts the log-average luminance "
                                            "on auto_target")

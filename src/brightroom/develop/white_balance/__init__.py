@@ -6,18 +6,26 @@ value, then multiplies each CFA channel by ``neutral_G / neutral_c``.
 
 Automatic white balance runs on a small binned RGB preview of the mosaic
 (:func:`mosaic_preview`), through :func:`estimate_illuminant` and the methods of
-:data:`AWB_METHODS`, each in its own module citing its paper:
+:data:`AWB_METHODS` (a :class:`~brightroom.methods.Methods` registry), each in its own module
+citing its paper. Keys name the paper; the aliases are the keys of earlier versions (case and
+``-``/``_``/space are ignored, so ``"Gray World"`` works too):
 
-========================  =====================================================================
-``gray_world``            Buchsbaum (1980)
-``white_patch``           Land (1977), max-RGB
-``shades_of_gray``        Finlayson & Trezzi (2004), Minkowski p = 6
-``gray_edge``             van de Weijer, Gevers & Gijsenij (2007), first order, p = 6, sigma = 2
-``gray_pixels``           Yang, Gao & Li (2015), grey-pixel detection
-``locus_white_patch``     white patch of the 3 x 3 median-filtered preview, moved onto the
-                          camera's daylight / Planckian locus (Finlayson & Schaefer 2001); the
-                          default, falls back to white patch without colour matrices
-========================  =====================================================================
+=====================  =====================  ==================================================
+key                    alias                  method
+=====================  =====================  ==================================================
+``buchsbaum1980``      ``gray_world``         Buchsbaum (1980), grey world
+``land1977``           ``white_patch``        Land (1977), white patch (max-RGB)
+``finlayson2004``      ``shades_of_gray``     Finlayson & Trezzi (2004), shades of grey,
+                                              Minkowski p = 6
+``vandeweijer2007``    ``gray_edge``          van de Weijer, Gevers & Gijsenij (2007), grey
+                                              edge, first order, p = 6, sigma = 2
+``yang2015``           ``gray_pixels``        Yang, Gao & Li (2015), grey-pixel detection
+``locus_white_patch``                         white patch of the 3 x 3 median-filtered preview,
+                                              moved onto the camera's daylight / Planckian locus
+                                              (Finlayson & Schaefer 2001; no single paper's
+                                              method); the default, falls back to white patch
+                                              without colour matrices
+=====================  =====================  ==================================================
 
 Over spectrally rendered natural scenes lit from 2500 K to 7500 K (``benchmarks/bench_awb.py``)
 ``locus_white_patch`` has a median angular error of about 1.3 degrees, gray world about 12.7.
@@ -57,6 +65,7 @@ from brightroom.develop.white_balance.presets import PRESETS, preset_neutral
 from brightroom.develop.white_balance.shades_of_gray import shades_of_gray
 from brightroom.develop.white_balance.white_patch import white_patch
 from brightroom.errors import InputError, ParameterError, PipelineError
+from brightroom.methods import Methods
 from brightroom.types import CameraInfo, CFAPattern, RawImage, WhiteBalance
 
 __all__ = [
@@ -76,15 +85,34 @@ __all__ = [
     "white_balance",
 ]
 
-AWB_METHODS: dict[str, Callable[..., np.ndarray]] = {
-    "gray_world": gray_world,
-    "white_patch": white_patch,
-    "shades_of_gray": shades_of_gray,
-    "gray_edge": gray_edge,
-    "gray_pixels": gray_pixels,
-    "locus_white_patch": locus_white_patch,
-}
+AWB_METHODS: Methods[Callable[..., np.ndarray]] = Methods("AWB")
 """Automatic white-balance methods by name: ``f(rgb, *, mask, camera, **kw) -> (3,)``."""
+AWB_METHODS.register(
+    "buchsbaum1980", gray_world, aliases=("gray_world",),
+    cite="Buchsbaum, G. (1980). A spatial processor model for object colour perception. "
+         "Journal of the Franklin Institute, 310(1), 1-26.")
+AWB_METHODS.register(
+    "land1977", white_patch, aliases=("white_patch",),
+    cite="Land, E. H. (1977). The retinex theory of color vision. Scientific American, 237(6), "
+         "108-128.")
+AWB_METHODS.register(
+    "finlayson2004", shades_of_gray, aliases=("shades_of_gray",),
+    cite="Finlayson, G. D., Trezzi, E. (2004). Shades of gray and colour constancy. IS&T/SID "
+         "Twelfth Color Imaging Conference, 37-41.")
+AWB_METHODS.register(
+    "vandeweijer2007", gray_edge, aliases=("gray_edge",),
+    cite="van de Weijer, J., Gevers, T., Gijsenij, A. (2007). Edge-based color constancy. IEEE "
+         "Transactions on Image Processing, 16(9), 2207-2214.")
+AWB_METHODS.register(
+    "yang2015", gray_pixels, aliases=("gray_pixels",),
+    cite="Yang, K.-F., Gao, S.-B., Li, Y.-J. (2015). Efficient illuminant estimation for color "
+         "constancy using grey pixels. CVPR 2015, 2254-2263.")
+AWB_METHODS.register(
+    "locus_white_patch", locus_white_patch,
+    cite="Land (1977)'s white patch constrained to the camera's Planckian / daylight locus, after "
+         "Finlayson, G. D., Schaefer, G. (2001). Solving for colour constancy using a "
+         "constrained dichromatic reflection model. IJCV 42(3), 127-144.")
+AWB_METHODS.freeze()
 
 DEFAULT_AWB_METHOD = "locus_white_patch"
 
@@ -106,7 +134,8 @@ def estimate_illuminant(
     rgb
         ``H x W x 3`` linear camera RGB, not white balanced (e.g. :func:`mosaic_preview`).
     method
-        A key of :data:`AWB_METHODS`.
+        A key or alias of :data:`AWB_METHODS` (case ignored), e.g. ``"locus_white_patch"``
+        (default) or ``"buchsbaum1980"`` (``"gray_world"``).
     camera
         The camera's colour description; locus-constrained methods use its matrices and fall
         back to their unconstrained form without them.
@@ -128,12 +157,8 @@ def estimate_illuminant(
     InputError
         No usable pixels (all clipped or black).
     """
-    try:
-        fn = AWB_METHODS[method]
-    except KeyError:
-        raise ParameterError(
-            f"unknown AWB method {method!r}; known: {', '.join(AWB_METHODS)}"
-        ) from None
+    method = AWB_METHODS.canonical(method)
+    fn = AWB_METHODS[method]
     a = check_rgb(rgb)
     if a.ndim == 2:
         a = a[None]
@@ -243,8 +268,9 @@ class WhiteBalanceParams(Params):
     mode: str = param("as-shot", choices=WB_MODES,
                       doc="where the neutral comes from: the file, AWB, a preset, a "
                           "temperature or a custom camera neutral")
-    method: str = param(DEFAULT_AWB_METHOD, choices=tuple(AWB_METHODS),
-                        doc="AWB method (mode 'auto', or 'as-shot' without a neutral)")
+    method: str = param(DEFAULT_AWB_METHOD, choices=AWB_METHODS.choices(),
+                        doc="AWB method, an AWB_METHODS key or alias (mode 'auto', or "
+                            "'as-shot' without a neutral)")
     preset: str = param("daylight", choices=tuple(PRESETS), doc="light source (mode 'preset')")
     kelvin: float = param(5500.0, range=(1500.0, 15000.0), units="K",
                           doc="colour temperature on the Planckian locus (mode 'kelvin')")
