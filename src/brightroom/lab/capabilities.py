@@ -13,7 +13,8 @@ night
     pipeline that can merge bursts (the Brightroom recipes) merges it with
     :func:`brightroom.burst.merge` (Wiener) and develops the merged raw; the reference frame
     alone goes through the same pipeline. Both are scored against
-    :func:`brightroom.charts.scene.scene_truth_rgb` after a least-squares exposure scale (as in
+    :func:`brightroom.charts.scene.scene_truth_rgb` after a least-squares exposure scale
+    (:func:`brightroom.color.metrics.exposure_fitted_psnr`, an 8-pixel border left out, as in
     ``benchmarks/bench_burst.py``): ``night_psnr_db`` (the shot the pipeline delivers),
     ``night_gain_db`` (merged minus single) and ``night_subject_db`` (the same difference
     inside the moving subject: negative means ghosting). Pipelines that cannot merge bursts
@@ -54,13 +55,14 @@ from typing import Any
 
 import numpy as np
 
+from brightroom.color.metrics import exposure_fitted_psnr
 from brightroom.color.spaces import decode, srgb_encode
 from brightroom.errors import BrightroomError, PipelineError
 from brightroom.lab.pipelines import LabPipeline
 from brightroom.types import Image, RawImage
 
 __all__ = ["measure_capabilities", "measure_night", "measure_hdr", "measure_bokeh",
-           "supports_burst", "supports_portrait", "fit_psnr", "NIGHT_LUX", "CAPABILITY_CONDITIONS",
+           "supports_burst", "supports_portrait", "NIGHT_LUX", "CAPABILITY_CONDITIONS",
            "thumbnail_data_uri", "capabilities_spec", "capability_metrics"]
 
 NIGHT_LUX = (1.0, 5.0)
@@ -114,35 +116,6 @@ def _develop(pipe: LabPipeline, raw: RawImage) -> Image:
     if not isinstance(img, Image):
         raise PipelineError(f"pipeline {pipe.name!r} returned {type(img).__name__}, not an Image")
     return img
-
-
-def fit_psnr(linear: np.ndarray, truth: np.ndarray, mask: np.ndarray | None = None,
-             k: float | None = None) -> tuple[float, float]:
-    """PSNR (dB, sRGB-encoded) of ``linear`` against ``truth`` after an exposure scale.
-
-    The scale ``k`` is the least-squares fit of ``linear ~ k truth`` over unclipped pixels
-    (unless given); an ``BORDER``-pixel border is ignored, and ``mask`` restricts the error.
-
-    Returns
-    -------
-    (psnr, k)
-    """
-    b = BORDER
-    lin = np.asarray(linear, np.float64)[b:-b, b:-b]
-    tru = np.asarray(truth, np.float64)[b:-b, b:-b]
-    if k is None:
-        ok = (lin < 0.98) & (tru > 1e-4)
-        den = float((tru[ok] ** 2).sum())
-        k = float((lin[ok] * tru[ok]).sum() / den) if den > 0 else 1.0
-        if not k > 0:
-            k = 1.0
-    x = srgb_encode(np.clip(lin / k, 0, 1).astype(np.float32)).astype(np.float64)
-    y = srgb_encode(np.clip(tru, 0, 1).astype(np.float32)).astype(np.float64)
-    d2 = (x - y) ** 2
-    if mask is not None:
-        d2 = d2[np.asarray(mask, bool)[b:-b, b:-b]]
-    mse = float(np.mean(d2)) if d2.size else 0.0
-    return 10.0 * math.log10(1.0 / max(mse, 1e-12)), k
 
 
 def thumbnail_data_uri(display: np.ndarray, width: int = 240) -> str:
@@ -206,8 +179,9 @@ def measure_night(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2
         frames, truth, mask = night_burst(lux, seed=seed, camera=camera,
                                           megapixels=megapixels)
         single = _develop(pipe, frames[0])
-        p_single, k_single = fit_psnr(_linear(single), truth)
-        s_single = fit_psnr(_linear(single), truth, mask, k_single)[0]
+        p_single, k_single = exposure_fitted_psnr(_linear(single), truth, border=BORDER)
+        s_single = exposure_fitted_psnr(_linear(single), truth, k=k_single, mask=mask,
+                                        border=BORDER)[0]
         d: dict[str, Any] = {"lux": lux, "frames": len(frames), "iso": NIGHT_ISO,
                              "exposure_time": float(frames[0].camera.exposure_time),
                              "merged": merges, "psnr_single_db": p_single,
@@ -217,8 +191,9 @@ def measure_night(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2
                 warnings.simplefilter("ignore", BurstWarning)
                 merged_raw = merge(frames, ref=0)
             out = _develop(pipe, merged_raw)
-            p_out, k_out = fit_psnr(_linear(out), truth)
-            s_out = fit_psnr(_linear(out), truth, mask, k_out)[0]
+            p_out, k_out = exposure_fitted_psnr(_linear(out), truth, border=BORDER)
+            s_out = exposure_fitted_psnr(_linear(out), truth, k=k_out, mask=mask,
+                                         border=BORDER)[0]
             info = merged_raw.metadata.get("burst_merge", {})
             if "effective_frames" in info:
                 d["effective_frames"] = float(info["effective_frames"])
