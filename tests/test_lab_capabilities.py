@@ -16,11 +16,13 @@ from brightroom.lab.capabilities import (
     measure_capabilities,
     measure_hdr,
     measure_night,
+    portrait_lab,
     supports_burst,
     supports_portrait,
     thumbnail_data_uri,
 )
 from brightroom.lab.pipelines import LabPipeline
+from brightroom.lab.portrait_scenes import PORTRAIT_SCENES
 from brightroom.lab.score import score_conditions
 
 
@@ -101,6 +103,14 @@ def test_bokeh_scores_brightroom_renderer():
     m, d = measure_bokeh(REFERENCE, portrait=True)
     assert 0 <= m["bokeh_score"] <= 100
     assert set(d["scenes"]) and all(math.isfinite(e["psnr"]) for e in d["scenes"].values())
+
+
+def test_portrait_lab_runner():
+    res = portrait_lab(size=128)
+    assert set(res) == set(PORTRAIT_SCENES)
+    assert all(r["psnr"] >= 30 and 0 <= r["score"] <= 100 for r in res.values())
+    blank = portrait_lab(lambda img, *a: np.zeros_like(img), size=128)
+    assert all(r["score"] == 0 for r in blank.values())
 
 
 def test_measure_capabilities_conditions_and_json():

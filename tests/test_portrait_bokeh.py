@@ -11,7 +11,7 @@ import pytest
 from brightroom.color.metrics import psnr
 from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import ParameterError
-from brightroom.lab.portrait_scenes import disc_psf
+from brightroom.lab.bokeh_reference import disc_psf
 from brightroom.portrait.bokeh import (
     LENS_STYLES,
     BokehParams,

@@ -26,7 +26,10 @@ Also here, returning plain numbers rather than result dataclasses (so not in ``M
 * the full-reference image metrics of the colour floor, re-exported from
   :mod:`brightroom.color.metrics` (one implementation for the library, the lab, the tests and
   the benchmarks): ``mse``, ``psnr``, ``exposure_scale``, ``exposure_fitted_psnr`` and
-  ``delta_e_image`` (per-pixel CIEDE2000).
+  ``delta_e_image`` (per-pixel CIEDE2000);
+* the bokeh metric of :mod:`brightroom.lab.metrics.bokeh`: ``bokeh_errors`` (PSNR overall and
+  at the subject's silhouette against the exact layered reference), ``bokeh_score`` and
+  ``silhouette_band``.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from brightroom.lab.metrics.artefacts import (
     false_colour,
     moire,
 )
+from brightroom.lab.metrics.bokeh import bokeh_errors, bokeh_score, silhouette_band
 from brightroom.lab.metrics.colour import (
     ColorCheckerResult,
     colorchecker_accuracy,
@@ -142,4 +146,7 @@ __all__ = [
     "exposure_scale",
     "exposure_fitted_psnr",
     "delta_e_image",
+    "bokeh_errors",
+    "bokeh_score",
+    "silhouette_band",
 ]
