@@ -5,7 +5,7 @@ bursts (``simulate_burst``: random shake ~2 px, 0.1 deg rotation, a moving subje
 so that the truth is exactly the scene. Every method's output is developed by the same
 ``neutral`` recipe and scored against ``charts.scene_truth_rgb`` with the same treatment
 (decode to linear, least-squares exposure scale against the truth, sRGB re-encode, PSNR over
-the image minus an 8-pixel border; see ``bench_develop_quality.scored_psnr``):
+the image minus an 8-pixel border: :func:`brightroom.color.metrics.exposure_fitted_psnr`):
 
 * ``single``: the reference frame alone (raw denoise with its own noise profile);
 * ``ours``: ``brightroom.burst.merge`` (Wiener) then the same recipe (the raw denoiser sees the
@@ -45,7 +45,8 @@ import brightroom  # noqa: E402
 from brightroom.burst import AlignParams, BurstWarning, merge, merge_hdr, plan_burst  # noqa: E402
 from brightroom.charts import dynamic_range_steps, natural, slanted_edge  # noqa: E402
 from brightroom.charts.scene import scene_truth_rgb  # noqa: E402
-from brightroom.color.spaces import srgb_decode, srgb_encode  # noqa: E402
+from brightroom.color.metrics import exposure_fitted_psnr  # noqa: E402
+from brightroom.color.spaces import srgb_decode  # noqa: E402
 from brightroom.lab.camera import simulate, simulate_burst  # noqa: E402
 from brightroom.lab.camera.burst import SubjectMotion  # noqa: E402
 from brightroom.types import NoiseProfile  # noqa: E402,F401
@@ -58,22 +59,6 @@ def machine() -> str:
     return (f"{platform.platform()} - {platform.processor() or platform.machine()} - "
             f"{os.cpu_count()} cpus - python {sys.version.split()[0]} - numpy {np.__version__} "
             f"- opencv {cv2.__version__}")
-
-
-def fit_psnr(linear: np.ndarray, truth: np.ndarray, mask: np.ndarray | None = None,
-             k: float | None = None) -> tuple[float, float]:
-    """PSNR (sRGB-encoded) after the least-squares exposure scale ``k`` (fitted unless given)."""
-    lin = linear[BORDER:-BORDER, BORDER:-BORDER].astype(np.float64)
-    tru = truth[BORDER:-BORDER, BORDER:-BORDER].astype(np.float64)
-    if k is None:
-        ok = (lin < 0.98) & (tru > 1e-4)
-        k = float((lin[ok] * tru[ok]).sum() / (tru[ok] ** 2).sum())
-    a = srgb_encode(np.clip(lin / k, 0, 1).astype(np.float32)).astype(np.float64)
-    b = srgb_encode(np.clip(tru, 0, 1).astype(np.float32)).astype(np.float64)
-    d2 = (a - b) ** 2
-    if mask is not None:
-        d2 = d2[mask[BORDER:-BORDER, BORDER:-BORDER]]
-    return 10 * np.log10(1.0 / max(float(np.mean(d2)), 1e-12)), k
 
 
 def recipe(denoise: bool = True):
@@ -142,15 +127,16 @@ def section_quality(quick: bool) -> None:
             t_merge = time.perf_counter() - t
             ours = develop_linear(merged, rec)
             avg = develop_linear(merge(frames, ref=0, method="average"), rec)
-            p_single, k_s = fit_psnr(single, truth)
-            p_ours, k_o = fit_psnr(ours, truth)
-            p_avg, _ = fit_psnr(avg, truth)
+            p_single, k_s = exposure_fitted_psnr(single, truth, border=BORDER)
+            p_ours, k_o = exposure_fitted_psnr(ours, truth, border=BORDER)
+            p_avg, _ = exposure_fitted_psnr(avg, truth, border=BORDER)
             cvs = opencv_multi(frames, 0, rec_nd)
-            cv_scores = {hh: fit_psnr(v, truth)[0] for hh, v in cvs.items()}
+            cv_scores = {hh: exposure_fitted_psnr(v, truth, border=BORDER)[0]
+                         for hh, v in cvs.items()}
             best_h = max(cv_scores, key=cv_scores.get)
             p_cv = cv_scores[best_h]
-            s_single = fit_psnr(single, truth, mask, k_s)[0]
-            s_ours = fit_psnr(ours, truth, mask, k_o)[0]
+            s_single = exposure_fitted_psnr(single, truth, k=k_s, mask=mask, border=BORDER)[0]
+            s_ours = exposure_fitted_psnr(ours, truth, k=k_o, mask=mask, border=BORDER)[0]
             info = merged.metadata["burst_merge"]
             rows.append((name, lux, p_single, p_ours, p_avg, p_cv, best_h, s_single, s_ours,
                          info["effective_frames"], t_merge))
@@ -254,8 +240,10 @@ def section_night(quick: bool) -> None:
     rec = recipe(True)
     single = develop_linear(frames[0], rec)
     ours = develop_linear(merge(frames, ref=0), rec)
-    print(f"| 1 lux | single frame {fit_psnr(single, truth)[0]:.2f} dB | night merge of "
-          f"{plan.frames} {fit_psnr(ours, truth)[0]:.2f} dB |")
+    p_single = exposure_fitted_psnr(single, truth, border=BORDER)[0]
+    p_ours = exposure_fitted_psnr(ours, truth, border=BORDER)[0]
+    print(f"| 1 lux | single frame {p_single:.2f} dB | night merge of "
+          f"{plan.frames} {p_ours:.2f} dB |")
     try:
         out = brightroom.develop(merge(frames, ref=0), recipe="default")
         os.makedirs("out", exist_ok=True)

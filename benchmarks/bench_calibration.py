@@ -39,7 +39,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from brightroom.charts.colorchecker import colorchecker, colorchecker_spectra  # noqa: E402
+from brightroom.charts.colorchecker import (  # noqa: E402
+    COLORCHECKER_WB_NEUTRALS,
+    colorchecker,
+    colorchecker_spectra,
+)
 from brightroom.charts.scene import WAVELENGTHS, spectra_xyz  # noqa: E402
 from brightroom.color.spaces import D50_XYZ, D65_XYZ, bradford_adaptation  # noqa: E402
 from brightroom.lab.camera import simulate  # noqa: E402
@@ -98,7 +102,7 @@ def main() -> None:
         rgb = raw_patch_means(raw, boxes)
         sens = get_preset(cam).qe()
         resp = response_spectra(sens, light, spectra)
-        n = [19, 20, 21, 22]
+        n = list(COLORCHECKER_WB_NEUTRALS)
         scale = (rgb[n] * resp[n]).sum(axis=0) / (resp[n] ** 2).sum(axis=0)
         cam_held = response_spectra(sens, light, held) * scale
         # the virtual camera's own DNG matrices (the lab's least-squares fit), as a second baseline

@@ -40,6 +40,7 @@ import numpy as np  # noqa: E402
 import skimage  # noqa: E402
 from skimage import data as skdata  # noqa: E402
 
+from brightroom.color.metrics import psnr  # noqa: E402
 from brightroom.color.spaces import srgb_decode, srgb_encode  # noqa: E402
 from brightroom.develop.demosaic import DEMOSAIC_METHODS, demosaic  # noqa: E402
 from brightroom.develop.demosaic.malvar2004 import demosaic_malvar2004_numpy  # noqa: E402
@@ -71,12 +72,6 @@ def mosaic(img: np.ndarray, pattern: CFAPattern) -> np.ndarray:
     return np.ascontiguousarray(np.take_along_axis(img, idx[..., None], axis=2)[..., 0])
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    c = CROP
-    d = (a[c:-c, c:-c].astype(np.float64) - b[c:-c, c:-c])
-    return float(10 * np.log10(1.0 / np.mean(d * d)))
-
-
 def linear_photo(name: str) -> np.ndarray:
     rgb = getattr(skdata, name)()[..., :3]
     return srgb_decode(rgb.astype(np.float32) / np.float32(255))
@@ -97,7 +92,8 @@ def quality(images: tuple[str, ...]) -> None:
                 outs[peer] = run_cv2(cfa, code, dtype)
             for m, out in outs.items():
                 enc = srgb_encode(np.clip(out, 0, 1))
-                rows.setdefault(m, []).append((psnr(out, truth), psnr(enc, truth_enc)))
+                rows.setdefault(m, []).append((psnr(out, truth, border=CROP),
+                                                psnr(enc, truth_enc, border=CROP)))
     print(f"\nDemosaic PSNR (dB), mean over {len(images)} images x 4 phases, "
           f"{CROP}-pixel border cropped")
     print(f"{'method':<20}{'linear':>9}{'sRGB':>9}{'min sRGB':>10}")
@@ -120,13 +116,13 @@ def quad_quality(images: tuple[str, ...]) -> None:
                     out = demosaic(cfa, pat, method=method, domain=dom)
                     label = f"b{block} remosaic + {method}{' gamma' if dom == 'gamma' else ''}"
                     rows.setdefault(label, []).append(
-                        (psnr(out, t), psnr(srgb_encode(np.clip(out, 0, 1)),
-                                            srgb_encode(np.clip(t, 0, 1)))))
+                        (psnr(out, t, border=CROP), psnr(srgb_encode(np.clip(out, 0, 1)),
+                                                         srgb_encode(np.clip(t, 0, 1)), border=CROP)))
             means = t.reshape(h // block, block, w // block, block, 3).mean(axis=(1, 3))
             out = demosaic(cfa, pat, method="menon2007", quad="bin")
             rows.setdefault(f"b{block} bin + menon2007 (vs block means)", []).append(
-                (psnr(out, means), psnr(srgb_encode(np.clip(out, 0, 1)),
-                                        srgb_encode(np.clip(means, 0, 1)))))
+                (psnr(out, means, border=CROP), psnr(srgb_encode(np.clip(out, 0, 1)),
+                                                     srgb_encode(np.clip(means, 0, 1)), border=CROP)))
     print(f"\nQuad (b2) / nona (b3) RGGB mosaics, PSNR (dB), mean over {len(images)} images")
     print(f"{'pipeline':<40}{'linear':>9}{'sRGB':>9}")
     for m, v in rows.items():

@@ -37,7 +37,8 @@ import rawpy  # noqa: E402
 import brightroom  # noqa: E402
 from brightroom.charts import natural  # noqa: E402
 from brightroom.charts.scene import scene_truth_rgb  # noqa: E402
-from brightroom.color.spaces import srgb_decode, srgb_encode  # noqa: E402
+from brightroom.color.metrics import exposure_fitted_psnr  # noqa: E402
+from brightroom.color.spaces import srgb_decode  # noqa: E402
 from brightroom.io import read_raw, write_dng  # noqa: E402
 from brightroom.lab.camera import simulate  # noqa: E402
 
@@ -50,18 +51,6 @@ def bt709_decode(v: np.ndarray) -> np.ndarray:
     """LibRaw's default output curve (gamma 2.222, toe slope 4.5) inverted."""
     v = np.asarray(v, np.float64)
     return np.where(v < 0.081, v / 4.5, ((v + 0.099) / 1.099) ** (1 / 0.45))
-
-
-def scored_psnr(linear: np.ndarray, truth: np.ndarray) -> float:
-    """PSNR in sRGB-encoded terms after the least-squares exposure scale (unclipped pixels)."""
-    lin = linear[BORDER:-BORDER, BORDER:-BORDER].astype(np.float64)
-    tru = truth[BORDER:-BORDER, BORDER:-BORDER].astype(np.float64)
-    ok = (lin < 0.98) & (tru > 1e-4)
-    k = float((lin[ok] * tru[ok]).sum() / (tru[ok] ** 2).sum())
-    a = srgb_encode(np.clip(lin / k, 0, 1).astype(np.float32))
-    b = srgb_encode(np.clip(tru, 0, 1).astype(np.float32))
-    mse = float(np.mean((a.astype(np.float64) - b) ** 2))
-    return 10 * np.log10(1.0 / max(mse, 1e-12))
 
 
 def main() -> int:
@@ -90,7 +79,8 @@ def main() -> int:
                     with rawpy.imread(str(dng)) as r:
                         peer = r.postprocess(use_camera_wb=True, output_bps=16)
                     peer_lin = bt709_decode(peer.astype(np.float64) / 65535.0)
-                    p_ours, p_peer = scored_psnr(ours_lin, truth), scored_psnr(peer_lin, truth)
+                    p_ours = exposure_fitted_psnr(ours_lin, truth, border=BORDER)[0]
+                    p_peer = exposure_fitted_psnr(peer_lin, truth, border=BORDER)[0]
                     rows.append((name, phase, iso, p_ours, p_peer))
                     print(f"{name:<10} {phase} ISO {iso:>5}: ours {p_ours:6.2f} dB  "
                           f"rawpy {p_peer:6.2f} dB  diff {p_ours - p_peer:+6.2f} dB", flush=True)
@@ -100,7 +90,7 @@ def main() -> int:
                                                                                 method=method)
                             out = brightroom.develop(raw, recipe=rec)
                             demosaic_rows.setdefault(method, []).append(
-                                scored_psnr(srgb_decode(out.data), truth))
+                                exposure_fitted_psnr(srgb_decode(out.data), truth, border=BORDER)[0])
     print("\n## summary (median over scenes and phases)")
     print("| ISO | ours (neutral) median dB | mean | min | rawpy median dB | ours - rawpy | wins |")
     print("|---|---|---|---|---|---|---|")

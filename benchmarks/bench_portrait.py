@@ -7,7 +7,8 @@ Tables:
    disparity): bad-2.0 (% of valid pixels off by more than 2 px, unknown counted bad), mean
    absolute error over the pixels with an estimate, coverage and time. Peer: OpenCV StereoBM.
 2. **Bokeh quality** on the synthetic portrait scenes of :mod:`brightroom.lab.portrait_scenes`:
-   PSNR (sRGB-encoded) against the exact layered reference overall, in the 2-pixel band around
+   PSNR (sRGB-encoded) against the exact layered reference (:mod:`brightroom.lab.bokeh_reference`;
+   metric :mod:`brightroom.lab.metrics.bokeh`) overall, in the 2-pixel band around
    the silhouette and outside it, and the bokeh sub-score. Rows: the layered renderer with the
    exact matte, with the segmentation model's matte, with depth only, and the naive gather (peer).
    Bar: >= 30 dB overall.
@@ -41,13 +42,9 @@ warnings.filterwarnings("ignore")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from brightroom.lab.portrait_scenes import (  # noqa: E402
-    PORTRAIT_SCENES,
-    bokeh_errors,
-    bokeh_score,
-    portrait_scene,
-    reference_bokeh,
-)
+from brightroom.lab.bokeh_reference import reference_bokeh  # noqa: E402
+from brightroom.lab.metrics.bokeh import bokeh_errors, bokeh_score  # noqa: E402
+from brightroom.lab.portrait_scenes import PORTRAIT_SCENES, portrait_scene  # noqa: E402
 from brightroom.portrait.bokeh import BokehParams, render_bokeh  # noqa: E402
 from brightroom.portrait.segment import segment  # noqa: E402
 from brightroom.portrait.stereo import StereoParams, disparity, disparity_errors  # noqa: E402

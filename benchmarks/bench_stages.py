@@ -23,6 +23,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 import skimage.data  # noqa: E402
 
+from brightroom.color.metrics import psnr  # noqa: E402
 from brightroom.develop.denoise import denoise_raw  # noqa: E402
 from brightroom.develop.highlights import clip_highlights, reconstruct_highlights  # noqa: E402
 from brightroom.develop.raw_corrections import (  # noqa: E402
@@ -83,10 +84,6 @@ def add_noise(clean: np.ndarray, prof: NoiseProfile, seed: int = 0) -> np.ndarra
     a, b = prof.scale[0], prof.offset[0]
     x = rng.poisson(np.maximum(clean, 0) / a) * a + rng.normal(0, np.sqrt(b), clean.shape)
     return x.astype(np.float32)
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    return float(10 * np.log10(1 / np.mean((a.astype(np.float64) - b) ** 2)))
 
 
 def timeit(fn, repeat: int) -> tuple[float, float]:

@@ -11,6 +11,7 @@ from brightroom.burst import BurstWarning, merge
 from brightroom.burst.merge import MERGE_METHODS, validate_frames
 from brightroom.burst.tiles import join_planes, raised_cosine, split_planes
 from brightroom.charts import dead_leaves
+from brightroom.color.metrics import psnr
 from brightroom.errors import MergeError, ParameterError
 from brightroom.lab.camera import simulate_burst
 from brightroom.lab.camera.burst import SubjectMotion
@@ -18,13 +19,7 @@ from brightroom.types import CameraInfo, CFAPattern, RawImage
 
 SHAPE = (192, 256)
 KW = dict(lux=10.0, iso=6400, shake_px=2.0, rotation_deg=0.05, seed=11)
-
-
-def _psnr(a: np.ndarray, b: np.ndarray, peak: float, mask: np.ndarray | None = None) -> float:
-    d = (a - b)[12:-12, 12:-12]
-    if mask is not None:
-        d = d[mask[12:-12, 12:-12]]
-    return float(10 * np.log10(peak**2 / np.mean(d.astype(np.float64) ** 2)))
+BORDER = 12  # pixels left out at each edge when comparing with the clean frame
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +34,9 @@ def burst() -> tuple[list[RawImage], RawImage]:
 def test_merge_reduces_noise(burst: tuple[list[RawImage], RawImage], method: str) -> None:
     frames, clean = burst
     peak = float(np.percentile(clean.cfa, 99))
-    single = _psnr(frames[0].cfa, clean.cfa, peak)
+    single = psnr(frames[0].cfa, clean.cfa, peak=peak, border=BORDER)
     out = merge(frames, method=method, ref=0)
-    gain = _psnr(out.cfa, clean.cfa, peak) - single
+    gain = psnr(out.cfa, clean.cfa, peak=peak, border=BORDER) - single
     assert gain > 4.0, f"{method}: only {gain:.2f} dB over one frame (ideal 7.8 dB for 6)"
     info = out.metadata["burst_merge"]
     assert info["frames"] == 6 and info["reference"] == 0 and info["method"] == method
@@ -84,7 +79,8 @@ def test_other_bayer_phases(pattern: str) -> None:
     out = merge(frames, ref=0)
     peak = float(np.percentile(clean.cfa, 99))
     assert out.pattern.pattern == pattern
-    assert _psnr(out.cfa, clean.cfa, peak) > _psnr(frames[0].cfa, clean.cfa, peak) + 3.0
+    assert psnr(out.cfa, clean.cfa, peak=peak, border=BORDER) > psnr(
+        frames[0].cfa, clean.cfa, peak=peak, border=BORDER) + 3.0
 
 
 @pytest.fixture(scope="module")
@@ -113,11 +109,11 @@ def test_moving_subject_no_ghost(moving, method: str) -> None:
     region = _motion_region(mask)
     peak = float(np.percentile(clean.cfa, 99))
     out = merge(frames, method=method, ref=0)
-    single = _psnr(frames[0].cfa, clean.cfa, peak, region)
-    merged = _psnr(out.cfa, clean.cfa, peak, region)
+    single = psnr(frames[0].cfa, clean.cfa, peak=peak, mask=region, border=BORDER)
+    merged = psnr(out.cfa, clean.cfa, peak=peak, mask=region, border=BORDER)
     assert merged >= single - 0.5, f"{method}: ghosting, {merged:.2f} dB vs {single:.2f} dB"
-    assert _psnr(out.cfa, clean.cfa, peak, ~region) > _psnr(frames[0].cfa, clean.cfa, peak,
-                                                            ~region) + 2.0
+    assert psnr(out.cfa, clean.cfa, peak=peak, mask=~region, border=BORDER) > psnr(
+        frames[0].cfa, clean.cfa, peak=peak, mask=~region, border=BORDER) + 2.0
 
 
 def test_without_rejection_ghosts_appear(moving) -> None:
@@ -126,8 +122,8 @@ def test_without_rejection_ghosts_appear(moving) -> None:
     region = _motion_region(mask)
     peak = float(np.percentile(clean.cfa, 99))
     plain = merge(frames, method="average", ref=0, threshold=1e6)
-    assert _psnr(plain.cfa, clean.cfa, peak, region) < _psnr(frames[0].cfa, clean.cfa, peak,
-                                                             region) - 3.0
+    assert psnr(plain.cfa, clean.cfa, peak=peak, mask=region, border=BORDER) < psnr(
+        frames[0].cfa, clean.cfa, peak=peak, mask=region, border=BORDER) - 3.0
 
 
 def test_numba_merge_matches_numpy(burst: tuple[list[RawImage], RawImage]) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from brightroom.charts.colorchecker import colorchecker_reference_lab, colorchecker_spectra
+from brightroom.charts.colorchecker import colorchecker, colorchecker_reference_lab, colorchecker_spectra
 from brightroom.charts.scene import WAVELENGTHS, spectra_xyz
 from brightroom.color.lut import apply_lut, read_cube
 from brightroom.color.spaces import D50_XYZ, D65_XYZ, bradford_adaptation, srgb_decode, srgb_encode
@@ -173,6 +173,30 @@ def test_method_aliases_and_case() -> None:
                                              "finlayson2015 \\(aliases: root-polynomial -> "
                                              "finlayson2015\\)$"):
         calibrate(cam, method="neural")
+
+
+def test_grid_boxes_follow_the_chart() -> None:
+    chart = colorchecker(patch_size=24)  # 30 px spacing
+    c, gt = chart.ground_truth["centers"], chart.ground_truth["boxes"]
+    boxes = grid_boxes([c[0], c[5], c[18]])
+    ctr = np.stack([(boxes[:, 0] + boxes[:, 2] - 1) / 2, (boxes[:, 1] + boxes[:, 3] - 1) / 2], 1)
+    np.testing.assert_allclose(ctr, c, atol=1e-9)
+    assert np.all(boxes[:, :2] >= gt[:, :2]) and np.all(boxes[:, 2:] <= gt[:, 2:])
+    # default: half the spacing (15 px) around centres on pixel centres: 16 pixels inclusive
+    assert np.all(boxes[:, 2:] - boxes[:, :2] == 16)
+    small = grid_boxes([c[0], c[5], c[18]], 10)
+    assert np.all(small[:, 2:] - small[:, :2] == 10)
+    # a rotated chart (centres given by rotating the grid 30 degrees): boxes shrink to fit
+    t = np.radians(30)
+    rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    turned = (np.asarray([c[0], c[5], c[18]]) - c[0]) @ rot.T + 200
+    turned_boxes = grid_boxes(turned)
+    side = turned_boxes[:, 2] - turned_boxes[:, 0]
+    assert np.all(side < 16) and np.all(side >= 10)
+    with pytest.raises(ParameterError, match="larger than the printed patch"):
+        grid_boxes([c[0], c[5], c[18]], 30)
+    with pytest.raises(ParameterError, match="collinear"):
+        grid_boxes([(0, 0), (0, 150), (0, 300)])
 
 
 def test_calibrate_virtual_dng_file_and_cli(tmp_path: Path) -> None:

@@ -31,6 +31,9 @@ def test_detects_on_linear_rgb_truth():
     d = detect_colorchecker(charts.scene_truth_rgb(s))
     gt = s.ground_truth["boxes"]
     assert np.all(d.boxes[:, :2] >= gt[:, :2]) and np.all(d.boxes[:, 2:] <= gt[:, 2:])
+    # the sample boxes of brightroom.charts.colorchecker: the central half of each printed patch
+    # (0.5 * 0.84 * the 40 px pitch = 16.8 px)
+    assert np.all(np.abs(d.boxes[:, 2:] - d.boxes[:, :2] - 16.8) <= 1.5)
 
 
 def test_no_chart_raises():

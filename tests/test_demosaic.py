@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from brightroom.color.metrics import psnr
 from brightroom.develop.demosaic import (
     DEMOSAIC_METHODS,
     DemosaicParams,
@@ -47,11 +48,6 @@ def mosaic(img: np.ndarray, pattern: CFAPattern) -> np.ndarray:
     return np.take_along_axis(img, idx[..., None], axis=2)[..., 0].astype(np.float32)
 
 
-def psnr(a: np.ndarray, b: np.ndarray, crop: int, peak: float = 1.0) -> float:
-    d = (a[crop:-crop, crop:-crop] - b[crop:-crop, crop:-crop]).astype(np.float64)
-    return float(10 * np.log10(peak**2 / np.mean(d**2)))
-
-
 def smooth_scene(h: int = 70, w: int = 83) -> np.ndarray:
     """A smooth scene: luminance waves times slowly varying chromaticity."""
     y, x = np.mgrid[0:h, 0:w].astype(np.float64)
@@ -73,13 +69,13 @@ def test_smooth_scene_high_psnr(scene: np.ndarray, method: str, name: str) -> No
     out = demosaic(mosaic(scene, pat), pat, method=method)
     assert out.shape == scene.shape and out.dtype == np.float32
     # Threshold well above what a wrong phase or channel swap gives (< 20 dB).
-    assert psnr(out, scene, crop=2) > 40.0
+    assert psnr(out, scene, border=2) > 40.0
 
 
 def test_channel_swap_would_fail(scene: np.ndarray) -> None:
     """The PSNR test can fail: demosaicing with the wrong phase gives a poor image."""
     cfa = mosaic(scene, CFAPattern("RGGB"))
-    assert psnr(demosaic(cfa, CFAPattern("BGGR")), scene, crop=2) < 25.0
+    assert psnr(demosaic(cfa, CFAPattern("BGGR")), scene, border=2) < 25.0
 
 
 def test_better_methods_beat_bilinear_on_edges() -> None:
@@ -90,7 +86,7 @@ def test_better_methods_beat_bilinear_on_edges() -> None:
     img = (lum[..., None] * np.array([0.9, 1.0, 0.7])).astype(np.float32)
     pat = CFAPattern("GRBG")
     cfa = mosaic(img, pat)
-    q = {m: psnr(demosaic(cfa, pat, method=m), img, crop=4) for m in METHODS}
+    q = {m: psnr(demosaic(cfa, pat, method=m), img, border=4) for m in METHODS}
     assert q["malvar2004"] > q["bilinear"] + 2
     assert q["menon2007"] > q["malvar2004"] + 1
 
@@ -365,7 +361,7 @@ def test_gamma_domain(scene: np.ndarray, method: str, name: str) -> None:
     np.testing.assert_allclose(out, flat, rtol=1e-6, atol=1e-6)
     cfa = mosaic(scene, pat)
     out = demosaic(cfa, pat, method=method, domain="gamma")
-    assert out.dtype == np.float32 and psnr(out, scene, crop=2) > 40.0
+    assert out.dtype == np.float32 and psnr(out, scene, border=2) > 40.0
     idx = pat.channel_index(*cfa.shape).astype(np.intp)
     np.testing.assert_array_equal(np.take_along_axis(out, idx[..., None], axis=2)[..., 0], cfa)
 
@@ -413,7 +409,7 @@ def test_real_grbg_mosaic_matches_opencv_bilinear() -> None:
     # The better methods stay close to it on real data (no artefacts, no phase mix-up).
     for method in ("malvar2004", "menon2007"):
         out = demosaic(counts.astype(np.float32), CFAPattern("GRBG"), method=method)
-        assert psnr(out, ours, crop=4, peak=1023.0) > 30.0
+        assert psnr(out, ours, border=4, peak=1023.0) > 30.0
 
 
 def test_gamma_curve() -> None:

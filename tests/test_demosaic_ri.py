@@ -13,6 +13,7 @@ import os
 import numpy as np
 import pytest
 
+from brightroom.color.metrics import psnr
 from brightroom.develop.demosaic import DEMOSAIC_METHODS, demosaic
 from brightroom.develop.demosaic.kiku2014 import (
     KIKU2014_MARGIN,
@@ -28,11 +29,6 @@ def mosaic(img: np.ndarray, pattern: CFAPattern) -> np.ndarray:
     """Sample an H x W x 3 image through the CFA (the forward model)."""
     idx = pattern.channel_index(*img.shape[:2]).astype(np.intp)
     return np.take_along_axis(img, idx[..., None], axis=2)[..., 0].astype(np.float32)
-
-
-def psnr(a: np.ndarray, b: np.ndarray, crop: int) -> float:
-    d = (a[crop:-crop, crop:-crop] - b[crop:-crop, crop:-crop]).astype(np.float64)
-    return float(10 * np.log10(1.0 / np.mean(d**2)))
 
 
 def smooth_scene(h: int = 90, w: int = 97) -> np.ndarray:
@@ -80,7 +76,7 @@ def test_smooth_scene_high_psnr(name: str) -> None:
     scene = smooth_scene()
     pat = CFAPattern(name)
     out = demosaic(mosaic(scene, pat), pat, method="kiku2014")
-    assert psnr(out, scene, crop=4) > 45.0
+    assert psnr(out, scene, border=4) > 45.0
 
 
 @pytest.mark.parametrize("dy, dx", [(0, 1), (1, 0), (1, 1), (2, 3)])
@@ -114,7 +110,7 @@ def test_dispatcher_and_gamma_domain() -> None:
     np.testing.assert_array_equal(demosaic(cfa, pat, method="kiku2014"),
                                   demosaic_kiku2014_numpy(cfa, pat))
     out = demosaic(cfa, pat, method="kiku2014", domain="gamma")
-    assert out.dtype == np.float32 and psnr(out, scene, crop=4) > 40.0
+    assert out.dtype == np.float32 and psnr(out, scene, border=4) > 40.0
 
 
 def test_mlri_filter_matches_brute_force() -> None:
@@ -168,7 +164,7 @@ def test_beats_other_methods_on_a_photo(name: str) -> None:
     img = _photo()
     pat = CFAPattern(name)
     cfa = mosaic(img, pat)
-    q = {m: psnr(demosaic(cfa, pat, method=m), img, crop=8)
+    q = {m: psnr(demosaic(cfa, pat, method=m), img, border=8)
          for m in ("bilinear", "malvar2004", "menon2007", "kiku2014")}
     assert q["kiku2014"] > q["bilinear"] + 5
     assert q["kiku2014"] > q["malvar2004"] + 1

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import skimage.data
 
+from brightroom.color.metrics import psnr
 from brightroom.develop.denoise import (
     DENOISE_METHODS,
     DenoiseParams,
@@ -45,10 +46,6 @@ def add_noise(clean: np.ndarray, prof: NoiseProfile, seed: int = 0) -> np.ndarra
     a, b = prof.scale[0], prof.offset[0]
     x = rng.poisson(np.maximum(clean, 0) / a) * a + rng.normal(0, np.sqrt(b), clean.shape)
     return x.astype(np.float32)
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    return float(10 * np.log10(1 / np.mean((a.astype(np.float64) - b) ** 2)))
 
 
 def test_anscombe_stabilises_variance():

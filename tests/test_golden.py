@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import brightroom
-from brightroom.color.difference import delta_e_2000, rgb_to_lab_d50
+from brightroom.color.metrics import delta_e_image
 from conftest import shared_file
 from make_goldens import CANON_CROP, GOLDEN, LAB_DNG, RECIPES, SHIPPED, read_png16, small
 
@@ -24,11 +24,8 @@ P99_DE = 1.5  # ΔE00: 99th percentile
 
 
 def assert_close_de(got: np.ndarray, want: np.ndarray, what: str) -> None:
-    from brightroom.color.spaces import decode
-
     assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
-    de = delta_e_2000(rgb_to_lab_d50(decode(np.clip(got, 0, 1))),
-                      rgb_to_lab_d50(decode(np.clip(want, 0, 1))))
+    de = delta_e_image(got, want)  # sRGB-encoded, clipped to [0, 1]
     mean, p99 = float(np.mean(de)), float(np.percentile(de, 99))
     assert mean <= MEAN_DE and p99 <= P99_DE, (
         f"{what}: ΔE00 mean {mean:.3f} (max {MEAN_DE}), p99 {p99:.3f} (max {P99_DE})")

@@ -9,6 +9,7 @@ from PIL import Image as PILImage
 from PIL import ImageCms
 
 import brightroom.io.images as images
+from brightroom.color.metrics import psnr
 from brightroom.errors import (
     CorruptFileError,
     InputError,
@@ -35,10 +36,6 @@ def smooth(h=96, w=128, seed=0):
 def display(data, primaries="sRGB", camera=CAMERA, **meta):
     return Image(data, space="display", primaries=primaries, transfer="sRGB", camera=camera,
                  metadata={"recipe": RECIPE, **meta})
-
-
-def psnr(a, b):
-    return 10 * np.log10(1 / np.mean((a.astype(np.float64) - b) ** 2))
 
 
 def test_quantize_fast_equals_reference():

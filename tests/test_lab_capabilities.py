@@ -9,43 +9,21 @@ import numpy as np
 import pytest
 
 from _lab_helpers import REFERENCE
-from brightroom.color.spaces import srgb_encode
 from brightroom.lab.capabilities import (
     CAPABILITY_CONDITIONS,
     capabilities_spec,
-    fit_psnr,
     measure_bokeh,
     measure_capabilities,
     measure_hdr,
     measure_night,
+    portrait_lab,
     supports_burst,
     supports_portrait,
     thumbnail_data_uri,
 )
 from brightroom.lab.pipelines import LabPipeline
+from brightroom.lab.portrait_scenes import PORTRAIT_SCENES
 from brightroom.lab.score import score_conditions
-
-
-def test_fit_psnr_analytic():
-    rng = np.random.default_rng(0)
-    truth = rng.uniform(0.05, 0.8, (48, 64, 3)).astype(np.float32)
-    # an exact exposure scale costs nothing: PSNR is capped at 120 dB (mse floor 1e-12)
-    p, k = fit_psnr(2.5 * truth, truth)
-    assert k == pytest.approx(2.5, rel=1e-6) and p > 100
-    # a known error in the sRGB-encoded domain: PSNR = -10 log10(mse)
-    enc = srgb_encode(truth)
-    noisy = enc.astype(np.float64) + 0.01 * np.where(rng.random(enc.shape) < 0.5, -1, 1)
-    from brightroom.color.spaces import srgb_decode
-
-    lin = srgb_decode(np.clip(noisy, 0, 1).astype(np.float32))
-    p, _ = fit_psnr(lin, truth, k=1.0)
-    assert p == pytest.approx(40.0, abs=0.3)
-    # the mask restricts the error to a region
-    mask = np.zeros(truth.shape[:2], bool)
-    mask[20:30, 20:30] = True
-    bad = lin.copy()
-    bad[~mask] = 0
-    assert fit_psnr(bad, truth, mask, k=1.0)[0] == pytest.approx(p, abs=1.0)
 
 
 def test_who_merges():
@@ -125,6 +103,14 @@ def test_bokeh_scores_brightroom_renderer():
     m, d = measure_bokeh(REFERENCE, portrait=True)
     assert 0 <= m["bokeh_score"] <= 100
     assert set(d["scenes"]) and all(math.isfinite(e["psnr"]) for e in d["scenes"].values())
+
+
+def test_portrait_lab_runner():
+    res = portrait_lab(size=128)
+    assert set(res) == set(PORTRAIT_SCENES)
+    assert all(r["psnr"] >= 30 and 0 <= r["score"] <= 100 for r in res.values())
+    blank = portrait_lab(lambda img, *a: np.zeros_like(img), size=128)
+    assert all(r["score"] == 0 for r in blank.values())
 
 
 def test_measure_capabilities_conditions_and_json():

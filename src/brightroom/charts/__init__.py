@@ -5,8 +5,14 @@ spectral basis (or measured spectra, for the ColorChecker), plus what is known a
 """
 
 from brightroom.charts.colorchecker import (
+    COLORCHECKER_GREY18,
+    COLORCHECKER_MID_GREYS,
     COLORCHECKER_NAMES,
+    COLORCHECKER_NEUTRALS,
+    COLORCHECKER_WB_NEUTRALS,
     colorchecker,
+    colorchecker_grid_homography,
+    colorchecker_patch_boxes,
     colorchecker_reference_lab,
     colorchecker_spectra,
 )
@@ -44,6 +50,12 @@ __all__ = [
     "colorchecker_spectra",
     "colorchecker_reference_lab",
     "COLORCHECKER_NAMES",
+    "COLORCHECKER_NEUTRALS",
+    "COLORCHECKER_WB_NEUTRALS",
+    "COLORCHECKER_MID_GREYS",
+    "COLORCHECKER_GREY18",
+    "colorchecker_grid_homography",
+    "colorchecker_patch_boxes",
     "gray_steps",
     "dynamic_range_steps",
     "dead_leaves",

@@ -3,8 +3,11 @@
 Detection runs OpenCV's Macbeth ColorChecker detector (``cv2.mcc``, opencv_contrib) on an 8-bit
 sRGB rendering of the frame (a raw mosaic is quickly developed at half resolution with its
 as-shot white balance for this purpose only). Patch quadrilaterals come back in the standard
-order (row-major, "dark skin" first); we return them as axis-aligned boxes safely inside each
-patch, in the input's own pixel coordinates (mosaic coordinates for a raw image).
+order (row-major, "dark skin" first), in the input's own pixel coordinates (mosaic coordinates
+for a raw image). The chart's homography is fitted to their centres and every patch gets an
+axis-aligned box safely inside it (the central half of the patch side,
+:func:`brightroom.charts.colorchecker.colorchecker_patch_boxes`: the same boxes the lab's
+measurement samples).
 
 References
 ----------
@@ -23,8 +26,10 @@ from typing import Any
 import cv2
 import numpy as np
 
+from brightroom.charts.colorchecker import colorchecker_grid_homography, colorchecker_patch_boxes
 from brightroom.color.spaces import srgb_encode
 from brightroom.errors import ChartNotFoundError, InputError
+from brightroom.types import Image, RawImage
 
 __all__ = ["ColorCheckerDetection", "detect_colorchecker", "colorchecker_boxes"]
 
@@ -37,7 +42,8 @@ class ColorCheckerDetection:
     ----------
     boxes
         ``(24, 4)`` int ``y0, x0, y1, x1`` (end exclusive) inside each patch, row-major from
-        "dark skin", in the input's pixel coordinates.
+        "dark skin", in the input's pixel coordinates: the central
+        :data:`~brightroom.charts.colorchecker.COLORCHECKER_SAMPLE_FRACTION` of the patch side.
     quads
         ``(24, 4, 2)`` float ``x, y`` corners of the detector's patch regions.
     corners
@@ -54,8 +60,6 @@ class ColorCheckerDetection:
 
 def _to_display8(frame: Any) -> tuple[np.ndarray, float, float]:
     """8-bit sRGB (RGB order) of ``frame`` and the affine map ``x_in = a * x + b``."""
-    from brightroom.types import Image, RawImage
-
     if isinstance(frame, RawImage):
         c = frame.cfa.astype(np.float32)
         h, w = (c.shape[0] // 2) * 2, (c.shape[1] // 2) * 2
@@ -91,6 +95,13 @@ def _to_display8(frame: Any) -> tuple[np.ndarray, float, float]:
     return (disp * 255 + 0.5).astype(np.uint8), a, b
 
 
+def _shape(frame: Any) -> tuple[int, int]:
+    """``(height, width)`` of ``frame`` in its own pixel coordinates."""
+    data = frame.cfa if isinstance(frame, RawImage) else getattr(frame, "data", frame)
+    h, w = np.shape(data)[:2]
+    return int(h), int(w)
+
+
 def detect_colorchecker(frame: Any) -> ColorCheckerDetection:
     """Find a ColorChecker Classic in ``frame``.
 
@@ -107,7 +118,7 @@ def detect_colorchecker(frame: Any) -> ColorCheckerDetection:
     Raises
     ------
     ChartNotFoundError
-        No 24-patch chart was found.
+        No 24-patch chart was found, or its patches do not fit a plane or leave the frame.
     """
     img8, a, b = _to_display8(frame)
     bgr = cv2.cvtColor(np.ascontiguousarray(img8), cv2.COLOR_RGB2BGR)
@@ -122,12 +133,7 @@ def detect_colorchecker(frame: Any) -> ColorCheckerDetection:
         raise ChartNotFoundError(f"the detected chart has {quads.shape[0]} patches, expected 24")
     quads = quads * a + b
     corners = np.asarray(best.getBox(), dtype=np.float64).reshape(4, 2) * a + b
-    centre = quads.mean(axis=1)
-    sides = np.linalg.norm(np.roll(quads, -1, axis=1) - quads, axis=2).min(axis=1)
-    half = np.maximum(0.4 * sides, 1.0)
-    boxes = np.stack([np.ceil(centre[:, 1] - half), np.ceil(centre[:, 0] - half),
-                      np.floor(centre[:, 1] + half) + 1, np.floor(centre[:, 0] + half) + 1],
-                     axis=1).astype(np.int64)
+    boxes = colorchecker_patch_boxes(colorchecker_grid_homography(quads=quads), _shape(frame))
     return ColorCheckerDetection(boxes=boxes, quads=quads, corners=corners,
                                  cost=float(best.getCost()))
 

@@ -13,7 +13,8 @@ night
     pipeline that can merge bursts (the Brightroom recipes) merges it with
     :func:`brightroom.burst.merge` (Wiener) and develops the merged raw; the reference frame
     alone goes through the same pipeline. Both are scored against
-    :func:`brightroom.charts.scene.scene_truth_rgb` after a least-squares exposure scale (as in
+    :func:`brightroom.charts.scene.scene_truth_rgb` after a least-squares exposure scale
+    (:func:`brightroom.color.metrics.exposure_fitted_psnr`, an 8-pixel border left out, as in
     ``benchmarks/bench_burst.py``): ``night_psnr_db`` (the shot the pipeline delivers),
     ``night_gain_db`` (merged minus single) and ``night_subject_db`` (the same difference
     inside the moving subject: negative means ghosting). Pipelines that cannot merge bursts
@@ -27,10 +28,11 @@ hdr
     (:func:`brightroom.lab.metrics.edge_ringing`) at a 100:1 bright/dark slanted edge
     (EV 0 / -4 bracket) after the pipeline's own development (tone mapping included).
 bokeh
-    :func:`brightroom.lab.portrait_scenes.portrait_lab` (Brightroom's layered renderer, the
-    lab's three portrait scenes at 256 px, f/1.8, depth only - the renderer is not handed
-    the exact matte): ``bokeh_score`` is the mean of
-    :func:`~brightroom.lab.portrait_scenes.bokeh_score`. Pipelines without a portrait mode
+    :func:`portrait_lab` (Brightroom's layered renderer, the lab's three portrait scenes of
+    :mod:`brightroom.lab.portrait_scenes` at 256 px, f/1.8, depth only - the renderer is not
+    handed the exact matte): ``bokeh_score`` is the mean of
+    :func:`~brightroom.lab.metrics.bokeh.bokeh_score` against
+    :func:`~brightroom.lab.bokeh_reference.reference_bokeh`. Pipelines without a portrait mode
     have no bokeh measurement: the attribute is absent and excluded from the overall score.
 
 References
@@ -54,13 +56,18 @@ from typing import Any
 
 import numpy as np
 
+from brightroom.color.metrics import exposure_fitted_psnr
 from brightroom.color.spaces import decode, srgb_encode
 from brightroom.errors import BrightroomError, PipelineError
+from brightroom.lab.bokeh_reference import reference_bokeh
+from brightroom.lab.metrics.bokeh import bokeh_errors, bokeh_score
 from brightroom.lab.pipelines import LabPipeline
+from brightroom.lab.portrait_scenes import PORTRAIT_SCENES, portrait_scene
+from brightroom.portrait.bokeh import BokehParams, render_bokeh
 from brightroom.types import Image, RawImage
 
-__all__ = ["measure_capabilities", "measure_night", "measure_hdr", "measure_bokeh",
-           "supports_burst", "supports_portrait", "fit_psnr", "NIGHT_LUX", "CAPABILITY_CONDITIONS",
+__all__ = ["measure_capabilities", "measure_night", "measure_hdr", "measure_bokeh", "portrait_lab",
+           "supports_burst", "supports_portrait", "NIGHT_LUX", "CAPABILITY_CONDITIONS",
            "thumbnail_data_uri", "capabilities_spec", "capability_metrics"]
 
 NIGHT_LUX = (1.0, 5.0)
@@ -114,35 +121,6 @@ def _develop(pipe: LabPipeline, raw: RawImage) -> Image:
     if not isinstance(img, Image):
         raise PipelineError(f"pipeline {pipe.name!r} returned {type(img).__name__}, not an Image")
     return img
-
-
-def fit_psnr(linear: np.ndarray, truth: np.ndarray, mask: np.ndarray | None = None,
-             k: float | None = None) -> tuple[float, float]:
-    """PSNR (dB, sRGB-encoded) of ``linear`` against ``truth`` after an exposure scale.
-
-    The scale ``k`` is the least-squares fit of ``linear ~ k truth`` over unclipped pixels
-    (unless given); an ``BORDER``-pixel border is ignored, and ``mask`` restricts the error.
-
-    Returns
-    -------
-    (psnr, k)
-    """
-    b = BORDER
-    lin = np.asarray(linear, np.float64)[b:-b, b:-b]
-    tru = np.asarray(truth, np.float64)[b:-b, b:-b]
-    if k is None:
-        ok = (lin < 0.98) & (tru > 1e-4)
-        den = float((tru[ok] ** 2).sum())
-        k = float((lin[ok] * tru[ok]).sum() / den) if den > 0 else 1.0
-        if not k > 0:
-            k = 1.0
-    x = srgb_encode(np.clip(lin / k, 0, 1).astype(np.float32)).astype(np.float64)
-    y = srgb_encode(np.clip(tru, 0, 1).astype(np.float32)).astype(np.float64)
-    d2 = (x - y) ** 2
-    if mask is not None:
-        d2 = d2[np.asarray(mask, bool)[b:-b, b:-b]]
-    mse = float(np.mean(d2)) if d2.size else 0.0
-    return 10.0 * math.log10(1.0 / max(mse, 1e-12)), k
 
 
 def thumbnail_data_uri(display: np.ndarray, width: int = 240) -> str:
@@ -206,8 +184,9 @@ def measure_night(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2
         frames, truth, mask = night_burst(lux, seed=seed, camera=camera,
                                           megapixels=megapixels)
         single = _develop(pipe, frames[0])
-        p_single, k_single = fit_psnr(_linear(single), truth)
-        s_single = fit_psnr(_linear(single), truth, mask, k_single)[0]
+        p_single, k_single = exposure_fitted_psnr(_linear(single), truth, border=BORDER)
+        s_single = exposure_fitted_psnr(_linear(single), truth, k=k_single, mask=mask,
+                                        border=BORDER)[0]
         d: dict[str, Any] = {"lux": lux, "frames": len(frames), "iso": NIGHT_ISO,
                              "exposure_time": float(frames[0].camera.exposure_time),
                              "merged": merges, "psnr_single_db": p_single,
@@ -217,8 +196,9 @@ def measure_night(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2
                 warnings.simplefilter("ignore", BurstWarning)
                 merged_raw = merge(frames, ref=0)
             out = _develop(pipe, merged_raw)
-            p_out, k_out = fit_psnr(_linear(out), truth)
-            s_out = fit_psnr(_linear(out), truth, mask, k_out)[0]
+            p_out, k_out = exposure_fitted_psnr(_linear(out), truth, border=BORDER)
+            s_out = exposure_fitted_psnr(_linear(out), truth, k=k_out, mask=mask,
+                                         border=BORDER)[0]
             info = merged_raw.metadata.get("burst_merge", {})
             if "effective_frames" in info:
                 d["effective_frames"] = float(info["effective_frames"])
@@ -311,17 +291,61 @@ def measure_hdr(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-202
     return {"hdr_dr_stops": dr_val, "hdr_halo_pct": halo}, d
 
 
+def portrait_lab(renderer=None, *, size: int = 256, f_number: float = 1.8,  # noqa: ANN001
+                 use_exact_matte: bool = True) -> dict[str, dict[str, float]]:
+    """Run a bokeh renderer over the lab's portrait scenes and measure it.
+
+    Each scene of :data:`~brightroom.lab.portrait_scenes.PORTRAIT_SCENES` is rendered by
+    ``renderer`` from its sharp photo and depth, and compared with the exact layered reference
+    (:func:`~brightroom.lab.bokeh_reference.reference_bokeh`) by
+    :func:`~brightroom.lab.metrics.bokeh.bokeh_errors` and
+    :func:`~brightroom.lab.metrics.bokeh.bokeh_score`.
+
+    Parameters
+    ----------
+    renderer
+        ``f(display_rgb, depth, matte, focus_distance, f_number) -> display_rgb``; ``None``
+        uses Brightroom's layered renderer (noise off, so that the comparison is exact).
+    size
+        Scene side in pixels.
+    f_number
+        Simulated aperture (50 mm full-frame equivalent, focus on the subject).
+    use_exact_matte
+        Give the renderer the scene's matte (else ``None``: depth only).
+
+    Returns
+    -------
+    dict
+        Per scene: ``psnr``, ``psnr_band``, ``psnr_outside_band``, ``band_fraction`` and
+        ``score`` (:func:`~brightroom.lab.metrics.bokeh.bokeh_score`).
+    """
+    if renderer is None:
+
+        def renderer(img, depth, matte, zf, n):  # noqa: ANN001, ANN202
+            return render_bokeh(img, depth, matte=matte, focus_distance=zf,
+                                params=BokehParams(f_number=n, noise=False))
+
+    out: dict[str, dict[str, float]] = {}
+    for name, kw in PORTRAIT_SCENES.items():
+        sc = portrait_scene(name, size=size, **kw)
+        ref = reference_bokeh(sc, f_number=f_number)
+        zf = sc.layers[0].depth
+        got = renderer(sc.display, sc.depth, sc.matte if use_exact_matte else None, zf, f_number)
+        e = bokeh_errors(np.asarray(got, np.float32), ref, sc.matte)
+        e["score"] = bokeh_score(np.asarray(got, np.float32), ref, sc.matte)
+        out[name] = e
+    return out
+
+
 def measure_bokeh(pipe: LabPipeline, *, portrait: bool | None = None
                   ) -> tuple[dict[str, float] | None, dict[str, Any]]:
-    """Bokeh measurement with :func:`~brightroom.lab.portrait_scenes.portrait_lab`.
+    """Bokeh measurement with :func:`portrait_lab`.
 
     Returns ``(None, details)`` for pipelines without a portrait mode (absent sub-score);
     ``portrait`` overrides :func:`supports_portrait`.
     """
     if not (supports_portrait(pipe) if portrait is None else portrait):
         return None, {"note": "pipeline has no portrait mode: bokeh not applicable (absent)"}
-    from brightroom.lab.portrait_scenes import portrait_lab
-
     res = portrait_lab(None, size=BOKEH_SIZE, f_number=BOKEH_F_NUMBER, use_exact_matte=False)
     score = float(np.mean([r["score"] for r in res.values()]))
     return {"bokeh_score": score}, {"scenes": res, "renderer": "brightroom.portrait.render_bokeh",

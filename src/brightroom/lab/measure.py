@@ -58,7 +58,18 @@ from typing import Any
 import cv2
 import numpy as np
 
-from brightroom.charts.colorchecker import COLORCHECKER_NAMES, colorchecker_reference_lab
+from brightroom.charts.colorchecker import (
+    COLORCHECKER_GREY18,
+    COLORCHECKER_GRID_CORNERS,
+    COLORCHECKER_NAMES,
+    COLORCHECKER_NEUTRALS,
+    COLORCHECKER_WB_NEUTRALS,
+    colorchecker_grid_centres,
+    colorchecker_grid_homography,
+    colorchecker_grid_to_image,
+    colorchecker_patch_boxes,
+    colorchecker_reference_lab,
+)
 from brightroom.color.spaces import decode, get_space, srgb_encode
 from brightroom.errors import BrightroomError, ChartNotFoundError, InputError, ParameterError
 
@@ -70,7 +81,6 @@ __all__ = [
     "measure_colorchecker",
     "measure_slanted_edge",
     "measure_gray_steps",
-    "colorchecker_grid_homography",
 ]
 
 MEASURE_CHARTS: tuple[str, ...] = ("colorchecker", "slanted-edge", "gray-steps")
@@ -80,14 +90,6 @@ _ALIASES = {"colorchecker": "colorchecker", "color-checker": "colorchecker",
             "macbeth": "colorchecker", "slanted-edge": "slanted-edge", "edge": "slanted-edge",
             "sfr": "slanted-edge", "gray-steps": "gray-steps", "grey-steps": "gray-steps",
             "steps": "gray-steps", "oecf": "gray-steps"}
-
-# ColorChecker geometry in "grid units" (one patch pitch): 6 x 4 cells; the printed patch covers
-# about 84 % of its cell (measured on the Canon sample: 90 px patches at a 107 px pitch).
-_PATCH_FRACTION = 0.84
-# half-size of the measured square: the central half of the patch side
-_SAMPLE_HALF = 0.25 * _PATCH_FRACTION
-_NEUTRALS = tuple(range(18, 24))  # white 9.5 .. black 2 (patches 19-24)
-_GREY18 = 21  # neutral 5 (.70 D), patch 22
 
 _DETECT_MAX_SIDE = 2000  # larger frames are searched for the ColorChecker at reduced size
 
@@ -193,89 +195,16 @@ def load_linear(path: str | os.PathLike[str]) -> LinearPhoto:
 
 # --------------------------------------------------------------------------- ColorChecker
 
-def _grid_centres() -> np.ndarray:
-    k = np.arange(24)
-    return np.stack([k % 6 + 0.5, k // 6 + 0.5], axis=1).astype(np.float64)
-
-
-def colorchecker_grid_homography(*, corners: Any = None, quads: Any = None) -> np.ndarray:
-    """3 x 3 homography from ColorChecker grid units to image pixels.
-
-    Grid units: ``u`` in 0..6 along the row from "dark skin" to "bluish green", ``v`` in 0..4
-    down to the neutral row; patch ``k`` (0-based, row-major) is centred at
-    ``(k % 6 + 0.5, k // 6 + 0.5)``.
-
-    Parameters
-    ----------
-    corners
-        ``4 x 2`` ``(x, y)``: the outer corners of the patch grid, starting at the corner of
-        "dark skin", then clockwise (as seen in the image): "bluish green", "black", "white".
-    quads
-        ``24 x 4 x 2`` detected patch quadrilaterals (chart order); their centres are fitted.
-    """
-    if (corners is None) == (quads is None):
-        raise ParameterError("pass exactly one of corners or quads")
-    if corners is not None:
-        c = np.asarray(corners, dtype=np.float64)
-        if c.shape != (4, 2) or not np.all(np.isfinite(c)):
-            raise ParameterError(f"corners must be 4 (x, y) points, got shape {c.shape}")
-        src = np.array([[0, 0], [6, 0], [6, 4], [0, 4]], dtype=np.float32)
-        d1, d2 = c[2] - c[0], c[3] - c[1]
-        area = 0.5 * abs(float(d1[0] * d2[1] - d1[1] * d2[0]))
-        if area < 24 * 16:
-            raise ParameterError(f"corners {c.tolist()} enclose {area:.0f} px^2; need a chart "
-                                 f"of at least 24 patches of 4 x 4 px")
-        return cv2.getPerspectiveTransform(src, c.astype(np.float32))
-    q = np.asarray(quads, dtype=np.float64)
-    if q.shape != (24, 4, 2):
-        raise ParameterError(f"quads must be 24 x 4 x 2, got {q.shape}")
-    hmat, _ = cv2.findHomography(_grid_centres(), q.mean(axis=1), 0)
-    if hmat is None:
-        raise ChartNotFoundError("the detected ColorChecker patches do not fit a plane")
-    return hmat
-
-
-def _patch_boxes(hmat: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """``(24, 4)`` ``y0, x0, y1, x1``: the largest axis-aligned square, centred on each patch,
-    inside the patch's central region (``_SAMPLE_HALF`` grid units around its centre)."""
-    c = _grid_centres()
-    s = _SAMPLE_HALF
-    offs = np.array([[-s, -s], [s, -s], [s, s], [-s, s]])
-    quads = (c[:, None, :] + offs[None]).reshape(-1, 1, 2)
-    img_q = cv2.perspectiveTransform(quads, hmat).reshape(24, 4, 2)
-    ctr = cv2.perspectiveTransform(c.reshape(-1, 1, 2), hmat).reshape(24, 2)
-    boxes = np.zeros((24, 4), np.int64)
-    h, w = shape
-    for k in range(24):
-        q = img_q[k]
-        # orientation-independent: inward distance from the centre to every edge line
-        half = np.inf
-        for i in range(4):
-            p0, p1 = q[i], q[(i + 1) % 4]
-            e = p1 - p0
-            n = np.array([e[1], -e[0]]) / max(float(np.hypot(*e)), 1e-12)
-            dist = abs(float(np.dot(ctr[k] - p0, n)))
-            half = min(half, dist / (abs(n[0]) + abs(n[1])))
-        half = max(half, 0.5)
-        x0, x1 = int(math.ceil(ctr[k, 0] - half)), int(math.floor(ctr[k, 0] + half)) + 1
-        y0, y1 = int(math.ceil(ctr[k, 1] - half)), int(math.floor(ctr[k, 1] + half)) + 1
-        if x0 < 0 or y0 < 0 or x1 > w or y1 > h or x1 - x0 < 1 or y1 - y0 < 1:
-            raise ChartNotFoundError(f"ColorChecker patch {k + 1} ({COLORCHECKER_NAMES[k]}) "
-                                     f"falls outside the {w} x {h} image")
-        boxes[k] = (y0, x0, y1, x1)
-    return boxes
-
-
 def _refine_boxes(lin: np.ndarray, boxes: np.ndarray, hmat: np.ndarray) -> np.ndarray:
     """Move each box (by up to 0.2 patch pitch) to where the patch is most uniform.
 
     Manual corners are often clicked on the chart's frame instead of the patch grid; the most
     uniform window near each expected centre is then still inside its patch.
     """
-    c = _grid_centres()
-    ctr = cv2.perspectiveTransform(c.reshape(-1, 1, 2), hmat).reshape(24, 2)
-    right = cv2.perspectiveTransform((c + [1.0, 0.0]).reshape(-1, 1, 2), hmat).reshape(24, 2)
-    down = cv2.perspectiveTransform((c + [0.0, 1.0]).reshape(-1, 1, 2), hmat).reshape(24, 2)
+    c = colorchecker_grid_centres()
+    ctr = colorchecker_grid_to_image(hmat, c)
+    right = colorchecker_grid_to_image(hmat, c + [1.0, 0.0])
+    down = colorchecker_grid_to_image(hmat, c + [0.0, 1.0])
     h, w = lin.shape[:2]
     out = boxes.copy()
     steps = np.linspace(-0.2, 0.2, 5)
@@ -305,7 +234,7 @@ def _patch_means(lin: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 
 
 def _neutrals_ordered(means: np.ndarray, space: str) -> bool:
-    y = means[list(_NEUTRALS)] @ get_space(space).to_xyz[1]
+    y = means[list(COLORCHECKER_NEUTRALS)] @ get_space(space).to_xyz[1]
     return bool(y[0] >= 0.97 * y[1] and np.all(np.diff(y[1:]) < 0))
 
 
@@ -386,7 +315,7 @@ def measure_colorchecker(image_linear_rgb: Any, *, corners: Any = None, space: s
             cc = c[perm]
             try:
                 hm = colorchecker_grid_homography(corners=cc)
-                boxes = _refine_boxes(lin, _patch_boxes(hm, lin.shape[:2]), hm)
+                boxes = _refine_boxes(lin, colorchecker_patch_boxes(hm, lin.shape[:2]), hm)
             except ChartNotFoundError:
                 continue
             means = _patch_means(lin, boxes)
@@ -406,7 +335,7 @@ def measure_colorchecker(image_linear_rgb: Any, *, corners: Any = None, space: s
         det = detection if detection is not None else detect_colorchecker(lin)
         how = "cv2.mcc"
         hmat = colorchecker_grid_homography(quads=det.quads)
-        boxes = _patch_boxes(hmat, lin.shape[:2])
+        boxes = colorchecker_patch_boxes(hmat, lin.shape[:2])
         means = _patch_means(lin, boxes)
         if not _neutrals_ordered(means, space):
             # chart upside down relative to the detector's order
@@ -416,8 +345,7 @@ def measure_colorchecker(image_linear_rgb: Any, *, corners: Any = None, space: s
             else:
                 raise ChartNotFoundError("the ColorChecker found has no ordered neutral row "
                                          "(white to black); probably a false detection")
-        grid = np.array([[0, 0], [6, 0], [6, 4], [0, 4]], np.float64).reshape(-1, 1, 2)
-        corners_used = cv2.perspectiveTransform(grid, hmat).reshape(4, 2)
+        corners_used = colorchecker_grid_to_image(hmat, COLORCHECKER_GRID_CORNERS)
         if reordered:
             corners_used = corners_used[[2, 3, 0, 1]]
     if not np.all(means @ sp.to_xyz[1] > 0):
@@ -426,24 +354,24 @@ def measure_colorchecker(image_linear_rgb: Any, *, corners: Any = None, space: s
     cc_res = colorchecker_accuracy(means, ref, space)
     # the same chart after a von Kries white balance on neutrals 20-23: separates the white
     # balance error from the colour-matrix error
-    grey = means[19:23].mean(axis=0)
+    grey = means[list(COLORCHECKER_WB_NEUTRALS)].mean(axis=0)
     wb_fixed = (colorchecker_accuracy(means * (grey[1] / grey), ref, space)
                 if np.all(grey > 0) else None)
     clipped = [_clipped(lin, b, clip_level) for b in boxes]
     # white balance: each usable neutral normalised to unit luminance, then summed
     ylum = means @ sp.to_xyz[1]
-    use = [k for k in _NEUTRALS if not clipped[k] and ylum[k] > 0]
+    use = [k for k in COLORCHECKER_NEUTRALS if not clipped[k] and ylum[k] > 0]
     if not use:
-        use = list(_NEUTRALS[1:5])
+        use = list(COLORCHECKER_WB_NEUTRALS)
     wb_vec = sum(means[k] / ylum[k] for k in use)
     wb_all = float(wb_angular_error(wb_vec))
     lab_raw = rgb_to_lab_d50(means * cc_res.exposure_scale, space)
     y_ref = lab_to_xyz(ref)[:, 1]
-    ex = exposure_error(lin[boxes[_GREY18, 0]:boxes[_GREY18, 2],
-                            boxes[_GREY18, 1]:boxes[_GREY18, 3]].astype(np.float64)
-                        @ sp.to_xyz[1], target=float(y_ref[_GREY18]))
+    gy0, gx0, gy1, gx1 = boxes[COLORCHECKER_GREY18]
+    ex = exposure_error(lin[gy0:gy1, gx0:gx1].astype(np.float64) @ sp.to_xyz[1],
+                        target=float(y_ref[COLORCHECKER_GREY18]))
     neutrals = []
-    for k in _NEUTRALS:
+    for k in COLORCHECKER_NEUTRALS:
         a, b, c, d = boxes[k]
         patch = lin[a:c, b:d].astype(np.float64)
         s = snr(patch, detrend=True) if min(c - a, d - b) >= 3 else None
@@ -471,7 +399,7 @@ def measure_colorchecker(image_linear_rgb: Any, *, corners: Any = None, space: s
             "delta_c00": float(cc_res.delta_c[k]),
             "clipped": clipped[k],
         })
-    core = [n for n in neutrals if 19 <= n["patch"] <= 23]
+    core = neutrals[:-1]  # white 9.5 .. neutral 3.5 (black 2 is noisy)
     return {
         "chart": "colorchecker",
         "detection": how,
@@ -493,7 +421,7 @@ def measure_colorchecker(image_linear_rgb: Any, *, corners: Any = None, space: s
         "neutral_b_over_g": float(np.mean([n["b_over_g"] for n in core])),
         "exposure_ev": ex.ev_error,
         "exposure_target": ex.target,
-        "grey_snr_db": neutrals[_GREY18 - 18]["snr_db"],
+        "grey_snr_db": neutrals[COLORCHECKER_NEUTRALS.index(COLORCHECKER_GREY18)]["snr_db"],
         "clipped_patches": int(sum(clipped)),
         "patches": patches,
         "neutrals": neutrals,

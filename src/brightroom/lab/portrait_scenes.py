@@ -1,4 +1,4 @@
-"""Synthetic portrait scenes with an exact layered reference rendering, and the bokeh sub-score.
+"""Synthetic portrait scenes: flat layers at known depths, each fully known.
 
 A :class:`PortraitScene` is a stack of flat layers at known depths, each an RGB picture (linear
 sRGB) with its own exact alpha:
@@ -11,15 +11,11 @@ sRGB) with its own exact alpha:
 * a **background** plane: a textured wall (dead-leaves discs, stripes) with optional small bright
   highlights above 1.0 that become bokeh discs.
 
-The sharp photo is the ``over`` composite of the layers; the depth map is the depth of the front
-layer with alpha >= 0.5. :func:`reference_bokeh` renders the exact answer: each layer, which is
-*fully known* (also behind the subject), is blurred with its exact disc PSF (the thin-lens CoC of
-its depth, the disc's pixel coverage integrated by 16x16 supersampling) and the blurred layers are
-composited back to front with premultiplied alpha (Porter & Duff 1984). A renderer only sees the
-photo and the depth, so the background hidden behind the subject must be guessed; the error in a
-band around the silhouette is reported separately (:func:`silhouette_band`).
-
-:func:`bokeh_score` turns a rendering and its reference into a 0..100 sub-score for the lab.
+The sharp photo is the ``over`` composite of the layers (Porter & Duff 1984); the depth map is
+the depth of the front layer with alpha >= 0.5. Because every layer is known, also behind the
+subject, :func:`brightroom.lab.bokeh_reference.reference_bokeh` can render the exact depth of
+field; :mod:`brightroom.lab.metrics.bokeh` scores a renderer against it, and
+:func:`brightroom.lab.capabilities.portrait_lab` runs a renderer over :data:`PORTRAIT_SCENES`.
 
 References
 ----------
@@ -27,9 +23,6 @@ Rother, C., Kolmogorov, V., Blake, A. (2004). "GrabCut": interactive foreground 
 iterated graph cuts. ACM TOG 23(3), 309-314.
 
 Porter, T., Duff, T. (1984). Compositing digital images. SIGGRAPH '84.
-
-Potmesil, M., Chakravarty, I. (1981). A lens and aperture camera model for synthetic image
-generation. SIGGRAPH '81 (thin-lens circle of confusion).
 """
 
 from __future__ import annotations
@@ -44,9 +37,7 @@ import numpy as np
 from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import ParameterError
 
-__all__ = ["Layer", "PortraitScene", "astronaut_matte", "portrait_scene", "reference_bokeh",
-           "disc_psf", "silhouette_band", "bokeh_errors", "bokeh_score", "PORTRAIT_SCENES",
-           "portrait_lab"]
+__all__ = ["Layer", "PortraitScene", "astronaut_matte", "portrait_scene", "PORTRAIT_SCENES"]
 
 # Hand-drawn outline of the astronaut (x, y) in the 512x512 picture: hair, collar ring,
 # shoulders and the helmet she holds.
@@ -232,130 +223,9 @@ def portrait_scene(name: str = "astronaut", *, size: int = 512, seed: int = 0,
                          name, {"seed": seed, "highlights": highlights, "hair": hair})
 
 
-def disc_psf(radius: float, supersample: int = 16) -> np.ndarray:
-    """The exact pixel-integrated disc PSF of ``radius`` pixels, normalised (16x16 samples per
-    pixel). ``radius < 0.5`` gives a delta."""
-    if radius < 0.5:
-        return np.ones((1, 1), np.float32)
-    n = int(math.ceil(radius)) + 1
-    ss = supersample
-    o = (np.arange(ss) + 0.5) / ss - 0.5
-    c = np.arange(-n, n + 1)
-    yy = (c[:, None] + o[None, :]).reshape(-1)
-    inside = (yy[:, None] ** 2 + yy[None, :] ** 2) <= radius * radius
-    k = inside.reshape(2 * n + 1, ss, 2 * n + 1, ss).mean(axis=(1, 3))
-    return (k / k.sum()).astype(np.float32)
-
-
-def _coc_radius(z: float, zf: float, f_number: float, focal_mm: float, sensor_mm: float,
-                width: int) -> float:
-    f = focal_mm * 1e-3
-    c = (f / f_number) * f * abs(z - zf) / (z * (zf - f))
-    return c / (sensor_mm * 1e-3 / width) / 2
-
-
-def reference_bokeh(scene: PortraitScene, *, f_number: float = 2.0, focal_length: float = 50.0,
-                    sensor_width: float = 36.0, focus_distance: float | None = None
-                    ) -> np.ndarray:
-    """The exact layered rendering (linear RGB): every layer blurred with its disc PSF, then
-    composited back to front with premultiplied ``over``. Focus defaults to the subject."""
-    zf = scene.layers[0].depth if focus_distance is None else focus_distance
-    h, w = scene.depth.shape
-    out = np.zeros((h, w, 3), np.float64)
-    for lay in reversed(scene.layers):
-        r = _coc_radius(lay.depth, zf, f_number, focal_length, sensor_width, w)
-        k = disc_psf(r)
-        pre = np.concatenate([lay.rgb * lay.alpha[..., None], lay.alpha[..., None]], axis=2)
-        if k.size > 1:
-            pre = cv2.filter2D(pre.astype(np.float32), -1, k, borderType=cv2.BORDER_REFLECT)
-        out = pre[..., :3] + out * (1 - pre[..., 3:4])
-    return out.astype(np.float32)
-
-
-def silhouette_band(matte: np.ndarray, width: int = 2) -> np.ndarray:
-    """Boolean mask of pixels within ``width`` pixels of the subject's silhouette (alpha = 0.5)."""
-    m = (np.asarray(matte) >= 0.5).astype(np.uint8)
-    k = np.ones((2 * width + 1, 2 * width + 1), np.uint8)
-    return (cv2.dilate(m, k) != cv2.erode(m, k))
-
-
-def _psnr(a: np.ndarray, b: np.ndarray, sel: np.ndarray | None = None) -> float:
-    d = (np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2
-    if sel is not None:
-        d = d[sel]
-    mse = float(d.mean()) if d.size else 0.0
-    return float("inf") if mse == 0 else 10 * math.log10(1.0 / mse)
-
-
-def bokeh_errors(rendered_display: np.ndarray, reference_linear: np.ndarray,
-                 matte: np.ndarray, band: int = 2) -> dict[str, float]:
-    """PSNR (dB, sRGB-encoded values clipped to [0, 1]) overall, in the ``band``-pixel
-    silhouette band, and outside it."""
-    ref = np.clip(srgb_encode(reference_linear), 0, 1)
-    out = np.clip(rendered_display, 0, 1)
-    sel = silhouette_band(matte, band)
-    return {"psnr": _psnr(out, ref), "psnr_band": _psnr(out, ref, sel),
-            "psnr_outside_band": _psnr(out, ref, ~sel), "band_fraction": float(sel.mean())}
-
-
-def bokeh_score(rendered_display: np.ndarray, reference_linear: np.ndarray,
-                matte: np.ndarray) -> float:
-    """Bokeh sub-score, 0..100, for the lab.
-
-    ``60 * clip((PSNR - 20) / 20, 0, 1) + 40 * clip((PSNR_band - 15) / 20, 0, 1)``: overall PSNR
-    (sRGB-encoded, against :func:`reference_bokeh`) scores from 20 dB (0) to 40 dB (full), the
-    2-pixel silhouette band (halos, lost hair) from 15 dB to 35 dB. 30 dB overall with a 25 dB
-    band gives 50.
-    """
-    e = bokeh_errors(rendered_display, reference_linear, matte)
-    a = min(max((e["psnr"] - 20) / 20, 0.0), 1.0)
-    b = min(max((e["psnr_band"] - 15) / 20, 0.0), 1.0)
-    return float(60 * a + 40 * b)
-
-
 PORTRAIT_SCENES = {
     "astronaut-hedge": dict(hedge=True, highlights=False),
     "astronaut-wall": dict(hedge=False, highlights=False),
     "astronaut-highlights": dict(hedge=True, highlights=True),
 }
-
-
-def portrait_lab(renderer=None, *, size: int = 256, f_number: float = 1.8,  # noqa: ANN001
-                 use_exact_matte: bool = True) -> dict[str, dict[str, float]]:
-    """Run a bokeh renderer over :data:`PORTRAIT_SCENES` and measure it.
-
-    Parameters
-    ----------
-    renderer
-        ``f(display_rgb, depth, matte, focus_distance, f_number) -> display_rgb``; ``None``
-        uses Brightroom's layered renderer (noise off, so that the comparison is exact).
-    size
-        Scene side in pixels.
-    f_number
-        Simulated aperture (50 mm full-frame equivalent, focus on the subject).
-    use_exact_matte
-        Give the renderer the scene's matte (else ``None``: depth only).
-
-    Returns
-    -------
-    dict
-        Per scene: ``psnr``, ``psnr_band``, ``psnr_outside_band``, ``band_fraction`` and
-        ``score`` (:func:`bokeh_score`).
-    """
-    if renderer is None:
-        from brightroom.portrait.bokeh import BokehParams, render_bokeh
-
-        def renderer(img, depth, matte, zf, n):  # noqa: ANN001, ANN202
-            return render_bokeh(img, depth, matte=matte, focus_distance=zf,
-                                params=BokehParams(f_number=n, noise=False))
-
-    out: dict[str, dict[str, float]] = {}
-    for name, kw in PORTRAIT_SCENES.items():
-        sc = portrait_scene(name, size=size, **kw)
-        ref = reference_bokeh(sc, f_number=f_number)
-        zf = sc.layers[0].depth
-        got = renderer(sc.display, sc.depth, sc.matte if use_exact_matte else None, zf, f_number)
-        e = bokeh_errors(np.asarray(got, np.float32), ref, sc.matte)
-        e["score"] = bokeh_score(np.asarray(got, np.float32), ref, sc.matte)
-        out[name] = e
-    return out
+"""The lab's portrait scenes: name -> :func:`portrait_scene` options."""

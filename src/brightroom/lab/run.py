@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from brightroom.charts.colorchecker import COLORCHECKER_NEUTRALS, COLORCHECKER_WB_NEUTRALS
 from brightroom.charts.scene import WAVELENGTHS, spectra_xyz
 from brightroom.color.spaces import decode
 from brightroom.errors import BrightroomError, InputError, ParameterError, PipelineError
@@ -80,7 +81,6 @@ __all__ = ["ConditionResult", "LabResults", "run_lab", "measure_wall", "RESULTS_
 RESULTS_FORMAT = 1
 """Version of the ``results.json`` layout (not of the score: see ``score.SCORE_VERSION``)."""
 
-_NEUTRALS_FOR_WB = (19, 20, 21, 22)  # neutral 8 .. neutral 3.5 (white may clip, black is noisy)
 EDGE_HALF_WIDTH = 24
 """Half width (px) of the window across the slanted edge."""
 BOARD_REACH = 12
@@ -298,7 +298,7 @@ def _measure_colorchecker(lin: np.ndarray, space: str, box, chart) -> tuple[dict
         means[k] = patch.reshape(-1, 3).mean(axis=0)
     reference = _spectral_reference_lab(chart)
     cc = colorchecker_accuracy(means, reference, space)
-    neutral = means[list(_NEUTRALS_FOR_WB)].mean(axis=0)
+    neutral = means[list(COLORCHECKER_WB_NEUTRALS)].mean(axis=0)
     wb = wb_angular_error(neutral)
     metrics = {"de00_mean": cc.mean, "de00_max": cc.max, "dc00_mean": cc.mean_c,
                "wb_error_deg": float(wb)}
@@ -346,7 +346,7 @@ def _oecf_from_colorchecker(y: np.ndarray, board: np.ndarray, box, chart
     scene_y = np.asarray(gt["xyz_d65"], dtype=np.float64)[:, 1]
     ring = _board_around(y, board, box)
     pts = []
-    for k in range(18, 24):  # white 9.5 ... black 2, bright to dark
+    for k in COLORCHECKER_NEUTRALS:  # white 9.5 ... black 2, bright to dark
         py0, px0, py1, px1 = np.asarray(gt["boxes"])[k]
         m = max(1, (py1 - py0) // 4)
         out = float(y[y0 + py0 + m:y0 + py1 - m, x0 + px0 + m:x0 + px1 - m].mean())

@@ -51,6 +51,13 @@ from typing import Any
 
 import numpy as np
 
+from brightroom.charts.colorchecker import (
+    COLORCHECKER_PATCH_FRACTION,
+    COLORCHECKER_WB_NEUTRALS,
+    colorchecker_grid_homography,
+    colorchecker_patch_boxes,
+    colorchecker_reference_lab,
+)
 from brightroom.color.lut import LUT3D, write_cube
 from brightroom.color.spaces import (
     D50_XYZ,
@@ -78,8 +85,9 @@ __all__ = [
     "calibrate_file",
 ]
 
-NEUTRAL_PATCHES = (19, 20, 21, 22)
-"""ColorChecker indices (0-based, row-major) used for white balance: neutral 8 to neutral 3.5."""
+NEUTRAL_PATCHES = COLORCHECKER_WB_NEUTRALS
+"""ColorChecker indices (0-based, row-major) used for white balance: neutral 8 to neutral 3.5
+(:data:`brightroom.charts.colorchecker.COLORCHECKER_WB_NEUTRALS`)."""
 
 _EXIF_ILLUMINANT = {"D65": 21, "D50": 23, "A": 17, "D55": 20, "D75": 22}
 
@@ -399,8 +407,6 @@ def calibrate(camera_rgb: np.ndarray, reference_lab: np.ndarray | None = None, *
     if rgb.shape != (24, 3) or not np.all(np.isfinite(rgb)):
         raise ParameterError(f"calibration needs (24, 3) finite patch values, got {rgb.shape}")
     if reference_lab is None:
-        from brightroom.charts.colorchecker import colorchecker_reference_lab
-
         reference_lab = colorchecker_reference_lab()
     lab_ref = np.asarray(reference_lab, dtype=np.float64)
     if lab_ref.shape != (24, 3):
@@ -448,25 +454,48 @@ def raw_patch_means(raw: Any, boxes: np.ndarray, *, inset: float = 0.2) -> np.nd
 
 
 def grid_boxes(centres: Any, size: float | None = None) -> np.ndarray:
-    """24 square ``(y0, x0, y1, x1)`` boxes on the 4 x 6 ColorChecker grid spanned by the centres
+    """24 square ``(y0, x0, y1, x1)`` patch boxes of a ColorChecker placed by the centres
     (row, column) of the first (dark skin), sixth (bluish green) and 19th (white) patches.
 
-    ``size`` is the side of each sampled square (default: half the patch spacing)."""
+    The chart's geometry is :mod:`brightroom.charts.colorchecker`'s, as for a detected chart:
+    an affine grid through the three centres and
+    :func:`~brightroom.charts.colorchecker.colorchecker_patch_boxes` (square boxes centred on the
+    patches, shrunk where needed to stay inside a rotated patch).
+
+    Parameters
+    ----------
+    centres
+        Three ``(row, column)`` pixel positions.
+    size
+        Side of each square in pixels (default: half the patch spacing, the ``calibrate
+        --patch-size`` default). At least 2 and at most the printed patch side
+        (:data:`~brightroom.charts.colorchecker.COLORCHECKER_PATCH_FRACTION` of the spacing).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(24, 4)`` int64 ``y0, x0, y1, x1`` (end exclusive), row-major from dark skin.
+
+    Raises
+    ------
+    ParameterError
+        Not three finite centres, collinear centres, or a bad ``size``.
+    """
     c = np.asarray(centres, dtype=np.float64)
     if c.shape != (3, 2) or not np.all(np.isfinite(c)):
         raise ParameterError(f"patch centres must be 3 (row, column) pairs, got {centres!r}")
     c0, c5, c18 = c
-    if size is None:
-        size = 0.5 * min(np.hypot(*(c5 - c0)) / 5, np.hypot(*(c18 - c0)) / 3)
+    pitch = min(np.hypot(*(c5 - c0)) / 5, np.hypot(*(c18 - c0)) / 3)
+    patch = COLORCHECKER_PATCH_FRACTION * pitch
+    size = 0.5 * pitch if size is None else float(size)
     if not size >= 2:
-        raise ParameterError(f"patch sample size {size} is too small (>= 2 pixels)")
-    boxes = np.zeros((24, 4), dtype=np.int64)
-    for k in range(24):
-        r, c = divmod(k, 6)
-        y, x = c0 + (c5 - c0) * c / 5 + (c18 - c0) * r / 3
-        h = size / 2
-        boxes[k] = (round(y - h), round(x - h), round(y + h), round(x + h))
-    return boxes
+        raise ParameterError(f"patch sample size {size:.3g} px is too small (>= 2 pixels)")
+    fraction = size / patch
+    if fraction > 1:
+        raise ParameterError(f"patch sample size {size} px is larger than the printed patch "
+                             f"(about {patch:.0f} px)")
+    hmat = colorchecker_grid_homography(centres=c[:, ::-1])
+    return colorchecker_patch_boxes(hmat, fraction=fraction)
 
 
 def calibrate_file(path: str | os.PathLike[str], output: str | os.PathLike[str], *,

@@ -20,6 +20,16 @@ name in ``METRICS``    what                                                     
 ``false_colour``       chroma on a neutral target (zone plate)                     -
 ``moire``              aliasing energy against the truth zone plate                -
 =====================  ==========================================================  ===========
+
+Also here, returning plain numbers rather than result dataclasses (so not in ``METRICS``):
+
+* the full-reference image metrics of the colour floor, re-exported from
+  :mod:`brightroom.color.metrics` (one implementation for the library, the lab, the tests and
+  the benchmarks): ``mse``, ``psnr``, ``exposure_scale``, ``exposure_fitted_psnr`` and
+  ``delta_e_image`` (per-pixel CIEDE2000);
+* the bokeh metric of :mod:`brightroom.lab.metrics.bokeh`: ``bokeh_errors`` (PSNR overall and
+  at the subject's silhouette against the exact layered reference), ``bokeh_score`` and
+  ``silhouette_band``.
 """
 
 from __future__ import annotations
@@ -27,6 +37,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from brightroom.color.metrics import (
+    delta_e_image,
+    exposure_fitted_psnr,
+    exposure_scale,
+    mse,
+    psnr,
+)
 from brightroom.lab.metrics._common import (
     VIEWING_CONDITIONS,
     ViewingCondition,
@@ -43,6 +60,7 @@ from brightroom.lab.metrics.artefacts import (
     false_colour,
     moire,
 )
+from brightroom.lab.metrics.bokeh import bokeh_errors, bokeh_score, silhouette_band
 from brightroom.lab.metrics.colour import (
     ColorCheckerResult,
     colorchecker_accuracy,
@@ -123,4 +141,12 @@ __all__ = [
     "csf_luminance",
     "csf_red_green",
     "csf_blue_yellow",
+    "mse",
+    "psnr",
+    "exposure_scale",
+    "exposure_fitted_psnr",
+    "delta_e_image",
+    "bokeh_errors",
+    "bokeh_score",
+    "silhouette_band",
 ]

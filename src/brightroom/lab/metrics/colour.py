@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from brightroom.charts.colorchecker import COLORCHECKER_MID_GREYS
 from brightroom.color.difference import (  # noqa: F401 - re-exported
     delta_e_2000,
     lab_to_xyz,
@@ -46,9 +47,11 @@ __all__ = [
     "NEUTRAL_NORMALISATION_PATCHES",
 ]
 
-# 0-based indices of the 3rd and 4th neutral patches of a 24-patch ColorChecker
-# (row 4: white 9.5, neutral 8, neutral 6.5, neutral 5, neutral 3.5, black 2).
-NEUTRAL_NORMALISATION_PATCHES: tuple[int, int] = (20, 21)
+NEUTRAL_NORMALISATION_PATCHES: tuple[int, int] = COLORCHECKER_MID_GREYS
+"""0-based indices of the 3rd and 4th neutral patches of a 24-patch ColorChecker (neutral 6.5
+and neutral 5, :data:`brightroom.charts.colorchecker.COLORCHECKER_MID_GREYS`): the exposure is
+normalised on them."""
+
 
 @dataclass(frozen=True)
 class ColorCheckerResult(MetricResult):
