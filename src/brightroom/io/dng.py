@@ -33,6 +33,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from brightroom._version import __version__
 from brightroom.errors import ParameterError
 from brightroom.io.atomic import atomic_write, check_output
 from brightroom.types import CFAPattern, GainMap, RawImage
@@ -197,8 +198,6 @@ def _camera_name(raw: RawImage) -> str:
 
 
 def _ifd0_entries(raw: RawImage, black: tuple[float, ...], white: float) -> list:
-    from brightroom import __version__
-
     cam = raw.camera
     h, w = raw.shape
     pattern: CFAPattern = raw.pattern

@@ -41,6 +41,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from brightroom._version import __version__
 from brightroom.errors import (
     CorruptFileError,
     InputError,
@@ -169,8 +170,6 @@ def _to_display(image: Image, path: Path) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- EXIF
 def _exif_fields(image: Image) -> dict[str, Any]:
-    from brightroom import __version__
-
     cam = image.camera
     meta = image.metadata or {}
     f: dict[str, Any] = {"software": f"Brightroom {__version__}"}
