@@ -10,7 +10,7 @@
 * :func:`read_image`, :func:`write_image`, :func:`read_metadata`: finished images with EXIF and
   ICC (:mod:`brightroom.io.images`).
 * :func:`icc_profile`, :func:`identify_icc`: ICC display profiles (:mod:`brightroom.io.icc`).
-* :func:`atomic_write`: every output goes through it (:mod:`brightroom.io.atomic`).
+* :func:`atomic_write`: every output goes through it (:mod:`brightroom.files`, floor 1).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from brightroom.errors import (
     UnsupportedFormatError,
     UnsupportedRawError,
 )
-from brightroom.io.atomic import atomic_write
+from brightroom.files import atomic_write
 from brightroom.io.dng import write_dng
 from brightroom.io.icc import icc_profile, identify_icc
 from brightroom.io.images import IMAGE_EXTENSIONS, read_image, read_metadata, write_image

@@ -35,7 +35,7 @@ import numpy as np
 
 from brightroom._version import __version__
 from brightroom.errors import ParameterError
-from brightroom.io.atomic import atomic_write, check_output
+from brightroom.files import atomic_write, check_output
 from brightroom.types import CFAPattern, GainMap, RawImage
 
 __all__ = ["write_dng", "to_counts_fast", "render_preview", "DNG_VERSION",

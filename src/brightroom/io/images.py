@@ -9,7 +9,7 @@ is part of the container and libheif always applies it; see :func:`read_image`).
 Writing encodes display values (``linear_rgb`` images are encoded with the sRGB curve first),
 clips to [0, 1], rounds to 8 or 16 bits, embeds the ICC profile of ``image.primaries`` and an
 EXIF block (camera, exposure, orientation, software, and the development recipe), and goes
-through :func:`brightroom.io.atomic.atomic_write`.
+through :func:`brightroom.files.atomic_write`.
 
 JPEG is encoded with OpenCV's libjpeg-turbo (much faster than Pillow); the quantisation to
 8 bits, clipping and the RGB -> BGR swap are one numba pass, tested bit-exact against the NumPy
@@ -48,7 +48,7 @@ from brightroom.errors import (
     ParameterError,
     UnsupportedFormatError,
 )
-from brightroom.io.atomic import atomic_write, check_output
+from brightroom.files import atomic_write, check_output
 from brightroom.io.icc import icc_description, icc_profile, identify_icc
 from brightroom.types import CameraInfo, Image
 

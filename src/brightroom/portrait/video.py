@@ -10,7 +10,7 @@ the full frame with the guided filter and the frame rendered with
 
 Video is read and written with PyAV (FFmpeg; H.264 via libx264, ``yuv420p``). The output goes to
 a temporary file beside the target and is renamed into place only when complete
-(:func:`brightroom.io.atomic.atomic_write`).
+(:func:`brightroom.files.atomic_write`).
 
 References
 ----------
@@ -40,6 +40,7 @@ import numpy as np
 
 from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import CorruptFileError, InputError, ParameterError
+from brightroom.files import atomic_write, check_output
 from brightroom.portrait.bokeh import (
     BokehParams,
     _convolve,
@@ -433,8 +434,6 @@ def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
         ``dst`` exists (or is ``src``) without ``overwrite``.
     """
     import av
-
-    from brightroom.io.atomic import atomic_write, check_output
 
     src, dst = Path(src), Path(dst)
     check_output(dst, overwrite=overwrite, inputs=(src,))
