@@ -27,7 +27,14 @@ from brightroom.errors import (
 from brightroom.files import atomic_write
 from brightroom.io.dng import write_dng
 from brightroom.io.icc import icc_profile, identify_icc
-from brightroom.io.images import IMAGE_EXTENSIONS, read_image, read_metadata, write_image
+from brightroom.io.images import (
+    IMAGE_EXTENSIONS,
+    _read_image,
+    read_image,
+    read_metadata,
+    sniff_image,
+    write_image,
+)
 from brightroom.io.raw import RAW_EXTENSIONS, read_raw
 from brightroom.types import Image, RawImage
 
@@ -64,8 +71,6 @@ def read(path: str | os.PathLike[str]) -> RawImage | Image:
     UnsupportedRawError, CorruptFileError
         As raised by :func:`read_raw` and :func:`read_image`.
     """
-    from brightroom.io.images import _read_image, sniff_image
-
     p = Path(path)
     ext = p.suffix.lower()
     if ext in RAW_EXTENSIONS:
