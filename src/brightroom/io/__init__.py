@@ -1,4 +1,4 @@
-"""Files in and out: camera raws, DNG, finished images, ICC profiles, atomic writes.
+"""Files in and out: camera raws, DNG, finished images, ICC profiles, video, atomic writes.
 
 * :func:`write` writes a :class:`~brightroom.types.RawImage` as DNG or an
   :class:`~brightroom.types.Image` as JPEG/PNG/TIFF/HEIC/AVIF.
@@ -10,6 +10,8 @@
 * :func:`read_image`, :func:`write_image`, :func:`read_metadata`: finished images with EXIF and
   ICC (:mod:`brightroom.io.images`).
 * :func:`icc_profile`, :func:`identify_icc`: ICC display profiles (:mod:`brightroom.io.icc`).
+* Video files through PyAV: :mod:`brightroom.io.video` (:func:`~brightroom.io.video.probe_video`,
+  :func:`~brightroom.io.video.read_frames`, :class:`~brightroom.io.video.VideoWriter`).
 * :func:`atomic_write`: every output goes through it (:mod:`brightroom.files`, floor 1).
 """
 
