@@ -1,6 +1,9 @@
 """brightroom.io: read and write, dispatching raws and images by extension, then by content."""
 
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -46,3 +49,16 @@ def test_write_dispatches(tmp_path):
         write(raw, tmp_path / "a.png")
     path = write(display(smooth()), tmp_path / "b.png", bit_depth=8)
     assert read(path).metadata["bit_depth"] == 8
+
+
+def test_io_imports_only_lower_floors():
+    # floor 2: io may use floor 1 (types, errors, files, _version) and color, never develop,
+    # the capabilities, the lab, the api or the cli (checked in a fresh interpreter)
+    code = ("import sys, brightroom.io, brightroom.io.depth, brightroom.io.video; "
+            "print(' '.join({'.'.join(m.split('.')[:2]) for m in sys.modules "
+            "if m.startswith('brightroom.')}))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         check=True)
+    assert set(res.stdout.split()) <= {"brightroom._version", "brightroom.errors",
+                                       "brightroom.files", "brightroom.types", "brightroom.io",
+                                       "brightroom.color"}
