@@ -7,6 +7,8 @@ following the Adobe Cube LUT Specification 1.0 and the Lustre .3dl layout.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -378,3 +380,13 @@ def test_apply_lut_bad_arguments(rng: np.random.Generator) -> None:
         LUT3D(np.zeros((2, 2, 2, 3)), domain_min=1, domain_max=0)
     with pytest.raises(ParameterError):
         LUT1D(np.full((2, 3), np.nan))
+
+
+def test_lut_writes_files_without_importing_io():
+    # color (floor 2) writes its .cube files through brightroom.files (floor 1), not through
+    # brightroom.io, a room on its own floor that imports color
+    code = ("import sys, brightroom.color.lut; "
+            "print(any(m.startswith('brightroom.io') for m in sys.modules))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         check=True)
+    assert res.stdout.strip() == "False"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from brightroom._version import __version__ as __version__
 
 _API = ("read", "read_raw", "read_image", "develop", "write", "load_recipe", "merge")
 

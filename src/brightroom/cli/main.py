@@ -14,7 +14,7 @@ import traceback
 import warnings
 from collections.abc import Sequence
 
-from brightroom import __version__
+from brightroom._version import __version__
 from brightroom.errors import BrightroomError
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_INTERNAL"]

@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 
 from brightroom.errors import CorruptFileError, InputError, ParameterError, UnsupportedFormatError
+from brightroom.files import atomic_write
 from brightroom.methods import Methods
 from brightroom.types import Image
 
@@ -450,8 +451,6 @@ def write_cube(lut: LUT1D | LUT3D, path: str | os.PathLike[str], *,
     s = _fmt32(data)
     out.extend(f"{s[i]} {s[i + 1]} {s[i + 2]}" for i in range(0, len(s), 3))
     text = "\n".join(out) + "\n"
-    from brightroom.io.atomic import atomic_write
-
     p = Path(path)
     with atomic_write(p, overwrite=overwrite) as tmp:
         tmp.write_bytes(text.encode("utf-8"))

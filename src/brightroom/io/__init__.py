@@ -1,4 +1,4 @@
-"""Files in and out: camera raws, DNG, finished images, ICC profiles, atomic writes.
+"""Files in and out: camera raws, DNG, finished images, ICC profiles, video, atomic writes.
 
 * :func:`write` writes a :class:`~brightroom.types.RawImage` as DNG or an
   :class:`~brightroom.types.Image` as JPEG/PNG/TIFF/HEIC/AVIF.
@@ -10,7 +10,9 @@
 * :func:`read_image`, :func:`write_image`, :func:`read_metadata`: finished images with EXIF and
   ICC (:mod:`brightroom.io.images`).
 * :func:`icc_profile`, :func:`identify_icc`: ICC display profiles (:mod:`brightroom.io.icc`).
-* :func:`atomic_write`: every output goes through it (:mod:`brightroom.io.atomic`).
+* Video files through PyAV: :mod:`brightroom.io.video` (:func:`~brightroom.io.video.probe_video`,
+  :func:`~brightroom.io.video.read_frames`, :class:`~brightroom.io.video.VideoWriter`).
+* :func:`atomic_write`: every output goes through it (:mod:`brightroom.files`, floor 1).
 """
 
 from __future__ import annotations
@@ -24,10 +26,17 @@ from brightroom.errors import (
     UnsupportedFormatError,
     UnsupportedRawError,
 )
-from brightroom.io.atomic import atomic_write
+from brightroom.files import atomic_write
 from brightroom.io.dng import write_dng
 from brightroom.io.icc import icc_profile, identify_icc
-from brightroom.io.images import IMAGE_EXTENSIONS, read_image, read_metadata, write_image
+from brightroom.io.images import (
+    IMAGE_EXTENSIONS,
+    _read_image,
+    read_image,
+    read_metadata,
+    sniff_image,
+    write_image,
+)
 from brightroom.io.raw import RAW_EXTENSIONS, read_raw
 from brightroom.types import Image, RawImage
 
@@ -64,8 +73,6 @@ def read(path: str | os.PathLike[str]) -> RawImage | Image:
     UnsupportedRawError, CorruptFileError
         As raised by :func:`read_raw` and :func:`read_image`.
     """
-    from brightroom.io.images import _read_image, sniff_image
-
     p = Path(path)
     ext = p.suffix.lower()
     if ext in RAW_EXTENSIONS:

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from brightroom.errors import CorruptFileError, InputError, UnsupportedFormatError
+from brightroom.io.images import read_image
 
 __all__ = ["DepthMap", "read_depth", "read_stereo_pair", "parse_jpeg_xmp", "gdepth_from_xmp",
            "dynamic_depth_from_jpeg", "HEIF_REPRESENTATIONS"]
@@ -370,8 +371,6 @@ def read_stereo_pair(left: PathLike, right: PathLike | None = None
     InputError
         A single-image HEIC without ``right``, or views of different sizes.
     """
-    from brightroom.io.images import read_image
-
     if right is None:
         p = _check(left)
         import pillow_heif

@@ -33,8 +33,9 @@ from typing import Any
 import numba
 import numpy as np
 
+from brightroom._version import __version__
 from brightroom.errors import ParameterError
-from brightroom.io.atomic import atomic_write, check_output
+from brightroom.files import atomic_write, check_output
 from brightroom.types import CFAPattern, GainMap, RawImage
 
 __all__ = ["write_dng", "to_counts_fast", "render_preview", "DNG_VERSION",
@@ -197,8 +198,6 @@ def _camera_name(raw: RawImage) -> str:
 
 
 def _ifd0_entries(raw: RawImage, black: tuple[float, ...], white: float) -> list:
-    from brightroom import __version__
-
     cam = raw.camera
     h, w = raw.shape
     pattern: CFAPattern = raw.pattern

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from brightroom._version import __version__
 from brightroom.charts.colorchecker import COLORCHECKER_NEUTRALS, COLORCHECKER_WB_NEUTRALS
 from brightroom.charts.scene import WAVELENGTHS, spectra_xyz
 from brightroom.color.spaces import decode
@@ -679,7 +680,6 @@ def run_lab(
     if caps != default_caps:
         plan = dataclasses.replace(plan, name=f"{plan.name}{'+' if caps else '-'}capabilities")
     pipe = _resolve_pipeline(pipeline)
-    from brightroom import __version__
     from brightroom.lab.camera import simulate
 
     t_run = time.perf_counter()

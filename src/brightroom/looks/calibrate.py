@@ -67,6 +67,7 @@ from brightroom.color.spaces import (
     srgb_encode,
 )
 from brightroom.errors import InputError, ParameterError
+from brightroom.files import atomic_write
 from brightroom.methods import Methods
 from brightroom.types import CameraInfo
 
@@ -530,8 +531,6 @@ def calibrate_file(path: str | os.PathLike[str], output: str | os.PathLike[str],
     result = calibrate(rgb, method=method)
     out = Path(output)
     write_cube(result.profile.to_lut(), out, overwrite=overwrite)
-    from brightroom.io.atomic import atomic_write
-
     with atomic_write(out.with_suffix(".json"), overwrite=overwrite) as tmp:
         tmp.write_text(json.dumps(result.profile.to_json(), indent=2))
     rep = result.report()

@@ -16,7 +16,8 @@ Modules: :mod:`~brightroom.portrait.segment` (offline model + guided-filter edge
 :mod:`~brightroom.portrait.depth` (alignment, layered depth, auto focus),
 :mod:`~brightroom.portrait.stereo` (SGBM + WLS), :mod:`~brightroom.portrait.bokeh` (rendering,
 :data:`~brightroom.portrait.bokeh.BOKEH_METHODS`, :data:`~brightroom.portrait.bokeh.LENS_STYLES`),
-:mod:`~brightroom.portrait.video` (temporally smoothed masks, PyAV in and out).
+:mod:`~brightroom.portrait.video` (temporally smoothed masks; the files through
+:mod:`brightroom.io.video`).
 """
 
 from __future__ import annotations

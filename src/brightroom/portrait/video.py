@@ -8,9 +8,11 @@ cut (mean change above ``cut_threshold``) resets the whole mask. The smoothed ma
 the full frame with the guided filter and the frame rendered with
 :func:`brightroom.portrait.bokeh.render_bokeh` on layered depth (subject plane, background plane).
 
-Video is read and written with PyAV (FFmpeg; H.264 via libx264, ``yuv420p``). The output goes to
-a temporary file beside the target and is renamed into place only when complete
-(:func:`brightroom.io.atomic.atomic_write`).
+Video is read and written with :mod:`brightroom.io.video` (PyAV/FFmpeg; H.264 via libx264,
+``yuv420p``): :func:`~brightroom.io.video.read_frames` decodes, a
+:class:`~brightroom.io.video.VideoWriter` writes to a temporary file beside the target that is
+renamed into place only when complete, and :class:`~brightroom.io.video.FrameQueue` joins the
+decode, render and encode threads of :func:`render_video`.
 
 References
 ----------
@@ -27,7 +29,6 @@ from __future__ import annotations
 
 import math
 import os
-import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -36,10 +37,13 @@ from functools import cache
 from pathlib import Path
 
 import cv2
+import numba
 import numpy as np
 
 from brightroom.color.spaces import srgb_decode, srgb_encode
-from brightroom.errors import CorruptFileError, InputError, ParameterError
+from brightroom.errors import InputError, ParameterError
+from brightroom.files import check_output
+from brightroom.io.video import X264_PRESETS, FrameQueue, VideoWriter, read_frames, to_uint8
 from brightroom.portrait.bokeh import (
     BokehParams,
     _convolve,
@@ -60,11 +64,9 @@ _DECODE_THREADS = 0  # FFmpeg decoder threads in render_video (0 = FFmpeg's choi
 _ENCODE_THREADS = 0  # x264 threads (0 = x264's choice)
 
 __all__ = ["VideoParams", "VideoStats", "MaskSmoother", "render_frames", "render_video",
-           "read_frames"]
+           "read_frames"]  # read_frames: brightroom.io.video's, re-exported for existing callers
 
-
-X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
-                "slower", "veryslow")
+_to_uint8 = to_uint8  # the encode stage's float -> uint8 step (a name here, so a test can fail it)
 
 
 @dataclass(frozen=True)
@@ -172,54 +174,11 @@ class MaskSmoother:
         return out
 
 
-def read_frames(path: str | os.PathLike[str]) -> tuple[Iterator[np.ndarray], float, int]:
-    """Open a video: (iterator of display-encoded float32 RGB frames, fps, frame count or 0).
-
-    Raises
-    ------
-    InputError
-        Missing file or no video stream.
-    CorruptFileError
-        FFmpeg cannot open it.
-    """
-    return _read_frames(path, threads=0)
-
-
 def _read_frames(path: str | os.PathLike[str], threads: int
                  ) -> tuple[Iterator[np.ndarray], float, int]:
-    """:func:`read_frames` with the decoder's thread count (0 = FFmpeg's choice)."""
-    import av
-
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
-    try:
-        container = av.open(str(p))
-    except Exception as e:
-        raise CorruptFileError(f"{p}: cannot open as video ({e})") from None
-    if not container.streams.video:
-        container.close()
-        raise InputError(f"{p}: has no video stream")
-    stream = container.streams.video[0]
-    stream.thread_type = "AUTO"
-    stream.codec_context.thread_count = threads
-    fps = float(stream.average_rate or stream.guessed_rate or 30)
-    count = int(stream.frames or 0)
-
-    def gen() -> Iterator[np.ndarray]:
-        try:
-            for frame in container.decode(stream):
-                # one pass: uint8 -> float32 and / 255 (the same values as astype then divide)
-                yield np.divide(frame.to_ndarray(format="rgb24"), np.float32(255),
-                                dtype=np.float32)
-        except Exception as e:
-            if not isinstance(e, GeneratorExit):
-                raise CorruptFileError(f"{p}: decoding failed ({e})") from None
-            raise
-        finally:
-            container.close()
-
-    return gen(), fps, count
+    """The decoder of :func:`render_video`: :func:`brightroom.io.video.read_frames` on
+    ``threads`` FFmpeg threads (0 = FFmpeg's choice)."""
+    return read_frames(path, threads=threads)
 
 
 def render_frames(frames: Iterator[np.ndarray], *, params: BokehParams | None = None,
@@ -365,47 +324,6 @@ def _encode_lut(x: np.ndarray) -> np.ndarray:
     return _luts()[1][idx]
 
 
-class _Failure:
-    """An exception raised in a pipeline thread, carried to the caller through a queue."""
-
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
-
-
-_END = object()  # end of stream marker in the pipeline queues
-_POLL = 0.05  # seconds between checks of the stop flag while a queue is full / empty
-
-
-def _put(q: queue.Queue, item: object, stop: threading.Event) -> bool:
-    """Put ``item`` unless ``stop`` is set first; True when it was put."""
-    while not stop.is_set():
-        try:
-            q.put(item, timeout=_POLL)
-            return True
-        except queue.Full:
-            pass
-    return False
-
-
-def _get(q: queue.Queue, stop: threading.Event) -> object:
-    """Next item of ``q``, or ``_END`` once ``stop`` is set."""
-    while not stop.is_set():
-        try:
-            return q.get(timeout=_POLL)
-        except queue.Empty:
-            pass
-    return _END
-
-
-def _to_uint8(frame: np.ndarray, h: int, w: int, buf: np.ndarray) -> np.ndarray:
-    """``(clip(frame, 0, 1) * 255 + 0.5).astype(uint8)`` of the top-left ``h x w``, in ``buf``
-    (float32 scratch of that size): the same values without the temporaries."""
-    np.clip(frame[:h, :w], 0, 1, out=buf)
-    buf *= np.float32(255)
-    buf += np.float32(0.5)
-    return buf.astype(np.uint8)
-
-
 def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
                  params: BokehParams | None = None, video: VideoParams | None = None,
                  focus: str | tuple[float, float] = "auto", overwrite: bool = False
@@ -432,10 +350,6 @@ def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
     OutputExistsError
         ``dst`` exists (or is ``src``) without ``overwrite``.
     """
-    import av
-
-    from brightroom.io.atomic import atomic_write, check_output
-
     src, dst = Path(src), Path(dst)
     check_output(dst, overwrite=overwrite, inputs=(src,))
     frames, fps, _ = _read_frames(src, threads=_DECODE_THREADS)
@@ -444,58 +358,37 @@ def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
     t_all = time.perf_counter()
     budget = 1.0 / fps if fps > 0 else 1 / 30
     stop = threading.Event()
-    q_in: queue.Queue = queue.Queue(maxsize=_QUEUE)
-    q_out: queue.Queue = queue.Queue(maxsize=_QUEUE)
+    q_in = FrameQueue(_QUEUE, stop)
+    q_out = FrameQueue(_QUEUE, stop)
     enc_error: list[BaseException] = []
 
     def decode() -> None:
         try:
             for f in frames:
-                if not _put(q_in, _prepare(f, video), stop):
+                if not q_in.put(_prepare(f, video)):
                     return
-            _put(q_in, _END, stop)
+            q_in.close()
         except BaseException as e:  # carried to the caller
-            _put(q_in, _Failure(e), stop)
+            q_in.fail(e)
         finally:
             close = getattr(frames, "close", None)
             if close is not None:
                 close()  # stops the decoder and closes the file
 
-    def decoded() -> Iterator[_Frame]:
-        while True:
-            item = _get(q_in, stop)
-            if item is _END:
-                return
-            if isinstance(item, _Failure):
-                raise item.exc
-            yield item  # type: ignore[misc]
-
-    with atomic_write(dst, overwrite=overwrite, inputs=(src,)) as tmp:
-        out = av.open(str(tmp), mode="w")
+    writer = VideoWriter(dst, fps=round(fps) or 30, crf=video.crf, preset=video.preset,
+                         threads=_ENCODE_THREADS, overwrite=overwrite, inputs=(src,))
+    with writer:
 
         def encode() -> None:
             try:
-                stream = None
                 buf = None
-                while True:
-                    item = _get(q_out, stop)
-                    if item is _END:
-                        break
-                    frame: np.ndarray = item  # type: ignore[assignment]
-                    if stream is None:
-                        h, w = frame.shape[:2]
-                        stream = out.add_stream("libx264", rate=round(fps) or 30)
-                        stream.width, stream.height = w - w % 2, h - h % 2
-                        stream.pix_fmt = "yuv420p"
-                        stream.codec_context.thread_count = _ENCODE_THREADS
-                        stream.options = {"crf": str(video.crf), "preset": video.preset}
-                        buf = np.empty((stream.height, stream.width, 3), np.float32)
-                    pix = _to_uint8(frame, stream.height, stream.width, buf)
-                    for packet in stream.encode(av.VideoFrame.from_ndarray(pix, format="rgb24")):
-                        out.mux(packet)
-                if stream is not None and not stop.is_set():
-                    for packet in stream.encode(None):
-                        out.mux(packet)
+                for frame in q_out:
+                    if buf is None:
+                        w, h = writer.open_stream(frame.shape[1], frame.shape[0])
+                        buf = np.empty((h, w, 3), np.float32)
+                    writer.write(_to_uint8(frame, h, w, buf))
+                if buf is not None and not stop.is_set():
+                    writer.flush()
             except BaseException as e:  # carried to the caller
                 enc_error.append(e)
                 stop.set()
@@ -506,19 +399,17 @@ def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
             t.start()
         # the decode and encode threads keep about one core busy: leave it to them (numba's
         # thread count is per calling thread; the rendered pixels do not depend on it)
-        import numba
-
         numba_threads = numba.get_num_threads()
         numba.set_num_threads(max(1, min(numba_threads, (os.cpu_count() or 2) - 1)))
         try:
-            it = _render_frames(decoded(), params=params, video=video, focus=focus)
+            it = _render_frames(iter(q_in), params=params, video=video, focus=focus)
             while True:
                 t0 = time.perf_counter()
                 try:
                     frame, found = next(it)
                 except StopIteration:
                     break
-                if not _put(q_out, frame, stop):
+                if not q_out.put(frame):
                     break  # the encoder failed: its error is raised below
                 dt = time.perf_counter() - t0
                 n += 1
@@ -527,7 +418,7 @@ def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
             if not enc_error:
                 if n == 0:
                     raise InputError(f"{src}: the video has no frames")
-                _put(q_out, _END, stop)
+                q_out.close()
                 workers[1].join()
             if enc_error:
                 raise enc_error[0]
@@ -539,6 +430,5 @@ def render_video(src: str | os.PathLike[str], dst: str | os.PathLike[str], *,
             stop.set()  # the decoder may still be reading ahead (the caller stopped early)
             for t in workers:
                 t.join()
-            out.close()
     secs = time.perf_counter() - t_all
     return VideoStats(n, n / secs if secs > 0 else 0.0, fps, dropped, no_person, secs)

@@ -19,7 +19,7 @@ import numpy as np
 
 from brightroom.charts.colorchecker import COLORCHECKER_NAMES
 from brightroom.color.spaces import D50_XYZ, bradford_adaptation, get_space, srgb_encode
-from brightroom.io.atomic import atomic_write
+from brightroom.files import atomic_write
 from brightroom.lab.metrics.colour import lab_to_xyz
 from brightroom.lab.report.svg import bar_chart, line_chart, rgb_hex, swatch_pairs
 from brightroom.lab.run import LabResults

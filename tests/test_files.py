@@ -1,9 +1,14 @@
+"""brightroom.files: atomic output files, the overwrite and input checks, and its floor."""
+
 import os
+import subprocess
+import sys
 
 import pytest
 
+import brightroom.files as files
 from brightroom.errors import OutputExistsError
-from brightroom.io.atomic import atomic_write
+from brightroom.files import atomic_write, check_output
 
 
 def test_writes_and_renames(tmp_path):
@@ -74,3 +79,36 @@ def test_relative_path_in_cwd(tmp_path, monkeypatch):
     with atomic_write("x.bin") as tmp:
         tmp.write_bytes(b"1")
     assert (tmp_path / "x.bin").read_bytes() == b"1"
+
+
+def test_check_output_alone(tmp_path):
+    out = tmp_path / "a.jpg"
+    assert check_output(str(out)) == out  # nothing there yet: fine, and a Path back
+    out.write_bytes(b"old")
+    with pytest.raises(OutputExistsError, match=r"a\.jpg exists"):
+        check_output(out)
+    with pytest.raises(OutputExistsError, match="is the input file"):
+        check_output(out, inputs=[out])
+    assert check_output(out, overwrite=True, inputs=[out]) == out
+    assert out.read_bytes() == b"old"
+
+
+def _brightroom_modules_after(statement):
+    code = (f"import sys; {statement}; "
+            "print(' '.join(m for m in sys.modules if m.startswith('brightroom')))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         check=True)
+    return set(res.stdout.split())
+
+
+def test_floor_one_imports_only_errors():
+    # a floor-1 module: importing it loads no room of the house (only the package root, the
+    # version and the error hierarchy)
+    assert _brightroom_modules_after("import brightroom.files") == {
+        "brightroom", "brightroom._version", "brightroom.errors", "brightroom.files"}
+
+
+def test_io_atomic_re_exports_the_same_helpers():
+    from brightroom.io import atomic
+
+    assert atomic.atomic_write is files.atomic_write and atomic.check_output is files.check_output
