@@ -36,6 +36,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from brightroom.burst._align_numba import (
+    search_fine_cands_numba,
+    search_fine_numba,
+    search_level_numba,
+)
 from brightroom.errors import MergeError, ParameterError
 from brightroom.types import RawImage
 
@@ -401,11 +406,6 @@ def _align_padded(ref_pyr: list[np.ndarray], a0: np.ndarray, grid: TileGrid, par
     reference's blurred finest level, reusable across frames)."""
     use_nb = _use_numba(params.backend)
     if use_nb:
-        from brightroom.burst._align_numba import (
-            search_fine_cands_numba,
-            search_fine_numba,
-            search_level_numba,
-        )
         search, search_fine = search_level_numba, search_fine_numba
     else:
         search, search_fine = search_level, search_fine_numpy

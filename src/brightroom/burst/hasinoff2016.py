@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import scipy.fft as sfft
 
+from brightroom.burst import _hasinoff2016_numba as nb
 from brightroom.burst.tiles import blocks_to_planes, gather_tiles, overlap_add, raised_cosine, tile_view
 from brightroom.errors import ParameterError
 
@@ -120,8 +121,6 @@ def merge_wiener(stack: Any, *, noise_factor: float = 16.0, mismatch: float = 6.
     fast = backend != "numpy" and _have_numba()
     if backend == "numba" and not fast:
         raise ParameterError("merge backend 'numba' requested but numba is not installed")
-    if fast:
-        from brightroom.burst import _hasinoff2016_numba as nb
     workers = os.cpu_count() or 1
     fy1 = np.ascontiguousarray(fy[:, 0])
     fx1 = np.ascontiguousarray(fx[0])

@@ -41,6 +41,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from brightroom.burst._tiles_numba import finite_range, padded_planes_gray
 from brightroom.burst.align import (
     Alignment,
     AlignParams,
@@ -119,7 +120,6 @@ def exposure_of(raw: RawImage) -> float | None:
 def _corrupt_reason(raw: RawImage) -> str | None:
     a = raw.cfa
     if a.dtype == np.float32 and a.ndim == 2 and a.size and _use_numba("auto"):
-        from brightroom.burst._tiles_numba import finite_range
 
         n_bad, lo, hi = finite_range(a)
         if n_bad:
@@ -243,8 +243,6 @@ def prepare_stack(frames: Sequence[RawImage], ref: int, *, params: AlignParams |
     ph, pw = grid.padded_shape
     fast = (_use_numba(params.backend) and all(f.cfa.dtype == np.float32 for f in frames)
             and grid.pad < min(shape) and max(ph - shape[0], pw - shape[1]) - grid.pad < min(shape))
-    if fast:
-        from brightroom.burst._tiles_numba import padded_planes_gray
 
     def planes_gray(i: int) -> tuple[np.ndarray, np.ndarray]:
         """Padded planes (at the reference exposure) and padded grey image of frame i."""

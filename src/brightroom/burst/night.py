@@ -33,8 +33,11 @@ from typing import Any
 
 import numpy as np
 
+from brightroom.burst.hdr import merge_hdr
 from brightroom.burst.merge import BurstWarning, exposure_of, merge, validate_frames
+from brightroom.develop.run import develop
 from brightroom.errors import CorruptFileError, InputError, MergeError, ParameterError, UnsupportedRawError
+from brightroom.io.raw import read_raw
 from brightroom.types import Image, RawImage
 
 __all__ = ["BurstPlan", "plan_burst", "develop_burst", "read_burst", "MODES"]
@@ -138,7 +141,6 @@ def read_burst(paths: Sequence[str | PathLike[str]]) -> tuple[list[RawImage], li
     decode or that is truncated is dropped with a :class:`BurstWarning` when at least two
     frames remain, else :class:`~brightroom.errors.MergeError`.
     """
-    from brightroom.io.raw import read_raw
 
     if len(paths) == 0:
         raise MergeError("a burst needs at least one raw file, got none")
@@ -202,7 +204,6 @@ def develop_burst(
     (otherwise :class:`~brightroom.errors.MergeError`). Frames of different sizes, cameras or
     CFA patterns raise MergeError naming the frame.
     """
-    from brightroom.burst.hdr import merge_hdr
 
     if mode not in MODES:
         raise ParameterError(f"burst mode {mode!r} is not one of {', '.join(MODES)}")
@@ -242,7 +243,6 @@ def develop_burst(
         bm["files"] = names
         merged = merged.replace(metadata={**merged.metadata, "burst_merge": bm})
     # develop.run resolves the recipe and the white-balance override in one place.
-    from brightroom.develop.run import develop
 
     out = develop(merged, recipe=recipe, wb=wb)
     info = dict(merged.metadata.get("burst_merge", {"frames": 1, "method": "single"}))

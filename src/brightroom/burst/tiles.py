@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brightroom.burst._tiles_numba import join_planes2
 from brightroom.burst.align import Alignment, TileGrid, pad_for_grid
 from brightroom.types import CFAPattern
 
@@ -39,7 +40,6 @@ def join_planes(planes: np.ndarray, period: int, like: np.ndarray) -> np.ndarray
     n, hh, ww = planes.shape
     out = np.array(like, dtype=np.float32, copy=True)
     if period == 2 and n == 4 and _numba_ok():
-        from brightroom.burst._tiles_numba import join_planes2
 
         join_planes2(np.ascontiguousarray(planes, dtype=np.float32), out)
         return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brightroom.charts._dead_leaves_numba import paint
 from brightroom.charts.scene import Scene, _size
 from brightroom.errors import ParameterError
 
@@ -53,7 +54,6 @@ def _paint_numpy(out: np.ndarray, covered: np.ndarray, cx: np.ndarray, cy: np.nd
 
 def _paint_numba(out, covered, cx, cy, r, lv, n_left):
     """Compiled twin of :func:`_paint_numpy` (same discs, same pixels)."""
-    from brightroom.charts._dead_leaves_numba import paint
 
     used, left = paint(out, covered, cx, cy, r, lv, n_left)
     return int(used), int(left)

@@ -14,10 +14,10 @@ References
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit, prange
-
-from brightroom.color.lut import LUT1D, LUT3D, LUT_METHODS
 
 __all__ = ["apply_lut3d_numba", "apply_lut1d_numba"]
 
@@ -147,7 +147,7 @@ def _linear1d(x, table, lo, scale, n, out):  # noqa: ANN001, ANN202 - numba kern
             out[p, ch] = table[i, ch] * (one - f) + table[i + np.uint32(1), ch] * f
 
 
-def _prepare(a: np.ndarray, lut: LUT1D | LUT3D) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _prepare(a: np.ndarray, lut: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = np.ascontiguousarray(a, dtype=np.float32).reshape(-1, 3)
     lo = lut.domain_min.astype(np.float32)
     scale = ((lut.size - 1) / (lut.domain_max - lut.domain_min)).astype(np.float32)
@@ -158,13 +158,14 @@ _KERNELS = {"tetrahedral": _tetrahedral, "trilinear": _trilinear}
 """The parallel kernel of each :data:`~brightroom.color.lut.LUT_METHODS` key."""
 
 
-def apply_lut3d_numba(a: np.ndarray, lut: LUT3D, *, method: str = "tetrahedral") -> np.ndarray:
-    """Apply a 3D LUT to ``(..., 3)`` values in parallel; float32 out, same shape.
+def apply_lut3d_numba(a: np.ndarray, lut: Any, *, method: str = "tetrahedral") -> np.ndarray:
+    """Apply a 3D LUT (a :class:`~brightroom.color.lut.LUT3D`) to ``(..., 3)`` values in parallel.
 
-    ``method`` is a :data:`~brightroom.color.lut.LUT_METHODS` key or alias; each has its kernel
-    here, the fast path of the NumPy reference registered there.
+    ``method`` is a canonical :data:`~brightroom.color.lut.LUT_METHODS` key (the caller resolves
+    aliases); each has its kernel here, the fast path of the NumPy reference registered there.
+    Returns float32 values of the input's shape.
     """
-    kernel = _KERNELS[LUT_METHODS.canonical(method)]
+    kernel = _KERNELS[method]
     x, lo, scale = _prepare(a, lut)
     out = np.empty_like(x)
     table = np.ascontiguousarray(lut.table).reshape(-1)
@@ -172,8 +173,8 @@ def apply_lut3d_numba(a: np.ndarray, lut: LUT3D, *, method: str = "tetrahedral")
     return out.reshape(np.shape(a)[:-1] + (3,))
 
 
-def apply_lut1d_numba(a: np.ndarray, lut: LUT1D) -> np.ndarray:
-    """Apply a 1D LUT to ``(..., 3)`` values in parallel; float32 out, same shape."""
+def apply_lut1d_numba(a: np.ndarray, lut: Any) -> np.ndarray:
+    """Apply a 1D LUT (a :class:`~brightroom.color.lut.LUT1D`) to ``(..., 3)`` values in parallel."""
     x, lo, scale = _prepare(a, lut)
     out = np.empty_like(x)
     _linear1d(x, np.ascontiguousarray(lut.table), lo, scale, lut.size, out)

@@ -53,6 +53,7 @@ from typing import Any
 
 import numpy as np
 
+from brightroom.color import _lut_numba
 from brightroom.errors import CorruptFileError, InputError, ParameterError, UnsupportedFormatError
 from brightroom.files import atomic_write
 from brightroom.methods import Methods
@@ -708,8 +709,6 @@ def apply_lut(image: np.ndarray | Image, lut: LUT1D | LUT3D, *, method: str = "t
         raise ParameterError(f"apply_lut needs a LUT1D or LUT3D, got {type(lut).__name__}")
     npix = a.size // 3
     if fast and npix >= _FAST_MIN_PIXELS:
-        from brightroom.color import _lut_numba
-
         if isinstance(lut, LUT3D):
             return _lut_numba.apply_lut3d_numba(a, lut, method=method)
         return _lut_numba.apply_lut1d_numba(a, lut)

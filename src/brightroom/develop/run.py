@@ -13,6 +13,7 @@ from typing import Any
 
 from brightroom.develop.recipe import Recipe, load_recipe
 from brightroom.errors import ParameterError
+from brightroom.io import read_raw
 from brightroom.types import Image, RawImage
 
 __all__ = ["WB_PRESETS", "white_balance_override", "resolve_recipe", "develop"]
@@ -83,7 +84,6 @@ def develop(
     if isinstance(raw, RawImage):
         out = pipeline(raw)
     else:
-        from brightroom.io import read_raw
 
         out = pipeline(read_raw(raw))  # a raw read here is not kept while the pipeline runs
     meta = {**out.metadata, "recipe": r.to_toml(), "recipe_name": r.name}

@@ -34,6 +34,7 @@ import numba
 import numpy as np
 
 from brightroom._version import __version__
+from brightroom.color.spaces import srgb_encode, xyz_to_rgb_matrix
 from brightroom.errors import ParameterError
 from brightroom.files import atomic_write, check_output
 from brightroom.types import CFAPattern, GainMap, RawImage
@@ -306,7 +307,6 @@ def render_preview(raw: RawImage, max_side: int = 256) -> np.ndarray:
     does), exposed so that the 99th percentile reaches 1 (at most x8), box-downsampled and
     encoded with the sRGB curve.
     """
-    from brightroom.color.spaces import srgb_encode, xyz_to_rgb_matrix
 
     p = raw.pattern.period
     h, w = (raw.shape[0] // p) * p, (raw.shape[1] // p) * p

@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from brightroom.charts import detect as det  # type: ignore[attr-defined]
 from brightroom.charts.colorchecker import (
     COLORCHECKER_PATCH_FRACTION,
     COLORCHECKER_WB_NEUTRALS,
@@ -58,7 +59,9 @@ from brightroom.charts.colorchecker import (
     colorchecker_patch_boxes,
     colorchecker_reference_lab,
 )
+from brightroom.color.difference import delta_e_2000
 from brightroom.color.lut import LUT3D, write_cube
+from brightroom.color.profile import light_source_xy, xy_to_xyz
 from brightroom.color.spaces import (
     D50_XYZ,
     bradford_adaptation,
@@ -66,10 +69,12 @@ from brightroom.color.spaces import (
     srgb_decode,
     srgb_encode,
 )
-from brightroom.errors import InputError, ParameterError
+from brightroom.develop.raw_corrections import correct_lens_shading
+from brightroom.errors import ChartNotFoundError, InputError, ParameterError
 from brightroom.files import atomic_write
+from brightroom.io import read
 from brightroom.methods import Methods
-from brightroom.types import CameraInfo
+from brightroom.types import CameraInfo, RawImage
 
 __all__ = [
     "CALIBRATION_METHODS",
@@ -94,7 +99,6 @@ _EXIF_ILLUMINANT = {"D65": 21, "D50": 23, "A": 17, "D55": 20, "D75": 22}
 
 
 def _delta_e(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
-    from brightroom.color.difference import delta_e_2000
 
     return np.asarray(delta_e_2000(lab1, lab2), dtype=np.float64)
 
@@ -225,7 +229,6 @@ class CameraProfile:
     def color_matrix(self) -> np.ndarray:
         """DNG ColorMatrix: XYZ under the illuminant -> camera RGB, normalised so the
         illuminant's white maps to a maximum channel of 1 (matrix method only)."""
-        from brightroom.color.profile import light_source_xy, xy_to_xyz
 
         code = _EXIF_ILLUMINANT.get(self.illuminant, 21)
         white = xy_to_xyz(light_source_xy(code))
@@ -448,7 +451,6 @@ def raw_patch_means(raw: Any, boxes: np.ndarray, *, inset: float = 0.2) -> np.nd
     ``gain_map`` (vignetting would otherwise tint and darken the outer patches)."""
     cfa = raw.cfa
     if raw.gain_map is not None:
-        from brightroom.develop.raw_corrections import correct_lens_shading
 
         cfa = correct_lens_shading(cfa, raw.pattern, raw.gain_map)
     return patch_means_cfa(cfa, raw.pattern, boxes, inset=inset)
@@ -509,8 +511,6 @@ def calibrate_file(path: str | os.PathLike[str], output: str | os.PathLike[str],
     Patch boxes come from ``boxes`` or from the chart detector when one is available
     (:mod:`brightroom.charts`); without either a :class:`ChartNotFoundError` is raised.
     """
-    from brightroom.errors import ChartNotFoundError
-    from brightroom.io import read
 
     p = Path(path)
     frame = read(p)
@@ -520,7 +520,6 @@ def calibrate_file(path: str | os.PathLike[str], output: str | os.PathLike[str],
             raise ChartNotFoundError(f"{p}: no ColorChecker detector is available; pass the patch "
                                      "boxes (calibrate_file(..., boxes=...))")
         boxes = detect(frame)
-    from brightroom.types import RawImage
 
     if isinstance(frame, RawImage):
         rgb = raw_patch_means(frame, boxes)
@@ -540,9 +539,5 @@ def calibrate_file(path: str | os.PathLike[str], output: str | os.PathLike[str],
 
 
 def _find_detector() -> Callable[[Any], np.ndarray] | None:
-    try:
-        from brightroom.charts import detect as det  # type: ignore[attr-defined]
-    except ImportError:
-        return None
     fn = getattr(det, "colorchecker_boxes", None)
     return fn if callable(fn) else None

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from brightroom.color.lut import LUT1D, apply_lut
 from brightroom.errors import ParameterError
 
 __all__ = ["fritsch_carlson_tangents", "MonotoneCurve", "tone_curve"]
@@ -111,7 +112,6 @@ class MonotoneCurve:
         """float32 evaluation through a uniform 4097-sample table with linear interpolation, in
         parallel (:func:`brightroom.color.lut.apply_lut` on a 1D LUT); error below 1e-6 for
         curves on [0, 1], exact linear extension outside."""
-        from brightroom.color.lut import LUT1D, apply_lut
 
         a = np.asarray(v, dtype=np.float32)
         if self._lut is None:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from brightroom.color.lut import LUT3D
+from brightroom.color.lut import LUT3D, lut3d_trilinear
 from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import ParameterError
 from brightroom.methods import Methods
@@ -348,7 +348,6 @@ def _lattice_regression(b: np.ndarray, a: np.ndarray, n: int, lo: float, hi: flo
     m = (n + 1) // 2
     coarse = _lattice_regression(b, a, m, lo, hi, smoothness, prior)
     grid = np.stack(np.meshgrid(*[np.linspace(0.0, 1.0, n)] * 3, indexing="ij"), axis=-1)
-    from brightroom.color.lut import lut3d_trilinear
 
     guess = lut3d_trilinear(grid.reshape(-1, 3), LUT3D(coarse.reshape(m, m, m, 3)))
     inv_diag = 1.0 / system.diagonal()

@@ -24,6 +24,7 @@ import numpy as np
 from brightroom.color.lut import LUT1D, apply_lut
 from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import ParameterError
+from brightroom.looks._vignette_numba import vignette_numba
 
 __all__ = ["vignette_gain", "vignette"]
 
@@ -69,7 +70,6 @@ def vignette(rgb: np.ndarray, amount: float = 0.2, midpoint: float = 0.5, *,
         raise ParameterError(f"vignette needs an H x W x 3 image, got shape {a.shape}")
     if (encoded and fast and amount >= 0 and a.shape[0] * a.shape[1] >= 65536
             and float(a.min()) >= 0 and float(a.max()) <= 1):
-        from brightroom.looks._vignette_numba import vignette_numba
 
         vignette_gain(2, 2, amount, midpoint)  # validates the parameters
         return vignette_numba(a, amount, midpoint, _curve_lut("decode").table[:, 0],

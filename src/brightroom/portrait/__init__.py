@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
+from brightroom.color.spaces import srgb_encode
 from brightroom.errors import ParameterError
 from brightroom.portrait.bokeh import (
     BOKEH_METHODS,
@@ -143,7 +144,6 @@ def render_portrait(image: Image | np.ndarray, *, depth: object = None,
     notes: list[str] = []
     display = data if isinstance(image, np.ndarray) or image.transfer != "linear" else None
     if display is None:
-        from brightroom.color.spaces import srgb_encode
 
         display = np.clip(srgb_encode(data), 0, 1)
     if right is not None:

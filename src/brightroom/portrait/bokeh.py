@@ -62,6 +62,7 @@ import numpy as np
 from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import ParameterError
 from brightroom.methods import Methods
+from brightroom.portrait._bokeh_numba import composite_numba
 from brightroom.types import Image
 
 __all__ = ["BokehParams", "LensStyle", "LENS_STYLES", "BOKEH_METHODS", "coc_radius_px",
@@ -363,7 +364,6 @@ def composite_full(img: np.ndarray, matte: np.ndarray | None, r_w: np.ndarray, b
     """
     h, w = img.shape[:2]
     if fast:
-        from brightroom.portrait._bokeh_numba import composite_numba
 
         out = np.empty((h, w, 3), np.float32)
         m = np.zeros((0, 0), np.float32) if matte is None else np.ascontiguousarray(matte, np.float32)

@@ -37,6 +37,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from brightroom.color.spaces import srgb_encode
 from brightroom.errors import InputError, ParameterError
 from brightroom.methods import Methods
 from brightroom.portrait.he2013 import guided_filter_fast
@@ -187,7 +188,6 @@ SEGMENT_METHODS.freeze()
 def to_display(data: np.ndarray, transfer: str) -> np.ndarray:
     """Display-encoded sRGB for the model: encode linear data, pass display data through."""
     if transfer == "linear":
-        from brightroom.color.spaces import srgb_encode
 
         return np.clip(srgb_encode(data), 0, 1)
     return data

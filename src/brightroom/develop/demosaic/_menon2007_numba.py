@@ -20,6 +20,11 @@ from numba import njit, prange
 from brightroom.develop.demosaic._cfa import pad_to_rggb
 from brightroom.types import CFAPattern
 
+MENON2007_MARGIN = 12
+"""Reflected border kept around the image (even, to keep the Bayer phase): every output pixel
+depends on mosaic samples at most 9 pixels away (4 for the decision, then 1 per later
+interpolation step). Shared by the NumPy reference (:mod:`.menon2007`) and this fast path."""
+
 __all__ = ["menon2007_numba"]
 
 _F = np.float32
@@ -213,8 +218,6 @@ def menon2007_numba(cfa: np.ndarray, pattern: CFAPattern, *, refine: bool = True
     ----------
     Menon, Andriani, Calvagno (2007), IEEE Trans. Image Processing 16(1), 132-141.
     """
-    from brightroom.develop.demosaic.menon2007 import MENON2007_MARGIN
-
     p, top, left = pad_to_rggb(cfa, pattern, MENON2007_MARGIN)
     shape = p.shape
     gh = np.zeros(shape, np.float32)

@@ -35,6 +35,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from brightroom.develop.demosaic._gamma_numba import (
+    gamma_decode_restore_numba,
+    gamma_encode_numba,
+)
+from brightroom.develop.demosaic.quad import remosaic
 from brightroom.types import CFAPattern
 
 __all__ = [
@@ -89,20 +94,6 @@ def gamma_demosaic(cfa: np.ndarray, pattern: CFAPattern,
     ``encoded`` (the mosaic already encoded) and ``known`` (the linear samples to put back,
     default ``cfa``) serve :func:`gamma_remosaic_demosaic`.
     """
-    try:
-        from brightroom.develop.demosaic._gamma_numba import (
-            gamma_decode_restore_numba,
-            gamma_encode_numba,
-        )
-    except ImportError:  # pragma: no cover - numba is a dependency
-        gamma_encode_numba = gamma_encode
-
-        def gamma_decode_restore_numba(rgb: np.ndarray, known: np.ndarray,
-                                       cell: np.ndarray) -> np.ndarray:
-            out = gamma_decode(rgb)
-            idx = pattern.channel_index(*known.shape).astype(np.intp)[..., None]
-            np.put_along_axis(out, idx, known[..., None], axis=2)
-            return out
     if encoded is None:
         encoded = gamma_encode_numba(cfa)
     rgb = fn(encoded, pattern)
@@ -117,7 +108,6 @@ def gamma_remosaic_demosaic(cfa: np.ndarray, pattern: CFAPattern,
     samples put back are the quad samples where the Bayer colour is the quad colour, and the
     decoded remosaiced values elsewhere.
     """
-    from brightroom.develop.demosaic.quad import remosaic
 
     encoded, bayer = remosaic(gamma_encode(cfa), pattern)
     known = gamma_decode(encoded)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from brightroom.develop.demosaic._cfa import RGGBLattice, check_mosaic
+from brightroom.develop.demosaic._malvar2004_numba import malvar2004_numba
 from brightroom.types import CFAPattern
 
 __all__ = ["demosaic_malvar2004", "demosaic_malvar2004_numpy"]
@@ -99,8 +100,4 @@ def demosaic_malvar2004(cfa: np.ndarray, pattern: CFAPattern | str) -> np.ndarra
     Malvar, He, Cutler (2004), ICASSP, vol. 3, 485-488.
     """
     pattern = check_mosaic(cfa, pattern, where="demosaic_malvar2004")
-    try:
-        from brightroom.develop.demosaic._malvar2004_numba import malvar2004_numba
-    except ImportError:  # pragma: no cover - numba is a dependency
-        return demosaic_malvar2004_numpy(cfa, pattern)
     return malvar2004_numba(cfa, pattern)

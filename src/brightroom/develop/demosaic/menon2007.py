@@ -32,14 +32,10 @@ from __future__ import annotations
 import numpy as np
 
 from brightroom.develop.demosaic._cfa import check_mosaic, pad_to_rggb
+from brightroom.develop.demosaic._menon2007_numba import MENON2007_MARGIN, menon2007_numba
 from brightroom.types import CFAPattern
 
 __all__ = ["demosaic_menon2007", "demosaic_menon2007_numpy", "MENON2007_MARGIN"]
-
-MENON2007_MARGIN = 12
-"""Reflected border kept around the image (even, to keep the Bayer phase): every output pixel
-depends on mosaic samples at most 9 pixels away (4 for the decision, then 1 per later
-interpolation step)."""
 
 _F = np.float32
 
@@ -171,8 +167,4 @@ def demosaic_menon2007(cfa: np.ndarray, pattern: CFAPattern | str, *,
     Menon, Andriani, Calvagno (2007), IEEE Trans. Image Processing 16(1), 132-141.
     """
     pattern = check_mosaic(cfa, pattern, where="demosaic_menon2007")
-    try:
-        from brightroom.develop.demosaic._menon2007_numba import menon2007_numba
-    except ImportError:
-        return demosaic_menon2007_numpy(cfa, pattern, refine=refine)
     return menon2007_numba(cfa, pattern, refine=refine)

@@ -40,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from brightroom.develop.demosaic._cfa import check_mosaic
+from brightroom.develop.demosaic._quad_numba import remosaic_numba
 from brightroom.errors import ParameterError
 from brightroom.types import CFAPattern
 
@@ -218,9 +219,5 @@ def remosaic(cfa: np.ndarray, pattern: CFAPattern | str) -> tuple[np.ndarray, CF
     (1997) gradient-directed green and colour-difference interpolation (module references).
     """
     pattern = _check_quad(cfa, pattern, "remosaic")
-    try:
-        from brightroom.develop.demosaic._quad_numba import remosaic_numba
-    except ImportError:  # pragma: no cover - numba is a dependency
-        return remosaic_numpy(cfa, pattern)
     a, pad, axes = _prepare(cfa, pattern)
     return remosaic_numba(a, pattern, pad, cfa.shape[0], cfa.shape[1], axes), pattern.binned()

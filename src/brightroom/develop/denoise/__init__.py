@@ -44,6 +44,7 @@ from brightroom.errors import ParameterError
 from brightroom.methods import Methods
 from brightroom.types import CFAPattern, NoiseProfile, RawImage
 
+from ._he2013_numba import guided_denoise_bayer
 from .buades2005 import nlm_denoise
 from .he2013 import EPS_FACTOR, guided_denoise
 from .noise_estimation import estimate_noise_profile, estimate_plane_noise
@@ -74,7 +75,6 @@ def _guided(cfa: np.ndarray, pattern: CFAPattern, scale: np.ndarray, offset: np.
     if not fast or pattern.block != 1 or strength <= 0:
         return guided_denoise(cfa, pattern, scale, offset, strength=strength, chroma=chroma,
                               clip=clip)
-    from ._he2013_numba import guided_denoise_bayer
 
     sc = np.asarray(scale, np.float32)
     s2 = (np.asarray(offset, np.float32) / (sc * sc)).astype(np.float32)

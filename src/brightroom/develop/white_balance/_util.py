@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brightroom.develop.white_balance._fast import valid_mask_fast
 from brightroom.errors import InputError, ParameterError
 
 __all__ = ["check_rgb", "valid_mask", "unit"]
@@ -38,7 +39,6 @@ def valid_mask(
     sat = np.broadcast_to(np.asarray(saturation, dtype=np.float32), (3,))
     lim = np.float32(clip) * sat
     if engine == "numba":
-        from brightroom.develop.white_balance._fast import valid_mask_fast
 
         return valid_mask_fast(rgb, lim, dark)
     if engine != "numpy":

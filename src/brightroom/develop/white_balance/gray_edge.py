@@ -11,6 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from brightroom.develop.white_balance._fast import masked_max_fast, masked_power_mean_fast
 from brightroom.develop.white_balance._util import unit
 
 __all__ = ["gray_edge", "gradient_magnitude"]
@@ -63,7 +64,6 @@ def gray_edge(
     if near_ok.sum() < 16:
         near_ok = mask
     if engine == "numba":
-        from brightroom.develop.white_balance._fast import masked_max_fast, masked_power_mean_fast
 
         scale = float(masked_max_fast(g, near_ok).max())
         if not scale > 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brightroom.develop.white_balance._fast import masked_power_mean_fast
 from brightroom.develop.white_balance._util import unit
 
 __all__ = ["gray_world"]
@@ -39,7 +40,6 @@ def gray_world(
     Buchsbaum (1980).
     """
     if engine == "numba":
-        from brightroom.develop.white_balance._fast import masked_power_mean_fast
 
         return unit(masked_power_mean_fast(rgb, mask, 1.0), "gray_world")
     return unit(rgb[mask].mean(axis=0, dtype=np.float64), "gray_world")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brightroom.develop.white_balance._fast import masked_max_fast, masked_power_mean_fast
 from brightroom.develop.white_balance._util import unit
 
 __all__ = ["shades_of_gray"]
@@ -43,7 +44,6 @@ def shades_of_gray(
     Finlayson & Trezzi (2004).
     """
     if engine == "numba":
-        from brightroom.develop.white_balance._fast import masked_max_fast, masked_power_mean_fast
 
         scale = float(masked_max_fast(rgb, mask).max())
         e = masked_power_mean_fast(rgb, mask, p, scale) ** (1.0 / p)

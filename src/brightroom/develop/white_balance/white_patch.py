@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from brightroom.develop.white_balance._fast import masked_max_fast
 from brightroom.develop.white_balance._util import unit
 
 __all__ = ["white_patch"]
@@ -41,7 +42,6 @@ def white_patch(
     Land (1977).
     """
     if percentile >= 100 and engine == "numba":
-        from brightroom.develop.white_balance._fast import masked_max_fast
 
         return unit(masked_max_fast(rgb, mask), "white_patch")
     px = rgb[mask]

@@ -34,6 +34,7 @@ import numpy as np
 
 from brightroom.charts.colorchecker import colorchecker_spectra
 from brightroom.charts.scene import WAVELENGTHS, _align, _colour, basis, cmfs, illuminant_sd
+from brightroom.color.profile import fit_color_matrix
 from brightroom.color.spaces import D50_XYZ, bradford_adaptation
 from brightroom.errors import ParameterError
 
@@ -324,13 +325,7 @@ def dng_calibration(sens: Sensitivities, illum: Illuminant | str | float,
     xyz = xyz / white[1]
     cam = response_spectra(sens, illum, refl)
     sw = np.sqrt(wts)[:, None]
-    try:
-        from brightroom.color.profile import fit_color_matrix
-
-        cm = fit_color_matrix(cam * sw, xyz * sw, white_xyz=white / white[1])
-    except ImportError:  # pragma: no cover - profile module written by another helper
-        cm = np.linalg.lstsq(xyz * sw, cam * sw, rcond=None)[0].T
-        cm = dng_normalize_color_matrix(cm, white / white[1])
+    cm = fit_color_matrix(cam * sw, xyz * sw, white_xyz=white / white[1])
     cam_white = response_spectra(sens, illum, np.ones(WAVELENGTHS.size))
     neutral = cam_white / cam_white[1]
     # ForwardMatrix: white-balanced camera -> XYZ D50, constrained to map (1,1,1) to D50 white
