@@ -130,7 +130,7 @@ def bench_quality(quick: bool) -> None:
 def bench_12mp() -> None:
     from brightroom.io import read_image
     from brightroom.io.depth import read_depth
-    from brightroom.portrait import render_portrait
+    from brightroom.portrait.photo import render_portrait
 
     path = DATA / "iphone-portrait-depth.heic"
     print("\n## 12 MP speed")

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from brightroom.errors import ParameterError
-from brightroom.portrait import NoSubjectError, render_portrait
 from brightroom.portrait.bokeh import BokehParams
 from brightroom.portrait.depth import align_depth, auto_focus, layered_depth
+from brightroom.portrait.photo import NoSubjectError, render_portrait
 from conftest import shared_file
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from brightroom.errors import InputError, ParameterError
-from brightroom.portrait import stereo_depth
+from brightroom.portrait.photo import stereo_depth
 from brightroom.portrait.stereo import (
     StereoParams,
     depth_from_disparity,

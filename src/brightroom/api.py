@@ -1,73 +1,917 @@
-"""Brightroom's public Python API: read, develop, write.
+"""Brightroom's public Python API: every capability of the ``brightroom`` command, by the same names.
 
 >>> import brightroom
->>> raw = brightroom.read("IMG_0001.dng")                  # doctest: +SKIP
->>> photo = brightroom.develop(raw, recipe="default")        # doctest: +SKIP
->>> brightroom.write(photo, "IMG_0001.jpg")                  # doctest: +SKIP
+>>> photo = brightroom.develop("IMG_0001.dng", "IMG_0001.jpg", recipe="default")  # doctest: +SKIP
+>>> brightroom.portrait("IMG_0002.heic", "portrait.jpg", aperture=1.4)            # doctest: +SKIP
+>>> brightroom.look_apply(photo, "film", "film.jpg", strength=0.7)                # doctest: +SKIP
 
-Everything the CLI does goes through these names.
+The names are re-exported lazily by the package root (``brightroom.<name>``, listed in
+``brightroom.__all__``); this module is where the functions are written. How the CLI maps onto
+them:
+
+* a command is a function of the same name (``brightroom develop`` -> :func:`develop`,
+  ``brightroom portrait`` -> :func:`portrait`, ``brightroom calibrate`` -> :func:`calibrate`,
+  ``brightroom demo`` -> :func:`demo`);
+* a sub-command ``brightroom <group> <action>`` is ``<group>_<action>``
+  (``brightroom look apply`` -> :func:`look_apply`, ``brightroom lab score`` -> :func:`lab_score`);
+* every option is a keyword of the same name (``--aperture`` -> ``aperture=``,
+  ``--patch-size`` -> ``patch_size=``); ``-o/--output`` is ``output``, and a negative flag
+  ``--no-X`` is ``X=False`` (``--no-lab`` -> ``lab=False``). Options that only choose how the
+  CLI prints (``--json``) have no keyword: the functions return the data.
+
+Functions that write a file take it as ``output`` and check it before any work: an existing file
+(or one of the inputs) is never replaced without ``overwrite=True``, and every write is atomic.
+Inputs may be files or objects in memory (:class:`~brightroom.types.RawImage`,
+:class:`~brightroom.types.Image`); results are returned either way.
+
+Errors are the :mod:`brightroom.errors` hierarchy (:class:`BrightroomError` and its
+subclasses), with messages that name the file or value and what was expected.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from os import PathLike
+import importlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from brightroom.develop.recipe import load_recipe
-from brightroom.develop.run import WB_PRESETS, develop, white_balance_override
-from brightroom.errors import InputError
-from brightroom.types import Image, RawImage
+import numpy as np
 
-__all__ = ["read", "read_raw", "read_image", "develop", "write", "load_recipe", "merge",
-           "white_balance_override", "WB_PRESETS"]
+from brightroom import __all__ as __all__  # the public names are declared once, in the root
+from brightroom.burst import MODES, develop_burst, merge_burst
+from brightroom.burst import BurstWarning as BurstWarning
+from brightroom.color.lut import LUT3D as LUT3D
+from brightroom.color.lut import write_cube
+from brightroom.develop.pipeline import SCHEDULES as SCHEDULES
+from brightroom.develop.recipe import Recipe as Recipe
+from brightroom.develop.recipe import list_recipes as list_recipes
+from brightroom.develop.run import WB_PRESETS as WB_PRESETS
+from brightroom.develop.run import develop as _develop
+from brightroom.develop.run import resolve_recipe
+from brightroom.errors import BrightroomError as BrightroomError
+from brightroom.errors import ChartNotFoundError as ChartNotFoundError
+from brightroom.errors import CorruptFileError as CorruptFileError
+from brightroom.errors import InputError as InputError
+from brightroom.errors import MergeError as MergeError
+from brightroom.errors import OutputExistsError as OutputExistsError
+from brightroom.errors import ParameterError as ParameterError
+from brightroom.errors import PipelineError as PipelineError
+from brightroom.errors import RecipeError as RecipeError
+from brightroom.errors import UnsupportedFormatError as UnsupportedFormatError
+from brightroom.errors import UnsupportedRawError as UnsupportedRawError
+from brightroom.io import WRITE_EXTENSIONS as WRITE_EXTENSIONS
+from brightroom.io import read as read
+from brightroom.io import read_image as read_image
+from brightroom.io import read_raw as read_raw
+from brightroom.io import write as write
+from brightroom.io.atomic import check_output
+from brightroom.io.depth import DepthMap
+from brightroom.lab.conditions import check_camera
+from brightroom.lab.demo import DemoResult as DemoResult
+from brightroom.lab.demo import demo as demo
+from brightroom.lab.leaderboard import Entry, Leaderboard, default_path
+from brightroom.lab.measure import MEASURE_CHARTS as MEASURE_CHARTS
+from brightroom.lab.measure import measure_photo
+from brightroom.lab.report import write_report
+from brightroom.lab.run import LabResults as LabResults
+from brightroom.lab.run import run_lab
+from brightroom.lab.score import SCORE_VERSION
+from brightroom.looks import Look as Look
+from brightroom.looks import apply_look, bake_look, list_looks, load_look
+from brightroom.looks.calibrate import CALIBRATION_METHODS as CALIBRATION_METHODS
+from brightroom.looks.calibrate import calibrate_file, grid_boxes
+from brightroom.looks.transfer import lut_from_pair, transfer_lut
+from brightroom.portrait.bokeh import LENS_STYLES as LENS_STYLES
+from brightroom.portrait.bokeh import BokehParams
+from brightroom.portrait.photo import PortraitResult as PortraitResult
+from brightroom.portrait.photo import portrait_inputs, render_portrait
+from brightroom.portrait.segment import ModelNotFoundError as ModelNotFoundError
+from brightroom.portrait.segment import NoSubjectError as NoSubjectError
+from brightroom.portrait.video import VideoParams, render_video
+from brightroom.portrait.video import VideoStats as VideoStats
+from brightroom.types import Image as Image
+from brightroom.types import RawImage as RawImage
 
-def read(path: str | PathLike[str]) -> RawImage | Image:
-    """Read a raw file (any LibRaw format, DNG included) or an image file."""
-    from brightroom.io import read as _read
+PathLike = str | os.PathLike[str]
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-    return _read(path)
+merge = merge_burst
+"""``brightroom.merge`` is :func:`brightroom.burst.night.merge_burst`: read, check, align and merge a
+burst (``mode`` ``"auto"``, ``"night"`` or ``"hdr"``, ``ref``) into one :class:`RawImage`."""
+BURST_MODES = MODES
+"""Burst modes of :func:`develop` and :func:`merge`: ``"auto"``, ``"night"``, ``"hdr"``."""
+PORTRAIT_PRESETS = ("quality", "light")
+"""Video presets of :func:`portrait`: ``"quality"`` (the general segmentation model, blur at
+960 px) and ``"light"`` (the landscape model at 256x144, blur at 480 px, fast x264)."""
+LAB_PLANS = ("full", "quick")
+"""Shooting plans of :func:`lab_score`: ``"full"`` (ranked) and ``"quick"`` (two conditions, a
+preview ranked separately). ``"tiny"`` exists for tests."""
 
-
-def read_raw(path: str | PathLike[str]) -> RawImage:
-    """Read a raw file as a normalised :class:`RawImage`."""
-    from brightroom.io import read_raw as _read_raw
-
-    return _read_raw(path)
-
-
-def read_image(path: str | PathLike[str]) -> Image:
-    """Read a JPEG/PNG/TIFF/HEIC/AVIF file as a display-encoded :class:`Image`."""
-    from brightroom.io import read_image as _read_image
-
-    return _read_image(path)
+_VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".webm")
 
 
-def write(
-    image: Image | RawImage,
-    path: str | PathLike[str],
-    *,
-    overwrite: bool = False,
-    inputs: Sequence[str | PathLike[str]] = (),
-    **options: Any,
-) -> Path:
-    """Write a developed :class:`Image` (JPEG/PNG/TIFF/HEIC/AVIF) or a :class:`RawImage` (DNG).
+def _carries_package(package: str) -> Callable[[_F], _F]:
+    """Give the decorated function the namespace of the subpackage it shares its name with.
 
-    Writes are atomic (a temporary file, then a rename) and never replace an existing file, or
-    one of ``inputs``, unless ``overwrite`` is true.
+    ``brightroom.develop`` and ``brightroom.portrait`` are both API functions and subpackages.
+    The package root binds the name to the function (see :mod:`brightroom`); with the package's
+    module dictionary as the function's ``__dict__`` (a writable attribute of every function),
+    ``brightroom.develop.recipe`` still names the :mod:`brightroom.develop.recipe` module, and a
+    submodule imported later (``import brightroom.develop.tone``) appears on the function too,
+    since the import system binds it in that same dictionary.
     """
-    from brightroom.io import write_dng, write_image
 
-    if isinstance(image, RawImage):
-        if Path(path).suffix.lower() != ".dng":
-            raise InputError(f"{path}: a raw image can only be written as .dng")
-        return write_dng(image, path, overwrite=overwrite, inputs=inputs)
-    return write_image(image, path, overwrite=overwrite, inputs=inputs, **options)
+    def bind(fn: _F) -> _F:
+        fn.__dict__ = importlib.import_module(package).__dict__
+        return fn
+
+    return bind
 
 
-def merge(frames: Sequence[RawImage], **options: Any) -> RawImage:
-    """Merge a burst of raw frames into one raw image (see :mod:`brightroom.burst`)."""
-    from brightroom.burst import merge as _merge
+# ----------------------------------------------------------------------------- helpers
 
-    return _merge(frames, **options)
+def _path(obj: object) -> Path | None:
+    """``obj`` as a path, or ``None`` when it is an object in memory."""
+    return Path(obj) if isinstance(obj, (str, os.PathLike)) else None
+
+
+def _paths(objs: Sequence[object]) -> tuple[Path, ...]:
+    return tuple(p for p in (_path(o) for o in objs) if p is not None)
+
+
+def _check_image_output(output: PathLike, overwrite: bool, inputs: Sequence[Path]) -> Path:
+    """Fail before any work if ``output`` cannot be written as an image."""
+    out = Path(output)
+    if out.suffix.lower() not in WRITE_EXTENSIONS:
+        raise UnsupportedFormatError(f"{out}: unsupported image format "
+                                     f"{out.suffix or '(no extension)'!r}; supported: "
+                                     f"{', '.join(WRITE_EXTENSIONS)}")
+    return check_output(out, overwrite=overwrite, inputs=inputs)
+
+
+def _as_image(image: Image | np.ndarray | PathLike) -> Image | np.ndarray:
+    """An image given in memory as it is, or read from its file."""
+    src = _path(image)
+    if src is not None:
+        return read_image(src)
+    if not isinstance(image, (Image, np.ndarray)):
+        raise ParameterError(f"expected an Image or an image file, got {type(image).__name__}")
+    return image
+
+
+def _kept_bit_depth(source: Image, output: Path) -> int | None:
+    """The bit depth that keeps ``source``'s where the output format has it (PNG, TIFF)."""
+    depth = source.metadata.get("bit_depth")
+    ext = output.suffix.lower()
+    if ext not in (".png", ".tif", ".tiff"):
+        return None
+    if depth and int(depth) == 32 and ext != ".png":
+        return 32
+    return 8 if not depth or int(depth) <= 8 else 16
+
+
+# ----------------------------------------------------------------------------- develop
+
+def load_recipe(recipe: str | PathLike | Recipe, *, wb: str | float | None = None) -> Recipe:
+    """A recipe by shipped name or file, with an optional white-balance override.
+
+    Parameters
+    ----------
+    recipe
+        A shipped recipe name (:func:`list_recipes`: ``"default"``, ``"neutral"``), a ``.toml``
+        recipe file, or a :class:`~brightroom.develop.recipe.Recipe` (returned as is).
+    wb
+        Replace the recipe's white balance (as ``--wb`` does): ``"as-shot"``, ``"auto"``, a
+        preset (:data:`WB_PRESETS`) or a colour temperature in kelvin (``5600``, ``"5600K"``).
+
+    Returns
+    -------
+    Recipe
+
+    Raises
+    ------
+    RecipeError
+        Unknown recipe name, malformed recipe file.
+    InputError
+        Missing or unreadable recipe file.
+    ParameterError
+        A ``wb`` that is none of the above, or outside 1500..15000 K.
+    """
+    return resolve_recipe(recipe, wb)
+
+
+@_carries_package("brightroom.develop")
+def develop(
+    raw: RawImage | PathLike | Sequence[RawImage | PathLike],
+    output: PathLike | None = None,
+    *,
+    recipe: str | PathLike | Recipe = "default",
+    wb: str | float | None = None,
+    schedule: str = "fused",
+    burst: bool = False,
+    mode: str = "auto",
+    ref: int | None = None,
+    quality: int = 92,
+    overwrite: bool = False,
+) -> Image:
+    """Develop a raw image (or a merged burst) into a finished photo: ``brightroom develop``.
+
+    Parameters
+    ----------
+    raw
+        A :class:`RawImage` or a raw file (any LibRaw format, DNG included); with ``burst``, the
+        frames or files of one burst.
+    output
+        Write the photo there (JPEG/PNG/TIFF/HEIC/AVIF by extension, :func:`write`), checked
+        before developing.
+    recipe
+        A shipped recipe name (``"default"``, ``"neutral"``), a recipe file or a
+        :class:`~brightroom.develop.recipe.Recipe` (:func:`load_recipe`).
+    wb
+        Override the recipe's white balance: ``"as-shot"``, ``"auto"``, a preset
+        (:data:`WB_PRESETS`) or kelvin.
+    schedule
+        How the pipeline runs (:data:`SCHEDULES`): ``"fused"`` (neighbouring row stages in one
+        pass) or ``"reference"`` (stage after stage); the same image within float rounding.
+    burst
+        Treat ``raw`` as one burst, aligned and merged into one photo (:func:`merge`).
+    mode
+        Burst mode (:data:`BURST_MODES`): ``"auto"`` (HDR when the exposures differ, else
+        night), ``"night"`` or ``"hdr"``.
+    ref
+        Burst reference frame (0-based); by default the sharpest of the first three (night) or
+        the median exposure (HDR).
+    quality
+        JPEG/HEIC/AVIF quality of ``output``, 1-100.
+    overwrite
+        Replace an existing ``output``.
+
+    Returns
+    -------
+    Image
+        Display-encoded, with the recipe used in ``metadata["recipe"]`` (TOML) and, for a burst,
+        ``metadata["burst_merge"]``.
+
+    Raises
+    ------
+    InputError
+        A missing or unreadable file (:class:`UnsupportedRawError`, :class:`CorruptFileError`).
+    OutputExistsError
+        ``output`` exists (or is an input) and ``overwrite`` is false.
+    RecipeError, ParameterError, PipelineError
+        A bad recipe, ``wb``, ``schedule`` or burst option.
+    MergeError
+        Burst frames that cannot be merged.
+
+    Examples
+    --------
+    >>> photo = brightroom.develop("IMG_0001.dng", recipe="neutral", wb="auto")  # doctest: +SKIP
+    >>> brightroom.develop(["a.dng", "b.dng", "c.dng"], "night.jpg", burst=True,
+    ...                    mode="night")                                        # doctest: +SKIP
+    """
+    if burst:
+        if isinstance(raw, (str, os.PathLike, RawImage)):
+            raise ParameterError("burst=True needs the frames of a burst (a list of raw files or "
+                                 "RawImages), got one")
+        inputs = _paths(list(raw))
+    else:
+        if not isinstance(raw, (str, os.PathLike, RawImage)):
+            raise ParameterError("develop takes one raw image (a RawImage or a raw file); pass "
+                                 "burst=True to merge several into one photo")
+        if mode != "auto" or ref is not None:
+            raise ParameterError("mode and ref choose how a burst is merged; pass burst=True")
+        inputs = _paths([raw])
+    rec = resolve_recipe(recipe, wb)  # a bad recipe or wb fails before any file is touched
+    if output is not None:
+        _check_image_output(output, overwrite, inputs)
+    if burst:
+        photo = develop_burst(list(raw), recipe=rec, mode=mode, ref=ref, schedule=schedule)
+    else:
+        photo = _develop(raw, recipe=rec, schedule=schedule)
+    if output is not None:
+        write(photo, output, quality=quality, overwrite=overwrite, inputs=inputs)
+    return photo
+
+
+def night(
+    frames: Sequence[RawImage | PathLike],
+    output: PathLike | None = None,
+    *,
+    recipe: str | PathLike | Recipe = "default",
+    wb: str | float | None = None,
+    ref: int | None = None,
+    schedule: str = "fused",
+    quality: int = 92,
+    overwrite: bool = False,
+) -> Image:
+    """Night mode: align and merge a burst of equal exposures, then develop it.
+
+    ``brightroom develop --burst --mode night``: the same as :func:`develop` with
+    ``burst=True, mode="night"`` (the HDR+ pairwise Wiener merge, Hasinoff et al. 2016).
+
+    Parameters
+    ----------
+    frames
+        The raw files or :class:`RawImage` frames of one burst (equal exposures).
+    output
+        Write the photo there, checked before any work.
+    recipe, wb, ref, schedule, quality, overwrite
+        As for :func:`develop`.
+
+    Returns
+    -------
+    Image
+        With ``metadata["burst_merge"]`` describing the merge.
+    """
+    return develop(frames, output, recipe=recipe, wb=wb, schedule=schedule, burst=True,
+                   mode="night", ref=ref, quality=quality, overwrite=overwrite)
+
+
+def hdr(
+    frames: Sequence[RawImage | PathLike],
+    output: PathLike | None = None,
+    *,
+    recipe: str | PathLike | Recipe = "default",
+    wb: str | float | None = None,
+    ref: int | None = None,
+    schedule: str = "fused",
+    quality: int = 92,
+    overwrite: bool = False,
+) -> Image:
+    """HDR: merge an exposure bracket into one high-dynamic-range raw, then develop it.
+
+    ``brightroom develop --burst --mode hdr``: the same as :func:`develop` with
+    ``burst=True, mode="hdr"`` (:func:`brightroom.burst.hdr.merge_hdr`; frames of equal
+    exposure fall back to the night merge, with a :class:`BurstWarning`).
+
+    Parameters
+    ----------
+    frames
+        The raw files or :class:`RawImage` frames of one exposure bracket.
+    output
+        Write the photo there, checked before any work.
+    recipe, wb, ref, schedule, quality, overwrite
+        As for :func:`develop`.
+
+    Returns
+    -------
+    Image
+        With ``metadata["burst_merge"]`` describing the merge.
+    """
+    return develop(frames, output, recipe=recipe, wb=wb, schedule=schedule, burst=True,
+                   mode="hdr", ref=ref, quality=quality, overwrite=overwrite)
+
+
+# ----------------------------------------------------------------------------- portrait
+
+@_carries_package("brightroom.portrait")
+def portrait(
+    image: Image | PathLike,
+    output: PathLike | None = None,
+    *,
+    aperture: float = 2.0,
+    focal: float = 50.0,
+    focus: str | tuple[float, float] = "auto",
+    depth: DepthMap | np.ndarray | PathLike | None = None,
+    stereo: Image | np.ndarray | PathLike | None = None,
+    style: str = "circle",
+    depth_from_file: bool = True,
+    preset: str = "quality",
+    quality: int = 92,
+    overwrite: bool = False,
+) -> PortraitResult | VideoStats:
+    """Portrait mode: lens-true background blur for a photo or a video (``brightroom portrait``).
+
+    Parameters
+    ----------
+    image
+        A photo (:class:`Image`, or a HEIC/JPEG/PNG/TIFF/AVIF file) or a video file (``.mp4``,
+        ``.mov``, ``.m4v``, ``.mkv``, ``.webm``; ``output`` is then required).
+    output
+        Write the result there: a photo (format by extension, :func:`write`) or, for a video,
+        an H.264 MP4. Checked before any work.
+    aperture
+        Simulated f-number.
+    focal
+        Full-frame equivalent focal length in mm.
+    focus
+        ``"auto"`` (the person, else the nearest large region) or ``(x, y)``: the point to focus
+        on, as fractions of the frame.
+    depth
+        Photo only: a depth map in metres (a file: HEIC/JPEG with embedded depth, PNG/TIFF/NPY;
+        or a 2-D array).
+    stereo
+        Photo only: the right view of a stereo pair (``image`` is the left view); ``image``'s own
+        file for an iPhone spatial photo.
+    style
+        Lens character (:data:`LENS_STYLES`).
+    depth_from_file
+        Use a depth map embedded in ``image``'s file (or the second view of a two-view HEIC)
+        when neither ``depth`` nor ``stereo`` is given; else the depth comes from the person
+        segmentation.
+    preset
+        Video only (:data:`PORTRAIT_PRESETS`): ``"quality"`` or ``"light"``.
+    quality
+        JPEG/HEIC/AVIF quality of a photo ``output``, 1-100.
+    overwrite
+        Replace an existing ``output``.
+
+    Returns
+    -------
+    PortraitResult or VideoStats
+        For a photo: the rendered image, the depth used, the focus distance, where the depth came
+        from (``depth_source``) and notes on fallbacks taken. For a video: frame counts and speed.
+
+    Raises
+    ------
+    NoSubjectError
+        No depth and no person found.
+    ModelNotFoundError
+        No depth and the segmentation model is not installed.
+    InputError, OutputExistsError, ParameterError
+        Missing inputs, views of different sizes, an existing ``output``, bad parameters.
+    """
+    params = BokehParams(f_number=aperture, focal_length=focal, style=style)  # validates
+    if preset not in PORTRAIT_PRESETS:
+        raise ParameterError(f"unknown portrait preset {preset!r}; known: "
+                             f"{', '.join(PORTRAIT_PRESETS)}")
+    src = _path(image)
+    if src is not None and not src.exists():
+        raise InputError(f"{src}: no such file")
+    inputs = () if src is None else (src,)
+    if src is not None and src.suffix.lower() in _VIDEO_EXTENSIONS:
+        if output is None:
+            raise ParameterError(f"{src}: the portrait of a video needs an output file")
+        if depth is not None or stereo is not None:
+            raise ParameterError(f"{src}: depth and stereo apply to photos; a video's depth "
+                                 "comes from the person segmentation")
+        check_output(output, overwrite=overwrite, inputs=inputs)
+        video = VideoParams.light() if preset == "light" else VideoParams()
+        return render_video(src, output, params=params, video=video, focus=focus,
+                            overwrite=overwrite)
+    if output is not None:
+        _check_image_output(output, overwrite, inputs)
+    photo, z, right = portrait_inputs(image, depth=depth, stereo=stereo,
+                                      depth_from_file=depth_from_file)
+    result = render_portrait(photo, depth=z, right=right, params=params, focus=focus)
+    if output is not None:
+        write(result.image, output, quality=quality, overwrite=overwrite, inputs=inputs)
+    return result
+
+
+# ----------------------------------------------------------------------------- looks
+
+def look_list() -> tuple[Look, ...]:
+    """The built-in looks (``brightroom look list``), by name.
+
+    Returns
+    -------
+    tuple of Look
+        Each with its ``name`` and ``description``.
+    """
+    return tuple(load_look(name) for name in list_looks())
+
+
+def look_apply(
+    image: Image | PathLike,
+    look: str | PathLike | Look,
+    output: PathLike | None = None,
+    *,
+    strength: float = 1.0,
+    quality: int = 92,
+    overwrite: bool = False,
+) -> Image:
+    """Apply a creative look to a finished photo (``brightroom look apply``).
+
+    Parameters
+    ----------
+    image
+        A display (or linear) :class:`Image`, or a JPEG/PNG/TIFF/HEIC/AVIF file.
+    look
+        A built-in look name (:func:`look_list`), a ``.toml`` look file, a ``.cube`` / ``.3dl``
+        LUT, or a :class:`~brightroom.looks.Look`.
+    output
+        Write the graded photo there (format by extension), keeping the input's bit depth where
+        the format has it (8 or 16-bit PNG; 8, 16 or 32-bit TIFF). Checked before any work.
+    strength
+        0 = unchanged, 1 = the look as designed, up to 2.
+    quality
+        JPEG/HEIC/AVIF quality of ``output``, 1-100.
+    overwrite
+        Replace an existing ``output``.
+
+    Returns
+    -------
+    Image
+        Same space, size and metadata (plus ``metadata["look"]``).
+
+    Raises
+    ------
+    ParameterError
+        Unknown look, bad strength, an image that is not display or linear RGB.
+    RecipeError, InputError
+        A malformed look or LUT file, a missing photo.
+    OutputExistsError
+        ``output`` exists (or is the input) and ``overwrite`` is false.
+    """
+    inputs = _paths([image])
+    if output is not None:
+        _check_image_output(output, overwrite, inputs)
+    lk = load_look(look)  # a bad look fails before the photo is read
+    source = _as_image(image)
+    graded = apply_look(source, lk, strength=strength)
+    if output is not None:
+        write(graded, output, quality=quality, bit_depth=_kept_bit_depth(source, Path(output)),
+              overwrite=overwrite, inputs=inputs)
+    return graded
+
+
+def look_export(
+    look: str | PathLike | Look,
+    output: PathLike | None = None,
+    *,
+    size: int = 33,
+    strength: float = 1.0,
+    drop_spatial: bool = False,
+    overwrite: bool = False,
+) -> LUT3D:
+    """Bake a look into a 3D LUT (``brightroom look export``).
+
+    Parameters
+    ----------
+    look
+        A built-in look name, a ``.toml`` look file or a :class:`~brightroom.looks.Look`.
+    output
+        Write the LUT there as an Adobe ``.cube`` file. Checked before any work.
+    size
+        LUT points per axis.
+    strength
+        0..2, as for :func:`look_apply`.
+    drop_spatial
+        Leave out grain and vignette, which depend on the pixel position and cannot be a LUT
+        (a look with them is refused otherwise).
+    overwrite
+        Replace an existing ``output``.
+
+    Returns
+    -------
+    LUT3D
+        On sRGB-encoded values.
+    """
+    if output is not None:
+        check_output(output, overwrite=overwrite)
+    lut = bake_look(look, size=size, strength=strength, drop_spatial=drop_spatial)
+    if output is not None:
+        write_cube(lut, output, overwrite=overwrite)
+    return lut
+
+
+def look_match(
+    image: Image | np.ndarray | PathLike,
+    reference: Image | np.ndarray | PathLike,
+    output: PathLike | None = None,
+    *,
+    strength: float = 1.0,
+    overwrite: bool = False,
+) -> LUT3D:
+    """A look that gives ``image`` the colours of ``reference`` (``brightroom look match``).
+
+    The colour statistics of the two photos are matched in l-alpha-beta (Reinhard et al. 2001)
+    and the transfer is baked into a 3D LUT, usable as a look on other photos.
+
+    Parameters
+    ----------
+    image
+        The photo to grade (:class:`Image`, sRGB-encoded array or file).
+    reference
+        The photo whose look to take (:class:`Image`, sRGB-encoded array or file).
+    output
+        Write the LUT there as a ``.cube`` file. Checked before any work.
+    strength
+        0..1.
+    overwrite
+        Replace an existing ``output``.
+
+    Returns
+    -------
+    LUT3D
+
+    References
+    ----------
+    Reinhard, E., Ashikhmin, M., Gooch, B., Shirley, P. (2001). Color transfer between images.
+    IEEE CG&A 21(5), 34-41.
+    """
+    if output is not None:
+        check_output(output, overwrite=overwrite, inputs=_paths([image, reference]))
+    lut = transfer_lut(_as_image(image), _as_image(reference), strength=strength)
+    if output is not None:
+        write_cube(lut, output, overwrite=overwrite)
+    return lut
+
+
+def look_learn(
+    before: Image | np.ndarray | PathLike,
+    after: Image | np.ndarray | PathLike,
+    output: PathLike | None = None,
+    *,
+    size: int = 33,
+    smoothness: float = 1e-6,
+    resize: bool = False,
+    overwrite: bool = False,
+) -> LUT3D:
+    """Learn a look from a before/after pair of the same photo (``brightroom look learn``).
+
+    Fits the 3D LUT that turns ``before`` into ``after`` by lattice regression
+    (:func:`brightroom.looks.transfer.lut_from_pair`); only global colour edits can be learnt.
+
+    Parameters
+    ----------
+    before, after
+        The same photo before and after the edit (:class:`Image`, display-encoded arrays or
+        files).
+    output
+        Write the LUT there as a ``.cube`` file. Checked before any work.
+    size
+        LUT points per axis.
+    smoothness
+        Weight of the curvature penalty; larger is smoother.
+    resize
+        Resample ``after`` to the size of ``before`` instead of refusing different sizes.
+    overwrite
+        Replace an existing ``output``.
+
+    Returns
+    -------
+    LUT3D
+        Titled after the two files.
+    """
+    inputs = _paths([before, after])
+    if output is not None:
+        check_output(output, overwrite=overwrite, inputs=inputs)
+    for p in inputs:
+        if not p.exists():
+            raise InputError(f"{p}: no such file")
+    title = (f"learned from {inputs[0].name} -> {inputs[1].name}" if len(inputs) == 2
+             else "learned look")
+    lut = lut_from_pair(_as_image(before), _as_image(after), size=size, smoothness=smoothness,
+                        resize=resize, title=title)
+    if output is not None:
+        write_cube(lut, output, overwrite=overwrite)
+    return lut
+
+
+def calibrate(
+    chart: PathLike,
+    output: PathLike,
+    *,
+    method: str = "matrix",
+    patches: Sequence[tuple[float, float]] | None = None,
+    patch_size: float | None = None,
+    overwrite: bool = False,
+) -> dict[str, Any]:
+    """Fit a camera profile from a ColorChecker shot (``brightroom calibrate``).
+
+    Parameters
+    ----------
+    chart
+        A photo of an X-Rite ColorChecker Classic: raw/DNG (measured on the photosites) or
+        JPEG/PNG/TIFF (decoded from sRGB).
+    output
+        The ``.cube`` LUT to write; the profile is also written as JSON beside it (``output``
+        with ``.json``). Both are checked before any work.
+    method
+        Correction model (:data:`CALIBRATION_METHODS`): ``"matrix"`` (3x3) or
+        ``"root-polynomial"``.
+    patches
+        The pixel centres ``(row, column)`` of the dark skin, bluish green and white patches,
+        when no chart detector is available.
+    patch_size
+        With ``patches``: the side of the square sampled in each patch, in pixels [half the
+        patch spacing].
+    overwrite
+        Replace existing outputs.
+
+    Returns
+    -------
+    dict
+        JSON-ready report: ``method``, ``de00_before`` / ``de00_after`` (``mean``, ``median``,
+        ``max`` CIEDE2000), ``profile``, ``input``, ``output``.
+
+    Raises
+    ------
+    ChartNotFoundError
+        No ``patches`` and no chart detector available, or the chart was not found.
+    ParameterError
+        Unknown method, bad patches.
+    OutputExistsError
+        An output exists and ``overwrite`` is false.
+    """
+    out = Path(output)
+    for p in (out, out.with_suffix(".json")):
+        check_output(p, overwrite=overwrite, inputs=(chart,))
+    boxes = None if patches is None else grid_boxes(patches, patch_size)
+    return calibrate_file(chart, out, method=method, boxes=boxes, overwrite=overwrite)
+
+
+# ----------------------------------------------------------------------------- the lab
+
+@dataclass(frozen=True, eq=False)
+class LabScoreResult:
+    """What :func:`lab_score` did.
+
+    Attributes
+    ----------
+    results
+        The full :class:`~brightroom.lab.run.LabResults` (``results.score`` is the score).
+    report
+        ``report.html`` (with ``results.json`` beside it), or ``None`` without an output.
+    entry
+        The leaderboard row id, or ``None`` when the result was not stored.
+    leaderboard
+        The leaderboard database the result went to, or ``None``.
+    """
+
+    results: LabResults
+    report: Path | None
+    entry: int | None
+    leaderboard: Path | None
+
+
+@dataclass(frozen=True)
+class LabRanking:
+    """What :func:`lab_compare` found: the ranking of one score version and plan.
+
+    Attributes
+    ----------
+    score_version, plan, camera
+        What was ranked (``camera`` ``None``: every camera).
+    leaderboard
+        The database read.
+    ranking
+        :class:`~brightroom.lab.leaderboard.Entry` rows, best overall first.
+    other_score_versions
+        Score versions present in the database but not ranked (not comparable).
+    """
+
+    score_version: str
+    plan: str
+    camera: str | None
+    leaderboard: Path
+    ranking: tuple[Entry, ...]
+    other_score_versions: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"score_version": self.score_version, "plan": self.plan, "camera": self.camera,
+                "leaderboard": str(self.leaderboard), "ranking": [r.to_dict() for r in self.ranking],
+                "other_score_versions": list(self.other_score_versions)}
+
+
+def lab_score(
+    pipeline: str,
+    output: PathLike | None = None,
+    *,
+    camera: str = "flagship-2022",
+    seed: int = 0,
+    plan: str = "full",
+    leaderboard: PathLike | bool | None = None,
+) -> LabScoreResult:
+    """Score a pipeline in the virtual lab (``brightroom lab score``).
+
+    Photographs the chart wall under every lighting condition of ``plan`` with a virtual camera,
+    runs the pipeline, measures and scores (:func:`brightroom.lab.run.run_lab`).
+
+    Parameters
+    ----------
+    pipeline
+        ``"brightroom:<recipe>"`` (or a recipe name / ``.toml``), ``"rawpy[:algorithm]"``, or
+        ``"cmd:<command with {input} and {output}>"``.
+    output
+        A directory that receives ``report.html`` and ``results.json``.
+    camera
+        Camera preset: ``"flagship-2022"``, ``"budget-phone"``, ``"one-inch"``.
+    seed
+        Noise seed (>= 0); the same seed gives the same scores.
+    plan
+        Shooting plan (:data:`LAB_PLANS`): ``"full"`` (ranked) or ``"quick"`` (a preview,
+        ranked separately).
+    leaderboard
+        Where to store the result: ``None`` (default) or ``True`` for the default database
+        (``$BRIGHTROOM_LEADERBOARD`` or ``$XDG_DATA_HOME/brightroom/leaderboard.sqlite``), a path,
+        or ``False`` not to store it (``--no-leaderboard``).
+
+    Returns
+    -------
+    LabScoreResult
+
+    Raises
+    ------
+    ParameterError
+        Unknown camera, plan or pipeline name, bad seed.
+    PipelineError
+        The pipeline failed or returned an unusable image (never a zero score).
+    InputError
+        ``output`` is a file, or the leaderboard cannot be opened.
+    """
+    check_camera(camera)
+    out = None if output is None else Path(output)
+    if out is not None and out.exists() and not out.is_dir():
+        raise InputError(f"{out}: -o must be a directory")
+    results = run_lab(pipeline, camera=camera, seed=seed, conditions=plan)
+    report = None if out is None else write_report(results, out)
+    entry = where = None
+    if leaderboard is not False:
+        with Leaderboard(None if leaderboard in (None, True) else leaderboard) as lb:
+            entry = lb.add(results)
+            where = lb.path
+    return LabScoreResult(results, report, entry, where)
+
+
+def lab_compare(
+    *,
+    camera: str | None = None,
+    score_version: str | None = None,
+    plan: str = "full",
+    leaderboard: PathLike | None = None,
+) -> LabRanking:
+    """Rank the scored pipelines (``brightroom lab compare``).
+
+    Only results of one score version and one plan are ranked together: others are not
+    comparable. Reading never creates a database.
+
+    Parameters
+    ----------
+    camera
+        Only this camera preset (every camera when ``None``).
+    score_version
+        The score version to rank [the current one].
+    plan
+        Shooting plan (``"full"`` or ``"quick"``).
+    leaderboard
+        The database [the default one, as for :func:`lab_score`].
+
+    Returns
+    -------
+    LabRanking
+    """
+    version = score_version or SCORE_VERSION
+    if camera is not None:
+        check_camera(camera)
+    path = Path(leaderboard).expanduser() if leaderboard else default_path()
+    rows: list[Entry] = []
+    others: list[str] = []
+    if path.exists():
+        with Leaderboard(path) as lb:
+            rows = lb.ranking(camera, version, plan)
+            others = [v for v in lb.score_versions() if v != version]
+    return LabRanking(version, plan, camera, path, tuple(rows), tuple(others))
+
+
+def lab_measure(
+    photo: PathLike,
+    *,
+    chart: str,
+    roi: Sequence[float] | None = None,
+    corners: Sequence[float] | Sequence[tuple[float, float]] | None = None,
+) -> dict[str, Any]:
+    """Measure a real photo of a test chart (``brightroom lab measure``).
+
+    Parameters
+    ----------
+    photo
+        The photo: JPEG/PNG/TIFF/HEIC/AVIF (linearised with its colour space's curve) or raw
+        (developed with the ``neutral`` recipe).
+    chart
+        One of :data:`MEASURE_CHARTS`: ``"colorchecker"``, ``"slanted-edge"``, ``"gray-steps"``.
+    roi
+        ``(x, y, w, h)``: the region holding the chart.
+    corners
+        ColorChecker only: the patch grid's four corners ``(x, y)`` (or eight numbers),
+        clockwise from dark skin; used instead of detection.
+
+    Returns
+    -------
+    dict
+        JSON-ready measurement (:func:`brightroom.lab.measure.measure_photo`).
+
+    Raises
+    ------
+    ParameterError
+        Unknown chart, bad ``roi`` or ``corners``.
+    InputError
+        Missing or unreadable photo.
+    ChartNotFoundError
+        The chart is not in the photo.
+    """
+    if chart not in MEASURE_CHARTS:
+        raise ParameterError(f"unknown chart {chart!r}; known: {', '.join(MEASURE_CHARTS)}")
+    p = Path(photo)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file")
+    roi_px = None if roi is None else tuple(int(round(float(v))) for v in roi)
+    if corners is not None:
+        flat = np.asarray(corners, dtype=np.float64).reshape(-1)
+        corners = tuple(zip(flat[0::2].tolist(), flat[1::2].tolist()))
+    return measure_photo(p, chart, roi=roi_px, corners=corners)

@@ -9,7 +9,8 @@
   (``"hasinoff2016"``, alias ``"wiener"``: HDR+ pairwise Wiener; ``"average"``: robust mean)
   (:mod:`.merge`).
 * :func:`merge_hdr`: exposure brackets to a high-dynamic-range raw (:mod:`.hdr`).
-* :func:`plan_burst`, :func:`develop_burst`: night mode and the CLI path (:mod:`.night`).
+* :func:`plan_burst`, :func:`merge_burst`, :func:`develop_burst`: night mode, files in and a
+  merged raw or a photo out (:mod:`.night`).
 
 References
 ----------
@@ -35,7 +36,14 @@ from brightroom.burst.merge import (
     merge,
     validate_frames,
 )
-from brightroom.burst.night import MODES, BurstPlan, develop_burst, plan_burst, read_burst
+from brightroom.burst.night import (
+    MODES,
+    BurstPlan,
+    develop_burst,
+    merge_burst,
+    plan_burst,
+    read_burst,
+)
 
 __all__ = [
     "align",
@@ -53,6 +61,7 @@ __all__ = [
     "validate_frames",
     "merge_hdr",
     "to_unit_range",
+    "merge_burst",
     "develop_burst",
     "plan_burst",
     "read_burst",

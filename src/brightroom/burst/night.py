@@ -7,8 +7,9 @@ the grey to the exposure target (up to the maximum ISO), and frames are added un
 ``sqrt(N) * SNR_1`` reaches the target, capped at ``max_frames`` (15, as in HDR+'s night
 bursts) and at a total capture time.
 
-:func:`develop_burst` is the command-line path: read the files, check them, merge (HDR if the
-exposures differ, else the Wiener night merge), and develop with a recipe.
+:func:`merge_burst` reads the files, checks them and merges them (HDR if the exposures differ,
+else the Wiener night merge); :func:`develop_burst` develops the merged raw with a recipe (the
+path of ``brightroom develop --burst`` and :func:`brightroom.night` / :func:`brightroom.hdr`).
 
 References
 ----------
@@ -40,7 +41,7 @@ from brightroom.errors import CorruptFileError, InputError, MergeError, Paramete
 from brightroom.io.raw import read_raw
 from brightroom.types import Image, RawImage
 
-__all__ = ["BurstPlan", "plan_burst", "develop_burst", "read_burst", "MODES"]
+__all__ = ["BurstPlan", "plan_burst", "merge_burst", "develop_burst", "read_burst", "MODES"]
 
 MODES = ("auto", "night", "hdr")
 
@@ -163,50 +164,49 @@ def read_burst(paths: Sequence[str | PathLike[str]]) -> tuple[list[RawImage], li
     return frames, names
 
 
-def develop_burst(
-    paths: Sequence[str | PathLike[str]] | Sequence[RawImage],
+def merge_burst(
+    frames: Sequence[str | PathLike[str]] | Sequence[RawImage],
     *,
-    recipe: Any = "default",
     mode: str = "auto",
     ref: int | None = None,
-    wb: str | float | None = None,
-) -> Image:
-    """Read, check, merge and develop a burst of raw files into one photo.
+    **options: Any,
+) -> RawImage:
+    """Read, check and merge a burst of raw files (or frames) into one raw image.
 
     Parameters
     ----------
-    paths
-        Raw files of one burst (or :class:`~brightroom.types.RawImage` frames).
-    recipe
-        Recipe name, file or :class:`~brightroom.develop.recipe.Recipe` (as for
-        :func:`brightroom.develop`).
+    frames
+        Raw files of one burst, or :class:`~brightroom.types.RawImage` frames.
     mode
         ``"auto"``: HDR merge when the exposures differ by more than 2 %, else the night
-        (Wiener) merge; ``"night"``: Wiener merge (exposures must match); ``"hdr"``:
-        :func:`~brightroom.burst.hdr.merge_hdr` (which falls back to the Wiener merge for equal
-        exposures, relying on the recipe's local tone mapping).
+        (Wiener) merge; ``"night"``: :func:`~brightroom.burst.merge.merge` (exposures must
+        match); ``"hdr"``: :func:`~brightroom.burst.hdr.merge_hdr` (which falls back to the
+        Wiener merge for equal exposures, relying on the recipe's local tone mapping).
     ref
-        Reference frame index (0-based, into ``paths``); by default the sharpest of the first
+        Reference frame index (0-based, into ``frames``); by default the sharpest of the first
         three (night) or the median exposure (HDR).
-    wb
-        White-balance override, as for :func:`brightroom.develop`.
+    **options
+        Passed to the merge (:func:`~brightroom.burst.merge.merge`: ``method``,
+        ``align_params``, the method's options; :func:`~brightroom.burst.hdr.merge_hdr`:
+        ``align_params``, ``deghost``).
 
     Returns
     -------
-    Image
-        The display-encoded photo (what :func:`brightroom.develop` returns), with
-        ``metadata["burst_merge"]`` describing the merge.
+    RawImage
+        The merged mosaic, with ``metadata["burst_merge"]`` describing the merge (frame indices
+        into ``frames``, file names); a burst of one frame is that frame.
 
     Notes
     -----
     Fallbacks, each with a :class:`~brightroom.burst.merge.BurstWarning`: a single frame is
-    developed alone; an unreadable or corrupt frame is left out when two good frames remain
+    returned alone; an unreadable or corrupt frame is left out when two good frames remain
     (otherwise :class:`~brightroom.errors.MergeError`). Frames of different sizes, cameras or
     CFA patterns raise MergeError naming the frame.
     """
 
     if mode not in MODES:
         raise ParameterError(f"burst mode {mode!r} is not one of {', '.join(MODES)}")
+    paths = frames
     if len(paths) > 0 and all(isinstance(p, RawImage) for p in paths):
         frames, names = list(paths), [f"#{i}" for i in range(len(paths))]
         index_map = list(range(len(paths)))
@@ -222,28 +222,65 @@ def develop_burst(
             raise MergeError(f"the requested reference frame {ref} ({paths[ref]}) cannot be read")
         r = index_map.index(ref)
     if len(frames) == 1:
-        warnings.warn(f"a burst of one frame ({names[0]}): developing it alone", BurstWarning,
-                      stacklevel=2)
-        merged = frames[0]
+        warnings.warn(f"a burst of one frame ({names[0]}): nothing to merge, it is used alone",
+                      BurstWarning, stacklevel=2)
+        return frames[0]
+    good, _ = validate_frames(frames, names, r)  # warns about, and drops, corrupt frames
+    frames = [frames[i] for i in good]
+    names = [names[i] for i in good]
+    index_map = [index_map[i] for i in good]
+    r = None if r is None else good.index(r)
+    exps = [exposure_of(f) for f in frames]
+    differ = all(e is not None for e in exps) and max(exps) / min(exps) > 1.02
+    if mode == "hdr" or (mode == "auto" and differ):
+        merged = merge_hdr(frames, ref=r, names=names, **options)
     else:
-        good, _ = validate_frames(frames, names, r)  # warns about, and drops, corrupt frames
-        frames = [frames[i] for i in good]
-        names = [names[i] for i in good]
-        index_map = [index_map[i] for i in good]
-        r = None if r is None else good.index(r)
-        exps = [exposure_of(f) for f in frames]
-        differ = all(e is not None for e in exps) and max(exps) / min(exps) > 1.02
-        if mode == "hdr" or (mode == "auto" and differ):
-            merged = merge_hdr(frames, ref=r, names=names)
-        else:
-            merged = merge(frames, ref=r, names=names)
-        bm = dict(merged.metadata["burst_merge"])
-        bm["used"] = [index_map[i] for i in bm.get("used", [])]
-        bm["reference"] = index_map[bm["reference"]]
-        bm["files"] = names
-        merged = merged.replace(metadata={**merged.metadata, "burst_merge": bm})
+        merged = merge(frames, ref=r, names=names, **options)
+    bm = dict(merged.metadata["burst_merge"])
+    bm["used"] = [index_map[i] for i in bm.get("used", [])]
+    bm["reference"] = index_map[bm["reference"]]
+    bm["files"] = names
+    return merged.replace(metadata={**merged.metadata, "burst_merge": bm})
+
+
+def develop_burst(
+    paths: Sequence[str | PathLike[str]] | Sequence[RawImage],
+    *,
+    recipe: Any = "default",
+    mode: str = "auto",
+    ref: int | None = None,
+    wb: str | float | None = None,
+    schedule: str = "fused",
+) -> Image:
+    """Read, check, merge and develop a burst of raw files into one photo.
+
+    Parameters
+    ----------
+    paths
+        Raw files of one burst (or :class:`~brightroom.types.RawImage` frames).
+    recipe
+        Recipe name, file or :class:`~brightroom.develop.recipe.Recipe` (as for
+        :func:`brightroom.develop`).
+    mode, ref
+        As for :func:`merge_burst`.
+    wb
+        White-balance override, as for :func:`brightroom.develop`.
+    schedule
+        The pipeline schedule, as for :func:`brightroom.develop`.
+
+    Returns
+    -------
+    Image
+        The display-encoded photo (what :func:`brightroom.develop` returns), with
+        ``metadata["burst_merge"]`` describing the merge.
+
+    Notes
+    -----
+    The fallbacks of :func:`merge_burst` apply (a single frame is developed alone).
+    """
     # develop.run resolves the recipe and the white-balance override in one place.
 
-    out = develop(merged, recipe=recipe, wb=wb)
+    merged = merge_burst(paths, mode=mode, ref=ref)
+    out = develop(merged, recipe=recipe, wb=wb, schedule=schedule)
     info = dict(merged.metadata.get("burst_merge", {"frames": 1, "method": "single"}))
     return out.replace(metadata={**out.metadata, "burst_merge": info})

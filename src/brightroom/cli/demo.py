@@ -1,4 +1,4 @@
-"""``brightroom demo``: the main job on an embedded default.
+"""``brightroom demo``: the main job on an embedded default (a shell over :func:`brightroom.demo`).
 
 The input is a raw frame synthesised by the lab's virtual camera from a photo that ships inside
 scikit-image, so the demo needs no download. It writes, under the output directory:
@@ -8,14 +8,14 @@ scikit-image, so the demo needs no download. It writes, under the output directo
 * ``demo-neutral.jpg``: developed with the colorimetric ``neutral`` recipe;
 * ``night-single.jpg``, ``night-merged.jpg`` and ``night-compare.jpg``: a simulated 1-lux
   hand-held burst, its reference frame alone next to the merged night shot;
-* the lab's report, when the lab is installed (``report.html`` and ``results.json``).
+* the lab's report, unless ``--no-lab`` (``report.html`` and ``results.json``).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
-from pathlib import Path
+
+import brightroom
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -32,32 +32,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from brightroom import api
-    from brightroom.charts import natural
-    from brightroom.lab.camera import simulate
-
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    scene = natural(args.scene, megapixels=args.megapixels)
-    raw = simulate(scene, "flagship-2022", lux=args.lux, cct=args.cct, seed=1)
-    dng = api.write(raw, out / "demo.dng", overwrite=True)
-    print(f"simulated raw  {dng}  ({raw.shape[1]}x{raw.shape[0]}, ISO {raw.camera.iso:.0f}, "
-          f"{args.lux:g} lux, {args.cct:g} K)")
-    for recipe, name in (("default", "demo.jpg"), ("neutral", "demo-neutral.jpg")):
-        t = time.perf_counter()
-        photo = api.develop(api.read_raw(dng), recipe=recipe)
-        path = api.write(photo, out / name, overwrite=True)
-        print(f"{recipe:<8} recipe {path}  ({time.perf_counter() - t:.2f} s file to file)")
-    try:
-        from brightroom.lab.demo import demo_night, demo_report
-    except ModuleNotFoundError:
-        return 0
-    t = time.perf_counter()
-    single, merged = demo_night(out)
-    print(f"night, 1 lux   {single}  (one frame)")
-    print(f"night, 1 lux   {merged}  (8-frame hand-held burst merged, "
-          f"{time.perf_counter() - t:.2f} s; side by side: {out / 'night-compare.jpg'})")
-    if not args.no_lab:
-        report = demo_report(out)
-        print(f"lab report     {report}")
+    res = brightroom.demo(args.output, scene=args.scene, megapixels=args.megapixels,
+                          lux=args.lux, cct=args.cct, lab=not args.no_lab)
+    print(f"simulated raw  {res.raw}  ({res.width}x{res.height}, ISO {res.iso:.0f}, "
+          f"{res.lux:g} lux, {res.cct:g} K)")
+    for recipe, path, seconds in res.developed:
+        print(f"{recipe:<8} recipe {path}  ({seconds:.2f} s file to file)")
+    print(f"night, 1 lux   {res.night_single}  (one frame)")
+    print(f"night, 1 lux   {res.night_merged}  (8-frame hand-held burst merged, "
+          f"{res.night_seconds:.2f} s; side by side: {res.night_compare})")
+    if res.report is not None:
+        print(f"lab report     {res.report}")
     return 0

@@ -1,5 +1,6 @@
-"""``brightroom look`` (apply / list / export / match / learn) and ``brightroom calibrate``: thin shells over
-:mod:`brightroom.looks`."""
+"""``brightroom look`` (apply / list / export / match / learn) and ``brightroom calibrate``: shells
+over :func:`brightroom.look_apply`, :func:`brightroom.look_list`, :func:`brightroom.look_export`,
+:func:`brightroom.look_match`, :func:`brightroom.look_learn` and :func:`brightroom.calibrate`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import argparse
 import json
 from pathlib import Path
 
-from brightroom.errors import InputError, OutputExistsError
+import brightroom
+from brightroom.errors import ParameterError
 
 __all__ = ["add_parser", "run_apply", "run_list", "run_export", "run_match", "run_learn",
            "run_calibrate"]
@@ -20,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        "(.cube / .3dl) to a finished photo.")
     lsub = p.add_subparsers(dest="look_command", metavar="ACTION")
     a = lsub.add_parser("apply", help="apply a look to a photo")
-    a.add_argument("input", metavar="IN", help="photo (JPEG, PNG, TIFF, HEIC, AVIF)")
+    a.add_argument("image", metavar="IN", help="photo (JPEG, PNG, TIFF, HEIC, AVIF)")
     a.add_argument("-o", "--output", required=True, help="output photo (format from extension)")
     a.add_argument("--look", required=True, metavar="NAME|FILE",
                    help="built-in look name (see 'brightroom look list'), .toml, .cube or .3dl")
@@ -41,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ex.set_defaults(func=run_export)
     m = lsub.add_parser("match", help="make a .cube look giving IN the colours of a reference "
                         "photo (Reinhard et al. 2001)")
-    m.add_argument("input", metavar="IN", help="the photo to grade")
+    m.add_argument("image", metavar="IN", help="the photo to grade")
     m.add_argument("--reference", required=True, help="the photo whose look to take")
     m.add_argument("-o", "--output", required=True, help="output .cube file")
     m.add_argument("--strength", type=float, default=1.0, help="0..1 [default: 1]")
@@ -69,7 +71,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        "photo of an X-Rite ColorChecker Classic and write it as a .cube LUT.")
     c.add_argument("chart", metavar="CHART", help="chart photo: raw/DNG or JPEG/PNG/TIFF")
     c.add_argument("-o", "--output", required=True, help="output .cube file")
-    c.add_argument("--method", default="matrix", choices=("matrix", "root-polynomial"),
+    c.add_argument("--method", default="matrix", choices=tuple(brightroom.CALIBRATION_METHODS),
                    help="correction model [default: matrix]")
     c.add_argument("--patches", metavar="Y,X;Y,X;Y,X", default=None,
                    help="pixel centres (row, column) of the dark skin, bluish green and white "
@@ -83,101 +85,53 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from brightroom.looks import list_looks, load_look
-
-    for name in list_looks():
-        print(f"{name:10s} {load_look(name).description}")
+    for look in brightroom.look_list():
+        print(f"{look.name:10s} {look.description}")
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from brightroom.color.lut import write_cube
-    from brightroom.looks import bake_look
-
-    lut = bake_look(args.look, size=args.size, strength=args.strength,
-                    drop_spatial=args.drop_spatial)
-    print(write_cube(lut, args.output, overwrite=args.overwrite))
+    brightroom.look_export(args.look, args.output, size=args.size, strength=args.strength,
+                           drop_spatial=args.drop_spatial, overwrite=args.overwrite)
+    print(Path(args.output))
     return 0
 
 
 def run_match(args: argparse.Namespace) -> int:
-    from brightroom.color.lut import write_cube
-    from brightroom.io import read_image
-    from brightroom.looks.transfer import transfer_lut
-
-    lut = transfer_lut(read_image(args.input), read_image(args.reference), strength=args.strength)
-    print(write_cube(lut, args.output, overwrite=args.overwrite))
+    brightroom.look_match(args.image, args.reference, args.output, strength=args.strength,
+                          overwrite=args.overwrite)
+    print(Path(args.output))
     return 0
 
 
 def run_learn(args: argparse.Namespace) -> int:
-    from brightroom.color.lut import write_cube
-    from brightroom.io import read_image
-    from brightroom.looks.transfer import lut_from_pair
-
-    out = Path(args.output)
-    if out.exists() and not args.overwrite:
-        raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
-    for name in (args.before, args.after):
-        if not Path(name).exists():
-            raise InputError(f"{name}: no such file")
-    lut = lut_from_pair(read_image(args.before), read_image(args.after), size=args.size,
-                        smoothness=args.smoothness, resize=args.resize,
-                        title=f"learned from {Path(args.before).name} -> {Path(args.after).name}")
-    print(write_cube(lut, out, overwrite=args.overwrite))
+    brightroom.look_learn(args.before, args.after, args.output, size=args.size,
+                          smoothness=args.smoothness, resize=args.resize, overwrite=args.overwrite)
+    print(Path(args.output))
     return 0
 
 
 def run_apply(args: argparse.Namespace) -> int:
-    from brightroom.io import read_image, write_image
-    from brightroom.looks import apply_look, load_look
-
-    src, dst = Path(args.input), Path(args.output)
-    if dst.exists() and not args.overwrite:
-        raise OutputExistsError(f"{dst} exists; pass --overwrite to replace it")
-    look = load_look(args.look)  # validate before reading the photo
-    if not src.exists():
-        raise InputError(f"{src}: no such file")
-    image = read_image(src)
-    out = apply_look(image, look, strength=args.strength)
-    depth = image.metadata.get("bit_depth")
-    ext = dst.suffix.lower()
-    bits = None
-    if ext in (".png", ".tif", ".tiff"):  # keep the input's bit depth where the format has it
-        bits = 8 if not depth or int(depth) <= 8 else 16
-        if depth and int(depth) == 32 and ext != ".png":
-            bits = 32
-    write_image(out, dst, quality=args.quality, bit_depth=bits, overwrite=args.overwrite,
-                inputs=(src,))
-    print(dst)
+    brightroom.look_apply(args.image, args.look, args.output, strength=args.strength,
+                          quality=args.quality, overwrite=args.overwrite)
+    print(Path(args.output))
     return 0
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
-    from brightroom.looks.calibrate import calibrate_file
-
-    out = Path(args.output)
-    if out.exists() and not args.overwrite:
-        raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
-    boxes = None
-    if args.patches:
-        from brightroom.looks.calibrate import grid_boxes
-
-        boxes = grid_boxes(_parse_patches(args.patches), args.patch_size)
-    report = calibrate_file(args.chart, out, method=args.method, boxes=boxes,
-                            overwrite=args.overwrite)
+    patches = _parse_patches(args.patches) if args.patches else None
+    report = brightroom.calibrate(args.chart, args.output, method=args.method, patches=patches,
+                                  patch_size=args.patch_size, overwrite=args.overwrite)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"{out}: mean dE00 {report['de00_before']['mean']:.2f} before, "
+        print(f"{Path(args.output)}: mean dE00 {report['de00_before']['mean']:.2f} before, "
               f"{report['de00_after']['mean']:.2f} after "
               f"(max {report['de00_after']['max']:.2f}, method {report['method']})")
     return 0
 
 
 def _parse_patches(text: str) -> list[tuple[float, float]]:
-    from brightroom.errors import ParameterError
-
     try:
         pts = [tuple(float(v) for v in part.split(",")) for part in text.split(";")]
     except ValueError:

@@ -1,4 +1,4 @@
-"""The ``brightroom`` command: a thin shell over :mod:`brightroom.api`.
+"""The ``brightroom`` command: a thin shell over the public API (``brightroom.<name>``).
 
 Every command parses its arguments, calls the Python API and formats the result. Errors print
 as one line, ``brightroom: error: <message>``, with exit status 1 (2 for bad usage); the

@@ -146,7 +146,13 @@ def _from_mapping(data: Mapping[str, Any], source: str) -> Recipe:
 
 
 def list_recipes() -> list[str]:
-    """Names of the recipes that ship with Brightroom."""
+    """Names of the recipes that ship with Brightroom (``brightroom.list_recipes``).
+
+    Returns
+    -------
+    list of str
+        Sorted; each is a name :func:`load_recipe` (and ``--recipe``) accepts.
+    """
     files = resources.files("brightroom.develop") / "recipes"
     return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml"))
 

@@ -1,8 +1,7 @@
 """Developing a raw with a recipe: the one place that resolves recipes and white-balance choices.
 
-:func:`develop` is what :func:`brightroom.develop` (and :mod:`brightroom.api`) call; burst and
-other capabilities use it too, so the recipe and the ``--wb`` override mean the same
-everywhere.
+:func:`develop` is what :func:`brightroom.develop` calls; burst and other capabilities use it
+too, so the recipe and the ``--wb`` override mean the same everywhere.
 """
 
 from __future__ import annotations
@@ -11,8 +10,9 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from brightroom.develop.pipeline import SCHEDULES
 from brightroom.develop.recipe import Recipe, load_recipe
-from brightroom.errors import ParameterError
+from brightroom.errors import ParameterError, PipelineError
 from brightroom.io import read_raw
 from brightroom.types import Image, RawImage
 
@@ -61,6 +61,7 @@ def develop(
     *,
     recipe: str | PathLike[str] | Recipe = "default",
     wb: str | float | None = None,
+    schedule: str = "fused",
 ) -> Image:
     """Develop a raw image into a finished, display-encoded photo.
 
@@ -73,18 +74,24 @@ def develop(
         :class:`~brightroom.develop.recipe.Recipe`.
     wb
         Override the recipe's white balance: ``"as-shot"``, ``"auto"``, a preset or kelvin.
+    schedule
+        How the pipeline runs its stages (:data:`~brightroom.develop.pipeline.SCHEDULES`):
+        ``"fused"`` (default: neighbouring row stages in one pass) or ``"reference"`` (stage
+        after stage); both give the same image within float rounding.
 
     Returns
     -------
     Image
         In the ``display`` space, with the recipe used in ``metadata["recipe"]`` (TOML).
     """
+    if schedule not in SCHEDULES:  # before reading a file
+        raise PipelineError(f"unknown schedule {schedule!r}; expected one of {', '.join(SCHEDULES)}")
     r = resolve_recipe(recipe, wb)
     pipeline = r.pipeline()
     if isinstance(raw, RawImage):
-        out = pipeline(raw)
+        out = pipeline(raw, schedule=schedule)
     else:
-
-        out = pipeline(read_raw(raw))  # a raw read here is not kept while the pipeline runs
+        # a raw read here is not kept while the pipeline runs
+        out = pipeline(read_raw(raw), schedule=schedule)
     meta = {**out.metadata, "recipe": r.to_toml(), "recipe_name": r.name}
     return out.replace(metadata=meta)

@@ -1,7 +1,8 @@
 """Files in and out: camera raws, DNG, finished images, ICC profiles, video, atomic writes.
 
 * :func:`write` writes a :class:`~brightroom.types.RawImage` as DNG or an
-  :class:`~brightroom.types.Image` as JPEG/PNG/TIFF/HEIC/AVIF.
+  :class:`~brightroom.types.Image` as JPEG/PNG/TIFF/HEIC/AVIF; it is also
+  :func:`brightroom.write` (one function under two names).
 * :func:`read` opens anything Brightroom reads: a camera raw (LibRaw formats, by extension) as a
   :class:`~brightroom.types.RawImage`, a JPEG/PNG/TIFF/HEIC/AVIF as an
   :class:`~brightroom.types.Image`.
@@ -18,11 +19,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from brightroom.errors import (
     CorruptFileError,
     InputError,
+    ParameterError,
     UnsupportedFormatError,
     UnsupportedRawError,
 )
@@ -31,6 +34,7 @@ from brightroom.io.dng import write_dng
 from brightroom.io.icc import icc_profile, identify_icc
 from brightroom.io.images import (
     IMAGE_EXTENSIONS,
+    WRITE_EXTENSIONS,
     _read_image,
     read_image,
     read_metadata,
@@ -53,6 +57,7 @@ __all__ = [
     "identify_icc",
     "RAW_EXTENSIONS",
     "IMAGE_EXTENSIONS",
+    "WRITE_EXTENSIONS",
 ]
 
 
@@ -63,6 +68,18 @@ def read(path: str | os.PathLike[str]) -> RawImage | Image:
     ``.raf``, ``.orf``, ``.rw2``, ...) give a :class:`RawImage`; image extensions
     (:data:`IMAGE_EXTENSIONS`) an :class:`Image`. A file with another extension is tried with
     LibRaw, then as an image by its contents.
+
+    This is :func:`brightroom.read`.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    RawImage or Image
+        As :func:`read_raw` or :func:`read_image` return them.
 
     Raises
     ------
@@ -95,27 +112,70 @@ def read(path: str | os.PathLike[str]) -> RawImage | Image:
 
 
 def write(
-    obj: RawImage | Image,
+    image: RawImage | Image,
     path: str | os.PathLike[str],
     *,
     overwrite: bool = False,
-    inputs: tuple[str | os.PathLike[str], ...] | list[str | os.PathLike[str]] = (),
-    **options: object,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    quality: int | None = None,
+    bit_depth: int | None = None,
+    preview: bool = False,
 ) -> Path:
-    """Write a :class:`RawImage` (as ``.dng``) or an :class:`Image` (by extension), atomically.
+    """Write a :class:`RawImage` as DNG or an :class:`Image` as JPEG/PNG/TIFF/HEIC/AVIF, atomically.
 
-    ``options`` go to :func:`write_image` (``quality``, ``bit_depth``).
+    This is :func:`brightroom.write` (the same function). The file is written to a temporary
+    name beside ``path`` and renamed into place (:func:`atomic_write`), so a failed write never
+    leaves a partial file.
+
+    Parameters
+    ----------
+    image
+        A raw mosaic (written with :func:`write_dng`) or a finished image (written with
+        :func:`write_image`, the format chosen by the extension of ``path``).
+    path
+        The output file: ``.dng`` for a :class:`RawImage`; one of :data:`WRITE_EXTENSIONS`
+        for an :class:`Image`.
+    overwrite
+        Replace an existing file (also when it is one of ``inputs``).
+    inputs
+        The files ``image`` was made from; writing over one of them needs ``overwrite``.
+    quality
+        Images: JPEG/HEIC/AVIF quality, 1-100 [92]. Not for a raw.
+    bit_depth
+        Images: PNG 8 or 16, TIFF 8, 16 or 32 (float) [16]; JPEG/HEIC/AVIF are 8-bit. Not for a
+        raw.
+    preview
+        Raws: put a small sRGB preview in the DNG (:func:`write_dng`). Not for an image.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
 
     Raises
     ------
     UnsupportedFormatError
         A raw mosaic to a non-DNG path, or an unknown image extension.
+    OutputExistsError
+        ``path`` exists, or is one of ``inputs``, and ``overwrite`` is false (checked before any
+        encoding).
+    ParameterError
+        An option that does not apply to what is written (``quality`` or ``bit_depth`` for a
+        raw, ``preview`` for an image), a bad quality or bit depth, or something that is neither
+        a :class:`RawImage` nor an :class:`Image`.
     """
     p = Path(path)
-    if isinstance(obj, RawImage):
+    inputs = tuple(inputs)
+    if isinstance(image, RawImage):
         if p.suffix.lower() != ".dng":
             raise UnsupportedFormatError(f"{p}: a raw mosaic is written as DNG; use a .dng path")
-        if options:
-            raise TypeError(f"write_dng takes no options {sorted(options)}")
-        return write_dng(obj, p, overwrite=overwrite, inputs=inputs)
-    return write_image(obj, p, overwrite=overwrite, inputs=inputs, **options)  # type: ignore[arg-type]
+        if quality is not None or bit_depth is not None:
+            raise ParameterError(f"{p}: quality and bit_depth apply to images; a raw mosaic is "
+                                 "written as a 16-bit DNG")
+        return write_dng(image, p, overwrite=overwrite, inputs=inputs, preview=preview)
+    if isinstance(image, Image):
+        if preview:
+            raise ParameterError(f"{p}: preview applies to DNG files of raw mosaics, not to images")
+        return write_image(image, p, quality=92 if quality is None else quality,
+                           bit_depth=bit_depth, overwrite=overwrite, inputs=inputs)
+    raise ParameterError(f"{p}: write needs an Image or a RawImage, got {type(image).__name__}")

@@ -1,5 +1,8 @@
-"""The lab part of ``brightroom demo``: score the default recipe, write its report, and show a
-night shot next to its single frame.
+"""``brightroom demo`` (:func:`brightroom.demo`): develop a simulated raw, show a night shot next to
+its single frame, score the default recipe and write its report.
+
+:func:`demo` is the whole demo. Its input is a raw frame synthesised by the lab's virtual camera
+from a photo that ships inside scikit-image, so it needs no download.
 
 The demo uses the reduced :data:`~brightroom.lab.conditions.QUICK_PLAN` (two conditions, 5 and
 1000 lux, smaller charts) so that it takes a few seconds; the report says so, and its score is
@@ -17,18 +20,28 @@ imaging on mobile cameras. ACM TOG 35(6), 192.
 
 from __future__ import annotations
 
+import os
+import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from brightroom.burst import BurstWarning, merge
+from brightroom.charts import natural
+from brightroom.develop.run import develop
+from brightroom.io import read_raw, write
+from brightroom.lab.camera import simulate, simulate_burst
 from brightroom.lab.report import write_report
 from brightroom.lab.run import run_lab
 
-__all__ = ["demo_report", "demo_night", "DEMO_PIPELINE", "DEMO_PLAN", "NIGHT_SCENE"]
+__all__ = ["demo", "DemoResult", "demo_report", "demo_night", "DEMO_PIPELINE", "DEMO_PLAN",
+           "DEMO_CAMERA", "NIGHT_SCENE"]
 
 DEMO_PIPELINE = "brightroom:default"
 DEMO_PLAN = "quick"
+DEMO_CAMERA = "flagship-2022"
 NIGHT_SCENE = "coffee"
 """The scikit-image photo the night demo photographs."""
 
@@ -46,7 +59,7 @@ def demo_report(out_dir: Path, *, pipeline: str = DEMO_PIPELINE, seed: int = 0) 
     pathlib.Path
         The path of ``report.html``.
     """
-    results = run_lab(pipeline, camera="flagship-2022", seed=seed, conditions=DEMO_PLAN)
+    results = run_lab(pipeline, camera=DEMO_CAMERA, seed=seed, conditions=DEMO_PLAN)
     note = ("demo: reduced shooting plan (2 of the 5 lighting conditions, smaller charts) for "
             "speed; run 'brightroom lab score --pipeline brightroom:default -o DIR' for the full, "
             "rankable score")
@@ -70,24 +83,120 @@ def demo_night(out_dir: Path, *, scene: str = NIGHT_SCENE, megapixels: float = 1
     (single, merged)
         Paths of ``night-single.jpg`` and ``night-merged.jpg``.
     """
-    from brightroom import api
-    from brightroom.burst import BurstWarning, merge
-    from brightroom.charts import natural
-    from brightroom.lab.camera import simulate_burst
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sc = natural(scene, megapixels=megapixels)
-    burst = simulate_burst(sc, n=frames, camera="flagship-2022", lux=lux, cct=4000.0, iso=6400,
+    burst = simulate_burst(sc, n=frames, camera=DEMO_CAMERA, lux=lux, cct=4000.0, iso=6400,
                            shake_px=2.0, rotation_deg=0.1, seed=seed)
-    single = api.develop(burst[0], recipe=recipe)
+    single = develop(burst[0], recipe=recipe)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BurstWarning)
-        merged = api.develop(merge(burst, ref=0), recipe=recipe)
-    p_single = api.write(single, out / "night-single.jpg", overwrite=True)
-    p_merged = api.write(merged, out / "night-merged.jpg", overwrite=True)
+        merged = develop(merge(burst, ref=0), recipe=recipe)
+    p_single = write(single, out / "night-single.jpg", overwrite=True)
+    p_merged = write(merged, out / "night-merged.jpg", overwrite=True)
     a, b = np.asarray(single.data, np.float32), np.asarray(merged.data, np.float32)
     gap = np.ones((a.shape[0], max(4, a.shape[1] // 100), 3), np.float32)
     both = np.concatenate([a, gap, b], axis=1)
-    api.write(merged.replace(data=both), out / "night-compare.jpg", overwrite=True)
+    write(merged.replace(data=both), out / "night-compare.jpg", overwrite=True)
     return Path(p_single), Path(p_merged)
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What :func:`demo` wrote, and how long each part took.
+
+    Attributes
+    ----------
+    output
+        The output directory.
+    raw
+        The simulated raw, ``demo.dng``.
+    width, height, iso
+        Its size in pixels and the ISO the virtual camera chose.
+    lux, cct
+        The simulated scene illuminance (lux) and illuminant CCT (K).
+    developed
+        ``(recipe, path, seconds)`` for ``demo.jpg`` (``default``) and ``demo-neutral.jpg``
+        (``neutral``); seconds from the DNG file to the JPEG file.
+    night_single, night_merged, night_compare
+        The 1-lux night pair (:func:`demo_night`) and their side-by-side picture.
+    night_seconds
+        Time the night part took.
+    report
+        The lab's ``report.html`` (:func:`demo_report`), or ``None`` without ``lab``.
+    """
+
+    output: Path
+    raw: Path
+    width: int
+    height: int
+    iso: float
+    lux: float
+    cct: float
+    developed: tuple[tuple[str, Path, float], ...]
+    night_single: Path
+    night_merged: Path
+    night_compare: Path
+    night_seconds: float
+    report: Path | None
+
+
+def demo(
+    output: str | os.PathLike[str] = "out/demo",
+    *,
+    scene: str = "astronaut",
+    megapixels: float = 4.0,
+    lux: float = 150.0,
+    cct: float = 4200.0,
+    lab: bool = True,
+) -> DemoResult:
+    """The Brightroom demo on an embedded sample: no download needed.
+
+    Writes, under ``output`` (created if needed; its demo files are replaced):
+
+    * ``demo.dng``: a raw frame simulated by the lab's virtual camera (``flagship-2022``) from
+      the scikit-image photo ``scene`` (readable by any raw tool);
+    * ``demo.jpg``: developed with the ``default`` recipe;
+    * ``demo-neutral.jpg``: developed with the colorimetric ``neutral`` recipe;
+    * ``night-single.jpg``, ``night-merged.jpg`` and ``night-compare.jpg``: a simulated 1-lux
+      hand-held burst, its reference frame alone next to the merged night shot
+      (:func:`demo_night`);
+    * with ``lab``, the lab's report of the default recipe on the quick plan (``report.html``
+      and ``results.json``, :func:`demo_report`).
+
+    Parameters
+    ----------
+    output
+        The output directory.
+    scene
+        The scikit-image photo to simulate (:data:`~brightroom.charts.natural.NATURAL_SCENES`).
+    megapixels
+        Simulated sensor size.
+    lux
+        Scene illuminance.
+    cct
+        Illuminant correlated colour temperature (K).
+    lab
+        Also score the default recipe and write the lab report (a few seconds).
+
+    Returns
+    -------
+    DemoResult
+    """
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    sc = natural(scene, megapixels=megapixels)
+    raw = simulate(sc, DEMO_CAMERA, lux=lux, cct=cct, seed=1)
+    dng = write(raw, out / "demo.dng", overwrite=True)
+    developed = []
+    for recipe, name in (("default", "demo.jpg"), ("neutral", "demo-neutral.jpg")):
+        t = time.perf_counter()
+        path = write(develop(read_raw(dng), recipe=recipe), out / name, overwrite=True)
+        developed.append((recipe, path, time.perf_counter() - t))
+    t = time.perf_counter()
+    single, merged = demo_night(out)
+    night_s = time.perf_counter() - t
+    report = demo_report(out) if lab else None
+    return DemoResult(out, dng, int(raw.shape[1]), int(raw.shape[0]), float(raw.camera.iso),
+                      float(lux), float(cct), tuple(developed), single, merged,
+                      out / "night-compare.jpg", night_s, report)

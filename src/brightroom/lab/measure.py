@@ -156,7 +156,7 @@ def load_linear(path: str | os.PathLike[str]) -> LinearPhoto:
     info: dict[str, Any] = {"file": str(path)}
     raw = None
     if isinstance(obj, RawImage):
-        from brightroom.api import develop
+        from brightroom.develop.run import develop
 
         raw = obj
         img = develop(obj, recipe="neutral")

@@ -43,7 +43,8 @@ class LabPipeline:
 
 
 def _brightroom(recipe: str) -> LabPipeline:
-    from brightroom.api import develop, load_recipe
+    from brightroom.develop.recipe import load_recipe
+    from brightroom.develop.run import develop
 
     rec = load_recipe(recipe)  # fail early on an unknown recipe
     return LabPipeline(f"brightroom:{rec.name}", lambda raw: develop(raw, recipe=rec),
