@@ -121,7 +121,8 @@ def test_types_errors_and_choices():
     assert brightroom.BURST_MODES == ("auto", "night", "hdr")
     assert brightroom.SCHEDULES == ("fused", "reference")
     assert "daylight" in brightroom.WB_PRESETS and "circle" in brightroom.LENS_STYLES
-    assert set(brightroom.CALIBRATION_METHODS) == {"matrix", "root-polynomial"}
+    assert set(brightroom.CALIBRATION_METHODS) == {"matrix", "finlayson2015"}
+    assert "root-polynomial" in brightroom.CALIBRATION_METHODS.choices()  # the CLI's old word
     assert brightroom.LAB_PLANS == ("full", "quick") and ".jpg" in brightroom.WRITE_EXTENSIONS
     assert brightroom.PORTRAIT_PRESETS == ("quality", "light")
     assert brightroom.MEASURE_CHARTS == ("colorchecker", "slanted-edge", "gray-steps")
@@ -130,7 +131,8 @@ def test_types_errors_and_choices():
 def test_import_brightroom_is_light():
     res = _fresh("import sys, brightroom; print(sorted(m for m in sys.modules "
                  "if m.split('.')[0] in ('brightroom', 'numpy', 'cv2')))")
-    assert set(eval(res.stdout)) == {"brightroom", "brightroom.develop", "brightroom.portrait"}
+    assert set(eval(res.stdout)) == {"brightroom", "brightroom._version", "brightroom.develop",
+                                     "brightroom.portrait"}
 
 
 # ------------------------------------------------------------------------ the CLI's words
