@@ -56,10 +56,16 @@ from typing import Any
 
 import numpy as np
 
+from brightroom.burst import BurstWarning, merge, merge_hdr
+from brightroom.charts import dynamic_range_steps, natural, slanted_edge
+from brightroom.charts.scene import scene_truth_rgb
 from brightroom.color.metrics import exposure_fitted_psnr
 from brightroom.color.spaces import decode, srgb_encode
 from brightroom.errors import BrightroomError, PipelineError
 from brightroom.lab.bokeh_reference import reference_bokeh
+from brightroom.lab.camera import simulate, simulate_burst
+from brightroom.lab.camera.burst import SubjectMotion
+from brightroom.lab.metrics import dynamic_range, edge_ringing
 from brightroom.lab.metrics.bokeh import bokeh_errors, bokeh_score
 from brightroom.lab.pipelines import LabPipeline
 from brightroom.lab.portrait_scenes import PORTRAIT_SCENES, portrait_scene
@@ -141,10 +147,6 @@ def thumbnail_data_uri(display: np.ndarray, width: int = 240) -> str:
 def night_burst(lux: float, *, seed: int = 0, megapixels: float = NIGHT_MEGAPIXELS,
                 scene_name: str = "coffee", frames: int = NIGHT_FRAMES, camera: str = "flagship-2022"):
     """The night test's burst: ``(frames, truth, subject_mask)`` (see the module notes)."""
-    from brightroom.charts import natural
-    from brightroom.charts.scene import scene_truth_rgb
-    from brightroom.lab.camera import simulate_burst
-    from brightroom.lab.camera.burst import SubjectMotion
 
     scene = natural(scene_name, megapixels=megapixels)
     truth = scene_truth_rgb(scene, "sRGB", illuminant=CCT)
@@ -174,7 +176,6 @@ def measure_night(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2
     ``burst`` overrides :func:`supports_burst` (whether the burst is merged before ``pipe``);
     ``megapixels`` other than :data:`NIGHT_MEGAPIXELS` is for tests (not the scored setting).
     """
-    from brightroom.burst import BurstWarning, merge
 
     merges = supports_burst(pipe) if burst is None else bool(burst)
     metrics: dict[str, dict[str, float]] = {}
@@ -216,7 +217,6 @@ def measure_night(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2
 
 
 def _bracket(scene, evs, *, seed: int, camera: str, lux: float = 300.0) -> list[RawImage]:
-    from brightroom.lab.camera import simulate, simulate_burst
 
     t0 = simulate(scene, camera, lux=lux, cct=CCT, iso=100, seed=seed, optics=False,
                   noise=False).camera.exposure_time
@@ -243,9 +243,6 @@ def measure_hdr(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-202
 
     ``burst`` overrides :func:`supports_burst` (whether the bracket is merged before ``pipe``).
     """
-    from brightroom.burst import BurstWarning, merge_hdr
-    from brightroom.charts import dynamic_range_steps, slanted_edge
-    from brightroom.lab.metrics import dynamic_range, edge_ringing
 
     merges = supports_burst(pipe) if burst is None else bool(burst)
     steps = dynamic_range_steps(14, peak=8.0, patch_size=40, columns=7, gap=8, background=0.0)

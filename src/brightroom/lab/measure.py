@@ -58,6 +58,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from brightroom.charts import detect as chart_detect
 from brightroom.charts.colorchecker import (
     COLORCHECKER_GREY18,
     COLORCHECKER_GRID_CORNERS,
@@ -70,8 +71,25 @@ from brightroom.charts.colorchecker import (
     colorchecker_patch_boxes,
     colorchecker_reference_lab,
 )
+from brightroom.charts.detect_steps import find_gray_steps
+from brightroom.charts.find_edge import find_slanted_edges
 from brightroom.color.spaces import decode, get_space, srgb_encode
+from brightroom.develop.run import develop
 from brightroom.errors import BrightroomError, ChartNotFoundError, InputError, ParameterError
+from brightroom.io import read
+from brightroom.lab.metrics import (
+    colorchecker_accuracy,
+    dynamic_range,
+    edge_ringing,
+    exposure_error,
+    lab_to_xyz,
+    rgb_to_lab_d50,
+    sfr,
+    snr,
+    wb_angular_error,
+)
+from brightroom.lab.metrics.exposure import patch_stats
+from brightroom.types import Image, RawImage
 
 __all__ = [
     "MEASURE_CHARTS",
@@ -149,14 +167,11 @@ def load_linear(path: str | os.PathLike[str]) -> LinearPhoto:
     InputError (and subclasses)
         The io layer's errors, naming the file.
     """
-    from brightroom.io import read
-    from brightroom.types import Image, RawImage
 
     obj = read(path)
     info: dict[str, Any] = {"file": str(path)}
     raw = None
     if isinstance(obj, RawImage):
-        from brightroom.develop.run import develop
 
         raw = obj
         img = develop(obj, recipe="neutral")
@@ -289,14 +304,6 @@ def measure_colorchecker(image_linear_rgb: Any, *, corners: Any = None, space: s
     McCamy et al. (1976); CIE 142-2001; Sharma et al. (2005); Hordley & Finlayson (2006);
     ISO 12232:2019; ISO 15739:2013.
     """
-    from brightroom.lab.metrics import (
-        colorchecker_accuracy,
-        exposure_error,
-        lab_to_xyz,
-        rgb_to_lab_d50,
-        snr,
-        wb_angular_error,
-    )
 
     lin = np.asarray(getattr(image_linear_rgb, "data", image_linear_rgb), dtype=np.float32)
     if lin.ndim != 3 or lin.shape[2] != 3:
@@ -330,9 +337,8 @@ def measure_colorchecker(image_linear_rgb: Any, *, corners: Any = None, space: s
                                      f"outside the {lin.shape[1]} x {lin.shape[0]} image")
         corners_used, boxes, means = chosen
     else:
-        from brightroom.charts.detect import detect_colorchecker
 
-        det = detection if detection is not None else detect_colorchecker(lin)
+        det = detection if detection is not None else chart_detect.detect_colorchecker(lin)
         how = "cv2.mcc"
         hmat = colorchecker_grid_homography(quads=det.quads)
         boxes = colorchecker_patch_boxes(hmat, lin.shape[:2])
@@ -478,8 +484,6 @@ def measure_slanted_edge(image: Any, *, roi: Any = None, min_angle_deg: float = 
     ----------
     ISO 12233:2017 clause 6 and Annex D; IEEE 1858-2016 (CPIQ acutance).
     """
-    from brightroom.charts.find_edge import find_slanted_edges
-    from brightroom.lab.metrics import edge_ringing, sfr
 
     a = np.asarray(getattr(image, "data", image), dtype=np.float32)
     if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] == 3)):
@@ -574,9 +578,6 @@ def measure_gray_steps(image: Any, *, roi: Any = None,
     ----------
     ISO 14524:2009 (OECF); ISO 15739:2013 (noise, dynamic range).
     """
-    from brightroom.charts.detect_steps import find_gray_steps
-    from brightroom.lab.metrics import dynamic_range
-    from brightroom.lab.metrics.exposure import patch_stats
 
     a = np.asarray(getattr(image, "data", image), dtype=np.float32)
     if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] == 3)):
@@ -706,7 +707,6 @@ def measure_photo(path: str | os.PathLike[str], chart: str, *, roi: Any = None,
 
 
 def _photo_colorchecker(photo: LinearPhoto, roi: Any, corners: Any) -> dict[str, Any]:
-    from brightroom.charts.detect import detect_colorchecker
 
     lin, space = photo.linear, photo.space
     if corners is not None:
@@ -732,7 +732,7 @@ def _photo_colorchecker(photo: LinearPhoto, roi: Any, corners: Any) -> dict[str,
                 # the detector's cost grows with the frame: find the chart on a smaller copy
                 f = cv2.resize(f, (max(1, round(w * scale)), max(1, round(h * scale))),
                                interpolation=cv2.INTER_AREA)
-            det = detect_colorchecker(f)
+            det = chart_detect.detect_colorchecker(f)
             sx = w / f.shape[1] if isinstance(f, np.ndarray) else 1.0
             sy = h / f.shape[0] if isinstance(f, np.ndarray) else 1.0
 

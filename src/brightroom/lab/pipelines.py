@@ -22,7 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from brightroom.color.spaces import srgb_encode
+from brightroom.develop.recipe import load_recipe
+from brightroom.develop.run import develop
 from brightroom.errors import InputError, ParameterError
+from brightroom.io import read_image, write_dng
 from brightroom.types import Image, RawImage
 
 __all__ = ["LabPipeline", "get_pipeline", "RAWPY_ALGORITHMS"]
@@ -43,8 +47,6 @@ class LabPipeline:
 
 
 def _brightroom(recipe: str) -> LabPipeline:
-    from brightroom.develop.recipe import load_recipe
-    from brightroom.develop.run import develop
 
     rec = load_recipe(recipe)  # fail early on an unknown recipe
     return LabPipeline(f"brightroom:{rec.name}", lambda raw: develop(raw, recipe=rec),
@@ -63,8 +65,6 @@ def _rawpy(algorithm: str) -> LabPipeline:
     algo = getattr(rawpy.DemosaicAlgorithm, algorithm.upper())
 
     def run(raw: RawImage) -> Image:
-        from brightroom.color.spaces import srgb_encode
-        from brightroom.io import write_dng
 
         with tempfile.TemporaryDirectory() as tmp:
             dng = write_dng(raw, Path(tmp) / "in.dng")
@@ -88,7 +88,6 @@ def _command(template: str) -> LabPipeline:
         ext = "." + template.split("{output.", 1)[1].split("}", 1)[0]
 
     def run(raw: RawImage) -> Image:
-        from brightroom.io import read_image, write_dng
 
         with tempfile.TemporaryDirectory() as tmp:
             dng = write_dng(raw, Path(tmp) / "in.dng")

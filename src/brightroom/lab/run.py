@@ -50,6 +50,8 @@ from brightroom.charts.colorchecker import COLORCHECKER_NEUTRALS, COLORCHECKER_W
 from brightroom.charts.scene import WAVELENGTHS, spectra_xyz
 from brightroom.color.spaces import decode
 from brightroom.errors import BrightroomError, InputError, ParameterError, PipelineError
+from brightroom.lab import capabilities as lab_capabilities
+from brightroom.lab.camera import simulate
 from brightroom.lab.conditions import (
     ChartWall,
     Condition,
@@ -680,8 +682,6 @@ def run_lab(
     if caps != default_caps:
         plan = dataclasses.replace(plan, name=f"{plan.name}{'+' if caps else '-'}capabilities")
     pipe = _resolve_pipeline(pipeline)
-    from brightroom.lab.camera import simulate
-
     t_run = time.perf_counter()
     results = []
     for i, cond in enumerate(plan.conditions):
@@ -700,9 +700,7 @@ def run_lab(
     cap_results = None
     scored: dict[str, Mapping[str, float | None]] = {r.condition.name: r.metrics for r in results}
     if caps:
-        from brightroom.lab.capabilities import measure_capabilities
-
-        cap_results = measure_capabilities(pipe, seed=int(seed), camera=camera)
+        cap_results = lab_capabilities.measure_capabilities(pipe, seed=int(seed), camera=camera)
         clash = set(cap_results["metrics"]) & set(scored)
         if clash:
             raise ParameterError(f"condition names {sorted(clash)} are reserved for the "

@@ -84,6 +84,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from brightroom.errors import InputError, ParameterError
+from brightroom.lab.capabilities import capabilities_spec
+from brightroom.lab.conditions import FULL_PLAN
 
 __all__ = [
     "SCORE_VERSION",
@@ -172,8 +174,6 @@ class ScoreFormula:
 
 
 def _full_plan() -> dict[str, Any]:
-    from brightroom.lab.capabilities import capabilities_spec
-    from brightroom.lab.conditions import FULL_PLAN
 
     d = FULL_PLAN.to_dict()
     d["capabilities"] = capabilities_spec()  # what the night / hdr / bokeh tests shoot

@@ -24,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from brightroom.color.spaces import srgb_encode
 from brightroom.errors import InputError, ParameterError
 from brightroom.io import read_image
 from brightroom.io.depth import DepthMap, read_depth, read_stereo_pair
@@ -142,7 +143,6 @@ def render_portrait(image: Image | np.ndarray, *, depth: object = None,
     notes: list[str] = []
     display = data if isinstance(image, np.ndarray) or image.transfer != "linear" else None
     if display is None:
-        from brightroom.color.spaces import srgb_encode
 
         display = np.clip(srgb_encode(data), 0, 1)
     if right is not None:
