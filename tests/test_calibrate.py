@@ -30,10 +30,9 @@ from brightroom.looks.calibrate import (
     root_polynomial_terms,
     uncalibrated_lab,
 )
+from conftest import shared_file
 
 warnings.filterwarnings("ignore", module="colour")
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def _lab_d65(spectra: np.ndarray) -> np.ndarray:
@@ -182,9 +181,7 @@ def test_calibrate_virtual_dng_file_and_cli(tmp_path: Path) -> None:
 
 @pytest.mark.realdata
 def test_real_canon_dng() -> None:
-    path = REPO.parent / "shared" / "data" / "colorchecker-canon.dng"
-    if not path.is_file():
-        pytest.skip(f"real sample {path.name} not in {path.parent} (only in the dev/CI checkout)")
+    path = shared_file("colorchecker-canon.dng")
     # patch centres located by eye on the image (no chart detector yet): dark skin, bluish
     # green and white, in mosaic pixels
     boxes = grid_boxes([(624, 714), (624, 1250), (926, 714)])
@@ -198,9 +195,6 @@ def test_real_canon_dng() -> None:
 
 @pytest.mark.realdata
 def test_real_canon_dng_with_chart_detector(tmp_path: Path) -> None:
-    path = REPO.parent / "shared" / "data" / "colorchecker-canon.dng"
-    if not path.is_file():
-        pytest.skip(f"real sample {path.name} not in {path.parent} (only in the dev/CI checkout)")
-    pytest.importorskip("brightroom.charts.detect", reason="chart detector not available")
+    path = shared_file("colorchecker-canon.dng")
     rep = calibrate_file(path, tmp_path / "canon.cube")
     assert rep["de00_before"]["mean"] > 5 and rep["de00_after"]["mean"] < 3.5

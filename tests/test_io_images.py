@@ -178,6 +178,7 @@ def test_untagged_and_gray_inputs(tmp_path):
     np.testing.assert_allclose(img.data, 77 / 255, atol=1.5 / 255)
 
 
+@pytest.mark.realdata
 def test_iphone_heic():
     path = shared_file("iphone-portrait-depth.heic")
     img = read_image(path)
