@@ -74,7 +74,7 @@ def test_root_polynomial_terms_exposure_invariant(rng: np.random.Generator) -> N
     np.testing.assert_allclose(root_polynomial_terms(x, 2)[:, 3], np.sqrt(x[:, 0] * x[:, 1]))
 
 
-@pytest.mark.parametrize("method", ["matrix", "root-polynomial"])
+@pytest.mark.parametrize("method", ["matrix", pytest.param("root-polynomial", marks=pytest.mark.slow)])
 def test_virtual_camera_held_out_reflectances(method: str) -> None:
     from colour import SpectralShape
     from colour.characterisation import read_training_data_rawtoaces_v1
@@ -158,6 +158,7 @@ def test_bad_inputs() -> None:
         grid_boxes([(0, 0), (0, 1)])
 
 
+@pytest.mark.slow
 def test_calibrate_virtual_dng_file_and_cli(tmp_path: Path) -> None:
     from brightroom.charts.colorchecker import colorchecker
     from brightroom.cli.main import main
@@ -194,6 +195,7 @@ def test_real_canon_dng() -> None:
 
 
 @pytest.mark.realdata
+@pytest.mark.slow
 def test_real_canon_dng_with_chart_detector(tmp_path: Path) -> None:
     path = shared_file("colorchecker-canon.dng")
     rep = calibrate_file(path, tmp_path / "canon.cube")

@@ -113,6 +113,7 @@ def test_score_rawpy_peer(tmp_path, capsys):
     assert res["pipeline"] == "rawpy:ahd" and 0 < res["overall"] < 100
 
 
+@pytest.mark.slow
 def test_demo_night_writes_the_pair(tmp_path):
     import numpy as np
 
@@ -133,6 +134,7 @@ def test_demo_night_writes_the_pair(tmp_path):
     assert grain(b) < 0.8 * grain(a)  # the merged burst is visibly cleaner
 
 
+@pytest.mark.slow
 def test_cli_demo_prints_the_night_pair(tmp_path, capsys, monkeypatch):
     import brightroom.lab.demo as lab_demo
 

@@ -114,6 +114,7 @@ def test_iphone_heic_disparity():
 
 
 @pytest.mark.realdata
+@pytest.mark.slow
 def test_iphone_spatial_views():
     a, b = read_stereo_pair(shared_file("iphone-spatial-stereo.heic"))
     assert a.shape == b.shape == (2560, 2560, 3) and a.dtype == np.float32

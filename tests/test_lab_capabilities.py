@@ -91,6 +91,7 @@ def test_night_merge_gains_over_the_single_frame(night_merged):
     assert s.attributes["night"] is not None and 0 < s.attributes["night"] <= 100
 
 
+@pytest.mark.slow
 def test_night_without_burst_merge_is_the_single_frame(night_merged):
     metrics, details = measure_night(REFERENCE, seed=0, thumbnails=False,  # not a merger
                                      megapixels=0.12)
@@ -103,6 +104,7 @@ def test_night_without_burst_merge_is_the_single_frame(night_merged):
         assert m["night_psnr_db"] < night_merged[0][cond]["night_psnr_db"]
 
 
+@pytest.mark.slow
 def test_hdr_merge_extends_dynamic_range():
     merged, d = measure_hdr(REFERENCE, burst=True)
     single, ds = measure_hdr(REFERENCE, burst=False)
@@ -127,6 +129,7 @@ def test_bokeh_scores_brightroom_renderer():
     assert set(d["scenes"]) and all(math.isfinite(e["psnr"]) for e in d["scenes"].values())
 
 
+@pytest.mark.slow
 def test_measure_capabilities_conditions_and_json():
     def broken(raw):  # noqa: ANN001, ANN202
         raise ValueError("boom")

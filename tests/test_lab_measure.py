@@ -84,7 +84,7 @@ def test_colorchecker_exposure_error_follows_a_known_gain():
     assert r["delta_e00_mean"] < 1.5
 
 
-@pytest.mark.parametrize("ext", ["tif", "avif", "heic"])
+@pytest.mark.parametrize("ext", ["tif", "avif", pytest.param("heic", marks=pytest.mark.slow)])
 def test_colorchecker_other_formats(cc_files, ext):
     jpg, _, _, img, d = cc_files
     p = brightroom.write(img, d / f"cc.{ext}")  # tifffile and pillow-heif are dependencies
@@ -108,6 +108,7 @@ def test_untagged_png_is_taken_as_srgb(cc_files):
                                                 ["delta_e00_mean"], abs=0.3)
 
 
+@pytest.mark.slow
 def test_colorchecker_corners_fallback_matches_detection(cc_files, monkeypatch):
     jpg, *_ = cc_files
     auto = measure_photo(jpg, "colorchecker")

@@ -156,6 +156,7 @@ def test_pipeline_matches_serial_render(clip, tmp_path):
         assert int(np.argmin(err)) == i and err[i] < 0.02
 
 
+@pytest.mark.slow
 def test_unit_range_path_is_identical(clip):
     # render_video's fast path (frames known in [0, 1], reduced in the decode thread) gives
     # the same pixels as render_frames

@@ -11,6 +11,7 @@ Brightroom itself or of a declared dependency, never a non-strict xfail.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
 import re
 import tomllib
@@ -55,6 +56,11 @@ def _declared_dependencies() -> set[str]:
     return {_norm(n) for n in names} | {_norm(project["name"])}
 
 
+@functools.cache
+def _distributions() -> dict[str, list[str]]:
+    return importlib.metadata.packages_distributions()
+
+
 def _norm(dist: str) -> str:
     return re.sub(r"[-_.]+", "-", dist).lower()
 
@@ -63,34 +69,36 @@ def check_source(source: str, filename: str = "<test>", conftest: bool = False,
                  declared: frozenset[str] = frozenset()) -> list[str]:
     """The rule breaks in one test source, as ``file:line: what`` lines."""
     tree = ast.parse(source, filename)
+    nodes = list(ast.walk(tree))
+    parents = {child: node for node in nodes for child in ast.iter_child_nodes(node)}
+    calls = [n for n in nodes if isinstance(n, ast.Call)]
     problems: list[str] = []
 
     def bad(node: ast.AST, what: str) -> None:
         problems.append(f"{filename}:{node.lineno}: {what}")
 
+    def ancestors(node: ast.AST):  # noqa: ANN202
+        while node in parents:
+            node = parents[node]
+            yield node
+
     # module functions that skip: calling one from an except block is a skip there too
-    skippers = {f.name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
-                and any(_is_skip(c, set()) for c in _calls(f))}
-    skippers |= {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+    skippers = {a.name for c in calls if _is_skip(c, set()) for a in ancestors(c)
+                if isinstance(a, ast.FunctionDef | ast.AsyncFunctionDef)}
+    skippers |= {a.asname or a.name for n in nodes if isinstance(n, ast.ImportFrom)
                  and n.module == "conftest" for a in n.names}
 
-    for handler in (n for n in ast.walk(tree) if isinstance(n, ast.ExceptHandler)):
-        for c in _calls(handler):
-            if _is_skip(c, skippers):
-                bad(c, f"{_name(c)}() in an except block turns a failure into a skip; let the "
-                       "error fail the test (check the optional resource before, without try)")
+    for c in calls:
+        if _is_skip(c, skippers) and any(isinstance(a, ast.ExceptHandler) for a in ancestors(c)):
+            bad(c, f"{_name(c)}() in an except block turns a failure into a skip; let the "
+                   "error fail the test (check the optional resource before, without try)")
 
     # a pytest.skip(...) in a test module follows an explicit availability check
-    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    for c in _calls(tree):
+    for c in calls:
         name = _name(c)
         if name == "skip" and not conftest:
-            node, guarded = c, False
-            while node in parents and not guarded:
-                node = parents[node]
-                guarded = isinstance(node, ast.If) and any(
-                    _name(k) in AVAILABILITY for k in _calls(node.test))
-            if not guarded:
+            if not any(isinstance(a, ast.If) and any(_name(k) in AVAILABILITY for k in _calls(a.test))
+                       for a in ancestors(c)):
                 bad(c, "pytest.skip() not under an availability check (if not path.exists() / "
                        "find_spec(...) is None / shutil.which(...) is None); use "
                        "conftest.shared_file or pytest.importorskip for optional resources")
@@ -105,7 +113,7 @@ def check_source(source: str, filename: str = "<test>", conftest: bool = False,
         elif name == "importorskip" and c.args and isinstance(c.args[0], ast.Constant):
             module = str(c.args[0].value)
             top = module.split(".")[0]
-            dists = {_norm(d) for d in importlib.metadata.packages_distributions().get(top, [])}
+            dists = {_norm(d) for d in _distributions().get(top, [])}
             if top == "brightroom" or dists & declared:
                 bad(c, f"importorskip({module!r}): a declared dependency (or Brightroom itself) "
                        "that fails to import is a failure; import it")
@@ -113,13 +121,13 @@ def check_source(source: str, filename: str = "<test>", conftest: bool = False,
                 _name(k) in AVAILABILITY for k in _calls(c.args[0])):
             bad(c, "skipif() without an availability check in its condition")
 
-    for n in ast.walk(tree):  # @pytest.mark.skip: an unconditional skip
+    for n in nodes:  # @pytest.mark.skip: an unconditional skip
         if isinstance(n, ast.Attribute) and n.attr == "skip" and isinstance(n.value, ast.Attribute) \
                 and n.value.attr == "mark":
             bad(n, "@pytest.mark.skip never runs the test; delete it or fix it")
 
     if not conftest and filename != "make_goldens.py":
-        for n in ast.walk(tree):
+        for n in nodes:
             if isinstance(n, ast.Constant) and n.value == SHARED_DATA.parent.name:
                 bad(n, "a path into ../shared/data built by hand; use conftest.shared_file(name) "
                        "(it skips when absent and checks the realdata marker)")
@@ -133,6 +141,23 @@ def test_no_test_turns_a_failure_into_a_skip() -> None:
         problems += check_source(p.read_text(encoding="utf-8"), p.name,
                                  conftest=p.name == "conftest.py", declared=declared)
     assert not problems, "\n" + "\n".join(problems)
+
+
+def test_every_module_keeps_a_fast_test() -> None:
+    """make test-fast (-m "not slow") still runs something of every test module."""
+    slow = "pytest.mark.slow"
+    all_slow = []
+    for p in _sources():
+        if not p.name.startswith("test_"):
+            continue
+        tree = ast.parse(p.read_text(encoding="utf-8"), p.name)
+        marks = [ast.unparse(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                 and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in n.targets)]
+        tests = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test")]
+        fast = [t for t in tests if all(ast.unparse(d) != slow for d in t.decorator_list)]
+        if tests and (not fast or any(slow in m for m in marks)):
+            all_slow.append(p.name)
+    assert not all_slow, f"every test marked slow in {all_slow}: keep a fast smoke test"
 
 
 def test_xfail_is_strict_by_default() -> None:
