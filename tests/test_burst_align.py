@@ -136,6 +136,7 @@ def shaken(request) -> list[RawImage]:
                           rolling_shutter=request.param, optics=False)
 
 
+@pytest.mark.slow
 def test_lab_burst_per_tile_truth(shaken: list[RawImage]) -> None:
     """Per-tile displacement vs the simulator's ground-truth affine warp (rotation included)."""
     ref = shaken[0]
@@ -161,6 +162,7 @@ def test_lab_burst_per_tile_truth(shaken: list[RawImage]) -> None:
         assert np.mean(np.all(err < 1.0, axis=1)) > 0.9
 
 
+@pytest.mark.slow
 def test_mosaic_displacement_keeps_bayer_phase(shaken: list[RawImage]) -> None:
     al = align(shaken[0], shaken[1])
     assert al.displacement.dtype == np.int32  # x period (2) in mosaic pixels: always even

@@ -31,10 +31,9 @@ from brightroom.looks.calibrate import (
     root_polynomial_terms,
     uncalibrated_lab,
 )
+from conftest import shared_file
 
 warnings.filterwarnings("ignore", module="colour")
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def _lab_d65(spectra: np.ndarray) -> np.ndarray:
@@ -76,7 +75,7 @@ def test_root_polynomial_terms_exposure_invariant(rng: np.random.Generator) -> N
     np.testing.assert_allclose(root_polynomial_terms(x, 2)[:, 3], np.sqrt(x[:, 0] * x[:, 1]))
 
 
-@pytest.mark.parametrize("method", ["matrix", "root-polynomial"])
+@pytest.mark.parametrize("method", ["matrix", pytest.param("root-polynomial", marks=pytest.mark.slow)])
 def test_virtual_camera_held_out_reflectances(method: str) -> None:
     from colour import SpectralShape
     from colour.characterisation import read_training_data_rawtoaces_v1
@@ -199,6 +198,7 @@ def test_grid_boxes_follow_the_chart() -> None:
         grid_boxes([(0, 0), (0, 150), (0, 300)])
 
 
+@pytest.mark.slow
 def test_calibrate_virtual_dng_file_and_cli(tmp_path: Path) -> None:
     from brightroom.charts.colorchecker import colorchecker
     from brightroom.cli.main import main
@@ -222,9 +222,7 @@ def test_calibrate_virtual_dng_file_and_cli(tmp_path: Path) -> None:
 
 @pytest.mark.realdata
 def test_real_canon_dng() -> None:
-    path = REPO.parent / "shared" / "data" / "colorchecker-canon.dng"
-    if not path.is_file():
-        pytest.skip(f"real sample {path.name} not in {path.parent} (only in the dev/CI checkout)")
+    path = shared_file("colorchecker-canon.dng")
     # patch centres located by eye on the image (no chart detector yet): dark skin, bluish
     # green and white, in mosaic pixels
     boxes = grid_boxes([(624, 714), (624, 1250), (926, 714)])
@@ -237,10 +235,8 @@ def test_real_canon_dng() -> None:
 
 
 @pytest.mark.realdata
+@pytest.mark.slow
 def test_real_canon_dng_with_chart_detector(tmp_path: Path) -> None:
-    path = REPO.parent / "shared" / "data" / "colorchecker-canon.dng"
-    if not path.is_file():
-        pytest.skip(f"real sample {path.name} not in {path.parent} (only in the dev/CI checkout)")
-    pytest.importorskip("brightroom.charts.detect", reason="chart detector not available")
+    path = shared_file("colorchecker-canon.dng")
     rep = calibrate_file(path, tmp_path / "canon.cube")
     assert rep["de00_before"]["mean"] > 5 and rep["de00_after"]["mean"] < 3.5

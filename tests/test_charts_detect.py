@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -11,8 +9,7 @@ from brightroom import charts
 from brightroom.charts.detect import colorchecker_boxes, detect_colorchecker
 from brightroom.errors import ChartNotFoundError
 from brightroom.lab.camera import simulate
-
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from conftest import shared_file
 
 
 @pytest.mark.parametrize("cct", ["D65", "A"])
@@ -41,10 +38,9 @@ def test_no_chart_raises():
         detect_colorchecker(charts.flat(128, 0.3).rgb)
 
 
+@pytest.mark.realdata
 def test_real_canon_dng():
-    path = DATA / "colorchecker-canon.dng"
-    if not path.exists():
-        pytest.skip(f"real sample data not found at {DATA}")
+    path = shared_file("colorchecker-canon.dng")
     from brightroom.io import read
 
     raw = read(path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
@@ -82,15 +81,13 @@ def test_user_errors_are_one_line(test_pipeline, tmp_path, capsys, argv, message
     assert not (out_dir / "results.json").exists()  # never a zero score
 
 
-def test_measure_bad_roi_and_missing_module(tmp_path, capsys):
+def test_measure_bad_roi(tmp_path, capsys):
+    # (a missing brightroom module is a broken install, not a user error: the CLI imports the
+    # whole public API when it starts, so there is no per-command import left to fail)
     photo = tmp_path / "p.png"
     photo.write_bytes(b"x")
     rc = main(["lab", "measure", str(photo), "--chart", "colorchecker", "--roi", "1,2,3"])
     assert rc == 1 and "expected 4 numbers" in capsys.readouterr().err
-    if importlib.util.find_spec("brightroom.lab.measure") is None:
-        rc = main(["lab", "measure", str(photo), "--chart", "colorchecker"])
-        err = capsys.readouterr().err
-        assert rc == 1 and "brightroom.lab.measure" in err
 
 
 def test_compare_never_creates_a_database(tmp_path, capsys):
@@ -105,17 +102,15 @@ def test_lab_without_subcommand_prints_help(capsys):
 
 
 def test_score_rawpy_peer(tmp_path, capsys):
-    pytest.importorskip("rawpy")
     rc = main(["lab", "score", "--pipeline", "rawpy", "--plan", "quick", "-o", str(tmp_path),
                "--no-leaderboard", "--json"])
     captured = capsys.readouterr()
-    if rc != 0 and "write_dng" in captured.err:
-        pytest.skip("the DNG writer the rawpy peer needs is not available in this build")
     assert rc == 0, captured.err
     res = json.loads(captured.out)
     assert res["pipeline"] == "rawpy:ahd" and 0 < res["overall"] < 100
 
 
+@pytest.mark.slow
 def test_demo_night_writes_the_pair(tmp_path):
     import numpy as np
 
@@ -136,6 +131,7 @@ def test_demo_night_writes_the_pair(tmp_path):
     assert grain(b) < 0.8 * grain(a)  # the merged burst is visibly cleaner
 
 
+@pytest.mark.slow
 def test_cli_demo_prints_the_night_pair(tmp_path, capsys, monkeypatch):
     import brightroom.lab.demo as lab_demo
 

@@ -57,6 +57,7 @@ def test_look_apply_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "line 2" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_look_export_and_match(tmp_path: Path) -> None:
     import skimage.data
     from PIL import Image as PILImage
@@ -93,6 +94,7 @@ def test_look_apply_8_bit_stays_8_bit_and_float_tiff(tmp_path: Path) -> None:
     assert tifffile.imread(out).dtype == np.float32
 
 
+@pytest.mark.slow
 def test_look_learn_from_a_before_after_pair(tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     import skimage.data

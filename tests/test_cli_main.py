@@ -6,11 +6,13 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image as PILImage
 
 from brightroom.cli.main import EXIT_ERROR, EXIT_USAGE, main
 
 
+@pytest.mark.slow
 def test_fresh_process_error_is_one_line(tmp_path):
     # a fresh interpreter imports colour-science, which warns about matplotlib on import
     photo = tmp_path / "flat.png"

@@ -7,16 +7,9 @@ import pytest
 from PIL import Image as PILImage
 
 from brightroom.cli.main import main
+from conftest import segmentation_model as _need_model
 from conftest import shared_file
 
-
-def _need_model():
-    from brightroom.portrait.segment import ModelNotFoundError, model_path
-
-    try:
-        model_path()
-    except ModelNotFoundError as e:
-        pytest.skip(f"segmentation model not installed: {e}")
 
 def _png(path, arr):
     PILImage.fromarray(arr).save(path)
@@ -70,6 +63,7 @@ def test_bad_focus_and_missing(tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.realdata
 def test_iphone_heic_with_embedded_depth(tmp_path, capsys):
     src = shared_file("iphone-portrait-depth.heic")
     out = tmp_path / "pug.jpg"
@@ -80,6 +74,7 @@ def test_iphone_heic_with_embedded_depth(tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.realdata
 def test_iphone_spatial_photo(tmp_path, capsys):
     src = shared_file("iphone-spatial-stereo.heic")
     out = tmp_path / "s.jpg"

@@ -110,6 +110,7 @@ def test_write_cube_refuses_existing(tmp_path: Path) -> None:
 @given(st.lists(st.floats(width=32, allow_nan=False, allow_infinity=False), min_size=24,
                 max_size=24))
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.slow
 def test_cube_round_trip_any_float32(tmp_path: Path, values: list[float]) -> None:
     t = np.array(values, dtype=np.float32).reshape(2, 2, 2, 3)
     f = tmp_path / "h.cube"
@@ -195,6 +196,7 @@ def test_fuzz_cube_and_3dl_bytes(tmp_path: Path, data: bytes) -> None:
 
 @given(st.data())
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.slow
 def test_fuzz_valid_cube_mutated(tmp_path: Path, data: st.DataObject) -> None:
     good = ("# c\nTITLE \"t\"\nLUT_3D_SIZE 2\nDOMAIN_MIN 0 0 0\nDOMAIN_MAX 1 1 1\n"
             + "0.5 0.25 1\n" * 8).splitlines()

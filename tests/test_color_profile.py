@@ -12,13 +12,12 @@ from brightroom.color import profile as pf
 from brightroom.color.spaces import D50_XYZ, bradford_adaptation, get_space
 from brightroom.errors import InputError, ParameterError
 from brightroom.types import CameraInfo
+from conftest import shared_file
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import colour
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
 OBS = colour.CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]
 
 # A plausible camera: XYZ -> camera for illuminant A and D65 (Canon-like numbers).
@@ -247,7 +246,7 @@ def test_angular_error():
 
 
 def _dng_camera(path: Path) -> CameraInfo:
-    tifffile = pytest.importorskip("tifffile")
+    import tifffile
     with tifffile.TiffFile(path) as tf:
         tags = {t.code: t.value for t in tf.pages[0].tags.values()}
 
@@ -255,18 +254,15 @@ def _dng_camera(path: Path) -> CameraInfo:
         v = np.asarray(v, dtype=np.float64)
         return v[0::2] / v[1::2]
 
-    if 50721 not in tags or 50728 not in tags:
-        pytest.skip(f"{path.name} has no ColorMatrix1 / AsShotNeutral")
+    assert 50721 in tags and 50728 in tags, f"{path.name}: no ColorMatrix1 / AsShotNeutral"
     cm = rat(tags[50721]).reshape(3, 3)
     return CameraInfo(color_matrix1=cm, illuminant1=int(tags.get(50778, 21)) or 21,
                       as_shot_neutral=tuple(rat(tags[50728])))
 
 
+@pytest.mark.realdata
 def test_real_dng_as_shot_cct():
-    path = DATA / "colorchecker-canon.dng"
-    if not path.exists():
-        pytest.skip(f"sample data not found at {path} (../shared/data is absent)")
-    cam = _dng_camera(path)
+    cam = _dng_camera(shared_file("colorchecker-canon.dng"))
     cct, tint = pf.neutral_to_temperature(cam, cam.as_shot_neutral)
     assert 3500 < cct < 7000  # mixed indoor / window light
     assert abs(tint) < 0.5

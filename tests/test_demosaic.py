@@ -8,7 +8,6 @@ from the NumPy reference for the numba fast path.
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,9 +33,8 @@ from brightroom.develop.demosaic.menon2007 import (
 from brightroom.develop.pipeline import Pipeline, Stage, get_stage
 from brightroom.errors import ParameterError, RecipeError
 from brightroom.types import BAYER_PATTERNS, CameraInfo, CFAPattern, Image, RawImage
+from conftest import shared_file
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
 METHODS = tuple(DEMOSAIC_METHODS)
 # Pixels near the border that depend on the reflected padding, per method.
 MARGIN = {"bilinear": 1, "malvar2004": 2, "menon2007": 10, "kiku2014": 26}
@@ -221,7 +219,7 @@ def test_menon_refinement_changes_result() -> None:
 def test_against_colour_demosaicing(name: str) -> None:
     """Independent implementation (colour-demosaicing, float64) agrees away from the borders
     (it pads differently), for all three methods."""
-    cd = pytest.importorskip("colour_demosaicing")
+    import colour_demosaicing as cd  # the dev extra
     ref = {
         "bilinear": cd.demosaicing_CFA_Bayer_bilinear,
         "malvar2004": cd.demosaicing_CFA_Bayer_Malvar2004,
@@ -392,10 +390,9 @@ def test_real_grbg_mosaic_matches_opencv_bilinear() -> None:
     """Halide's real 10-bit GRBG crop: our bilinear equals OpenCV's ``COLOR_BayerGRBG2RGB``
     (an independent implementation, integer output) away from the border, and only the
     right phase does."""
-    path = DATA / "bayer-crop-10bit.png"
-    if not path.exists():
-        pytest.skip(f"sample data not found: {path} (../shared/data is absent)")
-    cv2 = pytest.importorskip("cv2")
+    import cv2
+
+    path = shared_file("bayer-crop-10bit.png")
     counts = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     assert counts is not None and counts.dtype == np.uint16
     ours = demosaic(counts.astype(np.float32), CFAPattern("GRBG"), method="bilinear")

@@ -148,11 +148,12 @@ def test_mlri_filter_matches_brute_force() -> None:
 
 
 def _photo() -> np.ndarray:
-    skd = pytest.importorskip("skimage.data")
+    import skimage.data as skd
+    import skimage.io as io
+
     path = os.path.join(os.path.dirname(skd.__file__), "motorcycle_left.png")
     if not os.path.exists(path):
         pytest.skip(f"scikit-image sample {path} not installed")
-    io = pytest.importorskip("skimage.io")
     return (io.imread(path)[100:356, 200:456, :3].astype(np.float32) / 255.0)
 
 

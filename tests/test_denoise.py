@@ -18,6 +18,7 @@ from brightroom.develop.denoise import (
 from brightroom.develop.pipeline import Stage
 from brightroom.errors import ParameterError
 from brightroom.types import CameraInfo, CFAPattern, NoiseProfile, RawImage
+from conftest import shared_file
 
 RGGB = CFAPattern("RGGB")
 
@@ -223,14 +224,11 @@ def test_quad_bayer_fast_path_denoises_each_sub_mosaic():
                                denoise_raw(sub, CFAPattern("RGGB"), noise_profile=prof), atol=1e-6)
 
 
+@pytest.mark.realdata
 def test_real_10bit_crop_with_estimated_noise():
-    from pathlib import Path
-
-    data = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    path = data / "bayer-crop-10bit.png"
-    if not path.exists():
-        pytest.skip(f"real sample data not found at {data}")
     from PIL import Image as PILImage
+
+    path = shared_file("bayer-crop-10bit.png")
 
     counts = np.asarray(PILImage.open(path)).astype(np.float32)
     cfa = ((counts - 25) / (1023 - 25)).astype(np.float32)  # README: black 25, white 1023

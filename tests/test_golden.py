@@ -33,6 +33,7 @@ def assert_close_de(got: np.ndarray, want: np.ndarray, what: str) -> None:
 
 @pytest.mark.realdata
 @pytest.mark.parametrize("recipe", SHIPPED)
+@pytest.mark.slow
 def test_real_dng_renders_as_golden(recipe: str) -> None:
     raw = brightroom.read_raw(shared_file("colorchecker-canon.dng"))
     out = brightroom.develop(raw, recipe=recipe).data

@@ -103,6 +103,7 @@ def test_plain_depth_files(tmp_path):
     np.testing.assert_allclose(read_depth(tmp_path / "d.png").depth, a)
 
 
+@pytest.mark.realdata
 def test_iphone_heic_disparity():
     d = read_depth(shared_file("iphone-portrait-depth.heic"))
     assert d.shape == (576, 768) and d.source == "heic"
@@ -112,6 +113,8 @@ def test_iphone_heic_disparity():
     np.testing.assert_allclose(d.depth * d.disparity, 1.0, rtol=1e-5)
 
 
+@pytest.mark.realdata
+@pytest.mark.slow
 def test_iphone_spatial_views():
     a, b = read_stereo_pair(shared_file("iphone-spatial-stereo.heic"))
     assert a.shape == b.shape == (2560, 2560, 3) and a.dtype == np.float32

@@ -87,6 +87,7 @@ def test_identify_foreign_profiles():
     assert identify_icc(lab) is None
 
 
+@pytest.mark.realdata
 def test_identify_iphone_heic_profile():
     import pillow_heif
 

@@ -2,10 +2,13 @@
 
 
 
+import pytest
+
 from brightroom.io.images import read_image, read_metadata
 from conftest import shared_file
 
 
+@pytest.mark.realdata
 def test_iphone_heic():
     path = shared_file("iphone-portrait-depth.heic")
     img = read_image(path)

@@ -77,6 +77,7 @@ def test_even_active_area_crop(tmp_path, monkeypatch):
     np.testing.assert_array_equal(got.cfa, read_raw(path, backend="libraw").cfa)
 
 
+@pytest.mark.realdata
 def test_real_canon_dng():
     path = shared_file("colorchecker-canon.dng")
     raw = read_raw(path)

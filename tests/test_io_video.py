@@ -6,6 +6,7 @@ import threading
 import time
 from fractions import Fraction
 
+import av
 import numpy as np
 import pytest
 
@@ -19,8 +20,6 @@ from brightroom.io.video import (
     to_uint8,
     write_video,
 )
-
-av = pytest.importorskip("av", reason="PyAV (av) is not installed")
 
 LEVELS = [30, 80, 130, 180, 230]
 

@@ -69,6 +69,7 @@ def test_night_merge_gains_over_the_single_frame(night_merged):
     assert s.attributes["night"] is not None and 0 < s.attributes["night"] <= 100
 
 
+@pytest.mark.slow
 def test_night_without_burst_merge_is_the_single_frame(night_merged):
     metrics, details = measure_night(REFERENCE, seed=0, thumbnails=False,  # not a merger
                                      megapixels=0.12)
@@ -81,6 +82,7 @@ def test_night_without_burst_merge_is_the_single_frame(night_merged):
         assert m["night_psnr_db"] < night_merged[0][cond]["night_psnr_db"]
 
 
+@pytest.mark.slow
 def test_hdr_merge_extends_dynamic_range():
     merged, d = measure_hdr(REFERENCE, burst=True)
     single, ds = measure_hdr(REFERENCE, burst=False)
@@ -113,6 +115,7 @@ def test_portrait_lab_runner():
     assert all(r["score"] == 0 for r in blank.values())
 
 
+@pytest.mark.slow
 def test_measure_capabilities_conditions_and_json():
     def broken(raw):  # noqa: ANN001, ANN202
         raise ValueError("boom")

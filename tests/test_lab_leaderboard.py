@@ -101,6 +101,7 @@ def test_exception_inside_transaction_leaves_no_partial_row(two, tmp_path):
         assert [r.pipeline for r in lb.ranking()] == ["test:bilinear"]
 
 
+@pytest.mark.slow
 def test_killed_writer_leaves_database_consistent(two, tmp_path):
     db = tmp_path / "lb.sqlite"
     add(_as_full(two[0]), db)

@@ -87,6 +87,7 @@ def _edit(x: np.ndarray) -> np.ndarray:
     return np.clip(luma + 1.25 * (y - luma), 0, 1).astype(np.float32)
 
 
+@pytest.mark.slow
 def test_pair_recovers_a_known_global_edit() -> None:
     before = _img("astronaut")  # 128 x 128
     keep = before.copy()
@@ -106,6 +107,7 @@ def test_pair_recovers_a_known_global_edit() -> None:
     assert np.abs(before - after).mean() * 255 > 10
 
 
+@pytest.mark.slow
 def test_pair_coarse_to_fine_matches_direct_solve(monkeypatch: pytest.MonkeyPatch) -> None:
     import brightroom.looks.transfer as transfer
 
@@ -120,6 +122,7 @@ def test_pair_coarse_to_fine_matches_direct_solve(monkeypatch: pytest.MonkeyPatc
     assert np.abs(iterative.table - direct.table).mean() < 5e-5
 
 
+@pytest.mark.slow
 def test_pair_identity_and_noise_give_identity(rng: np.random.Generator) -> None:
     before = _img("chelsea")
     ident = LUT3D.identity(17).table
@@ -131,6 +134,7 @@ def test_pair_identity_and_noise_give_identity(rng: np.random.Generator) -> None
     assert np.abs(apply_lut(before, lut) - before).mean() < 0.25 / 255
 
 
+@pytest.mark.slow
 def test_pair_far_from_data_falls_back_to_identity(rng: np.random.Generator) -> None:
     before = (rng.random((64, 64, 3)) * 0.3).astype(np.float32)  # only dark colours
     lut = lut_from_pair(before, before + 0.05, size=17)

@@ -52,7 +52,7 @@ def test_snr_detrend():
 def _analytic_vn(grey: float, sigma: float, shape, viewing):
     """Linearised prediction: achromatic white noise through XYZ -> opponent -> CSF -> XYZ ->
     CIELUV, variance by Parseval over the DFT grid (colour-science for the colorimetry)."""
-    colour = pytest.importorskip("colour")
+    import colour
     m = np.asarray(colour.RGB_COLOURSPACES["sRGB"].matrix_RGB_to_XYZ)
     white = m @ np.ones(3)
     O = np.array([[0.279, 0.720, -0.107], [-0.449, 0.290, -0.077], [0.086, -0.590, 0.501]])

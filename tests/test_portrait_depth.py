@@ -9,16 +9,9 @@ from brightroom.errors import ParameterError
 from brightroom.portrait.bokeh import BokehParams
 from brightroom.portrait.depth import align_depth, auto_focus, layered_depth
 from brightroom.portrait.photo import NoSubjectError, render_portrait
+from conftest import segmentation_model as _need_model
 from conftest import shared_file
 
-
-def _need_model():
-    from brightroom.portrait.segment import ModelNotFoundError, model_path
-
-    try:
-        model_path()
-    except ModelNotFoundError as e:
-        pytest.skip(f"segmentation model not installed: {e}")
 
 def test_layered_depth_ground_plane():
     a = np.zeros((100, 80), np.float32)
@@ -91,17 +84,16 @@ def test_focus_point(rng):
 def test_segmentation_only_portrait():
     from brightroom.lab.portrait_scenes import portrait_scene
 
+    _need_model()
     sc = portrait_scene(size=256)
-    try:
-        r = render_portrait(sc.display, params=BokehParams(noise=False))
-    except Exception as e:  # model not installed
-        pytest.skip(str(e))
+    r = render_portrait(sc.display, params=BokehParams(noise=False))
     assert r.depth_source == "layered" and r.person_found
     face = (slice(60, 100), slice(95, 130))
     assert np.abs(r.image[face] - sc.display[face]).mean() < 0.01  # the person stays sharp
 
 
 @pytest.mark.slow
+@pytest.mark.realdata
 def test_iphone_heic_uses_its_depth():
     from brightroom.io import read_image
     from brightroom.io.depth import read_depth

@@ -16,13 +16,7 @@ from brightroom.portrait.segment import (
     segment,
 )
 from brightroom.types import Image
-
-
-def _model_or_skip():
-    try:
-        return model_path()
-    except ModelNotFoundError as e:
-        pytest.skip(f"segmentation model not installed: {e}")
+from conftest import segmentation_model as _model_or_skip
 
 
 def test_model_is_found_inside_the_package():

@@ -62,6 +62,7 @@ def test_disparity_errors_by_hand():
 
 
 @pytest.mark.slow
+@pytest.mark.realdata
 def test_iphone_spatial_photo():
     from brightroom.io.depth import read_stereo_pair
 

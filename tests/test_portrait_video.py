@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import av
 import numpy as np
 import pytest
 
 from brightroom.errors import CorruptFileError, InputError, OutputExistsError, ParameterError
 from brightroom.portrait.video import MaskSmoother, VideoParams, read_frames, render_video
-
-av = pytest.importorskip("av", reason="PyAV (av) is not installed")
+from conftest import segmentation_model
 
 
 def _write(path, frames, fps=30):
@@ -62,11 +62,9 @@ def test_scene_cut_resets():
 
 
 def test_render_video(clip, tmp_path):
+    segmentation_model()
     out = tmp_path / "out.mp4"
-    try:
-        stats = render_video(clip, out, video=VideoParams.light())
-    except InputError as e:  # the segmentation model is not installed
-        pytest.skip(str(e))
+    stats = render_video(clip, out, video=VideoParams.light())
     assert stats.frames == 6 and out.is_file() and stats.no_person == 0
     frames, fps, _ = read_frames(out)
     got = list(frames)
@@ -132,10 +130,8 @@ def test_pipeline_preserves_order_and_count(tmp_path):
     src = tmp_path / "grey.mp4"
     _write(src, [np.full((64, 96, 3), v, np.uint8) for v in levels])
     out = tmp_path / "o.mp4"
-    try:
-        stats = render_video(src, out, video=VideoParams.light())
-    except InputError as e:  # the segmentation model is not installed
-        pytest.skip(str(e))
+    segmentation_model()
+    stats = render_video(src, out, video=VideoParams.light())
     assert stats.frames == 23 and stats.no_person == 23
     assert 0 <= stats.dropped <= 23 and stats.fps > 0 and stats.source_fps == pytest.approx(30)
     got = [float(f.mean()) * 255 for f in read_frames(out)[0]]
@@ -149,10 +145,8 @@ def test_pipeline_matches_serial_render(clip, tmp_path):
     from brightroom.portrait.video import render_frames
 
     vp = VideoParams.light()
-    try:
-        ref = [f for f, _ in render_frames(read_frames(clip)[0], video=vp)]
-    except InputError as e:
-        pytest.skip(str(e))
+    segmentation_model()
+    ref = [f for f, _ in render_frames(read_frames(clip)[0], video=vp)]
     out = tmp_path / "o.mp4"
     render_video(clip, out, video=vp)
     got = list(read_frames(out)[0])
@@ -162,17 +156,16 @@ def test_pipeline_matches_serial_render(clip, tmp_path):
         assert int(np.argmin(err)) == i and err[i] < 0.02
 
 
+@pytest.mark.slow
 def test_unit_range_path_is_identical(clip):
     # render_video's fast path (frames known in [0, 1], reduced in the decode thread) gives
     # the same pixels as render_frames
     from brightroom.portrait.video import _prepare, _render_frames, render_frames
 
+    segmentation_model()
     frames = list(read_frames(clip)[0])
     for vp in (VideoParams.light(), VideoParams(), VideoParams(two_plane=False)):
-        try:
-            ref = list(render_frames(iter(frames), video=vp))
-        except InputError as e:
-            pytest.skip(str(e))
+        ref = list(render_frames(iter(frames), video=vp))
         got = list(_render_frames(iter([_prepare(f, vp) for f in frames]), params=None,
                                   video=vp, focus="auto"))
         assert len(got) == len(ref)
@@ -184,6 +177,7 @@ def test_unit_range_path_is_identical(clip):
 def test_decode_error_propagates(clip, tmp_path, monkeypatch):
     from brightroom.portrait import video as mod
 
+    segmentation_model()  # render_video needs the model before the first frame
     real = mod._read_frames
 
     def broken(path, threads):
@@ -206,6 +200,7 @@ def test_decode_error_propagates(clip, tmp_path, monkeypatch):
 def test_encode_error_propagates(clip, tmp_path, monkeypatch):
     from brightroom.portrait import video as mod
 
+    segmentation_model()  # render_video needs the model before the first frame
     calls = []
 
     def broken(frame, h, w, buf):
@@ -223,6 +218,8 @@ def test_encode_error_propagates(clip, tmp_path, monkeypatch):
 
 def test_render_error_propagates(clip, tmp_path, monkeypatch):
     from brightroom.portrait import video as mod
+
+    segmentation_model()  # render_video needs the model before the first frame
 
     def broken(frames, **kw):
         for i, f in enumerate(frames):

@@ -12,6 +12,7 @@ from brightroom.develop import white_balance as wb
 from brightroom.develop.pipeline import Stage, get_stage
 from brightroom.errors import InputError, ParameterError, PipelineError, RecipeError
 from brightroom.types import CameraInfo, CFAPattern, RawImage
+from conftest import shared_file
 
 CM_D65 = np.array([[0.6461, -0.1164, -0.0857], [-0.3825, 1.1597, 0.2534], [-0.0416, 0.1540, 0.6039]])
 CM_A = np.array([[0.7000, -0.1300, -0.0600], [-0.3600, 1.1200, 0.2700], [-0.0600, 0.1900, 0.7300]])
@@ -299,23 +300,16 @@ def test_params_from_recipe_mapping():
 
 
 def _real_raw() -> RawImage:
-    from pathlib import Path
+    from brightroom.io.raw import read_raw
 
-    data = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    path = data / "colorchecker-canon.dng"
-    if not path.exists():
-        pytest.skip(f"sample data not found at {path} (../shared/data is absent)")
-    try:
-        from brightroom.io.raw import read_raw
-    except ImportError:  # pragma: no cover - io not there yet
-        pytest.skip("brightroom.io.raw.read_raw is not available")
-    return read_raw(path)
+    return read_raw(shared_file("colorchecker-canon.dng"))
 
 
+@pytest.mark.realdata
 def test_real_dng_as_shot_and_auto():
     raw = _real_raw()
-    if raw.camera.as_shot_neutral is None or raw.camera.color_matrix1 is None:
-        pytest.skip("the sample DNG lost its AsShotNeutral / ColorMatrix1")
+    assert raw.camera.as_shot_neutral is not None and raw.camera.color_matrix1 is not None, (
+        "read_raw lost the sample DNG's AsShotNeutral / ColorMatrix1")
     as_shot = wb.white_balance(raw, wb.WhiteBalanceParams())
     assert 4500 < as_shot.state.white_balance.cct < 6000  # the camera's AWB: about 5300 K
     auto = wb.white_balance(raw, wb.WhiteBalanceParams(mode="auto"))
