@@ -128,17 +128,21 @@ def _row_ops(a, i, kinds, refs, fp, planes, vecs, ints):  # pragma: no cover - c
             _curve_channel(a, 2, vecs[r[2]])
 
 
+@njit(cache=True, inline="always")
+def _load_row(a, si):  # pragma: no cover - compiled
+    for j in range(si.shape[0]):
+        a[j, 0] = si[j, 0]
+        a[j, 1] = si[j, 1]
+        a[j, 2] = si[j, 2]
+
+
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
 def run_rows(src, out, kinds, refs, fp, planes, vecs, ints):  # pragma: no cover - compiled
     """Apply the packed operations to every row of ``src`` (``H x W x 3``) into ``out``."""
     h, w, _ = src.shape
     for i in prange(h):
         a = out[i]  # worked in place in the output row
-        si = src[i]
-        for j in range(w):
-            a[j, 0] = si[j, 0]
-            a[j, 1] = si[j, 1]
-            a[j, 2] = si[j, 2]
+        _load_row(a, src[i])
         _row_ops(a, i, kinds, refs, fp, planes, vecs, ints)
 
 
@@ -149,11 +153,7 @@ def run_rows_luma(src, out, wts, kinds, refs, fp, planes, vecs, ints):  # pragma
     w0, w1, w2 = wts[0], wts[1], wts[2]
     for i in prange(h):
         a = np.empty((w, 3), np.float32)
-        si = src[i]
-        for j in range(w):
-            a[j, 0] = si[j, 0]
-            a[j, 1] = si[j, 1]
-            a[j, 2] = si[j, 2]
+        _load_row(a, src[i])
         _row_ops(a, i, kinds, refs, fp, planes, vecs, ints)
         oi = out[i]
         for j in range(w):
