@@ -9,6 +9,8 @@ Goldens are 16-bit PNGs (sRGB-encoded, as developed):
 
 * ``canon-<recipe>-small.png``: the real ColorChecker DNG (``../shared/data``) developed with a
   shipped recipe, area-downsampled by 4; ``canon-<recipe>-crop.png`` a full-resolution crop.
+* ``heic-<look>-small.png``: the real iPhone HEIC (``../shared/data``) with a built-in look
+  (``brightroom.look_apply``), area-downsampled by 16.
 * ``lab-<recipe file>.png``: ``lab-astronaut.dng`` (a lab-simulated 256 x 256 raw with a DNG
   BaselineExposure of +1 EV, kept in the repository so the simulator can change) developed with
   every recipe under ``tests/data/recipes/`` (the shipped recipes as Brightroom embedded them in
@@ -35,6 +37,8 @@ GOLDEN = DATA / "golden"
 RECIPES = DATA / "recipes"
 SHARED = HERE.parents[0].parent / "shared" / "data"
 CANON = SHARED / "colorchecker-canon.dng"
+HEIC = SHARED / "iphone-portrait-depth.heic"
+HEIC_LOOKS = ("vibrant", "mono-hc")  # deterministic looks (no grain)
 LAB_DNG = GOLDEN / "lab-astronaut.dng"
 CANON_CROP = (slice(420, 612), slice(700, 892))  # rows, columns: chart patches and an edge
 SHIPPED = ("default", "neutral")
@@ -90,6 +94,13 @@ def main() -> int:
             to_png16(GOLDEN / f"canon-{name}-crop.png", out[CANON_CROP])
     else:
         print(f"note: {CANON} absent; canon goldens not remade", file=sys.stderr)
+    if HEIC.is_file():
+        photo = brightroom.read_image(HEIC)
+        for look in HEIC_LOOKS:
+            out = brightroom.look_apply(photo, look).data
+            to_png16(GOLDEN / f"heic-{look}-small.png", small(out, 16))
+    else:
+        print(f"note: {HEIC} absent; heic goldens not remade", file=sys.stderr)
     raw = brightroom.read_raw(LAB_DNG)
     for path in sorted(RECIPES.glob("*.toml")):
         text = path.read_text()

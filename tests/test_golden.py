@@ -17,7 +17,16 @@ import pytest
 import brightroom
 from brightroom.color.metrics import delta_e_image
 from conftest import shared_file
-from make_goldens import CANON_CROP, GOLDEN, LAB_DNG, RECIPES, SHIPPED, read_png16, small
+from make_goldens import (
+    CANON_CROP,
+    GOLDEN,
+    HEIC_LOOKS,
+    LAB_DNG,
+    RECIPES,
+    SHIPPED,
+    read_png16,
+    small,
+)
 
 MEAN_DE = 0.3  # ΔE00: mean over the image
 P99_DE = 1.5  # ΔE00: 99th percentile
@@ -59,3 +68,13 @@ def test_goldens_are_not_all_alike() -> None:
     b = read_png16(GOLDEN / "lab-neutral-2026-11-25d.png")
     with pytest.raises(AssertionError):
         assert_close_de(a, b, "default vs neutral")
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+@pytest.mark.parametrize("look", HEIC_LOOKS)
+def test_real_heic_with_a_look_renders_as_golden(look: str) -> None:
+    photo = brightroom.read_image(shared_file("iphone-portrait-depth.heic"))
+    out = brightroom.look_apply(photo, look).data
+    assert_close_de(small(out, 16), read_png16(GOLDEN / f"heic-{look}-small.png"),
+                    f"iPhone HEIC, look {look} (1/16 size)")
