@@ -104,7 +104,8 @@ def _stats(e: np.ndarray) -> str:
 
 def spectral(args: argparse.Namespace) -> None:
     pattern = CFAPattern("RGGB")
-    methods = [*AWB_METHODS, "barron2017 (no matrix)", "barron2017 + mixed"]
+    methods = [*AWB_METHODS, "barron2017 (no matrix)", "barron2017 + mixed",
+               "locus_white_patch + mixed"]
     errors: dict[str, list[float]] = {m: [] for m in methods}
     times: dict[str, list[float]] = {m: [] for m in methods}
     kinds: list[str] = []
@@ -130,8 +131,8 @@ def spectral(args: argparse.Namespace) -> None:
             t0 = time.perf_counter()
             if m == "barron2017 (no matrix)":
                 est = estimate_illuminant(preview, method="barron2017", camera=CameraInfo())
-            elif m == "barron2017 + mixed":
-                l1, l2, wgt = estimate_lights(preview, camera=case.camera)
+            elif m.endswith(" + mixed"):
+                l1, l2, wgt = estimate_lights(preview, camera=case.camera, method=m.split()[0])
                 est = wgt[..., None] * l1 + (1 - wgt[..., None]) * l2
             else:
                 est = estimate_illuminant(preview, method=m, camera=case.camera)

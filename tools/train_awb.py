@@ -10,10 +10,17 @@ the filters, bias and gain maps by L-BFGS on the cross entropy between the model
 the true illuminant (bilinearly split over its four nearest bins), plus smoothness (squared
 wrapped differences) and L2 penalties as in Barron & Tsai (2017). Deterministic for a seed.
 
-Run time on one core of the development machine (2-core x86-64, shared with other jobs, load
-about 1-2): about 2 minutes to render and featurise ~6000 cases, about 3 minutes to fit.
+Run time on the development machine (2-core x86-64, one thread, shared with other jobs): about
+90 s to render and featurise the 5760 cases (load about 2); the shipped model's fit of 200
+L-BFGS iterations on 3500 of them took 874 s at a load of 7-10 (about 4 minutes of CPU).
 
-Run: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=src python tools/train_awb.py [--out PATH] [--seed 0]``
+The shipped model was made by::
+
+    OPENBLAS_NUM_THREADS=1 PYTHONPATH=src python tools/train_awb.py --cache /tmp/awb.npz \
+        --iters 200 --subsample 3500
+
+(``--cache`` keeps the featurised renders between runs; ``--validate`` holds out two training
+cameras to choose the penalty weights; everything is seeded, ``--seed 0``.)
 
 References
 ----------
@@ -40,6 +47,7 @@ from brightroom.develop.white_balance.barron2017 import (  # noqa: E402
     FFCCModel,
     featurize,
     histograms,
+    locus_map,
     neutral_space,
 )
 from brightroom.lab import awb_dataset  # noqa: E402
@@ -104,11 +112,16 @@ class Objective:
     """Cross entropy of ``softmax(B + G * sum_c N_c (*) F_c)`` against soft targets, regularised."""
 
     def __init__(self, hists: np.ndarray, targets: np.ndarray, reg: dict[str, float],
-                 filter_scale: float = 1.0):
+                 filter_scale: float = 1.0, loci: np.ndarray | None = None,
+                 locus_index: np.ndarray | None = None):
         # single precision for the FFTs (the bottleneck); the optimiser works in float64
         self.nf = np.fft.rfft2(hists.astype(np.float32))  # (K, 2, n, n/2+1) complex64
         self.t = targets.astype(np.float32)
         self.k, self.c, self.n, _ = hists.shape
+        # the camera locus prior: one (n, n) map per camera, and each render's camera
+        self.loci = (np.zeros((1, self.n, self.n), np.float32) if loci is None
+                     else loci.astype(np.float32))
+        self.li = np.zeros(self.k, np.intp) if locus_index is None else locus_index
         self.reg = reg
         # The problem is badly conditioned in F: its Hessian is about the mean power spectrum of
         # the histograms, large at low and tiny at high frequencies. As Barron & Tsai (2017) do,
@@ -123,17 +136,19 @@ class Objective:
         n2 = self.n * self.n
         c = self.c * n2
         return (self._c(x[:c].reshape(self.c, self.n, self.n)),
-                x[c:c + n2].reshape(self.n, self.n), x[c + n2:].reshape(self.n, self.n))
+                x[c:c + n2].reshape(self.n, self.n), x[c + n2:c + 2 * n2].reshape(self.n, self.n),
+                x[c + 2 * n2:].reshape(self.n, self.n))
 
     def _c(self, z: np.ndarray) -> np.ndarray:
         return np.fft.irfft2(self.pre * np.fft.rfft2(z), s=(self.n, self.n))
 
     def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        f, b, g = self.unpack(x)
+        f, b, g, wl = self.unpack(x)
         n = self.n
         ff = np.fft.rfft2(f.astype(np.float32))
         conv = np.fft.irfft2(sum(self.nf[:, c] * ff[c] for c in range(self.c)), s=(n, n))
         s = b.astype(np.float32) + g.astype(np.float32) * conv
+        s += wl.astype(np.float32) * self.loci[self.li]
         s -= s.max(axis=(1, 2), keepdims=True)
         e = np.exp(s)
         z = e.sum(axis=(1, 2), keepdims=True)
@@ -141,21 +156,27 @@ class Objective:
         ds = (e / z - self.t) / np.float32(self.k)
         db = ds.sum(axis=0, dtype=np.float64)
         dg = (ds * conv).sum(axis=0, dtype=np.float64)
+        per_cam = np.zeros(self.loci.shape, np.float64)
+        np.add.at(per_cam, self.li, ds)
+        dw = (per_cam * self.loci).sum(axis=0)
         dconv_f = np.conj(np.fft.rfft2(ds * g.astype(np.float32)))
         df = np.stack([np.fft.irfft2(np.conj((self.nf[:, c] * dconv_f).sum(axis=0)), s=(n, n))
                        for c in range(self.c)]).astype(np.float64)
         r = self.reg
-        for a, grad, key, center in ((f, df, "f", 0.0), (b, db, "b", 0.0), (g, dg, "g", 1.0)):
+        for a, grad, key, center in ((f, df, "f", 0.0), (b, db, "b", 0.0), (g, dg, "g", 1.0),
+                                     (wl, dw, "b", 0.0)):
             sv, sg = _smooth(a)
             loss += r[key + "_smooth"] * sv + r[key + "_l2"] * float(((a - center) ** 2).sum())
             grad += r[key + "_smooth"] * sg + 2 * r[key + "_l2"] * (a - center)
-        return loss, np.concatenate([self._c(df).ravel(), db.ravel(), dg.ravel()])
+        return loss, np.concatenate([self._c(df).ravel(), db.ravel(), dg.ravel(), dw.ravel()])
 
 
-def fit(hists: np.ndarray, pos: np.ndarray, reg: dict[str, float], iters: int,
-        n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    obj = Objective(hists, soft_targets(pos, n), reg)
-    x0 = np.concatenate([np.zeros(hists.shape[1] * n * n), np.zeros(n * n), np.ones(n * n)])
+def fit(hists: np.ndarray, pos: np.ndarray, reg: dict[str, float], iters: int, n: int,
+        loci: np.ndarray | None = None, locus_index: np.ndarray | None = None
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    obj = Objective(hists, soft_targets(pos, n), reg, loci=loci, locus_index=locus_index)
+    x0 = np.concatenate([np.zeros(hists.shape[1] * n * n), np.zeros(n * n), np.ones(n * n),
+                         np.zeros(n * n)])
     t0 = time.perf_counter()
     res = minimize(obj, x0, jac=True, method="L-BFGS-B",
                    options={"maxiter": iters, "maxcor": 20, "gtol": 1e-12, "ftol": 1e-13})
@@ -164,15 +185,16 @@ def fit(hists: np.ndarray, pos: np.ndarray, reg: dict[str, float], iters: int,
     return obj.unpack(res.x)
 
 
-def errors(model: FFCCModel, hists: np.ndarray, pos: np.ndarray) -> np.ndarray:
+def errors(model: FFCCModel, hists: np.ndarray, pos: np.ndarray,
+           loci: list[np.ndarray | None] | None = None) -> np.ndarray:
     """Angular error (degrees, in the normalised space) of the model on histograms ``hists``."""
     from brightroom.develop.white_balance.barron2017 import estimate_uv, uv_to_rgb
 
     h = np.asarray(model.bin)
     true_uv = np.array([model.u0, model.v0]) + h * (pos + 0.5)
     out = []
-    for hist, tuv in zip(hists, true_uv):
-        est, _ = estimate_uv(hist.astype(np.float64), model)
+    for i, (hist, tuv) in enumerate(zip(hists, true_uv)):
+        est, _ = estimate_uv(hist.astype(np.float64), model, None if loci is None else loci[i])
         a, b = uv_to_rgb(est), uv_to_rgb(tuv)
         c = a @ b / np.linalg.norm(a) / np.linalg.norm(b)
         out.append(np.degrees(np.arccos(np.clip(c, -1, 1))))
@@ -192,9 +214,11 @@ def main() -> None:
     ap.add_argument("--lights-per-scene", type=int, default=6)
     ap.add_argument("--mixed-per-scene", type=int, default=2)
     ap.add_argument("--random-lights", type=int, default=150)
-    ap.add_argument("--iters", type=int, default=250)
+    ap.add_argument("--iters", type=int, default=200)
     ap.add_argument("--cache", default=None,
                     help="keep the featurised renders in this .npz and reuse them")
+    ap.add_argument("--subsample", type=int, default=0,
+                    help="fit on this many renders drawn at random (seeded) from all of them")
     ap.add_argument("--validate", action="store_true",
                     help="hold out the last two training cameras, report their error, and exit")
     args = ap.parse_args()
@@ -212,31 +236,40 @@ def main() -> None:
             np.savez(args.cache, hists=hists, pos=pos, names=np.asarray(names))
     t1 = time.perf_counter()
     print(f"{len(hists)} training renders featurised in {t1 - t0:.0f} s", flush=True)
+    if 0 < args.subsample < len(hists):
+        keep = np.sort(np.random.default_rng(args.seed).choice(len(hists), args.subsample,
+                                                                replace=False))
+        hists, pos, names = hists[keep], pos[keep], [names[i] for i in keep]
+    train_cams = awb_dataset.cameras("train")
+    loci = np.stack([locus_map(awb_dataset.camera_info(s), model) for s in train_cams])
+    cam_names = [s.name for s in train_cams]
+    li = np.array([cam_names.index(nm.split(" | ")[0]) for nm in names])
     if args.validate:
         held = tuple(s.name for s in awb_dataset.cameras("train")[-2:])
         val = np.array([nm.split(" | ")[0] in held for nm in names])
-        f, b, g = fit(hists[~val], pos[~val], REG, args.iters, N)
+        f, b, g, wl = fit(hists[~val], pos[~val], REG, args.iters, N, loci, li[~val])
         m = FFCCModel(filters=f, bias=b, gain=g, n=N, bin=model.bin, u0=model.u0, v0=model.v0,
-                      generic_space=generic)
+                      generic_space=generic, locus_weight=wl)
         for what, sel in (("train", ~val), ("held-out cameras", val)):
-            e = errors(m, hists[sel], pos[sel])
+            e = errors(m, hists[sel], pos[sel], [loci[i] for i in li[sel]])
             print(f"  {what}: median {np.median(e):.2f}, mean {e.mean():.2f}, "
                   f"p95 {np.percentile(e, 95):.2f}, max {e.max():.2f} degrees")
         print(f"fitted in {time.perf_counter() - t1:.0f} s")
         return
-    f, b, g = fit(hists, pos, REG, args.iters, N)
+    f, b, g, wl = fit(hists, pos, REG, args.iters, N, loci, li)
     t2 = time.perf_counter()
     info = (f"FFCC (Barron & Tsai 2017) trained by tools/train_awb.py --seed {args.seed} "
             f"--mondrians {args.mondrians} --lights-per-scene {args.lights_per_scene} "
             f"--mixed-per-scene {args.mixed_per_scene} --random-lights {args.random_lights} "
-            f"--iters {args.iters} on {len(hists)} renders of the lab 'train' split "
+            f"--iters {args.iters} --subsample {args.subsample} on {len(hists)} renders of the "
+            f"lab 'train' split "
             f"({len(awb_dataset.cameras('train'))} cameras); featurise {t1 - t0:.0f} s"
             f"{' (loaded from --cache)' if cached else ''}, fit "
             f"{t2 - t1:.0f} s on {platform.machine()}, Python {sys.version.split()[0]}, "
             f"numpy {np.__version__}")
     m = FFCCModel(filters=f, bias=b, gain=g, n=N, bin=model.bin, u0=model.u0, v0=model.v0,
-                  generic_space=generic, info=info)
-    e = errors(m, hists, pos)
+                  generic_space=generic, locus_weight=wl, info=info)
+    e = errors(m, hists, pos, [loci[i] for i in li])
     print(f"  training error: median {np.median(e):.2f}, mean {e.mean():.2f} degrees")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     m.save(args.out)

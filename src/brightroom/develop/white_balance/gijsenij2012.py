@@ -16,6 +16,10 @@ Limits: two lights at most; a light seen only in one small region (less than abo
 boundary the transition is about a tile wide; surfaces whose colour a single-light estimator
 mistakes for a light change (a large saturated wall) can pull a tile towards a false second
 light. The later colour stage uses one colour matrix (that of the global neutral) for all pixels.
+On the two-light renders of ``benchmarks/bench_awb.py`` (mean per-pixel error) it does not yet
+beat one global light: median 4.02 degrees with ``locus_white_patch`` tiles and 4.60 with FFCC
+tiles, against 3.72 for global ``locus_white_patch``; tile estimates on 1/9 of a 192-pixel
+preview are too noisy. It stays an option, off by default.
 
 References
 ----------
@@ -27,6 +31,8 @@ Barron, J. T., Tsai, Y.-T. (2017). Fast Fourier Color Constancy. CVPR.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
@@ -36,6 +42,7 @@ from brightroom.develop.white_balance.barron2017 import (
     featurize,
     histograms,
     load_model,
+    locus_map,
     neutral_space,
     uv_to_rgb,
 )
@@ -59,6 +66,8 @@ def two_lights(
     grid: int = 5,
     min_separation_deg: float = 2.0,
     smooth: float = 0.5,
+    estimator: Callable[..., np.ndarray] | None = None,
+    saturation: float | tuple[float, float, float] = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Two camera neutrals and the per-pixel weight of the first (Gijsenij et al. 2012).
 
@@ -78,6 +87,13 @@ def two_lights(
         Below this angle between the two lights the scene counts as one light.
     smooth
         Gaussian smoothing of the weight map, in tiles.
+    estimator
+        Local single-light method ``f(rgb, *, mask, camera, saturation) -> (3,)`` (an entry of
+        ``AWB_METHODS``); ``None`` (default) is FFCC, whose two lights are then re-estimated
+        from the pooled histograms of their tiles. Other estimators' lights are the weighted
+        means of their clusters.
+    saturation
+        Clip level, passed to ``estimator``.
 
     Returns
     -------
@@ -92,6 +108,7 @@ def two_lights(
     """
     m = model or load_model()
     t = neutral_space(camera, m)
+    loc = locus_map(camera, m)
     h, w = rgb.shape[:2]
     ys = np.linspace(0, h, grid + 2).astype(int)
     xs = np.linspace(0, w, grid + 2).astype(int)
@@ -104,14 +121,23 @@ def two_lights(
             if len(uv[0]) < max(16, msk.size // 20):
                 continue
             hist = histograms(uv, m)
-            est, _ = estimate_uv(hist, m)
+            if estimator is None:
+                est, _ = estimate_uv(hist, m, loc)
+            else:
+                x = t @ estimator(sub, mask=msk, camera=camera, saturation=saturation)
+                if np.any(x <= 0):
+                    continue
+                est = np.array([np.log(x[1] / x[0]), np.log(x[1] / x[2])])
             ests.append(est)
             wts.append(len(uv[0]))
             hists.append(hist * len(uv[0]))
             cells.append((i, j))
-    full = histograms(featurize(rgb, mask, t), m)
-    g_uv, _ = estimate_uv(full, m)
-    g = np.linalg.solve(t, uv_to_rgb(g_uv))
+    if estimator is None:
+        g_uv, _ = estimate_uv(histograms(featurize(rgb, mask, t), m), m, loc)
+        g = np.linalg.solve(t, uv_to_rgb(g_uv))
+    else:
+        g = np.asarray(estimator(rgb, mask=mask, camera=camera, saturation=saturation), float)
+        g_uv = g
     if np.any(g <= 0):
         raise InputError(f"mixed white balance: global estimate {g_uv} is not physical")
     one = (g / g[1], g / g[1], np.ones((h, w), np.float32))
@@ -135,8 +161,12 @@ def two_lights(
     hs = np.asarray(hists)
     lights_uv = []
     for k in (0, 1):
+        if estimator is not None:
+            lights_uv.append(c[k])
+            continue
         pooled = hs[lab == k].sum(axis=0)
-        lights_uv.append(estimate_uv(pooled / pooled.sum(axis=(1, 2), keepdims=True), m)[0])
+        tot = pooled.sum(axis=(1, 2), keepdims=True)
+        lights_uv.append(estimate_uv(pooled / np.where(tot > 0, tot, 1), m, loc)[0])
     lights = [np.linalg.solve(t, uv_to_rgb(x)) for x in lights_uv]
     if any(np.any(x <= 0) for x in lights) or _angle(lights[0], lights[1]) < min_separation_deg:
         return one
