@@ -177,7 +177,8 @@ def test_library_canonical_keys() -> None:
     assert tuple(DEMOSAIC_METHODS) == ("bilinear", "malvar2004", "menon2007", "kiku2014")
     assert tuple(DENOISE_METHODS) == ("he2013", "buades2005")
     assert tuple(AWB_METHODS) == ("buchsbaum1980", "land1977", "finlayson2004",
-                                  "vandeweijer2007", "yang2015", "locus_white_patch")
+                                  "vandeweijer2007", "yang2015", "locus_white_patch",
+                                  "barron2017")
     assert tuple(TONE_METHODS) == ("none", "hable2010", "local")
     assert tuple(MERGE_METHODS) == ("hasinoff2016", "average")
     assert tuple(CALIBRATION_METHODS) == ("matrix", "finlayson2015")

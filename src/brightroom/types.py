@@ -33,6 +33,7 @@ __all__ = [
     "NoiseProfile",
     "CameraInfo",
     "GainMap",
+    "LightMap",
     "WhiteBalance",
     "FrameState",
     "STATE_FIELDS",
@@ -279,6 +280,38 @@ class GainMap:
             raise ParameterError(f"gain-map spacing must be > 0, got {self.spacing}")
 
 
+@dataclass(frozen=True, eq=False)
+class LightMap:
+    """Two scene lights and where each one lights the frame (spatially varying white balance).
+
+    Parameters
+    ----------
+    light1, light2
+        Camera neutrals (green = 1) of the two lights.
+    weight
+        ``h x w`` float32 in [0, 1], the share of ``light1`` at each pixel, on a grid that
+        covers the whole frame (the AWB preview's); resampled to the mosaic when applied.
+    """
+
+    light1: tuple[float, float, float]
+    light2: tuple[float, float, float]
+    weight: np.ndarray
+
+    def __post_init__(self) -> None:
+        for name in ("light1", "light2"):
+            n = tuple(float(x) for x in getattr(self, name))
+            if len(n) != 3 or any(not np.isfinite(x) or x <= 0 for x in n):
+                raise ParameterError(f"LightMap.{name} must be 3 positive values, got {n}")
+            object.__setattr__(self, name, n)
+        w = np.asarray(self.weight, dtype=np.float32)
+        if w.ndim != 2 or w.size == 0 or not np.all((w >= 0) & (w <= 1)):
+            raise ParameterError(f"LightMap.weight must be a 2-D map in [0, 1], got shape "
+                                 f"{w.shape}")
+        w = w.copy()
+        w.setflags(write=False)
+        object.__setattr__(self, "weight", w)
+
+
 @dataclass(frozen=True)
 class WhiteBalance:
     """The white-balance decision, made once (by the ``white_balance`` stage) for later stages.
@@ -296,6 +329,11 @@ class WhiteBalance:
         Whether the gains ``neutral_G / neutral`` have been multiplied into the pixels.
     note
         Why a fallback was taken, when one was (empty otherwise).
+    tint
+        Its tint (``Duv / 0.05``, + greener light; ``None`` without colour matrices).
+    lights
+        Spatially varying white balance (``WhiteBalanceParams(mixed=True)``): the two lights and
+        their blend map, which the gains follow pixel by pixel; ``None`` for one light.
     """
 
     neutral: tuple[float, float, float]
@@ -303,6 +341,8 @@ class WhiteBalance:
     cct: float | None = None
     applied: bool = True
     note: str = ""
+    tint: float | None = None
+    lights: LightMap | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         n = tuple(float(x) for x in self.neutral)

@@ -1,0 +1,471 @@
+"""Fast Fourier Color Constancy (FFCC): a learned filter over wrapped log-chroma histograms.
+
+Barron & Tsai (2017) turn colour constancy into localisation on a torus. Every pixel's
+log-chroma ``u = log(G/R), v = log(G/B)`` is binned into an ``n x n`` histogram whose bins
+*wrap around* (``u`` and ``u + n h`` fall into the same bin), once for the pixels and once for an
+edge image (the local absolute deviation of each channel over the 8 neighbours); we add three
+channels (:func:`featurize`): the brightest pixels, and the white-patch and gray-world estimates
+as one-point histograms. A change of light translates every histogram, so the score of each
+candidate illuminant is a convolution with a learned filter per histogram, computed with the
+FFT. A learned bias map ``B`` and gain map ``G`` (functions of the illuminant, not of the image:
+the prior that real lights lie near the Planckian locus) make the score
+
+    ``P = softmax(B + G * sum_c N_c (*) F_c)``
+
+and the estimate is the mean of a von Mises distribution fitted to ``P`` on the torus, unwrapped
+into the window ``[u0, u0 + n h) x [v0, v0 + n h)`` where training lights lie.
+
+Camera independence. The filters are learned in a space normalised by each camera's own DNG
+colour matrix: camera RGB is mapped by ``T = M_ProPhoto @ inverse(ColorMatrix(D65))``
+(:func:`neutral_space`), i.e. to approximately the scene's ProPhoto (ROMM) RGB without white
+balance, whose primaries keep real surface colours positive. A light then lands in the same place
+whatever the camera, and a camera never seen in training (a real Canon 550D DNG in
+``benchmarks/bench_awb.py``) works. Without colour matrices, ``T`` falls back to the mean ``T``
+of the training cameras, stored in the model (a "typical Bayer camera"); that is only as good as
+the camera is typical (see the benchmark's ``fallback`` line).
+
+The model (``data/barron2017.npz``, 114 KB: five 64 x 64 filters, bias, gain and locus-weight
+maps in float32) is trained offline by ``tools/train_awb.py`` on lab spectral renders
+(:mod:`brightroom.lab.awb_dataset`'s ``train`` split: 12 cameras, Planckian / daylight /
+fluorescent / LED lights and two-light mixes) and tested in ``benchmarks/bench_awb.py`` on the
+``test`` split (other cameras, lights and scenes). There it beats the classic statistical
+methods on median and mean (3.63 / 5.11 degrees against 4.19-7.95 / 5.18-9.18) but has a
+heavier tail than white patch, shades of gray and gray edge (p95 16.3 against 11.5-14.9), and it
+loses to ``locus_white_patch`` (median 2.11; on the locus 1.89 against 1.08): its estimate of
+the colour temperature, along the locus, is the weak part. It is not the default method.
+
+Besides the paper's channels the score has a camera-specific prior, ``W * D``: ``D`` is the
+squared distance of each illuminant bin to the camera's own Planckian / daylight locus
+(:func:`locus_map`, from its DNG matrices), ``W`` a learned map.
+
+What we left out of the paper: the "deep" variant (bias and gain regressed from metadata), the
+temporal smoothing for video, and the covariance-aware loss; training minimises the cross
+entropy of ``P`` against the (softened) true illuminant bin, with the paper's smoothness and
+L2 penalties on the filters and maps.
+
+References
+----------
+Barron, J. T., Tsai, Y.-T. (2017). Fast Fourier Color Constancy. IEEE Conference on Computer
+Vision and Pattern Recognition (CVPR), 886-894.
+
+Barron, J. T. (2015). Convolutional Color Constancy. IEEE International Conference on Computer
+Vision (ICCV), 379-387 (log-chroma histograms, the edge channel).
+
+Joze, H. R. V., Drew, M. S., Finlayson, G. D., Rey, P. A. T. (2012). The role of bright pixels
+in illumination estimation. Color and Imaging Conference, 41-46 (the bright-pixel channel).
+
+Land, E. H. (1977). The retinex theory of color vision. Scientific American 237(6) (white patch);
+Buchsbaum, G. (1980). A spatial processor model for object colour perception. J. Franklin Inst.
+310(1) (gray world): the two one-point channels.
+
+Adobe (2021). Digital Negative (DNG) Specification 1.6, chapter 6 (ColorMatrix).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from brightroom.color.profile import camera_locus, interpolate_matrix
+from brightroom.color.spaces import get_space
+from brightroom.develop.white_balance._util import unit
+from brightroom.develop.white_balance.locus_white_patch import LOCUS_CCTS
+from brightroom.errors import InputError
+from brightroom.types import CameraInfo
+
+__all__ = [
+    "MODEL_PATH",
+    "MODEL_VERSION",
+    "FFCCModel",
+    "load_model",
+    "neutral_space",
+    "featurize",
+    "histograms",
+    "score",
+    "fit_von_mises",
+    "working_resolution",
+    "barron2017",
+]
+
+MODEL_PATH = Path(__file__).with_name("data") / "barron2017.npz"
+"""The shipped model."""
+
+MODEL_VERSION = 1
+"""Format version of the model file this code reads."""
+
+CHANNELS = 5
+"""Histograms per image: pixels, edges, brightest pixels, white patch, gray world."""
+_ARRAYS = {"filters": 3, "bias": 2, "gain": 2, "locus_weight": 2, "generic_space": 2}
+_SCALARS = ("version", "n", "bin", "u0", "v0")
+
+
+class ModelFileError(InputError):
+    """The AWB model file is missing, of another version or malformed."""
+
+
+@dataclass(frozen=True, eq=False)
+class FFCCModel:
+    """A trained FFCC model.
+
+    Attributes
+    ----------
+    filters
+        ``(5, n, n)`` float64 filters of the channels of :func:`featurize`.
+    bias, gain
+        ``(n, n)`` maps over the illuminant bins.
+    locus_weight
+        ``(n, n)`` weight of the camera's own locus prior (:func:`locus_map`) per bin.
+    n
+        Histogram size (``n x n`` bins).
+    bin
+        Bin widths ``(h_u, h_v)`` in log units (``v`` spans more: warm lights have little blue).
+    u0, v0
+        Lower corner of the illuminant window in ``(log G/R, log G/B)`` of the normalised space.
+    generic_space
+        ``3 x 3`` camera -> normalised space for cameras without colour matrices.
+    info
+        Free text stored with the model (how it was trained).
+    """
+
+    filters: np.ndarray
+    bias: np.ndarray
+    gain: np.ndarray
+    n: int
+    bin: tuple[float, float]
+    u0: float
+    v0: float
+    generic_space: np.ndarray
+    locus_weight: np.ndarray | None = None
+    info: str = ""
+
+    def __post_init__(self) -> None:
+        if self.locus_weight is None:
+            object.__setattr__(self, "locus_weight", np.zeros((self.n, self.n)))
+
+    @property
+    def filters_fft(self) -> np.ndarray:
+        """``rfft2`` of the filters, cached."""
+        f = self.__dict__.get("_ffft")
+        if f is None:
+            f = np.fft.rfft2(self.filters)
+            object.__setattr__(self, "_ffft", f)
+        return f
+
+    def save(self, path: str | Path) -> None:
+        """Write the model as ``.npz`` (float32 maps, the format :func:`load_model` checks)."""
+        np.savez_compressed(
+            path, version=np.int64(MODEL_VERSION), n=np.int64(self.n),
+            bin=np.asarray(self.bin, np.float64), u0=np.float64(self.u0), v0=np.float64(self.v0),
+            filters=self.filters.astype(np.float32), bias=self.bias.astype(np.float32),
+            gain=self.gain.astype(np.float32),
+            locus_weight=np.asarray(self.locus_weight, np.float32),
+            generic_space=self.generic_space, info=np.str_(self.info))
+
+
+def load_model(path: str | Path | None = None) -> FFCCModel:
+    """Read and check an FFCC model file (default: the shipped one, cached).
+
+    Raises
+    ------
+    ModelFileError
+        The file is missing, not a model of :data:`MODEL_VERSION`, or its arrays have the wrong
+        shapes.
+    """
+    if path is None:
+        return _shipped()
+    return _load(Path(path))
+
+
+@cache
+def _shipped() -> FFCCModel:
+    return _load(MODEL_PATH)
+
+
+def _load(path: Path) -> FFCCModel:
+    if not path.is_file():
+        raise ModelFileError(f"{path}: AWB model file not found (it ships with brightroom; "
+                             "retrain with tools/train_awb.py)")
+    try:
+        z = np.load(path, allow_pickle=False)
+        d = {k: z[k] for k in z.files}
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same error to the user
+        raise ModelFileError(f"{path}: not a readable .npz model ({exc})") from exc
+    missing = [k for k in (*_SCALARS, *_ARRAYS) if k not in d]
+    if missing:
+        raise ModelFileError(f"{path}: model lacks {', '.join(missing)}")
+    version = int(d["version"])
+    if version != MODEL_VERSION:
+        raise ModelFileError(f"{path}: model format version {version}, this code reads "
+                             f"version {MODEL_VERSION} (retrain with tools/train_awb.py)")
+    n = int(d["n"])
+    want = {"filters": (CHANNELS, n, n), "bias": (n, n), "gain": (n, n),
+            "locus_weight": (n, n), "generic_space": (3, 3), "bin": (2,)}
+    for k, shape in want.items():
+        if d[k].shape != shape or not np.all(np.isfinite(d[k])):
+            raise ModelFileError(f"{path}: {k} has shape {d[k].shape}, expected {shape} "
+                                 "(finite values)")
+    return FFCCModel(filters=d["filters"].astype(np.float64), bias=d["bias"].astype(np.float64),
+                     gain=d["gain"].astype(np.float64), n=n,
+                     bin=(float(d["bin"][0]), float(d["bin"][1])),
+                     u0=float(d["u0"]), v0=float(d["v0"]),
+                     generic_space=d["generic_space"].astype(np.float64),
+                     locus_weight=d["locus_weight"].astype(np.float64),
+                     info=str(d["info"]) if "info" in d else "")
+
+
+@cache
+def _xyz_to_prophoto() -> np.ndarray:
+    return np.linalg.inv(get_space("ProPhoto RGB").to_xyz)
+
+
+def neutral_space(camera: CameraInfo | None, model: FFCCModel | None = None) -> np.ndarray:
+    """``3 x 3`` map from camera RGB to the camera-independent space the model works in.
+
+    ``M_XYZ->ProPhoto @ inverse(ColorMatrix at 6504 K)`` (the DNG colour matrix, interpolated as
+    the DNG specification says); without a colour matrix, the model's ``generic_space``.
+    """
+    if camera is None or camera.color_matrix1 is None:
+        return (model or load_model()).generic_space
+    cm, _ = interpolate_matrix(camera, 6504.0)
+    return _xyz_to_prophoto() @ np.linalg.inv(cm)
+
+
+def _edges(img: np.ndarray) -> np.ndarray:
+    """Local absolute deviation: mean over the 8 neighbours of ``|I(x) - I(x + d)|`` (Barron 2015)."""
+    p = np.pad(img, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    h, w = img.shape[:2]
+    acc = np.zeros_like(img)
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            if dy == 1 and dx == 1:
+                continue
+            acc += np.abs(p[dy:dy + h, dx:dx + w] - img)
+    return acc / 8
+
+
+BRIGHT_SHARE = 0.04
+"""Share of the usable pixels, the brightest, that make the third histogram."""
+
+
+def featurize(rgb: np.ndarray, mask: np.ndarray, space: np.ndarray
+              ) -> tuple[np.ndarray, ...]:
+    """Log-chroma ``(u, v)`` of the five feature channels, in the model's space.
+
+    1. the usable pixels and 2. the edge image (local absolute deviation), as in the paper;
+    3. the brightest :data:`BRIGHT_SHARE` of the usable pixels by their largest channel: a
+    histogram has no intensity, and bright surfaces carry the light's colour more often than
+    others (Joze et al. 2012); 4. the white-patch estimate (per-channel maximum of the 3 x 3
+    median-filtered image, Land 1977) and 5. the gray-world estimate (Buchsbaum 1980), one point
+    each, so that the learned filters turn these classic estimates into likelihoods that the
+    histogram evidence and the prior refine (the paper's framework takes any histogram
+    channels; these three are our extension).
+
+    Returns five ``(N, 2)`` float arrays (the last two with one row, or none when unusable).
+    """
+    img = cv2.transform(np.ascontiguousarray(rgb, dtype=np.float32), space.astype(np.float32))
+    out = []
+    for a in (img, _edges(img)):
+        v = a[mask]
+        v = v[(v[:, 0] > 1e-6) & (v[:, 1] > 1e-6) & (v[:, 2] > 1e-6)]
+        lg = np.log(v)
+        out.append(np.stack([lg[:, 1] - lg[:, 0], lg[:, 1] - lg[:, 2]], axis=1))
+    v = rgb[mask]
+    w = img[mask]
+    ok = (w[:, 0] > 1e-6) & (w[:, 1] > 1e-6) & (w[:, 2] > 1e-6)
+    mx = np.maximum(np.maximum(v[:, 0], v[:, 1]), v[:, 2])
+    k = max(1, int(round(BRIGHT_SHARE * len(mx))))
+    top = np.zeros(len(mx), bool)
+    if len(mx):
+        top[np.argpartition(mx, len(mx) - k)[len(mx) - k:]] = True
+    out.append(out[0][top[ok]] if ok.any() else out[0])
+    med = cv2.medianBlur(np.ascontiguousarray(rgb, dtype=np.float32), 3)
+    for e in (med[mask].max(axis=0) if mask.any() else np.zeros(3),
+              v.mean(axis=0, dtype=np.float64) if mask.any() else np.zeros(3)):
+        x = space @ e.astype(np.float64)
+        if np.all(x > 0):
+            out.append(np.array([[np.log(x[1] / x[0]), np.log(x[1] / x[2])]]))
+        else:
+            out.append(np.zeros((0, 2)))
+    return tuple(out)
+
+
+def histograms(uv: tuple[np.ndarray, ...], model: FFCCModel) -> np.ndarray:
+    """``(C, n, n)`` wrapped log-chroma histograms (each sums to 1, or 0 when empty)."""
+    n, (hu, hv) = model.n, model.bin
+    out = np.zeros((len(uv), n, n))
+    for c, a in enumerate(uv):
+        if len(a) == 0:
+            continue
+        iu = np.floor((a[:, 0] - model.u0) / hu).astype(np.int64) % n
+        iv = np.floor((a[:, 1] - model.v0) / hv).astype(np.int64) % n
+        hist = np.bincount(iu * n + iv, minlength=n * n).astype(np.float64)
+        out[c] = (hist / hist.sum()).reshape(n, n)
+    return out
+
+
+LOCUS_SCALE = 0.05
+"""Log-chroma distance that :func:`locus_map` counts as one unit."""
+
+
+@lru_cache(maxsize=32)
+def _locus_map(cm1: bytes, cm2: bytes | None, ill: tuple, n: int,
+               bins: tuple[float, float], u0: float, v0: float) -> np.ndarray:
+    c1 = np.frombuffer(cm1).reshape(3, 3)
+    c2 = None if cm2 is None else np.frombuffer(cm2).reshape(3, 3)
+    cam = CameraInfo(color_matrix1=c1, color_matrix2=c2, illuminant1=ill[0], illuminant2=ill[1])
+    t = neutral_space(cam)
+    pts = camera_locus(cam, np.asarray(LOCUS_CCTS)) @ t.T
+    lc = np.stack([np.log(pts[:, 1] / pts[:, 0]), np.log(pts[:, 1] / pts[:, 2])], axis=1)
+    cu = u0 + bins[0] * (np.arange(n) + 0.5)
+    cv = v0 + bins[1] * (np.arange(n) + 0.5)
+    q = np.stack(np.meshgrid(cu, cv, indexing="ij"), axis=-1).reshape(-1, 2)
+    a, b = lc[:-1], lc[1:]
+    ab = b - a
+    tt = np.clip(((q[:, None] - a[None]) * ab[None]).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-30),
+                 0, 1)
+    d2 = (((a[None] + tt[..., None] * ab[None]) - q[:, None]) ** 2).sum(-1).min(axis=1)
+    out = np.minimum(d2 / LOCUS_SCALE**2, 25.0).reshape(n, n)
+    out.setflags(write=False)
+    return out
+
+
+def locus_map(camera: CameraInfo | None, model: FFCCModel) -> np.ndarray:
+    """``(n, n)``: squared distance of each illuminant bin to the camera's own locus.
+
+    The camera's Planckian / daylight locus (:func:`~brightroom.color.profile.camera_locus`,
+    from its DNG matrices) mapped into the normalised space, in units of
+    :data:`LOCUS_SCALE` and capped at 25; zeros without colour matrices. With two matrices the
+    locus is exact for the camera where a single normalising matrix is not, so this prior
+    (weighted per bin by the learned ``locus_weight``) sharpens the learned, camera-independent
+    bias map.
+    """
+    if camera is None or camera.color_matrix1 is None:
+        return np.zeros((model.n, model.n))
+    cm2 = None if camera.color_matrix2 is None else np.ascontiguousarray(
+        camera.color_matrix2, np.float64).tobytes()
+    ill = (int(camera.illuminant1), None if camera.illuminant2 is None else int(camera.illuminant2))
+    return _locus_map(np.ascontiguousarray(camera.color_matrix1, np.float64).tobytes(), cm2,
+                      ill, model.n, tuple(model.bin), model.u0, model.v0)
+
+
+def score(hist: np.ndarray, model: FFCCModel, locus: np.ndarray | None = None) -> np.ndarray:
+    """``(n, n)`` posterior over illuminant bins: ``softmax(B + G * sum_c N_c (*) F_c + W D)``.
+
+    ``D`` is the camera's :func:`locus_map` (``locus``; none when omitted), ``W`` the model's
+    ``locus_weight``.
+    """
+    conv = np.fft.irfft2((np.fft.rfft2(hist) * model.filters_fft).sum(axis=0),
+                         s=(model.n, model.n))
+    s = model.bias + model.gain * conv
+    if locus is not None:
+        s = s + model.locus_weight * locus
+    s = np.exp(s - s.max())
+    return s / s.sum()
+
+
+def fit_von_mises(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (in bins, ``[0, n)``) and covariance (bins^2) of a von Mises fit to ``p`` on the torus.
+
+    The mean of each axis is the circular mean of its marginal; the covariance is the moment
+    estimate around that mean with wrapped offsets (Barron & Tsai 2017, section 4).
+    """
+    n = p.shape[0]
+    ang = 2 * np.pi * np.arange(n) / n
+    mu = np.empty(2)
+    for ax in (0, 1):
+        marg = p.sum(axis=1 - ax)
+        z = (marg * np.exp(1j * ang)).sum()
+        mu[ax] = (np.angle(z) % (2 * np.pi)) * n / (2 * np.pi)
+    k = np.arange(n)
+    du = (k - mu[0] + n / 2) % n - n / 2
+    dv = (k - mu[1] + n / 2) % n - n / 2
+    cov = np.array([[(p.sum(1) * du * du).sum(), (p * np.outer(du, dv)).sum()],
+                    [(p * np.outer(du, dv)).sum(), (p.sum(0) * dv * dv).sum()]])
+    return mu, cov
+
+
+def uv_to_rgb(uv: np.ndarray) -> np.ndarray:
+    """Normalised-space RGB (green = 1) of log-chroma ``(u, v) = (log G/R, log G/B)``."""
+    uv = np.asarray(uv, dtype=np.float64)
+    return np.stack([np.exp(-uv[..., 0]), np.ones(uv.shape[:-1]), np.exp(-uv[..., 1])], axis=-1)
+
+
+def estimate_uv(hist: np.ndarray, model: FFCCModel, locus: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Illuminant log-chroma (unwrapped into the model's window) and its covariance (log^2)."""
+    mu, cov = fit_von_mises(score(hist, model, locus))
+    # bin i covers [u0 + i h, u0 + (i + 1) h): its centre is i + 0.5
+    h = np.asarray(model.bin)
+    uv = np.array([model.u0, model.v0]) + h * (mu + 0.5)
+    return uv, cov * np.outer(h, h)
+
+
+WORKING_SIDE = 256
+"""Long side (pixels) above which the input is area-averaged down before featurising: the
+model was trained on renders of 128-192 pixels, and a 400-pixel stage preview would cost four
+times as much for no gain."""
+
+
+def working_resolution(rgb: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``rgb`` and ``mask`` area-averaged to a long side of at most :data:`WORKING_SIDE`.
+
+    A reduced pixel is usable only when every pixel it averages was.
+    """
+    h, w = rgb.shape[:2]
+    k = -(-max(h, w) // WORKING_SIDE)
+    if k <= 1:
+        return rgb, mask
+    size = (max(1, w // k), max(1, h // k))
+    small = cv2.resize(np.ascontiguousarray(rgb, dtype=np.float32), size,
+                       interpolation=cv2.INTER_AREA)
+    ok = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.999
+    return small, ok
+
+
+def barron2017(
+    rgb: np.ndarray,
+    *,
+    mask: np.ndarray,
+    camera: CameraInfo | None = None,
+    model: FFCCModel | None = None,
+    **_: object,
+) -> np.ndarray:
+    """Illuminant by Fast Fourier Color Constancy (Barron & Tsai 2017).
+
+    Parameters
+    ----------
+    rgb
+        ``H x W x 3`` linear camera RGB, not white balanced (the stage's
+        :func:`~brightroom.develop.white_balance.mosaic_preview`).
+    mask
+        ``H x W`` usable pixels.
+    camera
+        Its DNG colour matrix normalises camera RGB (:func:`neutral_space`); without one the
+        model's generic space is used.
+    model
+        An :class:`FFCCModel` (default: the shipped one).
+
+    Returns
+    -------
+    numpy.ndarray
+        Unit-norm camera RGB of the illuminant.
+
+    References
+    ----------
+    Barron & Tsai (2017), see the module docstring.
+    """
+    m = model or load_model()
+    t = neutral_space(camera, m)
+    rgb, mask = working_resolution(rgb, mask)
+    uv = featurize(rgb, mask, t)
+    if len(uv[0]) < 3:
+        raise InputError("barron2017: fewer than 3 usable pixels with positive normalised RGB")
+    est, _ = estimate_uv(histograms(uv, m), m, locus_map(camera, m))
+    n = np.linalg.solve(t, uv_to_rgb(est))
+    if np.any(n <= 0):
+        raise InputError(f"barron2017: estimate {est} maps to a non-physical camera neutral {n}")
+    return unit(n, "barron2017")
