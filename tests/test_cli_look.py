@@ -132,3 +132,22 @@ def test_look_learn_from_a_before_after_pair(tmp_path: Path,
                  str(tmp_path / "x.cube"), "--resize", "--size", "9"]) == 0
     assert main(["look", "learn", str(b), str(tmp_path / "none.png"), "-o",
                  str(tmp_path / "y.cube")]) == 1
+
+
+def test_look_export_3dl_and_resolve_shaper_cube(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from brightroom.color.lut import LUTSequence, read_3dl, read_cube
+
+    assert main(["look", "export", "mono", "-o", str(tmp_path / "m.3dl"), "--size", "17",
+                 "--bit-depth", "10"]) == 0
+    lut = read_3dl(tmp_path / "m.3dl")
+    assert lut.size == 17 and "Mesh 4 10" in (tmp_path / "m.3dl").read_text()
+    assert main(["look", "export", "vibrant", "-o", str(tmp_path / "v.cube"), "--size", "9",
+                 "--linear-max", "16"]) == 0
+    seq = read_cube(tmp_path / "v.cube")
+    assert isinstance(seq, LUTSequence) and seq.luts[1].size == 9
+    assert main(["look", "export", "vibrant", "-o", str(tmp_path / "v.3dl"),
+                 "--linear-max", "16"]) == 1
+    assert main(["look", "export", "vibrant", "-o", str(tmp_path / "v.lut")]) == 1
+    err = capsys.readouterr().err
+    assert "Resolve .cube" in err and "expected .cube or .3dl" in err

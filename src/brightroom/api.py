@@ -43,7 +43,7 @@ from brightroom import __all__ as __all__  # the public names are declared once,
 from brightroom.burst import MODES, develop_burst, merge_burst
 from brightroom.burst import BurstWarning as BurstWarning
 from brightroom.color.lut import LUT3D as LUT3D
-from brightroom.color.lut import write_cube
+from brightroom.color.lut import LUTSequence, check_lut_output, write_lut
 from brightroom.develop.pipeline import SCHEDULES as SCHEDULES
 from brightroom.develop.recipe import Recipe as Recipe
 from brightroom.develop.recipe import list_recipes as list_recipes
@@ -490,8 +490,8 @@ def look_apply(
     image
         A display (or linear) :class:`Image`, or a JPEG/PNG/TIFF/HEIC/AVIF file.
     look
-        A built-in look name (:func:`look_list`), a ``.toml`` look file, a ``.cube`` / ``.3dl``
-        LUT, or a :class:`~brightroom.looks.Look`.
+        A built-in look name (:func:`look_list`), a ``.toml`` look file, a ``.cube`` / ``.3dl`` /
+        ``.clf`` / ``.ctf`` LUT, or a :class:`~brightroom.looks.Look`.
     output
         Write the graded photo there (format by extension), keeping the input's bit depth where
         the format has it (8 or 16-bit PNG; 8, 16 or 32-bit TIFF). Checked before any work.
@@ -535,8 +535,10 @@ def look_export(
     size: int = 33,
     strength: float = 1.0,
     drop_spatial: bool = False,
+    linear_max: float | None = None,
+    bit_depth: int = 12,
     overwrite: bool = False,
-) -> LUT3D:
+) -> LUT3D | LUTSequence:
     """Bake a look into a 3D LUT (``brightroom look export``).
 
     Parameters
@@ -544,7 +546,9 @@ def look_export(
     look
         A built-in look name, a ``.toml`` look file or a :class:`~brightroom.looks.Look`.
     output
-        Write the LUT there as an Adobe ``.cube`` file. Checked before any work.
+        Write the LUT there: ``.cube`` (Adobe; with ``linear_max`` a DaVinci Resolve shaper +
+        3D ``.cube``) or ``.3dl`` (Autodesk Lustre, ``bit_depth``-bit codes). Checked before
+        any work.
     size
         LUT points per axis.
     strength
@@ -552,19 +556,29 @@ def look_export(
     drop_spatial
         Leave out grain and vignette, which depend on the pixel position and cannot be a LUT
         (a look with them is refused otherwise).
+    linear_max
+        Make the LUT for scene-referred linear RGB in ``[0, linear_max]`` (a 1D sRGB-curve
+        shaper, then the 3D table), as the ``look`` recipe stage applies it; ``.cube`` only.
+    bit_depth
+        ``.3dl`` output codes: 10, 12 or 16 bits.
     overwrite
         Replace an existing ``output``.
 
     Returns
     -------
-    LUT3D
-        On sRGB-encoded values.
+    LUT3D or LUTSequence
+        On sRGB-encoded values; with ``linear_max``, the shaper and the table.
     """
     if output is not None:
+        check_lut_output(output)
         check_output(output, overwrite=overwrite)
-    lut = bake_look(look, size=size, strength=strength, drop_spatial=drop_spatial)
+        if linear_max is not None and Path(output).suffix.lower() != ".cube":
+            raise ParameterError(f"{output}: a LUT with a shaper (linear_max) is written as a "
+                                 "Resolve .cube; a .3dl holds one 3D table on [0, 1]")
+    lut = bake_look(look, size=size, strength=strength, drop_spatial=drop_spatial,
+                    linear_max=linear_max)
     if output is not None:
-        write_cube(lut, output, overwrite=overwrite)
+        write_lut(lut, output, bit_depth=bit_depth, overwrite=overwrite)
     return lut
 
 
@@ -588,7 +602,7 @@ def look_match(
     reference
         The photo whose look to take (:class:`Image`, sRGB-encoded array or file).
     output
-        Write the LUT there as a ``.cube`` file. Checked before any work.
+        Write the LUT there as a ``.cube`` or ``.3dl`` file. Checked before any work.
     strength
         0..1.
     overwrite
@@ -604,10 +618,11 @@ def look_match(
     IEEE CG&A 21(5), 34-41.
     """
     if output is not None:
+        check_lut_output(output)
         check_output(output, overwrite=overwrite, inputs=_paths([image, reference]))
     lut = transfer_lut(_as_image(image), _as_image(reference), strength=strength)
     if output is not None:
-        write_cube(lut, output, overwrite=overwrite)
+        write_lut(lut, output, overwrite=overwrite)
     return lut
 
 
@@ -632,7 +647,7 @@ def look_learn(
         The same photo before and after the edit (:class:`Image`, display-encoded arrays or
         files).
     output
-        Write the LUT there as a ``.cube`` file. Checked before any work.
+        Write the LUT there as a ``.cube`` or ``.3dl`` file. Checked before any work.
     size
         LUT points per axis.
     smoothness
@@ -649,6 +664,7 @@ def look_learn(
     """
     inputs = _paths([before, after])
     if output is not None:
+        check_lut_output(output)
         check_output(output, overwrite=overwrite, inputs=inputs)
     for p in inputs:
         if not p.exists():
@@ -658,7 +674,7 @@ def look_learn(
     lut = lut_from_pair(_as_image(before), _as_image(after), size=size, smoothness=smoothness,
                         resize=resize, title=title)
     if output is not None:
-        write_cube(lut, output, overwrite=overwrite)
+        write_lut(lut, output, overwrite=overwrite)
     return lut
 
 
