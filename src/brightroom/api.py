@@ -162,9 +162,14 @@ def _as_image(image: Image | np.ndarray | PathLike) -> Image | np.ndarray:
 
 
 def _kept_bit_depth(source: Image, output: Path) -> int | None:
-    """The bit depth that keeps ``source``'s where the output format has it (PNG, TIFF)."""
+    """The bit depth that keeps ``source``'s where the output format has it (PNG, TIFF; HEIC
+    10 or 12, AVIF 10 for a source of more than 8 bits)."""
     depth = source.metadata.get("bit_depth")
     ext = output.suffix.lower()
+    if ext in (".heic", ".heif", ".avif"):
+        if not depth or int(depth) <= 8:
+            return None
+        return 10 if ext == ".avif" or int(depth) < 12 else 12
     if ext not in (".png", ".tif", ".tiff"):
         return None
     if depth and int(depth) == 32 and ext != ".png":
@@ -481,6 +486,7 @@ def look_apply(
     *,
     strength: float = 1.0,
     quality: int = 92,
+    bit_depth: int | None = None,
     overwrite: bool = False,
 ) -> Image:
     """Apply a creative look to a finished photo (``brightroom look apply``).
@@ -494,11 +500,16 @@ def look_apply(
         ``.clf`` / ``.ctf`` LUT, or a :class:`~brightroom.looks.Look`.
     output
         Write the graded photo there (format by extension), keeping the input's bit depth where
-        the format has it (8 or 16-bit PNG; 8, 16 or 32-bit TIFF). Checked before any work.
+        the format has it (8 or 16-bit PNG; 8, 16 or 32-bit TIFF; 10 or 12-bit HEIC, 10-bit
+        AVIF) and, for HEIC/AVIF, the input's XMP, depth map and HDR gain map. The input's EXIF
+        (GPS, lens, ...) is carried. Checked before any work.
     strength
         0 = unchanged, 1 = the look as designed, up to 2.
     quality
-        JPEG/HEIC/AVIF quality of ``output``, 1-100.
+        JPEG/HEIC/AVIF quality of ``output``, 1-100 (100: a lossless HEIC).
+    bit_depth
+        The output's bit depth instead of the kept one (:func:`write`: PNG 8/16, TIFF 8/16/32,
+        HEIC 8/10/12, AVIF 8/10).
     overwrite
         Replace an existing ``output``.
 
@@ -523,8 +534,9 @@ def look_apply(
     source = _as_image(image)
     graded = apply_look(source, lk, strength=strength)
     if output is not None:
-        write(graded, output, quality=quality, bit_depth=_kept_bit_depth(source, Path(output)),
-              overwrite=overwrite, inputs=inputs)
+        depth = bit_depth if bit_depth is not None else _kept_bit_depth(source, Path(output))
+        write(graded, output, quality=quality, bit_depth=depth, overwrite=overwrite,
+              inputs=inputs)
     return graded
 
 

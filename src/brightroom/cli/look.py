@@ -28,7 +28,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="built-in look name (see 'brightroom look list'), .toml, .cube, .3dl, "
                    ".clf or .ctf")
     a.add_argument("--strength", type=float, default=1.0, help="0..2 [default: 1]")
-    a.add_argument("--quality", type=int, default=92, help="JPEG/HEIC/AVIF quality [default: 92]")
+    a.add_argument("--quality", type=int, default=92,
+                   help="JPEG/HEIC/AVIF quality; 100: lossless HEIC [default: 92]")
+    a.add_argument("--bit-depth", type=int, default=None, choices=(8, 10, 12, 16, 32),
+                   help="output bit depth: PNG 8/16, TIFF 8/16/32, HEIC 8/10/12, AVIF 8/10 "
+                   "[default: the input's where the format has it]")
     a.add_argument("--overwrite", action="store_true", help="replace an existing output")
     a.set_defaults(func=run_apply)
     li = lsub.add_parser("list", help="list the built-in looks")
@@ -121,7 +125,8 @@ def run_learn(args: argparse.Namespace) -> int:
 
 def run_apply(args: argparse.Namespace) -> int:
     brightroom.look_apply(args.image, args.look, args.output, strength=args.strength,
-                          quality=args.quality, overwrite=args.overwrite)
+                          quality=args.quality, bit_depth=args.bit_depth,
+                          overwrite=args.overwrite)
     print(Path(args.output))
     return 0
 
