@@ -460,6 +460,7 @@ def test_shaper_cube_matches_colour_science(rng: np.random.Generator, method: st
 
 
 @pytest.mark.realdata
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["tetrahedral", "trilinear"])
 def test_lustre_3dl_without_shaper_matches_opencolorio(rng: np.random.Generator,
                                                        method: str) -> None:
@@ -576,7 +577,7 @@ def test_shaper_cube_written_bit_exact_and_read_by_colour_science(tmp_path: Path
 
 
 @pytest.mark.parametrize("depth", [10, 12, 16])
-@pytest.mark.parametrize("n", [17, 33, 20])
+@pytest.mark.parametrize("n", [17, pytest.param(33, marks=pytest.mark.slow), 20])
 def test_3dl_written_and_read_back_by_us_and_opencolorio(tmp_path: Path, rng: np.random.Generator,
                                                          depth: int, n: int) -> None:
     lut = LUT3D(rng.random((n, n, n, 3)).astype(np.float32), title="made here")

@@ -31,6 +31,7 @@ def _codes(rng: np.random.Generator, bits: int, shape=(48, 64, 3)) -> np.ndarray
 
 
 @pytest.mark.realdata
+@pytest.mark.slow
 def test_iphone_heic():
     path = shared_file("iphone-portrait-depth.heic")
     img = read_image(path)
@@ -43,6 +44,7 @@ def test_iphone_heic():
     assert kinds == ["depth", "gain_map"] and b"xmp:CreateDate" in img.metadata["xmp"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bits", [10, 12])
 def test_lossless_heic_round_trip_exact_at_10_and_12_bits(tmp_path, rng, bits):
     import pillow_heif
@@ -59,6 +61,7 @@ def test_lossless_heic_round_trip_exact_at_10_and_12_bits(tmp_path, rng, bits):
     np.testing.assert_array_equal(np.asarray(heif) >> (16 - bits), codes)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("ext", "bits", "max_err"), [(".heic", 10, 1.5), (".heic", 12, 1.0),
                                                      (".avif", 10, 1.5)])
 def test_lossy_high_bit_depth_keeps_10_bit_codes_on_flat_patches(tmp_path, rng, ext, bits,
@@ -222,6 +225,7 @@ def test_malformed_containers_are_one_line_errors(tmp_path):
         read_container(cases["cut.heic"], "cut.heic")
 
 
+@pytest.mark.slow
 @given(st.data())
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_fuzz_heic_and_avif_bytes_only_raise_brightroom_errors(tmp_path_factory, data):

@@ -45,6 +45,7 @@ from brightroom.burst import BurstWarning as BurstWarning
 from brightroom.color.lut import LUT3D as LUT3D
 from brightroom.color.lut import LUTSequence, check_lut_output, write_lut
 from brightroom.develop.pipeline import SCHEDULES as SCHEDULES
+from brightroom.develop.pipeline import Pipeline
 from brightroom.develop.recipe import Recipe as Recipe
 from brightroom.develop.recipe import list_recipes as list_recipes
 from brightroom.develop.run import WB_PRESETS as WB_PRESETS
@@ -68,6 +69,7 @@ from brightroom.io import read_raw as read_raw
 from brightroom.io import write as write
 from brightroom.io.atomic import check_output
 from brightroom.io.depth import DepthMap
+from brightroom.io.images.gainmap import hdr_gain_map
 from brightroom.lab.conditions import check_camera
 from brightroom.lab.demo import DemoResult as DemoResult
 from brightroom.lab.demo import demo as demo
@@ -230,7 +232,9 @@ def develop(
         frames or files of one burst.
     output
         Write the photo there (JPEG/PNG/TIFF/HEIC/AVIF by extension, :func:`write`), checked
-        before developing.
+        before developing. An HDR merge written as HEIC or AVIF carries an ISO 21496-1 HDR gain
+        map (the highlights of the merge that the tone curve compressed), which HDR displays
+        show and other readers ignore.
     recipe
         A shipped recipe name (``"default"``, ``"neutral"``), a recipe file or a
         :class:`~brightroom.develop.recipe.Recipe` (:func:`load_recipe`).
@@ -291,13 +295,41 @@ def develop(
     rec = resolve_recipe(recipe, wb)  # a bad recipe or wb fails before any file is touched
     if output is not None:
         _check_image_output(output, overwrite, inputs)
-    if burst:
+    if burst and output is not None and Path(output).suffix.lower() in _GAIN_MAP_EXTENSIONS:
+        photo = _develop_burst_with_gain_map(list(raw), rec, mode, ref, schedule)
+    elif burst:
         photo = develop_burst(list(raw), recipe=rec, mode=mode, ref=ref, schedule=schedule)
     else:
         photo = _develop(raw, recipe=rec, schedule=schedule)
     if output is not None:
         write(photo, output, quality=quality, overwrite=overwrite, inputs=inputs)
     return photo
+
+
+_GAIN_MAP_EXTENSIONS = (".heic", ".heif", ".avif")
+
+
+def _develop_burst_with_gain_map(frames: list, rec: Recipe, mode: str, ref: int | None,
+                                 schedule: str) -> Image:
+    """:func:`develop_burst`, and for an HDR merge an ISO 21496-1 gain map in
+    ``metadata["hdr_gain_map"]``: from the developed photo to the merge's scene-linear
+    rendition after the recipe's ``colour`` stage (before tone mapping compressed its
+    highlights). The photo itself is what :func:`develop_burst` gives."""
+    merged = merge_burst(frames, mode=mode, ref=ref)
+    photo = _develop(merged, recipe=rec, schedule=schedule)
+    info = dict(merged.metadata.get("burst_merge", {"frames": 1, "method": "single"}))
+    meta = {**photo.metadata, "burst_merge": info}
+    if info.get("method") == "hdr":
+        stages = rec.pipeline().stages
+        names = [st.name for st in stages]
+        if "colour" in names:
+            head = Pipeline(stages[: names.index("colour") + 1], f"{rec.name} (HDR rendition)")
+            linear = head(merged, schedule=schedule)
+            if linear.shape == photo.shape and linear.primaries == photo.primaries:
+                gm = hdr_gain_map(photo.data, linear.data)
+                if gm is not None:
+                    meta["hdr_gain_map"] = gm
+    return photo.replace(metadata=meta)
 
 
 def night(

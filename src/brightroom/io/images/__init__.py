@@ -144,9 +144,11 @@ def write_image(
     carried into JPEG, PNG, HEIC and AVIF (:func:`~brightroom.io.images.exif.merged_exif_bytes`).
     HEIC and AVIF also carry ``metadata["xmp"]`` (the
     source's XMP packet) and, when the image still has the source's size and the output the
-    source's codec, the source's auxiliary images (depth, HDR gain map) copied without
+    source's codec, the source's auxiliary images (depth, Apple's HDR gain map) copied without
     re-encoding (``metadata["heif_auxiliary"]``, see
-    :class:`~brightroom.io.images.heif.HeifAuxiliary`).
+    :class:`~brightroom.io.images.heif.HeifAuxiliary`), and an ISO 21496-1 HDR gain map
+    (``metadata["hdr_gain_map"]``, an :class:`~brightroom.io.images.gainmap.HDRGainMap`: an
+    HDR merge's, or one read from a file) as a ``tmap`` derived image.
 
     Raises
     ------
@@ -188,7 +190,7 @@ def write_image(
             carry = carried_auxiliary(meta, (pix.shape[1], pix.shape[0]),
                                       b"hvc1" if fmt == "HEIC" else b"av01")
             writer(tmp, pix, quality, exif, icc, bits=bits, primaries=image.primaries,
-                   xmp=meta.get("xmp"), carry=carry)
+                   xmp=meta.get("xmp"), carry=carry, gain_map=meta.get("hdr_gain_map"))
     return path
 
 
@@ -261,7 +263,7 @@ def _read_image(path: Path, ext_fmt: str | None) -> Image:
     }
     if info.get("orientation_applied"):
         meta["orientation_applied"] = int(info["orientation_applied"])
-    for key in ("xmp", "heif_auxiliary"):  # HEIC / AVIF: carried to an output of the same kind
+    for key in ("xmp", "heif_auxiliary", "hdr_gain_map"):  # HEIC / AVIF: carried on
         if info.get(key):
             meta[key] = info[key]
     if recipe:

@@ -49,6 +49,7 @@ from brightroom.io.images._common import _as_rgb_float
 from brightroom.io.images._common import _corrupt as _corrupt_multiline
 from brightroom.io.images._heif_box import Container, Item, box, boxes, full_box, read_container
 from brightroom.io.images.exif import _strip_exif_header, parse_exif
+from brightroom.io.images.gainmap import HDRGainMap, fits, parse_tmap_payload, tmap_payload
 
 __all__ = ["HeifAuxiliary", "carried_auxiliary"]
 
@@ -208,7 +209,8 @@ def _encode_still(codec: str, planes: tuple[np.ndarray, ...], bits: int, chroma:
     import av  # lazy: PyAV loads FFmpeg (0.2 s), needed only for HEIC/AVIF
 
     h, w = planes[0].shape
-    fmt = {"420": "yuv420p", "444": "yuv444p"}[chroma] + ("" if bits == 8 else f"{bits}le")
+    fmt = {"420": "yuv420p", "444": "yuv444p", "400": "gray"}[chroma] + (
+        "" if bits == 8 else f"{bits}le")
     frame = av.VideoFrame(w, h, fmt)
     for plane, a in zip(frame.planes, planes):
         dt = np.dtype(np.uint8) if bits == 8 else np.dtype("<u2")
@@ -538,8 +540,10 @@ def _exif_item_data(exif: bytes) -> bytes:
 
 def _write_heif(tmp: Path, pix: np.ndarray, *, family: str, quality: int, bits: int, exif: bytes,
                 icc: bytes | None, primaries: str, xmp: bytes | None = None,
-                carry: tuple[HeifAuxiliary, ...] = ()) -> None:
-    """Encode display values ``pix`` as a HEIC (``family="hevc"``) or AVIF (``"av1"``) file."""
+                carry: tuple[HeifAuxiliary, ...] = (), gain_map: HDRGainMap | None = None
+                ) -> None:
+    """Encode display values ``pix`` as a HEIC (``family="hevc"``) or AVIF (``"av1"``) file,
+    with an ISO 21496-1 gain map when ``gain_map`` is given (and fits the picture)."""
     allowed = _HEIC_BITS if family == "hevc" else _AVIF_BITS
     if bits not in allowed:
         raise ParameterError(f"{tmp.name}: {bits}-bit {'HEIC' if family == 'hevc' else 'AVIF'} "
@@ -588,23 +592,72 @@ def _write_heif(tmp: Path, pix: np.ndarray, *, family: str, quality: int, bits: 
             j = c.next_id()
             c.items[j] = Item(j, md.type, md.data, refs={b"cdsc": [i]}, name=md.name,
                               content_type=md.content_type)
+    if gain_map is not None and fits(gain_map, h, w):
+        _add_gain_map(c, gain_map, family, (pw, ph))
     tmp.write_bytes(c.to_bytes())
+
+
+def _encode_gain_plane(gm: HDRGainMap, family: str) -> tuple[_Coded, int]:
+    """The gain map as an 8-bit picture: monochrome HEVC, or AV1 4:2:0 with neutral chroma
+    (SVT-AV1 codes no 4:0:0); also its channel count."""
+    g = np.rint(gm.gain * 255).astype(np.uint8)
+    h, w = g.shape
+    if family == "hevc":
+        g = np.pad(g, ((0, max(h + h % 2, 16) - h), (0, max(w + w % 2, 16) - w)), mode="edge")
+        opts = {"preset": "ultrafast", "crf": "8",
+                "x265-params": "log-level=error:info=0:range=full:rd=1"}
+        return _encode_still("libx265", (g,), 8, "400", opts), 1
+    _quiet_svt()
+    g = np.pad(g, ((0, max(h, 4) - h), (0, max(w, 4) - w)), mode="edge")
+    hc, wc = (g.shape[0] + 1) // 2, (g.shape[1] + 1) // 2
+    grey = np.full((hc, wc), 128, np.uint8)
+    opts = {"preset": "10", "crf": "8", "svtav1-params": "color-range=1"}
+    return _encode_still("libsvtav1", (g, grey, grey), 8, "420", opts), 3
+
+
+def _add_gain_map(c: Container, gm: HDRGainMap, family: str, size: tuple[int, int]) -> None:
+    """The gain map item, the ``tmap`` item deriving the HDR rendition from the picture and
+    the map, and the ``altr`` group that lets readers choose it (libavif's layout)."""
+    coded, channels = _encode_gain_plane(gm, family)
+    gh, gw = gm.gain.shape
+    props = [(coded.config, True), (_ispe(*_coded_size(coded, gw, gh)), False),
+             (_pixi(8, channels), False), (_nclx(2, 0 if channels == 1 else 6), False)]
+    if _coded_size(coded, gw, gh) != (gw, gh):
+        props.append((_clap(gw, gh, *_coded_size(coded, gw, gh)), True))
+    g = c.next_id()
+    c.items[g] = Item(g, coded.item_type, coded.data, props, name="GMap", hidden=True)
+    t = c.next_id()
+    c.items[t] = Item(t, b"tmap", tmap_payload(gm), [(_ispe(*size), False)],
+                      refs={b"dimg": [c.primary, g]}, name="TMap")
+    group_id = t + 1000
+    c.groups.append(full_box(b"altr", 0, 0, struct.pack(">III", group_id, 2, t)
+                             + struct.pack(">I", c.primary)))
+    c.compatible = tuple(c.compatible) + (b"tmap",)
+
+
+def _coded_size(coded: _Coded, w: int, h: int) -> tuple[int, int]:
+    """The size a gain-map plane was coded at (padded as :func:`_encode_gain_plane` pads)."""
+    if coded.item_type == b"hvc1":
+        return max(w + w % 2, 16), max(h + h % 2, 16)
+    return max(w, 4), max(h, 4)
 
 
 def _write_heic(tmp: Path, pix: np.ndarray, quality: int, exif: bytes, icc: bytes | None, *,
                 bits: int = 8, primaries: str = "sRGB", xmp: bytes | None = None,
-                carry: tuple[HeifAuxiliary, ...] = ()) -> None:
+                carry: tuple[HeifAuxiliary, ...] = (), gain_map: HDRGainMap | None = None
+                ) -> None:
     """Encode display values ``pix`` as a HEIC file ``tmp`` (x265, 8/10/12-bit)."""
     _write_heif(tmp, pix, family="hevc", quality=quality, bits=bits, exif=exif, icc=icc,
-                primaries=primaries, xmp=xmp, carry=carry)
+                primaries=primaries, xmp=xmp, carry=carry, gain_map=gain_map)
 
 
 def _write_avif(tmp: Path, pix: np.ndarray, quality: int, exif: bytes, icc: bytes | None, *,
                 bits: int = 8, primaries: str = "sRGB", xmp: bytes | None = None,
-                carry: tuple[HeifAuxiliary, ...] = ()) -> None:
+                carry: tuple[HeifAuxiliary, ...] = (), gain_map: HDRGainMap | None = None
+                ) -> None:
     """Encode display values ``pix`` as an AVIF file ``tmp`` (SVT-AV1, 8/10-bit)."""
     _write_heif(tmp, pix, family="av1", quality=quality, bits=bits, exif=exif, icc=icc,
-                primaries=primaries, xmp=xmp, carry=carry)
+                primaries=primaries, xmp=xmp, carry=carry, gain_map=gain_map)
 
 
 # ------------------------------------------------------------------------ reading
@@ -628,7 +681,79 @@ def _container_extras(data: bytes, path: Path, size: tuple[int, int]) -> dict[st
     aux = _auxiliary_of(c, size)
     if aux:
         out["heif_auxiliary"] = aux
+    gm = _gain_map_of(c, path)
+    if gm is not None:
+        out["hdr_gain_map"] = gm
     return out
+
+
+def _gain_map_of(c: Container, path: Path) -> HDRGainMap | None:
+    """The ISO 21496-1 gain map of the primary picture (a ``tmap`` item deriving from it), or
+    None. A map that cannot be decoded is left out (the picture is still the photo)."""
+    for t in c.items.values():
+        dimg = t.refs.get(b"dimg", [])
+        if t.type != b"tmap" or len(dimg) != 2 or dimg[0] != c.primary:
+            continue
+        gm_item = c.items.get(dimg[1])
+        if gm_item is None or gm_item.type not in (b"hvc1", b"av01"):
+            return None
+        try:
+            plane = _decode_plane(gm_item, path)
+            return parse_tmap_payload(t.data, _apply_transforms(plane, gm_item))
+        except CorruptFileError:
+            return None
+    return None
+
+
+def _decode_plane(item: Item, path: Path) -> np.ndarray:
+    """The first (luma) plane of a coded item, float32 in [0, 1] (FFmpeg's HEVC decoder or
+    dav1d through PyAV)."""
+    import av  # lazy: PyAV loads FFmpeg, needed only for gain maps
+
+    if item.type == b"hvc1":
+        cfg = item.prop(b"hvcC")
+        if cfg is None or len(cfg) < 31:
+            raise CorruptFileError(f"{path}: gain map item has no hvcC")
+        stream = _annexb_from_hvcc(cfg[8:], item.data, path)
+        codec = "hevc"
+    else:
+        stream, codec = item.data, "libdav1d"
+    try:
+        ctx = av.CodecContext.create(codec, "r")
+        frames = list(ctx.decode(av.Packet(stream))) + list(ctx.decode(None))
+    except (av.FFmpegError, ValueError) as e:
+        raise _corrupt(path, e) from None
+    if not frames:
+        raise CorruptFileError(f"{path}: the gain map did not decode")
+    f = frames[0]
+    bits = 12 if "12" in f.format.name else 10 if "10" in f.format.name else 8
+    dt = np.dtype(np.uint8) if bits == 8 else np.dtype("<u2")
+    p = f.planes[0]
+    a = np.frombuffer(p, dt).reshape(-1, p.line_size // dt.itemsize)[: p.height, : p.width]
+    return (a.astype(np.float32) / (2 ** bits - 1)).astype(np.float32)
+
+
+def _annexb_from_hvcc(cfg: bytes, data: bytes, path: Path) -> bytes:
+    """An Annex B stream of an ``hvcC`` body's parameter sets and length-prefixed NAL units."""
+    try:
+        n_len = (cfg[21] & 3) + 1
+        out = bytearray()
+        pos = 23
+        for _ in range(cfg[22]):
+            count = struct.unpack_from(">H", cfg, pos + 1)[0]
+            pos += 3
+            for _ in range(count):
+                ln = struct.unpack_from(">H", cfg, pos)[0]
+                out += b"\0\0\0\1" + cfg[pos + 2: pos + 2 + ln]
+                pos += 2 + ln
+        i = 0
+        while i + n_len <= len(data):
+            ln = int.from_bytes(data[i: i + n_len], "big")
+            out += b"\0\0\0\1" + data[i + n_len: i + n_len + ln]
+            i += n_len + ln
+    except (IndexError, struct.error):
+        raise CorruptFileError(f"{path}: malformed hvcC in a gain map item") from None
+    return bytes(out)
 
 
 def _decode_heif(data: bytes, path: Path, fmt: str) -> tuple[np.ndarray, int, dict[str, Any]]:
@@ -651,8 +776,9 @@ def _decode_heif(data: bytes, path: Path, fmt: str) -> tuple[np.ndarray, int, di
         out = {"icc": info.get("icc_profile") or None, "exif": exif, "fields": fields,
                "orientation_applied": applied if applied != 1 else None,
                "xmp": info.get("xmp") or extras.get("xmp")}
-        if "heif_auxiliary" in extras:
-            out["heif_auxiliary"] = extras["heif_auxiliary"]
+        for key in ("heif_auxiliary", "hdr_gain_map"):
+            if key in extras:
+                out[key] = extras[key]
         depth = int(info.get("bit_depth", 8))
         if arr.dtype == np.uint16 and 8 < depth < 16:
             # pillow-heif shifts 10/12-bit codes to the top of 16 bits (v << 6, v << 4): shift
@@ -682,6 +808,8 @@ def _decode_heif(data: bytes, path: Path, fmt: str) -> tuple[np.ndarray, int, di
         info = {"icc": im.info.get("icc_profile") or None, "exif": im.info.get("exif")}
     if extras.get("xmp"):
         info["xmp"] = extras["xmp"]
+    if extras.get("hdr_gain_map") is not None:
+        info["hdr_gain_map"] = extras["hdr_gain_map"]
     if c is not None:
         aux = _auxiliary_of(c, (pix.shape[1], pix.shape[0]))
         if aux:
