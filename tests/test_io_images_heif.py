@@ -247,3 +247,29 @@ def test_fuzz_heic_and_avif_bytes_only_raise_brightroom_errors(tmp_path_factory,
         assert "\n" not in str(e)
         return
     assert img.data.ndim == 3 and img.data.shape[2] == 3
+
+
+@pytest.mark.realdata
+def test_a_cut_iphone_heic_is_refused_not_half_decoded(tmp_path):
+    data = shared_file("iphone-portrait-depth.heic").read_bytes()
+    cut = tmp_path / "cut.heic"
+    cut.write_bytes(data[: len(data) // 3])  # libheif alone decodes the tiles that are there
+    with pytest.raises(CorruptFileError, match=r"cut\.heic: file is truncated"):
+        read_image(cut)
+
+
+def test_broken_exif_in_a_heic_is_ignored_quietly(tmp_path, recwarn):
+    import struct
+
+    from brightroom.io.images.exif import exif_bytes
+
+    exif = bytearray(exif_bytes({"make": "X", "orientation": 1, "model": "Y" * 40}))
+    struct.pack_into("<I", exif, 8 + 2 + 12 * 1 + 8, 0xFFFF)  # Model's offset past the end
+    path = write_image(_img(smooth(32, 32)), tmp_path / "e.heic")
+    c = read_container(path.read_bytes())
+    ex_item = next(it for it in c.items.values() if it.type == b"Exif")
+    ex_item.data = struct.pack(">I", 6) + b"Exif\0\0" + bytes(exif)
+    path.write_bytes(c.to_bytes())
+    img = read_image(path)
+    assert img.shape == (32, 32, 3)
+    assert not [w for w in recwarn.list if "Tag data" in str(w.message)]

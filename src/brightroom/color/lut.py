@@ -736,6 +736,9 @@ def _3dl_build(p: Path, lines: list[str], r: _3dlParsed) -> LUT3D | LUTSequence:
     if not r.rows:
         raise LUTError(f"{p}: line {last}: no table data (lines of three integers)")
     count = len(r.rows)
+    if count < 8:
+        raise LUTError(f"{p}: line {last}: only {count} table entries (lines of three "
+                       "integers); a 3D LUT has at least 2^3 = 8")
     n = round(count ** (1 / 3))
     if r.mesh is not None:
         want = 2 ** r.mesh[0] + 1

@@ -33,6 +33,10 @@ __all__: list[str] = []
 _MAX_ITEMS = 10_000
 
 
+class TruncatedHeifError(CorruptFileError):
+    """An item's data (or a box) runs past the end of the file: the file was cut short."""
+
+
 def _bad(path: Path | str, what: str) -> CorruptFileError:
     return CorruptFileError(f"{path}: HEIF container is malformed ({what})")
 
@@ -53,6 +57,9 @@ def boxes(data: bytes, start: int, end: int, path: Path | str = "") -> Iterator[
         elif size == 0:
             size = end - off
         if size < body - off or off + size > end:
+            if end == len(data) and size >= body - off and typ == b"mdat":
+                raise TruncatedHeifError(f"{path}: file is truncated (its mdat box says {size} "
+                                         f"bytes, {end - off} are left)")
             raise _bad(path, f"box {typ.decode('latin-1')!r} at byte {off} says {size} bytes, "
                              f"only {end - off} are left")
         yield typ, off, body, off + size
@@ -333,7 +340,8 @@ def _read_iloc(data: bytes, b: int, e: int, c: Container, idat: tuple[int, int] 
             else:
                 raise _bad(path, f"item {iid} uses iloc construction method {method}")
             if hi > len(data):
-                raise _bad(path, f"item {iid}'s data runs past the end of the file (truncated?)")
+                raise TruncatedHeifError(f"{path}: file is truncated (item {iid}'s data ends at "
+                                         f"byte {hi}, the file at {len(data)})")
             parts.append(data[lo:hi])
         if iid in c.items:
             c.items[iid].data = b"".join(parts)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -134,8 +135,10 @@ def parse_exif(data: bytes | None) -> dict[str, Any]:
 
     ex = PILImage.Exif()
     try:
-        ex.load(bytes(data))
-        sub = ex.get_ifd(_T_EXIF_IFD)
+        with warnings.catch_warnings():  # Pillow warns about broken tags: they are ignored
+            warnings.simplefilter("ignore")
+            ex.load(bytes(data))
+            sub = ex.get_ifd(_T_EXIF_IFD)
     except Exception:  # noqa: BLE001 - broken EXIF is ignored, not fatal
         return {}
 

@@ -47,7 +47,15 @@ import numpy as np
 from brightroom.errors import CorruptFileError, ParameterError
 from brightroom.io.images._common import _as_rgb_float
 from brightroom.io.images._common import _corrupt as _corrupt_multiline
-from brightroom.io.images._heif_box import Container, Item, box, boxes, full_box, read_container
+from brightroom.io.images._heif_box import (
+    Container,
+    Item,
+    TruncatedHeifError,
+    box,
+    boxes,
+    full_box,
+    read_container,
+)
 from brightroom.io.images.exif import _strip_exif_header, parse_exif
 from brightroom.io.images.gainmap import HDRGainMap, fits, parse_tmap_payload, tmap_payload
 
@@ -667,6 +675,8 @@ def _container_extras(data: bytes, path: Path, size: tuple[int, int]) -> dict[st
     our parser refuses but the decoder read gives none of them, not an error)."""
     try:
         c = read_container(data, path)
+    except TruncatedHeifError:
+        raise  # libheif may decode the part that is there: a cut file is refused
     except CorruptFileError:
         return {}
     prim = c.items.get(c.primary)
@@ -762,13 +772,17 @@ def _decode_heif(data: bytes, path: Path, fmt: str) -> tuple[np.ndarray, int, di
 
         try:
             heif = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=False)
+            size = heif.size
+        except Exception as e:  # noqa: BLE001
+            raise _corrupt(path, e) from None
+        extras = _container_extras(data, path, size)  # refuses a cut file before decoding
+        try:
             arr = np.asarray(heif)
         except Exception as e:  # noqa: BLE001
             raise _corrupt(path, e) from None
         info = dict(heif.info)
         exif = _strip_exif_header(info.get("exif"))
         fields = parse_exif(exif)
-        extras = _container_extras(data, path, (arr.shape[1], arr.shape[0]))
         # libheif has applied the container's rotation/mirroring (irot/imir, which writers
         # derive from the EXIF orientation): the pixels are upright now
         applied = extras.get("orientation_container", fields.get("orientation", 1))
