@@ -273,3 +273,43 @@ def test_broken_exif_in_a_heic_is_ignored_quietly(tmp_path, recwarn):
     img = read_image(path)
     assert img.shape == (32, 32, 3)
     assert not [w for w in recwarn.list if "Tag data" in str(w.message)]
+
+
+def test_alpha_is_not_carried_as_an_auxiliary_image(tmp_path):
+    import pillow_heif
+
+    rgba = np.dstack([np.full((32, 32, 3), 120, np.uint8), np.full((32, 32), 60, np.uint8)])
+    src = tmp_path / "a.heic"
+    pillow_heif.from_bytes(mode="RGBA", size=(32, 32), data=rgba.tobytes()).save(src)
+    img = read_image(src)
+    assert not img.metadata.get("heif_auxiliary")
+    out = write_image(img, tmp_path / "b.heic")
+    assert not pillow_heif.open_heif(out).has_alpha
+
+
+def test_avif_depth_item_carried_to_avif_not_to_heic(tmp_path):
+    # an AVIF with an AV1-coded depth image (MPEG-B depth auxiliary type), made with the
+    # container API: a photo of the same size keeps it in AVIF, and HEIC (HEVC only) cannot
+    from brightroom.io.images._heif_box import Item
+    from brightroom.io.images.heif import _ispe, _pixi
+
+    pic = write_image(_img(smooth(64, 64)), tmp_path / "p.avif")
+    depth = write_image(_img(np.repeat(smooth(64, 64)[..., :1], 3, -1)), tmp_path / "d.avif")
+    c = read_container(pic.read_bytes())
+    d = read_container(depth.read_bytes())
+    dp = d.items[d.primary]
+    aux_c = b"urn:mpeg:mpegB:cicp:systems:auxiliary:depth\0"
+    from brightroom.io.images._heif_box import full_box
+
+    props = [(dp.prop(b"av1C"), True), (_ispe(64, 64), False), (_pixi(8), False),
+             (full_box(b"auxC", 0, 0, aux_c), True)]
+    c.items[9] = Item(9, b"av01", dp.data, props, refs={b"auxl": [c.primary]}, hidden=True)
+    src = tmp_path / "with-depth.avif"
+    src.write_bytes(c.to_bytes())
+    img = read_image(src)
+    assert [a.kind for a in img.metadata["heif_auxiliary"]] == ["depth"]
+    out = read_container(write_image(img, tmp_path / "o.avif").read_bytes())
+    carried = [it for it in out.items.values() if it.refs.get(b"auxl")]
+    assert len(carried) == 1 and carried[0].data == dp.data
+    heic = read_container(write_image(img, tmp_path / "o.heic").read_bytes())
+    assert not [it for it in heic.items.values() if it.refs.get(b"auxl")]

@@ -478,6 +478,7 @@ def _applied_orientation(item: Item) -> int:
 _DEPTH_TYPES = ("urn:mpeg:hevc:2015:auxid:2", "urn:mpeg:mpegB:cicp:systems:auxiliary:depth",
                 "urn:com:apple:photo:2018:aux:portraiteffectsmatte")
 _GAIN_MAP_TYPES = ("urn:com:apple:photo:2020:aux:hdrgainmap",)
+_ALPHA_TYPES = ("urn:mpeg:hevc:2015:auxid:1", "urn:mpeg:mpegB:cicp:systems:auxiliary:alpha")
 
 
 @dataclass(frozen=True, eq=False)
@@ -522,8 +523,8 @@ def _auxiliary_of(c: Container, size: tuple[int, int]) -> tuple[HeifAuxiliary, .
         if it.type not in (b"hvc1", b"av01"):
             continue  # grid-coded auxiliary images are not carried
         t = _aux_type(it)
-        if not t or "alpha" in t:
-            continue  # alpha belongs to the pixels, not carried over
+        if not t or t in _ALPHA_TYPES or "alpha" in t:
+            continue  # alpha is dropped with the pixels' (Brightroom reads RGB), not carried
         kind = ("depth" if t in _DEPTH_TYPES else "gain_map" if t in _GAIN_MAP_TYPES
                 else "other")
         meta = tuple(m for m in c.referring(b"cdsc", it.id) if m.type in (b"mime", b"Exif"))
