@@ -616,6 +616,10 @@ def test_clf_ctf_read_by_opencolorio(rng: np.random.Generator) -> None:
     np.testing.assert_array_equal(x, copy)  # the input is not modified
     np.testing.assert_array_equal(out.reshape(-1, 3), _ocio_apply(lut.path, x.reshape(-1, 3)))
     assert isinstance(read_lut(LUTS / "ocio-cdl_various.ctf"), ProcessList)
+    import pickle  # a look holding it can go to another process
+
+    again = pickle.loads(pickle.dumps(lut))
+    np.testing.assert_array_equal(apply_lut(x, again), out)
 
 
 def test_bad_clf_is_one_clear_line(tmp_path: Path) -> None:

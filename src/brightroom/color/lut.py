@@ -286,6 +286,10 @@ class ProcessList:
         """Not a lattice: 0."""
         return 0
 
+    def __reduce__(self) -> tuple[Any, tuple[Path]]:
+        """Pickled as its file (OpenColorIO's processor is rebuilt on loading)."""
+        return read_clf, (self.path,)
+
     def apply(self, rgb: np.ndarray) -> np.ndarray:
         """The transform of ``(..., 3)`` values (float32 out; the input is not modified)."""
         cpu = self._cpu if self._cpu is not None else read_clf(self.path)._cpu

@@ -146,7 +146,8 @@ def write_image(
     source's XMP packet) and, when the image still has the source's size and the output the
     source's codec, the source's auxiliary images (depth, Apple's HDR gain map) copied without
     re-encoding (``metadata["heif_auxiliary"]``, see
-    :class:`~brightroom.io.images.heif.HeifAuxiliary`), and an ISO 21496-1 HDR gain map
+    :class:`~brightroom.io.images.heif.HeifAuxiliary`; a HEIC's HEVC-coded depth is not put
+    into an AVIF, nor into JPEG, PNG or TIFF), and an ISO 21496-1 HDR gain map
     (``metadata["hdr_gain_map"]``, an :class:`~brightroom.io.images.gainmap.HDRGainMap`: an
     HDR merge's, or one read from a file) as a ``tmap`` derived image.
 
