@@ -132,3 +132,56 @@ def test_look_learn_from_a_before_after_pair(tmp_path: Path,
                  str(tmp_path / "x.cube"), "--resize", "--size", "9"]) == 0
     assert main(["look", "learn", str(b), str(tmp_path / "none.png"), "-o",
                  str(tmp_path / "y.cube")]) == 1
+
+
+def test_look_export_3dl_and_resolve_shaper_cube(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from brightroom.color.lut import LUTSequence, read_3dl, read_cube
+
+    assert main(["look", "export", "mono", "-o", str(tmp_path / "m.3dl"), "--size", "17",
+                 "--bit-depth", "10"]) == 0
+    lut = read_3dl(tmp_path / "m.3dl")
+    assert lut.size == 17 and "Mesh 4 10" in (tmp_path / "m.3dl").read_text()
+    assert main(["look", "export", "vibrant", "-o", str(tmp_path / "v.cube"), "--size", "9",
+                 "--linear-max", "16"]) == 0
+    seq = read_cube(tmp_path / "v.cube")
+    assert isinstance(seq, LUTSequence) and seq.luts[1].size == 9
+    assert main(["look", "export", "vibrant", "-o", str(tmp_path / "v.3dl"),
+                 "--linear-max", "16"]) == 1
+    assert main(["look", "export", "vibrant", "-o", str(tmp_path / "v.lut")]) == 1
+    err = capsys.readouterr().err
+    assert "Resolve .cube" in err and "expected .cube or .3dl" in err
+
+
+@pytest.mark.slow
+def test_look_apply_malformed_inputs_are_one_line_errors(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from brightroom.io import write_image
+    from brightroom.types import Image
+
+    rng = np.random.default_rng(3)
+    img = Image(rng.random((32, 48, 3)).astype(np.float32), space="display", transfer="sRGB")
+    good = {ext: write_image(img, tmp_path / f"good.{ext}").read_bytes()
+            for ext in ("heic", "avif", "jpg")}
+    bad = {}
+    for ext, data in good.items():
+        bad[f"cut.{ext}"] = data[: len(data) // 2]
+        bad[f"head.{ext}"] = data[:40]
+        bad[f"empty.{ext}"] = b""
+    bad["text.cube"] = b"LUT_3D_SIZE 2\n0 0 0\n"
+    bad["binary.cube"] = rng.bytes(300)
+    bad["one-row.3dl"] = b"0 64 1023\nfoo\n"
+    bad["broken.clf"] = b"<ProcessList><Matrix>"
+    bad["empty.ctf"] = b""
+    for name, data in bad.items():
+        (tmp_path / name).write_bytes(data)
+        lut = name.rsplit(".", 1)[1] in ("cube", "3dl", "clf", "ctf")
+        src, look = (tmp_path / "good.jpg", tmp_path / name) if lut else (tmp_path / name,
+                                                                          "vibrant")
+        for out in ("o.heic", "o.jpg"):
+            rc = main(["look", "apply", str(src), "-o", str(tmp_path / out), "--look", str(look),
+                       "--overwrite"])
+            err = capsys.readouterr().err
+            assert rc == 1, (name, err)
+            assert err.count("\n") == 1 and err.startswith("brightroom: error: ") and name in err
+            assert not (tmp_path / out).exists()

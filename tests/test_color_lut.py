@@ -1,8 +1,10 @@
 """Tests of brightroom.color.lut: .cube / .3dl files and LUT application.
 
 References: colour-science's LUT3D.apply with its trilinear and tetrahedral interpolators (an
-independent implementation), analytic identity / per-channel LUTs, and hand-written files
-following the Adobe Cube LUT Specification 1.0 and the Lustre .3dl layout.
+independent implementation), analytic identity / per-channel LUTs, hand-written files
+following the Adobe Cube LUT Specification 1.0 and the Lustre .3dl layout, and real LUT files
+(tests/data/luts: colour-science's and OpenColorIO's test files; ../shared/data) applied by
+colour-science (Resolve .cube reader) and by OpenColorIO (every format it reads).
 """
 
 from __future__ import annotations
@@ -23,10 +25,14 @@ from brightroom.color.lut import (
     LUT3D,
     LUT_METHODS,
     LUTError,
+    LUTSequence,
+    ProcessList,
     apply_lut,
     read_3dl,
+    read_clf,
     read_cube,
     read_lut,
+    write_3dl,
     write_cube,
 )
 from brightroom.errors import InputError, OutputExistsError, ParameterError, UnsupportedFormatError
@@ -251,14 +257,21 @@ def test_3dl_reads_layout_and_depth(tmp_path: Path, depth: int, mesh: bool) -> N
     assert np.allclose(lut.table[0, 0, :, 2], 1 - g, atol=0.6 / (2 ** depth - 1))
 
 
+_G5 = "0 256 512 768 1023\n"  # a 5-point shaper line (a 3-point one reads as a table row)
+
+
 @pytest.mark.parametrize(("text", "line"), [
-    ("0 512 1023\n" + "0 0 0\n" * 26, 27),
-    ("0 512 1023\n" + "0 0 0\n" * 28, 29),
-    ("0 512 1023\n" + "0 0 0.5\n" * 27, 2),
-    ("0 100 1023\n" + "0 0 0\n" * 27, 1),
-    ("0 512 1023\n" + "0 0 0\n" * 26 + "0 0 70000\n", 28),
-    ("3DMESH\nMesh 1 10\n0 512 1023\n" + "0 0 0\n" * 26 + "0 0 2000\n", 30),
+    (_G5 + "0 0 1023\n" * 124, 125),                      # 124 rows: not N^3
+    (_G5 + "0 0 1023\n" * 126, 127),
+    (_G5 + "0 0 0.5\n" * 125, 2),                          # a float in an integer file
+    (_G5 + "0 0 1023\n" * 124 + "0 0 200000\n", 126),     # above 16 bits (with 2x overshoot)
+    ("3DMESH\nMesh 2 10\n" + _G5 + "0 0 0\n" * 124 + "0 0 2000\n", 128),  # above Mesh's 10 bits
+    ("Mesh 4 12\n" + "0 0 4095\n" * 125, 126),            # Mesh says 17^3 rows
     ("# only a comment\n", 1),
+    ("0 0 0\n" * 27, 1),                                    # largest code 0: not a .3dl
+    (_G5 + "0 0\n", 2),                                     # two numbers
+    (_G5 + _G5, 2),                                         # two shaper lines
+    ("<?xml version='1.0'?>\n", 1),
 ])
 def test_3dl_malformed(tmp_path: Path, text: str, line: int) -> None:
     f = tmp_path / "bad.3dl"
@@ -282,7 +295,9 @@ def test_fuzz_3dl_parser_only_raises_luterror(tmp_path: Path, parts: list[str]) 
     except LUTError as e:
         assert "line " in str(e)
         return
-    assert isinstance(lut, LUT3D) and np.all((lut.table >= 0) & (lut.table <= 1))
+    # OpenColorIO's depth inference allows a 2x overshoot of the full scale
+    parts = lut.luts if isinstance(lut, LUTSequence) else (lut,)
+    assert all(np.all((x.table >= 0) & (x.table <= 2.01)) for x in parts)
 
 
 # ------------------------------------------------------------------------------ application
@@ -392,3 +407,234 @@ def test_lut_writes_files_without_importing_io():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          check=True)
     assert res.stdout.strip() == "False"
+
+
+# -------------------------------------------------------------------------- real LUT files
+
+LUTS = Path(__file__).resolve().parent / "data" / "luts"
+
+
+def _ocio_apply(path: Path, x: np.ndarray, method: str = "tetrahedral") -> np.ndarray:
+    """``x`` through OpenColorIO's own reader and CPU processor (the independent peer)."""
+    import PyOpenColorIO as ocio
+
+    interp = {"tetrahedral": ocio.INTERP_TETRAHEDRAL, "trilinear": ocio.INTERP_LINEAR}[method]
+    t = ocio.FileTransform(src=str(path), interpolation=interp)
+    cpu = ocio.Config.CreateRaw().getProcessor(t).getDefaultCPUProcessor()
+    y = np.ascontiguousarray(x, dtype=np.float32).copy()
+    cpu.applyRGB(y)
+    return y
+
+
+def _colour_apply(path: Path, x: np.ndarray, method: str) -> np.ndarray:
+    """``x`` through colour-science's Resolve .cube reader (shaper, then the 3D table)."""
+    import colour
+
+    interp = {"tetrahedral": colour.algebra.table_interpolation_tetrahedral,
+              "trilinear": colour.algebra.table_interpolation_trilinear}[method]
+    ref = colour.io.read_LUT_ResolveCube(str(path))
+    parts = list(ref) if isinstance(ref, colour.LUTSequence) else [ref]
+    y = x.astype(np.float64)
+    for part in parts:
+        y = part.apply(y, interpolator=interp) if isinstance(part, colour.LUT3D) else part.apply(y)
+    return y
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("method", ["tetrahedral", "trilinear"])
+@pytest.mark.parametrize("fast", [False, True])
+def test_shaper_cube_matches_colour_science(rng: np.random.Generator, method: str,
+                                            fast: bool) -> None:
+    from conftest import shared_file
+
+    f = shared_file("shaper-3d.cube")
+    lut = read_lut(f)
+    assert isinstance(lut, LUTSequence) and [type(x) for x in lut.luts] == [LUT1D, LUT3D]
+    assert lut.title == "LUT3D with My Shaper" and len(lut.comments) == 4
+    shaper, cube = lut.luts
+    assert shaper.size == 10 and cube.size == 3
+    assert shaper.domain_min.tolist() == [-0.1] * 3 and cube.domain_max.tolist() == [3.0] * 3
+    x = rng.uniform(-0.1, 3.0, (64, 64, 3)).astype(np.float32)  # the shaper's domain
+    out = apply_lut(x, lut, method=method, fast=fast)
+    np.testing.assert_allclose(out, _colour_apply(f, x, method), rtol=0, atol=1e-4)
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["tetrahedral", "trilinear"])
+def test_lustre_3dl_without_shaper_matches_opencolorio(rng: np.random.Generator,
+                                                       method: str) -> None:
+    from conftest import shared_file
+
+    f = shared_file("lustre-33.3dl")
+    lut = read_lut(f)
+    assert isinstance(lut, LUT3D) and lut.size == 33  # the first row is data, not a shaper
+    # Mesh 5 12: 12-bit codes; OpenColorIO's test reads row 1 (0, 0, 1) as 2, 4, 4 / 4095
+    np.testing.assert_allclose(lut.table[0, 0, 0], np.array([2, 4, 4]) / 4095, atol=1e-7)
+    x = np.concatenate([rng.random((4000, 3)), rng.uniform(-0.5, 1.5, (1000, 3))])
+    out = apply_lut(x.astype(np.float32), lut, method=method)
+    np.testing.assert_allclose(out, _ocio_apply(f, x, method), rtol=0, atol=1e-4)
+
+
+_COLOUR_FILES = sorted(LUTS.glob("colour-resolve-*.cube"))
+_OCIO_FILES = [f for f in sorted(LUTS.glob("ocio-*")) if "error" not in f.name
+               and "illegal" not in f.name]
+
+
+@pytest.mark.parametrize("path", _COLOUR_FILES, ids=lambda p: p.name)
+def test_colour_science_resolve_files(rng: np.random.Generator, path: Path) -> None:
+    lut = read_lut(path)
+    x = rng.random((2000, 3)).astype(np.float32)
+    for part in (lut.luts if isinstance(lut, LUTSequence) else (lut,))[:1]:
+        x = (part.domain_min + x * (part.domain_max - part.domain_min)).astype(np.float32)
+    ref = _colour_apply(path, x, "trilinear")
+    out = apply_lut(x, lut, method="trilinear", fast=False)
+    np.testing.assert_allclose(out, ref, rtol=1e-6, atol=1e-4)
+
+
+@pytest.mark.parametrize("path", _OCIO_FILES, ids=lambda p: p.name)
+def test_opencolorio_files(rng: np.random.Generator, path: Path) -> None:
+    lut = read_lut(path)
+    lo, hi = (-0.5, 1.5) if path.suffix != ".cube" else (-1.0, 4.5)  # inside and out
+    x = rng.uniform(lo, hi, (3000, 3)).astype(np.float32)
+    if path.suffix in (".clf", ".ctf"):
+        assert isinstance(lut, ProcessList)
+        np.testing.assert_array_equal(apply_lut(x, lut), _ocio_apply(path, x))
+        return
+    np.testing.assert_allclose(apply_lut(x, lut), _ocio_apply(path, x), rtol=1e-6, atol=1e-5)
+
+
+def test_3dl_with_shaper_and_16bit_codes() -> None:
+    lut = read_lut(LUTS / "ocio-crosstalk.3dl")  # 0 4096 ... 65535 shaper: an identity
+    assert isinstance(lut, LUT3D) and lut.size == 17
+    lut = read_lut(LUTS / "ocio-discreet-3d-lut.3dl")  # Mesh 4 12, 0 64 ... 1023
+    assert isinstance(lut, LUT3D) and lut.size == 17
+    np.testing.assert_allclose(lut.table[0, 0, 0], np.array([17, 17, 17]) / 4095)
+
+
+def test_3dl_non_identity_shaper_is_a_1d_lut_as_opencolorio_applies_it(tmp_path: Path,
+                                                                        rng: np.random.Generator
+                                                                        ) -> None:
+    n = 5
+    shaper = [0, 100, 400, 700, 1023]  # not a ramp
+    codes = rng.integers(0, 4096, (n ** 3, 3))
+    codes[0] = 4095
+    text = " ".join(map(str, shaper)) + "\n" + "\n".join(" ".join(map(str, c)) for c in codes)
+    f = tmp_path / "s.3dl"
+    f.write_text(text + "\n")
+    lut = read_lut(f)
+    assert isinstance(lut, LUTSequence) and isinstance(lut.luts[0], LUT1D)
+    x = rng.random((2000, 3)).astype(np.float32)
+    np.testing.assert_allclose(apply_lut(x, lut), _ocio_apply(f, x), atol=1e-5)
+
+
+def test_cube_shaper_errors(tmp_path: Path) -> None:
+    f = tmp_path / "s.cube"
+    f.write_text("LUT_1D_SIZE 2\nLUT_3D_SIZE 2\n" + "0 0 0\n" * 9)
+    with pytest.raises(LUTError, match=r"line 11: truncated: 9 table entries, expected 10 "
+                       r"\(2 shaper \+ 8 3D\)"):
+        read_cube(f)
+    f.write_text("LUT_1D_SIZE 2\nLUT_3D_SIZE 2\nDOMAIN_MIN 0 0 0\n" + "0 0 0\n" * 10)
+    with pytest.raises(LUTError, match="line 3: DOMAIN_MIN/MAX in a shaper"):
+        read_cube(f)
+    f.write_text("LUT_3D_SIZE 2\nLUT_1D_INPUT_RANGE 0 1\nLUT_3D_INPUT_RANGE 0 2\n" + "0 0 0\n" * 8)
+    with pytest.raises(LUTError, match="line 3: both LUT_1D_INPUT_RANGE and LUT_3D_INPUT_RANGE, "
+                       "but only LUT_3D_SIZE"):
+        read_cube(f)
+    f.write_text("LUT_1D_SIZE 2\nLUT_1D_INPUT_RANGE 1 1\nLUT_3D_SIZE 2\n" + "0 0 0\n" * 10)
+    with pytest.raises(LUTError, match="line 2: LUT_1D_INPUT_RANGE maximum 1.0 must exceed"):
+        read_cube(f)
+
+
+def test_shaper_cube_written_bit_exact_and_read_by_colour_science(tmp_path: Path,
+                                                                  rng: np.random.Generator
+                                                                  ) -> None:
+    import colour
+
+    shaper = LUT1D(np.repeat(np.sqrt(np.linspace(0, 1, 64))[:, None], 3, 1), -0.25, 4.0)
+    cube = LUT3D(rng.random((9, 9, 9, 3)).astype(np.float32), 0.0, 1.0)
+    seq = LUTSequence((shaper, cube), title="shaped", comments=("a", "b"))
+    f = write_cube(seq, tmp_path / "s.cube")
+    text = f.read_text()
+    assert "LUT_1D_INPUT_RANGE -0.25 4.0" in text and "LUT_3D_INPUT_RANGE 0.0 1.0" in text
+    back = read_cube(f)
+    assert isinstance(back, LUTSequence) and back.title == "shaped" and back.comments == ("a", "b")
+    for a, b in zip(back.luts, seq.luts):
+        assert type(a) is type(b)
+        assert np.array_equal(a.table.view(np.uint32), b.table.view(np.uint32))
+        assert np.array_equal(a.domain_min, b.domain_min) and np.array_equal(a.domain_max,
+                                                                              b.domain_max)
+    ref = colour.io.read_LUT_ResolveCube(str(f))
+    assert isinstance(ref, colour.LUTSequence)
+    x = rng.uniform(-0.25, 4.0, (3000, 3)).astype(np.float32)
+    np.testing.assert_allclose(apply_lut(x, back, method="trilinear"),
+                               _colour_apply(f, x, "trilinear"), atol=1e-5)
+    with pytest.raises(ParameterError, match="one LUT_1D_INPUT_RANGE for all three channels"):
+        write_cube(LUTSequence((LUT1D(shaper.table, [0, 0, 0], [1, 2, 1]), cube)),
+                   tmp_path / "t.cube")
+    with pytest.raises(ParameterError, match="a 1D shaper followed by one 3D table"):
+        write_cube(LUTSequence((cube, shaper)), tmp_path / "u.cube")
+
+
+@pytest.mark.parametrize("depth", [10, 12, 16])
+@pytest.mark.parametrize("n", [17, pytest.param(33, marks=pytest.mark.slow), 20])
+def test_3dl_written_and_read_back_by_us_and_opencolorio(tmp_path: Path, rng: np.random.Generator,
+                                                         depth: int, n: int) -> None:
+    lut = LUT3D(rng.random((n, n, n, 3)).astype(np.float32), title="made here")
+    f = write_3dl(lut, tmp_path / "a.3dl", bit_depth=depth)
+    text = f.read_text()
+    assert ("Mesh" in text) == (n in (17, 33))
+    back = read_3dl(f)
+    assert isinstance(back, LUT3D) and back.size == n
+    full = 2 ** depth - 1
+    np.testing.assert_allclose(back.table, lut.table, atol=0.5 / full + 1e-7)
+    x = rng.random((3000, 3)).astype(np.float32)
+    # OpenColorIO infers the depth from the largest code (near full scale here): same table
+    np.testing.assert_allclose(apply_lut(x, back), _ocio_apply(f, x), atol=1e-5)
+    with pytest.raises(OutputExistsError):
+        write_3dl(lut, f)
+
+
+def test_write_3dl_refuses_what_a_3dl_cannot_hold(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match=r"values in \[0, 1\].*write a .cube"):
+        write_3dl(LUT3D(np.full((2, 2, 2, 3), 1.5)), tmp_path / "a.3dl")
+    with pytest.raises(ParameterError, match="no domain"):
+        write_3dl(LUT3D.identity(3, domain_max=2.0), tmp_path / "a.3dl")
+    with pytest.raises(ParameterError, match="bit depth"):
+        write_3dl(LUT3D.identity(3), tmp_path / "a.3dl", bit_depth=8)
+    with pytest.raises(ParameterError, match="needs a LUT3D"):
+        write_3dl(LUT1D(np.zeros((2, 3))), tmp_path / "a.3dl")  # type: ignore[arg-type]
+
+
+def test_clf_ctf_read_by_opencolorio(rng: np.random.Generator) -> None:
+    lut = read_clf(LUTS / "ocio-multiple_ops.clf")
+    assert lut.comments == ("Test with lots of different process nodes",)
+    x = rng.random((16, 16, 3)).astype(np.float32)
+    copy = x.copy()
+    out = apply_lut(x, lut)
+    assert out.shape == x.shape and out.dtype == np.float32
+    np.testing.assert_array_equal(x, copy)  # the input is not modified
+    np.testing.assert_array_equal(out.reshape(-1, 3), _ocio_apply(lut.path, x.reshape(-1, 3)))
+    assert isinstance(read_lut(LUTS / "ocio-cdl_various.ctf"), ProcessList)
+    import pickle  # a look holding it can go to another process
+
+    again = pickle.loads(pickle.dumps(lut))
+    np.testing.assert_array_equal(apply_lut(x, again), out)
+
+
+def test_bad_clf_is_one_clear_line(tmp_path: Path) -> None:
+    with pytest.raises(LUTError) as e:
+        read_lut(LUTS / "ocio-illegal-array_too_many_values.clf")
+    msg = str(e.value)
+    assert "\n" not in msg and "line 5" in msg and "too many values" in msg
+    f = tmp_path / "junk.clf"
+    f.write_bytes(b"\x89PNG\r\n\x1a\n not xml")
+    with pytest.raises(LUTError, match="junk.clf: not a valid CLF/CTF file"):
+        read_lut(f)
+    with pytest.raises(InputError, match="no such LUT file"):
+        read_lut(tmp_path / "missing.ctf")
+
+
+def test_truncated_real_3dl_names_the_line() -> None:
+    with pytest.raises(LUTError, match=r"line 375: truncated: 369 table entries, Mesh \(line 4\)"):
+        read_lut(LUTS / "ocio-error_truncated_file.3dl")

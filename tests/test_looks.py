@@ -221,3 +221,40 @@ def test_bake_look_matches_direct_application() -> None:
     with pytest.raises(ParameterError, match="grain"):
         bake_look("film")
     assert bake_look("film", size=9, drop_spatial=True).size == 9
+
+
+LUTS = Path(__file__).resolve().parent / "data" / "luts"
+
+
+@pytest.mark.parametrize("name", ["ocio-multiple_ops.clf", "ocio-cdl_various.ctf",
+                                  "colour-resolve-LogC_Video.cube", "ocio-discreet-3d-lut.3dl"])
+def test_every_lut_format_is_a_look(name: str) -> None:
+    from brightroom.color.lut import read_lut
+
+    lk = load_look(LUTS / name)
+    assert [op.kind for op in lk.operations] == ["lut"]
+    img = _photo()
+    out = apply_look(img, lk)
+    direct = np.clip(apply_lut(img.data, read_lut(LUTS / name)), 0, 1)
+    np.testing.assert_allclose(out.data, direct, atol=1e-6)
+
+
+def test_bake_look_for_linear_input_is_a_shaper_lut(tmp_path: Path) -> None:
+    from brightroom.color.lut import LUTSequence, read_cube
+    from brightroom.looks import bake_look
+
+    img = _photo()
+    lin = Image(np.ascontiguousarray(img.data ** 2.2 * 4), space="linear_rgb")  # up to 4
+    seq = bake_look("vibrant", size=33, linear_max=8.0)
+    assert isinstance(seq, LUTSequence) and seq.luts[0].domain_max.tolist() == [8.0] * 3
+    direct = apply_look(lin, "vibrant").data
+    back = read_cube(write_cube(seq, tmp_path / "v.cube"))
+    out = apply_lut(lin.data, back)
+    # compare in the encoded domain, where the look is designed; the 33-point lattice spans
+    # [0, 2.4] here (encode(8)), 2.4x the spacing of a display LUT
+    from brightroom.color.spaces import srgb_encode
+
+    err = np.abs(srgb_encode(out) - srgb_encode(direct))
+    assert err.max() < 0.02 and err.mean() < 0.002
+    with pytest.raises(ParameterError, match="linear_max"):
+        bake_look("vibrant", linear_max=0.5)

@@ -43,8 +43,9 @@ from brightroom import __all__ as __all__  # the public names are declared once,
 from brightroom.burst import MODES, develop_burst, merge_burst
 from brightroom.burst import BurstWarning as BurstWarning
 from brightroom.color.lut import LUT3D as LUT3D
-from brightroom.color.lut import write_cube
+from brightroom.color.lut import LUTSequence, check_lut_output, write_lut
 from brightroom.develop.pipeline import SCHEDULES as SCHEDULES
+from brightroom.develop.pipeline import Pipeline
 from brightroom.develop.recipe import Recipe as Recipe
 from brightroom.develop.recipe import list_recipes as list_recipes
 from brightroom.develop.run import WB_PRESETS as WB_PRESETS
@@ -68,6 +69,7 @@ from brightroom.io import read_raw as read_raw
 from brightroom.io import write as write
 from brightroom.io.atomic import check_output
 from brightroom.io.depth import DepthMap
+from brightroom.io.images.gainmap import hdr_gain_map
 from brightroom.lab.conditions import check_camera
 from brightroom.lab.demo import DemoResult as DemoResult
 from brightroom.lab.demo import demo as demo
@@ -162,9 +164,14 @@ def _as_image(image: Image | np.ndarray | PathLike) -> Image | np.ndarray:
 
 
 def _kept_bit_depth(source: Image, output: Path) -> int | None:
-    """The bit depth that keeps ``source``'s where the output format has it (PNG, TIFF)."""
+    """The bit depth that keeps ``source``'s where the output format has it (PNG, TIFF; HEIC
+    10 or 12, AVIF 10 for a source of more than 8 bits)."""
     depth = source.metadata.get("bit_depth")
     ext = output.suffix.lower()
+    if ext in (".heic", ".heif", ".avif"):
+        if not depth or int(depth) <= 8:
+            return None
+        return 10 if ext == ".avif" or int(depth) < 12 else 12
     if ext not in (".png", ".tif", ".tiff"):
         return None
     if depth and int(depth) == 32 and ext != ".png":
@@ -225,7 +232,9 @@ def develop(
         frames or files of one burst.
     output
         Write the photo there (JPEG/PNG/TIFF/HEIC/AVIF by extension, :func:`write`), checked
-        before developing.
+        before developing. An HDR merge written as HEIC or AVIF carries an ISO 21496-1 HDR gain
+        map (the highlights of the merge that the tone curve compressed), which HDR displays
+        show and other readers ignore.
     recipe
         A shipped recipe name (``"default"``, ``"neutral"``), a recipe file or a
         :class:`~brightroom.develop.recipe.Recipe` (:func:`load_recipe`).
@@ -286,13 +295,41 @@ def develop(
     rec = resolve_recipe(recipe, wb)  # a bad recipe or wb fails before any file is touched
     if output is not None:
         _check_image_output(output, overwrite, inputs)
-    if burst:
+    if burst and output is not None and Path(output).suffix.lower() in _GAIN_MAP_EXTENSIONS:
+        photo = _develop_burst_with_gain_map(list(raw), rec, mode, ref, schedule)
+    elif burst:
         photo = develop_burst(list(raw), recipe=rec, mode=mode, ref=ref, schedule=schedule)
     else:
         photo = _develop(raw, recipe=rec, schedule=schedule)
     if output is not None:
         write(photo, output, quality=quality, overwrite=overwrite, inputs=inputs)
     return photo
+
+
+_GAIN_MAP_EXTENSIONS = (".heic", ".heif", ".avif")
+
+
+def _develop_burst_with_gain_map(frames: list, rec: Recipe, mode: str, ref: int | None,
+                                 schedule: str) -> Image:
+    """:func:`develop_burst`, and for an HDR merge an ISO 21496-1 gain map in
+    ``metadata["hdr_gain_map"]``: from the developed photo to the merge's scene-linear
+    rendition after the recipe's ``colour`` stage (before tone mapping compressed its
+    highlights). The photo itself is what :func:`develop_burst` gives."""
+    merged = merge_burst(frames, mode=mode, ref=ref)
+    photo = _develop(merged, recipe=rec, schedule=schedule)
+    info = dict(merged.metadata.get("burst_merge", {"frames": 1, "method": "single"}))
+    meta = {**photo.metadata, "burst_merge": info}
+    if info.get("method") == "hdr":
+        stages = rec.pipeline().stages
+        names = [st.name for st in stages]
+        if "colour" in names:
+            head = Pipeline(stages[: names.index("colour") + 1], f"{rec.name} (HDR rendition)")
+            linear = head(merged, schedule=schedule)
+            if linear.shape == photo.shape and linear.primaries == photo.primaries:
+                gm = hdr_gain_map(photo.data, linear.data)
+                if gm is not None:
+                    meta["hdr_gain_map"] = gm
+    return photo.replace(metadata=meta)
 
 
 def night(
@@ -481,6 +518,7 @@ def look_apply(
     *,
     strength: float = 1.0,
     quality: int = 92,
+    bit_depth: int | None = None,
     overwrite: bool = False,
 ) -> Image:
     """Apply a creative look to a finished photo (``brightroom look apply``).
@@ -490,15 +528,20 @@ def look_apply(
     image
         A display (or linear) :class:`Image`, or a JPEG/PNG/TIFF/HEIC/AVIF file.
     look
-        A built-in look name (:func:`look_list`), a ``.toml`` look file, a ``.cube`` / ``.3dl``
-        LUT, or a :class:`~brightroom.looks.Look`.
+        A built-in look name (:func:`look_list`), a ``.toml`` look file, a ``.cube`` / ``.3dl`` /
+        ``.clf`` / ``.ctf`` LUT, or a :class:`~brightroom.looks.Look`.
     output
         Write the graded photo there (format by extension), keeping the input's bit depth where
-        the format has it (8 or 16-bit PNG; 8, 16 or 32-bit TIFF). Checked before any work.
+        the format has it (8 or 16-bit PNG; 8, 16 or 32-bit TIFF; 10 or 12-bit HEIC, 10-bit
+        AVIF) and, for HEIC/AVIF, the input's XMP, depth map and HDR gain map. The input's EXIF
+        (GPS, lens, ...) is carried. Checked before any work.
     strength
         0 = unchanged, 1 = the look as designed, up to 2.
     quality
-        JPEG/HEIC/AVIF quality of ``output``, 1-100.
+        JPEG/HEIC/AVIF quality of ``output``, 1-100 (100: a lossless HEIC).
+    bit_depth
+        The output's bit depth instead of the kept one (:func:`write`: PNG 8/16, TIFF 8/16/32,
+        HEIC 8/10/12, AVIF 8/10).
     overwrite
         Replace an existing ``output``.
 
@@ -523,8 +566,9 @@ def look_apply(
     source = _as_image(image)
     graded = apply_look(source, lk, strength=strength)
     if output is not None:
-        write(graded, output, quality=quality, bit_depth=_kept_bit_depth(source, Path(output)),
-              overwrite=overwrite, inputs=inputs)
+        depth = bit_depth if bit_depth is not None else _kept_bit_depth(source, Path(output))
+        write(graded, output, quality=quality, bit_depth=depth, overwrite=overwrite,
+              inputs=inputs)
     return graded
 
 
@@ -535,8 +579,10 @@ def look_export(
     size: int = 33,
     strength: float = 1.0,
     drop_spatial: bool = False,
+    linear_max: float | None = None,
+    bit_depth: int = 12,
     overwrite: bool = False,
-) -> LUT3D:
+) -> LUT3D | LUTSequence:
     """Bake a look into a 3D LUT (``brightroom look export``).
 
     Parameters
@@ -544,7 +590,9 @@ def look_export(
     look
         A built-in look name, a ``.toml`` look file or a :class:`~brightroom.looks.Look`.
     output
-        Write the LUT there as an Adobe ``.cube`` file. Checked before any work.
+        Write the LUT there: ``.cube`` (Adobe; with ``linear_max`` a DaVinci Resolve shaper +
+        3D ``.cube``) or ``.3dl`` (Autodesk Lustre, ``bit_depth``-bit codes). Checked before
+        any work.
     size
         LUT points per axis.
     strength
@@ -552,19 +600,29 @@ def look_export(
     drop_spatial
         Leave out grain and vignette, which depend on the pixel position and cannot be a LUT
         (a look with them is refused otherwise).
+    linear_max
+        Make the LUT for scene-referred linear RGB in ``[0, linear_max]`` (a 1D sRGB-curve
+        shaper, then the 3D table), as the ``look`` recipe stage applies it; ``.cube`` only.
+    bit_depth
+        ``.3dl`` output codes: 10, 12 or 16 bits.
     overwrite
         Replace an existing ``output``.
 
     Returns
     -------
-    LUT3D
-        On sRGB-encoded values.
+    LUT3D or LUTSequence
+        On sRGB-encoded values; with ``linear_max``, the shaper and the table.
     """
     if output is not None:
+        check_lut_output(output)
         check_output(output, overwrite=overwrite)
-    lut = bake_look(look, size=size, strength=strength, drop_spatial=drop_spatial)
+        if linear_max is not None and Path(output).suffix.lower() != ".cube":
+            raise ParameterError(f"{output}: a LUT with a shaper (linear_max) is written as a "
+                                 "Resolve .cube; a .3dl holds one 3D table on [0, 1]")
+    lut = bake_look(look, size=size, strength=strength, drop_spatial=drop_spatial,
+                    linear_max=linear_max)
     if output is not None:
-        write_cube(lut, output, overwrite=overwrite)
+        write_lut(lut, output, bit_depth=bit_depth, overwrite=overwrite)
     return lut
 
 
@@ -588,7 +646,7 @@ def look_match(
     reference
         The photo whose look to take (:class:`Image`, sRGB-encoded array or file).
     output
-        Write the LUT there as a ``.cube`` file. Checked before any work.
+        Write the LUT there as a ``.cube`` or ``.3dl`` file. Checked before any work.
     strength
         0..1.
     overwrite
@@ -604,10 +662,11 @@ def look_match(
     IEEE CG&A 21(5), 34-41.
     """
     if output is not None:
+        check_lut_output(output)
         check_output(output, overwrite=overwrite, inputs=_paths([image, reference]))
     lut = transfer_lut(_as_image(image), _as_image(reference), strength=strength)
     if output is not None:
-        write_cube(lut, output, overwrite=overwrite)
+        write_lut(lut, output, overwrite=overwrite)
     return lut
 
 
@@ -632,7 +691,7 @@ def look_learn(
         The same photo before and after the edit (:class:`Image`, display-encoded arrays or
         files).
     output
-        Write the LUT there as a ``.cube`` file. Checked before any work.
+        Write the LUT there as a ``.cube`` or ``.3dl`` file. Checked before any work.
     size
         LUT points per axis.
     smoothness
@@ -649,6 +708,7 @@ def look_learn(
     """
     inputs = _paths([before, after])
     if output is not None:
+        check_lut_output(output)
         check_output(output, overwrite=overwrite, inputs=inputs)
     for p in inputs:
         if not p.exists():
@@ -658,7 +718,7 @@ def look_learn(
     lut = lut_from_pair(_as_image(before), _as_image(after), size=size, smoothness=smoothness,
                         resize=resize, title=title)
     if output is not None:
-        write_cube(lut, output, overwrite=overwrite)
+        write_lut(lut, output, overwrite=overwrite)
     return lut
 
 

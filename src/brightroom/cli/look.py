@@ -19,33 +19,44 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """Add ``look`` (with ``apply`` and ``list``) and ``calibrate`` to the sub-commands."""
     p = sub.add_parser("look", help="apply creative looks to photos",
                        description="Apply a built-in look, a look file (.toml) or a LUT "
-                       "(.cube / .3dl) to a finished photo.")
+                       "(.cube / .3dl / .clf / .ctf) to a finished photo.")
     lsub = p.add_subparsers(dest="look_command", metavar="ACTION")
     a = lsub.add_parser("apply", help="apply a look to a photo")
     a.add_argument("image", metavar="IN", help="photo (JPEG, PNG, TIFF, HEIC, AVIF)")
     a.add_argument("-o", "--output", required=True, help="output photo (format from extension)")
     a.add_argument("--look", required=True, metavar="NAME|FILE",
-                   help="built-in look name (see 'brightroom look list'), .toml, .cube or .3dl")
+                   help="built-in look name (see 'brightroom look list'), .toml, .cube, .3dl, "
+                   ".clf or .ctf")
     a.add_argument("--strength", type=float, default=1.0, help="0..2 [default: 1]")
-    a.add_argument("--quality", type=int, default=92, help="JPEG/HEIC/AVIF quality [default: 92]")
+    a.add_argument("--quality", type=int, default=92,
+                   help="JPEG/HEIC/AVIF quality; 100: lossless HEIC [default: 92]")
+    a.add_argument("--bit-depth", type=int, default=None, choices=(8, 10, 12, 16, 32),
+                   help="output bit depth: PNG 8/16, TIFF 8/16/32, HEIC 8/10/12, AVIF 8/10 "
+                   "[default: the input's where the format has it]")
     a.add_argument("--overwrite", action="store_true", help="replace an existing output")
     a.set_defaults(func=run_apply)
     li = lsub.add_parser("list", help="list the built-in looks")
     li.set_defaults(func=run_list)
-    ex = lsub.add_parser("export", help="bake a look into a .cube LUT")
+    ex = lsub.add_parser("export", help="bake a look into a .cube or .3dl LUT")
     ex.add_argument("look", metavar="NAME|FILE", help="built-in look name or .toml file")
-    ex.add_argument("-o", "--output", required=True, help="output .cube file")
+    ex.add_argument("-o", "--output", required=True,
+                    help="output .cube (Adobe / Resolve) or .3dl (Lustre) file")
     ex.add_argument("--size", type=int, default=33, help="LUT points per axis [default: 33]")
     ex.add_argument("--strength", type=float, default=1.0, help="0..2 [default: 1]")
     ex.add_argument("--drop-spatial", action="store_true",
                     help="leave out grain and vignette (they cannot be a LUT)")
+    ex.add_argument("--linear-max", type=float, default=None, metavar="X",
+                    help="a LUT for scene-linear RGB in [0, X]: a Resolve .cube with an sRGB "
+                    "shaper before the 3D table")
+    ex.add_argument("--bit-depth", type=int, default=12, choices=(10, 12, 16),
+                    help=".3dl output codes [default: 12]")
     ex.add_argument("--overwrite", action="store_true", help="replace an existing output")
     ex.set_defaults(func=run_export)
     m = lsub.add_parser("match", help="make a .cube look giving IN the colours of a reference "
                         "photo (Reinhard et al. 2001)")
     m.add_argument("image", metavar="IN", help="the photo to grade")
     m.add_argument("--reference", required=True, help="the photo whose look to take")
-    m.add_argument("-o", "--output", required=True, help="output .cube file")
+    m.add_argument("-o", "--output", required=True, help="output .cube or .3dl file")
     m.add_argument("--strength", type=float, default=1.0, help="0..1 [default: 1]")
     m.add_argument("--overwrite", action="store_true", help="replace an existing output")
     m.set_defaults(func=run_match)
@@ -56,7 +67,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                          "look that can be applied to other photos.")
     le.add_argument("before", metavar="BEFORE", help="the photo before the edit")
     le.add_argument("after", metavar="AFTER", help="the same photo after the edit")
-    le.add_argument("-o", "--output", required=True, help="output .cube file")
+    le.add_argument("-o", "--output", required=True, help="output .cube or .3dl file")
     le.add_argument("--size", type=int, default=33, help="LUT points per axis [default: 33]")
     le.add_argument("--smoothness", type=float, default=1e-6,
                     help="weight of the curvature penalty [default: 1e-6]")
@@ -92,7 +103,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     brightroom.look_export(args.look, args.output, size=args.size, strength=args.strength,
-                           drop_spatial=args.drop_spatial, overwrite=args.overwrite)
+                           drop_spatial=args.drop_spatial, linear_max=args.linear_max,
+                           bit_depth=args.bit_depth, overwrite=args.overwrite)
     print(Path(args.output))
     return 0
 
@@ -113,7 +125,8 @@ def run_learn(args: argparse.Namespace) -> int:
 
 def run_apply(args: argparse.Namespace) -> int:
     brightroom.look_apply(args.image, args.look, args.output, strength=args.strength,
-                          quality=args.quality, overwrite=args.overwrite)
+                          quality=args.quality, bit_depth=args.bit_depth,
+                          overwrite=args.overwrite)
     print(Path(args.output))
     return 0
 

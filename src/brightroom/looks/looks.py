@@ -3,7 +3,8 @@
 A :class:`Look` is a name, a description and an ordered tuple of :class:`Operation`; each
 operation names one of :data:`OPERATIONS` and carries its parameters. Looks are plain data:
 the built-in ones are TOML files in ``brightroom/looks/data/`` and a user's look is a TOML file
-of the same form, or a ``.cube`` / ``.3dl`` LUT (a look with one ``lut`` operation)::
+of the same form, or a ``.cube`` / ``.3dl`` / ``.clf`` / ``.ctf`` LUT (a look with one ``lut``
+operation)::
 
     name = "film"
     description = "Soft shoulder, lifted blacks, warm highlights, grain."
@@ -38,7 +39,16 @@ from typing import Any
 
 import numpy as np
 
-from brightroom.color.lut import LUT1D, LUT3D, LUT_METHODS, apply_lut, read_lut
+from brightroom.color.lut import (
+    LUT1D,
+    LUT3D,
+    LUT_EXTENSIONS,
+    LUT_METHODS,
+    LUTSequence,
+    ProcessList,
+    apply_lut,
+    read_lut,
+)
 from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import BrightroomError, InputError, ParameterError, RecipeError
 from brightroom.looks.curves import tone_curve
@@ -66,8 +76,12 @@ __all__ = [
 LOOK_FILE_VERSION = 1
 
 
+AnyLUT = LUT1D | LUT3D | LUTSequence | ProcessList
+"""What a ``lut`` operation holds: a table, a shaper + table, or a CLF/CTF process list."""
+
+
 def _lut_op(rgb: np.ndarray, file: str = "", method: str = "tetrahedral", *,
-            lut: LUT1D | LUT3D | None = None) -> np.ndarray:
+            lut: AnyLUT | None = None) -> np.ndarray:
     if lut is None:
         raise ParameterError(f"lut operation: LUT file {file!r} was not loaded")
     return apply_lut(rgb, lut, method=method)
@@ -90,8 +104,9 @@ OPERATIONS: dict[str, Callable[..., np.ndarray]] = {
 (:func:`~brightroom.looks.grade.split_tone`), ``saturation``
 (:func:`~brightroom.looks.grade.saturation`), ``grain``
 (:func:`~brightroom.looks.grain.film_grain`), ``vignette``
-(:func:`~brightroom.looks.vignette.vignette`), ``lut`` (a ``.cube`` / ``.3dl`` file applied with
-:func:`~brightroom.color.lut.apply_lut`).
+(:func:`~brightroom.looks.vignette.vignette`), ``lut`` (a ``.cube`` (a Resolve shaper + 3D one
+too), ``.3dl``, ``.clf`` or ``.ctf`` file applied with :func:`~brightroom.color.lut.apply_lut`;
+``method`` chooses the 3D interpolation, a CLF/CTF file interpolates as it says).
 """
 
 _PROBE = np.linspace(0, 1, 4 * 4 * 3, dtype=np.float32).reshape(4, 4, 3)
@@ -112,7 +127,7 @@ class Operation:
 
     kind: str
     params: Mapping[str, Any] = field(default_factory=dict)
-    lut: LUT1D | LUT3D | None = None
+    lut: AnyLUT | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in OPERATIONS:
@@ -245,13 +260,14 @@ def _load_toml(path: Path, text: str, default_name: str) -> Look:
 
 def load_look(look: str | os.PathLike[str] | Look) -> Look:
     """A look by built-in name (see :func:`list_looks`), ``.toml`` look file or ``.cube`` /
-    ``.3dl`` LUT file (a look with one ``lut`` operation); a :class:`Look` is returned as is."""
+    ``.3dl`` / ``.clf`` / ``.ctf`` LUT file (a look with one ``lut`` operation); a :class:`Look`
+    is returned as is."""
     if isinstance(look, Look):
         return look
     s = os.fspath(look)
     p = Path(s)
     ext = p.suffix.lower()
-    if ext in (".cube", ".3dl"):
+    if ext in LUT_EXTENSIONS:
         lut = read_lut(p)
         return Look(p.stem, (Operation("lut", {"file": str(p)}, lut),),
                     f"LUT {p.name}" + (f" ({lut.title})" if lut.title else ""), str(p))
@@ -263,7 +279,7 @@ def load_look(look: str | os.PathLike[str] | Look) -> Look:
         res = _data_dir() / f"{s}.toml"
         return _load_toml(Path(str(res)), res.read_text(encoding="utf-8"), s)
     raise ParameterError(f"unknown look {s!r}: not a built-in look ({', '.join(list_looks())}) "
-                         "nor a .toml / .cube / .3dl file")
+                         "nor a .toml / .cube / .3dl / .clf / .ctf file")
 
 
 def look_to_toml(look: Look) -> str:
@@ -318,7 +334,8 @@ def apply_look(image: Image, look: str | os.PathLike[str] | Look, *,
         A ``display`` image (sRGB transfer; the result is clipped to [0, 1]) or a scene-referred
         ``linear_rgb`` image (encoded with the sRGB curve, graded, decoded; not clipped above).
     look
-        A :class:`Look`, a built-in name, or a ``.toml`` / ``.cube`` / ``.3dl`` path.
+        A :class:`Look`, a built-in name, or a ``.toml`` / ``.cube`` / ``.3dl`` / ``.clf`` /
+        ``.ctf`` path.
     strength
         0 = unchanged, 1 = the look as designed, up to 2.
 
@@ -349,11 +366,17 @@ def apply_look(image: Image, look: str | os.PathLike[str] | Look, *,
 
 
 def bake_look(look: str | os.PathLike[str] | Look, *, size: int = 33, strength: float = 1.0,
-              drop_spatial: bool = False) -> LUT3D:
+              drop_spatial: bool = False, linear_max: float | None = None) -> LUT3D | LUTSequence:
     """``look`` as a 3D LUT on sRGB-encoded values (for other software, or speed).
 
     Grain and vignette depend on the pixel's position and cannot be a LUT: a look with them is
     refused unless ``drop_spatial`` (they are then left out).
+
+    With ``linear_max`` the LUT takes scene-referred linear RGB in ``[0, linear_max]`` (as the
+    ``look`` pipeline stage does, highlights above 1 included) and is a :class:`LUTSequence`:
+    a 4096-entry shaper (the sRGB curve, extended above 1) followed by the 3D table of the look
+    on those encoded values, which gives linear values back. Saved as ``.cube`` it is a
+    DaVinci Resolve shaper + 3D file.
     """
     lk = load_look(look)
     if lk.spatial:
@@ -363,11 +386,29 @@ def bake_look(look: str | os.PathLike[str] | Look, *, size: int = 33, strength: 
                                  "leaves them out)")
         lk = Look(lk.name, tuple(o for o in lk.operations if o.kind not in ("grain", "vignette")),
                   lk.description, lk.source)
+    comments = (lk.description,) if lk.description else ()
+    title = f"Brightroom look {lk.name}"
+    if linear_max is None:
+        def fn(grid: np.ndarray) -> np.ndarray:
+            n = grid.shape[0]
+            flat = np.ascontiguousarray(grid.reshape(n * n, n, 3))
+            return np.clip(apply_look_array(flat, lk, strength=strength), 0, 1).reshape(grid.shape)
 
-    def fn(grid: np.ndarray) -> np.ndarray:
+        return LUT3D.from_function(fn, size, title=title, comments=comments)
+    if not (isinstance(linear_max, (int, float)) and np.isfinite(linear_max)
+            and 1 <= linear_max <= 1e4):
+        raise ParameterError(f"linear_max must be a number in [1, 10000], got {linear_max!r}")
+    emax = float(srgb_encode(np.float32(linear_max)))
+    xs = np.linspace(0, linear_max, 4096, dtype=np.float64)
+    shaper = LUT1D(np.repeat(srgb_encode(xs.astype(np.float32))[:, None], 3, axis=1), 0.0,
+                   float(linear_max), title=title)
+
+    def fn_linear(grid: np.ndarray) -> np.ndarray:
         n = grid.shape[0]
         flat = np.ascontiguousarray(grid.reshape(n * n, n, 3))
-        return np.clip(apply_look_array(flat, lk, strength=strength), 0, 1).reshape(grid.shape)
+        graded = apply_look_array(flat, lk, strength=strength)
+        sign = np.where(graded < 0, np.float32(-1), np.float32(1))
+        return (sign * srgb_decode(np.abs(graded))).reshape(grid.shape)
 
-    return LUT3D.from_function(fn, size, title=f"Brightroom look {lk.name}",
-                               comments=(lk.description,) if lk.description else ())
+    cube = LUT3D.from_function(fn_linear, size, domain_max=emax, title=title, comments=comments)
+    return LUTSequence((shaper, cube), title=title, comments=comments)

@@ -34,7 +34,7 @@ class LookParams(Params):
     VERSION = 2
 
     look: str = param("natural", doc="built-in look name (brightroom look list) or a .toml, "
-                      ".cube or .3dl file")
+                      ".cube, .3dl, .clf or .ctf file")
     strength: float = param(1.0, range=(0.0, 2.0), doc="0 = no look, 1 = as designed")
 
     def __post_init__(self) -> None:

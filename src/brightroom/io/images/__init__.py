@@ -64,9 +64,16 @@ from brightroom.io.images.exif import (
     _pil_metadata,
     _strip_exif_header,
     exif_bytes,
+    merged_exif_bytes,
     parse_exif,
 )
-from brightroom.io.images.heif import _decode_heif, _heic_metadata, _write_avif, _write_heic
+from brightroom.io.images.heif import (
+    _decode_heif,
+    _heic_metadata,
+    _write_avif,
+    _write_heic,
+    carried_auxiliary,
+)
 from brightroom.io.images.jpeg import _decode_jpeg, _encode_jpeg, encode_jpeg, encode_jpeg_parallel
 from brightroom.io.images.png import RECIPE_KEY, _decode_png, _encode_png, _png_file_metadata
 from brightroom.io.images.tiff import _decode_tiff, _tiff_file_metadata, _write_tiff
@@ -83,6 +90,7 @@ __all__ = [
     "encode_jpeg",
     "encode_jpeg_parallel",
     "exif_bytes",
+    "merged_exif_bytes",
     "parse_exif",
     "IMAGE_EXTENSIONS",
     "WRITE_EXTENSIONS",
@@ -109,10 +117,11 @@ def write_image(
     path
         Output file: ``.jpg``/``.jpeg``, ``.png``, ``.tif``/``.tiff``, ``.heic``, ``.avif``.
     quality
-        JPEG/HEIC/AVIF quality, 1-100.
+        JPEG/HEIC/AVIF quality, 1-100; 100 makes a HEIC lossless (4:4:4, identity matrix).
     bit_depth
         PNG/TIFF: 8 or 16 (default 16); TIFF also 32 (float32, unclipped display values).
-        JPEG/HEIC/AVIF are 8-bit.
+        HEIC: 8 (default), 10 or 12; AVIF: 8 (default) or 10 (SVT-AV1 encodes AV1's Main
+        profile only); JPEG is 8-bit.
     overwrite
         Replace an existing file.
     inputs
@@ -130,7 +139,17 @@ def write_image(
     ``image.camera``), Orientation (``metadata["orientation"]`` if given, else
     ``camera.orientation``, else 1), Software ``"Brightroom <version>"`` and the recipe
     (``metadata["recipe"]``, TOML) as ImageDescription; PNG also carries the recipe in an
-    ``iTXt`` chunk ``"brightroom:recipe"``. Other EXIF tags of a source file are not copied.
+    ``iTXt`` chunk ``"brightroom:recipe"``. The other tags of the source photo's EXIF
+    (``metadata["exif"]``: GPS, lens, offset times, a self-contained maker note, ...) are
+    carried into JPEG, PNG, HEIC and AVIF (:func:`~brightroom.io.images.exif.merged_exif_bytes`).
+    HEIC and AVIF also carry ``metadata["xmp"]`` (the
+    source's XMP packet) and, when the image still has the source's size and the output the
+    source's codec, the source's auxiliary images (depth, Apple's HDR gain map) copied without
+    re-encoding (``metadata["heif_auxiliary"]``, see
+    :class:`~brightroom.io.images.heif.HeifAuxiliary`; a HEIC's HEVC-coded depth is not put
+    into an AVIF, nor into JPEG, PNG or TIFF), and an ISO 21496-1 HDR gain map
+    (``metadata["hdr_gain_map"]``, an :class:`~brightroom.io.images.gainmap.HDRGainMap`: an
+    HDR merge's, or one read from a file) as a ``tmap`` derived image.
 
     Raises
     ------
@@ -153,7 +172,7 @@ def write_image(
     pix = _to_display(image, path)
     fields = _exif_fields(image)
     icc = icc_profile(image.primaries)
-    exif = exif_bytes(fields)
+    exif = merged_exif_bytes((image.metadata or {}).get("exif"), fields)
     if fmt == "JPEG":
         blob: bytes | None = _encode_jpeg(pix, quality, exif, icc)
     elif fmt == "PNG":
@@ -166,10 +185,13 @@ def write_image(
                 f.write(blob)
         elif fmt == "TIFF":
             _write_tiff(tmp, pix, bits, fields, icc)
-        elif fmt == "HEIC":
-            _write_heic(tmp, pix, quality, exif, icc)
-        else:  # AVIF
-            _write_avif(tmp, pix, quality, exif, icc)
+        else:  # HEIC, AVIF: with the source's XMP, depth and gain map where they still fit
+            meta = image.metadata or {}
+            writer = _write_heic if fmt == "HEIC" else _write_avif
+            carry = carried_auxiliary(meta, (pix.shape[1], pix.shape[0]),
+                                      b"hvc1" if fmt == "HEIC" else b"av01")
+            writer(tmp, pix, quality, exif, icc, bits=bits, primaries=image.primaries,
+                   xmp=meta.get("xmp"), carry=carry, gain_map=meta.get("hdr_gain_map"))
     return path
 
 
@@ -242,6 +264,9 @@ def _read_image(path: Path, ext_fmt: str | None) -> Image:
     }
     if info.get("orientation_applied"):
         meta["orientation_applied"] = int(info["orientation_applied"])
+    for key in ("xmp", "heif_auxiliary", "hdr_gain_map"):  # HEIC / AVIF: carried on
+        if info.get(key):
+            meta[key] = info[key]
     if recipe:
         meta["recipe"] = recipe
     exif_dict = {k: fields[k] for k in ("make", "model", "iso", "exposure_time", "f_number",

@@ -37,7 +37,8 @@ WRITE_EXTENSIONS: tuple[str, ...] = IMAGE_EXTENSIONS
 """Extensions :func:`~brightroom.io.images.write_image` accepts (the format is chosen from the
 extension)."""
 
-_BIT_DEPTHS = {"JPEG": (8,), "HEIC": (8,), "AVIF": (8,), "PNG": (8, 16), "TIFF": (8, 16, 32)}
+_BIT_DEPTHS = {"JPEG": (8,), "HEIC": (8, 10, 12), "AVIF": (8, 10), "PNG": (8, 16),
+               "TIFF": (8, 16, 32)}
 _DEFAULT_DEPTH = {"JPEG": 8, "HEIC": 8, "AVIF": 8, "PNG": 16, "TIFF": 16}
 
 PathLike = str | os.PathLike[str]

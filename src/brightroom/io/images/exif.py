@@ -3,7 +3,9 @@
 :func:`exif_bytes` builds a little-endian TIFF-structured EXIF block (IFD0 and the Exif IFD, with
 the IFD writer of :mod:`brightroom.io.dng`) from the fields :func:`_exif_fields` takes from an
 :class:`~brightroom.types.Image` (camera, exposure, orientation, software, the development
-recipe); :func:`parse_exif` reads those fields back. JPEG carries the block in APP1, PNG in
+recipe); :func:`parse_exif` reads those fields back. :func:`merged_exif_bytes` adds the other
+tags of the source photo's EXIF (GPS, lens, exposure details, the maker note where its format
+does not depend on where it sits in the file) to that block. JPEG carries the block in APP1, PNG in
 ``eXIf``, HEIC and AVIF in their ``Exif`` item; TIFF writes the same fields as its own tags.
 
 References
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,7 @@ from brightroom.io.dng import ASCII, LONG, RATIONAL, SHORT, UNDEFINED, _ifd, _if
 from brightroom.io.images._common import _corrupt
 from brightroom.types import Image
 
-__all__ = ["exif_bytes", "parse_exif"]
+__all__ = ["exif_bytes", "parse_exif", "merged_exif_bytes"]
 
 # EXIF tags
 _T_DESC, _T_MAKE, _T_MODEL, _T_ORIENT, _T_SOFTWARE, _T_DATETIME = 270, 271, 272, 274, 305, 306
@@ -132,8 +135,10 @@ def parse_exif(data: bytes | None) -> dict[str, Any]:
 
     ex = PILImage.Exif()
     try:
-        ex.load(bytes(data))
-        sub = ex.get_ifd(_T_EXIF_IFD)
+        with warnings.catch_warnings():  # Pillow warns about broken tags: they are ignored
+            warnings.simplefilter("ignore")
+            ex.load(bytes(data))
+            sub = ex.get_ifd(_T_EXIF_IFD)
     except Exception:  # noqa: BLE001 - broken EXIF is ignored, not fatal
         return {}
 
@@ -195,3 +200,143 @@ def _pil_metadata(path: Path) -> tuple[int, int, bytes | None, bytes | None, dic
     info, im = _pil_info(path.read_bytes(), path)
     exif = _strip_exif_header(info["exif"])
     return im.size[0], im.size[1], info["icc"], exif, parse_exif(exif)
+
+
+# ------------------------------------------------------------------------ carrying a source's EXIF
+
+_TYPE_SIZE = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
+_SWAP_UNIT = {3: 2, 4: 4, 5: 4, 8: 2, 9: 4, 10: 4, 11: 4, 12: 8, 13: 4}
+_T_GPS_IFD, _T_INTEROP_IFD, _T_MAKER_NOTE = 34853, 40965, 37500
+# IFD0 tags about the file's layout (strips, tiles, thumbnail, sub-IFDs) or redone here
+_NOT_CARRIED_IFD0 = {256, 257, 258, 259, 262, 273, 277, 278, 279, 284, 322, 323, 324, 325, 330,
+                     513, 514, 530, 531, 532, 700, 34675, _T_EXIF_IFD, _T_GPS_IFD, 0x4746, 0x4749}
+_NOT_CARRIED_EXIF = {_T_INTEROP_IFD, 40962, 40963, 41728, 41729}
+# maker notes whose offsets are relative to the note itself (or that hold their own TIFF
+# header): safe to move to another place in another file (ExifTool's MakerNotes table)
+_SAFE_MAKER_NOTES = (b"Apple iOS\0", b"Nikon\0\x02", b"FUJIFILM", b"OLYMPUS\0", b"OM SYSTEM\0",
+                     b"HUAWEI\0", b"LEICA CAMERA AG\0", b"GENERALE", b"Ricoh\0", b"RICOH\0")
+_MAX_EXIF = 60_000  # a JPEG APP1 segment holds 65533 bytes
+
+
+def _raw_ifd(data: bytes, off: int, order: str) -> dict[int, tuple[int, int, bytes]]:
+    """An IFD's entries ``tag -> (type, count, value bytes in little-endian order)``; entries
+    of unknown types or that point outside the block are left out."""
+    out: dict[int, tuple[int, int, bytes]] = {}
+    if off <= 0 or off + 2 > len(data):
+        return out
+    (n,) = struct.unpack_from(order + "H", data, off)
+    for k in range(min(n, 1000)):
+        e = off + 2 + 12 * k
+        if e + 12 > len(data):
+            break
+        tag, typ, count = struct.unpack_from(order + "HHI", data, e)
+        size = _TYPE_SIZE.get(typ)
+        if size is None or count > 1_000_000:
+            continue
+        nbytes = size * count
+        if nbytes <= 4:
+            raw = data[e + 8: e + 8 + nbytes]
+        else:
+            (at,) = struct.unpack_from(order + "I", data, e + 8)
+            if at + nbytes > len(data):
+                continue
+            raw = data[at: at + nbytes]
+        unit = _SWAP_UNIT.get(typ)
+        if order == ">" and unit:
+            raw = b"".join(raw[i: i + unit][::-1] for i in range(0, len(raw), unit))
+        out[tag] = (typ, count, raw)
+    return out
+
+
+def _raw_exif(data: bytes | None) -> tuple[dict, dict, dict] | None:
+    """IFD0, Exif IFD and GPS IFD of a TIFF-structured EXIF block, as :func:`_raw_ifd` gives."""
+    tiff = _strip_exif_header(data)
+    if not tiff or len(tiff) < 8 or tiff[:4] not in (b"II*\0", b"MM\0*"):
+        return None
+    order = "<" if tiff[:2] == b"II" else ">"
+    (off,) = struct.unpack_from(order + "I", tiff, 4)
+    ifd0 = _raw_ifd(tiff, off, order)
+
+    def sub(tag: int) -> dict:
+        e = ifd0.get(tag)
+        if e is None or e[0] not in (4, 13) or e[1] != 1:
+            return {}
+        return _raw_ifd(tiff, struct.unpack("<I", e[2])[0], order)
+
+    return ifd0, sub(_T_EXIF_IFD), sub(_T_GPS_IFD)
+
+
+def _write_raw_ifds(ifd0: dict, exif: dict, gps: dict) -> bytes:
+    """A little-endian TIFF EXIF block of raw entries (``tag -> (type, count, bytes)``)."""
+    def block(entries: dict, at: int, pointers: dict[int, int]) -> bytes:
+        tags = sorted(entries)
+        head = [struct.pack("<H", len(tags))]
+        tail: list[bytes] = []
+        pos = at + 2 + 12 * len(tags) + 4
+        for tag in tags:
+            typ, count, raw = entries[tag]
+            if tag in pointers:
+                raw = struct.pack("<I", pointers[tag])
+            if len(raw) <= 4:
+                head.append(struct.pack("<HHI", tag, typ, count) + raw.ljust(4, b"\0"))
+            else:
+                head.append(struct.pack("<HHII", tag, typ, count, pos))
+                raw = raw + b"\0" * (len(raw) % 2)
+                tail.append(raw)
+                pos += len(raw)
+        head.append(struct.pack("<I", 0))
+        return b"".join(head + tail)
+
+    ifd0 = dict(ifd0)
+    ifd0[_T_EXIF_IFD] = (4, 1, b"\0" * 4)
+    if gps:
+        ifd0[_T_GPS_IFD] = (4, 1, b"\0" * 4)
+    size0 = len(block(ifd0, 8, {}))
+    exif_at = 8 + size0
+    size_exif = len(block(exif, exif_at, {}))
+    gps_at = exif_at + size_exif
+    pointers = {_T_EXIF_IFD: exif_at, _T_GPS_IFD: gps_at}
+    out = b"II*\0" + struct.pack("<I", 8) + block(ifd0, 8, pointers) + block(exif, exif_at, {})
+    if gps:
+        out += block(gps, gps_at, {})
+    return out
+
+
+def merged_exif_bytes(source: bytes | None, fields: Mapping[str, Any]) -> bytes:
+    """:func:`exif_bytes` of ``fields`` with the other tags of the ``source`` EXIF block added.
+
+    Ours win where both have a tag (camera, exposure, orientation, software, recipe, colour
+    space, pixel dimensions). From the source come its GPS IFD, the rest of IFD0 (date,
+    artist, copyright, host computer, ...) and of the Exif IFD (lens make/model/specification,
+    offset times, exposure program and bias, metering, flash, subject area, ...), and the maker
+    note when it is of a self-contained kind (Apple, Nikon type 3, Fujifilm, Olympus/OM, Huawei,
+    Leica, Ricoh: ExifTool's list of notes whose offsets do not refer to the rest of the file);
+    other maker notes (Canon, Sony, Samsung, ...) would point to wrong bytes once moved and are
+    left out, as are the thumbnail, strip/tile layout and interoperability IFD. A block that
+    would exceed 60 000 bytes (a JPEG segment holds 65 533) leaves the maker note out.
+    """
+    ours = exif_bytes(fields)
+    src = _raw_exif(source)
+    if src is None:
+        return ours
+    mine = _raw_exif(ours)
+    assert mine is not None
+    ifd0, exif, gps = (dict(x) for x in mine)
+    s0, se, sg = src
+    for tag, entry in s0.items():
+        if tag not in _NOT_CARRIED_IFD0 and tag not in ifd0:
+            ifd0[tag] = entry
+    for tag, entry in se.items():
+        if tag in _NOT_CARRIED_EXIF or tag in exif:
+            continue
+        if tag == _T_MAKER_NOTE and not entry[2].startswith(_SAFE_MAKER_NOTES):
+            continue
+        exif[tag] = entry
+    gps = dict(sg)
+    ifd0.pop(_T_EXIF_IFD, None)
+    ifd0.pop(_T_GPS_IFD, None)
+    out = _write_raw_ifds(ifd0, exif, gps)
+    if len(out) > _MAX_EXIF and _T_MAKER_NOTE in exif:
+        exif.pop(_T_MAKER_NOTE)
+        out = _write_raw_ifds(ifd0, exif, gps)
+    return out if len(out) <= _MAX_EXIF else ours
