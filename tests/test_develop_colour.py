@@ -11,7 +11,7 @@ from brightroom.color.profile import camera_to_rgb_matrix
 from brightroom.color.spaces import get_space
 from brightroom.develop import colour as cs
 from brightroom.develop.pipeline import Stage
-from brightroom.errors import InputError, ParameterError, PipelineError, RecipeError
+from brightroom.errors import ParameterError, PipelineError, RecipeError
 from brightroom.io.raw import RawFormatWarning
 from brightroom.types import CameraInfo, FrameState, Image, WhiteBalance
 

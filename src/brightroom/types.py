@@ -638,7 +638,7 @@ class LinearRawImage:
 
     data: np.ndarray
     camera: CameraInfo = field(default_factory=CameraInfo)
-    black_level: tuple[float, ...] = (0.0, 0.0, 0.0)
+    black_level: tuple[float, ...] = (0.0,)
     white_level: float = 1.0
     saturation: tuple[float, float, float] = (1.0, 1.0, 1.0)
     gain_map: GainMap | None = None

@@ -77,8 +77,8 @@ def _matrix_file(path: str, mtime: float) -> tuple[tuple[str, Any], ...]:
         if d.get("forward_matrix") is not None:
             out["forward_matrix1"] = np.asarray(d["forward_matrix"], np.float64).reshape(3, 3)
     else:
-        words = text.replace(",", " ").split()
-        words = [w for w in words if not w.startswith("#")]
+        body = " ".join(line.split("#", 1)[0] for line in text.splitlines())  # "#" comments
+        words = body.replace(",", " ").split()
         try:
             v = np.array([float(w) for w in words], np.float64)
         except ValueError:

@@ -52,11 +52,13 @@ JEITA CP-3451C (2012), Exif 2.3: Orientation, ExposureTime, FNumber, ISOSpeedRat
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import os
 import struct
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +184,10 @@ class _Tiff:
     """The tags of a TIFF-based raw file: IFD 0 and the raw (CFA) IFD."""
 
     def __init__(self, path: Path) -> None:
+        with _quiet_tifffile():
+            self._read(path)
+
+    def _read(self, path: Path) -> None:
         import tifffile
 
         self.path = path
@@ -553,8 +559,10 @@ def _libraw_error(path: Path, e: Exception, tags: _Tiff | None = None) -> Except
     detail = f"{name}: {msg}" if msg else name
     codec = _unsupported_codec(path, tags)
     if codec is not None:
+        hint = ("; convert it to a plain DNG first (GoPro's gpr_tools: gpr_tools -i FILE.GPR "
+                "-o FILE.dng)" if "VC-5" in codec else "")
         return UnsupportedRawError(f"{path}: {codec}, which the LibRaw build Brightroom uses "
-                                   f"cannot decode ({detail})")
+                                   f"cannot decode ({detail}){hint}")
     if isinstance(e, rawpy.LibRawFileUnsupportedError):
         return UnsupportedRawError(f"{path}: LibRaw cannot decode this file ({detail})")
     if isinstance(e, rawpy.LibRawIOError | rawpy.LibRawDataError | OSError):
@@ -791,6 +799,18 @@ def _libraw_read(path: Path, tags: _Tiff | None, *, want_camera: bool) -> tuple:
 # X-Trans layouts, linear (already demosaiced) and monochrome raws, the DNG lens opcodes and
 # the codecs LibRaw may lack. Kept apart from the Bayer reader above.
 
+@contextlib.contextmanager
+def _quiet_tifffile() -> Iterator[None]:
+    """tifffile logs what it finds broken to stderr; Brightroom reports it in one error line."""
+    log = logging.getLogger("tifffile")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
 class _NotMosaic(Exception):
     """LibRaw holds no single-plane colour mosaic: read the planes as a linear raw."""
 
@@ -800,22 +820,22 @@ T_COMPRESSION, T_SAMPLES = 259, 277
 _CODECS = {
     9: "a GoPro GPR raw (VC-5 compressed DNG, Compression 9)",
     52546: "a JPEG XL compressed DNG (DNG 1.7, Compression 52546)",
-    34892: "a lossy JPEG compressed DNG (Compression 34892)",
-    8: "a Deflate compressed DNG (Compression 8)",
 }
+_LIBRAW_DNG_CODECS = (1, 7, 8, 34892)  # none, lossless JPEG, Deflate, lossy JPEG
 
 
 def _unsupported_codec(path: Path, tags: _Tiff | None) -> str | None:
-    """What a DNG's compression is, when LibRaw fails on it (VC-5, JPEG XL...), else None."""
-    if tags is None:
-        if path.suffix.lower() == ".gpr":
+    """The DNG codec LibRaw failed on when it is one it may lack (VC-5, JPEG XL, an unknown
+    Compression), else None (then the failure is the file's, not the codec's)."""
+    if tags is None or not tags.is_dng:
+        if tags is None and path.suffix.lower() == ".gpr":
             return "a GoPro GPR raw (VC-5 compressed)"
         return None
     try:
         comp = int(np.ravel(tags.raw.get(T_COMPRESSION, 1))[0])
     except (TypeError, ValueError):
         return None
-    if comp in (1, 7):  # uncompressed, lossless JPEG: LibRaw reads both
+    if comp in _LIBRAW_DNG_CODECS:
         return None
     return _CODECS.get(comp, f"a DNG with Compression {comp}")
 

@@ -186,7 +186,7 @@ def demosaic_markesteijn2013_numpy(cfa: np.ndarray, pattern: CFAPattern | str) -
         fwd = np.roll(lab3, (-dy, -dx), axis=(0, 1))
         back = np.roll(lab3, (dy, dx), axis=(0, 1))
         e = f32(2) * lab3 - fwd - back
-        drv.append((e[..., 0] * e[..., 0] + e[..., 1] * e[..., 1] + e[..., 2] * e[..., 2]))
+        drv.append(e[..., 0] * e[..., 0] + e[..., 1] * e[..., 1] + e[..., 2] * e[..., 2])
     tr = np.min(np.stack(drv), axis=0) * f32(8)
     hm = []
     for d in drv:
