@@ -17,7 +17,9 @@ demosaics ``read_raw``'s mosaic (``domain="linear"`` and ``"gamma"``, the square
 of :mod:`brightroom.develop.demosaic.gamma`), LibRaw (rawpy) postprocesses *the same file* with its
 ``xtrans_interpolate`` (one pass: ``demosaic_algorithm=PPG``, which LibRaw maps to
 Markesteijn's one-pass method for X-Trans; three passes: ``AHD``) in raw colour, linear, no
-white balance, no auto-brightness, 16 bits. PSNR (peak 1) on the interior (12 pixels cropped),
+white balance, no auto-brightness, no maximum adjustment (``adjust_maximum_thr=0``: by
+default LibRaw rescales a frame whose brightest pixel is above 75 % of white), 16 bits.
+PSNR (peak 1) on the interior (12 pixels cropped),
 linear and after sRGB encoding (clipped). LibRaw's output is clipped to [0, 1] (16-bit
 integers); ours is compared clipped too, for fairness.
 
@@ -68,7 +70,8 @@ def libraw_rgb(path: Path, algorithm: rawpy.DemosaicAlgorithm) -> np.ndarray:
     with rawpy.imread(str(path)) as r:
         out = r.postprocess(demosaic_algorithm=algorithm, output_color=rawpy.ColorSpace.raw,
                             gamma=(1, 1), no_auto_bright=True, user_wb=[1.0, 1.0, 1.0, 1.0],
-                            output_bps=16, user_flip=0, highlight_mode=rawpy.HighlightMode.Clip)
+                            output_bps=16, user_flip=0, highlight_mode=rawpy.HighlightMode.Clip,
+                            adjust_maximum_thr=0.0)
     return out.astype(np.float32) / np.float32(65535)
 
 

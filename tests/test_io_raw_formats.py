@@ -304,3 +304,15 @@ def test_gpr_path_without_tiff_magic(tmp_path):
     p.write_bytes(b"\0" * 64)
     with pytest.raises(UnsupportedRawError, match=r"x\.gpr"):
         read_raw(p)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_non_dng_linear_route_through_libraw(tmp_path, n):
+    # sRAW, Foveon and monochrome raws of other formats: LibRaw gives the planes themselves
+    from brightroom.io.raw import _read_linear_libraw
+
+    lin = _linear(n)
+    path = write_dng(lin, tmp_path / "l.dng")
+    got = _read_linear_libraw(path, None, {"path": str(path)})
+    assert got.data.shape == (40, 60, n) and got.camera.monochrome == (n == 1)
+    np.testing.assert_allclose(got.data, lin.data, atol=0.5 / (4095 - 256))

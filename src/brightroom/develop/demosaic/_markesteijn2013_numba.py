@@ -110,10 +110,9 @@ def _greens(x, lab, sm, dirs, r0):  # pragma: no cover - compiled
 
 @numba.njit(parallel=True, cache=True, nogil=True)
 def _colours(x, lab, g, conv_dm, sm, r0):  # pragma: no cover - compiled
-    """Each direction's RGB and its perceptual (square-root L, a, b) planes."""
+    """Each direction's RGB."""
     hp, wp = x.shape
     rgb = np.zeros((4, hp, wp, 3), np.float32)
-    lab3 = np.zeros((4, hp, wp, 3), np.float32)
     tiny = np.float32(1e-12)
     for y in numba.prange(r0, hp - r0):
         for j in range(r0, wp - r0):
@@ -127,18 +126,25 @@ def _colours(x, lab, g, conv_dm, sm, r0):  # pragma: no cover - compiled
                 rgb[d, y, j, 0] = r
                 rgb[d, y, j, 1] = gd
                 rgb[d, y, j, 2] = b
-                ur = np.sqrt(max(r, np.float32(0.0)))
-                ug = np.sqrt(max(gd, np.float32(0.0)))
-                ub = np.sqrt(max(b, np.float32(0.0)))
-                lab3[d, y, j, 0] = (ur + np.float32(2.0) * ug + ub) * np.float32(0.25)
-                lab3[d, y, j, 1] = ur - ug
-                lab3[d, y, j, 2] = ub - ug
-    return rgb, lab3
+    return rgb
+
+
+@numba.njit(inline="always")
+def _lab(rgb, d, y, j, k):  # pragma: no cover - compiled
+    """Component ``k`` of the square-root (L, a, b) of ``rgb[d, y, j]``."""
+    ur = np.sqrt(max(rgb[d, y, j, 0], np.float32(0.0)))
+    ug = np.sqrt(max(rgb[d, y, j, 1], np.float32(0.0)))
+    if k == 1:
+        return ur - ug
+    ub = np.sqrt(max(rgb[d, y, j, 2], np.float32(0.0)))
+    if k == 0:
+        return (ur + np.float32(2.0) * ug + ub) * np.float32(0.25)
+    return ub - ug
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
-def _derivatives(lab3, dirs, r0):  # pragma: no cover - compiled
-    nd, hp, wp, _ = lab3.shape
+def _derivatives(rgb, dirs, r0):  # pragma: no cover - compiled
+    nd, hp, wp, _ = rgb.shape
     drv = np.zeros((nd, hp, wp), np.float32)
     tr = np.zeros((hp, wp), np.float32)
     two = np.float32(2.0)
@@ -149,8 +155,8 @@ def _derivatives(lab3, dirs, r0):  # pragma: no cover - compiled
                 dy, dx = dirs[d, 0], dirs[d, 1]
                 s = np.float32(0.0)
                 for k in range(3):
-                    e = two * lab3[d, y, j, k] - lab3[d, y + dy, j + dx, k] \
-                        - lab3[d, y - dy, j - dx, k]
+                    e = two * _lab(rgb, d, y, j, k) - _lab(rgb, d, y + dy, j + dx, k) \
+                        - _lab(rgb, d, y - dy, j - dx, k)
                     s += e * e
                 drv[d, y, j] = s
                 lo = min(lo, s)
@@ -218,7 +224,8 @@ def markesteijn2013_numba(x: np.ndarray, lab: np.ndarray, m: int) -> np.ndarray:
     sm = _binomial5(_masked_planes(x, lab), 2)      # reach 2
     g, dm = _greens(x, lab, sm, _DIRS, 5)           # + 3
     conv_dm = _binomial5(dm, 7)                     # + 2
-    rgb, lab3 = _colours(x, lab, g, conv_dm, sm, 7)
-    drv, tr = _derivatives(lab3, _DIRS, 8)          # + 1
+    rgb = _colours(x, lab, g, conv_dm, sm, 7)
+    del conv_dm, dm, sm
+    drv, tr = _derivatives(rgb, _DIRS, 8)           # + 1
     homo = _homogeneity(drv, tr, 9)                 # + 1
     return _select(homo, rgb, x, lab, m)            # + 2 (m >= 11)
