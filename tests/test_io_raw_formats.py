@@ -316,3 +316,16 @@ def test_non_dng_linear_route_through_libraw(tmp_path, n):
     got = _read_linear_libraw(path, None, {"path": str(path)})
     assert got.data.shape == (40, 60, n) and got.camera.monochrome == (n == 1)
     np.testing.assert_allclose(got.data, lin.data, atol=0.5 / (4095 - 256))
+
+
+def test_xtrans_keeps_a_colour_independent_gain_map(tmp_path):
+    raw, _ = make_raw(shape=(48, 66))
+    g = np.ones((3, 4, 4), np.float32)
+    g[0, 0] = 1.5
+    back = read_raw(write_dng(raw.replace(pattern=CFAPattern.xtrans(), gain_map=GainMap(g)),
+                              tmp_path / "g.dng"))
+    np.testing.assert_allclose(back.gain_map.gains, g, rtol=1e-6)
+    g[1, 1, 2] = 2.0  # differs per 2x2 position: meaningless on X-Trans, left out
+    back = read_raw(write_dng(raw.replace(pattern=CFAPattern.xtrans(), gain_map=GainMap(g)),
+                              tmp_path / "h.dng"))
+    assert back.gain_map is None and "X-Trans" in back.metadata["gain_map_ignored"]

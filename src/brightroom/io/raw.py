@@ -724,8 +724,9 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto"
         meta.update(extra)
         meta.update(_dng_extras(tags))
         camera = _fold_calibration(camera, meta)
-        if pattern.is_xtrans and gain_map is not None:
-            meta["gain_map_ignored"] = "a GainMap per 2x2 position on an X-Trans mosaic"
+        if pattern.is_xtrans and gain_map is not None and not all(
+                np.array_equal(gain_map.gains[..., 0], gain_map.gains[..., k]) for k in (1, 2, 3)):
+            meta["gain_map_ignored"] = "GainMaps that differ per 2x2 position on an X-Trans mosaic"
             gain_map = None
         if backend != "libraw" and why is None:
             counts = _read_numpy(tags)
