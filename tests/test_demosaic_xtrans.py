@@ -104,3 +104,15 @@ def test_quality_close_to_libraw_on_the_same_file(tmp_path):
     assert p_ours > p_lib - 1.5, (p_ours, p_lib)
     # and both beat plain per-channel interpolation by far
     assert p_ours > 30
+
+
+def test_bands_give_the_whole_frame(monkeypatch):
+    from brightroom.develop.demosaic import _markesteijn2013_numba as k
+    from brightroom.develop.demosaic.markesteijn2013 import MARGIN, _padded
+
+    pat = CFAPattern.xtrans(4, 1)
+    cfa = np.random.default_rng(3).random((150, 70)).astype(np.float32)
+    x, lab = _padded(cfa, pat)
+    whole = k.markesteijn2013_numba(x, lab, MARGIN)
+    monkeypatch.setattr(k, "BAND", 32)
+    np.testing.assert_array_equal(k.markesteijn2013_numba(x, lab, MARGIN), whole)

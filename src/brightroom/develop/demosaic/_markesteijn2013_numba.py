@@ -217,10 +217,15 @@ def _select(homo, rgb, x, lab, m):  # pragma: no cover - compiled
     return out
 
 
-def markesteijn2013_numba(x: np.ndarray, lab: np.ndarray, m: int) -> np.ndarray:
-    """The method on a reflect-padded mosaic ``x`` and colour map ``lab`` (margin ``m``)."""
-    x = np.ascontiguousarray(x, np.float32)
-    lab = np.ascontiguousarray(lab, np.int8)
+BAND = 1024
+"""Output rows per band: the kernels run band by band (each band reads ``m`` padded rows
+either side), which bounds the working memory to about 180 MB per 1000 columns instead of
+~150 bytes per pixel of the whole frame (1.8 GB for 12 MP); every kernel reaches at most ``m``
+rows, so the result is the same as in one piece. 12 MP on 2 shared cores: 4.6 s CPU in bands
+of 1024 rows, 4.1 s in one piece, 5.5 s in bands of 256."""
+
+
+def _frame(x: np.ndarray, lab: np.ndarray, m: int) -> np.ndarray:
     sm = _binomial5(_masked_planes(x, lab), 2)      # reach 2
     g, dm = _greens(x, lab, sm, _DIRS, 5)           # + 3
     conv_dm = _binomial5(dm, 7)                     # + 2
@@ -229,3 +234,19 @@ def markesteijn2013_numba(x: np.ndarray, lab: np.ndarray, m: int) -> np.ndarray:
     drv, tr = _derivatives(rgb, _DIRS, 8)           # + 1
     homo = _homogeneity(drv, tr, 9)                 # + 1
     return _select(homo, rgb, x, lab, m)            # + 2 (m >= 11)
+
+
+def markesteijn2013_numba(x: np.ndarray, lab: np.ndarray, m: int) -> np.ndarray:
+    """The method on a reflect-padded mosaic ``x`` and colour map ``lab`` (margin ``m``),
+    :data:`BAND` output rows at a time."""
+    x = np.ascontiguousarray(x, np.float32)
+    lab = np.ascontiguousarray(lab, np.int8)
+    h, w = x.shape[0] - 2 * m, x.shape[1] - 2 * m
+    if h <= BAND:
+        return _frame(x, lab, m)
+    out = np.empty((h, w, 3), np.float32)
+    for y0 in range(0, h, BAND):
+        y1 = min(h, y0 + BAND)
+        out[y0:y1] = _frame(np.ascontiguousarray(x[y0: y1 + 2 * m]),
+                            np.ascontiguousarray(lab[y0: y1 + 2 * m]), m)
+    return out
