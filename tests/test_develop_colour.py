@@ -11,7 +11,8 @@ from brightroom.color.profile import camera_to_rgb_matrix
 from brightroom.color.spaces import get_space
 from brightroom.develop import colour as cs
 from brightroom.develop.pipeline import Stage
-from brightroom.errors import InputError, ParameterError, PipelineError, RecipeError
+from brightroom.errors import ParameterError, PipelineError, RecipeError
+from brightroom.io.raw import RawFormatWarning
 from brightroom.types import CameraInfo, FrameState, Image, WhiteBalance
 
 with warnings.catch_warnings():
@@ -83,8 +84,10 @@ def test_identity_and_errors():
     data = np.random.default_rng(2).uniform(0, 1, (4, 4, 3)).astype(np.float32)
     out = cs.colour(_img(data, camera=None, state=_wb()), cs.ColourParams(matrix="identity"))
     assert np.array_equal(out.data, data)
-    with pytest.raises(InputError, match="ColorMatrix1"):
-        cs.colour(_img(data, camera=CameraInfo(), state=_wb()), cs.ColourParams())
+    # no matrix: the documented fallback (identity) with one warning, no error
+    with pytest.warns(RawFormatWarning, match="ColorMatrix1"):
+        out = cs.colour(_img(data, camera=CameraInfo(), state=_wb()), cs.ColourParams())
+    np.testing.assert_array_equal(out.data, data)
     with pytest.raises(PipelineError, match="white_balance"):
         cs.colour(_img(data), cs.ColourParams())
     with pytest.raises(ParameterError):

@@ -119,18 +119,17 @@ def test_pattern_from_letters(grid, expect):
     assert _pattern_from_letters(np.array(grid), Path("x")).name == expect
 
 
-def test_non_bayer_rejected(tmp_path, monkeypatch):
+def test_non_bayer_layouts(tmp_path, monkeypatch):
+    # X-Trans and LinearRaw used to be refused; they are read now (tests/test_io_raw_formats.py)
     raw, _ = make_raw()
     xtrans = np.array([[1, 1, 0, 1, 1, 2], [1, 1, 2, 1, 1, 0], [2, 0, 1, 0, 2, 1],
                        [1, 1, 2, 1, 1, 0], [1, 1, 0, 1, 1, 2], [0, 2, 1, 2, 0, 1]])
     p = write_with(monkeypatch, raw, tmp_path / "xt.dng", drop=(33421, 33422),
                    extra=[(33421, dng.SHORT, (6, 6)), (33422, dng.BYTE, xtrans.ravel().tolist())])
-    with pytest.raises(UnsupportedRawError, match=r"xt\.dng: X-Trans"):
-        read_raw(p)
+    assert read_raw(p).pattern.is_xtrans
     p = write_with(monkeypatch, raw, tmp_path / "lin.dng", drop=(262,),
                    extra=[(262, dng.SHORT, 34892)])
-    with pytest.raises(UnsupportedRawError, match=r"lin\.dng: linear DNG"):
-        read_raw(p)
+    assert read_raw(p).camera.monochrome  # one sample per pixel: a monochrome sensor
     p = write_with(monkeypatch, raw, tmp_path / "cmy.dng", drop=(50710,),
                    extra=[(50710, dng.BYTE, (3, 4, 5))])
     with pytest.raises(UnsupportedRawError, match=r"cmy\.dng: colour filter array with colours"):

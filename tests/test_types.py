@@ -91,3 +91,71 @@ def test_camera_info_and_noise():
     assert n.variance(0.5, 0) == pytest.approx(1e-4 * 0.5 + 1e-6)
     with pytest.raises(ParameterError):
         NoiseProfile((-1, 0, 0), (0, 0, 0))
+
+
+# ------------------------------------------------------------------------------ X-Trans, linear raws
+
+from brightroom.types import XTRANS_LAYOUT, LinearRawImage, WarpRectilinear  # noqa: E402
+
+
+def test_xtrans_layout_facts():
+    # Fujifilm's X-Trans: 20 of 36 sites green, every row and column holds all three colours,
+    # no two reds or blues side by side horizontally or vertically
+    p = CFAPattern.xtrans()
+    t = p.tile
+    assert p.is_xtrans and not p.is_bayer and p.period == 6 and t.shape == (6, 6)
+    assert (t == 1).sum() == 20 and (t == 0).sum() == 8 and (t == 2).sum() == 8
+    for k in range(6):
+        assert set(t[k]) == {0, 1, 2} and set(t[:, k]) == {0, 1, 2}
+    rb = t != 1
+    assert not np.any(rb[:, :-1] & rb[:, 1:] & (t[:, :-1] == t[:, 1:]))
+    assert p.pattern == XTRANS_LAYOUT
+
+
+def test_xtrans_shift_parse_and_bayer_only_views():
+    p = CFAPattern.xtrans()
+    full = p.channel_index(14, 14)
+    for dy in range(6):
+        for dx in range(6):
+            q = p.shifted(dy, dx)
+            np.testing.assert_array_equal(q.channel_index(8, 8), full[dy:dy + 8, dx:dx + 8])
+            assert CFAPattern.parse(q.name) == q
+    assert CFAPattern.parse("xtrans") == p
+    with pytest.raises(ParameterError, match="X-Trans"):
+        _ = p.cell
+    with pytest.raises(ParameterError, match="X-Trans"):
+        p.binned()
+    with pytest.raises(ParameterError, match="not a phase of the X-Trans"):
+        CFAPattern("GGGGGG/GGBGGR/BRGRBG/GGBGGR/GGRGGB/RBGBRG")
+    with pytest.raises(ParameterError, match="block 1"):
+        CFAPattern(XTRANS_LAYOUT, 2)
+    raw = RawImage(np.zeros((12, 12), np.float32), p)
+    assert raw.pattern.period == 6
+    with pytest.raises(ParameterError, match="smaller than one"):
+        RawImage(np.zeros((4, 8), np.float32), p)
+
+
+def test_linear_raw_validation_and_image():
+    d = np.zeros((4, 5, 3), np.float32)
+    lin = LinearRawImage(d, black_level=(1, 2, 3), white_level=100)
+    assert lin.shape == (4, 5) and not lin.monochrome and lin.black_level == (1.0, 2.0, 3.0)
+    img = lin.to_image()
+    assert img.space == "camera_rgb" and img.data is d
+    mono = LinearRawImage(np.zeros((4, 5, 1), np.float32), white_level=10)
+    assert mono.monochrome and mono.rgb().shape == (4, 5, 3)
+    with pytest.raises(ParameterError, match="H x W x 3"):
+        LinearRawImage(np.zeros((4, 5), np.float32))
+    with pytest.raises(ParameterError, match="float32"):
+        LinearRawImage(np.zeros((4, 5, 3)))
+    with pytest.raises(ParameterError, match="white level"):
+        LinearRawImage(d, black_level=5, white_level=5)
+
+
+def test_warp_rectilinear_validation():
+    w = WarpRectilinear([(1, 0, 0, 0, 0, 0)])
+    assert w.is_identity and w.centre == (0.5, 0.5)
+    assert not WarpRectilinear([(1, -0.1, 0, 0, 0, 0)] * 3).is_identity
+    with pytest.raises(ParameterError):
+        WarpRectilinear([(1, 0, 0, 0, 0, 0)] * 2)
+    with pytest.raises(ParameterError):
+        WarpRectilinear([(1, 0, 0, 0, 0, float("nan"))])

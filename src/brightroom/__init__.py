@@ -49,12 +49,12 @@ __all__ = [
     "lab_score", "lab_compare", "lab_measure", "demo",
     # types
     "RawImage", "Image", "Recipe", "Look", "LUT3D", "PortraitResult", "VideoStats", "LabResults",
-    "LabScoreResult", "LabRanking", "DemoResult",
+    "LabScoreResult", "LabRanking", "DemoResult", "LinearRawImage",
     # errors and warnings
     "BrightroomError", "InputError", "UnsupportedRawError", "CorruptFileError",
     "UnsupportedFormatError", "OutputExistsError", "RecipeError", "ParameterError",
     "PipelineError", "ChartNotFoundError", "MergeError", "NoSubjectError", "ModelNotFoundError",
-    "BurstWarning",
+    "BurstWarning", "RawFormatWarning",
     # choices
     "WB_PRESETS", "SCHEDULES", "BURST_MODES", "LENS_STYLES", "PORTRAIT_PRESETS",
     "CALIBRATION_METHODS", "LAB_PLANS", "MEASURE_CHARTS", "WRITE_EXTENSIONS",

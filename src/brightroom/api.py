@@ -70,6 +70,7 @@ from brightroom.io import write as write
 from brightroom.io.atomic import check_output
 from brightroom.io.depth import DepthMap
 from brightroom.io.images.gainmap import hdr_gain_map
+from brightroom.io.raw import RawFormatWarning as RawFormatWarning
 from brightroom.lab.conditions import check_camera
 from brightroom.lab.demo import DemoResult as DemoResult
 from brightroom.lab.demo import demo as demo
@@ -94,6 +95,7 @@ from brightroom.portrait.segment import NoSubjectError as NoSubjectError
 from brightroom.portrait.video import VideoParams, render_video
 from brightroom.portrait.video import VideoStats as VideoStats
 from brightroom.types import Image as Image
+from brightroom.types import LinearRawImage as LinearRawImage
 from brightroom.types import RawImage as RawImage
 
 PathLike = str | os.PathLike[str]
@@ -211,7 +213,7 @@ def load_recipe(recipe: str | PathLike | Recipe, *, wb: str | float | None = Non
 
 @_carries_package("brightroom.develop")
 def develop(
-    raw: RawImage | PathLike | Sequence[RawImage | PathLike],
+    raw: RawImage | LinearRawImage | PathLike | Sequence[RawImage | PathLike],
     output: PathLike | None = None,
     *,
     recipe: str | PathLike | Recipe = "default",
@@ -222,6 +224,7 @@ def develop(
     ref: int | None = None,
     quality: int = 92,
     overwrite: bool = False,
+    matrix: str | PathLike | None = None,
 ) -> Image:
     """Develop a raw image (or a merged burst) into a finished photo: ``brightroom develop``.
 
@@ -256,6 +259,11 @@ def develop(
         JPEG/HEIC/AVIF quality of ``output``, 1-100.
     overwrite
         Replace an existing ``output``.
+    matrix
+        Override the recipe's colour matrix (``--matrix``): ``"dng"`` (the raw's; a raw
+        without one falls back to the identity with a warning), ``"identity"`` (camera RGB as
+        the output space), or a matrix file: a Brightroom camera profile (``.json``, from
+        ``brightroom look calibrate``) or 9 numbers of a DNG ColorMatrix (XYZ D65 to camera).
 
     Returns
     -------
@@ -281,18 +289,18 @@ def develop(
     ...                    mode="night")                                        # doctest: +SKIP
     """
     if burst:
-        if isinstance(raw, (str, os.PathLike, RawImage)):
+        if isinstance(raw, (str, os.PathLike, RawImage, LinearRawImage)):
             raise ParameterError("burst=True needs the frames of a burst (a list of raw files or "
                                  "RawImages), got one")
         inputs = _paths(list(raw))
     else:
-        if not isinstance(raw, (str, os.PathLike, RawImage)):
+        if not isinstance(raw, (str, os.PathLike, RawImage, LinearRawImage)):
             raise ParameterError("develop takes one raw image (a RawImage or a raw file); pass "
                                  "burst=True to merge several into one photo")
         if mode != "auto" or ref is not None:
             raise ParameterError("mode and ref choose how a burst is merged; pass burst=True")
         inputs = _paths([raw])
-    rec = resolve_recipe(recipe, wb)  # a bad recipe or wb fails before any file is touched
+    rec = resolve_recipe(recipe, wb, matrix)  # a bad recipe, wb or matrix fails before any file
     if output is not None:
         _check_image_output(output, overwrite, inputs)
     if burst and output is not None and Path(output).suffix.lower() in _GAIN_MAP_EXTENSIONS:

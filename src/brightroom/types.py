@@ -3,9 +3,14 @@
 Every higher floor of Brightroom speaks in these types.
 
 * :class:`CFAPattern` names a colour filter array: one of the four Bayer phases, optionally
-  with each colour as an ``n x n`` block (quad-Bayer ``block=2``, nona ``3``, hexadeca ``4``).
+  with each colour as an ``n x n`` block (quad-Bayer ``block=2``, nona ``3``, hexadeca ``4``),
+  or a phase of Fujifilm's 6 x 6 X-Trans layout.
 * :class:`RawImage` is the mosaic, normalised **once** at input so that 0 is the black level
   and 1 the white (clipping) level, plus the camera's colour and noise description.
+* :class:`LinearRawImage` is a raw the camera (or a converter) already demosaiced: a linear
+  DNG (``PhotometricInterpretation`` LinearRaw) or a monochrome sensor, ``H x W x 3`` (or
+  ``x 1``) camera RGB normalised the same way. It flows through the ``cfa`` stages of a
+  recipe in their RGB form; demosaicing is skipped.
 * :class:`Image` is a float32 ``H x W x 3`` picture in a declared space.
 
 Arrays are float32 and never written in place: every stage returns a new object, built with
@@ -29,6 +34,7 @@ __all__ = [
     "SPACES",
     "CHANNELS",
     "BAYER_PATTERNS",
+    "XTRANS_LAYOUT",
     "CFAPattern",
     "NoiseProfile",
     "CameraInfo",
@@ -38,6 +44,8 @@ __all__ = [
     "FrameState",
     "STATE_FIELDS",
     "RawImage",
+    "LinearRawImage",
+    "WarpRectilinear",
     "Image",
     "normalize_mosaic",
 ]
@@ -50,6 +58,31 @@ SPACES: tuple[str, ...] = ("cfa", "camera_rgb", "linear_rgb", "display")
 CHANNELS = "RGB"
 BAYER_PATTERNS: tuple[str, ...] = ("RGGB", "BGGR", "GRBG", "GBRG")
 
+XTRANS_LAYOUT = "GGRGGB/GGBGGR/BRGRBG/GGBGGR/GGRGGB/RBGBRG"
+"""Fujifilm's X-Trans 6 x 6 colour filter layout, rows top to bottom (one phase of it; a
+sensor's crop may start anywhere in the tile, see :meth:`CFAPattern.xtrans`). 20 of its 36
+sites are green; every row and column holds red, green and blue.
+
+References
+----------
+Fujifilm (2012), X-Trans CMOS sensor (X-Pro1); the layout as LibRaw reports it
+(``imgdata.idata.xtrans``).
+"""
+
+
+def _xtrans_phases() -> dict[str, tuple[int, int]]:
+    rows = XTRANS_LAYOUT.split("/")
+    grid = np.array([list(r) for r in rows])
+    out = {}
+    for dy in range(6):
+        for dx in range(6):
+            g = np.roll(np.roll(grid, -dy, 0), -dx, 1)
+            out.setdefault("/".join("".join(r) for r in g), (dy, dx))
+    return out
+
+
+_XTRANS_PHASES = _xtrans_phases()
+
 
 @dataclass(frozen=True)
 class CFAPattern:
@@ -59,53 +92,99 @@ class CFAPattern:
     ----------
     pattern
         The Bayer phase read left to right, top to bottom over the 2 x 2 colour cell:
-        ``"RGGB"``, ``"BGGR"``, ``"GRBG"`` or ``"GBRG"``.
+        ``"RGGB"``, ``"BGGR"``, ``"GRBG"`` or ``"GBRG"``; or a 6 x 6 X-Trans layout, its rows
+        top to bottom separated by ``/`` (a cyclic shift of :data:`XTRANS_LAYOUT`; build it
+        with :meth:`xtrans`).
     block
         Side of the square block that shares one colour: 1 for Bayer, 2 for quad-Bayer
         (Tetracell / Quad Bayer, 48-64 MP sensors), 3 for nona (108 MP), 4 for hexadeca (200 MP).
+        Always 1 for X-Trans.
     """
 
     pattern: str = "RGGB"
     block: int = 1
 
     def __post_init__(self) -> None:
-        p = self.pattern.upper()
+        p = self.pattern.upper() if isinstance(self.pattern, str) else self.pattern
+        if isinstance(p, str) and "/" in p:
+            if p not in _XTRANS_PHASES:
+                raise ParameterError(
+                    f"CFA layout {self.pattern!r} is not a phase of the X-Trans layout "
+                    f"{XTRANS_LAYOUT}")
+            if self.block != 1:
+                raise ParameterError(f"an X-Trans layout has block 1, got {self.block!r}")
+            object.__setattr__(self, "pattern", p)
+            return
         if p not in BAYER_PATTERNS:
             raise ParameterError(
-                f"CFA pattern {self.pattern!r} is not one of {', '.join(BAYER_PATTERNS)}"
+                f"CFA pattern {self.pattern!r} is not one of {', '.join(BAYER_PATTERNS)} "
+                f"(or an X-Trans layout)"
             )
         object.__setattr__(self, "pattern", p)
         if not isinstance(self.block, int) or not 1 <= self.block <= 4:
             raise ParameterError(f"CFA block size {self.block!r} must be an integer in 1..4")
 
+    @classmethod
+    def xtrans(cls, dy: int = 0, dx: int = 0) -> CFAPattern:
+        """The X-Trans layout cropped by ``dy`` rows and ``dx`` columns from
+        :data:`XTRANS_LAYOUT`'s phase."""
+        return cls(XTRANS_LAYOUT).shifted(dy, dx)
+
+    @property
+    def is_xtrans(self) -> bool:
+        """Whether this is a 6 x 6 X-Trans layout (else a Bayer or quad/nona/hexadeca one)."""
+        return "/" in self.pattern
+
+    @property
+    def is_bayer(self) -> bool:
+        """Whether this is a (2 x 2) Bayer layout with one pixel per colour (``block == 1``)."""
+        return not self.is_xtrans and self.block == 1
+
     @property
     def name(self) -> str:
-        """``"RGGB"`` for Bayer, ``"quad-RGGB"``, ``"nona-RGGB"``, ``"hexadeca-RGGB"`` otherwise."""
+        """``"RGGB"`` for Bayer, ``"quad-RGGB"``, ``"nona-RGGB"``, ``"hexadeca-RGGB"``, or
+        ``"xtrans-<rows>"`` (``"xtrans-GGRGGB/GGBGGR/..."``)."""
+        if self.is_xtrans:
+            return "xtrans-" + self.pattern
         prefix = {1: "", 2: "quad-", 3: "nona-", 4: "hexadeca-"}[self.block]
         return prefix + self.pattern
 
     @classmethod
     def parse(cls, name: str) -> CFAPattern:
-        """Inverse of :attr:`name`: ``"quad-GRBG"`` -> ``CFAPattern("GRBG", 2)``."""
+        """Inverse of :attr:`name`: ``"quad-GRBG"`` -> ``CFAPattern("GRBG", 2)``;
+        ``"xtrans"`` is :data:`XTRANS_LAYOUT`'s phase."""
+        if isinstance(name, str) and name.lower().startswith("xtrans"):
+            rest = name[6:].lstrip("-")
+            return cls(rest or XTRANS_LAYOUT)
         blocks = {"": 1, "quad": 2, "nona": 3, "hexadeca": 4}
         prefix, _, pat = name.rpartition("-")
         if prefix not in blocks:
-            raise ParameterError(f"unknown CFA name {name!r}; expected e.g. 'RGGB' or 'quad-RGGB'")
+            raise ParameterError(f"unknown CFA name {name!r}; expected e.g. 'RGGB', "
+                                 f"'quad-RGGB' or 'xtrans'")
         return cls(pat, blocks[prefix])
 
     @property
     def period(self) -> int:
-        """Side of the repeating tile in pixels (``2 * block``)."""
-        return 2 * self.block
+        """Side of the repeating tile in pixels (``2 * block``; 6 for X-Trans)."""
+        return 6 if self.is_xtrans else 2 * self.block
+
+    def _need_bayer_cell(self, what: str) -> None:
+        if self.is_xtrans:
+            raise ParameterError(f"{what} is defined for Bayer layouts only; {self.name} is "
+                                 f"an X-Trans layout (use tile / channel_index)")
 
     @cached_property
     def cell(self) -> np.ndarray:
-        """The 2 x 2 Bayer cell as channel indices (0 = R, 1 = G, 2 = B)."""
+        """The 2 x 2 Bayer cell as channel indices (0 = R, 1 = G, 2 = B); Bayer layouts only."""
+        self._need_bayer_cell("the 2 x 2 cell")
         return np.array([CHANNELS.index(c) for c in self.pattern], dtype=np.int8).reshape(2, 2)
 
     @cached_property
     def tile(self) -> np.ndarray:
         """The ``period x period`` repeating tile as channel indices."""
+        if self.is_xtrans:
+            return np.array([[CHANNELS.index(c) for c in row] for row in self.pattern.split("/")],
+                            dtype=np.int8)
         return np.kron(self.cell, np.ones((self.block, self.block), dtype=np.int8))
 
     def channel_index(self, height: int, width: int) -> np.ndarray:
@@ -121,11 +200,15 @@ class CFAPattern:
 
     def offset(self, channel: str) -> tuple[int, int]:
         """Row and column of the first pixel of ``channel`` ('R' or 'B') in the 2 x 2 cell."""
+        self._need_bayer_cell("a 2 x 2 cell offset")
         i = self.pattern.index(channel)
         return divmod(i, 2)
 
     def shifted(self, dy: int, dx: int) -> CFAPattern:
         """The pattern of the mosaic after cropping ``dy`` rows and ``dx`` columns from the top-left."""
+        if self.is_xtrans:
+            t = np.roll(np.roll(self.tile, -dy, axis=0), -dx, axis=1)
+            return CFAPattern("/".join("".join(CHANNELS[c] for c in row) for row in t))
         if self.block != 1 and (dy % self.block or dx % self.block):
             raise ParameterError(
                 f"cropping {self.name} by ({dy}, {dx}) would split its {self.block}x{self.block} blocks"
@@ -136,6 +219,7 @@ class CFAPattern:
 
     def binned(self) -> CFAPattern:
         """The Bayer pattern obtained by averaging each ``block x block`` group."""
+        self._need_bayer_cell("binning to Bayer")
         return CFAPattern(self.pattern, 1)
 
 
@@ -186,7 +270,8 @@ class CameraInfo:
 
     Matrices follow the DNG specification (1.6, chapter 6): ``color_matrix*`` map CIE XYZ to
     camera RGB, ``forward_matrix*`` map white-balanced camera RGB to XYZ (D50). Illuminants are
-    EXIF LightSource codes (17 = Standard light A, 21 = D65, ...).
+    EXIF LightSource codes (17 = Standard light A, 21 = D65, ...). ``monochrome`` marks a
+    sensor without a colour filter array (one channel): it develops to a grey image.
     """
 
     make: str = ""
@@ -206,6 +291,7 @@ class CameraInfo:
     orientation: int = 1
     baseline_exposure: float = 0.0
     exif: Mapping[str, Any] = field(default_factory=dict)
+    monochrome: bool = False
 
     def __post_init__(self) -> None:
         for name in ("color_matrix1", "color_matrix2", "forward_matrix1", "forward_matrix2"):
@@ -234,7 +320,8 @@ class GainMap:
     Parameters
     ----------
     gains
-        ``h x w x 4`` float32, one plane per 2 x 2 cell position in raster order, all > 0.
+        ``h x w x 4`` float32, one plane per 2 x 2 cell position in raster order (a mosaic), or
+        ``h x w x 3``, one plane per channel (an RGB :class:`LinearRawImage`), all > 0.
     area
         ``(top, left, bottom, right)`` of the mosaic the map covers (DNG ``Top``... tags), or
         ``None`` for the whole mosaic.
@@ -258,9 +345,10 @@ class GainMap:
 
     def __post_init__(self) -> None:
         g = np.asarray(self.gains, dtype=np.float32)
-        if g.ndim != 3 or g.shape[2] != 4 or g.shape[0] < 1 or g.shape[1] < 1:
+        if g.ndim != 3 or g.shape[2] not in (3, 4) or g.shape[0] < 1 or g.shape[1] < 1:
             raise ParameterError(f"a gain map must be h x w x 4 (one plane per 2x2 cell "
-                                 f"position), got shape {g.shape}")
+                                 f"position) or h x w x 3 (one per channel), got shape "
+                                 f"{g.shape}")
         if not np.all(np.isfinite(g)) or np.any(g <= 0):
             raise ParameterError("gain-map values must be finite and > 0")
         g = g.copy() if g is self.gains and g.flags.writeable else g
@@ -310,6 +398,57 @@ class LightMap:
         w = w.copy()
         w.setflags(write=False)
         object.__setattr__(self, "weight", w)
+
+
+@dataclass(frozen=True)
+class WarpRectilinear:
+    """Lens distortion to undo after demosaicing (the DNG ``WarpRectilinear`` opcode).
+
+    For an output pixel at ``(x, y)``, with ``(dx, dy)`` its offset from the optical centre
+    divided by ``m`` (the distance in pixels from the centre to the farthest image corner) and
+    ``r^2 = dx^2 + dy^2``, the source position is the centre plus ``m`` times
+
+        ``dx * f + kt0 * 2 dx dy + kt1 * (r^2 + 2 dx^2)``,
+        ``dy * f + kt1 * 2 dx dy + kt0 * (r^2 + 2 dy^2)``,
+
+    with ``f = kr0 + kr1 r^2 + kr2 r^4 + kr3 r^6`` (radial and tangential terms).
+
+    Parameters
+    ----------
+    coefficients
+        One ``(kr0, kr1, kr2, kr3, kt0, kt1)`` per plane: 1 (all planes alike) or 3 (R, G, B:
+        lateral chromatic aberration as well).
+    centre
+        Optical centre ``(x, y)`` relative to the image, ``(0.5, 0.5)`` being its middle.
+    source
+        Where it came from (``"OpcodeList3"``, ``"lab"``...).
+
+    References
+    ----------
+    Adobe (2023), Digital Negative (DNG) Specification 1.7, chapter 7, opcode
+    ``WarpRectilinear`` (1).
+    """
+
+    coefficients: tuple[tuple[float, float, float, float, float, float], ...]
+    centre: tuple[float, float] = (0.5, 0.5)
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        co = tuple(tuple(float(v) for v in plane) for plane in self.coefficients)
+        if len(co) not in (1, 3) or any(len(p) != 6 for p in co) or \
+                not all(np.isfinite(v) for p in co for v in p):
+            raise ParameterError(f"WarpRectilinear needs 1 or 3 planes of 6 finite "
+                                 f"coefficients, got {self.coefficients!r}")
+        object.__setattr__(self, "coefficients", co)
+        c = tuple(float(v) for v in self.centre)
+        if len(c) != 2 or not all(np.isfinite(c)):
+            raise ParameterError(f"WarpRectilinear centre must be two finite values, got {c}")
+        object.__setattr__(self, "centre", c)
+
+    @property
+    def is_identity(self) -> bool:
+        """Whether the warp moves nothing (``kr0 = 1``, every other coefficient 0)."""
+        return all(p == (1.0, 0.0, 0.0, 0.0, 0.0, 0.0) for p in self.coefficients)
 
 
 @dataclass(frozen=True)
@@ -436,6 +575,9 @@ class RawImage:
     metadata
         Free-form information that travels to the output (path, format, DNG hints, lab truth,
         burst record). No stage reads another stage's decisions from it.
+    warp
+        Lens distortion still to undo (DNG ``WarpRectilinear`` of ``OpcodeList3``), which the
+        ``demosaic`` stage applies after interpolating, where the DNG specification puts it.
     """
 
     cfa: np.ndarray
@@ -447,6 +589,7 @@ class RawImage:
     gain_map: GainMap | None = None
     state: FrameState = field(default_factory=FrameState)
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    warp: WarpRectilinear | None = None
 
     def __post_init__(self) -> None:
         a = self.cfa
@@ -465,6 +608,11 @@ class RawImage:
         object.__setattr__(self, "saturation", _check_levels(self.saturation, 3, "saturation"))
         if self.gain_map is not None and not isinstance(self.gain_map, GainMap):
             object.__setattr__(self, "gain_map", GainMap(self.gain_map))
+        if self.gain_map is not None and self.gain_map.gains.shape[2] != 4:
+            raise ParameterError("a mosaic's gain map needs one plane per 2x2 cell position "
+                                 f"(h x w x 4), got {self.gain_map.gains.shape}")
+        if self.warp is not None and not isinstance(self.warp, WarpRectilinear):
+            raise ParameterError(f"RawImage.warp must be a WarpRectilinear, got {self.warp!r}")
         if not isinstance(self.state, FrameState):
             raise ParameterError(f"RawImage.state must be a FrameState, got {self.state!r}")
         if not self.white_level > max(self.black_level):
@@ -501,6 +649,109 @@ class RawImage:
         black = _cell_plane(self.black_level, h, w)
         counts = self.cfa.astype(np.float64) * (self.white_level - black) + black
         return np.clip(np.rint(counts), 0, self.white_level).astype(np.uint16)
+
+
+@dataclass(frozen=True, eq=False)
+class LinearRawImage:
+    """A raw whose colours were already interpolated: a linear DNG or a monochrome sensor.
+
+    It is the ``cfa``-space frame of a sensor-referred image that needs no demosaicing: Adobe
+    DNG Converter's (lossy) linear DNGs, phone apps' LinearRaw DNGs and monochrome sensors. A
+    recipe's ``cfa`` stages that make sense on it (lens shading, white balance, raw denoise)
+    run in their RGB form, ``demosaic`` only hands it on as camera RGB (after the DNG's
+    ``WarpRectilinear``), and stages that only make sense on a mosaic (``bad_pixels``) pass
+    it through (see ``docs/architecture.md``).
+
+    Parameters
+    ----------
+    data
+        ``H x W x 3`` camera RGB, or ``H x W x 1`` for a monochrome sensor; float32, 0 the
+        black level and 1 the white level, not clipped.
+    camera
+        Colour matrices, neutral, exposure, noise and EXIF (``camera.monochrome`` for one
+        channel).
+    black_level, white_level
+        The counts the data were normalised from (black per channel).
+    saturation, gain_map, state, metadata, warp
+        As in :class:`RawImage`; a gain map has one plane per channel (``h x w x 3``).
+    """
+
+    data: np.ndarray
+    camera: CameraInfo = field(default_factory=CameraInfo)
+    black_level: tuple[float, ...] = (0.0,)
+    white_level: float = 1.0
+    saturation: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    gain_map: GainMap | None = None
+    state: FrameState = field(default_factory=FrameState)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    warp: WarpRectilinear | None = None
+
+    def __post_init__(self) -> None:
+        a = self.data
+        if not isinstance(a, np.ndarray) or a.ndim != 3 or a.shape[2] not in (1, 3):
+            raise ParameterError(f"LinearRawImage.data must be H x W x 3 (or x 1, monochrome), "
+                                 f"got shape {getattr(a, 'shape', None)}")
+        if a.dtype != np.float32:
+            raise ParameterError(f"LinearRawImage.data must be float32, got {a.dtype}")
+        if a.shape[0] < 1 or a.shape[1] < 1:
+            raise ParameterError(f"LinearRawImage.data is empty ({a.shape})")
+        n = a.shape[2]
+        object.__setattr__(self, "black_level", _check_levels(self.black_level, n, "black_level"))
+        object.__setattr__(self, "saturation", _check_levels(self.saturation, 3, "saturation"))
+        if not isinstance(self.camera, CameraInfo):
+            raise ParameterError(f"LinearRawImage.camera must be a CameraInfo, got "
+                                 f"{self.camera!r}")
+        if self.gain_map is not None and not isinstance(self.gain_map, GainMap):
+            object.__setattr__(self, "gain_map", GainMap(self.gain_map))
+        if self.gain_map is not None and self.gain_map.gains.shape[2] != 3:
+            raise ParameterError("a linear raw's gain map needs one plane per channel "
+                                 f"(h x w x 3), got {self.gain_map.gains.shape}")
+        if self.warp is not None and not isinstance(self.warp, WarpRectilinear):
+            raise ParameterError(f"LinearRawImage.warp must be a WarpRectilinear, got "
+                                 f"{self.warp!r}")
+        if not isinstance(self.state, FrameState):
+            raise ParameterError(f"LinearRawImage.state must be a FrameState, got {self.state!r}")
+        if not self.white_level > max(self.black_level):
+            raise ParameterError(
+                f"white level {self.white_level} must exceed black level {max(self.black_level)}"
+            )
+
+    @property
+    def monochrome(self) -> bool:
+        """Whether the data has one channel (a sensor without colour filters)."""
+        return self.data.shape[2] == 1
+
+    @property
+    def wb(self) -> tuple[float, float, float] | None:
+        """Per-channel gains already in the data (``None`` while not white balanced)."""
+        w = self.state.white_balance
+        return w.gains if w is not None and w.applied else None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(height, width)``."""
+        return self.data.shape[:2]  # type: ignore[return-value]
+
+    @property
+    def megapixels(self) -> float:
+        """Pixel count in millions."""
+        return self.data.shape[0] * self.data.shape[1] / 1e6
+
+    def rgb(self) -> np.ndarray:
+        """The data as ``H x W x 3`` (a monochrome channel repeated; else the data itself)."""
+        if self.monochrome:
+            return np.ascontiguousarray(np.repeat(self.data, 3, axis=2))
+        return self.data
+
+    def to_image(self) -> Image:
+        """The frame as a camera-RGB :class:`Image` (what ``demosaic`` gives for it)."""
+        return Image(self.rgb(), space="camera_rgb", primaries="camera", transfer="linear",
+                     camera=self.camera, saturation=self.saturation, state=self.state,
+                     metadata=self.metadata)
+
+    def replace(self, **changes: Any) -> LinearRawImage:
+        """A copy with ``changes`` applied (arrays are shared, never written)."""
+        return dataclasses.replace(self, **changes)
 
 
 def _cell_plane(per_cell: tuple[float, ...], h: int, w: int) -> np.ndarray:

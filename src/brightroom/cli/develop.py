@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from tqdm import tqdm
@@ -27,6 +28,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wb", default=None,
                    help="white balance: as-shot, auto, " + ", ".join(brightroom.WB_PRESETS)
                    + ", or a temperature in kelvin")
+    p.add_argument("--matrix", default=None, metavar="dng|identity|FILE",
+                   help="colour matrix: dng (the raw's; identity with a warning when it has "
+                   "none), identity (camera RGB as sRGB), or a file: a camera profile .json "
+                   "(brightroom look calibrate) or the 9 numbers of a DNG ColorMatrix "
+                   "[default: the recipe's]")
     p.add_argument("--format", default="jpg", choices=[e[1:] for e in brightroom.WRITE_EXTENSIONS],
                    help="output format when -o is a directory [default: jpg]")
     p.add_argument("--quality", type=int, default=92, help="JPEG/HEIC/AVIF quality [default: 92]")
@@ -56,11 +62,23 @@ def _outputs(inputs: list[Path], output: Path, fmt: str) -> list[Path]:
     return [output / f"{p.stem}.{fmt}" for p in inputs]
 
 
+def _one_line_warnings(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+    """Brightroom's warnings on the command line: one line each, ``brightroom: warning: ...``."""
+    print(f"brightroom: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
+    with warnings.catch_warnings():
+        warnings.showwarning = _one_line_warnings
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     inputs = [Path(p) for p in args.raw]
     output = Path(args.output)
     recipe = brightroom.load_recipe(args.recipe, wb=args.wb)  # a bad --recipe or --wb fails first
-    options = {"recipe": recipe, "quality": args.quality, "overwrite": args.overwrite}
+    options = {"recipe": recipe, "quality": args.quality, "overwrite": args.overwrite,
+               "matrix": args.matrix}
     if args.burst:
         if output.suffix.lower() not in brightroom.WRITE_EXTENSIONS:
             raise InputError(f"{output}: with --burst, -o must be an image file "

@@ -314,7 +314,8 @@ def _check_camera(camera: CameraInfo) -> None:
     if camera.color_matrix1 is None:
         raise InputError(
             f"camera {camera.make} {camera.model}".rstrip()
-            + " has no ColorMatrix1; its colours cannot be mapped to XYZ (use matrix='identity')"
+            + " has no ColorMatrix1; its colours cannot be mapped to XYZ (develop with --matrix "
+            "identity or --matrix FILE)"
         )
 
 

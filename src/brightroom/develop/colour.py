@@ -5,6 +5,20 @@ at the white balance's colour temperature (:func:`brightroom.color.profile.camer
 ForwardMatrix when the camera has one, else the inverse ColorMatrix with Bradford adaptation, then
 D50 to the output space's white. A white-balanced neutral (1, 1, 1) comes out exactly grey.
 
+Where the matrices come from (``ColourParams.matrix``, ``--matrix`` on the command line):
+
+* ``"dng"`` (default): the file's. A raw without ColorMatrix1 (a Raspberry Pi DNG written by
+  PiDNG without a camera profile, a converter that drops it) falls back to ``"identity"`` with
+  one :class:`~brightroom.io.raw.RawFormatWarning` naming the file: white balance still makes
+  greys grey, but colours are camera RGB read as the output primaries (desaturated, sometimes
+  shifted). A monochrome sensor always takes the identity, without a warning.
+* ``"identity"``: camera RGB is taken as the output space (no colour conversion).
+* a **matrix file** (any other value: its path): a Brightroom camera profile (``.json``, from
+  ``brightroom look calibrate``: its ColorMatrix, ForwardMatrix and illuminant), or a text
+  file of 9 numbers, a DNG ColorMatrix (CIE XYZ under D65 to camera RGB, rows first; as
+  dcraw's and LibRaw's ``adobe_coeff`` tables print them, where values over 10 are taken to
+  be scaled by 10000). The file replaces the raw's own matrices.
+
 References
 ----------
 Adobe Systems (2021). Digital Negative (DNG) Specification 1.6, chapter 6: Mapping Camera Color
@@ -13,7 +27,13 @@ Space to CIE XYZ Space.
 
 from __future__ import annotations
 
+import json
+import os
+import warnings
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -23,12 +43,69 @@ from brightroom.develop.params import Params, param
 from brightroom.develop.pipeline import RowPlan, RowStage, Stage, StageInput, get_stage
 from brightroom.develop.rowops import Matrix
 from brightroom.errors import InputError, ParameterError, PipelineError
+from brightroom.io.raw import RawFormatWarning
 from brightroom.types import CameraInfo, Image
 
-__all__ = ["ColourParams", "OUTPUT_SPACES", "Colour", "colour", "colour_matrix",
-           "camera_to_output", "image_neutral", "apply_matrix"]
+__all__ = ["ColourParams", "OUTPUT_SPACES", "MATRIX_MODES", "Colour", "colour", "colour_matrix",
+           "camera_to_output", "image_neutral", "apply_matrix", "load_matrix_file"]
 
 OUTPUT_SPACES = ("sRGB", "Display P3")
+
+MATRIX_MODES = ("dng", "identity")
+"""The named sources of the colour matrix; any other ``matrix`` value is a matrix file."""
+
+_ILLUMINANT_CODES = {"D65": 21, "D50": 23, "D55": 20, "D75": 22, "A": 17, "F2": 3, "F11": 14}
+
+
+@lru_cache(maxsize=16)
+def _matrix_file(path: str, mtime: float) -> tuple[tuple[str, Any], ...]:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{p}: cannot read the matrix file ({e})") from None
+    if p.suffix.lower() == ".json":
+        try:
+            d = json.loads(text)
+            cm = np.asarray(d["color_matrix"], np.float64).reshape(3, 3)
+        except (ValueError, KeyError, TypeError) as e:
+            raise InputError(f"{p}: not a Brightroom camera profile with a color_matrix "
+                             f"(3 x 3) ({type(e).__name__}: {e})") from None
+        out: dict[str, Any] = {"color_matrix1": cm,
+                               "illuminant1": _ILLUMINANT_CODES.get(d.get("illuminant", "D65"),
+                                                                    21)}
+        if d.get("forward_matrix") is not None:
+            out["forward_matrix1"] = np.asarray(d["forward_matrix"], np.float64).reshape(3, 3)
+    else:
+        body = " ".join(line.split("#", 1)[0] for line in text.splitlines())  # "#" comments
+        words = body.replace(",", " ").split()
+        try:
+            v = np.array([float(w) for w in words], np.float64)
+        except ValueError:
+            raise InputError(f"{p}: a matrix file holds 9 numbers (a DNG ColorMatrix, rows "
+                             f"first) or is a Brightroom camera profile (.json)") from None
+        if v.size != 9 or not np.all(np.isfinite(v)):
+            raise InputError(f"{p}: a matrix file holds 9 numbers, found {v.size}")
+        if np.abs(v).max() > 10:  # dcraw / LibRaw adobe_coeff style: scaled by 10000
+            v = v / 10000.0
+        out = {"color_matrix1": v.reshape(3, 3), "illuminant1": 21, "forward_matrix1": None}
+    m = out["color_matrix1"]
+    if not np.all(np.isfinite(m)) or abs(np.linalg.det(m)) < 1e-12:
+        raise InputError(f"{p}: the colour matrix is singular")
+    out.update(color_matrix2=None, forward_matrix2=None, illuminant2=None)
+    return tuple(out.items())
+
+
+def load_matrix_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The :class:`~brightroom.types.CameraInfo` fields a matrix file sets (see the module
+    docstring): ``color_matrix1``, ``illuminant1``, ``forward_matrix1`` and the second
+    calibration cleared."""
+    p = Path(path)
+    try:
+        mtime = p.stat().st_mtime
+    except OSError:
+        raise InputError(f"{p}: no such matrix file") from None
+    return dict(_matrix_file(str(p), mtime))
 
 
 @dataclass(frozen=True)
@@ -42,12 +119,20 @@ class ColourParams(Params):
     VERSION = 2
 
     space: str = param("sRGB", choices=OUTPUT_SPACES, doc="linear output RGB primaries")
-    matrix: str = param("dng", choices=("dng", "identity"),
-                        doc="'dng': the camera's DNG colour matrices; 'identity': camera RGB is "
-                            "taken as the output space (no colour conversion)")
+    matrix: str = param("dng",
+                        doc="'dng': the camera's DNG colour matrices (identity, with a warning, "
+                            "when the raw has none); 'identity': camera RGB is taken as the "
+                            "output space; or the path of a matrix file (a .json camera "
+                            "profile or 9 numbers of a DNG ColorMatrix)")
     baseline_exposure: bool = param(True, doc="apply the raw's DNG BaselineExposure (EV, as "
                                                "Adobe renders it; phone DNGs often set +1..+2)")
 
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.matrix not in MATRIX_MODES and not Path(self.matrix).is_file():
+            raise ParameterError(f"ColourParams.matrix must be one of {list(MATRIX_MODES)} or a "
+                                 f"matrix file, got {self.matrix!r} (no such file)")
 
     @classmethod
     def upgrade(cls, values: dict, version: int) -> dict:
@@ -125,14 +210,19 @@ def colour_matrix(img: Image, params: ColourParams) -> np.ndarray:
     ``2**EV`` (Adobe DNG Specification 1.6, BaselineExposure tag: the zero point of the
     rendering's exposure).
     """
-    if params.matrix == "identity":
+    cam = img.camera
+    if params.matrix not in MATRIX_MODES:
+        cam = (cam or CameraInfo()).replace(**load_matrix_file(params.matrix))
+    if params.matrix == "identity" or (cam is not None and cam.monochrome):
+        m = np.eye(3)
+    elif cam is None or cam.color_matrix1 is None:
+        where = (img.metadata or {}).get("path") or "the image"
+        warnings.warn(f"{where}: no colour matrix (ColorMatrix1); colours are camera RGB taken "
+                      f"as {params.space} (pass --matrix FILE, or matrix=FILE, for a "
+                      f"calibrated one)", RawFormatWarning, stacklevel=2)
         m = np.eye(3)
     else:
-        if img.camera is None or img.camera.color_matrix1 is None:
-            raise InputError("the image's camera has no ColorMatrix1 (colour matrix); set "
-                             "matrix = \"identity\" in the recipe's colour stage to take camera "
-                             "RGB as the output space")
-        m = camera_to_rgb_matrix(img.camera, image_neutral(img), params.space)
+        m = camera_to_rgb_matrix(cam, image_neutral(img), params.space)
     return m * 2.0 ** _baseline_ev(img, params)
 
 

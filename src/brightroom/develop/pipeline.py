@@ -29,6 +29,14 @@ that neighbouring spaces connect and that every stage's needs are provided by an
   (a non-row stage, a non-linear operation before a plan that needs a preview), it ends there,
   and the ``brightroom.develop`` logger says why at debug level.
 
+Linear raws: a :class:`~brightroom.types.LinearRawImage` (a linear DNG, a monochrome sensor)
+is a frame in the ``cfa`` space whose colours need no interpolation. A stage that takes ``cfa``
+says with ``linear_raw`` what it does with one: ``"render"`` (its ``plan`` and ``render``
+handle it, in their RGB form: lens shading, white balance, raw denoise, demosaic),
+``"skip"`` (the stage only makes sense on a mosaic, e.g. ``bad_pixels``: the frame passes
+through unchanged, and the ``brightroom.develop`` logger says so at debug level) or
+``"refuse"`` (the default for stages that do not say: one :class:`PipelineError` line).
+
 Stage discovery: stages are defined in the modules of their capability. A name not yet
 registered is looked up in the ``brightroom.stages`` entry points (``pyproject.toml``), whose
 module is imported (which registers it). That is how ``look`` (defined by :mod:`brightroom.looks`,
@@ -55,7 +63,15 @@ from brightroom.develop.rowops import (
     run_ops_luma,
 )
 from brightroom.errors import BrightroomError, PipelineError, RecipeError
-from brightroom.types import SPACES, STATE_FIELDS, FrameState, Image, RawImage, Space
+from brightroom.types import (
+    SPACES,
+    STATE_FIELDS,
+    FrameState,
+    Image,
+    LinearRawImage,
+    RawImage,
+    Space,
+)
 
 __all__ = [
     "Frame",
@@ -74,7 +90,10 @@ __all__ = [
     "ENTRY_POINT_GROUP",
 ]
 
-Frame = RawImage | Image
+Frame = RawImage | LinearRawImage | Image
+
+LINEAR_RAW_MODES = ("render", "skip", "refuse")
+"""What a ``cfa`` stage does with a :class:`~brightroom.types.LinearRawImage` (module doc)."""
 
 SCHEDULES = ("fused", "reference")
 """The ways a pipeline can run its stages (see the module docstring)."""
@@ -109,6 +128,7 @@ class StageKind:
     needs: ClassVar[frozenset[str]] = frozenset()
     provides: ClassVar[frozenset[str]] = frozenset()
     row: ClassVar[bool] = False
+    linear_raw: ClassVar[str] = "refuse"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -117,6 +137,9 @@ class StageKind:
         for s in (cls.takes, cls.gives):
             if s not in SPACES:
                 raise ValueError(f"stage {cls.name!r}: unknown space {s!r}")
+        if cls.linear_raw not in LINEAR_RAW_MODES:
+            raise ValueError(f"stage {cls.name!r}: linear_raw must be one of "
+                             f"{', '.join(LINEAR_RAW_MODES)}, got {cls.linear_raw!r}")
         cls.needs = _check_state_names(cls.needs, "need", cls.name)
         cls.provides = _check_state_names(cls.provides, "provision", cls.name)
         old = STAGES.get(cls.name)
@@ -310,7 +333,7 @@ def register_stage(
 
 def space_of(frame: Frame) -> Space:
     """The space a frame is in."""
-    if isinstance(frame, RawImage):
+    if isinstance(frame, RawImage | LinearRawImage):
         return "cfa"
     if isinstance(frame, Image):
         return frame.space
@@ -373,6 +396,16 @@ class Stage:
     def __call__(self, frame: Frame) -> Frame:
         """Run this stage alone (the reference schedule)."""
         self.check_input(frame)
+        if isinstance(frame, LinearRawImage) and self.kind.linear_raw != "render":
+            if self.kind.linear_raw == "refuse":
+                raise PipelineError(
+                    f"stage {self.name!r} works on a colour filter array mosaic; this raw is "
+                    f"already demosaiced (a linear DNG or a monochrome sensor): remove the "
+                    f"stage from the recipe")
+            log.debug("stage %r skipped: the raw is already demosaiced", self.name)
+            out = frame if self.kind.gives == "cfa" else frame.to_image()
+            self.check_output(out)
+            return out
         plan = self.plan(StageInput(frame))
         try:
             out = self.kind.render(frame, self.params, plan)

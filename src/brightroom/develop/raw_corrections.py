@@ -51,7 +51,7 @@ from numba import njit, prange
 from brightroom.develop.params import Params, param
 from brightroom.develop.pipeline import StageKind
 from brightroom.errors import ParameterError
-from brightroom.types import CFAPattern, GainMap, NoiseProfile, RawImage
+from brightroom.types import CFAPattern, GainMap, LinearRawImage, NoiseProfile, RawImage
 
 __all__ = [
     "BadPixelParams",
@@ -62,6 +62,7 @@ __all__ = [
     "gain_map_gains",
     "lens_shading_gain",
     "correct_lens_shading",
+    "correct_lens_shading_rgb",
     "BadPixels",
     "LensShading",
 ]
@@ -98,7 +99,16 @@ def bad_pixel_sigma_model(
     without one, ``scale = 0`` and ``offset`` is the square of a robust per-channel sigma: 1.4826
     times the median absolute deviation of each pixel from its 8-neighbour median, on one row
     pair in 32 and one column pair in 4.
+
+    An X-Trans mosaic has no 2 x 2 cell: every position gets the noisiest channel's model (a
+    threshold that never flags more than the per-colour one would).
     """
+    if pattern.is_xtrans:
+        sc, of = bad_pixel_sigma_model(cfa, CFAPattern("RGGB"), noise_profile, wb) \
+            if noise_profile is not None else (None, None)
+        if sc is None:
+            sc, of = _sigma_model_xtrans(cfa, pattern)
+        return np.full(4, sc.max(), np.float32), np.full(4, of.max(), np.float32)
     cell = pattern.cell.ravel()
     if noise_profile is not None:
         g = np.ones(3) if wb is None else np.asarray(wb, np.float64)
@@ -126,6 +136,19 @@ def bad_pixel_sigma_model(
     # the deviation from a median of 8 noisy neighbours has ~1.07x the pixel sigma
     sig = np.maximum(sig / 1.07, 1e-6)
     return np.zeros(4, np.float32), np.array([sig[c] ** 2 for c in cell], np.float32)
+
+
+def _sigma_model_xtrans(cfa: np.ndarray, pattern: CFAPattern) -> tuple[np.ndarray, np.ndarray]:
+    """The robust per-channel sigma of :func:`bad_pixel_sigma_model` on a 6 x 6 layout."""
+    s, (h, w) = pattern.period, cfa.shape
+    stack = np.stack([cfa[_mirror_index(h, s, dy)][:, _mirror_index(w, s, dx)]
+                      for dy, dx in _NEIGHBOURS])[:, ::8, ::2]
+    stack.sort(axis=0)
+    dev = np.abs(cfa[::8, ::2] - 0.5 * (stack[3] + stack[4]))
+    chan = pattern.channel_index(h, w)[::8, ::2]
+    sig = np.array([1.4826 * np.median(dev[chan == c]) if np.any(chan == c) else 0.0
+                    for c in range(3)])
+    return np.zeros(3, np.float32), (np.maximum(sig / 1.07, 1e-6) ** 2).astype(np.float32)
 
 
 def _position_plane(pattern: CFAPattern, h: int, w: int) -> np.ndarray:
@@ -327,6 +350,7 @@ class BadPixels(StageKind):
     takes = "cfa"
     gives = "cfa"
     params = BadPixelParams
+    linear_raw = "skip"  # a converter already interpolated a linear raw's bad pixels
 
     def render(self, frame: RawImage, params: BadPixelParams, plan: None) -> RawImage:
         if not params.enabled:
@@ -455,9 +479,17 @@ def _shade_numba(cfa, out, g, y0, wy, x0, wx, colp, rowp, v2, dy2, dx2):  # prag
     return out
 
 
-def gain_map_gains(gain_map: GainMap | np.ndarray, pattern: CFAPattern) -> np.ndarray:
-    """Smallest gain of each channel (R, G, B) over a gain map: the new clip-level factor."""
+def gain_map_gains(gain_map: GainMap | np.ndarray, pattern: CFAPattern | None) -> np.ndarray:
+    """Smallest gain of each channel (R, G, B) over a gain map: the new clip-level factor.
+
+    ``pattern`` ``None``: a linear raw's map, one plane per channel. A non-Bayer mosaic's map
+    has four equal planes (:class:`LensShading`), so every channel gets its minimum.
+    """
     g = _check_gain_map(gain_map).gains
+    if pattern is None:
+        return np.array([float(g[..., c].min()) for c in range(3)])
+    if pattern.is_xtrans:
+        return np.full(3, float(g.min()))
     cell = pattern.cell.ravel()
     return np.array([min(float(g[..., p].min()) for p in range(4) if cell[p] == c)
                      for c in range(3)])
@@ -543,15 +575,76 @@ class LensShading(StageKind):
     gives = "cfa"
     params = LensShadingParams
     provides = frozenset({"lens_shading"})
+    linear_raw = "render"
 
-    def render(self, frame: RawImage, params: LensShadingParams, plan: None) -> RawImage:
+    def render(self, frame: RawImage | LinearRawImage, params: LensShadingParams, plan: None
+               ) -> RawImage | LinearRawImage:
         state = frame.state.replace(lens_shading=True)
         gm = frame.gain_map if params.enabled else None
         if gm is None and params.vignetting == 0:
             return frame.replace(state=state)
+        if isinstance(frame, LinearRawImage):
+            out = correct_lens_shading_rgb(frame.data, gm, vignetting=params.vignetting)
+            sat = np.asarray(frame.saturation, np.float64)
+            if gm is not None:
+                sat = sat * gain_map_gains(gm, None)
+            return frame.replace(data=out, gain_map=None, state=state,
+                                 saturation=tuple(float(s) for s in sat))
+        if gm is not None and frame.pattern.is_xtrans:
+            g = gm.gains
+            if not all(np.array_equal(g[..., 0], g[..., k]) for k in range(1, 4)):
+                raise ParameterError("a gain map with a plane per 2x2 position does not fit an "
+                                     "X-Trans mosaic; only a colour-independent map applies")
         out = correct_lens_shading(frame.cfa, frame.pattern, gm, vignetting=params.vignetting)
         sat = np.asarray(frame.saturation, np.float64)
         if gm is not None:
             sat = sat * gain_map_gains(gm, frame.pattern)
         return frame.replace(cfa=out, gain_map=None, saturation=tuple(float(s) for s in sat),
                              state=state)
+
+
+# --------------------------------------------------------------------------------------------
+# lens shading on a linear raw (RGB form)
+
+
+def _plane_gain(h: int, w: int, plane: np.ndarray, gm: GainMap) -> np.ndarray:
+    """Bilinear interpolation of one gain-map plane over an ``h x w`` image (float32)."""
+    y0, wy = _grid_weights(h, plane.shape[0], _axis_geometry(gm, 0))
+    x0, wx = _grid_weights(w, plane.shape[1], _axis_geometry(gm, 1))
+    y1 = np.minimum(y0 + 1, plane.shape[0] - 1)
+    x1 = np.minimum(x0 + 1, plane.shape[1] - 1)
+    rows = (plane[y0] * (1 - wy[:, None]) + plane[y1] * wy[:, None]).astype(np.float32)
+    return (rows[:, x0] * (1 - wx[None, :]) + rows[:, x1] * wx[None, :]).astype(np.float32)
+
+
+def correct_lens_shading_rgb(
+    data: np.ndarray,
+    gain_map: GainMap | None = None,
+    *,
+    vignetting: float = 0.0,
+) -> np.ndarray:
+    """Multiply a linear raw (``H x W x n``, n = 1 or 3) by its lens-shading gains.
+
+    The RGB form of :func:`correct_lens_shading`: plane ``c`` of the gain map (one per
+    channel, ``h x w x 3``) is interpolated bilinearly with the map's DNG placement and
+    multiplies channel ``c`` (a monochrome frame takes plane 0); the ``cos^4`` vignetting
+    correction is the same. Returns a new float32 array (values are not clipped).
+    """
+    if not vignetting >= 0 or not np.isfinite(vignetting):
+        raise ParameterError(f"vignetting must be a finite value >= 0, got {vignetting!r}")
+    a = np.asarray(data, dtype=np.float32)
+    if a.ndim != 3 or a.shape[2] not in (1, 3):
+        raise ParameterError(f"a linear raw must be H x W x 1 or 3, got shape {a.shape}")
+    h, w, n = a.shape
+    out = a.copy()
+    if gain_map is not None:
+        gm = _check_gain_map(gain_map)
+        for c in range(n):
+            out[:, :, c] *= _plane_gain(h, w, gm.gains[..., min(c, gm.gains.shape[2] - 1)], gm)
+    if vignetting:
+        yy = (np.arange(h, dtype=np.float32) - (h - 1) / 2)[:, None]
+        xx = (np.arange(w, dtype=np.float32) - (w - 1) / 2)[None, :]
+        r2 = (yy * yy + xx * xx) / np.float32(max(((h - 1) / 2) ** 2 + ((w - 1) / 2) ** 2,
+                                                  1e-12))
+        out *= ((1 + np.float32(vignetting**2) * r2) ** 2)[:, :, None]
+    return out

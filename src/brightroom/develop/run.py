@@ -14,7 +14,7 @@ from brightroom.develop.pipeline import SCHEDULES
 from brightroom.develop.recipe import Recipe, load_recipe
 from brightroom.errors import ParameterError, PipelineError
 from brightroom.io import read_raw
-from brightroom.types import Image, RawImage
+from brightroom.types import Image, LinearRawImage, RawImage
 
 __all__ = ["WB_PRESETS", "white_balance_override", "resolve_recipe", "develop"]
 
@@ -47,21 +47,35 @@ def white_balance_override(wb: str | float | int) -> dict[str, Any]:
     return {"mode": "kelvin", "kelvin": float(wb)}
 
 
-def resolve_recipe(recipe: str | PathLike[str] | Recipe, wb: str | float | None = None) -> Recipe:
-    """The recipe named or given, with the white-balance override applied."""
+def resolve_recipe(recipe: str | PathLike[str] | Recipe, wb: str | float | None = None,
+                   matrix: str | PathLike[str] | None = None) -> Recipe:
+    """The recipe named or given, with the white-balance and colour-matrix overrides applied.
+
+    ``matrix`` (``--matrix``): ``"dng"``, ``"identity"`` or a matrix file
+    (:mod:`brightroom.develop.colour`), set on the recipe's ``colour`` stage.
+    """
     r = load_recipe(recipe if isinstance(recipe, Recipe) else (
         Path(recipe) if isinstance(recipe, PathLike) else recipe))
     if wb is not None:
         r = r.with_params("white_balance", **white_balance_override(wb))
+    if matrix is not None:
+        m = str(matrix)
+        if m not in ("dng", "identity"):
+            if not Path(m).expanduser().is_file():
+                raise ParameterError(f"matrix {m!r}: no such file (expected dng, identity or a "
+                                     f"matrix file)")
+            m = str(Path(m).expanduser().resolve())  # the embedded recipe names it exactly
+        r = r.with_params("colour", matrix=m)
     return r
 
 
 def develop(
-    raw: RawImage | str | PathLike[str],
+    raw: RawImage | LinearRawImage | str | PathLike[str],
     *,
     recipe: str | PathLike[str] | Recipe = "default",
     wb: str | float | None = None,
     schedule: str = "fused",
+    matrix: str | PathLike[str] | None = None,
 ) -> Image:
     """Develop a raw image into a finished, display-encoded photo.
 
@@ -78,6 +92,8 @@ def develop(
         How the pipeline runs its stages (:data:`~brightroom.develop.pipeline.SCHEDULES`):
         ``"fused"`` (default: neighbouring row stages in one pass) or ``"reference"`` (stage
         after stage); both give the same image within float rounding.
+    matrix
+        Override the recipe's colour matrix: ``"dng"``, ``"identity"`` or a matrix file.
 
     Returns
     -------
@@ -86,9 +102,9 @@ def develop(
     """
     if schedule not in SCHEDULES:  # before reading a file
         raise PipelineError(f"unknown schedule {schedule!r}; expected one of {', '.join(SCHEDULES)}")
-    r = resolve_recipe(recipe, wb)
+    r = resolve_recipe(recipe, wb, matrix)
     pipeline = r.pipeline()
-    if isinstance(raw, RawImage):
+    if isinstance(raw, RawImage | LinearRawImage):
         out = pipeline(raw, schedule=schedule)
     else:
         # a raw read here is not kept while the pipeline runs

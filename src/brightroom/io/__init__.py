@@ -42,7 +42,7 @@ from brightroom.io.images import (
     write_image,
 )
 from brightroom.io.raw import RAW_EXTENSIONS, read_raw
-from brightroom.types import Image, RawImage
+from brightroom.types import Image, LinearRawImage, RawImage
 
 __all__ = [
     "read",
@@ -61,11 +61,12 @@ __all__ = [
 ]
 
 
-def read(path: str | os.PathLike[str]) -> RawImage | Image:
+def read(path: str | os.PathLike[str]) -> RawImage | LinearRawImage | Image:
     """Read a camera raw or a finished image, chosen by the file's extension.
 
     Raw extensions (:data:`RAW_EXTENSIONS`: ``.dng``, ``.cr2``, ``.cr3``, ``.nef``, ``.arw``,
-    ``.raf``, ``.orf``, ``.rw2``, ...) give a :class:`RawImage`; image extensions
+    ``.raf``, ``.orf``, ``.rw2``, ...) give a :class:`RawImage` (a
+    :class:`~brightroom.types.LinearRawImage` for linear DNGs and monochrome raws); image extensions
     (:data:`IMAGE_EXTENSIONS`) an :class:`Image`. A file with another extension is tried with
     LibRaw, then as an image by its contents.
 
@@ -166,7 +167,7 @@ def write(
     """
     p = Path(path)
     inputs = tuple(inputs)
-    if isinstance(image, RawImage):
+    if isinstance(image, RawImage | LinearRawImage):  # a linear raw: a LinearRaw DNG
         if p.suffix.lower() != ".dng":
             raise UnsupportedFormatError(f"{p}: a raw mosaic is written as DNG; use a .dng path")
         if quality is not None or bit_depth is not None:

@@ -37,7 +37,7 @@ from brightroom._version import __version__
 from brightroom.color.spaces import srgb_encode, xyz_to_rgb_matrix
 from brightroom.errors import ParameterError
 from brightroom.files import atomic_write, check_output
-from brightroom.types import CFAPattern, GainMap, RawImage
+from brightroom.types import CFAPattern, GainMap, LinearRawImage, RawImage, WarpRectilinear
 
 __all__ = ["write_dng", "to_counts_fast", "render_preview", "DNG_VERSION",
            "DNG_BACKWARD_VERSION"]
@@ -62,6 +62,7 @@ _MIN_WHITE = 255
 _PEDESTAL, _WHITE16 = 1024, 65535
 
 GAIN_MAP_OPCODE = 9
+WARP_RECTILINEAR_OPCODE = 1
 
 
 def _fraction(x: float, signed: bool) -> tuple[int, int]:
@@ -152,6 +153,36 @@ def _gain_map_opcodes(gain_map: GainMap, height: int, width: int) -> bytes:
     return b"".join(ops)
 
 
+def _linear_gain_map_opcodes(gain_map: GainMap, height: int, width: int, planes: int) -> bytes:
+    """``OpcodeList2`` with one GainMap per colour plane of a linear raw (pitch 1)."""
+    g = gain_map.gains
+    if g.shape[0] < 2 or g.shape[1] < 2:
+        raise ParameterError(f"a gain map needs at least 2 x 2 nodes to be written, got {g.shape}")
+    mh, mw = g.shape[:2]
+    if gain_map.area is None:
+        area = (0, 0, height, width)
+        spacing, origin = (1.0 / (mh - 1), 1.0 / (mw - 1)), (0.0, 0.0)
+    else:
+        area = tuple(int(round(v)) for v in gain_map.area)
+        spacing, origin = gain_map.spacing, gain_map.origin
+    ops = [struct.pack(">I", planes)]
+    for k in range(planes):
+        params = struct.pack(">8I", *area, k, 1, 1, 1) + struct.pack(">2I", mh, mw)
+        params += struct.pack(">4d", spacing[0], spacing[1], origin[0], origin[1])
+        params += struct.pack(">I", 1) + g[:, :, k].astype(">f4").tobytes()
+        ops.append(struct.pack(">4I", GAIN_MAP_OPCODE, 0x01030000, 1, len(params)) + params)
+    return b"".join(ops)
+
+
+def _warp_opcodes(warp: WarpRectilinear) -> bytes:
+    """``OpcodeList3`` holding one WarpRectilinear (DNG 1.7, chapter 7, opcode 1)."""
+    co = warp.coefficients
+    params = struct.pack(">I", len(co)) + b"".join(struct.pack(">6d", *p) for p in co)
+    params += struct.pack(">2d", *warp.centre)
+    op = struct.pack(">4I", WARP_RECTILINEAR_OPCODE, 0x01030000, 0, len(params)) + params
+    return struct.pack(">I", 1) + op
+
+
 @numba.njit(parallel=True, cache=True, nogil=True)
 def _counts_kernel(cfa, black, white, out):  # pragma: no cover - compiled
     h, w = cfa.shape
@@ -177,8 +208,26 @@ def to_counts_fast(raw: RawImage) -> np.ndarray:
     return out
 
 
+def _linear_counts(raw: LinearRawImage) -> tuple[np.ndarray, tuple[float, ...], float]:
+    """A linear raw's planes as ``H x W x n`` uint16 counts, its black and white levels."""
+    data = raw.data
+    if raw.wb is not None:
+        g = np.asarray(raw.wb, np.float32)[: data.shape[2]]
+        data = data / g
+    black, white = raw.black_level, float(raw.white_level)
+    if white > 65535:
+        raise ParameterError(f"white level {white} does not fit a 16-bit DNG")
+    if white < _MIN_WHITE:
+        black, white = (float(_PEDESTAL),) * data.shape[2], float(_WHITE16)
+    b = np.asarray(black, np.float64)
+    counts = np.nan_to_num(data.astype(np.float64), nan=0.0) * (white - b) + b
+    return np.clip(np.rint(counts), 0, white).astype(np.uint16), tuple(black), white
+
+
 def _counts(raw: RawImage) -> tuple[np.ndarray, tuple[float, ...], float]:
     """The mosaic as uint16 counts plus the black and white levels they refer to."""
+    if isinstance(raw, LinearRawImage):
+        return _linear_counts(raw)
     if raw.wb is not None:
         gains = np.asarray(raw.wb, dtype=np.float32)[raw.pattern.channel_index(*raw.shape)]
         raw = raw.replace(cfa=raw.cfa / gains, saturation=(1.0, 1.0, 1.0),
@@ -198,9 +247,36 @@ def _camera_name(raw: RawImage) -> str:
     return name or "Brightroom camera"
 
 
-def _ifd0_entries(raw: RawImage, black: tuple[float, ...], white: float) -> list:
+def _linear_entries(raw: LinearRawImage, black: tuple[float, ...], white: float) -> list:
+    """The image tags of a LinearRaw DNG (``PhotometricInterpretation`` 34892)."""
+    h, w = raw.shape
+    n = raw.data.shape[2]
+    e: list[tuple[int, int, Any]] = [
+        (254, LONG, 0), (256, LONG, w), (257, LONG, h), (258, SHORT, (16,) * n),
+        (259, SHORT, 1), (262, SHORT, 34892), (277, SHORT, n), (278, LONG, h),
+        (279, LONG, h * w * 2 * n), (284, SHORT, 1),
+        (50713, SHORT, (1, 1)),  # BlackLevelRepeatDim
+        (50717, LONG, int(round(white))),
+    ]
+    if all(float(b).is_integer() for b in black):
+        e.append((50714, LONG, [int(b) for b in black]))
+    else:
+        e.append((50714, RATIONAL, black))
+    if raw.gain_map is not None:
+        e.append((51009, UNDEFINED, _linear_gain_map_opcodes(raw.gain_map, h, w, n)))
+    return e
+
+
+def _ifd0_entries(raw: RawImage | LinearRawImage, black: tuple[float, ...], white: float
+                  ) -> list:
     cam = raw.camera
     h, w = raw.shape
+    if isinstance(raw, LinearRawImage):
+        e = _linear_entries(raw, black, white)
+        e += [(274, SHORT, cam.orientation), (305, ASCII, f"Brightroom {__version__}"),
+              (37398, BYTE, (1, 0, 0, 0)), (50706, BYTE, DNG_VERSION),
+              (50707, BYTE, DNG_BACKWARD_VERSION), (50708, ASCII, _camera_name(raw))]
+        return e + _camera_entries(raw)
     pattern: CFAPattern = raw.pattern
     tile = pattern.tile
     e: list[tuple[int, int, Any]] = [
@@ -231,30 +307,55 @@ def _ifd0_entries(raw: RawImage, black: tuple[float, ...], white: float) -> list
         e.append((50714, LONG, [int(b) for b in black]))
     else:
         e.append((50714, RATIONAL, black))
+    if raw.gain_map is not None:
+        e.append((51009, UNDEFINED, _gain_map_opcodes(raw.gain_map, h, w)))
+    return e + _camera_entries(raw)
+
+
+def _unfolded(m: np.ndarray, meta: Any, k: int) -> np.ndarray:
+    """A ColorMatrix as the file stores it: ``read_raw`` folded AnalogBalance and
+    CameraCalibration into it (``calibration_folded``), which are written beside it."""
+    if not meta.get("calibration_folded"):
+        return m
+    ab = np.asarray(meta.get("analog_balance", (1.0, 1.0, 1.0)), np.float64)
+    cc = np.asarray(meta.get(f"camera_calibration{k}", np.eye(3)), np.float64)
+    return np.linalg.solve(np.diag(ab) @ cc, m)
+
+
+# the colour tags: ColorMatrix1/2, CalibrationIlluminant1/2, ForwardMatrix1/2
+_MATRIX_TAGS = frozenset({50721, 50722, 50778, 50779, 50964, 50965})
+
+
+def _camera_entries(raw: RawImage | LinearRawImage) -> list:
+    """Camera-level tags: names, colour matrices, neutral, noise, exposure, warp, hints."""
+    cam = raw.camera
+    meta = raw.metadata or {}
+    e: list[tuple[int, int, Any]] = []
     if cam.make:
         e.append((271, ASCII, cam.make))
     if cam.model:
         e.append((272, ASCII, cam.model))
     m1 = cam.color_matrix1
-    e.append((50721, SRATIONAL, _XYZ_TO_SRGB if m1 is None else m1))
-    e.append((50778, SHORT, 21 if m1 is None else cam.illuminant1))
-    if cam.color_matrix2 is not None:
-        e.append((50722, SRATIONAL, cam.color_matrix2))
-        e.append((50779, SHORT, cam.illuminant2 or 17))
-    if cam.forward_matrix1 is not None:
-        e.append((50964, SRATIONAL, cam.forward_matrix1))
-    if cam.forward_matrix2 is not None and cam.color_matrix2 is not None:
-        e.append((50965, SRATIONAL, cam.forward_matrix2))
-    if cam.as_shot_neutral is not None:
+    if not cam.monochrome:
+        e.append((50721, SRATIONAL, _XYZ_TO_SRGB if m1 is None else _unfolded(m1, meta, 1)))
+        e.append((50778, SHORT, 21 if m1 is None else cam.illuminant1))
+        if cam.color_matrix2 is not None:
+            e.append((50722, SRATIONAL, _unfolded(cam.color_matrix2, meta, 2)))
+            e.append((50779, SHORT, cam.illuminant2 or 17))
+        if cam.forward_matrix1 is not None:
+            e.append((50964, SRATIONAL, cam.forward_matrix1))
+        if cam.forward_matrix2 is not None and cam.color_matrix2 is not None:
+            e.append((50965, SRATIONAL, cam.forward_matrix2))
+    if cam.as_shot_neutral is not None and not cam.monochrome:
         e.append((50728, RATIONAL, cam.as_shot_neutral))
     if cam.noise_profile is not None:
         npf = cam.noise_profile
         e.append((51041, DOUBLE, [v for c in range(3) for v in (npf.scale[c], npf.offset[c])]))
     if cam.baseline_exposure:
         e.append((50730, SRATIONAL, float(cam.baseline_exposure)))
-    if raw.gain_map is not None:
-        e.append((51009, UNDEFINED, _gain_map_opcodes(raw.gain_map, h, w)))
-    e += _extras_entries(raw.metadata or {})
+    if raw.warp is not None:
+        e.append((51022, UNDEFINED, _warp_opcodes(raw.warp)))
+    e += _extras_entries(meta)
     return e
 
 
@@ -334,7 +435,8 @@ def _replace(entries: list, tag: int, value: Any) -> list:
     return [(t, typ, value if t == tag else v) for t, typ, v in entries]
 
 
-def dng_bytes_header(raw: RawImage, *, preview: bool = False) -> tuple[bytes, np.ndarray]:
+def dng_bytes_header(raw: RawImage | LinearRawImage, *, preview: bool = False,
+                     matrices: bool = True) -> tuple[bytes, np.ndarray]:
     """The DNG file up to the pixel data, and the uint16 mosaic that follows it.
 
     Without ``preview`` the raw image is IFD 0; with it, IFD 0 is an 8-bit RGB preview
@@ -343,6 +445,8 @@ def dng_bytes_header(raw: RawImage, *, preview: bool = False) -> tuple[bytes, np
     """
     counts, black, white = _counts(raw)
     entries = _ifd0_entries(raw, black, white)
+    if not matrices:
+        entries = [e for e in entries if e[0] not in _MATRIX_TAGS]
     exif = _exif_entries(raw)
     if not preview:
         ifd0 = entries + [(273, LONG, 0), (34665, LONG, 0)]  # placeholders of the final size
@@ -352,6 +456,8 @@ def dng_bytes_header(raw: RawImage, *, preview: bool = False) -> tuple[bytes, np
         ifd0 = _replace(_replace(ifd0, 273, data_at), 34665, exif_at)
         head = b"II" + struct.pack("<HI", 42, 8) + _ifd(ifd0, 8) + _ifd(exif, exif_at)
         return head.ljust(data_at, b"\0"), counts
+    if isinstance(raw, LinearRawImage):
+        raise ParameterError("a preview IFD is written for mosaics only")
     thumb = np.ascontiguousarray(render_preview(raw))
     th, tw = thumb.shape[:2]
     main = [e for e in entries if e[0] not in _RAW_IFD_TAGS] + [
@@ -376,14 +482,21 @@ def dng_bytes_header(raw: RawImage, *, preview: bool = False) -> tuple[bytes, np
 
 
 def write_dng(
-    raw: RawImage,
+    raw: RawImage | LinearRawImage,
     path: str | os.PathLike[str],
     *,
     overwrite: bool = False,
     inputs: tuple[str | os.PathLike[str], ...] | list[str | os.PathLike[str]] = (),
     preview: bool = False,
+    matrices: bool = True,
 ) -> Path:
     """Write ``raw`` as an uncompressed 16-bit DNG, atomically.
+
+    A :class:`~brightroom.types.RawImage` is written as a CFA DNG (Bayer, quad-Bayer or the
+    6 x 6 X-Trans layout); a :class:`~brightroom.types.LinearRawImage` as a LinearRaw DNG
+    (``PhotometricInterpretation`` 34892, 3 samples, or 1 for a monochrome sensor, which gets
+    no colour tags), its gain map as one GainMap opcode per plane. A ``warp`` goes into
+    ``OpcodeList3`` as a WarpRectilinear opcode.
 
     Parameters
     ----------
@@ -403,7 +516,10 @@ def write_dng(
     preview
         Put a small sRGB preview (at most 256 pixels wide, :func:`render_preview`) in IFD 0,
         as file browsers expect, with the raw image in a SubIFD. Off by default: the raw is
-        then IFD 0.
+        then IFD 0. Mosaics only.
+    matrices
+        Write the colour tags (ColorMatrix, ForwardMatrix, illuminants). ``False`` writes none,
+        as PiDNG does for a camera without a profile (Raspberry Pi sensors).
 
     Returns
     -------
@@ -422,10 +538,11 @@ def write_dng(
     Adobe Systems (2012). Digital Negative (DNG) Specification 1.4.0.0, chapters 4-7.
     """
     path = Path(path)
-    if not isinstance(raw, RawImage):
-        raise ParameterError(f"{path}: write_dng needs a RawImage, got {type(raw).__name__}")
+    if not isinstance(raw, RawImage | LinearRawImage):
+        raise ParameterError(f"{path}: write_dng needs a RawImage or a LinearRawImage, got "
+                             f"{type(raw).__name__}")
     check_output(path, overwrite=overwrite, inputs=inputs)  # fail before converting
-    head, counts = dng_bytes_header(raw, preview=preview)
+    head, counts = dng_bytes_header(raw, preview=preview, matrices=matrices)
     data = np.ascontiguousarray(counts, dtype="<u2")
     with atomic_write(path, overwrite=overwrite, inputs=inputs) as tmp, open(tmp, "wb") as f:
         f.write(head)

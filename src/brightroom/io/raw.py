@@ -52,10 +52,13 @@ JEITA CP-3451C (2012), Exif 2.3: Orientation, ExposureTime, FNumber, ISOSpeedRat
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import os
 import struct
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -72,12 +75,15 @@ from brightroom.types import (
     CameraInfo,
     CFAPattern,
     GainMap,
+    LinearRawImage,
     NoiseProfile,
     RawImage,
+    WarpRectilinear,
     normalize_mosaic,
 )
 
-__all__ = ["read_raw", "RAW_EXTENSIONS", "RAW_BACKENDS", "is_raw_path"]
+__all__ = ["read_raw", "RAW_EXTENSIONS", "RAW_BACKENDS", "is_raw_path", "RawFormatWarning",
+           "vignette_radial_gain", "OPCODE_NAMES"]
 
 RAW_EXTENSIONS: tuple[str, ...] = (
     ".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf",
@@ -178,6 +184,10 @@ class _Tiff:
     """The tags of a TIFF-based raw file: IFD 0 and the raw (CFA) IFD."""
 
     def __init__(self, path: Path) -> None:
+        with _quiet_tifffile():
+            self._read(path)
+
+    def _read(self, path: Path) -> None:
         import tifffile
 
         self.path = path
@@ -251,11 +261,6 @@ class _Tiff:
     def pattern(self) -> CFAPattern:
         """The CFA pattern of the active area."""
         path = self.path
-        if self.photometric == 34892:
-            raise UnsupportedRawError(
-                f"{path}: linear DNG (already demosaiced, PhotometricInterpretation 34892); "
-                f"Brightroom develops Bayer CFA raws only"
-            )
         if self.photometric != 32803:
             raise UnsupportedRawError(
                 f"{path}: no CFA raw image in this DNG (PhotometricInterpretation "
@@ -280,9 +285,10 @@ class _Tiff:
 
 def _pattern_from_letters(grid: np.ndarray, path: Path) -> CFAPattern:
     """A :class:`CFAPattern` from a grid of colour letters (one or more repeats of the CFA)."""
-    if grid.shape == (6, 6):
-        raise UnsupportedRawError(f"{path}: X-Trans (6x6) colour filter array; Brightroom "
-                                  f"develops Bayer and quad-Bayer sensors only")
+    if grid.shape == (6, 6) and set(grid.ravel().tolist()) == {"R", "G", "B"}:
+        xt = _xtrans_from_letters(grid, path)
+        if xt is not None:
+            return xt
     colours = set(grid.ravel().tolist())
     if colours != {"R", "G", "B"}:
         raise UnsupportedRawError(f"{path}: colour filter array with colours "
@@ -299,8 +305,8 @@ def _pattern_from_letters(grid: np.ndarray, path: Path) -> CFAPattern:
         name = "".join(cell.ravel().tolist())
         if name in BAYER_PATTERNS:
             return CFAPattern(name, block)
-    raise UnsupportedRawError(f"{path}: colour filter array {grid.tolist()} is not a Bayer "
-                              f"or quad-Bayer layout")
+    raise UnsupportedRawError(f"{path}: colour filter array {grid.tolist()} is not a Bayer, "
+                              f"quad-Bayer or X-Trans layout")
 
 
 def _dng_levels(tags: _Tiff, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[float, ...], float]:
@@ -364,6 +370,8 @@ def _parse_opcodes(data: bytes, list3: bool, pattern: CFAPattern) -> list[dict[s
         if rpitch == 1 and cpitch == 1 and not list3:
             positions = [[0, 1, 2, 3]]
         elif list3:
+            if not pattern.is_bayer:
+                continue  # colour planes of a non-Bayer mosaic: see _dng_lens_opcodes
             cell = pattern.cell.ravel()
             positions = [[k for k in range(4) if cell[k] == min(plane + j, 2)]
                          for j in range(mplanes)]
@@ -542,13 +550,19 @@ def _head(path: Path) -> bytes:
         return f.read(8)
 
 
-def _libraw_error(path: Path, e: Exception) -> Exception:
+def _libraw_error(path: Path, e: Exception, tags: _Tiff | None = None) -> Exception:
     import rawpy
 
     name = type(e).__name__
     msg = e.args[0] if e.args else ""
     msg = msg.decode("utf-8", "replace") if isinstance(msg, bytes) else str(msg)
     detail = f"{name}: {msg}" if msg else name
+    codec = _unsupported_codec(path, tags)
+    if codec is not None:
+        hint = ("; convert it to a plain DNG first (GoPro's gpr_tools: gpr_tools -i FILE.GPR "
+                "-o FILE.dng)" if "VC-5" in codec else "")
+        return UnsupportedRawError(f"{path}: {codec}, which the LibRaw build Brightroom uses "
+                                   f"cannot decode ({detail}){hint}")
     if isinstance(e, rawpy.LibRawFileUnsupportedError):
         return UnsupportedRawError(f"{path}: LibRaw cannot decode this file ({detail})")
     if isinstance(e, rawpy.LibRawIOError | rawpy.LibRawDataError | OSError):
@@ -564,16 +578,15 @@ def _libraw_error(path: Path, e: Exception) -> Exception:
 def _libraw_pattern(r: Any, path: Path) -> CFAPattern:
     import rawpy
 
-    if r.raw_type != rawpy.RawType.Flat or r.raw_pattern is None:
+    if r.raw_type != rawpy.RawType.Flat or int(r.num_colors) == 1:
+        raise _NotMosaic()
+    if r.raw_pattern is None:
         raise UnsupportedRawError(
             f"{path}: not a single-plane CFA raw (Foveon, linear or already demosaiced data); "
             f"Brightroom develops Bayer sensors only"
         )
     desc = r.color_desc.decode("ascii", "replace")
     pat = np.asarray(r.raw_pattern)
-    if pat.shape == (6, 6):
-        raise UnsupportedRawError(f"{path}: X-Trans (6x6) colour filter array; Brightroom "
-                                  f"develops Bayer and quad-Bayer sensors only")
     top, left = r.sizes.top_margin, r.sizes.left_margin
     n = pat.shape[0]
     idx = np.array([[r.raw_color(top + i, left + j) for j in range(n)] for i in range(n)])
@@ -650,7 +663,8 @@ def _open_tags(path: Path) -> _Tiff | None:
         return None
 
 
-def read_raw(path: str | os.PathLike[str], *, backend: str = "auto") -> RawImage:
+def read_raw(path: str | os.PathLike[str], *, backend: str = "auto"
+             ) -> RawImage | LinearRawImage:
     """Read a camera raw file (DNG, CR2, CR3, NEF, ARW, RAF, ...) as a :class:`RawImage`.
 
     Parameters
@@ -695,6 +709,8 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto") -> RawImage
     meta: dict[str, Any] = {"path": str(path)}
     if tags is not None and tags.is_dng:
         meta["format"] = "DNG"
+        if tags.photometric == 34892:  # LinearRaw: already demosaiced, or monochrome
+            return _read_linear_dng(path, tags, backend, meta)
         pattern = tags.pattern()
         tags.check_extent()
         why = _numpy_eligible(tags)
@@ -707,6 +723,11 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto") -> RawImage
         gain_map, extra = _gain_map(tags, pattern)
         meta.update(extra)
         meta.update(_dng_extras(tags))
+        camera = _fold_calibration(camera, meta)
+        if pattern.is_xtrans and gain_map is not None and not all(
+                np.array_equal(gain_map.gains[..., 0], gain_map.gains[..., k]) for k in (1, 2, 3)):
+            meta["gain_map_ignored"] = "GainMaps that differ per 2x2 position on an X-Trans mosaic"
+            gain_map = None
         if backend != "libraw" and why is None:
             counts = _read_numpy(tags)
             plane, black, white = _dng_levels(tags, counts.shape)
@@ -726,14 +747,19 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto") -> RawImage
                     black = tuple(float(v) for v in cell.ravel())
                     plane = np.asarray(black)
             meta["backend"] = "libraw"
+        gain_map, warp = _dng_lens_opcodes(tags, counts.shape, gain_map, 4, meta)
     else:
         if backend == "numpy":
             raise UnsupportedRawError(f"{path}: the numpy fast path reads uncompressed DNGs only")
         if tags is not None and tags.has_raw_ifd:
             tags.check_extent()  # only where the CFA IFD is known (NEF, ARW, PEF, ...)
-        counts, black, white, pattern, camera, _ = _libraw_read(path, tags, want_camera=True)
+        try:
+            counts, black, white, pattern, camera, _ = _libraw_read(path, tags, want_camera=True)
+        except _NotMosaic:  # sRAW, Foveon, monochrome: LibRaw gives the planes themselves
+            meta["format"] = path.suffix.lstrip(".").upper() or "raw"
+            return _read_linear_libraw(path, tags, meta)
         plane = np.asarray(black)
-        gain_map = None
+        gain_map = warp = None
         meta["format"] = path.suffix.lstrip(".").upper() or "raw"
         meta["backend"] = "libraw"
     if not white > max(black):
@@ -744,7 +770,7 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto") -> RawImage
     bl = plane if plane.ndim == 2 else (black if len(set(black)) > 1 else black[0])
     cfa = normalize_mosaic(counts, bl, white)
     return RawImage(cfa=cfa, pattern=pattern, camera=camera, black_level=black,
-                    white_level=white, gain_map=gain_map, metadata=meta)
+                    white_level=white, gain_map=gain_map, metadata=meta, warp=warp)
 
 
 def _libraw_read(path: Path, tags: _Tiff | None, *, want_camera: bool) -> tuple:
@@ -764,7 +790,396 @@ def _libraw_read(path: Path, tags: _Tiff | None, *, want_camera: bool) -> tuple:
     except (UnsupportedRawError, CorruptFileError):
         raise
     except rawpy.LibRawError as e:
-        raise _libraw_error(path, e) from None
+        raise _libraw_error(path, e, tags) from None
     except OSError as e:
         raise CorruptFileError(f"{path}: file is truncated or corrupt ({e})") from None
     return counts, black, white, pattern, camera, margins
+
+
+# ------------------------------------------------------------------------ formats beyond Bayer
+# X-Trans layouts, linear (already demosaiced) and monochrome raws, the DNG lens opcodes and
+# the codecs LibRaw may lack. Kept apart from the Bayer reader above.
+
+@contextlib.contextmanager
+def _quiet_tifffile() -> Iterator[None]:
+    """tifffile logs what it finds broken to stderr; Brightroom reports it in one error line."""
+    log = logging.getLogger("tifffile")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+class _NotMosaic(Exception):
+    """LibRaw holds no single-plane colour mosaic: read the planes as a linear raw."""
+
+
+T_COMPRESSION, T_SAMPLES = 259, 277
+
+_CODECS = {
+    9: "a GoPro GPR raw (VC-5 compressed DNG, Compression 9)",
+    52546: "a JPEG XL compressed DNG (DNG 1.7, Compression 52546)",
+}
+_LIBRAW_DNG_CODECS = (1, 7, 8, 34892)  # none, lossless JPEG, Deflate, lossy JPEG
+
+
+def _unsupported_codec(path: Path, tags: _Tiff | None) -> str | None:
+    """The DNG codec LibRaw failed on when it is one it may lack (VC-5, JPEG XL, an unknown
+    Compression), else None (then the failure is the file's, not the codec's)."""
+    if tags is None or not tags.is_dng:
+        if tags is None and path.suffix.lower() == ".gpr":
+            return "a GoPro GPR raw (VC-5 compressed)"
+        return None
+    try:
+        comp = int(np.ravel(tags.raw.get(T_COMPRESSION, 1))[0])
+    except (TypeError, ValueError):
+        return None
+    if comp in _LIBRAW_DNG_CODECS:
+        return None
+    return _CODECS.get(comp, f"a DNG with Compression {comp}")
+
+
+def _xtrans_from_letters(grid: np.ndarray, path: Path) -> CFAPattern | None:
+    """The X-Trans :class:`CFAPattern` of a 6 x 6 grid of colour letters, None if it is not one."""
+    try:
+        return CFAPattern("/".join("".join(row) for row in grid.tolist()))
+    except ParameterError:
+        return None
+
+
+def _opcode_list(data: bytes) -> list[tuple[int, int, bytes]]:
+    """``(opcode id, flags, parameters)`` of each opcode of a DNG OpcodeList (big-endian)."""
+    out: list[tuple[int, int, bytes]] = []
+    if len(data) < 4:
+        return out
+    (count,) = struct.unpack_from(">I", data, 0)
+    pos = 4
+    for _ in range(min(count, 4096)):
+        if pos + 16 > len(data):
+            break
+        op, _ver, flags, size = struct.unpack_from(">4I", data, pos)
+        pos += 16
+        out.append((op, flags, bytes(data[pos: pos + size])))
+        pos += size
+    return out
+
+
+OPCODE_NAMES = {1: "WarpRectilinear", 2: "WarpFisheye", 3: "FixVignetteRadial",
+                4: "FixBadPixelsConstant", 5: "FixBadPixelsList", 6: "TrimBounds",
+                7: "MapTable", 8: "MapPolynomial", 9: "GainMap", 10: "DeltaPerRow",
+                11: "DeltaPerColumn", 12: "ScalePerRow", 13: "ScalePerColumn",
+                14: "WarpRectilinear2"}
+"""DNG opcode ids (DNG Specification 1.7, chapter 7)."""
+
+
+def _parse_warp(body: bytes, source: str) -> WarpRectilinear | None:
+    """WarpRectilinear parameters: N planes, 6 doubles each, then the centre (x, y)."""
+    if len(body) < 4:
+        return None
+    (n,) = struct.unpack_from(">I", body, 0)
+    if n not in (1, 3) or len(body) < 4 + 48 * n + 16:
+        return None
+    co = [struct.unpack_from(">6d", body, 4 + 48 * k) for k in range(n)]
+    cx, cy = struct.unpack_from(">2d", body, 4 + 48 * n)
+    try:
+        return WarpRectilinear(tuple(co), (cx, cy), source=source)
+    except ParameterError:
+        return None
+
+
+def _parse_vignette(body: bytes) -> tuple[tuple[float, ...], tuple[float, float]] | None:
+    """FixVignetteRadial parameters: k0..k4, then the centre (x, y)."""
+    if len(body) < 56:
+        return None
+    v = struct.unpack_from(">7d", body, 0)
+    if not all(np.isfinite(v)):
+        return None
+    return tuple(v[:5]), (v[5], v[6])
+
+
+def vignette_radial_gain(k: tuple[float, ...], centre: tuple[float, float],
+                         shape: tuple[int, int], ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The FixVignetteRadial gain ``1 + k0 r^2 + k1 r^4 + ... + k4 r^10`` at rows ``ys`` and
+    columns ``xs`` of an image of ``shape``.
+
+    ``r`` is the distance from the optical centre (``centre`` relative to the image, as
+    ``(x, y)``), divided by the distance from the centre to the farthest image corner.
+
+    References
+    ----------
+    Adobe (2023), Digital Negative (DNG) Specification 1.7, chapter 7, ``FixVignetteRadial`` (3).
+    """
+    h, w = shape
+    cx, cy = centre[0] * (w - 1), centre[1] * (h - 1)
+    mx, my = max(cx, w - 1 - cx), max(cy, h - 1 - cy)
+    m2 = max(mx * mx + my * my, 1e-12)
+    r2 = ((np.asarray(ys, np.float64)[:, None] - cy) ** 2
+          + (np.asarray(xs, np.float64)[None, :] - cx) ** 2) / m2
+    g = np.zeros_like(r2)
+    for kk in reversed(k):
+        g = (g + kk) * r2
+    return 1.0 + g
+
+
+_VIGNETTE_NODES = 65
+
+
+def _fold_vignette(gm: GainMap | None, k: tuple[float, ...], centre: tuple[float, float],
+                   shape: tuple[int, int], planes: int, source: str) -> GainMap:
+    """A gain map that also applies a FixVignetteRadial (exact at the map's nodes)."""
+    h, w = shape
+    if gm is None:
+        n = _VIGNETTE_NODES
+        ys, xs = np.linspace(0, h, n), np.linspace(0, w, n)
+        g = vignette_radial_gain(k, centre, shape, ys, xs).astype(np.float32)
+        return GainMap(np.repeat(g[:, :, None], planes, axis=2), area=(0, 0, h, w),
+                       origin=(0.0, 0.0), spacing=(1 / (n - 1), 1 / (n - 1)), source=source)
+    mh, mw = gm.gains.shape[:2]
+    if gm.area is None:
+        ys, xs = np.linspace(0, h - 1, mh), np.linspace(0, w - 1, mw)
+    else:
+        t, left, b, r = gm.area
+        ys = t + (gm.origin[0] + np.arange(mh) * gm.spacing[0]) * (b - t)
+        xs = left + (gm.origin[1] + np.arange(mw) * gm.spacing[1]) * (r - left)
+    g = vignette_radial_gain(k, centre, shape, ys, xs).astype(np.float32)
+    return GainMap(gm.gains * g[:, :, None], area=gm.area, origin=gm.origin,
+                   spacing=gm.spacing, source=f"{gm.source}+{source}")
+
+
+def _dng_lens_opcodes(tags: _Tiff, shape: tuple[int, int], gain_map: GainMap | None,
+                      planes: int, meta: dict[str, Any]
+                      ) -> tuple[GainMap | None, WarpRectilinear | None]:
+    """The lens opcodes of OpcodeList2/3 beyond GainMap (DNG 1.7, chapter 7).
+
+    ``FixVignetteRadial`` (either list) is folded into the gain map, which the
+    ``lens_shading`` stage applies (a pointwise gain commutes with demosaicing up to
+    interpolation); ``WarpRectilinear`` of OpcodeList3 is returned for the ``demosaic`` stage,
+    which applies it after interpolating, where the specification puts list 3. Opcodes that
+    are not applied (a warp in OpcodeList2, WarpFisheye, unknown ones...) are listed in
+    ``meta["opcodes_ignored"]``; a non-optional one also gives a :class:`RawFormatWarning`.
+    """
+    warp = None
+    ignored: list[str] = []
+    handled = {9}  # GainMap: _gain_map
+    if tags.photometric == 34892:
+        handled |= {7, 8} if _lossy(tags) else set()  # LibRaw applied the lossy DNG's curve
+    for tag, name in ((T_OPCODES2, "OpcodeList2"), (T_OPCODES3, "OpcodeList3")):
+        data = tags.get(tag)
+        if data is None:
+            continue
+        for op, flags, body in _opcode_list(bytes(data)):
+            what = OPCODE_NAMES.get(op, f"opcode {op}")
+            if op == 3:
+                v = _parse_vignette(body)
+                if v is not None:
+                    gain_map = _fold_vignette(gain_map, v[0], v[1], shape, planes,
+                                              f"{name} FixVignetteRadial")
+                    continue
+            elif op == 1 and name == "OpcodeList3":
+                w = _parse_warp(body, name)
+                if w is not None and warp is None:
+                    if not w.is_identity:
+                        warp = w
+                    continue
+            elif op in handled:
+                continue
+            ignored.append(f"{name} {what}")
+            if not flags & 1:  # not optional: the rendering differs from the intended one
+                warnings.warn(f"{tags.path}: {name} {what} is not applied", RawFormatWarning,
+                              stacklevel=3)
+    if ignored:
+        meta["opcodes_ignored"] = ignored
+    return gain_map, warp
+
+
+class RawFormatWarning(UserWarning):
+    """A raw file is read, but something in it is not applied (an opcode, a missing matrix)."""
+
+
+def _lossy(tags: _Tiff) -> bool:
+    return int(np.ravel(tags.raw.get(T_COMPRESSION, 1))[0]) == 34892
+
+
+def _linear_gain_map(tags: _Tiff, channels: int) -> tuple[GainMap | None, dict[str, Any]]:
+    """GainMap opcodes of a linear raw: one plane per channel (``Plane``/``Planes`` select)."""
+    for tag, name in ((T_OPCODES2, "OpcodeList2"), (T_OPCODES3, "OpcodeList3")):
+        data = tags.get(tag)
+        if data is None:
+            continue
+        maps: dict[int, np.ndarray] = {}
+        geometry = None
+        for op, _flags, body in _opcode_list(bytes(data)):
+            if op != 9 or len(body) < 76:
+                continue
+            top, left, bottom, right, plane, nplanes, _rp, _cp = struct.unpack_from(">8I", body)
+            mv, mh = struct.unpack_from(">2I", body, 32)
+            sv, sh, ov, oh = struct.unpack_from(">4d", body, 40)
+            (mplanes,) = struct.unpack_from(">I", body, 72)
+            n = mv * mh * mplanes
+            if n == 0 or len(body) < 76 + 4 * n:
+                continue
+            g = np.frombuffer(body, dtype=">f4", count=n, offset=76).astype(np.float32)
+            g = g.reshape(mv, mh, mplanes)
+            this = ((mv, mh), (top, left, bottom, right), (ov, oh), (sv, sh))
+            if geometry is not None and this != geometry:
+                return None, {"gain_map_ignored": f"{name} GainMaps with different grids"}
+            geometry = this
+            for j in range(nplanes):
+                if plane + j < channels:
+                    maps[plane + j] = g[:, :, min(j, mplanes - 1)]
+        if geometry is None:
+            continue
+        (mv, mh), area, origin, spacing = geometry
+        gains = np.ones((mv, mh, 3), np.float32)
+        for c, g in maps.items():
+            gains[:, :, c] = g
+        if channels == 1:
+            gains[:] = gains[:, :, :1]
+        try:
+            return GainMap(gains, area=area, origin=origin, spacing=spacing, source=name), {}
+        except ParameterError as e:
+            return None, {"gain_map_ignored": f"{name} GainMap: {e}"}
+    return None, {}
+
+
+def _read_linear_dng(path: Path, tags: _Tiff, backend: str, meta: dict[str, Any]
+                     ) -> LinearRawImage:
+    """A LinearRaw DNG (Adobe's lossy DNGs, phone apps, monochrome sensors) as a linear raw.
+
+    LibRaw decodes the samples (uncompressed, lossless or lossy JPEG tiles; for lossy DNGs it
+    also applies the MapPolynomial/MapTable of OpcodeList2 that maps the 8-bit samples back
+    to linear 16-bit values, so its levels are the ones to use). For the other encodings the
+    black level per sample (BlackLevel, BlackLevelRepeatDim 1 x 1) and WhiteLevel come from
+    the tags, as for a mosaic.
+    """
+    if backend == "numpy":
+        raise UnsupportedRawError(f"{path}: the numpy fast path reads CFA DNGs only (this is a "
+                                  f"linear DNG)")
+    tags.check_extent()
+    samples = int(np.ravel(tags.raw.get(T_SAMPLES, 1))[0])
+    if samples not in (1, 3):
+        raise UnsupportedRawError(f"{path}: linear DNG with {samples} samples per pixel; "
+                                  f"Brightroom reads 1 (monochrome) or 3 (RGB)")
+    camera = _dng_camera(tags, path)
+    be = tags.floats(T_BASELINE_EXPOSURE)
+    if be is not None and be.size and np.isfinite(be[0]) and abs(be[0]) <= 16:
+        camera = camera.replace(baseline_exposure=float(be[0]))
+    if samples == 1:
+        camera = camera.replace(monochrome=True)
+    meta.update(_dng_extras(tags))
+    camera = _fold_calibration(camera, meta)
+    data, black, white = _libraw_planes(path, tags, samples)
+    if not _lossy(tags) and T_LINEARIZATION not in tags.raw:
+        black, white = _linear_dng_levels(tags, samples)
+    meta["backend"] = "libraw"
+    meta["linear"] = True
+    gain_map, extra = _linear_gain_map(tags, samples)
+    meta.update(extra)
+    gain_map, warp = _dng_lens_opcodes(tags, data.shape[:2], gain_map, 3, meta)
+    return _linear_frame(path, data, black, white, camera, gain_map, warp, meta)
+
+
+def _linear_dng_levels(tags: _Tiff, samples: int) -> tuple[tuple[float, ...], float]:
+    bl = tags.floats(T_BL, (0,))
+    dim = tuple(int(x) for x in np.ravel(tags.get(T_BL_DIM, (1, 1))))
+    if dim != (1, 1) and bl.size >= samples:  # a repeat pattern: average it per sample
+        bl = bl.reshape(-1, samples).mean(axis=0)
+    black = tuple(float(bl[min(c, bl.size - 1)]) for c in range(samples))
+    bps = int(np.ravel(tags.get(258, 16))[0])
+    wl = tags.floats(T_WL)
+    white = float(np.min(wl[:samples])) if wl is not None and wl.size else float(2**bps - 1)
+    return black, white
+
+
+def _linear_frame(path: Path, data: np.ndarray, black: tuple[float, ...], white: float,
+                  camera: CameraInfo, gain_map: GainMap | None,
+                  warp: WarpRectilinear | None, meta: dict[str, Any]) -> LinearRawImage:
+    n = data.shape[2]
+    if not white > max(black):
+        raise CorruptFileError(f"{path}: white level {white} does not exceed black level "
+                               f"{max(black)}")
+    if data.shape[0] < 2 or data.shape[1] < 2:
+        raise CorruptFileError(f"{path}: image of {data.shape[:2]} pixels is too small")
+    out = np.empty(data.shape, np.float32)
+    for c in range(n):
+        out[:, :, c] = normalize_mosaic(data[:, :, c], black[c], white)
+    return LinearRawImage(out, camera=camera, black_level=black, white_level=white,
+                          gain_map=gain_map, warp=warp, metadata=meta)
+
+
+def _libraw_planes(path: Path, tags: _Tiff | None, samples: int
+                   ) -> tuple[np.ndarray, tuple[float, ...], float]:
+    """LibRaw's visible planes (``H x W x samples`` counts) and its black and white levels."""
+    import rawpy
+
+    try:
+        with rawpy.imread(str(path)) as r:
+            a = np.array(r.raw_image_visible, copy=True)
+            per_colour = [float(v) for v in r.black_level_per_channel]
+            white = float(r.white_level)
+    except rawpy.LibRawError as e:
+        raise _libraw_error(path, e, tags) from None
+    except OSError as e:
+        raise CorruptFileError(f"{path}: file is truncated or corrupt ({e})") from None
+    if a.ndim == 2:
+        a = a[:, :, None]
+    if a.shape[2] < samples:
+        raise UnsupportedRawError(f"{path}: LibRaw gives {a.shape[2]} planes, {samples} expected")
+    data = np.ascontiguousarray(a[:, :, :samples])
+    black = tuple(per_colour[min(c, len(per_colour) - 1)] for c in range(samples))
+    return data, black, white
+
+
+def _read_linear_libraw(path: Path, tags: _Tiff | None, meta: dict[str, Any]) -> LinearRawImage:
+    """A non-DNG raw whose LibRaw image is not a colour mosaic: monochrome or sRAW planes."""
+    import rawpy
+
+    try:
+        with rawpy.imread(str(path)) as r:
+            colours = int(r.num_colors)
+            camera = _libraw_camera(r, path, tags)
+    except rawpy.LibRawError as e:
+        raise _libraw_error(path, e, tags) from None
+    samples = 1 if colours == 1 else 3
+    if samples == 1:
+        camera = camera.replace(monochrome=True)
+    data, black, white = _libraw_planes(path, tags, samples)
+    meta["backend"] = "libraw"
+    meta["linear"] = True
+    return _linear_frame(path, data, black, white, camera, None, None, meta)
+
+
+def _fold_calibration(camera: CameraInfo, meta: dict[str, Any]) -> CameraInfo:
+    """Fold AnalogBalance and CameraCalibration into the colour matrices (DNG 1.7, ch. 6).
+
+    The DNG colour model maps XYZ to the stored camera values with ``AB * CC * CM``; the
+    ``colour`` stage uses ``color_matrix*`` alone, so the reader hands it ``AB * CC * CM``.
+    For a diagonal ``AB * CC`` (every converter writes one) the ForwardMatrix path,
+    ``FM * D * inv(AB * CC)`` with ``D = diag(1 / (inv(AB * CC) * neutral))``, reduces to
+    ``FM * diag(1 / neutral)``, so ForwardMatrix stays as it is; a non-diagonal calibration
+    drops ForwardMatrix (the ColorMatrix path is then exact). ``meta["calibration_folded"]``
+    tells :func:`brightroom.io.dng.write_dng` to write the matrices unfolded again, beside
+    the tags kept in ``meta``.
+    """
+    ab = np.asarray(meta.get("analog_balance", (1.0, 1.0, 1.0)), np.float64)
+    changes: dict[str, Any] = {}
+    drop_forward = False
+    for k in (1, 2):
+        cm = getattr(camera, f"color_matrix{k}")
+        if cm is None:
+            continue
+        cc = np.asarray(meta.get(f"camera_calibration{k}", np.eye(3)), np.float64)
+        a = np.diag(ab) @ cc
+        if np.allclose(a, np.eye(3), rtol=0, atol=1e-9):
+            continue
+        changes[f"color_matrix{k}"] = a @ cm
+        if np.count_nonzero(a - np.diag(np.diag(a))):
+            drop_forward = True
+    if not changes:
+        return camera
+    if drop_forward:
+        changes.update(forward_matrix1=None, forward_matrix2=None)
+    meta["calibration_folded"] = True
+    return camera.replace(**changes)

@@ -42,11 +42,17 @@ from brightroom.develop.params import Params, param
 from brightroom.develop.pipeline import StageInput, StageKind
 from brightroom.errors import ParameterError
 from brightroom.methods import Methods
-from brightroom.types import CFAPattern, NoiseProfile, RawImage
+from brightroom.types import CFAPattern, LinearRawImage, NoiseProfile, RawImage
 
 from ._he2013_numba import guided_denoise_bayer
 from .buades2005 import nlm_denoise
 from .he2013 import EPS_FACTOR, guided_denoise
+from .he2013_rgb import (
+    estimate_noise_rgb,
+    estimate_noise_sparse,
+    guided_denoise_rgb,
+    guided_denoise_sparse,
+)
 from .noise_estimation import estimate_noise_profile, estimate_plane_noise
 from .planes import position_matrix
 from .vst import anscombe_forward, anscombe_inverse
@@ -61,6 +67,7 @@ __all__ = [
     "estimate_plane_noise",
     "guided_denoise",
     "nlm_denoise",
+    "denoise_linear",
     "anscombe_forward",
     "anscombe_inverse",
 ]
@@ -216,6 +223,9 @@ def denoise_raw(
         raise ParameterError(f"a mosaic must be 2-D, got shape {cfa.shape}")
     if strength == 0:
         return np.array(cfa, dtype=np.float32, copy=True)
+    if pattern.is_xtrans:
+        return _denoise_xtrans(cfa, pattern, noise_profile, strength=strength, wb=wb,
+                               saturation=saturation)
     if noise_profile is None:
         noise_profile = estimate_noise_profile(cfa.astype(np.float32, copy=False), pattern)
         wb = None  # estimated on the data as it is
@@ -225,6 +235,42 @@ def denoise_raw(
         clip = np.array([saturation[c] for c in pattern.cell.ravel()], np.float32) * 0.999
     return fn(cfa.astype(np.float32, copy=False), pattern, scale, offset, strength=strength,
               chroma=chroma, clip=clip, fast=fast)
+
+
+def _channel_model(profile: NoiseProfile, wb: tuple[float, float, float] | None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel ``scale`` and ``offset`` (floored as in :func:`cell_noise_model`)."""
+    g = np.ones(3) if wb is None else np.asarray(wb, np.float64)
+    sc = np.maximum(np.asarray(profile.scale) * g, SCALE_FLOOR)
+    of = np.maximum(np.asarray(profile.offset) * g**2, OFFSET_FLOOR)
+    return sc.astype(np.float32), of.astype(np.float32)
+
+
+def _denoise_xtrans(cfa: np.ndarray, pattern: CFAPattern, profile: NoiseProfile | None, *,
+                    strength: float, wb: tuple[float, float, float] | None,
+                    saturation: tuple[float, float, float] | None) -> np.ndarray:
+    """An X-Trans mosaic: the per-colour normalised-convolution form of he2013
+    (:func:`.he2013_rgb.guided_denoise_sparse`), whatever the method named."""
+    a = np.asarray(cfa, dtype=np.float32)
+    if profile is None:
+        profile, wb = estimate_noise_sparse(a, pattern), None
+    sc, of = _channel_model(profile, wb)
+    clip = None if saturation is None else np.asarray(saturation, np.float32) * 0.999
+    return guided_denoise_sparse(a, pattern, sc, of, strength=strength, clip=clip)
+
+
+def denoise_linear(raw: LinearRawImage, profile: NoiseProfile | None, *,
+                   strength: float = 1.0, chroma: float = 1.0) -> np.ndarray:
+    """Denoise a linear raw's data (the RGB form of he2013, :func:`.he2013_rgb.guided_denoise_rgb`,
+    whatever the method named); ``profile`` ``None`` estimates one from the data."""
+    wb = raw.wb
+    if profile is None:
+        profile, wb = estimate_noise_rgb(raw.data), None
+    sc, of = _channel_model(profile, wb)
+    n = raw.data.shape[2]
+    clip = np.asarray(raw.saturation, np.float32)[:n] * 0.999
+    return guided_denoise_rgb(raw.data, sc[:n], of[:n], strength=strength, chroma=chroma,
+                              clip=clip)
 
 
 @dataclass(frozen=True)
@@ -251,6 +297,7 @@ class DenoiseRaw(StageKind):
     gives = "cfa"
     params = DenoiseParams
     provides = frozenset({"denoised"})
+    linear_raw = "render"
 
     def plan(self, src: StageInput, params: DenoiseParams) -> NoiseProfile | None:
         raw = src.frame
@@ -258,13 +305,22 @@ class DenoiseRaw(StageKind):
             return None
         if raw.camera.noise_profile is not None:
             return raw.camera.noise_profile
+        if isinstance(raw, LinearRawImage):
+            return estimate_noise_rgb(raw.data)
+        if raw.pattern.is_xtrans:
+            return estimate_noise_sparse(raw.cfa, raw.pattern)
         return estimate_noise_profile(raw.cfa, raw.pattern)
 
-    def render(self, raw: RawImage, params: DenoiseParams, plan: NoiseProfile | None
-               ) -> RawImage:
+    def render(self, raw: RawImage | LinearRawImage, params: DenoiseParams,
+               plan: NoiseProfile | None) -> RawImage | LinearRawImage:
         state = raw.state.replace(denoised=True)
         if plan is None:
             return raw.replace(state=state)
+        if isinstance(raw, LinearRawImage):
+            own = raw.camera.noise_profile is not None
+            out = denoise_linear(raw if own else raw.replace(state=raw.state.replace(
+                white_balance=None)), plan, strength=params.strength, chroma=params.chroma)
+            return raw.replace(data=out, state=state)
         # an estimated profile describes the data as it is (gains included)
         wb = raw.wb if raw.camera.noise_profile is not None else None
         out = denoise_raw(raw.cfa, raw.pattern, noise_profile=plan, method=params.method,

@@ -58,7 +58,14 @@ from brightroom.develop.white_balance.shades_of_gray import shades_of_gray
 from brightroom.develop.white_balance.white_patch import white_patch
 from brightroom.errors import InputError, ParameterError, PipelineError
 from brightroom.methods import Methods
-from brightroom.types import CameraInfo, CFAPattern, LightMap, RawImage, WhiteBalance
+from brightroom.types import (
+    CameraInfo,
+    CFAPattern,
+    LightMap,
+    LinearRawImage,
+    RawImage,
+    WhiteBalance,
+)
 
 __all__ = [
     "AWB_METHODS",
@@ -74,6 +81,7 @@ __all__ = [
     "apply_gains",
     "apply_light_map",
     "estimate_lights",
+    "linear_preview",
     "neutral_for",
     "WhiteBalanceStage",
     "white_balance",
@@ -229,6 +237,19 @@ def mosaic_preview(cfa: np.ndarray, pattern: CFAPattern, *, max_side: int = 400)
     return acc
 
 
+def linear_preview(data: np.ndarray, *, max_side: int = 400) -> np.ndarray:
+    """:func:`mosaic_preview` for a linear raw: its RGB area-downsampled to at most
+    ``max_side`` (``h x w x 3`` float32; a monochrome channel repeated)."""
+    h, w = data.shape[:2]
+    k = max(1, -(-max(h, w) // max_side))
+    a = np.ascontiguousarray(data, dtype=np.float32)
+    small = cv2.resize(a, (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA)
+    if small.ndim == 2:
+        small = small[..., None]
+    return np.ascontiguousarray(np.broadcast_to(small, small.shape[:2] + (3,))
+                                if small.shape[2] == 1 else small)
+
+
 def apply_gains(cfa: np.ndarray, pattern: CFAPattern, gains: np.ndarray) -> np.ndarray:
     """A new mosaic with each CFA site multiplied by its channel's gain.
 
@@ -370,8 +391,9 @@ def apply_light_map(cfa: np.ndarray, pattern: CFAPattern, lights: LightMap) -> n
     return (cfa / (n2 + wmap * (n1 - n2))).astype(np.float32, copy=False)
 
 
-def _auto_neutral(raw: RawImage, method: str) -> np.ndarray:
-    preview = mosaic_preview(raw.cfa, raw.pattern)
+def _auto_neutral(raw: RawImage | LinearRawImage, method: str) -> np.ndarray:
+    preview = (linear_preview(raw.data) if isinstance(raw, LinearRawImage)
+               else mosaic_preview(raw.cfa, raw.pattern))
     e = estimate_illuminant(preview, method=method, camera=raw.camera,
                             saturation=raw.saturation)
     return e / e[1]
@@ -442,19 +464,22 @@ class WhiteBalanceStage(StageKind):
     gives = "cfa"
     params = WhiteBalanceParams
     provides = frozenset({"white_balance"})
+    linear_raw = "render"
 
     def plan(self, src: StageInput, params: WhiteBalanceParams) -> WhiteBalance:
         raw = src.frame
         if raw.state.white_balance is not None and raw.state.white_balance.applied:
             raise PipelineError(f"the mosaic is already white balanced (gains {raw.wb})")
+        if raw.camera.monochrome:  # no colours to balance: grey stays grey
+            return WhiteBalance((1.0, 1.0, 1.0), mode=params.mode, note="monochrome sensor")
         n, notes = neutral_for(raw, params)
         if not np.all(np.isfinite(n)) or np.any(n <= 0):
             raise InputError(f"white balance produced an unusable neutral {n}")
         cct = tint = None
         if _has_matrix(raw.camera):
             cct, tint = neutral_to_temperature(raw.camera, n)
-        lights = None
-        if params.mixed and notes["wb_mode"] == "auto":
+        lights = None  # mixed light: mosaics only (a linear raw gets one light)
+        if params.mixed and notes["wb_mode"] == "auto" and isinstance(raw, RawImage):
             preview = mosaic_preview(raw.cfa, raw.pattern)
             l1, l2, wmap = estimate_lights(preview, camera=raw.camera, saturation=raw.saturation,
                                            method=params.method)
@@ -463,8 +488,18 @@ class WhiteBalanceStage(StageKind):
         return WhiteBalance(tuple(float(x) for x in n), mode=notes["wb_mode"], cct=cct,
                             note=notes.get("wb_fallback", ""), tint=tint, lights=lights)
 
-    def render(self, raw: RawImage, params: WhiteBalanceParams, plan: WhiteBalance) -> RawImage:
+    def render(self, raw: RawImage | LinearRawImage, params: WhiteBalanceParams,
+               plan: WhiteBalance) -> RawImage | LinearRawImage:
         gains = plan.gains
+        state = raw.state.replace(white_balance=plan)
+        if isinstance(raw, LinearRawImage):  # the RGB form: one gain per channel
+            if plan.lights is not None:
+                raise PipelineError("mixed-light white balance works on mosaics only, not on "
+                                    "a linear raw")
+            sat = tuple(float(s * g) for s, g in zip(raw.saturation, gains))
+            g = np.asarray(gains, np.float32)[: raw.data.shape[2]]
+            data = raw.data if np.all(g == 1) else (raw.data * g).astype(np.float32)
+            return raw.replace(data=data, saturation=sat, state=state)
         if plan.lights is not None:
             # per-pixel gains; each channel's clip level becomes the lower of its two gains
             # (so a clipped pixel is never taken for a valid one)
@@ -474,12 +509,11 @@ class WhiteBalanceStage(StageKind):
         else:
             cfa = apply_gains(raw.cfa, raw.pattern, np.asarray(gains))
         sat = tuple(float(s * g) for s, g in zip(raw.saturation, gains))
-        return raw.replace(cfa=cfa, saturation=sat,
-                           state=raw.state.replace(white_balance=plan))
+        return raw.replace(cfa=cfa, saturation=sat, state=state)
 
 
 def white_balance(raw: RawImage, params: WhiteBalanceParams | None = None) -> RawImage:
     """Run the white-balance stage on ``raw`` (see :class:`WhiteBalanceStage`)."""
-    if not isinstance(raw, RawImage):
+    if not isinstance(raw, RawImage | LinearRawImage):
         raise PipelineError(f"white_balance takes a RawImage, got {type(raw).__name__}")
     return Stage(get_stage("white_balance"), params or WhiteBalanceParams())(raw)
