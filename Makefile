@@ -6,9 +6,20 @@ STAMP := $(VENV)/.installed-stamp
 export OPENBLAS_NUM_THREADS ?= 1
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
-.PHONY: demo test test-fast lint bench clean install
+.PHONY: demo test test-fast lint bench clean install system
 
-install: $(STAMP)
+# Debian packages the project needs (programs it runs as tools or peers), installed when missing.
+# A capability adds its own with `SYSTEM_PACKAGES += name`.
+SYSTEM_PACKAGES := ffmpeg tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim
+
+install: system $(STAMP)
+
+system:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing system packages:$$missing"; \
+	  SUDO=$$(command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
@@ -19,14 +30,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --no-deps 'mediapipe==0.10.21'
 	@touch $(STAMP)
 
-demo: $(STAMP)
+demo: system $(STAMP)
 	$(VENV)/bin/brightroom demo -o out/demo
 
-test: $(STAMP)
+test: system $(STAMP)
 	$(PY) -m pytest -q
 
 # every test but those marked slow (each over ~0.2 s warm): about 20-30 s once numba's cache is warm
-test-fast: $(STAMP)
+test-fast: system $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
 
 lint: $(STAMP)

@@ -387,11 +387,11 @@ def test_portrait_photo_from_files_and_memory(photo, tmp_path):
     np.save(tmp_path / "d.npy", z)
     out = tmp_path / "p.png"
     res = brightroom.portrait(photo, out, depth=tmp_path / "d.npy", aperture=1.4,
-                              focus=(0.2, 0.5), style="hexagon")
+                              focus=(16, 30), style="hexagon")
     assert isinstance(res, brightroom.PortraitResult) and out.is_file()
     assert res.depth_source == "file" and res.focus_distance == pytest.approx(1.0, abs=0.05)
     mem = brightroom.portrait(brightroom.read_image(photo), depth=z, aperture=1.4,
-                              focus=(0.2, 0.5), style="hexagon")
+                              focus=(16, 30), style="hexagon")
     assert np.abs(np.clip(mem.image.data, 0, 1) - brightroom.read_image(out).data).max() < 2 / 255
     with pytest.raises(OutputExistsError):
         brightroom.portrait(photo, out, depth=z)

@@ -23,7 +23,7 @@ def test_depth_file(tmp_path, rng, capsys):
     np.save(tmp_path / "d.npy", z)
     out = tmp_path / "out.png"
     assert main(["portrait", str(tmp_path / "in.png"), "-o", str(out), "--depth",
-                 str(tmp_path / "d.npy"), "--aperture", "1.4", "--focus", "0.2,0.5",
+                 str(tmp_path / "d.npy"), "--aperture", "1.4", "--focus", "16,30",
                  "--style", "hexagon"]) == 0
     assert out.is_file()
     res = np.asarray(PILImage.open(out)).astype(int)
@@ -56,7 +56,7 @@ def test_bad_focus_and_missing(tmp_path, capsys):
     _png(tmp_path / "a.png", np.zeros((20, 20, 3), np.uint8))
     assert main(["portrait", str(tmp_path / "a.png"), "-o", str(tmp_path / "o.png"),
                  "--focus", "left"]) == 1
-    assert "--focus" in capsys.readouterr().err
+    assert "focus 'left'" in capsys.readouterr().err
     assert main(["portrait", str(tmp_path / "nope.png"), "-o", str(tmp_path / "o.png")]) == 1
     assert main(["portrait", str(tmp_path / "a.png"), "-o", str(tmp_path / "o.png"),
                  "--style", "wobbly"]) == 2
@@ -67,7 +67,7 @@ def test_bad_focus_and_missing(tmp_path, capsys):
 def test_iphone_heic_with_embedded_depth(tmp_path, capsys):
     src = shared_file("iphone-portrait-depth.heic")
     out = tmp_path / "pug.jpg"
-    assert main(["portrait", str(src), "-o", str(out), "--focus", "0.45,0.75"]) == 0
+    assert main(["portrait", str(src), "-o", str(out), "--focus", "45%,75%"]) == 0
     text = capsys.readouterr()
     assert "depth from file" in text.out and out.is_file()
     assert PILImage.open(out).size == (4032, 3024)
@@ -80,3 +80,34 @@ def test_iphone_spatial_photo(tmp_path, capsys):
     out = tmp_path / "s.jpg"
     assert main(["portrait", str(src), "-o", str(out), "--stereo", str(src)]) == 0
     assert "depth from stereo" in capsys.readouterr().out
+
+
+def test_focus_in_percent_and_outside(tmp_path, rng, capsys):
+    img = (rng.random((60, 80, 3)) * 255).astype(np.uint8)
+    _png(tmp_path / "in.png", img)
+    z = np.full((60, 80), 4.0, np.float32)
+    z[:, :40] = 1.0
+    np.save(tmp_path / "d.npy", z)
+    assert main(["portrait", str(tmp_path / "in.png"), "-o", str(tmp_path / "p.png"), "--depth",
+                 str(tmp_path / "d.npy"), "--focus", "80%,50%"]) == 0
+    assert "focus 4.00 m (point)" in capsys.readouterr().out
+    assert main(["portrait", str(tmp_path / "in.png"), "-o", str(tmp_path / "q.png"), "--depth",
+                 str(tmp_path / "d.npy"), "--focus", "500,20"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "outside the 80x60 picture" in err
+    assert not (tmp_path / "q.png").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_burst_and_truncated_heic_one_line(tmp_path, capsys):
+    _need_model()
+    assert main(["portrait", str(shared_file("heic-burst.heic")), "-o",
+                 str(tmp_path / "b.jpg")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no subject" in err
+    cut = tmp_path / "cut.heic"
+    cut.write_bytes(shared_file("iphone-portrait-depth.heic").read_bytes()[:400_000])
+    assert main(["portrait", str(cut), "-o", str(tmp_path / "c.jpg")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "truncated" in err

@@ -73,8 +73,12 @@ def test_focus_point(rng):
     img = rng.random((64, 64, 3)).astype(np.float32)
     z = np.full((64, 64), 4.0, np.float32)
     z[:, :32] = 1.0
-    r = render_portrait(img, depth=z, focus=(0.8, 0.5), use_segmentation=False)
-    assert r.focus_distance == pytest.approx(4.0, rel=0.05)
+    r = render_portrait(img, depth=z, focus=(51, 32), use_segmentation=False)  # pixels
+    assert r.focus_distance == pytest.approx(4.0, rel=0.05) and r.focus_source == "point"
+    r = render_portrait(img, depth=z, focus="20%, 50%", use_segmentation=False)
+    assert r.focus_distance == pytest.approx(1.0, rel=0.05)
+    with pytest.raises(ParameterError, match="outside the 64x64 picture"):
+        render_portrait(img, depth=z, focus=(70, 10), use_segmentation=False)
     with pytest.raises(ParameterError):
         render_portrait(img, depth=z, focus="middle", use_segmentation=False)
     with pytest.raises(ParameterError):
@@ -101,10 +105,25 @@ def test_iphone_heic_uses_its_depth():
     path = shared_file("iphone-portrait-depth.heic")
     img = read_image(path)
     small = img.replace(data=np.ascontiguousarray(img.data[::4, ::4]))
-    r = render_portrait(small, depth=read_depth(path), focus=(0.45, 0.75),
+    r = render_portrait(small, depth=read_depth(path), focus="45%,75%",
                         params=BokehParams(noise=False))
     assert r.depth_source == "file" and r.image.data.shape == small.data.shape
     # the wall behind the pug is blurred: less high-frequency energy than the input
     wall = (slice(50, 250), slice(500, 900))
     hf = lambda a: np.abs(np.diff(a[wall].mean(axis=2), axis=1)).mean()  # noqa: E731
     assert hf(r.image.data) < 0.8 * hf(small.data)
+
+
+def test_auto_focus_centre_weighted_near_layer():
+    """No matte: the near layer's point nearest the centre of interest, not the nearest thing.
+    A near object at the frame's corner (a bed's edge, a branch) does not take the focus from a
+    subject in the middle; without a depth range the nearest large region is used."""
+    z = np.full((120, 160), 6.0, np.float32)
+    z[40:100, 60:100] = 2.0  # the subject, central
+    z[90:, 130:] = 0.8  # nearer, but in the corner
+    assert auto_focus(z) == pytest.approx(2.0, rel=0.02)
+    ramp = np.repeat(np.linspace(5.0, 1.0, 120, dtype=np.float32)[:, None], 160, axis=1)
+    assert 1.0 < auto_focus(ramp) < 3.0  # a receding ground: its near part, towards the centre
+    flat = np.full((50, 50), 3.0, np.float32)
+    flat[:2, :2] = 1.0
+    assert auto_focus(flat) == pytest.approx(3.0)  # no depth range: the nearest large region

@@ -83,3 +83,26 @@ def test_method_name_ignores_case():
     b = segment(sc.display)
     np.testing.assert_array_equal(a.alpha, b.alpha)
     assert a.method == "mediapipe_selfie"
+
+
+def test_face_check_separates_people_from_salient_things():
+    """The selfie model fires on a cat's face filling the frame (found before the face check);
+    the face detector tells the astronaut and the cameraman (in profile) from it."""
+    from skimage import data
+
+    from brightroom.portrait.segment import detect_faces, face_model_path
+
+    _model_or_skip()
+    fp = face_model_path()
+    assert fp is not None and fp.name == "face_detection_short_range.tflite"
+    ast = data.astronaut().astype(np.float32) / 255
+    score, (x, y) = detect_faces(ast, fp)
+    assert score > 0.85 and 0.35 < x < 0.55 and 0.15 < y < 0.35  # her face
+    cat = segment(data.chelsea().astype(np.float32) / 255)
+    assert not cat.found and cat.coverage > 0.85 and "mask area" in cat.reason
+    cam = segment(np.repeat(data.camera()[..., None], 3, axis=2).astype(np.float32) / 255)
+    assert cam.found and cam.face is not None and cam.face >= 0.75
+    coins = segment(np.repeat(data.coins()[..., None], 3, axis=2).astype(np.float32) / 255)
+    assert not coins.found
+    with pytest.raises(ParameterError):
+        SegmentParams(max_area=0.001)

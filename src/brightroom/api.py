@@ -89,7 +89,7 @@ from brightroom.looks.transfer import lut_from_pair, transfer_lut
 from brightroom.portrait.bokeh import LENS_STYLES as LENS_STYLES
 from brightroom.portrait.bokeh import BokehParams
 from brightroom.portrait.photo import PortraitResult as PortraitResult
-from brightroom.portrait.photo import portrait_inputs, render_portrait
+from brightroom.portrait.photo import check_memory, portrait_inputs, render_portrait, resolve_focus
 from brightroom.portrait.segment import ModelNotFoundError as ModelNotFoundError
 from brightroom.portrait.segment import NoSubjectError as NoSubjectError
 from brightroom.portrait.video import VideoParams, render_video
@@ -442,8 +442,10 @@ def portrait(
     focal
         Full-frame equivalent focal length in mm.
     focus
-        ``"auto"`` (the person, else the nearest large region) or ``(x, y)``: the point to focus
-        on, as fractions of the frame.
+        ``"auto"`` (the person; else the camera's recorded focus, Google's ``GFocus``; else the
+        subject the depth map shows), or the point to focus on: ``(x, y)`` or ``"x,y"`` in
+        pixels of the picture (origin top-left, as a user clicks on it), or ``"x%,y%"`` in
+        percent of the frame.
     depth
         Photo only: a depth map in metres (a file: HEIC/JPEG with embedded depth, PNG/TIFF/NPY;
         or a 2-D array).
@@ -472,13 +474,17 @@ def portrait(
     Raises
     ------
     NoSubjectError
-        No depth and no person found.
+        No depth and no person found ("no subject": nothing is written; a landscape, a pet or a
+        still life needs a depth map).
     ModelNotFoundError
         No depth and the segmentation model is not installed.
     InputError, OutputExistsError, ParameterError
-        Missing inputs, views of different sizes, an existing ``output``, bad parameters.
+        Missing inputs, views of different sizes, an existing ``output``, bad parameters, a
+        photo whose portrait would need more memory than the limit
+        (:func:`~brightroom.portrait.photo.check_memory`).
     """
     params = BokehParams(f_number=aperture, focal_length=focal, style=style)  # validates
+    resolve_focus(focus)  # the syntax, before any work
     if preset not in PORTRAIT_PRESETS:
         raise ParameterError(f"unknown portrait preset {preset!r}; known: "
                              f"{', '.join(PORTRAIT_PRESETS)}")
@@ -498,6 +504,8 @@ def portrait(
                             overwrite=overwrite)
     if output is not None:
         _check_image_output(output, overwrite, inputs)
+    if src is not None:
+        check_memory(src)
     photo, z, right = portrait_inputs(image, depth=depth, stereo=stereo,
                                       depth_from_file=depth_from_file)
     result = render_portrait(photo, depth=z, right=right, params=params, focus=focus)

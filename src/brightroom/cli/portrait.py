@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import brightroom
-from brightroom.errors import ParameterError
 
 __all__ = ["add_parser", "run", "parse_focus"]
 
@@ -25,9 +24,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="simulated f-number [default: 2.0]")
     p.add_argument("--focal", type=float, default=50.0, metavar="MM",
                    help="full-frame equivalent focal length in mm [default: 50]")
-    p.add_argument("--focus", default="auto", metavar="auto|X,Y",
-                   help="'auto' (the person, else the nearest large region) or the point to "
-                   "focus on as fractions of the frame, e.g. 0.5,0.4 [default: auto]")
+    p.add_argument("--focus", default="auto", metavar="auto|X,Y|X%%,Y%%",
+                   help="'auto' (the person, else the camera's recorded focus, else the subject "
+                   "the depth map shows) or the point to focus on: X,Y in pixels of IN as you "
+                   "would click on it (origin top-left), e.g. 2016,1512, or percent of the "
+                   "frame, e.g. 50%%,40%% [default: auto]. Without a depth map a person is "
+                   "needed: a photo with none is refused ('no subject') and nothing is written")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--depth", metavar="FILE",
                    help="depth map: HEIC/JPEG with embedded depth, or PNG/TIFF/NPY in metres")
@@ -45,18 +47,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def parse_focus(text: str) -> str | tuple[float, float]:
-    """``"auto"`` or ``"X,Y"`` (fractions in [0, 1]) to the API's focus argument."""
-    if text.strip().lower() == "auto":
-        return "auto"
-    try:
-        x, y = (float(v) for v in text.split(","))
-    except ValueError:
-        raise ParameterError(f"--focus {text!r}: expected 'auto' or X,Y fractions such as "
-                             "0.5,0.4") from None
-    if not (0 <= x <= 1 and 0 <= y <= 1):
-        raise ParameterError(f"--focus {text!r}: X and Y must be fractions of the frame in [0, 1]")
-    return (x, y)
+def parse_focus(text: str) -> str:
+    """``--focus`` as the API takes it (``"auto"``, ``"X,Y"`` in pixels or ``"X%,Y%"``): the API
+    checks the syntax and the point against the picture's size."""
+    return text.strip()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,6 +65,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for note in result.notes:
         print(f"brightroom: note: {note}", file=sys.stderr)
-    print(f"{Path(args.output)}: depth from {result.depth_source}, focus {result.focus_distance:.2f} m, "
-          f"f/{args.aperture:g}, {args.style}")
+    print(f"{Path(args.output)}: depth from {result.depth_source}, focus {result.focus_distance:.2f} m "
+          f"({result.focus_source}), f/{args.aperture:g}, {args.style}")
     return 0

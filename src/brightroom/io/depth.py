@@ -16,16 +16,30 @@ for any real map is too large for one JPEG APP1 segment and goes into the *exten
 (APP1 segments ``http://ns.adobe.com/xmp/extension/``, each with the 32-character GUID, the full
 length and the offset of its chunk). ``GDepth:Format`` is ``RangeInverse``
 (``d = Far*Near / (Far - v*(Far - Near))``) or ``RangeLinear`` (``d = Near + v*(Far - Near)``),
-with ``v`` in [0, 1]. Newer Android phones write Dynamic Depth 1.0 instead: the depth image is a
-file appended after the JPEG, listed in the XMP ``Container:Directory``
-(:func:`dynamic_depth_from_jpeg`).
+with ``v`` in [0, 1]. ``Near`` and ``Far`` are in the file's own units: Google's Lens Blur wrote
+maps of unknown scale (``GDepth:Units`` absent), so such a map is *relative*
+(:attr:`DepthMap.units` ``"relative"``) and the renderer chooses its scale; ``GDepth:Units`` ``m`` /
+``mm`` make it metric. The ``GFocus`` namespace (``http://ns.google.com/photos/1.0/focus/``) gives
+the camera's focus: ``FocalDistance`` (in the map's units) at ``FocalPointX``/``FocalPointY``
+(fractions of the frame), kept as :attr:`DepthMap.focus_distance` and
+:attr:`DepthMap.focus_point`. Lens Blur's primary JPEG is already blurred; the unblurred original
+is the ``GImage:Data`` JPEG (:func:`read_xmp_original`). Newer Android phones write Dynamic Depth
+1.0 instead: the depth image is a file appended after the JPEG, listed in the XMP
+``Container:Directory`` (:func:`dynamic_depth_from_jpeg`).
+
+A HEIC with several top-level images is a stereo pair only when the file says so: an entity group
+of type ``ster`` (ISO/IEC 23008-12:2022, 6.8.4.3: the first entity is the left view). A burst or
+a collection of pictures (Nokia, Samsung) has no such group; :func:`heic_stereo_pair` returns
+``None`` for it.
 
 References
 ----------
-ISO/IEC 23008-12:2017, Image File Format (HEIF), auxiliary images; ISO/IEC 23008-2:2017 (HEVC),
+ISO/IEC 23008-12:2017, Image File Format (HEIF), auxiliary images; ISO/IEC 23008-12:2022, 6.8.4.3
+(the ``ster`` stereo pair entity group); ISO/IEC 23008-2:2017 (HEVC),
 D.2.27 depth representation information SEI message (d_min, d_max, representation types).
 
-Google (2014), "Depth Map metadata" (GDepth XMP namespace ``http://ns.google.com/photos/1.0/depthmap/``),
+Google (2014), "Depth Map metadata" (GDepth XMP namespace ``http://ns.google.com/photos/1.0/depthmap/``,
+GFocus ``http://ns.google.com/photos/1.0/focus/``, GImage ``http://ns.google.com/photos/1.0/image/``),
 developers.google.com/depthmap-metadata.
 
 Android (2019), Dynamic Depth 1.0 (Container, Item and DepthMap XMP elements).
@@ -50,7 +64,7 @@ from brightroom.errors import CorruptFileError, InputError, UnsupportedFormatErr
 from brightroom.io.images import read_image
 
 __all__ = ["DepthMap", "read_depth", "read_stereo_pair", "parse_jpeg_xmp", "gdepth_from_xmp",
-           "dynamic_depth_from_jpeg", "HEIF_REPRESENTATIONS"]
+           "dynamic_depth_from_jpeg", "heic_stereo_pair", "read_xmp_original", "HEIF_REPRESENTATIONS"]
 
 PathLike = str | os.PathLike[str]
 
@@ -63,28 +77,50 @@ _XMP_EXT = b"http://ns.adobe.com/xmp/extension/\x00"
 
 @dataclass(frozen=True, eq=False)
 class DepthMap:
-    """A depth map in metres at its stored resolution.
+    """A depth map at its stored resolution.
 
     Parameters
     ----------
     depth
-        float32 ``h x w`` distance along the optical axis in metres (``nan`` where unknown).
+        float32 ``h x w`` distance along the optical axis (``nan`` where unknown), in metres when
+        ``units == "m"``, else in the file's own units (only ratios of depths mean something).
     disparity
         float32 ``h x w`` in 1/m when the file stores disparity, else ``None``.
     source
         ``"heic"``, ``"gdepth"``, ``"dynamic_depth"``, ``"stereo"``, ``"layered"`` or ``"array"``.
     metadata
         What the file said (``d_min``, ``d_max``, ``representation``, ``near``, ``far``...).
+    units
+        ``"m"`` (metric) or ``"relative"`` (unknown scale: GDepth without ``Units``, an
+        uncalibrated stereo pair).
+    focus_distance
+        The distance the camera focused at, in the map's units (``GFocus:FocalDistance``), or
+        ``None``.
+    focus_point
+        ``(x, y)`` fractions of the frame the camera focused on (``GFocus:FocalPointX/Y``), or
+        ``None``.
     """
 
     depth: np.ndarray
     disparity: np.ndarray | None = None
     source: str = "array"
     metadata: dict[str, Any] = field(default_factory=dict)
+    units: str = "m"
+    focus_distance: float | None = None
+    focus_point: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.units not in ("m", "relative"):
+            raise ValueError(f"DepthMap units must be 'm' or 'relative', got {self.units!r}")
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.depth.shape  # type: ignore[return-value]
+
+    @property
+    def metric(self) -> bool:
+        """Whether :attr:`depth` is in metres."""
+        return self.units == "m"
 
 
 def _check(path: PathLike) -> Path:
@@ -96,28 +132,53 @@ def _check(path: PathLike) -> Path:
     return p
 
 
-def _heic_depth(p: Path) -> DepthMap:
-    import pillow_heif
+def _corrupt(p: Path, e: Exception | str) -> CorruptFileError:
+    detail = e if isinstance(e, str) else f"{type(e).__name__}: {e}"
+    detail = " ".join(detail.split())  # libheif's messages hold newlines: one line
+    return CorruptFileError(f"{p}: file is truncated or corrupt ({detail})")
+
+
+def _open_heif(p: Path, **kw: Any) -> Any:
+    import pillow_heif  # lazy: pillow-heif loads libheif (~0.1 s) only for HEIC files
 
     try:
-        heif = pillow_heif.open_heif(str(p), convert_hdr_to_8bit=False)
-    except Exception as e:  # libheif says why
-        raise CorruptFileError(f"{p}: cannot open as HEIF ({e})") from None
-    prim = heif[heif.primary_index] if hasattr(heif, "primary_index") else heif[0]
-    maps = prim.info.get("depth_images") or []
+        return pillow_heif.open_heif(str(p), **kw)
+    except Exception as e:  # noqa: BLE001 - libheif says why
+        raise _corrupt(p, e) from None
+
+
+def _heic_depth(p: Path) -> DepthMap:
+    heif = _open_heif(p, convert_hdr_to_8bit=False)
+    try:
+        prim = heif[heif.primary_index] if hasattr(heif, "primary_index") else heif[0]
+        maps = prim.info.get("depth_images") or []
+    except Exception as e:  # noqa: BLE001
+        raise _corrupt(p, e) from None
     if not maps:
         raise InputError(f"{p}: the HEIC has no depth auxiliary image (not a portrait photo?)")
     d = maps[0]
-    v = np.asarray(d)
+    try:
+        v = np.asarray(d)
+    except Exception as e:  # noqa: BLE001 - a truncated file fails when the pixels are read
+        raise _corrupt(p, f"depth image: {type(e).__name__}: {e}") from None
     if v.ndim == 3:
         v = v[..., 0]
+    if v.ndim != 2 or v.size == 0 or v.dtype not in (np.uint8, np.uint16):
+        raise CorruptFileError(f"{p}: the depth auxiliary image is not a grey 8/16-bit picture "
+                               f"(shape {v.shape}, {v.dtype})")
     meta = dict(d.info.get("metadata") or {})
     bits = 16 if v.dtype == np.uint16 else 8
     x = v.astype(np.float32) / np.float32(2**bits - 1)
     dmin, dmax = meta.get("d_min"), meta.get("d_max")
-    rep = HEIF_REPRESENTATIONS.get(int(meta.get("representation_type", 1)), "unknown")
-    if dmin is None or dmax is None:
-        raise CorruptFileError(f"{p}: depth image without d_min/d_max representation info")
+    try:
+        rep = HEIF_REPRESENTATIONS.get(int(meta.get("representation_type", 1)), "unknown")
+        dmin, dmax = float(dmin), float(dmax)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise CorruptFileError(f"{p}: depth image without numeric d_min/d_max representation "
+                               "info") from None
+    if not (np.isfinite(dmin) and np.isfinite(dmax)) or dmax <= dmin:
+        raise CorruptFileError(f"{p}: depth representation range d_min {dmin}, d_max {dmax} "
+                               "(expected finite values with d_min < d_max)")
     vals = np.float32(dmin) + x * np.float32(dmax - dmin)
     meta.update(representation=rep, bit_depth=bits)
     if rep in ("uniform_disparity", "nonuniform_disparity", "uniform_inverse_z"):
@@ -126,6 +187,30 @@ def _heic_depth(p: Path) -> DepthMap:
             depth = np.where(disp > 0, 1.0 / np.maximum(disp, 1e-6), np.nan).astype(np.float32)
         return DepthMap(depth, disp.astype(np.float32), "heic", meta)
     return DepthMap(vals.astype(np.float32), None, "heic", meta)
+
+
+def heic_stereo_pair(path: PathLike) -> tuple[int, int] | None:
+    """The (left, right) image indices of the stereo pair a HEIC declares, or ``None``.
+
+    Only an entity group of type ``ster`` makes two images a stereo pair (its first entity is the
+    left view); several images without one are a burst or a collection, not views.
+
+    Raises
+    ------
+    CorruptFileError
+        The file cannot be opened as HEIF.
+    """
+    p = _check(path)
+    heif = _open_heif(p)
+    if len(heif) < 2:
+        return None
+    groups = heif.info.get("entity_groups") or []
+    for g in groups:
+        if g.get("type") == "ster":
+            idx = [i for i in g.get("images", []) if i is not None]
+            if len(idx) >= 2 and all(0 <= i < len(heif) for i in idx[:2]):
+                return int(idx[0]), int(idx[1])
+    return None
 
 
 def _jpeg_app1(data: bytes, path: Path) -> list[bytes]:
@@ -165,22 +250,31 @@ def parse_jpeg_xmp(data: bytes, path: PathLike = "<bytes>") -> tuple[str, str]:
         Extended chunks missing (the reassembled packet has gaps).
     """
     path = Path(path)
-    std, chunks, total = "", {}, None
+    std, chunks, total = "", {}, {}
     for seg in _jpeg_app1(data, path):
         if seg.startswith(_XMP_STD):
             std = seg[len(_XMP_STD):].decode("utf-8", "replace")
         elif seg.startswith(_XMP_EXT):
             body = seg[len(_XMP_EXT):]
+            if len(body) < 40:
+                raise CorruptFileError(f"{path}: extended XMP segment of {len(body)} bytes "
+                                       "(expected a 32-byte GUID, length, offset and data)")
             guid = body[:32].decode("ascii", "replace")
             full, off = struct.unpack(">II", body[32:40])
-            chunks.setdefault(guid, {})[off] = body[40:]
-            total = (total or {}) | {guid: full}
+            part = body[40:]
+            if off + len(part) > full or full > 64 * 2**20:
+                raise CorruptFileError(f"{path}: extended XMP chunk at offset {off} "
+                                       f"({len(part)} bytes) exceeds its declared length {full}")
+            if total.setdefault(guid, full) != full:
+                raise CorruptFileError(f"{path}: extended XMP {guid} declares lengths "
+                                       f"{total[guid]} and {full}")
+            chunks.setdefault(guid, {})[off] = part
     ext = ""
     if chunks:
         m = re.search(r'HasExtendedXMP\s*=\s*"([0-9A-Fa-f]{32})"', std) or \
             re.search(r"<xmpNote:HasExtendedXMP>([0-9A-Fa-f]{32})<", std)
         guid = m.group(1) if m and m.group(1) in chunks else next(iter(chunks))
-        parts, full = chunks[guid], total[guid]  # type: ignore[index]
+        parts, full = chunks[guid], total[guid]
         buf, got = bytearray(full), 0
         for off, chunk in parts.items():
             buf[off:off + len(chunk)] = chunk
@@ -198,49 +292,133 @@ def _xmp_prop(xmp: str, name: str) -> str | None:
     return m.group(1) if m else None
 
 
+def _xmp_float(xmp: str, name: str, path: Path) -> float | None:
+    v = _xmp_prop(xmp, name)
+    if v is None or not v.strip():
+        return None
+    try:
+        x = float(v)
+    except ValueError:
+        raise CorruptFileError(f"{path}: XMP {name}={v[:40]!r} is not a number") from None
+    if not np.isfinite(x):
+        raise CorruptFileError(f"{path}: XMP {name}={v[:40]!r} is not finite")
+    return x
+
+
+def _b64_image(data: str, what: str, path: Path) -> np.ndarray:
+    """Decode a base64 PNG/JPEG held in an XMP property (one clear error when it is not)."""
+    from PIL import Image as PILImage  # lazy: only for files with embedded images
+
+    try:
+        raw = base64.b64decode("".join(data.split()), validate=True)
+        pic = PILImage.open(io.BytesIO(raw))
+        pic.load()
+        return np.asarray(pic)
+    except Exception as e:  # noqa: BLE001 - Pillow and base64 say why
+        raise CorruptFileError(f"{path}: {what} is not a decodable image "
+                               f"({type(e).__name__}: {e})") from None
+
+
+_METRIC = {"m": 1.0, "meter": 1.0, "meters": 1.0, "metre": 1.0, "metres": 1.0,
+           "mm": 1e-3, "millimeter": 1e-3, "millimeters": 1e-3, "millimetre": 1e-3,
+           "millimetres": 1e-3}
+
+
+def _range_decode(v: np.ndarray, fmt: str, near: float, far: float, what: str,
+                  path: Path) -> np.ndarray:
+    if v.ndim == 3:
+        v = v[..., 0]
+    if v.ndim != 2 or v.size == 0:
+        raise CorruptFileError(f"{path}: {what} has shape {v.shape} (expected a grey picture)")
+    top = 65535.0 if v.dtype == np.uint16 else 255.0
+    x = v.astype(np.float32) / np.float32(top)
+    if not (near > 0 and far > near):
+        raise CorruptFileError(f"{path}: {what} Near {near}, Far {far} (expected 0 < Near < Far)")
+    if fmt == "RangeLinear":
+        depth = near + x * (far - near)
+    elif fmt == "RangeInverse":
+        depth = (far * near) / (far - x * (far - near))
+    else:
+        raise CorruptFileError(f"{path}: unknown {what} Format {fmt!r} "
+                               "(expected RangeInverse or RangeLinear)")
+    return depth.astype(np.float32)
+
+
 def gdepth_from_xmp(std: str, ext: str, path: PathLike = "<bytes>") -> DepthMap:
     """Decode a Google ``GDepth`` depth map from XMP packets (see the module notes).
+
+    ``Near``/``Far`` and ``GFocus:FocalDistance`` are in the file's units: metres (or
+    millimetres, converted) when ``GDepth:Units`` says so, else the map is relative
+    (``units="relative"``).
 
     Raises
     ------
     InputError
         No ``GDepth`` data.
     CorruptFileError
-        Undecodable base64 or image data, or missing ``Near``/``Far``.
+        Undecodable base64 or image data, missing or non-numeric ``Near``/``Far``, an unknown
+        ``Format``.
     """
-    from PIL import Image as PILImage
-
     path = Path(path)
     xmp = std + "\n" + ext
     data = _xmp_prop(xmp, "GDepth:Data")
     if not data:
         raise InputError(f"{path}: no GDepth depth map in the XMP (not a Google portrait JPEG?)")
-    fmt = _xmp_prop(xmp, "GDepth:Format") or "RangeInverse"
-    try:
-        near = float(_xmp_prop(xmp, "GDepth:Near"))  # type: ignore[arg-type]
-        far = float(_xmp_prop(xmp, "GDepth:Far"))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise CorruptFileError(f"{path}: GDepth without numeric Near/Far") from None
-    try:
-        raw = base64.b64decode("".join(data.split()), validate=True)
-        pic = PILImage.open(io.BytesIO(raw))
-        pic.load()
-    except Exception as e:
-        raise CorruptFileError(f"{path}: GDepth:Data is not a decodable image ({e})") from None
-    v = np.asarray(pic)
-    if v.ndim == 3:
-        v = v[..., 0]
-    top = 65535.0 if v.dtype == np.uint16 else 255.0
-    x = v.astype(np.float32) / np.float32(top)
-    if fmt == "RangeLinear":
-        depth = near + x * (far - near)
-    elif fmt == "RangeInverse":
-        depth = (far * near) / (far - x * (far - near))
-    else:
-        raise CorruptFileError(f"{path}: unknown GDepth:Format {fmt!r} "
-                               "(expected RangeInverse or RangeLinear)")
-    meta = {"format": fmt, "near": near, "far": far, "mime": _xmp_prop(xmp, "GDepth:Mime")}
-    return DepthMap(depth.astype(np.float32), None, "gdepth", meta)
+    fmt = (_xmp_prop(xmp, "GDepth:Format") or "RangeInverse").strip()
+    near = _xmp_float(xmp, "GDepth:Near", path)
+    far = _xmp_float(xmp, "GDepth:Far", path)
+    if near is None or far is None:
+        raise CorruptFileError(f"{path}: GDepth without numeric Near/Far")
+    depth = _range_decode(_b64_image(data, "GDepth:Data", path), fmt, near, far, "GDepth",
+                          path)
+    unit_text = (_xmp_prop(xmp, "GDepth:Units") or "").strip()
+    scale = _METRIC.get(unit_text.lower())
+    fd = _xmp_float(xmp, "GFocus:FocalDistance", path)
+    fx = _xmp_float(xmp, "GFocus:FocalPointX", path)
+    fy = _xmp_float(xmp, "GFocus:FocalPointY", path)
+    point = (fx, fy) if fx is not None and fy is not None and 0 <= fx <= 1 and 0 <= fy <= 1 \
+        else None
+    if fd is not None and fd <= 0:
+        fd = None
+    if scale is not None:
+        depth = depth * np.float32(scale)
+        fd = None if fd is None else fd * scale
+    meta = {"format": fmt, "near": near, "far": far, "mime": _xmp_prop(xmp, "GDepth:Mime"),
+            "units": unit_text or None,
+            "blur_at_infinity": _xmp_float(xmp, "GFocus:BlurAtInfinity", path),
+            "has_original": bool(_xmp_prop(xmp, "GImage:Data"))}
+    return DepthMap(depth, None, "gdepth", meta, units="m" if scale is not None else "relative",
+                    focus_distance=fd, focus_point=point)
+
+
+def read_xmp_original(path: PathLike) -> np.ndarray | None:
+    """The unblurred original a Google Lens Blur JPEG keeps in ``GImage:Data``, or ``None``.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Display-encoded float32 ``H x W x 3`` (as :func:`~brightroom.io.read_image` gives it).
+
+    Raises
+    ------
+    CorruptFileError
+        The XMP holds an original that does not decode.
+    """
+    p = _check(path)
+    data = p.read_bytes()
+    if data[:2] != b"\xff\xd8":
+        return None
+    std, ext = parse_jpeg_xmp(data, p)
+    b64 = _xmp_prop(std + "\n" + ext, "GImage:Data")
+    if not b64:
+        return None
+    v = _b64_image(b64, "GImage:Data", p)
+    if v.ndim == 2:
+        v = np.repeat(v[..., None], 3, axis=2)
+    if v.ndim != 3 or v.shape[2] < 3 or v.dtype != np.uint8:
+        raise CorruptFileError(f"{p}: GImage:Data is not an 8-bit colour picture "
+                               f"(shape {v.shape}, {v.dtype})")
+    return v[..., :3].astype(np.float32) / np.float32(255)
 
 
 def dynamic_depth_from_jpeg(data: bytes, xmp: str, path: PathLike = "<bytes>") -> DepthMap:
@@ -248,8 +426,9 @@ def dynamic_depth_from_jpeg(data: bytes, xmp: str, path: PathLike = "<bytes>") -
 
     The XMP ``Container:Directory`` lists the files appended after the primary JPEG (``Item:Mime``,
     ``Item:Length``, ``Item:Semantic``); the item with semantic ``Depth`` is the depth image, and
-    ``DepthMap:Format``, ``DepthMap:Near``, ``DepthMap:Far`` (metres) say how to read it, as in
-    GDepth.
+    ``DepthMap:Format``, ``DepthMap:Near``, ``DepthMap:Far`` say how to read it, as in GDepth, in
+    metres when ``DepthMap:Units`` is ``Meters`` (or absent), else relative (``Diopters``,
+    ``None``).
 
     References
     ----------
@@ -282,29 +461,24 @@ def dynamic_depth_from_jpeg(data: bytes, xmp: str, path: PathLike = "<bytes>") -
         start += n
     if blob is None:
         raise InputError(f"{path}: the Dynamic Depth container has no Depth item")
-    fmt = _xmp_prop(xmp, "DepthMap:Format") or "RangeInverse"
-    try:
-        near = float(_xmp_prop(xmp, "DepthMap:Near"))  # type: ignore[arg-type]
-        far = float(_xmp_prop(xmp, "DepthMap:Far"))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise CorruptFileError(f"{path}: DepthMap without numeric Near/Far") from None
+    fmt = (_xmp_prop(xmp, "DepthMap:Format") or "RangeInverse").strip()
+    near = _xmp_float(xmp, "DepthMap:Near", path)
+    far = _xmp_float(xmp, "DepthMap:Far", path)
+    if near is None or far is None:
+        raise CorruptFileError(f"{path}: DepthMap without numeric Near/Far")
     try:
         pic = PILImage.open(io.BytesIO(blob))
         pic.load()
-    except Exception as e:
-        raise CorruptFileError(f"{path}: the Depth item is not a decodable image ({e})") from None
-    v = np.asarray(pic)
-    if v.ndim == 3:
-        v = v[..., 0]
-    x = v.astype(np.float32) / np.float32(65535.0 if v.dtype == np.uint16 else 255.0)
-    if fmt == "RangeLinear":
-        depth = near + x * (far - near)
-    elif fmt == "RangeInverse":
-        depth = (far * near) / (far - x * (far - near))
-    else:
-        raise CorruptFileError(f"{path}: unknown DepthMap:Format {fmt!r}")
-    return DepthMap(depth.astype(np.float32), None, "dynamic_depth",
-                    {"format": fmt, "near": near, "far": far})
+        v = np.asarray(pic)
+    except Exception as e:  # noqa: BLE001 - Pillow says why
+        raise CorruptFileError(f"{path}: the Depth item is not a decodable image "
+                               f"({type(e).__name__}: {e})") from None
+    depth = _range_decode(v, fmt, near, far, "DepthMap", path)
+    units = (_xmp_prop(xmp, "DepthMap:Units") or "Meters").strip()
+    metric = units.lower() in _METRIC
+    return DepthMap(depth, None, "dynamic_depth",
+                    {"format": fmt, "near": near, "far": far, "units": units},
+                    units="m" if metric else "relative")
 
 
 def read_depth(path: PathLike) -> DepthMap:
@@ -340,7 +514,13 @@ def read_depth(path: PathLike) -> DepthMap:
             return dynamic_depth_from_jpeg(data, std + "\n" + extx, p)
         return gdepth_from_xmp(std, extx, p)
     if ext == ".npy":
-        a = np.load(p, allow_pickle=False)
+        try:
+            a = np.load(p, allow_pickle=False)
+        except Exception as e:  # noqa: BLE001 - NumPy says why
+            raise _corrupt(p, e) from None
+        if not isinstance(a, np.ndarray) or a.ndim != 2 or not np.issubdtype(a.dtype, np.number):
+            raise InputError(f"{p}: a depth .npy must be a 2-D numeric array, got "
+                             f"{getattr(a, 'shape', None)} {getattr(a, 'dtype', '')}")
         if a.ndim != 2:
             raise InputError(f"{p}: a depth .npy must be 2-D, got shape {a.shape}")
         return DepthMap(a.astype(np.float32), None, "array", {"path": str(p)})
@@ -349,8 +529,8 @@ def read_depth(path: PathLike) -> DepthMap:
 
         try:
             a = np.asarray(PILImage.open(p))
-        except Exception as e:
-            raise CorruptFileError(f"{p}: cannot decode ({e})") from None
+        except Exception as e:  # noqa: BLE001 - Pillow says why
+            raise _corrupt(p, e) from None
         if a.ndim == 3:
             a = a[..., 0]
         d = a.astype(np.float32) / (1000.0 if a.dtype == np.uint16 else 1.0)
@@ -359,35 +539,43 @@ def read_depth(path: PathLike) -> DepthMap:
                                  "(expected .heic, .jpg, .png, .tif or .npy)")
 
 
+def _heif_view(p: Path, img: Any, k: int) -> np.ndarray:
+    try:
+        if img.mode == "RGB":
+            v = np.asarray(img)
+        else:  # grey, RGBA, 16-bit...: through Pillow
+            v = np.asarray(img.to_pillow().convert("RGB"))
+    except Exception as e:  # noqa: BLE001 - a truncated file fails when the pixels are read
+        raise _corrupt(p, f"image {k}: {type(e).__name__}: {e}") from None
+    return v.astype(np.float32) / np.float32(255 if v.dtype == np.uint8 else 65535)
+
+
 def read_stereo_pair(left: PathLike, right: PathLike | None = None
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Two views as display-encoded float32 ``H x W x 3`` arrays.
 
-    With ``right=None``, ``left`` must be a HEIC holding two top-level images (an iPhone spatial
-    photo: the primary image is the left view). Otherwise both are image files.
+    With ``right=None``, ``left`` must be a HEIC that declares a stereo pair (an iPhone or Vision
+    Pro spatial photo: a ``ster`` entity group, :func:`heic_stereo_pair`). Otherwise both are image
+    files.
 
     Raises
     ------
     InputError
-        A single-image HEIC without ``right``, or views of different sizes.
+        A HEIC without a declared stereo pair (one image, a burst, a collection), or views of
+        different sizes.
+    CorruptFileError
+        A truncated or corrupt file.
     """
     if right is None:
         p = _check(left)
-        import pillow_heif
-
-        try:
-            heif = pillow_heif.open_heif(str(p))
-        except Exception as e:
-            raise CorruptFileError(f"{p}: cannot open as HEIF ({e})") from None
-        if len(heif) < 2:
-            raise InputError(f"{p}: holds {len(heif)} image; a spatial photo has two views "
-                             "(or pass the right view as a second file)")
-        views = [np.asarray(heif[i].convert_to("RGB") if heif[i].mode != "RGB" else heif[i])
-                 for i in range(2)]
-        prim = next((i for i in range(2) if heif[i].info.get("primary")), 0)
-        a, b = views[prim], views[1 - prim]
-        a = a.astype(np.float32) / np.float32(255)
-        b = b.astype(np.float32) / np.float32(255)
+        heif = _open_heif(p)
+        pair = heic_stereo_pair(p)
+        if pair is None:
+            n = len(heif)
+            raise InputError(f"{p}: holds {n} image{'s' if n != 1 else ''} but no stereo pair "
+                             "(no 'ster' entity group: a burst or a collection, not a spatial "
+                             "photo); pass the right view as a second file")
+        a, b = (_heif_view(p, heif[i], i) for i in pair)
     else:
         a, b = read_image(left).data, read_image(right).data
     if a.shape != b.shape:

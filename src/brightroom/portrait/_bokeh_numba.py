@@ -31,12 +31,20 @@ def _table(n_full, n_small):  # pragma: no cover - compiled
 
 @njit(cache=True, parallel=True, fastmath=True)
 def composite_numba(img, matte, r_w, b, best, nn, na, noise, sigma, r1, out):  # pragma: no cover
+    """``noise``: ``nh x nw x 1`` or ``x 3`` grain tile; ``sigma``: float32 ``1 x L`` or ``3 x L``
+    LUT of the grain's standard deviation over the photo's own value of each channel (``L`` points
+    spanning 0..1, linear interpolation; one point = constant)."""
     h, w = img.shape[0], img.shape[1]
     hs, ws = b.shape[0], b.shape[1]
     hr, wr = r_w.shape[0], r_w.shape[1]
-    nh, nw = noise.shape[0], noise.shape[1]
+    nh, nw, nnc = noise.shape[0], noise.shape[1], noise.shape[2]
     has_matte = matte.shape[0] == h
-    has_noise = sigma > 0
+    nsc, nsig = sigma.shape[0], sigma.shape[1]
+    has_noise = False
+    for j in range(nsc):
+        for i in range(nsig):
+            if sigma[j, i] > 0:
+                has_noise = True
     y0t, y1t, fyt = _table(h, hs)
     x0t, x1t, fxt = _table(w, ws)
     ry0t, ry1t, rfyt = _table(h, hr)
@@ -83,12 +91,9 @@ def composite_numba(img, matte, r_w, b, best, nn, na, noise, sigma, r1, out):  #
             if has_matte and matte[y, x] > w0:
                 w0 = matte[y, x]
             a = gx * arow[x0] + fx * arow[x1]
-            nz = np.float32(0.0)
-            if has_noise:
-                nz = noise[ny, nxt[x]] * sigma * (one - w0 * (one - a))
             if w0 >= 1.0 and a <= 0.0:
                 for c in range(3):
-                    out[y, x, c] = img[y, x, c] + nz
+                    out[y, x, c] = img[y, x, c]
                 continue
             den = w0 if w0 > 0.05 else np.float32(0.05)
             for c in range(3):
@@ -106,5 +111,23 @@ def composite_numba(img, matte, r_w, b, best, nn, na, noise, sigma, r1, out):  #
                 if a > 0.0:
                     nv = gx * nrow[x0, c] + fx * nrow[x1, c]
                     o = nv * a + (one - a) * o
-                out[y, x, c] = o + nz
+                out[y, x, c] = o
+            if has_noise:
+                gain = one - w0 * (one - a)
+                for c in range(3):
+                    lut = c if nsc == 3 else 0
+                    if nsig == 1:
+                        sg = sigma[lut, 0]
+                    else:
+                        t = img[y, x, c] * np.float32(nsig - 1)
+                        if t < 0.0:
+                            t = np.float32(0.0)
+                        if t > nsig - 1:
+                            t = np.float32(nsig - 1)
+                        k = int(t)
+                        if k > nsig - 2:
+                            k = nsig - 2
+                        ft = t - k
+                        sg = (one - ft) * sigma[lut, k] + ft * sigma[lut, k + 1]
+                    out[y, x, c] += noise[ny, nxt[x], c if nnc == 3 else 0] * sg * gain
     return out

@@ -27,7 +27,9 @@ blur (clipped highlights hold more light than the file shows). The aperture is a
 ``n``-blade polygon; lens characters (:data:`LENS_STYLES`) change the kernel: ``soap-bubble``
 (Trioplan-like bright rim), ``cats-eye`` (mechanical vignetting clips the disc towards the frame
 edge), ``swirly`` (Biotar/Petzval: discs stretched tangentially, so the background swirls).
-Sensor noise, estimated in the sharp region (Immerkaer 1996), is re-added in the blurred areas.
+The photo's own noise, measured in its flat regions with its spectrum and its dependence on the
+grey level (:mod:`brightroom.portrait.grain`, after AV1's film-grain model), is synthesised again
+in the blurred areas, where the blur took it away.
 
 Method ``"naive"`` blurs the whole picture with each kernel and picks per pixel (no layering); it
 is the baseline that shows the halo.
@@ -63,6 +65,7 @@ from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import ParameterError
 from brightroom.methods import Methods
 from brightroom.portrait._bokeh_numba import composite_numba
+from brightroom.portrait.grain import estimate_grain, grain_tile
 from brightroom.types import Image
 
 __all__ = ["BokehParams", "LensStyle", "LENS_STYLES", "BOKEH_METHODS", "coc_radius_px",
@@ -329,7 +332,9 @@ def estimate_noise(image: np.ndarray, mask: np.ndarray | None = None) -> float:
     """Noise standard deviation of a picture (Immerkaer 1996), over ``mask`` where given.
 
     ``sigma = sqrt(pi/2) / 6 * mean(|I * M|)`` with ``M = [[1,-2,1],[-2,4,-2],[1,-2,1]]`` on the
-    grey image; pixels on strong edges (top 10 % of the gradient) are left out.
+    grey image; pixels on strong edges (top 10 % of the gradient) are left out. It assumes white
+    noise and untextured pixels; the renderer measures the photo's noise with
+    :func:`brightroom.portrait.grain.estimate_grain` instead (flat regions, spectrum, level).
     """
     g = np.asarray(image, np.float32)
     if g.ndim == 3:
@@ -352,25 +357,63 @@ def _noise_tile(seed: int = 7, size: int = 509) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((size, size)).astype(np.float32)
 
 
+def _noise3(noise: np.ndarray) -> np.ndarray:
+    n = np.asarray(noise, np.float32)
+    if n.ndim == 2:
+        n = n[..., None]
+    if n.ndim != 3 or n.shape[2] not in (1, 3):
+        raise ParameterError(f"noise tile must be h x w (x 1 or 3), got {n.shape}")
+    return np.ascontiguousarray(n)
+
+
+def _sigma_lut(sigma: float | np.ndarray) -> np.ndarray:
+    lut = np.asarray(sigma, np.float32)
+    lut = lut.reshape(1, -1) if lut.ndim < 2 else lut
+    if lut.ndim != 2 or lut.shape[0] not in (1, 3) or lut.shape[1] == 0 or \
+            not np.all(np.isfinite(lut)) or np.any(lut < 0):
+        raise ParameterError(f"noise sigma must be >= 0: a value, a LUT or 3 LUTs, got "
+                             f"shape {lut.shape}")
+    return np.ascontiguousarray(lut)
+
+
+def _sigma_at(lut: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each channel's grain deviation at ``values`` (``h x w x 3``)."""
+    out = np.empty(values.shape, np.float32)
+    for c in range(3):
+        row = lut[c if lut.shape[0] == 3 else 0]
+        if row.size == 1:
+            out[..., c] = row[0]
+        else:
+            out[..., c] = np.interp(np.clip(values[..., c], 0, 1),
+                                    np.linspace(0, 1, row.size), row)
+    return out
+
+
 def composite_full(img: np.ndarray, matte: np.ndarray | None, r_w: np.ndarray, b: np.ndarray,
                    best: np.ndarray, nn: np.ndarray, na: np.ndarray, noise: np.ndarray,
-                   sigma: float, r1: float = 1.0, *, fast: bool = True) -> np.ndarray:
+                   sigma: float | np.ndarray, r1: float = 1.0, *, fast: bool = True
+                   ) -> np.ndarray:
     """Full-resolution composite (NumPy reference; ``fast`` runs the fused numba pass).
 
     ``w0 = max(1 - |r| / r1, matte)`` is the in-focus weight (``r`` the working-resolution signed
     CoC radius, bilinearly upsampled); the foreground is recovered as
     ``F = max((I - (1 - w0) B_est) / max(w0, 0.05), 0)``; then
-    ``out = Nn * Na + (1 - Na) * (B + w0 (F - B)) + sigma * n * (1 - w0 (1 - Na))``.
+    ``o = Nn * Na + (1 - Na) * (B + w0 (F - B))`` and ``out = o + s(I) * n * (1 - w0 (1 -
+    Na))``, with ``n`` the (tiled) grain (``h x w``, or ``h x w x 3`` for colour grain) and ``s``
+    the grain's deviation of each channel at the photo's own value there (the noise the blur took
+    away): ``sigma``, a constant, a LUT over 0..1 for all channels or ``3 x L`` LUTs (linear
+    interpolation).
     """
     h, w = img.shape[:2]
+    lut = _sigma_lut(sigma)
     if fast:
 
         out = np.empty((h, w, 3), np.float32)
         m = np.zeros((0, 0), np.float32) if matte is None else np.ascontiguousarray(matte, np.float32)
         return composite_numba(np.ascontiguousarray(img, np.float32), m,
                                np.ascontiguousarray(r_w, np.float32), b, best, nn,
-                               np.ascontiguousarray(na, np.float32), noise,
-                               np.float32(sigma), np.float32(r1), out)
+                               np.ascontiguousarray(na, np.float32), _noise3(noise), lut,
+                               np.float32(r1), out)
 
     def up(a: np.ndarray) -> np.ndarray:
         return cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -382,9 +425,14 @@ def composite_full(img: np.ndarray, matte: np.ndarray | None, r_w: np.ndarray, b
     bb, be, nv = up(b), up(best), up(nn)
     f = np.maximum((img - (1 - w0[..., None]) * be) / np.maximum(w0, 0.05)[..., None], 0)
     o = bb + w0[..., None] * (f - bb)
-    reps = (h // noise.shape[0] + 1, w // noise.shape[1] + 1)
-    nz = np.tile(noise, reps)[:h, :w] * sigma * (1 - w0 * (1 - a))
-    return (nv * a[..., None] + (1 - a[..., None]) * o + nz[..., None]).astype(np.float32)
+    keep = (w0 >= 1) & (a <= 0)
+    o = np.where(keep[..., None], img, o)  # in focus and uncovered: the photo itself
+    o = nv * a[..., None] + (1 - a[..., None]) * o
+    n3 = _noise3(noise)
+    reps = (h // n3.shape[0] + 1, w // n3.shape[1] + 1, 1)
+    s = _sigma_at(lut, img) * (1 - w0 * (1 - a))[..., None]
+    nz = np.tile(n3, reps)[:h, :w] * s
+    return (o + nz).astype(np.float32)
 
 
 def _boost(lin: np.ndarray, params: BokehParams) -> np.ndarray:
@@ -575,20 +623,12 @@ def _bokeh_layered(image: Image | np.ndarray, depth: np.ndarray, params: BokehPa
     nn = nn / np.maximum(n_a, 1e-4)[..., None]
     if not linear:  # full-resolution composite in the file's (display) encoding
         b, best, nn = (np.clip(srgb_encode(x), 0, None) for x in (b, best, nn))
-    sigma = 0.0
-    if params.noise:
-        focus_w = np.abs(r_w) < 0.5
-        if s == 1:
-            sigma = estimate_noise(data, focus_w)
-        elif focus_w.any():  # a full-resolution crop (<= 512 px) around the in-focus region
-            ys, xs = np.nonzero(focus_w)
-            cy, cx = int(np.median(ys)) * s, int(np.median(xs)) * s
-            y0, x0 = max(0, cy - 256), max(0, cx - 256)
-            crop = data[y0:y0 + 512, x0:x0 + 512]
-            cm = cv2.resize(focus_w.astype(np.uint8), (w, h),
-                            interpolation=cv2.INTER_NEAREST)[y0:y0 + 512, x0:x0 + 512]
-            sigma = estimate_noise(crop, cm > 0)
+    sigma: float | np.ndarray = 0.0
     noise = _noise_tile(seed)
+    if params.noise:
+        model = estimate_grain(data)
+        if not model.empty:
+            sigma, noise = model.levels, grain_tile(model, seed=seed)
     out = composite_full(data, matte, r_w, b, best, nn, n_a, noise, sigma, 1.0, fast=fast)
     return out
 
