@@ -88,7 +88,7 @@ def test_look_apply_8_bit_stays_8_bit_and_float_tiff(tmp_path: Path) -> None:
     assert main(["look", "apply", str(src), "-o", str(dst), "--look", "mono"]) == 0
     assert PILImage.open(dst).mode == "RGB"
     f32 = tmp_path / "in.tif"
-    tifffile.imwrite(f32, np.full((16, 16, 3), 0.25, np.float32))
+    tifffile.imwrite(f32, np.full((16, 16, 3), 0.25, np.float32), photometric="rgb")
     out = tmp_path / "out.tif"
     assert main(["look", "apply", str(f32), "-o", str(out), "--look", "natural"]) == 0
     assert tifffile.imread(out).dtype == np.float32
