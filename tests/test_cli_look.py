@@ -86,7 +86,8 @@ def test_look_apply_8_bit_stays_8_bit_and_float_tiff(tmp_path: Path) -> None:
     PILImage.fromarray(np.full((16, 16, 3), 100, np.uint8)).save(src)
     dst = tmp_path / "out.png"
     assert main(["look", "apply", str(src), "-o", str(dst), "--look", "mono"]) == 0
-    assert PILImage.open(dst).mode == "RGB"
+    with PILImage.open(dst) as written:
+        assert written.mode == "RGB"
     f32 = tmp_path / "in.tif"
     tifffile.imwrite(f32, np.full((16, 16, 3), 0.25, np.float32), photometric="rgb")
     out = tmp_path / "out.tif"
