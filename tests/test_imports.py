@@ -43,7 +43,7 @@ SAME_FLOOR_BASES: dict[str, set[str]] = {
     "api": {"lab", "__init__"},  # the lab's score and leaderboard; the root declares __all__
     "__init__": {"api", "lab"},
     "studio": {"cli"},  # the shells may share the CLI's formatting helpers
-    "batch": {"cli"},
+    "cli": {"batch"},  # `brightroom batch` is the shell over brightroom.batch's Python API
 }
 """Rooms a room may import although they are on its own floor."""
 
