@@ -159,7 +159,12 @@ def _api_name(path: tuple[str, ...]) -> str:
 
 
 def _cli_commands():
-    return {path: p for path, p in _commands(build_parser())}
+    """The commands of the public API's shell (``brightroom batch`` is brightroom.batch's)."""
+    return {path: p for path, p in _commands(build_parser()) if path[0] != "batch"}
+
+
+def _batch_commands():
+    return {path: p for path, p in _commands(build_parser()) if path[0] == "batch"}
 
 
 def test_every_cli_command_has_an_api_function():
@@ -172,10 +177,23 @@ def test_every_cli_command_has_an_api_function():
         assert _api_name(path) in brightroom.__all__, path
 
 
-@pytest.mark.parametrize("path", sorted(_cli_commands()), ids=" ".join)
+def test_batch_commands_are_the_batch_api_functions():
+    import brightroom.batch
+
+    assert set(_batch_commands()) == {("batch", "develop"), ("batch", "lab")}
+    for path in _batch_commands():
+        assert path[1] in brightroom.batch.__all__
+
+
+@pytest.mark.parametrize("path", sorted(_cli_commands()) + sorted(_batch_commands()),
+                         ids=" ".join)
 def test_cli_options_are_api_keywords_with_the_same_defaults(path):
-    parser = _cli_commands()[path]
-    sig = inspect.signature(getattr(brightroom, _api_name(path)))
+    import brightroom.batch
+
+    parser = {**_cli_commands(), **_batch_commands()}[path]
+    function = (getattr(brightroom.batch, path[1]) if path[0] == "batch"
+                else getattr(brightroom, _api_name(path)))
+    sig = inspect.signature(function)
     dests = {a.dest for a in parser._actions}
     for action in parser._actions:
         if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):

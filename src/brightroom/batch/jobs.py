@@ -152,7 +152,7 @@ def _remove_stale_temporaries(out_dir: Path, outputs: Sequence[Path]) -> None:
 
 def develop(
     inputs: Sequence[PathLike],
-    out_dir: PathLike,
+    output: PathLike,
     *,
     recipe: str | PathLike | brightroom.Recipe = "default",
     wb: str | float | None = None,
@@ -180,8 +180,8 @@ def develop(
     ----------
     inputs
         Raw files, folders (their raw files) and glob patterns.
-    out_dir
-        The output folder (created); it holds the manifest ``.brightroom-batch.sqlite``. It may
+    output
+        The output folder (``-o``; created); it holds the manifest ``.brightroom-batch.sqlite``. It may
         not be an input's folder or inside an input folder.
     recipe, wb
         As :func:`brightroom.develop`.
@@ -232,7 +232,7 @@ def develop(
             raise ParameterError(f"unknown look {look_name!r}; built-in looks: "
                                  f"{', '.join(sorted(names))} (or a .toml/.cube/.3dl file)")
     files = expand_inputs(inputs)
-    out = Path(out_dir)
+    out = Path(output)
     _check_out_dir(out, inputs, files)
     outputs = _outputs(files, out, fmt)
     settings = json.dumps({"recipe": rec.to_toml(), "look": look_name, "format": fmt,
@@ -365,7 +365,7 @@ def lab(
     pipelines: Sequence[str],
     cameras: Sequence[str],
     seeds: Sequence[int],
-    out_dir: PathLike | None = None,
+    output: PathLike | None = None,
     *,
     plan: str = "full",
     leaderboard: PathLike | bool | None = None,
@@ -389,8 +389,8 @@ def lab(
     ----------
     pipelines, cameras, seeds
         As :func:`brightroom.lab_score`'s ``pipeline``, ``camera`` and ``seed``.
-    out_dir
-        Folder for the report (``None``: no report).
+    output
+        Folder for the report (``-o``) (``None``: no report).
     plan
         The lab's shooting plan (:data:`brightroom.LAB_PLANS`).
     leaderboard
@@ -413,7 +413,7 @@ def lab(
                              f"{', '.join(brightroom.LAB_PLANS)}")
     for cam in cameras:
         check_camera(cam)
-    out = None if out_dir is None else Path(out_dir)
+    out = None if output is None else Path(output)
     if out is not None:
         if out.exists() and not out.is_dir():
             raise InputError(f"{out}: -o must be a folder")
