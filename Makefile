@@ -10,7 +10,7 @@ export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
 # Debian packages the project needs (programs it runs as tools or peers), installed when missing.
 # A capability adds its own with `SYSTEM_PACKAGES += name`.
-SYSTEM_PACKAGES := ffmpeg tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim
+SYSTEM_PACKAGES := ffmpeg tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim chromium
 
 install: system $(STAMP)
 

@@ -160,11 +160,24 @@ def _api_name(path: tuple[str, ...]) -> str:
 
 def _cli_commands():
     """The commands of the public API's shell (``brightroom batch`` is brightroom.batch's)."""
-    return {path: p for path, p in _commands(build_parser()) if path[0] != "batch"}
+    return {path: p for path, p in _commands(build_parser()) if path[0] not in SHELLS}
 
 
 def _batch_commands():
-    return {path: p for path, p in _commands(build_parser()) if path[0] == "batch"}
+    """The other shells' commands: ``brightroom batch JOB`` is ``brightroom.batch.JOB``,
+    ``brightroom studio`` is ``brightroom.studio.serve``."""
+    return {path: p for path, p in _commands(build_parser()) if path[0] in SHELLS}
+
+
+SHELLS = ("batch", "studio")
+
+
+def _shell_function(path):
+    import brightroom.batch
+    import brightroom.studio
+
+    return (getattr(brightroom.batch, path[1]) if path[0] == "batch"
+            else brightroom.studio.serve)
 
 
 def test_every_cli_command_has_an_api_function():
@@ -180,9 +193,11 @@ def test_every_cli_command_has_an_api_function():
 def test_batch_commands_are_the_batch_api_functions():
     import brightroom.batch
 
-    assert set(_batch_commands()) == {("batch", "develop"), ("batch", "lab")}
+    assert set(_batch_commands()) == {("batch", "develop"), ("batch", "lab"), ("studio",)}
     for path in _batch_commands():
-        assert path[1] in brightroom.batch.__all__
+        assert callable(_shell_function(path))
+        if path[0] == "batch":
+            assert path[1] in brightroom.batch.__all__
 
 
 @pytest.mark.parametrize("path", sorted(_cli_commands()) + sorted(_batch_commands()),
@@ -191,7 +206,7 @@ def test_cli_options_are_api_keywords_with_the_same_defaults(path):
     import brightroom.batch
 
     parser = {**_cli_commands(), **_batch_commands()}[path]
-    function = (getattr(brightroom.batch, path[1]) if path[0] == "batch"
+    function = (_shell_function(path) if path[0] in SHELLS
                 else getattr(brightroom, _api_name(path)))
     sig = inspect.signature(function)
     dests = {a.dest for a in parser._actions}

@@ -42,8 +42,7 @@ SAME_FLOOR_BASES: dict[str, set[str]] = {
     "lab": {"api"},  # the lab runs pipelines through the public API
     "api": {"lab", "__init__"},  # the lab's score and leaderboard; the root declares __all__
     "__init__": {"api", "lab"},
-    "studio": {"cli"},  # the shells may share the CLI's formatting helpers
-    "cli": {"batch"},  # `brightroom batch` is the shell over brightroom.batch's Python API
+    "cli": {"batch", "studio"},  # `brightroom batch`/`studio`: shells over those rooms' APIs
 }
 """Rooms a room may import although they are on its own floor."""
 

@@ -29,6 +29,7 @@ _COMMANDS = (
     "brightroom.cli.look",
     "brightroom.cli.portrait",
     "brightroom.cli.batch",
+    "brightroom.cli.studio",
 )
 
 

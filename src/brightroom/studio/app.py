@@ -1,0 +1,538 @@
+"""Brightroom Studio's ASGI app (Starlette): the page, the HTTP API, previews, jobs.
+
+Previews render on the server at screen size through the public API (:func:`brightroom.develop`
+once per photo and recipe, kept in a small cache; then :func:`brightroom.look_apply` on the
+downscaled photo), so that moving a slider costs a resize-free look and a JPEG encode. Exports
+are jobs that run the same API calls as the CLI on the full-resolution file, so an export is the
+CLI's output. See :mod:`.library` for what the studio may touch and :mod:`.jobs` for the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import dataclasses
+import hmac
+import json
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import cv2
+import numpy as np
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+import brightroom
+from brightroom.errors import BrightroomError, OutputExistsError, ParameterError
+from brightroom.files import atomic_write
+from brightroom.studio.jobs import JOB_KINDS, JobManager, Saturated
+from brightroom.studio.library import Library, Photo, UnsupportedMediaError
+from brightroom.studio.openapi import OPENAPI
+
+__all__ = ["create_app", "StudioConfig"]
+
+STATIC = Path(__file__).parent / "static"
+
+
+@dataclasses.dataclass(frozen=True)
+class StudioConfig:
+    """How a studio runs.
+
+    Attributes
+    ----------
+    library
+        The folder of photos.
+    token
+        When set, every request needs ``Authorization: Bearer <token>`` (or ``?token=``).
+    max_upload
+        Largest upload, bytes (413 beyond).
+    max_pixels
+        Largest photo the studio decodes, pixels (a decompression bomb is refused unread).
+    job_workers, job_queue
+        Job processes at once, and jobs that may wait (503 beyond).
+    render_threads, render_queue
+        Previews rendered at once, and previews that may wait (503 beyond).
+    leaderboard
+        The lab's leaderboard database (``None``: the user's default).
+    """
+
+    library: Path
+    token: str | None = None
+    max_upload: int = 200 * 2**20
+    max_pixels: int = 300_000_000
+    job_workers: int = 1
+    job_queue: int = 8
+    render_threads: int = 2
+    render_queue: int = 32
+    leaderboard: Path | None = None
+
+
+class HTTPError(Exception):
+    """An error answered as ``{"error": message}`` with ``status``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": " ".join(str(message).split())}, status_code=status)
+
+
+def _declared_size(photo: Photo) -> tuple[int, int] | None:
+    """Width and height from the file's header, without decoding the picture."""
+    try:
+        if photo.kind == "raw":
+            import rawpy  # lazy: only for raw headers
+
+            with rawpy.RawPy() as raw:
+                raw.open_file(str(photo.path))
+                return int(raw.sizes.raw_width), int(raw.sizes.raw_height)
+        if photo.kind == "image":
+            import pillow_heif  # lazy: HEIC/AVIF headers
+            from PIL import Image as PILImage  # lazy: header reads only
+
+            pillow_heif.register_heif_opener()
+            PILImage.MAX_IMAGE_PIXELS = None  # the studio's own cap applies, below
+            with PILImage.open(photo.path) as im:
+                return im.size
+    except Exception:  # noqa: BLE001 - the decoder reports what is wrong later
+        return None
+    return None
+
+
+class _Renderer:
+    """Server-side previews: the developed photo per (photo, recipe, wb), a screen-size copy per
+    width, then the look on that copy (see the module docstring)."""
+
+    def __init__(self, cfg: StudioConfig) -> None:
+        self.cfg = cfg
+        self._base: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
+        self._small: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self._busy = threading.Semaphore(cfg.render_threads)
+        self.waiting = 0
+
+    def check_pixels(self, photo: Photo) -> None:
+        size = _declared_size(photo)
+        if size is not None and size[0] * size[1] > self.cfg.max_pixels:
+            raise HTTPError(413, f"{photo.name}: declares {size[0]}x{size[1]} pixels "
+                            f"({size[0] * size[1] / 1e6:.0f} MP), more than the studio's limit of "
+                            f"{self.cfg.max_pixels / 1e6:.0f} MP (--max-pixels)")
+
+    def base(self, photo: Photo, recipe: str, wb: str | None) -> Any:
+        key = (photo.id, photo.mtime, recipe if photo.kind == "raw" else None, wb)
+        with self._lock:
+            if key in self._base:
+                self._base.move_to_end(key)
+                return self._base[key]
+        self.check_pixels(photo)
+        if photo.kind == "raw":
+            img = brightroom.develop(photo.path, recipe=recipe, wb=wb)
+        elif photo.kind == "image":
+            img = brightroom.read_image(photo.path)
+        else:
+            raise HTTPError(415, f"{photo.name}: a video has no photo preview; use a job")
+        with self._lock:
+            self._base[key] = img
+            while len(self._base) > 2:
+                self._base.popitem(last=False)
+        return img
+
+    def small(self, photo: Photo, recipe: str, wb: str | None, width: int) -> Any:
+        key = (photo.id, photo.mtime, recipe, wb, width)
+        with self._lock:
+            if key in self._small:
+                self._small.move_to_end(key)
+                return self._small[key]
+        img = self.base(photo, recipe, wb)
+        h, w = img.data.shape[:2]
+        if width < w:
+            size = (width, max(1, round(h * width / w)))
+            data = cv2.resize(img.data, size, interpolation=cv2.INTER_AREA)
+            img = dataclasses.replace(img, data=np.ascontiguousarray(data, np.float32))
+        with self._lock:
+            self._small[key] = img
+            while len(self._small) > 8:
+                self._small.popitem(last=False)
+        return img
+
+    def render(self, photo: Photo, params: dict[str, Any]) -> bytes:
+        recipe = str(params.get("recipe") or "default")
+        wb = params.get("wb") or None
+        look = params.get("look") or None
+        strength = float(params.get("strength", 1.0))
+        width = int(params.get("width") or 1600)
+        if not 16 <= width <= 8192:
+            raise ParameterError(f"width must be 16-8192 pixels, got {width}")
+        edits = params.get("edits") or {}
+        if edits:
+            raise ParameterError("edits are not available in this studio yet (the editor "
+                                 "capability is not installed)")
+        with self._busy:
+            img = self.small(photo, recipe, wb, width)
+            if look:
+                img = brightroom.look_apply(img, look, strength=strength)
+            return _jpeg(img, int(params.get("quality", 85)))
+
+
+def _jpeg(img: Any, quality: int) -> bytes:
+    data = np.clip(img.data, 0.0, 1.0)
+    if img.space != "display":  # linear light: the sRGB curve for the screen
+        data = np.where(data <= 0.0031308, 12.92 * data, 1.055 * np.power(data, 1 / 2.4) - 0.055)
+    u8 = (data * 255.0 + 0.5).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(u8, cv2.COLOR_RGB2BGR),
+                           [cv2.IMWRITE_JPEG_QUALITY, int(np.clip(quality, 1, 100))])
+    if not ok:
+        raise BrightroomError("could not encode the preview")
+    return buf.tobytes()
+
+
+def _thumbnail(photo: Photo, cache: Path, edge: int = 256) -> Path:
+    """A JPEG thumbnail (cached under ``.brightroom-studio/thumbs``): the embedded preview of a
+    raw, a reduced decode of a JPEG, the first frame of a video, else the decoded photo."""
+    target = cache / f"{photo.id}-{int(photo.mtime)}-{photo.size}.jpg"
+    if target.exists():
+        return target
+    rgb = None
+    if photo.kind == "raw":
+        import rawpy  # lazy: embedded previews of raws
+
+        try:
+            with rawpy.imread(str(photo.path)) as raw:
+                thumb = raw.extract_thumb()
+            if thumb.format == rawpy.ThumbFormat.JPEG:
+                arr = cv2.imdecode(np.frombuffer(thumb.data, np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
+                rgb = None if arr is None else cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
+            else:
+                rgb = np.asarray(thumb.data)
+        except Exception:  # noqa: BLE001 - no embedded preview: develop below
+            rgb = None
+        if rgb is None:
+            img = brightroom.develop(photo.path, recipe="default")
+            rgb = (np.clip(img.data, 0, 1) * 255 + 0.5).astype(np.uint8)
+    elif photo.kind == "video":
+        import av  # lazy: first frame of a video
+
+        with av.open(str(photo.path)) as box:
+            frame = next(box.decode(video=0))
+            rgb = frame.to_ndarray(format="rgb24")
+    else:
+        arr = None
+        if photo.path.suffix.lower() == ".jpg":
+            arr = cv2.imread(str(photo.path), cv2.IMREAD_REDUCED_COLOR_4)
+        if arr is not None:
+            rgb = cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
+        else:
+            img = brightroom.read_image(photo.path)
+            rgb = (np.clip(img.data, 0, 1) * 255 + 0.5).astype(np.uint8)
+    h, w = rgb.shape[:2]
+    s = edge / max(h, w)
+    if s < 1:
+        rgb = cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))),
+                         interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+                           [cv2.IMWRITE_JPEG_QUALITY, 80])
+    with atomic_write(target, overwrite=True) as tmp:
+        tmp.write_bytes(buf.tobytes())
+    return target
+
+
+def create_app(cfg: StudioConfig) -> Starlette:
+    """The studio's ASGI app for ``cfg`` (serve it with uvicorn: :func:`brightroom.studio.serve`)."""
+    library = Library(cfg.library)
+    library.scan()
+    renderer = _Renderer(cfg)
+    jobs = JobManager(cfg.job_workers, cfg.job_queue)
+    thumbs = library.studio_dir / "thumbs"
+    thumb_lock = threading.Semaphore(2)
+
+    async def in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.to_thread(fn, *args)
+
+    def photo_or_404(request: Request) -> Photo:
+        try:
+            return library.get(request.path_params["id"])
+        except KeyError:
+            raise HTTPError(404, "no such photo in the library") from None
+
+    async def json_body(request: Request) -> dict[str, Any]:
+        raw = await _read_capped(request, 1 << 20)
+        if not raw.strip():
+            return {}
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise HTTPError(400, "the request body is not JSON") from None
+        if not isinstance(body, dict):
+            raise HTTPError(400, "the request body must be a JSON object")
+        return body
+
+    async def _read_capped(request: Request, cap: int) -> bytes:
+        length = request.headers.get("content-length")
+        if length is not None:
+            try:
+                if int(length) > cap:
+                    raise HTTPError(413, f"the upload is {int(length)} bytes, more than the "
+                                    f"limit of {cap} bytes (--max-upload)")
+            except ValueError:
+                raise HTTPError(400, "bad Content-Length") from None
+        chunks, total = [], 0
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > cap:
+                raise HTTPError(413, f"the upload is more than the limit of {cap} bytes "
+                                "(--max-upload)")
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        request._body = body  # let request.form() parse what was read
+        return body
+
+    # ---------------------------------------------------------------- routes
+
+    async def index(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(OPENAPI)
+
+    async def list_photos(request: Request) -> Response:
+        photos = await in_thread(library.scan)
+        return JSONResponse({"photos": [p.to_dict() for p in photos]})
+
+    async def upload(request: Request) -> Response:
+        await _read_capped(request, cfg.max_upload + 64 * 1024)
+        try:
+            form = await request.form(max_files=1, max_part_size=cfg.max_upload)
+        except Exception as e:  # noqa: BLE001 - a malformed multipart body
+            raise HTTPError(400, f"not a multipart upload: {e}") from None
+        item = form.get("file")
+        if item is None or isinstance(item, str):
+            raise HTTPError(400, "send the photo as the multipart field 'file'")
+        data = await item.read()
+        if len(data) > cfg.max_upload:
+            raise HTTPError(413, f"the upload is more than the limit of {cfg.max_upload} bytes")
+        photo = await in_thread(library.add, item.filename or "upload", data)
+        try:
+            renderer.check_pixels(photo)
+        except HTTPError:
+            photo.path.unlink(missing_ok=True)
+            library.scan()
+            raise
+        return JSONResponse({"id": photo.id, **photo.to_dict()}, status_code=201)
+
+    async def thumbnail(request: Request) -> Response:
+        photo = photo_or_404(request)
+
+        def make() -> Path:
+            renderer.check_pixels(photo)
+            with thumb_lock:
+                return _thumbnail(photo, thumbs)
+
+        path = await in_thread(make)
+        return FileResponse(path, media_type="image/jpeg",
+                            headers={"Cache-Control": "private, max-age=3600"})
+
+    async def render(request: Request) -> Response:
+        photo = photo_or_404(request)
+        params = await json_body(request)
+        if renderer.waiting >= cfg.render_queue:
+            raise HTTPError(503, "too many previews waiting; try again")
+        renderer.waiting += 1
+        try:
+            data = await in_thread(renderer.render, photo, params)
+        finally:
+            renderer.waiting -= 1
+        return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+    async def looks(request: Request) -> Response:
+        return JSONResponse({"looks": [lk.name for lk in brightroom.look_list()],
+                             "recipes": brightroom.list_recipes()})
+
+    async def submit_job(request: Request) -> Response:
+        body = await json_body(request)
+        kind = body.get("kind")
+        if kind not in JOB_KINDS:
+            raise HTTPError(400, f"unknown job kind {kind!r}; one of {', '.join(JOB_KINDS)}")
+        params = await in_thread(_job_params, kind, body)
+        try:
+            job = jobs.submit(kind, params)
+        except Saturated as e:
+            raise HTTPError(503, str(e)) from None
+        return JSONResponse({"id": job.id, **job.to_dict()}, status_code=202)
+
+    def _job_params(kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        library.exports.mkdir(exist_ok=True)
+        fmt = str(body.get("format", "jpg")).lower()
+        if f".{fmt}" not in brightroom.WRITE_EXTENSIONS:
+            raise ParameterError(f"unknown format {fmt!r}")
+        if kind == "lab_score":
+            name = f"lab-{body.get('pipeline', 'default')}-{len(jobs.jobs) + 1}"
+            out = library.exports / "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+            return {"pipeline": str(body.get("pipeline", "default")),
+                    "plan": str(body.get("plan", "quick")), "output": str(out),
+                    "leaderboard": str(cfg.leaderboard) if cfg.leaderboard else None}
+        if kind in ("night", "hdr"):
+            ids = body.get("photos") or []
+            photos = [library.get(i) for i in ids] if isinstance(ids, list) else []
+            if len(photos) < 2 or any(p.kind != "raw" for p in photos):
+                raise ParameterError("a burst needs two or more raw photos ('photos': [ids])")
+            out = _free_name(library.exports, f"{photos[0].path.stem}-{kind}", fmt)
+            return {"inputs": [str(p.path) for p in photos], "output": str(out),
+                    "recipe": str(body.get("recipe", "default"))}
+        try:
+            photo = library.get(str(body.get("photo", "")))
+        except KeyError:
+            raise HTTPError(404, "no such photo in the library") from None
+        renderer.check_pixels(photo)
+        if kind == "portrait":
+            out = _free_name(library.exports, f"{photo.path.stem}-portrait", fmt)
+            focus = body.get("focus")
+            return {"input": str(photo.path), "output": str(out),
+                    "aperture": float(body.get("aperture", 2.0)),
+                    "focus": None if focus is None else str(focus)}
+        if body.get("edits"):
+            raise ParameterError("edits are not available in this studio yet")
+        out = _free_name(library.exports, photo.path.stem, fmt)
+        return {"input": str(photo.path), "raw": photo.kind == "raw", "output": str(out),
+                "recipe": str(body.get("recipe") or "default"), "wb": body.get("wb") or None,
+                "look": body.get("look") or None, "strength": float(body.get("strength", 1.0)),
+                "quality": int(body.get("quality", 92))}
+
+    def job_or_404(request: Request):  # noqa: ANN202
+        job = jobs.jobs.get(request.path_params["id"])
+        if job is None:
+            raise HTTPError(404, "no such job")
+        return job
+
+    async def get_job(request: Request) -> Response:
+        return JSONResponse(job_or_404(request).to_dict())
+
+    async def cancel_job(request: Request) -> Response:
+        job = job_or_404(request)
+        return JSONResponse(jobs.cancel(job.id).to_dict())
+
+    async def job_events(request: Request) -> Response:
+        job = job_or_404(request)
+
+        async def stream():  # noqa: ANN202
+            sent = 0
+            while True:
+                while sent < len(job.events):
+                    yield f"data: {json.dumps(job.events[sent])}\n\n"
+                    sent += 1
+                if job.state in ("done", "failed", "cancelled") and sent >= len(job.events):
+                    yield f"data: {json.dumps({'event': 'end', **job.to_dict()})}\n\n"
+                    return
+                if await request.is_disconnected():
+                    return
+                await asyncio.sleep(0.1)
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+
+    async def export_file(request: Request) -> Response:
+        try:
+            path = library.export_path(request.path_params["name"])
+        except KeyError:
+            raise HTTPError(404, "no such export") from None
+        return FileResponse(path, filename=path.name)
+
+    async def leaderboard(request: Request) -> Response:
+        plan = request.query_params.get("plan", "quick")
+        try:
+            ranking = await in_thread(lambda: brightroom.lab_compare(
+                plan=plan, leaderboard=cfg.leaderboard))
+        except BrightroomError as e:
+            if "no results" in str(e).lower() or "empty" in str(e).lower():
+                return JSONResponse({"ranking": [], "note": " ".join(str(e).split())})
+            raise
+        return JSONResponse(ranking.to_dict())
+
+    routes = [
+        Route("/", index),
+        Route("/openapi.json", openapi),
+        Route("/api/photos", list_photos, methods=["GET"]),
+        Route("/api/photos", upload, methods=["POST"]),
+        Route("/api/photos/{id}/thumbnail", thumbnail),
+        Route("/api/photos/{id}/render", render, methods=["POST"]),
+        Route("/api/looks", looks),
+        Route("/api/jobs", submit_job, methods=["POST"]),
+        Route("/api/jobs/{id}", get_job, methods=["GET"]),
+        Route("/api/jobs/{id}", cancel_job, methods=["DELETE"]),
+        Route("/api/jobs/{id}/events", job_events),
+        Route("/api/exports/{name}", export_file),
+        Route("/api/lab/leaderboard", leaderboard),
+        Mount("/static", StaticFiles(directory=STATIC)),
+    ]
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        return _error(exc.status, str(exc))  # type: ignore[attr-defined]
+
+    async def on_brightroom_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, UnsupportedMediaError):
+            return _error(415, str(exc))
+        if isinstance(exc, OutputExistsError):
+            return _error(409, str(exc))
+        if isinstance(exc, ParameterError):
+            return _error(400, str(exc))
+        return _error(422, str(exc))
+
+    async def on_other(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 500)
+        detail = getattr(exc, "detail", None) or f"internal error: {type(exc).__name__}: {exc}"
+        return _error(status, str(detail))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):  # noqa: ANN202
+        try:
+            yield
+        finally:
+            jobs.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
+        HTTPError: on_http_error, BrightroomError: on_brightroom_error, Exception: on_other,
+        404: on_other, 405: on_other})
+    app.add_middleware(_TokenMiddleware, token=cfg.token)
+    app.state.jobs = jobs
+    app.state.library = library
+    return app
+
+
+def _free_name(folder: Path, stem: str, fmt: str) -> Path:
+    target = folder / f"{stem}.{fmt}"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"{stem}-{n}.{fmt}"
+    return target
+
+
+class _TokenMiddleware:
+    """With a token, every request needs ``Authorization: Bearer <token>`` or ``?token=``."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], token: str | None) -> None:
+        self.app, self.token = app, token
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if self.token is None or scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        auth = headers.get(b"authorization", b"").decode("latin-1")
+        given = auth[7:] if auth.lower().startswith("bearer ") else None
+        if given is None:
+            qs = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            given = (qs.get("token") or [None])[0]
+        if given is None or not hmac.compare_digest(given.encode(), self.token.encode()):
+            await _error(401, "this studio needs its token: Authorization: Bearer <token>")(
+                scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -1,0 +1,301 @@
+// Brightroom Studio's page: plain JavaScript, no framework, no request beyond the app itself.
+"use strict";
+
+const token = new URLSearchParams(location.search).get("token");
+const $ = (id) => document.getElementById(id);
+const state = { photos: [], current: null, selected: new Set(), focus: null, job: null,
+                renderAbort: null, pending: false, looks: [] };
+
+function withToken(url) {
+  return token ? url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token) : url;
+}
+
+async function api(path, options = {}) {
+  const headers = Object.assign({}, options.headers || {});
+  if (token) headers["Authorization"] = "Bearer " + token;
+  const res = await fetch(path, Object.assign({}, options, { headers }));
+  if (!res.ok) {
+    let text = res.status + " " + res.statusText;
+    try { text = (await res.json()).error || text; } catch (e) { /* not JSON */ }
+    const err = new Error(text);
+    err.status = res.status;
+    throw err;
+  }
+  return res;
+}
+
+function message(text, ok = false) {
+  const box = $("message");
+  box.textContent = text;
+  box.className = ok ? "ok" : "";
+  box.hidden = !text;
+  if (text) clearTimeout(message.timer), (message.timer = setTimeout(() => (box.hidden = true), 8000));
+}
+
+function show(view) {
+  document.querySelectorAll(".view").forEach((v) => v.classList.toggle("active", v.id === view));
+  document.querySelectorAll("nav button").forEach((b) => b.classList.toggle("active", b.dataset.view === view));
+  if (view === "lab") loadLeaderboard();
+}
+
+// ------------------------------------------------------------------ library
+
+async function loadPhotos() {
+  try {
+    const data = await (await api("/api/photos")).json();
+    const known = state.photos.map((p) => p.id + p.mtime).join();
+    state.photos = data.photos;
+    if (known !== state.photos.map((p) => p.id + p.mtime).join()) drawGrid();
+  } catch (e) { message(e.message); }
+}
+
+function drawGrid() {
+  const grid = $("grid");
+  grid.replaceChildren();
+  $("empty").hidden = state.photos.length > 0;
+  for (const p of state.photos) {
+    const tile = document.createElement("div");
+    tile.className = "tile" + (state.selected.has(p.id) ? " selected" : "");
+    tile.dataset.id = p.id;
+    tile.tabIndex = 0;
+    const img = document.createElement("img");
+    img.loading = "lazy";
+    img.alt = p.name;
+    img.src = withToken(`/api/photos/${p.id}/thumbnail?v=${p.mtime}`);
+    img.onerror = () => { img.alt = p.name + " (no preview)"; };
+    const name = document.createElement("span");
+    name.textContent = `${p.name} · ${p.kind}`;
+    tile.append(img, name);
+    tile.addEventListener("click", (ev) => {
+      if (ev.shiftKey || ev.ctrlKey || ev.metaKey) {
+        state.selected.has(p.id) ? state.selected.delete(p.id) : state.selected.add(p.id);
+        tile.classList.toggle("selected");
+        const raws = [...state.selected].filter((id) => (state.photos.find((q) => q.id === id) || {}).kind === "raw");
+        $("night").disabled = $("hdr").disabled = raws.length < 2;
+      } else {
+        openPhoto(p);
+      }
+    });
+    tile.addEventListener("keydown", (ev) => { if (ev.key === "Enter") openPhoto(p); });
+    grid.append(tile);
+  }
+}
+
+async function upload(files) {
+  for (const file of files) {
+    const form = new FormData();
+    form.append("file", file);
+    try {
+      await api("/api/photos", { method: "POST", body: form });
+      message(`${file.name} added`, true);
+    } catch (e) { message(`${file.name}: ${e.message}`); }
+  }
+  await loadPhotos();
+}
+
+// ------------------------------------------------------------------ editor
+
+function settings() {
+  return { recipe: $("recipe").value, wb: $("wb").value || null, look: $("look").value || null,
+           strength: parseFloat($("strength").value) };
+}
+
+function previewWidth() {
+  const w = $("compare").clientWidth || 1200;
+  return Math.max(320, Math.min(1600, Math.round(w * (window.devicePixelRatio || 1))));
+}
+
+async function renderPreview() {
+  if (!state.current) return;
+  if (state.renderAbort) { state.pending = true; return; }  // one at a time, the latest wins
+  const controller = new AbortController();
+  state.renderAbort = controller;
+  const body = Object.assign(settings(), { width: previewWidth() });
+  try {
+    const res = await api(`/api/photos/${state.current.id}/render`, {
+      method: "POST", body: JSON.stringify(body), signal: controller.signal,
+      headers: { "Content-Type": "application/json" } });
+    const url = URL.createObjectURL(await res.blob());
+    const img = $("preview");
+    const old = img.src;
+    img.onload = () => { drawHistogram(img); if (old.startsWith("blob:")) URL.revokeObjectURL(old); };
+    img.src = url;
+    img.dataset.rendered = JSON.stringify(body);
+  } catch (e) {
+    if (e.name !== "AbortError") message(e.message);
+  } finally {
+    state.renderAbort = null;
+    if (state.pending) { state.pending = false; renderPreview(); }
+  }
+}
+
+async function renderBefore() {
+  const body = { recipe: $("recipe").value, width: previewWidth() };
+  try {
+    const res = await api(`/api/photos/${state.current.id}/render`, {
+      method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+    $("before").src = URL.createObjectURL(await res.blob());
+  } catch (e) { /* the preview reports errors */ }
+}
+
+function drawHistogram(img) {
+  const canvas = $("histogram");
+  const ctx = canvas.getContext("2d");
+  const w = 256, h = Math.max(1, Math.round(256 * img.naturalHeight / img.naturalWidth));
+  const off = new OffscreenCanvas(w, h);
+  const octx = off.getContext("2d");
+  octx.drawImage(img, 0, 0, w, h);
+  const px = octx.getImageData(0, 0, w, h).data;
+  const bins = [new Uint32Array(256), new Uint32Array(256), new Uint32Array(256)];
+  for (let i = 0; i < px.length; i += 4) { bins[0][px[i]]++; bins[1][px[i + 1]]++; bins[2][px[i + 2]]++; }
+  const max = Math.max(1, ...bins.map((b) => Math.max(...b.slice(1, 255))));
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.globalCompositeOperation = "lighter";
+  ["#c33", "#3a3", "#36c"].forEach((color, c) => {
+    ctx.fillStyle = color;
+    for (let x = 0; x < 256; x++) {
+      const v = Math.min(1, bins[c][x] / max) * canvas.height;
+      ctx.fillRect(x, canvas.height - v, 1, v);
+    }
+  });
+  ctx.globalCompositeOperation = "source-over";
+}
+
+function openPhoto(p) {
+  state.current = p;
+  state.focus = null;
+  $("photo-name").textContent = p.name;
+  $("recipe").disabled = $("wb").disabled = p.kind !== "raw";
+  $("download").replaceChildren();
+  show("editor");
+  renderBefore();
+  renderPreview();
+  drawLookThumbs();
+}
+
+function drawLookThumbs() {
+  const box = $("looks");
+  box.replaceChildren();
+  for (const name of state.looks.slice(0, 9)) {
+    const img = document.createElement("img");
+    img.alt = img.title = name;
+    img.className = $("look").value === name ? "selected" : "";
+    api(`/api/photos/${state.current.id}/render`, { method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ recipe: $("recipe").value, look: name, width: 160 }) })
+      .then((r) => r.blob()).then((b) => { img.src = URL.createObjectURL(b); }).catch(() => {});
+    img.addEventListener("click", () => { $("look").value = name; drawLookThumbs(); renderPreview(); });
+    box.append(img);
+  }
+}
+
+// ------------------------------------------------------------------ jobs
+
+async function startJob(body, statusEl = $("job-status")) {
+  try {
+    const job = await (await api("/api/jobs", { method: "POST", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json" } })).json();
+    state.job = job.id;
+    $("progress").hidden = false;
+    $("cancel").hidden = false;
+    statusEl.textContent = `${body.kind}: queued`;
+    return await new Promise((resolve) => {
+      const events = new EventSource(withToken(`/api/jobs/${job.id}/events`));
+      events.onmessage = (ev) => {
+        const e = JSON.parse(ev.data);
+        if (e.event === "started") statusEl.textContent = `${body.kind}: running`;
+        if (e.event === "error") message(e.error);
+        if (e.event === "end") {
+          events.close();
+          $("progress").hidden = true;
+          $("cancel").hidden = true;
+          state.job = null;
+          statusEl.textContent = `${body.kind}: ${e.state}` + (e.error ? ` (${e.error})` : "");
+          if (e.state === "done" && e.output && body.kind !== "lab_score") {
+            const a = document.createElement("a");
+            a.href = withToken(`/api/exports/${encodeURIComponent(e.output)}`);
+            a.textContent = `Download ${e.output}`;
+            a.download = e.output;
+            a.id = "download-link";
+            $("download").replaceChildren(a);
+          }
+          resolve(e);
+        }
+      };
+      events.onerror = () => { /* the browser retries; the end event closes it */ };
+    });
+  } catch (e) { message(e.message); return null; }
+}
+
+async function loadLeaderboard() {
+  try {
+    const data = await (await api("/api/lab/leaderboard?plan=quick")).json();
+    const body = $("leaderboard").querySelector("tbody");
+    body.replaceChildren();
+    (data.ranking || []).forEach((r, i) => {
+      const tr = document.createElement("tr");
+      for (const v of [i + 1, r.pipeline, r.camera, Number(r.overall).toFixed(1)]) {
+        const td = document.createElement("td");
+        td.textContent = v;
+        tr.append(td);
+      }
+      body.append(tr);
+    });
+    $("lab-status").textContent = data.note || "";
+  } catch (e) { message(e.message); }
+}
+
+// ------------------------------------------------------------------ wiring
+
+async function init() {
+  document.querySelectorAll("nav button").forEach((b) => b.addEventListener("click", () => show(b.dataset.view)));
+  $("upload").addEventListener("change", (ev) => upload(ev.target.files));
+  try {
+    const meta = await (await api("/api/looks")).json();
+    state.looks = meta.looks;
+    for (const r of meta.recipes) $("recipe").append(new Option(r, r, r === "default", r === "default"));
+    for (const l of meta.looks) $("look").append(new Option(l, l));
+  } catch (e) { message(e.message); }
+  for (const id of ["recipe", "wb", "look"]) $(id).addEventListener("change", () => { renderPreview(); if (id !== "look") renderBefore(); });
+  $("strength").addEventListener("input", () => {
+    $("strength-value").textContent = Number($("strength").value).toFixed(2);
+    renderPreview();
+  });
+  $("aperture").addEventListener("input", () => { $("aperture-value").textContent = Number($("aperture").value).toFixed(1); });
+  $("split").addEventListener("input", () => {
+    $("before").style.clipPath = `inset(0 0 0 ${$("split").value}%)`;
+  });
+  $("preview").addEventListener("click", (ev) => {
+    const r = ev.target.getBoundingClientRect();
+    state.focus = `${((ev.clientX - r.left) / r.width * 100).toFixed(1)}%,${((ev.clientY - r.top) / r.height * 100).toFixed(1)}%`;
+    message(`focus set at ${state.focus}`, true);
+  });
+  $("export").addEventListener("click", () => state.current && startJob(Object.assign({ kind: "export", photo: state.current.id }, settings())));
+  $("portrait").addEventListener("click", () => state.current && startJob({ kind: "portrait", photo: state.current.id,
+    aperture: parseFloat($("aperture").value), focus: state.focus }));
+  $("cancel").addEventListener("click", () => state.job && api(`/api/jobs/${state.job}`, { method: "DELETE" }));
+  for (const mode of ["night", "hdr"]) {
+    $(mode).addEventListener("click", () => startJob({ kind: mode, photos: [...state.selected] }, $("job-status")).then(() => show("editor")));
+  }
+  $("score").addEventListener("click", async () => {
+    await startJob({ kind: "lab_score", pipeline: $("pipeline").value, plan: "quick" }, $("lab-status"));
+    loadLeaderboard();
+  });
+  document.addEventListener("keydown", (ev) => {
+    if (ev.target.tagName === "INPUT" || ev.target.tagName === "SELECT") return;
+    if (ev.key === "l") show("library");
+    if (ev.key === "e" && state.current) show("editor");
+    if (ev.key === "x") $("export").click();
+    if (ev.key === "p") $("portrait").click();
+    if (ev.key === "\\") { $("split").value = $("split").value === "100" ? "50" : "100"; $("split").dispatchEvent(new Event("input")); }
+    if ((ev.key === "ArrowRight" || ev.key === "ArrowLeft") && state.current) {
+      const i = state.photos.findIndex((p) => p.id === state.current.id);
+      const next = state.photos[(i + (ev.key === "ArrowRight" ? 1 : state.photos.length - 1)) % state.photos.length];
+      if (next) openPhoto(next);
+    }
+  });
+  await loadPhotos();
+  setInterval(loadPhotos, 5000);  // the folder is watched: new files appear
+}
+
+init();

@@ -1,0 +1,199 @@
+"""Brightroom Studio's HTTP API: library, uploads, previews, jobs, safety."""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+import zlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from starlette.testclient import TestClient
+
+import brightroom
+from brightroom.charts.dead_leaves import dead_leaves
+from brightroom.errors import ParameterError
+from brightroom.io.dng import write_dng
+from brightroom.lab.camera import simulate
+from brightroom.studio import StudioConfig, check_bind, create_app
+from brightroom.studio.library import Library, sniff
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG whose header declares width x height (with one tiny compressed row)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+            + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Path:
+    root = tmp_path / "lib"
+    root.mkdir()
+    write_dng(simulate(dead_leaves((160, 240), seed=1), lux=200, seed=1), root / "shot.dng")
+    rgb = (np.random.default_rng(0).random((90, 120, 3)) * 255).astype(np.uint8)
+    cv2.imwrite(str(root / "photo.jpg"), rgb)
+    (root / "notes.txt").write_text("not a photo")
+    return root
+
+
+@pytest.fixture
+def client(lib: Path):
+    app = create_app(StudioConfig(lib, max_upload=2 * 2**20, max_pixels=50_000_000))
+    with TestClient(app) as c:
+        yield c
+
+
+def _ids(client: TestClient) -> dict[str, str]:
+    return {p["name"]: p["id"] for p in client.get("/api/photos").json()["photos"]}
+
+
+def test_sniff_by_content_not_by_name() -> None:
+    assert sniff(b"\xff\xd8\xff\xe0" + b"\0" * 20, "x.png") == ("image", ".jpg")
+    assert sniff(b"\x89PNG\r\n\x1a\n", "a.jpg") == ("image", ".png")
+    assert sniff(b"II*\x00\x08\x00\x00\x00", "a.dng") == ("raw", ".dng")
+    assert sniff(b"II*\x00\x08\x00\x00\x00", "a.tif") == ("image", ".tif")
+    assert sniff(b"\0\0\0\x18ftypheic", "a.jpg") == ("image", ".heic")
+    assert sniff(b"\0\0\0\x18ftypcrx ", "") == ("raw", ".cr3")
+    assert sniff(b"\0\0\0\x18ftypisom", "") == ("video", ".mp4")
+    assert sniff(b"#!/bin/sh\n", "evil.jpg") is None
+
+
+def test_library_lists_photos_only_and_serves_thumbnails(client: TestClient) -> None:
+    ids = _ids(client)
+    assert set(ids) == {"shot.dng", "photo.jpg"}
+    for pid in ids.values():
+        r = client.get(f"/api/photos/{pid}/thumbnail")
+        assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+        img = cv2.imdecode(np.frombuffer(r.content, np.uint8), cv2.IMREAD_COLOR)
+        assert max(img.shape[:2]) <= 256
+
+
+def test_render_is_a_jpeg_at_the_asked_width_and_moves_with_the_look(client: TestClient) -> None:
+    pid = _ids(client)["shot.dng"]
+    plain = client.post(f"/api/photos/{pid}/render", json={"width": 120})
+    assert plain.status_code == 200 and plain.headers["content-type"] == "image/jpeg"
+    a = cv2.imdecode(np.frombuffer(plain.content, np.uint8), cv2.IMREAD_COLOR)
+    assert a.shape[1] == 120 and a.shape[0] == 80
+    mono = client.post(f"/api/photos/{pid}/render", json={"width": 120, "look": "mono"})
+    b = cv2.imdecode(np.frombuffer(mono.content, np.uint8), cv2.IMREAD_COLOR).astype(int)
+    assert np.abs(b[..., 0] - b[..., 2]).mean() < 2 < np.abs(a.astype(int) - b).mean()
+    bad = client.post(f"/api/photos/{pid}/render", json={"look": "no-such-look"})
+    assert bad.status_code == 400 and "no-such-look" in bad.json()["error"]
+    assert client.post(f"/api/photos/{pid}/render", json={"width": 3}).status_code == 400
+    assert client.post(f"/api/photos/{pid}/render", content=b"{not json").status_code == 400
+
+
+@pytest.mark.parametrize("bad_id", ["..", "../etc", "%2e%2e%2fetc", "/etc/passwd", "0" * 18,
+                                    "..%2f..%2fnotes.txt"])
+def test_traversal_through_ids_is_refused(client: TestClient, bad_id: str) -> None:
+    for url in (f"/api/photos/{bad_id}/thumbnail", f"/api/exports/{bad_id}"):
+        r = client.get(url)
+        assert r.status_code == 404 and "error" in r.json()
+
+
+def test_a_symlink_out_of_the_library_is_not_listed(lib: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "secret.jpg"
+    cv2.imwrite(str(outside), np.zeros((8, 8, 3), np.uint8))
+    os.symlink(outside, lib / "link.jpg")
+    assert "link.jpg" not in {p.name for p in Library(lib).scan()}
+
+
+def test_uploads_sniffed_capped_and_bombs_refused(client: TestClient, lib: Path) -> None:
+    png = cv2.imencode(".png", np.full((20, 30, 3), 128, np.uint8))[1].tobytes()
+    r = client.post("/api/photos", files={"file": ("../../evil name.jpg", png)})
+    assert r.status_code == 201, r.text
+    assert r.json()["name"] == "evil_name.png" and (lib / "evil_name.png").read_bytes() == png
+    r = client.post("/api/photos", files={"file": ("x.jpg", b"MZ\x90\x00 not an image" * 10)})
+    assert r.status_code == 415 and "not a photo" in r.json()["error"]
+    r = client.post("/api/photos", files={"file": ("big.jpg", b"\xff\xd8\xff" + b"\0" * (3 * 2**20))})
+    assert r.status_code == 413
+    r = client.post("/api/photos", files={"file": ("bomb.png", _png_header(100_000, 100_000))})
+    assert r.status_code == 413 and "100000x100000" in r.json()["error"]
+    assert not (lib / "bomb.png").exists()
+    assert client.post("/api/photos", content=b"plain").status_code == 400
+
+
+def test_token_guards_every_endpoint(lib: Path) -> None:
+    app = create_app(StudioConfig(lib, token="s3cret"))
+    with TestClient(app) as c:
+        for url in ("/", "/openapi.json", "/api/photos", "/api/looks", "/api/lab/leaderboard",
+                    "/static/app.js", "/api/jobs/j1"):
+            r = c.get(url)
+            assert r.status_code == 401 and "token" in r.json()["error"], url
+        assert c.post("/api/jobs", json={"kind": "export"}).status_code == 401
+        assert c.get("/api/photos", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert c.get("/api/photos", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert c.get("/api/photos?token=s3cret").status_code == 200
+
+
+def test_binding_beyond_loopback_needs_a_token() -> None:
+    check_bind("127.0.0.1", None)
+    check_bind("localhost", None)
+    with pytest.raises(ParameterError, match="--token"):
+        check_bind("0.0.0.0", None)
+    check_bind("0.0.0.0", "t")
+
+
+def test_openapi_documents_the_api(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    for path in ("/api/photos", "/api/photos/{id}/thumbnail", "/api/photos/{id}/render",
+                 "/api/jobs", "/api/jobs/{id}", "/api/lab/leaderboard"):
+        assert path in doc["paths"]
+    page = client.get("/").text
+    assert "app.js" in page and "http" not in page.replace("http-equiv", "")
+
+
+@pytest.mark.slow
+def test_export_job_equals_the_cli_and_failures_are_json(client: TestClient, lib: Path,
+                                                         tmp_path: Path) -> None:
+    pid = _ids(client)["shot.dng"]
+    r = client.post("/api/jobs", json={"kind": "export", "photo": pid, "recipe": "neutral",
+                                       "look": "film", "strength": 0.7})
+    assert r.status_code == 202
+    job = r.json()["id"]
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        state = client.get(f"/api/jobs/{job}").json()
+        if state["state"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert state["state"] == "done", state
+    events = client.get(f"/api/jobs/{job}/events").text
+    assert '"event": "started"' in events and '"event": "end"' in events
+    got = client.get(f"/api/exports/{state['output']}")
+    assert got.status_code == 200
+    (tmp_path / "studio.jpg").write_bytes(got.content)
+    cli = tmp_path / "cli.jpg"
+    photo = brightroom.develop(lib / "shot.dng", recipe="neutral")
+    brightroom.look_apply(photo, "film", cli, strength=0.7)
+    a = brightroom.read_image(tmp_path / "studio.jpg").data
+    b = brightroom.read_image(cli).data
+    assert a.shape == b.shape and np.array_equal(a, b)
+    bad = client.post("/api/jobs", json={"kind": "export", "photo": "0" * 18})
+    assert bad.status_code == 404
+    assert client.post("/api/jobs", json={"kind": "rm -rf"}).status_code == 400
+    burst = client.post("/api/jobs", json={"kind": "night", "photos": [pid]})
+    assert burst.status_code == 400 and "two or more" in burst.json()["error"]
+
+
+@pytest.mark.slow
+def test_jobs_are_bounded_and_cancellable(lib: Path) -> None:
+    app = create_app(StudioConfig(lib, job_workers=1, job_queue=1))
+    with TestClient(app) as c:
+        pid = _ids(c)["shot.dng"]
+        first = c.post("/api/jobs", json={"kind": "export", "photo": pid}).json()["id"]
+        second = c.post("/api/jobs", json={"kind": "export", "photo": pid}).json()["id"]
+        time.sleep(0.3)
+        third = c.post("/api/jobs", json={"kind": "export", "photo": pid})
+        assert third.status_code == 503 and "error" in third.json()
+        assert c.delete(f"/api/jobs/{second}").json()["state"] == "cancelled"
+        cancelled = c.delete(f"/api/jobs/{first}").json()
+        assert cancelled["state"] in ("cancelled", "done")
+        assert c.get("/api/photos").status_code == 200

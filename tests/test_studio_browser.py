@@ -1,0 +1,108 @@
+"""Brightroom Studio in a real browser: Debian's Chromium driven by Playwright.
+
+The studio runs under uvicorn on a free loopback port; the page uploads a DNG, moves a slider
+and sees the preview change, exports and gets the CLI's pixels, and makes no request to any
+other address. Screenshots go to ``out/studio/`` for people to look at. Playwright launches
+``/usr/bin/chromium`` (``make test`` installs Debian's ``chromium``); it never downloads one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import brightroom
+from brightroom.charts.dead_leaves import dead_leaves
+from brightroom.io.dng import write_dng
+from brightroom.lab.camera import simulate
+from brightroom.studio import StudioConfig, create_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[1] / "out" / "studio"
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    import uvicorn
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: `make test` installs Debian's "
+                    "chromium package", pytrace=False)
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    port = _free_port()
+    app = create_app(StudioConfig(lib))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 60
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", lib
+    srv.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_upload_edit_export_in_chromium(server, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, lib = server
+    dng = write_dng(simulate(dead_leaves((300, 450), seed=4), lux=300, seed=4),
+                    tmp_path / "upload.dng")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    foreign: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+        page.on("request", lambda req: None if req.url.startswith(base) or
+                req.url.startswith(("blob:", "data:")) else foreign.append(req.url))
+        page.goto(base + "/")
+        page.set_input_files("#upload", str(dng))
+        page.wait_for_selector(".tile img", timeout=120_000)
+        page.wait_for_function("document.querySelector('.tile img').naturalWidth > 0",
+                               timeout=120_000)
+        page.screenshot(path=str(SHOTS / "library.png"))
+        page.click(".tile")
+        page.wait_for_function("document.getElementById('preview').dataset.rendered",
+                               timeout=180_000)
+        first = page.eval_on_selector("#preview", "e => e.src")
+        page.select_option("#look", "mono")
+        page.wait_for_function(f"document.getElementById('preview').src !== {first!r}",
+                               timeout=120_000)
+        page.wait_for_function("JSON.parse(document.getElementById('preview').dataset.rendered)"
+                               ".look === 'mono'", timeout=120_000)
+        page.fill("#strength", "0.6")
+        page.dispatch_event("#strength", "input")
+        page.wait_for_function("JSON.parse(document.getElementById('preview').dataset.rendered)"
+                               ".strength === 0.6", timeout=120_000)
+        page.screenshot(path=str(SHOTS / "editor.png"))
+        page.click("#export")
+        page.wait_for_selector("#download-link", timeout=300_000)
+        with page.expect_download() as info:
+            page.click("#download-link")
+        got = tmp_path / "export.jpg"
+        info.value.save_as(got)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(SHOTS / "editor-phone.png"))
+        browser.close()
+    assert foreign == []
+    ref = tmp_path / "cli.jpg"
+    brightroom.look_apply(brightroom.develop(lib / "upload.dng"), "mono", ref, strength=0.6)
+    a, b = brightroom.read_image(got).data, brightroom.read_image(ref).data
+    assert a.shape == b.shape and np.array_equal(a, b)
