@@ -60,6 +60,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from brightroom.color.spaces import srgb_encode
@@ -71,13 +72,17 @@ from brightroom.develop.tone import luminance_weights
 from brightroom.errors import ParameterError
 
 __all__ = ["ExposureParams", "ExposureStage", "MeterResult", "meter", "centre_weights",
-           "camera_bias_ev", "FACTOR", "QUANTILES"]
+           "camera_bias_ev", "FACTOR", "QUANTILES", "METER_SIZE"]
 
 FACTOR = 8
 """Downsampling factor of the preview the meter reads (the tone stage's, so it is shared)."""
 
 QUANTILES = (0.25, 0.75)
 """The weighted quantiles of the log luminance the meter averages between (interquartile mean)."""
+
+METER_SIZE = 128
+"""The luminance is area-averaged to at most this many pixels on its long side before metering
+(1/32 of a 4000-pixel frame: sorting 12 000 values, not 190 000)."""
 
 _FLOOR = 2.0**-20
 
@@ -148,7 +153,7 @@ def centre_weights(shape: tuple[int, int], sigma: float) -> np.ndarray:
 
 def _interquartile_mean(x: np.ndarray, w: np.ndarray) -> float:
     """Weighted mean of ``x`` between its weighted ``QUANTILES`` (partial weights at the ends)."""
-    order = np.argsort(x, kind="stable")
+    order = np.argsort(x)
     xs, ws = x[order], w[order] / np.sum(w)
     hi = np.cumsum(ws)
     lo = hi - ws
@@ -164,7 +169,8 @@ def meter(lum: np.ndarray, params: ExposureParams = ExposureParams(),
     Parameters
     ----------
     lum
-        ``h x w`` scene-linear luminance (the stage gives the 1/8-size preview's).
+        ``h x w`` scene-linear luminance (the stage gives the 1/8-size preview's); area-averaged
+        to :data:`METER_SIZE` pixels on its long side first.
     params
         The metering parameters.
     faces
@@ -181,6 +187,10 @@ def meter(lum: np.ndarray, params: ExposureParams = ExposureParams(),
     y = np.nan_to_num(np.asarray(lum, np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     if y.ndim != 2 or y.size == 0:
         raise ParameterError(f"the meter needs a non-empty 2-D luminance, got shape {y.shape}")
+    if max(y.shape) > METER_SIZE:
+        k = METER_SIZE / max(y.shape)
+        size = (max(1, round(y.shape[1] * k)), max(1, round(y.shape[0] * k)))
+        y = cv2.resize(y, size, interpolation=cv2.INTER_AREA)
     ell = np.log2(np.maximum(y, np.float32(_FLOOR))).ravel()
     wmap = centre_weights(y.shape, params.centre)
     n_faces = 0
