@@ -158,7 +158,7 @@ def cost(repeat: int) -> dict:
     data = (data + rng.normal(0, 0.003, data.shape)).astype(np.float32)
     cam = CameraInfo(color_matrix1=np.eye(3))
     state = FrameState(white_balance=WhiteBalance(neutral=(1.0, 1.0, 1.0), mode="as-shot"))
-    img = Image(data, space="camera_rgb", camera=cam, state=state)
+    img = Image(data, space="camera_rgb", primaries="camera", camera=cam, state=state)
     full = load_recipe("default")
     k = [n for n, _ in full.steps].index("colour")
     with_ = Recipe("with", full.steps[k:])

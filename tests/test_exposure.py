@@ -158,3 +158,25 @@ def test_real_colorchecker_middle_grey_within_a_third_of_a_stop(recipe):
     if recipe == "default":
         y = np.asarray(m["patches"][23]["rgb_linear"]) @ [0.2126, 0.7152, 0.0722]
         assert 116 * np.cbrt(y) - 16 <= 25  # black stays black (CIE 1976 L*)
+
+
+@pytest.mark.slow
+def test_a_backlit_face_is_exposed_up():
+    """scikit-image's astronaut, linear, her face 3 EV darker than a bright background: with
+    face weighting the meter gives the face half its weight and raises the exposure."""
+    import cv2
+    from skimage import data
+
+    from brightroom.color.spaces import decode
+
+    lin = decode(data.astronaut().astype(np.float32) / 255, "sRGB").astype(np.float32)
+    lin = cv2.resize(lin, (2048, 2048), interpolation=cv2.INTER_CUBIC)  # a 4 MP frame
+    lit = np.clip(lin, 0, None) * 0.25
+    background = np.ones(lin.shape[:2], bool)
+    background[240:800, 640:1200] = False  # around the face
+    lit[background] *= 8
+    img = Image(lit, space="linear_rgb", primaries="sRGB", camera=CameraInfo())
+    with_faces = _exposure_only(highlights=0)(img).metadata["exposure"]
+    without = _exposure_only(highlights=0, faces=False)(img).metadata["exposure"]
+    assert with_faces["faces"] == 1 and without["faces"] == 0
+    assert with_faces["ev"] > without["ev"] + 0.8

@@ -36,8 +36,16 @@ point: the meter measures the frame with it applied, so a file whose BaselineExp
 puts the scene on target keeps it (a correction near 0), and ``auto = false`` gives exactly
 BaselineExposure + bias. The correction is limited to ``[min_ev, max_ev]``.
 
-``neutral`` meters with ``highlights = 0``: middle grey on the target, highlights above white
-clip as a colorimetric rendering must. ``default`` protects highlights against the filmic white.
+``neutral`` meters with ``highlights = 0`` and no face weighting: middle grey on the target,
+highlights above white clip as a colorimetric rendering must. ``default`` protects highlights
+against the filmic white.
+
+Limits (measured, not hidden): a scene mostly darker than grey with a small bright subject is
+exposed up like any average meter does: the lab's ColorChecker on its black frame (51 % of the
+frame at 3 % reflectance) comes out +1.2 EV in ``neutral``, its white patches clipped (highlight
+protection cannot tell those 2 % of the frame from the 3 % of lamps and window that the real
+ColorChecker DNG may clip). ``auto = false`` or ``bias`` keeps such shots as the camera exposed
+them.
 
 References
 ----------
