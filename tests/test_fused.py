@@ -107,7 +107,8 @@ def test_fused_matches_reference(recipe, caplog):
     pipe = brightroom.load_recipe(recipe).pipeline()
     fast, ref, log = _both(pipe, _raw(), caplog)
     _assert_same(fast, ref)
-    tail = "colour+sharpen+tone+output" if recipe == "default" else "colour+output"
+    tail = ("colour+exposure+sharpen+tone+output" if recipe == "default"
+            else "colour+exposure+output")
     assert any(f"fused {tail}" in m for m in log), log
 
 
@@ -129,7 +130,7 @@ def test_a_non_linear_stage_before_a_previewing_plan_ends_the_pass(caplog):
     fast, ref, log = _both(rec.pipeline(), _raw(), caplog)
     _assert_same(fast, ref)
     assert any("ends before 'tone'" in m for m in log), log
-    assert any("fused colour+sharpen+_test_gamma " in m for m in log), log
+    assert any("fused colour+exposure+sharpen+_test_gamma " in m for m in log), log
     assert any("fused tone+output " in m for m in log), log
 
 
@@ -155,12 +156,17 @@ def test_tone_none_and_auto_exposure_in_p3(caplog):
 
 
 def test_state_carries_decisions_and_exposure():
-    out = brightroom.load_recipe("neutral").pipeline()(_raw())
+    fixed = brightroom.load_recipe("neutral").with_params("exposure", auto=False)
+    out = fixed.pipeline()(_raw())
     st = out.state
     assert st.white_balance is not None and st.white_balance.mode == "as-shot"
     assert st.white_balance.neutral == pytest.approx((0.55, 1.0, 0.75))
     assert st.lens_shading and st.denoised and st.colour_matrix is not None
     assert st.exposure_ev == pytest.approx(0.5)  # the DNG BaselineExposure
+    metered = brightroom.load_recipe("neutral").pipeline()(_raw())
+    ev = metered.metadata["exposure"]["ev"]
+    assert abs(ev) > 0.1  # the meter moved it
+    assert metered.state.exposure_ev == pytest.approx(0.5 + ev)  # BaselineExposure + metered
 
 
 def test_a_single_stage_is_its_own_reference():

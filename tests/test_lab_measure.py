@@ -35,9 +35,16 @@ CANON = "colorchecker-canon.dng"  # in ../shared/data
 
 
 def _shoot(scene, tmp_path: Path, name: str, seed: int = 1) -> tuple[Path, Path, object, Image]:
-    """Simulate, develop with the neutral recipe, write a JPEG and a 16-bit PNG."""
+    """Simulate, develop with the neutral recipe at the camera's exposure, write a JPEG and a
+    16-bit PNG.
+
+    The ColorChecker scene is half black frame (51 % of it at 3 % reflectance): the auto
+    exposure's meter puts that frame toward grey (+1.2 EV, the white patches clipped; see
+    ``brightroom.develop.exposure``), so this test of the measuring chain keeps the exposure
+    the simulated camera chose."""
     raw = simulate(scene, "flagship-2022", lux=300, cct=5000, seed=seed)
-    img = brightroom.develop(raw, recipe="neutral")
+    img = brightroom.develop(raw, recipe=brightroom.load_recipe("neutral").with_params(
+        "exposure", auto=False))
     jpg = brightroom.write(img, tmp_path / f"{name}.jpg", quality=95)
     png = brightroom.write(img, tmp_path / f"{name}.png", bit_depth=16)
     return jpg, png, raw, img

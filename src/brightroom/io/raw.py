@@ -109,7 +109,7 @@ T_FM1, T_FM2, T_OPCODES2, T_OPCODES3, T_NOISE = 50964, 50965, 51009, 51022, 5104
 T_CROP_ORIGIN, T_CROP_SIZE, T_CAMERA_CAL1, T_CAMERA_CAL2 = 50719, 50720, 50723, 50724
 T_ANALOG_BALANCE, T_BASELINE_EXPOSURE, T_LINEAR_LIMIT = 50727, 50730, 50734
 _EXPOSURE_TAGS = {33434: "ExposureTime", 33437: "FNumber", 34855: "ISOSpeedRatings",
-                  37386: "FocalLength", 36867: "DateTimeOriginal"}
+                  37386: "FocalLength", 36867: "DateTimeOriginal", 37380: "ExposureBiasValue"}
 
 
 def is_raw_path(path: str | os.PathLike[str]) -> bool:
@@ -151,6 +151,20 @@ def _matrix(value: Any) -> np.ndarray | None:
     return m.reshape(3, 3)
 
 
+def _signed(value: Any) -> float | None:
+    """One finite EXIF number that may be negative or zero (an SRATIONAL), or None."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, tuple | list) and len(value) == 2:
+            v = float(value[0]) / float(value[1]) if float(value[1]) != 0 else float("nan")
+        else:
+            v = float(np.ravel(value)[0])
+    except (TypeError, ValueError, IndexError):
+        return None
+    return float(v) if np.isfinite(v) else None
+
+
 def _exif_dict(make: str, model: str, exif: Mapping[str, Any]) -> dict[str, Any]:
     iso = exif.get("ISOSpeedRatings", exif.get("PhotographicSensitivity"))
     if isinstance(iso, tuple | list):
@@ -162,6 +176,7 @@ def _exif_dict(make: str, model: str, exif: Mapping[str, Any]) -> dict[str, Any]
         "exposure_time": _number(exif.get("ExposureTime")),
         "f_number": _number(exif.get("FNumber")),
         "focal_length": _number(exif.get("FocalLength")),
+        "exposure_bias": _signed(exif.get("ExposureBiasValue")),
         "datetime": (str(exif.get("DateTimeOriginal") or exif.get("DateTime") or "").strip()
                      or None),
     }

@@ -25,7 +25,8 @@ Linearisation (the space every measurement is made in)
   ProPhoto RGB. The result is scene-referred only as far as the camera's rendering is (a
   camera JPEG's tone curve is part of what is measured; the OECF shows it).
 * Raws (any LibRaw format, DNG): developed with Brightroom's colorimetric ``neutral`` recipe
-  (as-shot white balance, DNG colour matrices, no tone curve, no sharpening) to sRGB, then the
+  (as-shot white balance, DNG colour matrices, no tone curve, no sharpening) at the camera's
+  exposure (its auto exposure off) to sRGB, then the
   sRGB curve is undone: linear sRGB (D65). We measure there rather than in white-balanced camera
   RGB because the chart's reference values are colorimetric (CIELAB D50): measuring the
   developed image scores the whole colour path (white balance + matrix) the way a user sees it.
@@ -74,6 +75,7 @@ from brightroom.charts.colorchecker import (
 from brightroom.charts.detect_steps import find_gray_steps
 from brightroom.charts.find_edge import find_slanted_edges
 from brightroom.color.spaces import decode, get_space, srgb_encode
+from brightroom.develop.recipe import load_recipe
 from brightroom.develop.run import develop
 from brightroom.errors import BrightroomError, ChartNotFoundError, InputError, ParameterError
 from brightroom.io import read
@@ -174,10 +176,14 @@ def load_linear(path: str | os.PathLike[str]) -> LinearPhoto:
     if isinstance(obj, RawImage):
 
         raw = obj
-        img = develop(obj, recipe="neutral")
+        # at the camera's exposure (BaselineExposure, no auto exposure): the photo is measured,
+        # not re-metered
+        recipe = load_recipe("neutral").with_params("exposure", auto=False)
+        img = develop(obj, recipe=recipe)
         info["source"] = "raw"
         info["linearisation"] = ("developed with the 'neutral' recipe (as-shot white balance, "
-                                 "DNG matrices) to sRGB, then the sRGB curve undone")
+                                 "DNG matrices) at the camera's exposure (no auto exposure) to "
+                                 "sRGB, then the sRGB curve undone")
         info["as_shot_neutral"] = (list(obj.camera.as_shot_neutral)
                                    if obj.camera.as_shot_neutral else None)
     elif isinstance(obj, Image):

@@ -31,7 +31,7 @@ from numba import njit, prange
 
 from brightroom.develop.kernels.tone_row import FASTMATH, tone_row
 
-__all__ = ["MATRIX", "ADD_LUMA", "TONE", "ENCODE", "CURVES", "N_PLANES", "N_VECS", "N_INTS",
+__all__ = ["MATRIX", "ADD_LUMA", "TONE", "ENCODE", "CURVES", "CHROMA", "N_PLANES", "N_VECS", "N_INTS",
            "N_FLOATS", "N_REFS", "run_rows", "run_rows_luma"]
 
 MATRIX = 1
@@ -47,9 +47,16 @@ CURVES = 5
 """Per-channel curves on [0, 1] (clipped), tables of equal size with linear interpolation:
 ``vecs[refs[k, 0:3]]`` for R, G, B."""
 
+CHROMA = 6
+"""Shadow chroma noise reduction (``ShadowChroma`` in :mod:`brightroom.develop.tone.chroma`):
+the chroma ratios ``r / Y`` and ``b / Y`` blended, below a luminance, toward smooth ratio planes
+``planes[refs[k, 0:2]]`` (upsampled along x, ``h_small x W``; rows ``ints[refs[k, 2:4]]``,
+weights ``vecs[refs[k, 4]]``); ``vecs[refs[k, 5]]`` the luminance weights; ``fp[k, 0:4]`` the
+upper and lower luminance of the ramp, the desaturation at full weight and the strength."""
+
 N_PLANES = 6
 N_VECS = 12
-N_INTS = 4
+N_INTS = 6
 N_FLOATS = 16
 N_REFS = 12
 
@@ -106,6 +113,33 @@ def _curve_channel(a, c, lut):  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH, error_model="numpy")
+def _chroma_row(a, pr0, pr1, pb0, pb1, fy, wts, y_hi, y_lo, desat, strength):  # pragma: no cover
+    # rgb <- (1 - t) rgb + t Y s, with s the smooth ratios (w . s = 1, so Y is kept): the ratio
+    # blend Y ((1 - t) rgb / Y + t s) written without a division, continuous through Y = 0
+    w0, w1, w2 = wts[0], wts[1], wts[2]
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
+    inv_span = one / (y_hi - y_lo)
+    inv_w1 = one / w1
+    for j in range(a.shape[0]):
+        r, g, b = a[j, 0], a[j, 1], a[j, 2]
+        y = w0 * r + w1 * g + w2 * b
+        t = min(max((y_hi - y) * inv_span, zero), one)
+        t = t * t * (np.float32(3.0) - np.float32(2.0) * t) * strength
+        sr = pr0[j] + (pr1[j] - pr0[j]) * fy
+        sb = pb0[j] + (pb1[j] - pb0[j]) * fy
+        d = t * desat  # the smooth ratios pulled toward neutral (1) in the deepest shadows
+        sr = sr + (one - sr) * d
+        sb = sb + (one - sb) * d
+        sg = (one - w0 * sr - w2 * sb) * inv_w1
+        ty = t * y
+        u = one - t
+        a[j, 0] = u * r + ty * sr
+        a[j, 1] = u * g + ty * sg
+        a[j, 2] = u * b + ty * sb
+
+
+@njit(cache=True, inline="always", fastmath=FASTMATH, error_model="numpy")
 def _row_ops(a, i, kinds, refs, fp, planes, vecs, ints):  # pragma: no cover - compiled
     """Apply every operation, in place, to row ``i`` held in ``a`` (``W x 3``)."""
     for k in range(kinds.shape[0]):
@@ -122,6 +156,13 @@ def _row_ops(a, i, kinds, refs, fp, planes, vecs, ints):  # pragma: no cover - c
                      vecs[r[6]], vecs[r[7]], f[7] > 0, vecs[r[8]], vecs[r[9]], f[8], f[9])
         elif kind == ENCODE:
             _encode_row(a, vecs[r[0]])
+        elif kind == CHROMA:
+            c0 = ints[r[2]][i]
+            c1 = ints[r[3]][i]
+            pr = planes[r[0]]
+            pb = planes[r[1]]
+            _chroma_row(a, pr[c0], pr[c1], pb[c0], pb[c1], vecs[r[4]][i], vecs[r[5]],
+                        f[0], f[1], f[2], f[3])
         elif kind == CURVES:
             _curve_channel(a, 0, vecs[r[0]])
             _curve_channel(a, 1, vecs[r[1]])

@@ -45,6 +45,7 @@ from brightroom.develop.rowops import Matrix, Packer, RowOp, run_ops
 from brightroom.errors import ParameterError
 from brightroom.methods import Methods
 
+from .chroma import ShadowChroma, shadow_chroma
 from .filmic import (
     MIDDLE_GREY,
     check_curve_params,
@@ -77,6 +78,8 @@ __all__ = [
     "Tone",
     "ToneStage",
     "luminance_weights",
+    "ShadowChroma",
+    "shadow_chroma",
 ]
 
 
@@ -292,7 +295,13 @@ def tone_map(
 
 @dataclass(frozen=True)
 class ToneParams(Params):
-    """Parameters of the ``tone`` stage."""
+    """Parameters of the ``tone`` stage.
+
+    Versions: 2 added ``chroma_nr`` (chroma noise reduction in the lifted shadows,
+    :mod:`.chroma`), off by default, so version-1 tables render as they did.
+    """
+
+    VERSION = 2
 
     method: str = param("local", choices=TONE_METHODS.choices(),
                         doc="'none' (exposure only), 'hable2010' (alias 'filmic'; global curve) "
@@ -310,6 +319,9 @@ class ToneParams(Params):
                               doc="local: compression of the highlights toward grey")
     detail: float = param(1.0, range=(0.0, 4.0), doc="local: coarse local-contrast factor")
     strength: float = param(1.0, range=(0.0, 1.0), doc="local: scales the whole local gain")
+    chroma_nr: float = param(0.0, range=(0.0, 1.0),
+                             doc="chroma noise reduction in the shadows below 1/2 EV under grey "
+                                 "(0: off; 1: smooth chroma 4 EV under grey)")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -335,16 +347,20 @@ class ToneStage(RowStage):
         w = luminance_weights(src.header.primaries)
         ev = params.exposure
         small_lum = None
-        if params.auto_exposure or params.method == "local":
+        if params.auto_exposure or params.method == "local" or params.chroma_nr > 0:
             small_lum = (src.preview(FACTOR) @ w).astype(np.float32)
         if params.auto_exposure:
             ev += auto_exposure(None, target=params.auto_target, weights=w, small_lum=small_lum)
         scale = float(2.0 ** ev)
         changes = {} if ev == 0 else {
             "state": src.state.replace(exposure_ev=src.state.exposure_ev + ev)}
+        pre: tuple[RowOp, ...] = ()
+        if params.chroma_nr > 0:
+            pre = (shadow_chroma(src.preview(FACTOR), src.shape[:2], w,
+                                 strength=params.chroma_nr, scale=scale),)
         if params.method == "none":
             ops = () if scale == 1.0 else (Matrix(np.eye(3) * scale),)
-            return RowPlan(ops, changes)
+            return RowPlan(pre + ops, changes)
         gain = None
         if params.method == "local":
             h, wd = src.shape[:2]
@@ -353,4 +369,4 @@ class ToneStage(RowStage):
                               detail=params.detail, strength=params.strength, weights=w,
                               small_lum=small_lum)
         op = Tone(w, scale, gain, params.white_ev, params.contrast, params.saturation)
-        return RowPlan((op,), changes)
+        return RowPlan(pre + (op,), changes)
