@@ -237,6 +237,8 @@ def main() -> int:
     sim12 = make_dng(CACHE / "astronaut-12mp.dng", 12.0, "RGGB")
     if args.only in (None, "inprocess"):
         files = sorted(SHARED.glob("*.dng")) + sorted((ROOT / "tests" / "data" / "raw").glob("*.dng"))
+        # the data-stripped DNG is a broken file (to be refused), not one to time
+        files = [f for f in files if "stripped" not in f.name]
         files.append(sim12)
         if not args.no_24mp:
             files.append(make_dng(CACHE / "astronaut-24mp.dng", 24.0, "RGGB"))
