@@ -78,4 +78,4 @@ def run():
 def test_the_commands_are_cli_modules() -> None:
     from brightroom.cli import main
 
-    assert all(name.startswith("brightroom.cli.") for name in main._COMMANDS)
+    assert all(module.startswith("brightroom.cli.") for module, _ in main._COMMANDS.values())

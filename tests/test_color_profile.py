@@ -268,3 +268,33 @@ def test_real_dng_as_shot_cct():
     assert abs(tint) < 0.5
     m = pf.camera_to_rgb_matrix(cam, cam.as_shot_neutral)
     assert np.allclose(m @ np.ones(3), (m @ np.ones(3))[0])
+
+
+def _colour_science():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import colour
+    return colour
+
+
+def test_robertson_isotherms_match_colour_science():
+    """Our Robertson (1968) both ways against colour-science's (an independent implementation
+    of the same published table), over the range the table covers and off the locus."""
+    from colour.temperature import CCT_to_uv_Robertson1968, uv_to_CCT_Robertson1968
+
+    _colour_science()
+    rng = np.random.default_rng(1)
+    cct, duv = rng.uniform(1667, 25000, 500), rng.uniform(-0.05, 0.05, 500)
+    ref = CCT_to_uv_Robertson1968(np.stack([cct, duv], axis=-1))
+    np.testing.assert_allclose(pf._robertson_to_uv(cct, duv), ref, rtol=0, atol=1e-12)
+    uv = np.concatenate([ref, rng.uniform([0.15, 0.2], [0.4, 0.4], (500, 2))])
+    np.testing.assert_allclose(pf._robertson_from_uv(uv), uv_to_CCT_Robertson1968(uv),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(pf._robertson_from_uv(uv[0]), uv_to_CCT_Robertson1968(uv[0]),
+                               rtol=1e-12)
+
+
+def test_illuminant_chromaticities_match_colour_science():
+    table = _colour_science().CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]
+    for name, xy in pf._ILLUMINANT_XY.items():
+        np.testing.assert_allclose(xy, table[name], rtol=0, atol=1e-12, err_msg=name)

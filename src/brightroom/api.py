@@ -35,15 +35,11 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from brightroom import __all__ as __all__  # the public names are declared once, in the root
-from brightroom.burst import MODES, develop_burst, merge_burst
-from brightroom.burst import BurstWarning as BurstWarning
-from brightroom.color.lut import LUT3D as LUT3D
-from brightroom.color.lut import LUTSequence, check_lut_output, write_lut
 from brightroom.develop.pipeline import SCHEDULES as SCHEDULES
 from brightroom.develop.pipeline import Pipeline
 from brightroom.develop.recipe import Recipe as Recipe
@@ -68,50 +64,63 @@ from brightroom.io import read_image as read_image
 from brightroom.io import read_raw as read_raw
 from brightroom.io import write as write
 from brightroom.io.atomic import check_output
-from brightroom.io.depth import DepthMap
-from brightroom.io.images.gainmap import hdr_gain_map
 from brightroom.io.raw import RawFormatWarning as RawFormatWarning
-from brightroom.lab.conditions import check_camera
-from brightroom.lab.demo import DemoResult as DemoResult
-from brightroom.lab.demo import demo as demo
-from brightroom.lab.leaderboard import Entry, Leaderboard, default_path
-from brightroom.lab.measure import MEASURE_CHARTS as MEASURE_CHARTS
-from brightroom.lab.measure import measure_photo
-from brightroom.lab.report import write_report
-from brightroom.lab.run import LabResults as LabResults
-from brightroom.lab.run import run_lab
-from brightroom.lab.score import SCORE_VERSION
-from brightroom.looks import Look as Look
-from brightroom.looks import apply_look, bake_look, list_looks, load_look
-from brightroom.looks.calibrate import CALIBRATION_METHODS as CALIBRATION_METHODS
-from brightroom.looks.calibrate import calibrate_file, grid_boxes
-from brightroom.looks.transfer import lut_from_pair, transfer_lut
-from brightroom.portrait.bokeh import LENS_STYLES as LENS_STYLES
-from brightroom.portrait.bokeh import BokehParams
-from brightroom.portrait.photo import PortraitResult as PortraitResult
-from brightroom.portrait.photo import check_memory, portrait_inputs, render_portrait, resolve_focus
-from brightroom.portrait.segment import ModelNotFoundError as ModelNotFoundError
-from brightroom.portrait.segment import NoSubjectError as NoSubjectError
-from brightroom.portrait.video import VideoParams, render_video
-from brightroom.portrait.video import VideoStats as VideoStats
 from brightroom.types import Image as Image
 from brightroom.types import LinearRawImage as LinearRawImage
 from brightroom.types import RawImage as RawImage
 
+if TYPE_CHECKING:  # annotations only; the names resolve lazily (see _LAZY)
+    from brightroom.color.lut import LUT3D, LUTSequence
+    from brightroom.io.depth import DepthMap
+    from brightroom.lab.leaderboard import Entry
+    from brightroom.lab.run import LabResults
+    from brightroom.looks import Look
+    from brightroom.portrait.photo import PortraitResult
+    from brightroom.portrait.video import VideoStats
+
 PathLike = str | os.PathLike[str]
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-merge = merge_burst
-"""``brightroom.merge`` is :func:`brightroom.burst.night.merge_burst`: read, check, align and merge a
-burst (``mode`` ``"auto"``, ``"night"`` or ``"hdr"``, ``ref``) into one :class:`RawImage`."""
-BURST_MODES = MODES
-"""Burst modes of :func:`develop` and :func:`merge`: ``"auto"``, ``"night"``, ``"hdr"``."""
+BURST_MODES = ("auto", "night", "hdr")
+"""Burst modes of :func:`develop` and :func:`merge`: ``"auto"``, ``"night"``, ``"hdr"`` (the
+burst package's ``MODES``, written here so that the command line need not load it)."""
 PORTRAIT_PRESETS = ("quality", "light")
 """Video presets of :func:`portrait`: ``"quality"`` (the general segmentation model, blur at
 960 px) and ``"light"`` (the landscape model at 256x144, blur at 480 px, fast x264)."""
 LAB_PLANS = ("full", "quick")
 """Shooting plans of :func:`lab_score`: ``"full"`` (ranked) and ``"quick"`` (two conditions, a
 preview ranked separately). ``"tiny"`` exists for tests."""
+
+# Public names whose home loads heavy libraries (scipy, OpenCV, numba, mediapipe): resolved on
+# first use (PEP 562), so that ``brightroom develop`` never loads the burst, lab, looks or
+# portrait rooms. ``merge`` is :func:`brightroom.burst.night.merge_burst`: read, check, align
+# and merge a burst (``mode`` ``"auto"``, ``"night"`` or ``"hdr"``, ``ref``) into one RawImage.
+_LAZY = {
+    "merge": ("brightroom.burst", "merge_burst"),
+    "BurstWarning": ("brightroom.burst", "BurstWarning"),
+    "LUT3D": ("brightroom.color.lut", "LUT3D"),
+    "DemoResult": ("brightroom.lab.demo", "DemoResult"),
+    "demo": ("brightroom.lab.demo", "demo"),
+    "MEASURE_CHARTS": ("brightroom.lab.measure", "MEASURE_CHARTS"),
+    "LabResults": ("brightroom.lab.run", "LabResults"),
+    "Look": ("brightroom.looks", "Look"),
+    "CALIBRATION_METHODS": ("brightroom.looks.calibrate", "CALIBRATION_METHODS"),
+    "LENS_STYLES": ("brightroom.portrait.bokeh", "LENS_STYLES"),
+    "PortraitResult": ("brightroom.portrait.photo", "PortraitResult"),
+    "ModelNotFoundError": ("brightroom.portrait.segment", "ModelNotFoundError"),
+    "NoSubjectError": ("brightroom.portrait.segment", "NoSubjectError"),
+    "VideoStats": ("brightroom.portrait.video", "VideoStats"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value  # resolved once
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".webm")
 
@@ -306,6 +315,8 @@ def develop(
     if burst and output is not None and Path(output).suffix.lower() in _GAIN_MAP_EXTENSIONS:
         photo = _develop_burst_with_gain_map(list(raw), rec, mode, ref, schedule)
     elif burst:
+        from brightroom.burst import develop_burst  # lazy: start-up cost of the command line
+
         photo = develop_burst(list(raw), recipe=rec, mode=mode, ref=ref, schedule=schedule)
     else:
         photo = _develop(raw, recipe=rec, schedule=schedule)
@@ -323,6 +334,8 @@ def _develop_burst_with_gain_map(frames: list, rec: Recipe, mode: str, ref: int 
     ``metadata["hdr_gain_map"]``: from the developed photo to the merge's scene-linear
     rendition after the recipe's ``colour`` stage (before tone mapping compressed its
     highlights). The photo itself is what :func:`develop_burst` gives."""
+    from brightroom.burst import merge_burst  # lazy: start-up cost of the command line
+    from brightroom.io.images.gainmap import hdr_gain_map  # lazy: start-up cost of the command line
     merged = merge_burst(frames, mode=mode, ref=ref)
     photo = _develop(merged, recipe=rec, schedule=schedule)
     info = dict(merged.metadata.get("burst_merge", {"frames": 1, "method": "single"}))
@@ -483,6 +496,14 @@ def portrait(
         photo whose portrait would need more memory than the limit
         (:func:`~brightroom.portrait.photo.check_memory`).
     """
+    from brightroom.portrait.bokeh import BokehParams  # lazy: start-up cost of the command line
+    from brightroom.portrait.photo import (  # lazy: start-up cost of the command line
+        check_memory,
+        portrait_inputs,
+        render_portrait,
+        resolve_focus,
+    )
+    from brightroom.portrait.video import VideoParams, render_video  # lazy: start-up cost of the command line
     params = BokehParams(f_number=aperture, focal_length=focal, style=style)  # validates
     resolve_focus(focus)  # the syntax, before any work
     if preset not in PORTRAIT_PRESETS:
@@ -524,6 +545,7 @@ def look_list() -> tuple[Look, ...]:
     tuple of Look
         Each with its ``name`` and ``description``.
     """
+    from brightroom.looks import list_looks, load_look  # lazy: start-up cost of the command line
     return tuple(load_look(name) for name in list_looks())
 
 
@@ -575,6 +597,7 @@ def look_apply(
     OutputExistsError
         ``output`` exists (or is the input) and ``overwrite`` is false.
     """
+    from brightroom.looks import apply_look, load_look  # lazy: start-up cost of the command line
     inputs = _paths([image])
     if output is not None:
         _check_image_output(output, overwrite, inputs)
@@ -629,6 +652,8 @@ def look_export(
     LUT3D or LUTSequence
         On sRGB-encoded values; with ``linear_max``, the shaper and the table.
     """
+    from brightroom.color.lut import check_lut_output, write_lut  # lazy: start-up cost of the command line
+    from brightroom.looks import bake_look  # lazy: start-up cost of the command line
     if output is not None:
         check_lut_output(output)
         check_output(output, overwrite=overwrite)
@@ -677,6 +702,8 @@ def look_match(
     Reinhard, E., Ashikhmin, M., Gooch, B., Shirley, P. (2001). Color transfer between images.
     IEEE CG&A 21(5), 34-41.
     """
+    from brightroom.color.lut import check_lut_output, write_lut  # lazy: start-up cost of the command line
+    from brightroom.looks.transfer import transfer_lut  # lazy: start-up cost of the command line
     if output is not None:
         check_lut_output(output)
         check_output(output, overwrite=overwrite, inputs=_paths([image, reference]))
@@ -722,6 +749,8 @@ def look_learn(
     LUT3D
         Titled after the two files.
     """
+    from brightroom.color.lut import check_lut_output, write_lut  # lazy: start-up cost of the command line
+    from brightroom.looks.transfer import lut_from_pair  # lazy: start-up cost of the command line
     inputs = _paths([before, after])
     if output is not None:
         check_lut_output(output)
@@ -784,6 +813,10 @@ def calibrate(
     OutputExistsError
         An output exists and ``overwrite`` is false.
     """
+    from brightroom.looks.calibrate import (  # lazy: start-up cost of the command line
+        calibrate_file,
+        grid_boxes,
+    )
     out = Path(output)
     for p in (out, out.with_suffix(".json")):
         check_output(p, overwrite=overwrite, inputs=(chart,))
@@ -891,6 +924,10 @@ def lab_score(
     InputError
         ``output`` is a file, or the leaderboard cannot be opened.
     """
+    from brightroom.lab.conditions import check_camera  # lazy: start-up cost of the command line
+    from brightroom.lab.leaderboard import Leaderboard  # lazy: start-up cost of the command line
+    from brightroom.lab.report import write_report  # lazy: start-up cost of the command line
+    from brightroom.lab.run import run_lab  # lazy: start-up cost of the command line
     check_camera(camera)
     out = None if output is None else Path(output)
     if out is not None and out.exists() and not out.is_dir():
@@ -932,6 +969,12 @@ def lab_compare(
     -------
     LabRanking
     """
+    from brightroom.lab.conditions import check_camera  # lazy: start-up cost of the command line
+    from brightroom.lab.leaderboard import (  # lazy: start-up cost of the command line
+        Leaderboard,
+        default_path,
+    )
+    from brightroom.lab.score import SCORE_VERSION  # lazy: start-up cost of the command line
     version = score_version or SCORE_VERSION
     if camera is not None:
         check_camera(camera)
@@ -981,6 +1024,10 @@ def lab_measure(
     ChartNotFoundError
         The chart is not in the photo.
     """
+    from brightroom.lab.measure import (  # lazy: start-up cost of the command line
+        MEASURE_CHARTS,
+        measure_photo,
+    )
     if chart not in MEASURE_CHARTS:
         raise ParameterError(f"unknown chart {chart!r}; known: {', '.join(MEASURE_CHARTS)}")
     p = Path(photo)

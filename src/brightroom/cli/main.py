@@ -21,20 +21,28 @@ __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
-# Sub-command modules: each has add_parser(subparsers) and sets `func` on its parser.
-_COMMANDS = (
-    "brightroom.cli.develop",
-    "brightroom.cli.demo",
-    "brightroom.cli.lab",
-    "brightroom.cli.look",
-    "brightroom.cli.portrait",
-    "brightroom.cli.batch",
-    "brightroom.cli.studio",
-)
+# Sub-command modules: each has add_parser(subparsers) and sets `func` on its parser; the name
+# each registers and its one-line help (what `brightroom --help` lists).
+_COMMANDS = {
+    "develop": ("brightroom.cli.develop", "develop raw files into photos"),
+    "demo": ("brightroom.cli.demo", "develop an embedded sample raw (no download needed)"),
+    "lab": ("brightroom.cli.lab", "virtual camera lab: score pipelines, rank them, measure photos"),
+    "look": ("brightroom.cli.look", "apply creative looks to photos"),
+    "calibrate": ("brightroom.cli.look", "fit a camera profile from a ColorChecker shot"),
+    "portrait": ("brightroom.cli.portrait", "portrait mode: blur the background like a fast lens"),
+    "batch": ("brightroom.cli.batch", "develop many raws or run a lab campaign on Dask"),
+    "studio": ("brightroom.cli.studio", "the local web app (library, editor, jobs, lab)"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser (sub-commands registered by their modules)."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser, its sub-commands registered by their modules.
+
+    With ``command`` (the sub-command about to run) only that sub-command's module is loaded
+    and its options registered; the others are listed by name and help, so that one command
+    does not pay for loading the others' libraries (start-up time). Without it, every
+    sub-command is complete.
+    """
     parser = argparse.ArgumentParser(
         prog="brightroom",
         description="Brightroom: an open computational camera.",
@@ -42,15 +50,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"brightroom {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _COMMANDS:
+    loaded: set[str] = set()
+    wanted = None if command is None else _COMMANDS[command][0]
+    for name, (module, help_) in _COMMANDS.items():
+        if wanted is not None and module != wanted:
+            sub.add_parser(name, help=help_)  # listed only: it is not the one that runs
+            continue
+        if module in loaded:
+            continue
         try:
-            mod = importlib.import_module(name)
+            mod = importlib.import_module(module)
         except ModuleNotFoundError as e:
-            if e.name != name:
+            if e.name != module:
                 raise
             continue
+        loaded.add(module)
         mod.add_parser(sub)
     return parser
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The sub-command named in ``argv`` (the first word that is not an option), if known."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in _COMMANDS else None
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*Matplotlib.*")
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
-    parser = build_parser()
+    parser = build_parser(_command(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse already printed its usage line

@@ -121,8 +121,89 @@ def _colour():
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import colour
+        import colour  # lazy: optional here (Ohno below 1667 K only); costs about 1 s to import
     return colour
+
+
+# Robertson's (1968) isotemperature lines: reciprocal megakelvin, CIE 1960 u, v of the Planckian
+# locus there and the slope of the isotherm, as tabulated by Wyszecki & Stiles (1982, table
+# 1(3.11)), with Lindbloom's correction of u at 325 MK^-1 (0.24702 -> 0.24792), as the DNG SDK
+# and colour-science use them (tests/test_color_profile.py compares with colour-science).
+_ROBERTSON = np.array([
+    (0, 0.18006, 0.26352, -0.24341), (10, 0.18066, 0.26589, -0.25479),
+    (20, 0.18133, 0.26846, -0.26876), (30, 0.18208, 0.27119, -0.28539),
+    (40, 0.18293, 0.27407, -0.30470), (50, 0.18388, 0.27709, -0.32675),
+    (60, 0.18494, 0.28021, -0.35156), (70, 0.18611, 0.28342, -0.37915),
+    (80, 0.18740, 0.28668, -0.40955), (90, 0.18880, 0.28997, -0.44278),
+    (100, 0.19032, 0.29326, -0.47888), (125, 0.19462, 0.30141, -0.58204),
+    (150, 0.19962, 0.30921, -0.70471), (175, 0.20525, 0.31647, -0.84901),
+    (200, 0.21142, 0.32312, -1.0182), (225, 0.21807, 0.32909, -1.2168),
+    (250, 0.22511, 0.33439, -1.4512), (275, 0.23247, 0.33904, -1.7298),
+    (300, 0.24010, 0.34308, -2.0637), (325, 0.24792, 0.34655, -2.4681),
+    (350, 0.25591, 0.34951, -2.9641), (375, 0.26400, 0.35200, -3.5814),
+    (400, 0.27218, 0.35407, -4.3633), (425, 0.28039, 0.35577, -5.3762),
+    (450, 0.28863, 0.35714, -6.7262), (475, 0.29685, 0.35823, -8.5955),
+    (500, 0.30505, 0.35907, -11.324), (525, 0.31320, 0.35968, -15.628),
+    (550, 0.32129, 0.36011, -23.325), (575, 0.32931, 0.36038, -40.770),
+    (600, 0.33724, 0.36051, -116.45),
+])
+
+
+def _robertson_lines() -> tuple[np.ndarray, ...]:
+    """The table's mired, u, v and the unit direction (du, dv) of each isotherm."""
+    r, u, v, t = _ROBERTSON.T
+    n = np.hypot(1.0, t)
+    return r, u, v, 1.0 / n, t / n
+
+
+def _robertson_to_uv(cct: np.ndarray, duv: np.ndarray) -> np.ndarray:
+    """CIE 1960 uv of ``cct`` (kelvin) moved by ``duv`` along its isotherm (Robertson 1968):
+    the locus point and the isotherm direction interpolated linearly in mired between the two
+    neighbouring lines of the table."""
+    r_t, u_t, v_t, du_t, dv_t = _robertson_lines()
+    r = 1e6 / np.asarray(cct, np.float64)
+    i = np.clip(np.searchsorted(r_t, r, side="right") - 1, 0, r_t.size - 2)
+    f = (r_t[i + 1] - r) / (r_t[i + 1] - r_t[i])  # weight of line i
+    du = du_t[i] * f + du_t[i + 1] * (1 - f)
+    dv = dv_t[i] * f + dv_t[i + 1] * (1 - f)
+    n = np.hypot(du, dv)
+    u = u_t[i] * f + u_t[i + 1] * (1 - f) - du / n * duv
+    v = v_t[i] * f + v_t[i + 1] * (1 - f) - dv / n * duv
+    return np.stack([u, v], axis=-1)
+
+
+def _robertson_from_uv(uv: np.ndarray) -> np.ndarray:
+    """``(..., 2)`` CCT (kelvin) and Duv (positive above the locus) of CIE 1960 ``uv`` by
+    Robertson's (1968) method: the first isotherm that ``uv`` lies below, and the signed
+    distances to it and to the one before, interpolated."""
+    r_t, u_t, v_t, du_t, dv_t = _robertson_lines()
+    uv = np.asarray(uv, np.float64)
+    u, v = uv[..., 0, None], uv[..., 1, None]
+    d = (v - v_t[1:]) * du_t[1:] - (u - u_t[1:]) * dv_t[1:]  # signed distance to lines 1..30
+    below = d <= 0
+    i = np.where(below.any(axis=-1), np.argmax(below, axis=-1) + 1, r_t.size - 1)
+    d_i = np.take_along_axis(d, (i - 1)[..., None], axis=-1)[..., 0]
+    d_p = np.take_along_axis(d, np.maximum(i - 2, 0)[..., None], axis=-1)[..., 0]
+    cur = -np.minimum(d_i, 0.0)
+    f = np.where(i > 1, cur / np.where(i > 1, d_p + cur, 1.0), 0.0)  # weight of line i - 1
+    cct = 1e6 / (r_t[i - 1] * f + r_t[i] * (1 - f))
+    ul = u_t[i - 1] * f + u_t[i] * (1 - f)
+    vl = v_t[i - 1] * f + v_t[i] * (1 - f)
+    du = du_t[i] * (1 - f) + du_t[i - 1] * f
+    dv = dv_t[i] * (1 - f) + dv_t[i - 1] * f
+    n = np.hypot(du, dv)
+    duv = (uv[..., 0] - ul) * du / n + (uv[..., 1] - vl) * dv / n
+    return np.stack([cct, -duv], axis=-1)
+
+
+# CIE 1931 2-degree xy of the CIE illuminants that EXIF LightSource codes name (CIE 015:2018,
+# tables 11.3 and 11.4; the values of colour-science's CCS_ILLUMINANTS, tested against it).
+_ILLUMINANT_XY = {
+    "A": (0.44758, 0.40745), "B": (0.34842, 0.35161), "C": (0.31006, 0.31616),
+    "D50": (0.3457, 0.3585), "D55": (0.33243, 0.34744), "D65": (0.3127, 0.329),
+    "D75": (0.29903, 0.31488), "FL1": (0.3131, 0.3371), "FL2": (0.3721, 0.3751),
+    "FL3": (0.4091, 0.3941), "FL4": (0.4402, 0.4031), "FL8": (0.3458, 0.3586),
+}
 
 
 def mired(cct: np.ndarray | float) -> np.ndarray | float:
@@ -161,14 +242,15 @@ def _xy_to_uv(xy: np.ndarray) -> np.ndarray:
 
 
 def _planckian_xy(cct: np.ndarray, duv: np.ndarray) -> np.ndarray:
-    _colour()
-    from colour.temperature import CCT_to_uv_Ohno2013, CCT_to_uv_Robertson1968
-
-    arg = np.stack([cct, duv], axis=-1)
-    uv = CCT_to_uv_Robertson1968(arg)
+    uv = _robertson_to_uv(cct, duv)
     low = cct < _PLANCK_MIN_ROBERTSON
     if np.any(low):  # below Robertson's table: Ohno (2014) from the Planck law
-        uv = np.where(low[..., None], CCT_to_uv_Ohno2013(arg), uv)
+        _colour()
+        from colour.temperature import (  # lazy: colour-science loads only for < 1667 K
+            CCT_to_uv_Ohno2013,
+        )
+
+        uv = np.where(low[..., None], CCT_to_uv_Ohno2013(np.stack([cct, duv], axis=-1)), uv)
     return _uv_to_xy(np.asarray(uv, dtype=np.float64))
 
 
@@ -260,13 +342,15 @@ def xy_to_cct(xy: np.ndarray, *, with_tint: bool = False) -> np.ndarray | tuple:
     numpy.ndarray or tuple
         CCT in kelvin (clipped to 1000..50000 K), or ``(cct, tint)``.
     """
-    _colour()
-    from colour.temperature import uv_to_CCT_Ohno2013, uv_to_CCT_Robertson1968
-
     uv = _xy_to_uv(np.asarray(xy, dtype=np.float64))
-    res = np.asarray(uv_to_CCT_Robertson1968(uv), dtype=np.float64)
+    res = _robertson_from_uv(uv)
     low = res[..., 0] <= _PLANCK_MIN_ROBERTSON + 0.5
     if np.any(low):
+        _colour()
+        from colour.temperature import (  # lazy: colour-science loads only for < 1667 K
+            uv_to_CCT_Ohno2013,
+        )
+
         res = np.where(low[..., None], uv_to_CCT_Ohno2013(uv), res)
     cct = np.clip(res[..., 0], 1000.0, 50000.0)
     if with_tint:
@@ -298,8 +382,7 @@ def light_source_xy(code: int) -> np.ndarray:
     _, cct, where = _light_source(code)
     if where in ("daylight", "planckian"):
         return cct_to_xy(cct, locus=where)  # type: ignore[arg-type]
-    table = _colour().CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]
-    return np.array(table[where], dtype=np.float64)
+    return np.array(_ILLUMINANT_XY[where], dtype=np.float64)
 
 
 def _illuminant_cct(code: int | None) -> float | None:

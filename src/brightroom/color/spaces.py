@@ -1,7 +1,8 @@
 """RGB colour spaces and transfer curves.
 
-Primaries and white points come from colour-science's ``RGB_COLOURSPACES`` (IEC 61966-2-1 sRGB,
-SMPTE EG 432-1 Display P3, ...), reduced here to the few matrices the pipeline needs, as float64.
+The RGB -> XYZ matrices are the published ones (IEC 61966-2-1 sRGB, SMPTE EG 432-1 Display P3,
+...), the values of colour-science's ``RGB_COLOURSPACES``, written out as float64 so that the
+pipeline does not import colour-science (tested against it).
 The transfer curves are written out so that they run on float32 arrays without copies beyond the
 output.
 
@@ -41,13 +42,23 @@ __all__ = [
 D65_XYZ = np.array([0.95047, 1.0, 1.08883])
 D50_XYZ = np.array([0.96422, 1.0, 0.82521])
 
-# colour-science names for our short names
-_COLOUR_NAMES = {
-    "sRGB": "sRGB",
-    "Display P3": "Display P3",
-    "ProPhoto RGB": "ProPhoto RGB",
-    "Adobe RGB (1998)": "Adobe RGB (1998)",
-    "ITU-R BT.2020": "ITU-R BT.2020",
+# RGB -> XYZ matrices of the spaces Brightroom writes, as their standards publish them (sRGB:
+# IEC 61966-2-1:1999 eq. (F.7); Adobe RGB (1998): Adobe's specification 4.3.5.3; ProPhoto RGB:
+# ROMM RGB, ISO 22028-2:2013 (D50)) or as the normalised primary matrix of their primaries and
+# white (SMPTE RP 177-1993; Display P3: SMPTE EG 432-1 primaries with D65; ITU-R BT.2020), the
+# values colour-science's RGB_COLOURSPACES give (tests/test_spaces.py checks them against it).
+# Written here so that developing a photo does not import colour-science (about 1 s).
+_MATRICES = {
+    "sRGB": ((0.4124, 0.3576, 0.1805), (0.2126, 0.7152, 0.0722), (0.0193, 0.1192, 0.9505)),
+    "Display P3": ((0.486570948648216, 0.2656676931690931, 0.1982172852343625),
+                   (0.2289745640697487, 0.6917385218365064, 0.079286914093745),
+                   (-3.9720755169334855e-17, 0.04511338185890264, 1.0439443689009757)),
+    "ProPhoto RGB": ((0.7977, 0.1352, 0.0313), (0.288, 0.7119, 0.0001), (0.0, 0.0, 0.8249)),
+    "Adobe RGB (1998)": ((0.57667, 0.18556, 0.18823), (0.29734, 0.62736, 0.07529),
+                         (0.02703, 0.07069, 0.99134)),
+    "ITU-R BT.2020": ((0.6369580483012912, 0.1446169035862084, 0.16888097516417208),
+                      (0.262700212011267, 0.6779980715188711, 0.05930171646986195),
+                      (4.994106574466074e-17, 0.028072693049087445, 1.0609850577107909)),
 }
 
 
@@ -64,19 +75,16 @@ class RGBSpace:
 @cache
 def get_space(name: str) -> RGBSpace:
     """The :class:`RGBSpace` called ``name`` (``"sRGB"``, ``"Display P3"``, ...)."""
-    if name not in _COLOUR_NAMES:
-        raise ParameterError(f"unknown colour space {name!r}; known: {', '.join(_COLOUR_NAMES)}")
-    import colour
-
-    cs = colour.RGB_COLOURSPACES[_COLOUR_NAMES[name]]
-    m = np.asarray(cs.matrix_RGB_to_XYZ, dtype=np.float64)
+    if name not in _MATRICES:
+        raise ParameterError(f"unknown colour space {name!r}; known: {', '.join(_MATRICES)}")
+    m = np.array(_MATRICES[name], dtype=np.float64)
     white = m @ np.ones(3)
     transfer = "sRGB" if name in ("sRGB", "Display P3") else "gamma"
     m.setflags(write=False)
     return RGBSpace(name, m, white, transfer)
 
 
-RGB_SPACES: tuple[str, ...] = tuple(_COLOUR_NAMES)
+RGB_SPACES: tuple[str, ...] = tuple(_MATRICES)
 
 
 def rgb_to_xyz_matrix(name: str) -> np.ndarray:

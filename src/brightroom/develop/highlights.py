@@ -253,21 +253,24 @@ def _reconstruct_numba(a, out, s, rho, y0, wy, x0, wx, nhot, t_lo, t_hi, block):
                     xa = x0[j]
                     xb = min(xa + 1, nbx - 1)
                     fx = wx[j]
-                    r = np.empty(3, np.float32)
-                    for c in range(3):
-                        r[c] = ((rho[ya, xa, c] * (one - fx) + rho[ya, xb, c] * fx) * (one - fy)
-                                + (rho[yb, xa, c] * (one - fx) + rho[yb, xb, c] * fx) * fy)
+                    # the block colour at (i, j), bilinear; scalars, not a per-pixel array
+                    r0 = ((rho[ya, xa, 0] * (one - fx) + rho[ya, xb, 0] * fx) * (one - fy)
+                          + (rho[yb, xa, 0] * (one - fx) + rho[yb, xb, 0] * fx) * fy)
+                    r1 = ((rho[ya, xa, 1] * (one - fx) + rho[ya, xb, 1] * fx) * (one - fy)
+                          + (rho[yb, xa, 1] * (one - fx) + rho[yb, xb, 1] * fx) * fy)
+                    r2 = ((rho[ya, xa, 2] * (one - fx) + rho[ya, xb, 2] * fx) * (one - fy)
+                          + (rho[yb, xa, 2] * (one - fx) + rho[yb, xb, 2] * fx) * fy)
                     v0 = a[i, j, 0]
                     v1 = a[i, j, 1]
                     v2 = a[i, j, 2]
-                    den = (one - w0) * r[0] + (one - w1) * r[1] + (one - w2) * r[2]
+                    den = (one - w0) * r0 + (one - w1) * r1 + (one - w2) * r2
                     if den > np.float32(1e-6):
                         k = ((one - w0) * v0 + (one - w1) * v1 + (one - w2) * v2) / den
                     else:
-                        k = max(max(v0 / r[0], v1 / r[1]), v2 / r[2])
-                    out[i, j, 0] = v0 + w0 * (max(v0, k * r[0]) - v0)
-                    out[i, j, 1] = v1 + w1 * (max(v1, k * r[1]) - v1)
-                    out[i, j, 2] = v2 + w2 * (max(v2, k * r[2]) - v2)
+                        k = max(max(v0 / r0, v1 / r1), v2 / r2)
+                    out[i, j, 0] = v0 + w0 * (max(v0, k * r0) - v0)
+                    out[i, j, 1] = v1 + w1 * (max(v1, k * r1) - v1)
+                    out[i, j, 2] = v2 + w2 * (max(v2, k * r2) - v2)
 
 
 def reconstruct_highlights(

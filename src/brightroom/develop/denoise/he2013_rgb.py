@@ -64,6 +64,15 @@ def _inverse_vst(z: np.ndarray, sc: np.ndarray, s2: np.ndarray, resid: np.ndarra
     return (y * sc).astype(np.float32)
 
 
+def _per_pixel(x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``m @ x[i, j]`` for every pixel of ``H x W x n`` float32 ``x`` (``m`` is ``n x n``):
+    OpenCV's ``transform`` (about 30x faster than NumPy's ``(N, 3) @ (3, 3)``, the same within
+    float32 rounding)."""
+    if x.shape[2] == 1:
+        return (x * np.float32(m[0, 0])).astype(np.float32)
+    return cv2.transform(np.ascontiguousarray(x, np.float32), np.asarray(m, np.float64))
+
+
 def guided_denoise_rgb(
     data: np.ndarray,
     scale: np.ndarray,
@@ -99,7 +108,7 @@ def guided_denoise_rgb(
     s2 = (np.asarray(offset, np.float32).reshape(1, 1, n) / (sc * sc)).astype(np.float32)
     z = _vst(a, sc, s2)
     m = YCC3 if n == 3 else np.ones((1, 1), np.float32)
-    t = np.ascontiguousarray((z.reshape(-1, n) @ m.T).reshape(a.shape), dtype=np.float32)
+    t = _per_pixel(z, m)
     eps = EPS_FACTOR * strength**2 * np.array([1.0] + [chroma**2] * (n - 1))
     q = np.empty_like(t)
     a2 = np.empty_like(t)
@@ -107,8 +116,8 @@ def guided_denoise_rgb(
         ma, mb = guided_coefficients(t[:, :, k], float(eps[k]), RADIUS_RGB)
         q[:, :, k] = ma * t[:, :, k] + mb
         a2[:, :, k] = ma * ma
-    zq = (q.reshape(-1, n) @ m).reshape(a.shape)
-    resid = (a2.reshape(-1, n) @ (m * m)).reshape(a.shape)  # unit variance left, per channel
+    zq = _per_pixel(q, m.T)
+    resid = _per_pixel(a2, (m * m).T)  # unit variance left, per channel
     out = _inverse_vst(zq, sc, s2, resid)
     if clip is not None:
         c = np.asarray(clip, np.float32).reshape(1, 1, -1)[:, :, :n]
