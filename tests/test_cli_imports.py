@@ -2,7 +2,7 @@
 
 Allowed: ``brightroom`` itself (and, from it, only the public names of ``brightroom.__all__``
 and ``__version__``), ``brightroom.errors`` (the exception types), ``brightroom._version``
-(the version, on floor 1) and the CLI's own modules. Anything else (``brightroom.io.images``,
+(the version, on floor 1), ``brightroom.limits`` (the resource policy, floor 1) and the CLI's own modules. Anything else (``brightroom.io.images``,
 ``brightroom.develop.recipe``, ``brightroom.lab.run``, ``from brightroom import api``) is an
 internal and fails here, at module top or inside a function.
 """
@@ -17,7 +17,7 @@ import pytest
 import brightroom
 
 CLI = Path(brightroom.__file__).parent / "cli"
-ALLOWED_MODULES = {"brightroom", "brightroom.errors", "brightroom._version"}
+ALLOWED_MODULES = {"brightroom", "brightroom.errors", "brightroom._version", "brightroom.limits"}
 ROOT_NAMES = {*brightroom.__all__, "__version__"}
 
 

@@ -12,6 +12,7 @@ __all__ = [
     "InputError",
     "UnsupportedRawError",
     "CorruptFileError",
+    "ResourceLimitError",
     "UnsupportedFormatError",
     "OutputExistsError",
     "RecipeError",
@@ -36,6 +37,11 @@ class UnsupportedRawError(InputError):
 
 class CorruptFileError(InputError):
     """The file is truncated or its contents are inconsistent."""
+
+
+class ResourceLimitError(InputError):
+    """An input declares more than the resource policy allows (pixels, a side, memory, a LUT's
+    size, nesting); see :mod:`brightroom.limits`."""
 
 
 class UnsupportedFormatError(InputError):

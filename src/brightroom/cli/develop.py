@@ -46,14 +46,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _outputs(inputs: list[Path], output: Path, fmt: str) -> list[Path]:
-    """The output file of each input: ``-o`` itself for one input, else ``-o/<stem>.<format>``."""
+def _outputs(inputs: list[Path], output: Path, fmt: str, text: str) -> list[Path]:
+    """The output file of each input: ``-o`` itself for one input, else ``-o/<stem>.<format>``.
+
+    A directory is written into only when ``-o`` is an existing directory or ends with ``/``
+    (or, with several inputs, has no extension); a single input's ``-o`` must end with an
+    extension develop writes."""
     exts = brightroom.WRITE_EXTENSIONS
-    if len(inputs) == 1 and output.suffix.lower() in exts and not output.is_dir():
-        return [output]
+    as_dir = output.is_dir() or text.endswith(("/", "\\"))
+    if len(inputs) == 1 and not as_dir:
+        suffix = output.suffix.lower()
+        if suffix in exts:
+            return [output]
+        if suffix:
+            kind = " (a raw format: develop writes finished photos)" if suffix in (
+                ".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2") else ""
+            raise InputError(f"{output}: develop cannot write {suffix} files{kind}; name the "
+                             f"output with one of {', '.join(exts)}, or end -o with / to write "
+                             "into a directory")
+        raise InputError(f"{output}: no file extension; name the output with one of "
+                         f"{', '.join(exts)} (e.g. {output}.jpg), or end -o with / to write "
+                         "into a directory")
     if output.exists() and not output.is_dir():
         raise InputError(f"{output}: with several inputs, -o must be a directory")
-    if output.suffix.lower() in exts:
+    if output.suffix.lower() and not as_dir:
         raise InputError(f"{output}: with several inputs, -o must be a directory, not a file name")
     names = [p.stem for p in inputs]
     dupes = {n for n in names if names.count(n) > 1}
@@ -86,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
         brightroom.develop(inputs, output, burst=True, mode=args.mode, ref=args.ref, **options)
         print(output)
         return 0
-    outs = _outputs(inputs, output, args.format)
+    outs = _outputs(inputs, output, args.format, args.output)
     if len(inputs) == 1:
         brightroom.develop(inputs[0], outs[0], **options)
         print(outs[0])

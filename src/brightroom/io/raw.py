@@ -70,6 +70,7 @@ from brightroom.errors import (
     ParameterError,
     UnsupportedRawError,
 )
+from brightroom.limits import check_image
 from brightroom.types import (
     BAYER_PATTERNS,
     CameraInfo,
@@ -216,6 +217,7 @@ class _Tiff:
             self.types = {t.code: int(t.dtype) for t in page0.tags.values()}
             self.types.update({t.code: int(t.dtype) for t in raw.tags.values()})
             self.shape = (int(raw.imagelength), int(raw.imagewidth))
+            self.samples = int(raw.samplesperpixel)
             self.offsets = tuple(int(x) for x in raw.dataoffsets)
             self.bytecounts = tuple(int(x) for x in raw.databytecounts)
             self.is_tiled = bool(raw.is_tiled)
@@ -707,6 +709,11 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto"
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
     meta: dict[str, Any] = {"path": str(path)}
+    if tags is not None and tags.has_raw_ifd:
+        # the policy on the declared size before anything is decoded (LibRaw re-checks its own)
+        check_image(path, tags.shape[1], tags.shape[0], channels=tags.samples,
+                    bytes_per_sample=2, file_bytes=path.stat().st_size, what="raw mosaic",
+                    work_bytes_per_pixel=8)
     if tags is not None and tags.is_dng:
         meta["format"] = "DNG"
         if tags.photometric == 34892:  # LinearRaw: already demosaiced, or monochrome
@@ -767,17 +774,56 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto"
                                f"{max(black)}")
     if counts.shape[0] < pattern.period or counts.shape[1] < pattern.period:
         raise CorruptFileError(f"{path}: image of {counts.shape} pixels is too small")
+    _refuse_garbage(path, counts, black, white)
     bl = plane if plane.ndim == 2 else (black if len(set(black)) > 1 else black[0])
     cfa = normalize_mosaic(counts, bl, white)
     return RawImage(cfa=cfa, pattern=pattern, camera=camera, black_level=black,
                     white_level=white, gain_map=gain_map, metadata=meta, warp=warp)
 
 
+@contextlib.contextmanager
+def _rawpy_open(path: Path) -> Iterator[Any]:
+    """``rawpy.imread`` with the resource policy applied between LibRaw's header read and the
+    unpacking of the data (a raw declaring 40000 x 40000 is refused before it is allocated)."""
+    import rawpy
+
+    r = rawpy.RawPy()
+    try:
+        r.open_file(str(path))
+        sz = r.sizes
+        check_image(path, int(sz.raw_width), int(sz.raw_height), channels=1,
+                    bytes_per_sample=2, file_bytes=path.stat().st_size, what="raw mosaic",
+                    work_bytes_per_pixel=8)
+        r.unpack()
+        yield r
+    finally:
+        r.close()
+
+
+def _refuse_garbage(path: Path, counts: np.ndarray, black: Any, white: float) -> None:
+    """Refuse raw data that holds no picture: empty, constant (a file whose image data was
+    stripped reads as zeros), or entirely outside its black and white levels."""
+    if counts.size == 0:
+        raise CorruptFileError(f"{path}: the raw image holds no samples")
+    lo, hi = float(counts.min()), float(counts.max())
+    if lo == hi:
+        raise CorruptFileError(
+            f"{path}: every raw sample is {lo:g}: the image data is missing or stripped (the "
+            "header declares a picture the file does not hold)")
+    b = float(np.max(black)) if np.size(black) else 0.0
+    if hi <= b:
+        raise CorruptFileError(f"{path}: every raw sample ({lo:g}..{hi:g}) is at or below the "
+                               f"black level {b:g}: the image data is missing or not this camera's")
+    if lo >= white:
+        raise CorruptFileError(f"{path}: every raw sample ({lo:g}..{hi:g}) is at or above the "
+                               f"white level {white:g}: the image data is not this camera's")
+
+
 def _libraw_read(path: Path, tags: _Tiff | None, *, want_camera: bool) -> tuple:
     import rawpy
 
     try:
-        with rawpy.imread(str(path)) as r:
+        with _rawpy_open(path) as r:
             counts = r.raw_image_visible.copy()
             pattern = camera = None
             if want_camera:
@@ -1102,6 +1148,7 @@ def _linear_frame(path: Path, data: np.ndarray, black: tuple[float, ...], white:
                                f"{max(black)}")
     if data.shape[0] < 2 or data.shape[1] < 2:
         raise CorruptFileError(f"{path}: image of {data.shape[:2]} pixels is too small")
+    _refuse_garbage(path, data, black, white)
     out = np.empty(data.shape, np.float32)
     for c in range(n):
         out[:, :, c] = normalize_mosaic(data[:, :, c], black[c], white)
@@ -1115,7 +1162,7 @@ def _libraw_planes(path: Path, tags: _Tiff | None, samples: int
     import rawpy
 
     try:
-        with rawpy.imread(str(path)) as r:
+        with _rawpy_open(path) as r:
             a = np.array(r.raw_image_visible, copy=True)
             per_colour = [float(v) for v in r.black_level_per_channel]
             white = float(r.white_level)
@@ -1137,7 +1184,7 @@ def _read_linear_libraw(path: Path, tags: _Tiff | None, meta: dict[str, Any]) ->
     import rawpy
 
     try:
-        with rawpy.imread(str(path)) as r:
+        with _rawpy_open(path) as r:
             colours = int(r.num_colors)
             camera = _libraw_camera(r, path, tags)
     except rawpy.LibRawError as e:
