@@ -2,8 +2,9 @@
 
 Allowed: ``brightroom`` itself (and, from it, only the public names of ``brightroom.__all__``
 and ``__version__``), ``brightroom.errors`` (the exception types), ``brightroom._version``
-(the version, on floor 1), ``brightroom.limits`` (the resource policy, floor 1) and the CLI's own modules. Anything else (``brightroom.io.images``,
-``brightroom.develop.recipe``, ``brightroom.lab.run``, ``from brightroom import api``) is an
+(the version, on floor 1), ``brightroom.limits`` (the resource policy, floor 1) and the CLI's
+own modules. Anything else (``brightroom.io.images``, ``brightroom.develop.recipe``,
+``brightroom.lab.run``, ``from brightroom import api``) is an
 internal and fails here, at module top or inside a function.
 """
 

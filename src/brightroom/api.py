@@ -78,6 +78,7 @@ from brightroom.lab.leaderboard import Entry, Leaderboard, default_path
 from brightroom.lab.measure import MEASURE_CHARTS as MEASURE_CHARTS
 from brightroom.lab.measure import measure_photo
 from brightroom.lab.report import write_report
+from brightroom.lab.report.html import REPORT_FILES
 from brightroom.lab.run import LabResults as LabResults
 from brightroom.lab.run import run_lab
 from brightroom.lab.score import SCORE_VERSION
@@ -785,6 +786,9 @@ def calibrate(
         An output exists and ``overwrite`` is false.
     """
     out = Path(output)
+    if out.suffix.lower() != ".cube":
+        raise ParameterError(f"{out}: calibrate writes a .cube LUT (and its .json profile "
+                             "beside it); name the output NAME.cube")
     for p in (out, out.with_suffix(".json")):
         check_output(p, overwrite=overwrite, inputs=(chart,))
     boxes = None if patches is None else grid_boxes(patches, patch_size)
@@ -853,6 +857,7 @@ def lab_score(
     seed: int = 0,
     plan: str = "full",
     leaderboard: PathLike | bool | None = None,
+    overwrite: bool = False,
 ) -> LabScoreResult:
     """Score a pipeline in the virtual lab (``brightroom lab score``).
 
@@ -877,6 +882,9 @@ def lab_score(
         Where to store the result: ``None`` (default) or ``True`` for the default database
         (``$BRIGHTROOM_LEADERBOARD`` or ``$XDG_DATA_HOME/brightroom/leaderboard.sqlite``), a path,
         or ``False`` not to store it (``--no-leaderboard``).
+    overwrite
+        Replace an existing ``report.html`` / ``results.json`` in ``output`` (checked before
+        any work).
 
     Returns
     -------
@@ -895,8 +903,10 @@ def lab_score(
     out = None if output is None else Path(output)
     if out is not None and out.exists() and not out.is_dir():
         raise InputError(f"{out}: -o must be a directory")
+    for name in REPORT_FILES if out is not None else ():
+        check_output(out / name, overwrite=overwrite)
     results = run_lab(pipeline, camera=camera, seed=seed, conditions=plan)
-    report = None if out is None else write_report(results, out)
+    report = None if out is None else write_report(results, out, overwrite=overwrite)
     entry = where = None
     if leaderboard is not False:
         with Leaderboard(None if leaderboard in (None, True) else leaderboard) as lb:
@@ -939,7 +949,7 @@ def lab_compare(
     rows: list[Entry] = []
     others: list[str] = []
     if path.exists():
-        with Leaderboard(path) as lb:
+        with Leaderboard(path, read_only=True) as lb:
             rows = lb.ranking(camera, version, plan)
             others = [v for v in lb.score_versions() if v != version]
     return LabRanking(version, plan, camera, path, tuple(rows), tuple(others))

@@ -62,6 +62,7 @@ __all__ = [
     "check_nesting",
     "parse_size",
     "memory_budget",
+    "stored_bytes",
     "DEFAULT_MAX_PIXELS",
 ]
 
@@ -136,6 +137,16 @@ def memory_budget() -> tuple[int | None, str]:
     except (OSError, ValueError, IndexError):
         pass
     return None, ""
+
+
+def stored_bytes(path: str | os.PathLike[str]) -> int:
+    """The bytes a file really holds on disk: its size, or less for a sparse file (a 3 GB
+    "raw" made of holes holds a few kilobytes), for the expansion check of :func:`check_image`."""
+    st = os.stat(path)
+    blocks = getattr(st, "st_blocks", None)
+    if blocks is None:
+        return int(st.st_size)
+    return int(min(st.st_size, blocks * 512))
 
 
 _lock = threading.Lock()

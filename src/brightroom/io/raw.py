@@ -70,7 +70,7 @@ from brightroom.errors import (
     ParameterError,
     UnsupportedRawError,
 )
-from brightroom.limits import check_image
+from brightroom.limits import check_image, stored_bytes
 from brightroom.types import (
     BAYER_PATTERNS,
     CameraInfo,
@@ -712,7 +712,7 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto"
     if tags is not None and tags.has_raw_ifd:
         # the policy on the declared size before anything is decoded (LibRaw re-checks its own)
         check_image(path, tags.shape[1], tags.shape[0], channels=tags.samples,
-                    bytes_per_sample=2, file_bytes=path.stat().st_size, what="raw mosaic",
+                    bytes_per_sample=2, file_bytes=stored_bytes(path), what="raw mosaic",
                     work_bytes_per_pixel=8)
     if tags is not None and tags.is_dng:
         meta["format"] = "DNG"
@@ -792,7 +792,7 @@ def _rawpy_open(path: Path) -> Iterator[Any]:
         r.open_file(str(path))
         sz = r.sizes
         check_image(path, int(sz.raw_width), int(sz.raw_height), channels=1,
-                    bytes_per_sample=2, file_bytes=path.stat().st_size, what="raw mosaic",
+                    bytes_per_sample=2, file_bytes=stored_bytes(path), what="raw mosaic",
                     work_bytes_per_pixel=8)
         r.unpack()
         yield r

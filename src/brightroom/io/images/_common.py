@@ -21,7 +21,6 @@ import numpy as np
 from brightroom.color.spaces import RGB_SPACES, encode
 from brightroom.errors import (
     CorruptFileError,
-    InputError,
     ParameterError,
     ResourceLimitError,
     UnsupportedFormatError,

@@ -28,7 +28,7 @@ import numpy as np
 from brightroom._version import __version__
 from brightroom.errors import ParameterError
 from brightroom.io.dng import ASCII, LONG, RATIONAL, SHORT, UNDEFINED, _ifd, _ifd_size
-from brightroom.io.images._common import _corrupt, _pil_open
+from brightroom.io.images._common import _pil_open
 from brightroom.types import Image
 
 __all__ = ["exif_bytes", "parse_exif", "merged_exif_bytes"]
