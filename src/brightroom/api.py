@@ -996,8 +996,14 @@ def lab_measure(
     p = Path(photo)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
+    if roi is not None:
+        vals = np.asarray(roi, dtype=np.float64).ravel()
+        if vals.size != 4 or not np.all(np.isfinite(vals)) or np.any(np.abs(vals) > 1e7):
+            raise ParameterError(f"roi {tuple(roi)!r}: expected 4 finite numbers X, Y, W, H")
     roi_px = None if roi is None else tuple(int(round(float(v))) for v in roi)
     if corners is not None:
         flat = np.asarray(corners, dtype=np.float64).reshape(-1)
+        if not np.all(np.isfinite(flat)):
+            raise ParameterError(f"corners {tuple(flat.tolist())!r}: expected finite numbers")
         corners = tuple(zip(flat[0::2].tolist(), flat[1::2].tolist()))
     return measure_photo(p, chart, roi=roi_px, corners=corners)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from pathlib import Path
 
 from tqdm import tqdm
@@ -78,15 +77,9 @@ def _outputs(inputs: list[Path], output: Path, fmt: str, text: str) -> list[Path
     return [output / f"{p.stem}.{fmt}" for p in inputs]
 
 
-def _one_line_warnings(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
-    """Brightroom's warnings on the command line: one line each, ``brightroom: warning: ...``."""
-    print(f"brightroom: warning: {' '.join(str(message).split())}", file=sys.stderr)
-
-
 def run(args: argparse.Namespace) -> int:
-    with warnings.catch_warnings():
-        warnings.showwarning = _one_line_warnings
-        return _run(args)
+    # warnings print as one line each through the shell's handler (brightroom.cli.main)
+    return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:

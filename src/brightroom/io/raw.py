@@ -260,6 +260,23 @@ class _Tiff:
                     f"{off + n}, the file has {size})"
                 )
 
+    def check_coded_size(self) -> None:
+        """Refuse image data too short for the picture it declares (a DNG whose data was
+        stripped: LibRaw would decode whatever memory it finds, not an error)."""
+        samples = self.shape[0] * self.shape[1] * max(self.samples, 1)
+        total = sum(self.bytecounts)
+        comp = int(np.ravel(self.raw.get(259, 1))[0])
+        bps = int(np.ravel(self.raw.get(258, 16))[0])
+        # fewest bytes each codec can code the samples in: uncompressed all of them, lossless
+        # JPEG one bit per sample (its shortest Huffman code), Deflate 1/1032 (zlib's ceiling)
+        need = {1: samples * bps / 8, 7: samples / 8, 8: samples * bps / 8 / 1032}.get(
+            comp, 64 if samples > 65536 else 0)
+        if total < need:
+            raise CorruptFileError(
+                f"{self.path}: the image data holds {total} bytes, too few for the "
+                f"{self.shape[1]}x{self.shape[0]} picture the header declares (at least "
+                f"{int(need)} for Compression {comp}): it is missing, stripped or truncated")
+
     def pattern(self) -> CFAPattern:
         """The CFA pattern of the active area."""
         path = self.path
@@ -720,6 +737,7 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto"
             return _read_linear_dng(path, tags, backend, meta)
         pattern = tags.pattern()
         tags.check_extent()
+        tags.check_coded_size()
         why = _numpy_eligible(tags)
         if backend == "numpy" and why:
             raise UnsupportedRawError(f"{path}: the numpy fast path cannot read this DNG ({why})")
@@ -760,6 +778,7 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto"
             raise UnsupportedRawError(f"{path}: the numpy fast path reads uncompressed DNGs only")
         if tags is not None and tags.has_raw_ifd:
             tags.check_extent()  # only where the CFA IFD is known (NEF, ARW, PEF, ...)
+            tags.check_coded_size()
         try:
             counts, black, white, pattern, camera, _ = _libraw_read(path, tags, want_camera=True)
         except _NotMosaic:  # sRAW, Foveon, monochrome: LibRaw gives the planes themselves
@@ -1104,6 +1123,7 @@ def _read_linear_dng(path: Path, tags: _Tiff, backend: str, meta: dict[str, Any]
         raise UnsupportedRawError(f"{path}: the numpy fast path reads CFA DNGs only (this is a "
                                   f"linear DNG)")
     tags.check_extent()
+    tags.check_coded_size()
     samples = int(np.ravel(tags.raw.get(T_SAMPLES, 1))[0])
     if samples not in (1, 3):
         raise UnsupportedRawError(f"{path}: linear DNG with {samples} samples per pixel; "
