@@ -61,7 +61,13 @@ from typing import Any
 import numpy as np
 
 from brightroom.color import _lut_numba
-from brightroom.errors import CorruptFileError, InputError, ParameterError, UnsupportedFormatError
+from brightroom.errors import (
+    CorruptFileError,
+    InputError,
+    ParameterError,
+    UnsupportedFormatError,
+    file_errors,
+)
 from brightroom.files import atomic_write, check_input
 from brightroom.methods import Methods
 from brightroom.types import Image
@@ -947,6 +953,7 @@ LUT_EXTENSIONS: tuple[str, ...] = (".cube", ".3dl", ".clf", ".ctf")
 """LUT file extensions :func:`read_lut` reads."""
 
 
+@file_errors(0)
 def read_lut(path: str | os.PathLike[str]) -> LUT1D | LUT3D | LUTSequence | ProcessList:
     """Read a ``.cube``, ``.3dl``, ``.clf`` or ``.ctf`` file, chosen by extension."""
     p = Path(path)

@@ -66,6 +66,7 @@ from brightroom.errors import (
     InputError,
     ResourceLimitError,
     UnsupportedFormatError,
+    file_errors,
 )
 from brightroom.files import check_input, read_input_bytes
 from brightroom.io.images import read_image
@@ -304,6 +305,7 @@ def _jpeg_app1(data: bytes, path: Path) -> list[bytes]:
     return out
 
 
+@file_errors(1)
 def parse_jpeg_xmp(data: bytes, path: PathLike = "<bytes>") -> tuple[str, str]:
     """The standard and the reassembled extended XMP packets of a JPEG stream.
 
@@ -410,6 +412,7 @@ def _range_decode(v: np.ndarray, fmt: str, near: float, far: float, what: str,
     return depth.astype(np.float32)
 
 
+@file_errors(2)
 def gdepth_from_xmp(std: str, ext: str, path: PathLike = "<bytes>") -> DepthMap:
     """Decode a Google ``GDepth`` depth map from XMP packets (see the module notes).
 
@@ -487,6 +490,7 @@ def read_xmp_original(path: PathLike) -> np.ndarray | None:
     return v[..., :3].astype(np.float32) / np.float32(255)
 
 
+@file_errors(2)
 def dynamic_depth_from_jpeg(data: bytes, xmp: str, path: PathLike = "<bytes>") -> DepthMap:
     """Decode an Android Dynamic Depth (DDF 1.0) depth map.
 
@@ -540,6 +544,7 @@ def dynamic_depth_from_jpeg(data: bytes, xmp: str, path: PathLike = "<bytes>") -
                     units="m" if metric else "relative")
 
 
+@file_errors(0)
 def read_depth(path: PathLike) -> DepthMap:
     """Read the depth map stored in a photo (iPhone HEIC or Google JPEG).
 
@@ -601,6 +606,7 @@ def _heif_view(p: Path, img: Any, k: int) -> np.ndarray:
     return v.astype(np.float32) / np.float32(255 if v.dtype == np.uint8 else 65535)
 
 
+@file_errors(0)
 def read_stereo_pair(left: PathLike, right: PathLike | None = None
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Two views as display-encoded float32 ``H x W x 3`` arrays.

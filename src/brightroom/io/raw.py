@@ -69,6 +69,7 @@ from brightroom.errors import (
     InputError,
     ParameterError,
     UnsupportedRawError,
+    file_errors,
 )
 from brightroom.limits import check_image, stored_bytes
 from brightroom.types import (
@@ -520,6 +521,8 @@ def _numpy_eligible(tags: _Tiff) -> str | None:
         return "odd ActiveArea (LibRaw rounds it to even margins)"
     h, w = tags.shape
     offs, counts = tags.offsets, tags.bytecounts
+    if not offs or h * w == 0:
+        return "no image data"
     if sum(counts) != h * w * 2 or any(
         offs[i] + counts[i] != offs[i + 1] for i in range(len(offs) - 1)
     ):
@@ -682,6 +685,7 @@ def _open_tags(path: Path) -> _Tiff | None:
         return None
 
 
+@file_errors(0)
 def read_raw(path: str | os.PathLike[str], *, backend: str = "auto"
              ) -> RawImage | LinearRawImage:
     """Read a camera raw file (DNG, CR2, CR3, NEF, ARW, RAF, ...) as a :class:`RawImage`.
