@@ -89,12 +89,12 @@ def parse_size(text: str | int | float, what: str) -> int:
     """``"300M"``, ``"1.5G"``, ``"4096"`` (K/M/G/T are powers of 1000 for pixels, of 1024 when
     ``what`` names bytes) as an integer >= 0."""
     s = str(text).strip()
+    if s[-1:].lower() == "i":  # 4Gi
+        s = s[:-1]
     binary = "memory" in what.lower() or "bytes" in what.lower()
     base = 1024 if binary else 1000
     mult = {"k": base, "m": base**2, "g": base**3, "t": base**4}.get(s[-1:].lower(), 1)
     num = s[:-1] if mult > 1 else s
-    if num.lower().endswith("i"):  # 4Gi
-        num = num[:-1]
     try:
         v = float(num) * mult
     except ValueError:
