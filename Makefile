@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export OPENBLAS_NUM_THREADS ?= 1
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 
-.PHONY: demo test test-fast lint bench clean install system
+.PHONY: demo test test-fast lint bench clean install system fuzz
 
 # Debian packages the project needs (programs it runs as tools or peers), installed when missing.
 # A capability adds its own with `SYSTEM_PACKAGES += name`.
@@ -39,6 +39,12 @@ test: system $(STAMP)
 # every test but those marked slow (each over ~0.2 s warm): about 20-30 s once numba's cache is warm
 test-fast: system $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
+
+# each parser of untrusted files fuzzed for 5 minutes (make test runs each for 2 s);
+# crash inputs are kept in $$BRIGHTROOM_FUZZ_CRASHES (see tests/data/fuzz/README.md)
+FUZZ_SECONDS ?= 300
+fuzz: system $(STAMP)
+	cd tests && ../$(PY) test_fuzz.py $(FUZZ_SECONDS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -2,11 +2,11 @@
 
 Allowed: ``brightroom`` itself (and, from it, only the public names of ``brightroom.__all__``
 and ``__version__``), ``brightroom.errors`` (the exception types), ``brightroom._version``
-(the version, on floor 1), ``brightroom.batch`` and ``brightroom.studio`` (the other
-shells' own Python APIs, on the CLI's floor) and the CLI's own modules. Anything else
-(``brightroom.io.images``, ``brightroom.develop.recipe``, ``brightroom.lab.run``,
-``from brightroom import api``) is an internal and fails here, at module top or inside a
-function.
+(the version, on floor 1), ``brightroom.limits`` (the resource policy, floor 1),
+``brightroom.batch`` and ``brightroom.studio`` (the other shells' own Python APIs, on the CLI's
+floor) and the CLI's own modules. Anything else (``brightroom.io.images``,
+``brightroom.develop.recipe``, ``brightroom.lab.run``, ``from brightroom import api``) is an
+internal and fails here, at module top or inside a function.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pytest
 import brightroom
 
 CLI = Path(brightroom.__file__).parent / "cli"
-ALLOWED_MODULES = {"brightroom", "brightroom.errors", "brightroom._version", "brightroom.batch",
-                   "brightroom.studio"}
+ALLOWED_MODULES = {"brightroom", "brightroom.errors", "brightroom._version", "brightroom.limits",
+                   "brightroom.batch", "brightroom.studio"}
 ROOT_NAMES = {*brightroom.__all__, "__version__"}
 
 

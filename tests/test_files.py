@@ -15,7 +15,7 @@ def test_writes_and_renames(tmp_path):
     out = tmp_path / "sub" / "dir" / "photo.jpg"
     with atomic_write(out) as tmp:
         assert tmp.parent == out.parent
-        assert tmp.name.startswith(".photo.tmp-") and tmp.name.endswith(".jpg")
+        assert tmp.name.startswith(f".photo.brightroom-tmp-{os.getpid()}-") and tmp.name.endswith(".jpg")
         assert tmp.exists() and not out.exists()
         tmp.write_bytes(b"hello")
     assert out.read_bytes() == b"hello"

@@ -31,7 +31,7 @@ def grey_frames(h=48, w=64, levels=LEVELS):
 
 
 def no_temporaries(folder):
-    return not [p for p in folder.iterdir() if ".tmp-" in p.name]
+    return not [p for p in folder.iterdir() if "tmp-" in p.name]
 
 
 def test_write_then_read_round_trip(tmp_path):

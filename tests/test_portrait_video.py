@@ -69,7 +69,7 @@ def test_render_video(clip, tmp_path):
     frames, fps, _ = read_frames(out)
     got = list(frames)
     assert len(got) == 6 and got[0].shape == (128, 128, 3) and fps == pytest.approx(30)
-    assert not list(tmp_path.glob(".out.tmp-*"))
+    assert not list(tmp_path.glob(".out*tmp-*"))
     with pytest.raises(OutputExistsError):
         render_video(clip, out)
 
@@ -83,7 +83,7 @@ def test_empty_video(tmp_path):
     out = tmp_path / "o.mp4"
     with pytest.raises((InputError, CorruptFileError)):
         render_video(p, out)
-    assert not out.exists() and not list(tmp_path.glob(".o.tmp-*"))
+    assert not out.exists() and not list(tmp_path.glob(".o*tmp-*"))
 
 
 def test_no_frames_is_input_error(tmp_path, monkeypatch):
@@ -96,7 +96,7 @@ def test_no_frames_is_input_error(tmp_path, monkeypatch):
     out = tmp_path / "o.mp4"
     with pytest.raises(InputError, match="no frames"):
         render_video(p, out)
-    assert not out.exists() and not list(tmp_path.glob(".o.tmp-*")) and _no_threads_left()
+    assert not out.exists() and not list(tmp_path.glob(".o*tmp-*")) and _no_threads_left()
 
 
 def test_garbage_and_missing(tmp_path):
@@ -194,7 +194,7 @@ def test_decode_error_propagates(clip, tmp_path, monkeypatch):
     out = tmp_path / "o.mp4"
     with pytest.raises(CorruptFileError, match="frame 3"):
         render_video(clip, out, video=VideoParams.light())
-    assert not out.exists() and not list(tmp_path.glob(".o.tmp-*")) and _no_threads_left()
+    assert not out.exists() and not list(tmp_path.glob(".o*tmp-*")) and _no_threads_left()
 
 
 def test_encode_error_propagates(clip, tmp_path, monkeypatch):
@@ -213,7 +213,7 @@ def test_encode_error_propagates(clip, tmp_path, monkeypatch):
     out = tmp_path / "o.mp4"
     with pytest.raises(RuntimeError, match="encoder exploded"):
         render_video(clip, out, video=VideoParams.light())
-    assert not out.exists() and not list(tmp_path.glob(".o.tmp-*")) and _no_threads_left()
+    assert not out.exists() and not list(tmp_path.glob(".o*tmp-*")) and _no_threads_left()
 
 
 def test_render_error_propagates(clip, tmp_path, monkeypatch):
@@ -231,7 +231,7 @@ def test_render_error_propagates(clip, tmp_path, monkeypatch):
     out = tmp_path / "o.mp4"
     with pytest.raises(ValueError, match="render failed"):
         render_video(clip, out)
-    assert not out.exists() and not list(tmp_path.glob(".o.tmp-*")) and _no_threads_left()
+    assert not out.exists() and not list(tmp_path.glob(".o*tmp-*")) and _no_threads_left()
 
 
 def test_to_uint8_matches_reference(rng):

@@ -818,6 +818,9 @@ def calibrate(
         grid_boxes,
     )
     out = Path(output)
+    if out.suffix.lower() != ".cube":
+        raise ParameterError(f"{out}: calibrate writes a .cube LUT (and its .json profile "
+                             "beside it); name the output NAME.cube")
     for p in (out, out.with_suffix(".json")):
         check_output(p, overwrite=overwrite, inputs=(chart,))
     boxes = None if patches is None else grid_boxes(patches, patch_size)
@@ -886,6 +889,7 @@ def lab_score(
     seed: int = 0,
     plan: str = "full",
     leaderboard: PathLike | bool | None = None,
+    overwrite: bool = False,
 ) -> LabScoreResult:
     """Score a pipeline in the virtual lab (``brightroom lab score``).
 
@@ -910,6 +914,9 @@ def lab_score(
         Where to store the result: ``None`` (default) or ``True`` for the default database
         (``$BRIGHTROOM_LEADERBOARD`` or ``$XDG_DATA_HOME/brightroom/leaderboard.sqlite``), a path,
         or ``False`` not to store it (``--no-leaderboard``).
+    overwrite
+        Replace an existing ``report.html`` / ``results.json`` in ``output`` (checked before
+        any work).
 
     Returns
     -------
@@ -927,13 +934,16 @@ def lab_score(
     from brightroom.lab.conditions import check_camera  # lazy: start-up cost of the command line
     from brightroom.lab.leaderboard import Leaderboard  # lazy: start-up cost of the command line
     from brightroom.lab.report import write_report  # lazy: start-up cost of the command line
+    from brightroom.lab.report.html import REPORT_FILES  # lazy: start-up cost of the command line
     from brightroom.lab.run import run_lab  # lazy: start-up cost of the command line
     check_camera(camera)
     out = None if output is None else Path(output)
     if out is not None and out.exists() and not out.is_dir():
         raise InputError(f"{out}: -o must be a directory")
+    for name in REPORT_FILES if out is not None else ():
+        check_output(out / name, overwrite=overwrite)
     results = run_lab(pipeline, camera=camera, seed=seed, conditions=plan)
-    report = None if out is None else write_report(results, out)
+    report = None if out is None else write_report(results, out, overwrite=overwrite)
     entry = where = None
     if leaderboard is not False:
         with Leaderboard(None if leaderboard in (None, True) else leaderboard) as lb:
@@ -982,7 +992,7 @@ def lab_compare(
     rows: list[Entry] = []
     others: list[str] = []
     if path.exists():
-        with Leaderboard(path) as lb:
+        with Leaderboard(path, read_only=True) as lb:
             rows = lb.ranking(camera, version, plan)
             others = [v for v in lb.score_versions() if v != version]
     return LabRanking(version, plan, camera, path, tuple(rows), tuple(others))
@@ -1033,8 +1043,14 @@ def lab_measure(
     p = Path(photo)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
+    if roi is not None:
+        vals = np.asarray(roi, dtype=np.float64).ravel()
+        if vals.size != 4 or not np.all(np.isfinite(vals)) or np.any(np.abs(vals) > 1e7):
+            raise ParameterError(f"roi {tuple(roi)!r}: expected 4 finite numbers X, Y, W, H")
     roi_px = None if roi is None else tuple(int(round(float(v))) for v in roi)
     if corners is not None:
         flat = np.asarray(corners, dtype=np.float64).reshape(-1)
+        if not np.all(np.isfinite(flat)):
+            raise ParameterError(f"corners {tuple(flat.tolist())!r}: expected finite numbers")
         corners = tuple(zip(flat[0::2].tolist(), flat[1::2].tolist()))
     return measure_photo(p, chart, roi=roi_px, corners=corners)

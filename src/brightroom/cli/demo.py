@@ -27,13 +27,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lux", type=float, default=150.0, help="scene illuminance [default: 150]")
     p.add_argument("--cct", type=float, default=4200.0, help="illuminant CCT in K [default: 4200]")
     p.add_argument("--no-lab", action="store_true", help="skip the lab score and report")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the demo files of an earlier run in the output directory")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     res = brightroom.demo(args.output, scene=args.scene, megapixels=args.megapixels,
-                          lux=args.lux, cct=args.cct, lab=not args.no_lab)
+                          lux=args.lux, cct=args.cct, lab=not args.no_lab,
+                          overwrite=args.overwrite)
     print(f"simulated raw  {res.raw}  ({res.width}x{res.height}, ISO {res.iso:.0f}, "
           f"{res.lux:g} lux, {res.cct:g} K)")
     for recipe, path, seconds in res.developed:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from pathlib import Path
 
 import brightroom
@@ -44,14 +43,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _outputs(inputs: list[Path], output: Path, fmt: str) -> list[Path]:
-    """The output file of each input: ``-o`` itself for one input, else ``-o/<stem>.<format>``."""
+def _outputs(inputs: list[Path], output: Path, fmt: str, text: str) -> list[Path]:
+    """The output file of each input: ``-o`` itself for one input, else ``-o/<stem>.<format>``.
+
+    A directory is written into only when ``-o`` is an existing directory or ends with ``/``
+    (or, with several inputs, has no extension); a single input's ``-o`` must end with an
+    extension develop writes."""
     exts = brightroom.WRITE_EXTENSIONS
-    if len(inputs) == 1 and output.suffix.lower() in exts and not output.is_dir():
-        return [output]
+    as_dir = output.is_dir() or text.endswith(("/", "\\"))
+    if len(inputs) == 1 and not as_dir:
+        suffix = output.suffix.lower()
+        if suffix in exts:
+            return [output]
+        if suffix:
+            kind = " (a raw format: develop writes finished photos)" if suffix in (
+                ".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2") else ""
+            raise InputError(f"{output}: develop cannot write {suffix} files{kind}; name the "
+                             f"output with one of {', '.join(exts)}, or end -o with / to write "
+                             "into a directory")
+        raise InputError(f"{output}: no file extension; name the output with one of "
+                         f"{', '.join(exts)} (e.g. {output}.jpg), or end -o with / to write "
+                         "into a directory")
     if output.exists() and not output.is_dir():
         raise InputError(f"{output}: with several inputs, -o must be a directory")
-    if output.suffix.lower() in exts:
+    if output.suffix.lower() and not as_dir:
         raise InputError(f"{output}: with several inputs, -o must be a directory, not a file name")
     names = [p.stem for p in inputs]
     dupes = {n for n in names if names.count(n) > 1}
@@ -60,15 +75,9 @@ def _outputs(inputs: list[Path], output: Path, fmt: str) -> list[Path]:
     return [output / f"{p.stem}.{fmt}" for p in inputs]
 
 
-def _one_line_warnings(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
-    """Brightroom's warnings on the command line: one line each, ``brightroom: warning: ...``."""
-    print(f"brightroom: warning: {' '.join(str(message).split())}", file=sys.stderr)
-
-
 def run(args: argparse.Namespace) -> int:
-    with warnings.catch_warnings():
-        warnings.showwarning = _one_line_warnings
-        return _run(args)
+    # warnings print as one line each through the shell's handler (brightroom.cli.main)
+    return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -84,7 +93,7 @@ def _run(args: argparse.Namespace) -> int:
         brightroom.develop(inputs, output, burst=True, mode=args.mode, ref=args.ref, **options)
         print(output)
         return 0
-    outs = _outputs(inputs, output, args.format)
+    outs = _outputs(inputs, output, args.format, args.output)
     if len(inputs) == 1:
         brightroom.develop(inputs[0], outs[0], **options)
         print(outs[0])

@@ -39,6 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="leaderboard database [default: $BRIGHTROOM_LEADERBOARD or "
                    "$XDG_DATA_HOME/brightroom/leaderboard.sqlite]")
     s.add_argument("--json", action="store_true", help="print the score as JSON")
+    s.add_argument("--overwrite", action="store_true",
+                   help="replace report.html and results.json already in the output directory")
     s.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     s.set_defaults(func=run)
 
@@ -80,7 +82,8 @@ def _numbers(text: str | None, n: int | None, name: str) -> tuple[float, ...] | 
 def _score(args: argparse.Namespace) -> int:
     run = brightroom.lab_score(args.pipeline, args.output, camera=args.camera, seed=args.seed,
                                plan=args.plan,
-                               leaderboard=False if args.no_leaderboard else args.leaderboard)
+                               leaderboard=False if args.no_leaderboard else args.leaderboard,
+                               overwrite=args.overwrite)
     results, report = run.results, run.report
     s = results.score
     if args.json:

@@ -61,8 +61,14 @@ from typing import Any
 import numpy as np
 
 from brightroom.color import _lut_numba
-from brightroom.errors import CorruptFileError, InputError, ParameterError, UnsupportedFormatError
-from brightroom.files import atomic_write
+from brightroom.errors import (
+    CorruptFileError,
+    InputError,
+    ParameterError,
+    UnsupportedFormatError,
+    file_errors,
+)
+from brightroom.files import atomic_write, check_input
 from brightroom.methods import Methods
 from brightroom.types import Image
 
@@ -314,8 +320,15 @@ _KEYWORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LINE_SPLIT = re.compile(r"\r\n|\r|\n")
 
 
+def _q(text: str) -> str:
+    """A token of the file quoted in an error: at most 12 characters (an error names the
+    problem; it does not copy a file that may not be a LUT at all)."""
+    return repr(text if len(text) <= 12 else text[:12] + "...")
+
+
 def _read_lines(path: str | os.PathLike[str]) -> tuple[Path, list[str]]:
     p = Path(path)
+    check_input(p, "LUT file")
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
@@ -342,10 +355,10 @@ def _read_lines(path: str | os.PathLike[str]) -> tuple[Path, list[str]]:
 
 def _number(tok: str, p: Path, ln: int, what: str) -> float:
     if not _NUM_RE.fullmatch(tok):
-        raise LUTError(f"{p}: line {ln}: {what}: {tok!r} is not a number")
+        raise LUTError(f"{p}: line {ln}: {what}: {_q(tok)} is not a number")
     v = float(tok)
     if not math.isfinite(v):
-        raise LUTError(f"{p}: line {ln}: {what}: {tok!r} is out of range")
+        raise LUTError(f"{p}: line {ln}: {what}: {_q(tok)} is out of range")
     return v
 
 
@@ -357,7 +370,7 @@ def _numbers(toks: list[str], n: int, p: Path, ln: int, what: str) -> list[float
 
 def _size(toks: list[str], p: Path, ln: int, key: str, rng: tuple[int, int]) -> int:
     if len(toks) != 1 or not _INT_RE.fullmatch(toks[0]):
-        raise LUTError(f"{p}: line {ln}: {key} needs one integer, got {' '.join(toks)!r}")
+        raise LUTError(f"{p}: line {ln}: {key} needs one integer, got {_q(' '.join(toks))}")
     n = int(toks[0])
     if not rng[0] <= n <= rng[1]:
         raise LUTError(f"{p}: line {ln}: {key} {n} is outside [{rng[0]}, {rng[1]}]")
@@ -455,9 +468,9 @@ def _cube_header(p: Path, lines: list[str]) -> _CubeHeader:
             h.rows.append((ln, s))
             continue
         if h.rows:
-            raise LUTError(f"{p}: line {ln}: keyword {key} after the table data started")
+            raise LUTError(f"{p}: line {ln}: keyword {_q(key)} after the table data started")
         if key in h.seen:
-            raise LUTError(f"{p}: line {ln}: {key} repeated (first on line {h.seen[key]})")
+            raise LUTError(f"{p}: line {ln}: {_q(key)} repeated (first on line {h.seen[key]})")
         h.seen[key] = ln
         args = toks[1:]
         if key == "TITLE":
@@ -711,7 +724,7 @@ def _3dl_parse(p: Path, lines: list[str]) -> _3dlParsed:
                 if r.mesh is not None or r.rows or r.shaper is not None:
                     raise LUTError(f"{p}: line {ln}: Mesh must come once, before the data")
                 if len(toks) != 3 or not all(_INT_RE.fullmatch(t) for t in toks[1:]):
-                    raise LUTError(f"{p}: line {ln}: expected 'Mesh IN_BITS OUT_BITS', got {s!r}")
+                    raise LUTError(f"{p}: line {ln}: expected 'Mesh IN_BITS OUT_BITS', got {_q(s)}")
                 a, b = int(toks[1]), int(toks[2])
                 if not (1 <= a <= 8 and 8 <= b <= 16):
                     raise LUTError(f"{p}: line {ln}: Mesh {a} {b} is out of range")
@@ -720,7 +733,7 @@ def _3dl_parse(p: Path, lines: list[str]) -> _3dlParsed:
             continue
         for t in toks:
             if not _INT_RE.fullmatch(t) or len(t) > 7:
-                raise LUTError(f"{p}: line {ln}: {t!r} is not a non-negative integer code")
+                raise LUTError(f"{p}: line {ln}: {_q(t)} is not a non-negative integer code")
         if len(toks) > 3:
             if r.shaper is not None:
                 raise LUTError(f"{p}: line {ln}: a second shaper line (the first is line "
@@ -940,6 +953,7 @@ LUT_EXTENSIONS: tuple[str, ...] = (".cube", ".3dl", ".clf", ".ctf")
 """LUT file extensions :func:`read_lut` reads."""
 
 
+@file_errors(0)
 def read_lut(path: str | os.PathLike[str]) -> LUT1D | LUT3D | LUTSequence | ProcessList:
     """Read a ``.cube``, ``.3dl``, ``.clf`` or ``.ctf`` file, chosen by extension."""
     p = Path(path)

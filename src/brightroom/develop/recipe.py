@@ -32,6 +32,8 @@ from typing import Any
 from brightroom.develop.params import Params
 from brightroom.develop.pipeline import Pipeline, Stage, get_stage
 from brightroom.errors import InputError, ParameterError, RecipeError
+from brightroom.files import read_input_bytes
+from brightroom.limits import check_nesting
 
 __all__ = ["Recipe", "RECIPE_FORMAT", "load_recipe", "parse_recipe", "list_recipes"]
 
@@ -100,9 +102,15 @@ def _toml_value(v: Any) -> str:
 
 
 def parse_recipe(text: str, *, source: str = "<recipe>") -> Recipe:
-    """Build a :class:`Recipe` from TOML text; ``source`` names it in error messages."""
+    """Build a :class:`Recipe` from TOML text; ``source`` names it in error messages.
+
+    Text nested deeper than :mod:`brightroom.limits`' ``max_nesting`` is refused before it is
+    parsed."""
+    check_nesting(text, source)
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise RecipeError(f"{source}: nested too deeply to parse") from None
     except tomllib.TOMLDecodeError as e:
         raise RecipeError(f"{source}: not valid TOML ({e})") from None
     return _from_mapping(data, source)
@@ -171,10 +179,9 @@ def load_recipe(recipe: str | Path | Recipe) -> Recipe:
             )
         return parse_recipe(res.read_text(encoding="utf-8"), source=f"recipe {recipe!r}")
     path = Path(recipe)
+    data = read_input_bytes(path, "recipe file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{text_name}: no such recipe file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{text_name}: cannot read recipe ({e})") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{text_name}: a recipe must be UTF-8 text (byte {e.start})") from None
     return parse_recipe(text, source=text_name)

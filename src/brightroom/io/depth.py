@@ -54,14 +54,23 @@ import io
 import os
 import re
 import struct
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from brightroom.errors import CorruptFileError, InputError, UnsupportedFormatError
+from brightroom.errors import (
+    CorruptFileError,
+    InputError,
+    ResourceLimitError,
+    UnsupportedFormatError,
+    file_errors,
+)
+from brightroom.files import check_input, read_input_bytes
 from brightroom.io.images import read_image
+from brightroom.limits import check_image, current, stored_bytes
 
 __all__ = ["DepthMap", "read_depth", "read_stereo_pair", "parse_jpeg_xmp", "gdepth_from_xmp",
            "dynamic_depth_from_jpeg", "heic_stereo_pair", "read_xmp_original", "HEIF_REPRESENTATIONS"]
@@ -124,12 +133,67 @@ class DepthMap:
 
 
 def _check(path: PathLike) -> Path:
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: no such file")
-    if not p.is_file():
-        raise InputError(f"{p}: not a regular file")
-    return p
+    return check_input(path, "depth file")
+
+
+def _pil_picture(src: Any, path: Path, what: str) -> np.ndarray:
+    """A Pillow picture's pixels, its declared size checked by the resource policy before
+    it is decoded (:func:`brightroom.limits.check_image`)."""
+    from PIL import Image as PILImage  # lazy: only for files with embedded pictures
+
+    PILImage.MAX_IMAGE_PIXELS = current().max_pixels or None  # ours, not Pillow's 179 MP
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            pic = PILImage.open(src)
+    except PILImage.DecompressionBombError:
+        raise ResourceLimitError(f"{path}: {what} declares more than twice the limit of "
+                                 f"{current().max_pixels / 1e6:.0f} MP; raise it with "
+                                 "--max-pixels or BRIGHTROOM_MAX_PIXELS if it is genuine") from None
+    except Exception as e:  # noqa: BLE001 - Pillow says why
+        raise CorruptFileError(f"{path}: {what} is not a decodable image "
+                               f"({type(e).__name__}: {e})") from None
+    nbytes = len(src.getbuffer()) if isinstance(src, io.BytesIO) else stored_bytes(path)
+    check_image(path, pic.size[0], pic.size[1], channels=len(pic.getbands()),
+                bytes_per_sample=2 if pic.mode.startswith("I;16") else 1, file_bytes=nbytes,
+                what=what, work_bytes_per_pixel=8)
+    try:
+        pic.load()
+        return np.asarray(pic)
+    except Exception as e:  # noqa: BLE001 - Pillow says why
+        raise CorruptFileError(f"{path}: {what} is not a decodable image "
+                               f"({type(e).__name__}: {e})") from None
+
+
+def _read_npy(p: Path) -> np.ndarray:
+    """A 2-D numeric ``.npy`` array, its header checked (shape, type, the bytes it declares
+    against the file's, the resource policy) before anything is allocated."""
+    size = p.stat().st_size
+    try:
+        with open(p, "rb") as f:
+            major, _minor = np.lib.format.read_magic(f)
+            read_header = (np.lib.format.read_array_header_1_0 if major == 1
+                           else np.lib.format.read_array_header_2_0)
+            shape, fortran, dtype = read_header(f, max_header_size=10000)
+            offset = f.tell()
+    except Exception as e:  # noqa: BLE001 - NumPy says why
+        detail = " ".join(str(e).split())[:120]
+        raise _corrupt(p, f"not a .npy array ({type(e).__name__}: {detail})") from None
+    if dtype.hasobject or not np.issubdtype(dtype, np.number) or len(shape) != 2:
+        raise InputError(f"{p}: a depth .npy must be a 2-D numeric array, got shape "
+                         f"{tuple(shape)} of {dtype}")
+    h, w = (int(v) for v in shape)
+    check_image(p, w, h, channels=1, bytes_per_sample=dtype.itemsize, what="depth map",
+                work_bytes_per_pixel=4)
+    need = h * w * dtype.itemsize
+    if offset + need > size:
+        raise CorruptFileError(f"{p}: file is truncated (its header declares {h}x{w} {dtype}, "
+                               f"{need} bytes of data; the file holds {size - offset})")
+    try:
+        a = np.load(p, allow_pickle=False)
+    except Exception as e:  # noqa: BLE001 - NumPy says why
+        raise _corrupt(p, e) from None
+    return a
 
 
 def _corrupt(p: Path, e: Exception | str) -> CorruptFileError:
@@ -157,6 +221,12 @@ def _heic_depth(p: Path) -> DepthMap:
     if not maps:
         raise InputError(f"{p}: the HEIC has no depth auxiliary image (not a portrait photo?)")
     d = maps[0]
+    try:
+        dw, dh = d.size
+    except Exception as e:  # noqa: BLE001
+        raise _corrupt(p, e) from None
+    check_image(p, dw, dh, channels=1, bytes_per_sample=2, file_bytes=stored_bytes(p),
+                what="depth map", work_bytes_per_pixel=12)
     try:
         v = np.asarray(d)
     except Exception as e:  # noqa: BLE001 - a truncated file fails when the pixels are read
@@ -235,6 +305,7 @@ def _jpeg_app1(data: bytes, path: Path) -> list[bytes]:
     return out
 
 
+@file_errors(1)
 def parse_jpeg_xmp(data: bytes, path: PathLike = "<bytes>") -> tuple[str, str]:
     """The standard and the reassembled extended XMP packets of a JPEG stream.
 
@@ -307,16 +378,13 @@ def _xmp_float(xmp: str, name: str, path: Path) -> float | None:
 
 def _b64_image(data: str, what: str, path: Path) -> np.ndarray:
     """Decode a base64 PNG/JPEG held in an XMP property (one clear error when it is not)."""
-    from PIL import Image as PILImage  # lazy: only for files with embedded images
 
     try:
         raw = base64.b64decode("".join(data.split()), validate=True)
-        pic = PILImage.open(io.BytesIO(raw))
-        pic.load()
-        return np.asarray(pic)
-    except Exception as e:  # noqa: BLE001 - Pillow and base64 say why
+    except Exception as e:  # noqa: BLE001 - base64 says why
         raise CorruptFileError(f"{path}: {what} is not a decodable image "
                                f"({type(e).__name__}: {e})") from None
+    return _pil_picture(io.BytesIO(raw), path, what)
 
 
 _METRIC = {"m": 1.0, "meter": 1.0, "meters": 1.0, "metre": 1.0, "metres": 1.0,
@@ -344,6 +412,7 @@ def _range_decode(v: np.ndarray, fmt: str, near: float, far: float, what: str,
     return depth.astype(np.float32)
 
 
+@file_errors(2)
 def gdepth_from_xmp(std: str, ext: str, path: PathLike = "<bytes>") -> DepthMap:
     """Decode a Google ``GDepth`` depth map from XMP packets (see the module notes).
 
@@ -421,6 +490,7 @@ def read_xmp_original(path: PathLike) -> np.ndarray | None:
     return v[..., :3].astype(np.float32) / np.float32(255)
 
 
+@file_errors(2)
 def dynamic_depth_from_jpeg(data: bytes, xmp: str, path: PathLike = "<bytes>") -> DepthMap:
     """Decode an Android Dynamic Depth (DDF 1.0) depth map.
 
@@ -434,7 +504,6 @@ def dynamic_depth_from_jpeg(data: bytes, xmp: str, path: PathLike = "<bytes>") -
     ----------
     Android (2019), Dynamic Depth 1.0 specification, sections Container, Item, DepthMap.
     """
-    from PIL import Image as PILImage
 
     path = Path(path)
     items = []
@@ -466,13 +535,7 @@ def dynamic_depth_from_jpeg(data: bytes, xmp: str, path: PathLike = "<bytes>") -
     far = _xmp_float(xmp, "DepthMap:Far", path)
     if near is None or far is None:
         raise CorruptFileError(f"{path}: DepthMap without numeric Near/Far")
-    try:
-        pic = PILImage.open(io.BytesIO(blob))
-        pic.load()
-        v = np.asarray(pic)
-    except Exception as e:  # noqa: BLE001 - Pillow says why
-        raise CorruptFileError(f"{path}: the Depth item is not a decodable image "
-                               f"({type(e).__name__}: {e})") from None
+    v = _pil_picture(io.BytesIO(blob), path, "the Depth item")
     depth = _range_decode(v, fmt, near, far, "DepthMap", path)
     units = (_xmp_prop(xmp, "DepthMap:Units") or "Meters").strip()
     metric = units.lower() in _METRIC
@@ -481,6 +544,7 @@ def dynamic_depth_from_jpeg(data: bytes, xmp: str, path: PathLike = "<bytes>") -
                     units="m" if metric else "relative")
 
 
+@file_errors(0)
 def read_depth(path: PathLike) -> DepthMap:
     """Read the depth map stored in a photo (iPhone HEIC or Google JPEG).
 
@@ -508,16 +572,13 @@ def read_depth(path: PathLike) -> DepthMap:
     if ext in (".heic", ".heif", ".hif"):
         return _heic_depth(p)
     if ext in (".jpg", ".jpeg"):
-        data = p.read_bytes()
+        data = read_input_bytes(p, "depth file")
         std, extx = parse_jpeg_xmp(data, p)
         if _xmp_prop(std + extx, "GDepth:Data") is None and "Container:Directory" in std + extx:
             return dynamic_depth_from_jpeg(data, std + "\n" + extx, p)
         return gdepth_from_xmp(std, extx, p)
     if ext == ".npy":
-        try:
-            a = np.load(p, allow_pickle=False)
-        except Exception as e:  # noqa: BLE001 - NumPy says why
-            raise _corrupt(p, e) from None
+        a = _read_npy(p)
         if not isinstance(a, np.ndarray) or a.ndim != 2 or not np.issubdtype(a.dtype, np.number):
             raise InputError(f"{p}: a depth .npy must be a 2-D numeric array, got "
                              f"{getattr(a, 'shape', None)} {getattr(a, 'dtype', '')}")
@@ -525,12 +586,7 @@ def read_depth(path: PathLike) -> DepthMap:
             raise InputError(f"{p}: a depth .npy must be 2-D, got shape {a.shape}")
         return DepthMap(a.astype(np.float32), None, "array", {"path": str(p)})
     if ext in (".png", ".tif", ".tiff"):
-        from PIL import Image as PILImage
-
-        try:
-            a = np.asarray(PILImage.open(p))
-        except Exception as e:  # noqa: BLE001 - Pillow says why
-            raise _corrupt(p, e) from None
+        a = _pil_picture(p, p, "depth map")
         if a.ndim == 3:
             a = a[..., 0]
         d = a.astype(np.float32) / (1000.0 if a.dtype == np.uint16 else 1.0)
@@ -550,6 +606,7 @@ def _heif_view(p: Path, img: Any, k: int) -> np.ndarray:
     return v.astype(np.float32) / np.float32(255 if v.dtype == np.uint8 else 65535)
 
 
+@file_errors(0)
 def read_stereo_pair(left: PathLike, right: PathLike | None = None
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Two views as display-encoded float32 ``H x W x 3`` arrays.

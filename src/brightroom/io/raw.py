@@ -69,7 +69,9 @@ from brightroom.errors import (
     InputError,
     ParameterError,
     UnsupportedRawError,
+    file_errors,
 )
+from brightroom.limits import check_image, stored_bytes
 from brightroom.types import (
     BAYER_PATTERNS,
     CameraInfo,
@@ -231,6 +233,7 @@ class _Tiff:
             self.types = {t.code: int(t.dtype) for t in page0.tags.values()}
             self.types.update({t.code: int(t.dtype) for t in raw.tags.values()})
             self.shape = (int(raw.imagelength), int(raw.imagewidth))
+            self.samples = int(raw.samplesperpixel)
             self.offsets = tuple(int(x) for x in raw.dataoffsets)
             self.bytecounts = tuple(int(x) for x in raw.databytecounts)
             self.is_tiled = bool(raw.is_tiled)
@@ -272,6 +275,23 @@ class _Tiff:
                     f"{self.path}: file is truncated or corrupt (image data ends at byte "
                     f"{off + n}, the file has {size})"
                 )
+
+    def check_coded_size(self) -> None:
+        """Refuse image data too short for the picture it declares (a DNG whose data was
+        stripped: LibRaw would decode whatever memory it finds, not an error)."""
+        samples = self.shape[0] * self.shape[1] * max(self.samples, 1)
+        total = sum(self.bytecounts)
+        comp = int(np.ravel(self.raw.get(259, 1))[0])
+        bps = int(np.ravel(self.raw.get(258, 16))[0])
+        # fewest bytes each codec can code the samples in: uncompressed all of them, lossless
+        # JPEG one bit per sample (its shortest Huffman code), Deflate 1/1032 (zlib's ceiling)
+        need = {1: samples * bps / 8, 7: samples / 8, 8: samples * bps / 8 / 1032}.get(
+            comp, 64 if samples > 65536 else 0)
+        if total < need:
+            raise CorruptFileError(
+                f"{self.path}: the image data holds {total} bytes, too few for the "
+                f"{self.shape[1]}x{self.shape[0]} picture the header declares (at least "
+                f"{int(need)} for Compression {comp}): it is missing, stripped or truncated")
 
     def pattern(self) -> CFAPattern:
         """The CFA pattern of the active area."""
@@ -516,6 +536,8 @@ def _numpy_eligible(tags: _Tiff) -> str | None:
         return "odd ActiveArea (LibRaw rounds it to even margins)"
     h, w = tags.shape
     offs, counts = tags.offsets, tags.bytecounts
+    if not offs or h * w == 0:
+        return "no image data"
     if sum(counts) != h * w * 2 or any(
         offs[i] + counts[i] != offs[i + 1] for i in range(len(offs) - 1)
     ):
@@ -678,6 +700,7 @@ def _open_tags(path: Path) -> _Tiff | None:
         return None
 
 
+@file_errors(0)
 def read_raw(path: str | os.PathLike[str], *, backend: str = "auto"
              ) -> RawImage | LinearRawImage:
     """Read a camera raw file (DNG, CR2, CR3, NEF, ARW, RAF, ...) as a :class:`RawImage`.
@@ -722,12 +745,18 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto"
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
     meta: dict[str, Any] = {"path": str(path)}
+    if tags is not None and tags.has_raw_ifd:
+        # the policy on the declared size before anything is decoded (LibRaw re-checks its own)
+        check_image(path, tags.shape[1], tags.shape[0], channels=tags.samples,
+                    bytes_per_sample=2, file_bytes=stored_bytes(path), what="raw mosaic",
+                    work_bytes_per_pixel=8)
     if tags is not None and tags.is_dng:
         meta["format"] = "DNG"
         if tags.photometric == 34892:  # LinearRaw: already demosaiced, or monochrome
             return _read_linear_dng(path, tags, backend, meta)
         pattern = tags.pattern()
         tags.check_extent()
+        tags.check_coded_size()
         why = _numpy_eligible(tags)
         if backend == "numpy" and why:
             raise UnsupportedRawError(f"{path}: the numpy fast path cannot read this DNG ({why})")
@@ -768,6 +797,7 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto"
             raise UnsupportedRawError(f"{path}: the numpy fast path reads uncompressed DNGs only")
         if tags is not None and tags.has_raw_ifd:
             tags.check_extent()  # only where the CFA IFD is known (NEF, ARW, PEF, ...)
+            tags.check_coded_size()
         try:
             counts, black, white, pattern, camera, _ = _libraw_read(path, tags, want_camera=True)
         except _NotMosaic:  # sRAW, Foveon, monochrome: LibRaw gives the planes themselves
@@ -782,17 +812,56 @@ def read_raw(path: str | os.PathLike[str], *, backend: str = "auto"
                                f"{max(black)}")
     if counts.shape[0] < pattern.period or counts.shape[1] < pattern.period:
         raise CorruptFileError(f"{path}: image of {counts.shape} pixels is too small")
+    _refuse_garbage(path, counts, black, white)
     bl = plane if plane.ndim == 2 else (black if len(set(black)) > 1 else black[0])
     cfa = normalize_mosaic(counts, bl, white)
     return RawImage(cfa=cfa, pattern=pattern, camera=camera, black_level=black,
                     white_level=white, gain_map=gain_map, metadata=meta, warp=warp)
 
 
+@contextlib.contextmanager
+def _rawpy_open(path: Path) -> Iterator[Any]:
+    """``rawpy.imread`` with the resource policy applied between LibRaw's header read and the
+    unpacking of the data (a raw declaring 40000 x 40000 is refused before it is allocated)."""
+    import rawpy
+
+    r = rawpy.RawPy()
+    try:
+        r.open_file(str(path))
+        sz = r.sizes
+        check_image(path, int(sz.raw_width), int(sz.raw_height), channels=1,
+                    bytes_per_sample=2, file_bytes=stored_bytes(path), what="raw mosaic",
+                    work_bytes_per_pixel=8)
+        r.unpack()
+        yield r
+    finally:
+        r.close()
+
+
+def _refuse_garbage(path: Path, counts: np.ndarray, black: Any, white: float) -> None:
+    """Refuse raw data that holds no picture: empty, constant (a file whose image data was
+    stripped reads as zeros), or entirely outside its black and white levels."""
+    if counts.size == 0:
+        raise CorruptFileError(f"{path}: the raw image holds no samples")
+    lo, hi = float(counts.min()), float(counts.max())
+    if lo == hi:
+        raise CorruptFileError(
+            f"{path}: every raw sample is {lo:g}: the image data is missing or stripped (the "
+            "header declares a picture the file does not hold)")
+    b = float(np.max(black)) if np.size(black) else 0.0
+    if hi <= b:
+        raise CorruptFileError(f"{path}: every raw sample ({lo:g}..{hi:g}) is at or below the "
+                               f"black level {b:g}: the image data is missing or not this camera's")
+    if lo >= white:
+        raise CorruptFileError(f"{path}: every raw sample ({lo:g}..{hi:g}) is at or above the "
+                               f"white level {white:g}: the image data is not this camera's")
+
+
 def _libraw_read(path: Path, tags: _Tiff | None, *, want_camera: bool) -> tuple:
     import rawpy
 
     try:
-        with rawpy.imread(str(path)) as r:
+        with _rawpy_open(path) as r:
             counts = r.raw_image_visible.copy()
             pattern = camera = None
             if want_camera:
@@ -1073,6 +1142,7 @@ def _read_linear_dng(path: Path, tags: _Tiff, backend: str, meta: dict[str, Any]
         raise UnsupportedRawError(f"{path}: the numpy fast path reads CFA DNGs only (this is a "
                                   f"linear DNG)")
     tags.check_extent()
+    tags.check_coded_size()
     samples = int(np.ravel(tags.raw.get(T_SAMPLES, 1))[0])
     if samples not in (1, 3):
         raise UnsupportedRawError(f"{path}: linear DNG with {samples} samples per pixel; "
@@ -1117,6 +1187,7 @@ def _linear_frame(path: Path, data: np.ndarray, black: tuple[float, ...], white:
                                f"{max(black)}")
     if data.shape[0] < 2 or data.shape[1] < 2:
         raise CorruptFileError(f"{path}: image of {data.shape[:2]} pixels is too small")
+    _refuse_garbage(path, data, black, white)
     out = np.empty(data.shape, np.float32)
     for c in range(n):
         out[:, :, c] = normalize_mosaic(data[:, :, c], black[c], white)
@@ -1130,7 +1201,7 @@ def _libraw_planes(path: Path, tags: _Tiff | None, samples: int
     import rawpy
 
     try:
-        with rawpy.imread(str(path)) as r:
+        with _rawpy_open(path) as r:
             a = np.array(r.raw_image_visible, copy=True)
             per_colour = [float(v) for v in r.black_level_per_channel]
             white = float(r.white_level)
@@ -1152,7 +1223,7 @@ def _read_linear_libraw(path: Path, tags: _Tiff | None, meta: dict[str, Any]) ->
     import rawpy
 
     try:
-        with rawpy.imread(str(path)) as r:
+        with _rawpy_open(path) as r:
             colours = int(r.num_colors)
             camera = _libraw_camera(r, path, tags)
     except rawpy.LibRawError as e:

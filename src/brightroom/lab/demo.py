@@ -31,13 +31,19 @@ import numpy as np
 from brightroom.burst import BurstWarning, merge
 from brightroom.charts import natural
 from brightroom.develop.run import develop
+from brightroom.errors import InputError, OutputExistsError, ParameterError
 from brightroom.io import read_raw, write
 from brightroom.lab.camera import simulate, simulate_burst
 from brightroom.lab.report import write_report
+from brightroom.lab.report.html import REPORT_FILES
 from brightroom.lab.run import run_lab
 
 __all__ = ["demo", "DemoResult", "demo_report", "demo_night", "DEMO_PIPELINE", "DEMO_PLAN",
            "DEMO_CAMERA", "NIGHT_SCENE"]
+
+DEMO_FILES = ("demo.dng", "demo.jpg", "demo-neutral.jpg", "night-single.jpg",
+              "night-merged.jpg", "night-compare.jpg")
+"""What :func:`demo` writes (and, with ``lab``, :data:`~brightroom.lab.report.html.REPORT_FILES`)."""
 
 DEMO_PIPELINE = "brightroom:default"
 DEMO_PLAN = "quick"
@@ -46,7 +52,8 @@ NIGHT_SCENE = "coffee"
 """The scikit-image photo the night demo photographs."""
 
 
-def demo_report(out_dir: Path, *, pipeline: str = DEMO_PIPELINE, seed: int = 0) -> Path:
+def demo_report(out_dir: Path, *, pipeline: str = DEMO_PIPELINE, seed: int = 0,
+                overwrite: bool = True) -> Path:
     """Score ``pipeline`` (the default recipe) on the quick plan; write the report.
 
     Parameters
@@ -64,7 +71,7 @@ def demo_report(out_dir: Path, *, pipeline: str = DEMO_PIPELINE, seed: int = 0) 
             "speed; run 'brightroom lab score --pipeline brightroom:default -o DIR' for the full, "
             "rankable score")
     results = results.replace(notes=(*results.notes, note))
-    return write_report(results, Path(out_dir))
+    return write_report(results, Path(out_dir), overwrite=overwrite)
 
 
 def demo_night(out_dir: Path, *, scene: str = NIGHT_SCENE, megapixels: float = 1.0,
@@ -149,10 +156,12 @@ def demo(
     lux: float = 150.0,
     cct: float = 4200.0,
     lab: bool = True,
+    overwrite: bool = False,
 ) -> DemoResult:
     """The Brightroom demo on an embedded sample: no download needed.
 
-    Writes, under ``output`` (created if needed; its demo files are replaced):
+    Writes, under ``output`` (created if needed; demo files already there are replaced only
+    with ``overwrite``, checked before any work):
 
     * ``demo.dng``: a raw frame simulated by the lab's virtual camera (``flagship-2022``) from
       the scikit-image photo ``scene`` (readable by any raw tool);
@@ -178,12 +187,25 @@ def demo(
         Illuminant correlated colour temperature (K).
     lab
         Also score the default recipe and write the lab report (a few seconds).
+    overwrite
+        Replace the demo's files in ``output`` if they exist.
 
     Returns
     -------
     DemoResult
     """
     out = Path(output)
+    for name, v, lo, hi in (("megapixels", megapixels, 0.01, 50.0), ("lux", lux, 1e-3, 1e6),
+                            ("cct", cct, 1000.0, 25000.0)):
+        if not isinstance(v, int | float) or not lo <= v <= hi:  # NaN fails too
+            raise ParameterError(f"demo: {name} {v!r} is outside [{lo:g}, {hi:g}]")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a directory; demo writes into a directory")
+    names = [*DEMO_FILES, *(REPORT_FILES if lab else ())]
+    existing = [n for n in names if (out / n).exists() or (out / n).is_symlink()]
+    if existing and not overwrite:
+        raise OutputExistsError(f"{out}: holds {', '.join(existing)} from an earlier demo; pass "
+                                "overwrite=True (--overwrite) to replace them")
     out.mkdir(parents=True, exist_ok=True)
     sc = natural(scene, megapixels=megapixels)
     raw = simulate(sc, DEMO_CAMERA, lux=lux, cct=cct, seed=1)

@@ -16,6 +16,7 @@ SQLite, "Write-Ahead Logging" and "Atomic Commit In SQLite".
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -95,16 +96,31 @@ class Leaderboard:
     ----------
     path
         Database file (created with its directory); :func:`default_path` when None.
+    read_only
+        Open the file read-only (``lab compare``): nothing is created or changed, not even the
+        journal mode, and a file that is not a Brightroom leaderboard is refused.
+
+    A database holding other tables than Brightroom's (someone else's SQLite file) is refused
+    in either mode: Brightroom never adds its tables to it.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *,
+                 read_only: bool = False) -> None:
         self.path = Path(path).expanduser() if path is not None else default_path()
+        self.read_only = read_only
+        if read_only:
+            self._conn = self._open_read_only()
+            self._check_ours(require=True)
+            return
+        if self.path.exists() and not self.path.is_file():
+            raise InputError(f"{self.path}: not a regular file, not a leaderboard database")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(str(self.path), timeout=30.0)
         except (OSError, sqlite3.Error) as e:
             raise InputError(f"{self.path}: cannot open the leaderboard database: {e}") from None
         try:
+            self._check_ours(require=False)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             with self._conn:
@@ -114,6 +130,44 @@ class Leaderboard:
         except sqlite3.DatabaseError as e:
             self._conn.close()
             raise InputError(f"{self.path}: not a Brightroom leaderboard database: {e}") from None
+        except InputError:
+            self._conn.close()
+            raise
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        p = self.path
+        if not p.is_file():
+            raise InputError(f"{p}: no leaderboard database (not a regular file)")
+        uri = p.resolve().as_uri()
+        last: Exception | None = None
+        for query in ("?mode=ro", "?mode=ro&immutable=1"):
+            try:
+                conn = sqlite3.connect(uri + query, uri=True, timeout=30.0)
+                conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+                return conn
+            except sqlite3.Error as e:
+                last = e
+                with contextlib.suppress(Exception):
+                    conn.close()
+        raise InputError(f"{p}: not a Brightroom leaderboard database ({last})")
+
+    def _check_ours(self, *, require: bool) -> None:
+        try:
+            names = {r[0] for r in self._conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+        except sqlite3.DatabaseError as e:
+            self._conn.close()
+            raise InputError(f"{self.path}: not a Brightroom leaderboard database ({e})") from None
+        if (names or require) and not {"results", "meta"} <= names:
+            self._conn.close()
+            what = f"its tables are {', '.join(sorted(names))}" if names else "it holds no tables"
+            raise InputError(f"{self.path}: not a Brightroom leaderboard database ({what}); "
+                             "it was not changed")
+        if names - {"results", "meta"}:
+            self._conn.close()
+            raise InputError(f"{self.path}: not a Brightroom leaderboard database (other tables: "
+                             f"{', '.join(sorted(names - {'results', 'meta'}))}); it was not "
+                             "changed")
 
     def __enter__(self) -> Leaderboard:
         return self

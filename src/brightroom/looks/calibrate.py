@@ -71,7 +71,7 @@ from brightroom.color.spaces import (
 )
 from brightroom.develop.raw_corrections import correct_lens_shading
 from brightroom.errors import ChartNotFoundError, InputError, ParameterError
-from brightroom.files import atomic_write
+from brightroom.files import atomic_write_many
 from brightroom.io import read
 from brightroom.methods import Methods
 from brightroom.types import CameraInfo, RawImage
@@ -520,6 +520,13 @@ def calibrate_file(path: str | os.PathLike[str], output: str | os.PathLike[str],
             raise ChartNotFoundError(f"{p}: no ColorChecker detector is available; pass the patch "
                                      "boxes (calibrate_file(..., boxes=...))")
         boxes = detect(frame)
+    b = np.asarray(boxes, dtype=np.float64)
+    h, w = frame.shape[:2] if isinstance(frame, RawImage) else frame.data.shape[:2]
+    if b.ndim != 2 or b.shape[1] != 4 or not np.all(np.isfinite(b)) or np.any(
+            (b[:, 0] < 0) | (b[:, 1] < 0) | (b[:, 2] > h) | (b[:, 3] > w)
+            | (b[:, 2] <= b[:, 0]) | (b[:, 3] <= b[:, 1])):
+        raise ParameterError(f"{p}: the patch boxes do not all lie inside the {w}x{h} picture "
+                             "(check --patches and --patch-size)")
 
     if isinstance(frame, RawImage):
         rgb = raw_patch_means(frame, boxes)
@@ -529,9 +536,11 @@ def calibrate_file(path: str | os.PathLike[str], output: str | os.PathLike[str],
                         for y0, x0, y1, x1 in np.asarray(boxes, dtype=np.int64)])
     result = calibrate(rgb, method=method)
     out = Path(output)
-    write_cube(result.profile.to_lut(), out, overwrite=overwrite)
-    with atomic_write(out.with_suffix(".json"), overwrite=overwrite) as tmp:
-        tmp.write_text(json.dumps(result.profile.to_json(), indent=2))
+    # the LUT and its JSON profile are one output: both appear, or neither
+    with atomic_write_many([out, out.with_suffix(".json")], overwrite=overwrite,
+                           inputs=(p,)) as (t_cube, t_json):
+        write_cube(result.profile.to_lut(), t_cube, overwrite=True)
+        t_json.write_text(json.dumps(result.profile.to_json(), indent=2))
     rep = result.report()
     rep["input"] = str(p)
     rep["output"] = str(out)

@@ -51,6 +51,8 @@ from brightroom.color.lut import (
 )
 from brightroom.color.spaces import srgb_decode, srgb_encode
 from brightroom.errors import BrightroomError, InputError, ParameterError, RecipeError
+from brightroom.files import read_input_bytes
+from brightroom.limits import check_nesting
 from brightroom.looks.curves import tone_curve
 from brightroom.looks.grade import lift_gamma_gain, split_tone
 from brightroom.looks.grade import saturation as _saturation
@@ -209,10 +211,31 @@ def list_looks() -> tuple[str, ...]:
     return tuple(sorted(p.name[:-5] for p in _data_dir().iterdir() if p.name.endswith(".toml")))
 
 
+def _confined(base_dir: Path, path: Path, where: str, i: int, allow_outside: bool) -> Path:
+    """A look file's reference ``path`` resolved in its folder ``base_dir``; one that leaves the
+    folder (absolute, ``..``, or a symbolic link pointing out) is refused unless
+    ``allow_outside``, so that a look someone sends cannot read other files."""
+    full = path if path.is_absolute() else base_dir / path
+    if allow_outside:
+        return full
+    try:
+        inside = full.resolve().is_relative_to(base_dir.resolve())
+    except (OSError, RuntimeError):
+        inside = False
+    if not inside:
+        raise RecipeError(f"{where}: operation {i} (lut): the file {str(path)[:80]!r} is outside "
+                          "the look's folder; put the LUT beside the look file (or pass "
+                          "allow_outside=True)")
+    return full
+
+
 def parse_look(table: Mapping[str, Any], *, where: str = "look", base_dir: Path | None = None,
-               default_name: str = "") -> Look:
+               default_name: str = "", allow_outside: bool = False) -> Look:
     """Build a :class:`Look` from a TOML table (``name``, ``description``, ``version``,
-    ``[[operations]]`` each with ``type`` and parameters); ``where`` names it in errors."""
+    ``[[operations]]`` each with ``type`` and parameters); ``where`` names it in errors.
+
+    A ``lut`` operation's ``file`` is read relative to ``base_dir`` and must stay inside it
+    (no absolute path, ``..`` or link pointing out) unless ``allow_outside``."""
     t = dict(table)
     unknown = sorted(set(t) - {"name", "description", "version", "operations"})
     if unknown:
@@ -241,8 +264,8 @@ def parse_look(table: Mapping[str, Any], *, where: str = "look", base_dir: Path 
                 if not isinstance(f, str) or not f:
                     raise RecipeError(f"{where}: operation {i} (lut) needs a 'file'")
                 path = Path(f)
-                if not path.is_absolute() and base_dir is not None:
-                    path = base_dir / path
+                if base_dir is not None:
+                    path = _confined(base_dir, path, where, i, allow_outside)
                 lut = read_lut(path)
             ops.append(Operation(o["type"], params, lut))
         except (ParameterError, InputError) as e:
@@ -251,8 +274,11 @@ def parse_look(table: Mapping[str, Any], *, where: str = "look", base_dir: Path 
 
 
 def _load_toml(path: Path, text: str, default_name: str) -> Look:
+    check_nesting(text, str(path))
     try:
         table = tomllib.loads(text)
+    except RecursionError:
+        raise RecipeError(f"{path}: nested too deeply to parse") from None
     except tomllib.TOMLDecodeError as e:
         raise RecipeError(f"{path}: not valid TOML ({e})") from None
     return parse_look(table, where=str(path), base_dir=path.parent, default_name=default_name)
@@ -272,9 +298,12 @@ def load_look(look: str | os.PathLike[str] | Look) -> Look:
         return Look(p.stem, (Operation("lut", {"file": str(p)}, lut),),
                     f"LUT {p.name}" + (f" ({lut.title})" if lut.title else ""), str(p))
     if ext == ".toml":
-        if not p.is_file():
-            raise InputError(f"{p}: no such look file")
-        return _load_toml(p, p.read_text(encoding="utf-8"), p.stem)
+        data = read_input_bytes(p, "look file")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RecipeError(f"{p}: a look file must be UTF-8 text") from None
+        return _load_toml(p, text, p.stem)
     if s in list_looks():
         res = _data_dir() / f"{s}.toml"
         return _load_toml(Path(str(res)), res.read_text(encoding="utf-8"), s)

@@ -261,8 +261,8 @@ def lut_from_pair(before: Image | np.ndarray, after: Image | np.ndarray, *, size
     """
     if not isinstance(size, (int, np.integer)) or not 2 <= size <= 256:
         raise ParameterError(f"LUT size must be an integer in [2, 256], got {size!r}")
-    if not (np.isfinite(smoothness) and smoothness > 0):
-        raise ParameterError(f"smoothness must be > 0, got {smoothness!r}")
+    if not (np.isfinite(smoothness) and 0 < smoothness <= 1e6):
+        raise ParameterError(f"smoothness must be in (0, 1e6], got {smoothness!r}")
     if not (np.isfinite(prior) and prior >= 0):
         raise ParameterError(f"prior must be >= 0, got {prior!r}")
     if max_samples < 1:

@@ -49,6 +49,7 @@ from brightroom.io.depth import (
     read_stereo_pair,
     read_xmp_original,
 )
+from brightroom.limits import memory_budget
 from brightroom.portrait.bokeh import (
     BOKEH_METHODS,
     LENS_STYLES,
@@ -344,39 +345,10 @@ guided filter's full-resolution planes (16)."""
 
 
 def _memory_limit() -> tuple[int | None, str]:
-    """The memory the user allows: ``$BRIGHTROOM_MEMORY_LIMIT`` (bytes, or with a K/M/G suffix),
-    else the process's address-space / data limit, else the cgroup's ``memory.max``, else the
-    memory available now; ``(None, "")`` where none can be read."""
-    env = os.environ.get("BRIGHTROOM_MEMORY_LIMIT", "").strip()
-    if env:
-        mult = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}.get(env[-1].lower(), 1)
-        try:
-            return int(float(env[:-1] if mult > 1 else env) * mult), "BRIGHTROOM_MEMORY_LIMIT"
-        except ValueError:
-            raise ParameterError(f"BRIGHTROOM_MEMORY_LIMIT={env!r}: expected bytes, e.g. 4G "
-                                 "or 4294967296") from None
-    try:
-        import resource  # lazy: POSIX only
-
-        for name in ("RLIMIT_AS", "RLIMIT_DATA"):
-            soft, _ = resource.getrlimit(getattr(resource, name))
-            if soft not in (resource.RLIM_INFINITY, -1) and soft > 0:
-                return int(soft), f"the process limit {name} (ulimit)"
-    except (ImportError, OSError, ValueError):
-        pass
-    try:
-        text = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if text.isdigit():
-            return int(text), "the cgroup memory.max"
-    except OSError:
-        pass
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024, "the memory available now"
-    except (OSError, ValueError, IndexError):
-        pass
-    return None, ""
+    """The memory the user allows: :func:`brightroom.limits.memory_budget` (one policy for
+    every operation: ``$BRIGHTROOM_MEMORY_LIMIT``, ``ulimit``, the cgroup, the memory
+    available)."""
+    return memory_budget()
 
 
 def check_memory(path: str | os.PathLike[str], *, limit: int | None = None) -> None:

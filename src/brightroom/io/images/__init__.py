@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from brightroom.errors import InputError, ParameterError
+from brightroom.errors import InputError, ParameterError, file_errors
 from brightroom.files import atomic_write, check_output
 from brightroom.io.icc import icc_description, icc_profile, identify_icc
 from brightroom.io.images._common import (
@@ -236,6 +236,7 @@ def sniff_image(path: PathLike) -> str | None:
         return _sniff(f.read(16))
 
 
+@file_errors(0)
 def _read_image(path: Path, ext_fmt: str | None) -> Image:
     _check_exists(path)
     data = path.read_bytes()
@@ -279,6 +280,7 @@ def _read_image(path: Path, ext_fmt: str | None) -> Image:
                  camera=camera, metadata=meta)
 
 
+@file_errors(0)
 def read_metadata(path: PathLike) -> dict[str, Any]:
     """What an image (or DNG) file says about itself, without decoding the pixels.
 

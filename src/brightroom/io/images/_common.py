@@ -21,10 +21,12 @@ import numpy as np
 from brightroom.color.spaces import RGB_SPACES, encode
 from brightroom.errors import (
     CorruptFileError,
-    InputError,
     ParameterError,
+    ResourceLimitError,
     UnsupportedFormatError,
 )
+from brightroom.files import check_input
+from brightroom.limits import check_image, current
 from brightroom.types import Image
 
 __all__ = ["quantize", "quantize_fast", "IMAGE_EXTENSIONS", "WRITE_EXTENSIONS"]
@@ -137,10 +139,37 @@ def _sniff(head: bytes) -> str | None:
 
 
 def _check_exists(path: Path) -> None:
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if not path.is_file():
-        raise InputError(f"{path}: not a regular file")
+    check_input(path, "image file")
+
+
+def _pil_open(src: object, path: Path, what: str = "picture") -> object:
+    """``PIL.Image.open`` under Brightroom's pixel cap instead of Pillow's own (179 MP), its
+    errors as one :class:`CorruptFileError` line; the caller checks the size before ``load``."""
+    import warnings
+
+    from PIL import Image as PILImage  # lazy: Pillow is needed only for some formats
+
+    cap = current().max_pixels
+    PILImage.MAX_IMAGE_PIXELS = cap or None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            return PILImage.open(src)
+    except PILImage.DecompressionBombError:
+        raise ResourceLimitError(
+            f"{path}: the {what} declares more than {2 * cap / 1e6:.0f} MP, above the limit of "
+            f"{cap / 1e6:.0f} MP; raise it with --max-pixels or BRIGHTROOM_MAX_PIXELS if the "
+            "file is genuine") from None
+    except Exception as e:  # noqa: BLE001 - Pillow says why
+        raise _corrupt(path, e) from None
+
+
+def _check_size(path: Path, width: int, height: int, channels: int, bytes_per_sample: int,
+                file_bytes: int | None) -> None:
+    """The resource policy on a picture's declared size, before it is decoded
+    (:func:`brightroom.limits.check_image`; a float32 RGB copy is made after the decode)."""
+    check_image(path, width, height, channels=channels, bytes_per_sample=bytes_per_sample,
+                file_bytes=file_bytes)
 
 
 def _corrupt(path: Path, e: Exception | str) -> CorruptFileError:

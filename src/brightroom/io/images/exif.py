@@ -28,7 +28,7 @@ import numpy as np
 from brightroom._version import __version__
 from brightroom.errors import ParameterError
 from brightroom.io.dng import ASCII, LONG, RATIONAL, SHORT, UNDEFINED, _ifd, _ifd_size
-from brightroom.io.images._common import _corrupt
+from brightroom.io.images._common import _pil_open
 from brightroom.types import Image
 
 __all__ = ["exif_bytes", "parse_exif", "merged_exif_bytes"]
@@ -179,12 +179,7 @@ def _strip_exif_header(exif: bytes | None) -> bytes | None:
 
 
 def _pil_info(data: bytes, path: Path) -> tuple[dict[str, Any], Any]:
-    from PIL import Image as PILImage
-
-    try:
-        im = PILImage.open(io.BytesIO(data))
-    except Exception as e:  # noqa: BLE001
-        raise _corrupt(path, e) from None
+    im = _pil_open(io.BytesIO(data), path)
     exif = im.info.get("exif")
     if exif is None:
         try:

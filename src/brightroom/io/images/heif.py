@@ -45,7 +45,7 @@ import numba
 import numpy as np
 
 from brightroom.errors import CorruptFileError, ParameterError
-from brightroom.io.images._common import _as_rgb_float
+from brightroom.io.images._common import _as_rgb_float, _check_size, _pil_open
 from brightroom.io.images._common import _corrupt as _corrupt_multiline
 from brightroom.io.images._heif_box import (
     Container,
@@ -776,6 +776,7 @@ def _decode_heif(data: bytes, path: Path, fmt: str) -> tuple[np.ndarray, int, di
             size = heif.size
         except Exception as e:  # noqa: BLE001
             raise _corrupt(path, e) from None
+        _check_size(path, size[0], size[1], 3, 2, len(data))
         extras = _container_extras(data, path, size)  # refuses a cut file before decoding
         try:
             arr = np.asarray(heif)
@@ -809,12 +810,14 @@ def _decode_heif(data: bytes, path: Path, fmt: str) -> tuple[np.ndarray, int, di
     c = extras.get("container")
     prim = c.items.get(c.primary) if c is not None else None
     if prim is not None and prim.type == b"av01" and _av1_bits(prim) > 8:
+        ispe = prim.prop(b"ispe")
+        if ispe is not None and len(ispe) >= 20:
+            _check_size(path, *struct.unpack_from(">II", ispe, 12), 3, 2, len(data))
         pix, bits, info = _decode_av1_item(c, prim, path)
     else:
-        from PIL import Image as PILImage
-
+        im = _pil_open(io.BytesIO(data), path)
+        _check_size(path, im.size[0], im.size[1], 3, 1, len(data))
         try:
-            im = PILImage.open(io.BytesIO(data))
             im.load()
         except Exception as e:  # noqa: BLE001
             raise _corrupt(path, e) from None

@@ -25,7 +25,7 @@ import numba
 import numpy as np
 
 from brightroom.errors import CorruptFileError, ParameterError
-from brightroom.io.images._common import _as_rgb_float, _corrupt, quantize_fast
+from brightroom.io.images._common import _as_rgb_float, _check_size, _corrupt, quantize_fast
 from brightroom.io.images.exif import _pil_info
 
 __all__ = ["encode_jpeg", "encode_jpeg_parallel"]
@@ -184,6 +184,7 @@ def _decode_jpeg(data: bytes, path: Path) -> tuple[np.ndarray, int, dict[str, An
     import cv2
 
     info, im = _pil_info(data, path)
+    _check_size(path, im.size[0], im.size[1], max(len(im.getbands()), 3), 1, len(data))
     tail = data.rstrip(b"\0 \r\n")
     arr = None
     if tail.endswith(b"\xff\xd9"):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from brightroom.errors import CorruptFileError, ParameterError
-from brightroom.io.images._common import _as_rgb_float, _corrupt, quantize_fast
+from brightroom.io.images._common import _as_rgb_float, _check_size, _corrupt, quantize_fast
 from brightroom.io.images.exif import parse_exif
 
 __all__ = ["RECIPE_KEY"]
@@ -63,6 +63,8 @@ def _png_metadata(stream: bytes) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     for kind, data in _png_chunks(stream):
         if kind == b"IHDR":
+            if len(data) < 13:
+                continue
             w, h, depth, ctype = struct.unpack_from(">IIBB", data)
             meta.update(width=w, height=h, bit_depth=depth, color_type=ctype)
         elif kind == b"iCCP":
@@ -107,8 +109,13 @@ def _decode_png(data: bytes, path: Path) -> tuple[np.ndarray, int, dict[str, Any
     import cv2
 
     meta = _png_metadata(data)
+    if "width" not in meta:
+        raise _corrupt(path, "no IHDR chunk")
     if not data.rstrip(b"\0").endswith(b"IEND\xaeB`\x82"):
         raise _corrupt(path, "no IEND chunk at the end")
+    channels = {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}.get(meta.get("color_type", 2), 4)
+    _check_size(path, meta["width"], meta["height"], channels,
+                2 if meta.get("bit_depth") == 16 else 1, len(data))
     arr = cv2.imdecode(np.frombuffer(data, np.uint8),
                        cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
     if arr is None:

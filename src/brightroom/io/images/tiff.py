@@ -20,7 +20,7 @@ import numpy as np
 
 from brightroom.errors import UnsupportedFormatError
 from brightroom.io.dng import _fraction
-from brightroom.io.images._common import _as_rgb_float, _corrupt, quantize_fast
+from brightroom.io.images._common import _as_rgb_float, _check_size, _corrupt, quantize_fast
 from brightroom.io.images.exif import (
     _T_DATETIME,
     _T_DATETIME_ORIG,
@@ -126,6 +126,8 @@ def _decode_tiff(path: Path) -> tuple[np.ndarray, int, dict[str, Any]]:
         for off, n in zip(page.dataoffsets, page.databytecounts, strict=False):
             if off + n > size:
                 raise _corrupt(path, f"image data ends at byte {off + n}, the file has {size}")
+        _check_size(path, int(page.imagewidth), int(page.imagelength),
+                    int(page.samplesperpixel), max(int(page.bitspersample) // 8, 1), size)
         try:
             arr = page.asarray()
         except Exception as e:  # noqa: BLE001

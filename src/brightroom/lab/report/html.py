@@ -19,7 +19,7 @@ import numpy as np
 
 from brightroom.charts.colorchecker import COLORCHECKER_NAMES
 from brightroom.color.spaces import D50_XYZ, bradford_adaptation, get_space, srgb_encode
-from brightroom.files import atomic_write
+from brightroom.files import atomic_write_many
 from brightroom.lab.metrics.colour import lab_to_xyz
 from brightroom.lab.report.svg import bar_chart, line_chart, rgb_hex, swatch_pairs
 from brightroom.lab.run import LabResults
@@ -298,8 +298,13 @@ ISO.</p>
 """
 
 
-def write_report(results: LabResults, out_dir: str | Path) -> Path:
-    """Write ``report.html`` and ``results.json`` into ``out_dir`` (atomically, replacing).
+REPORT_FILES = ("report.html", "results.json")
+"""What :func:`write_report` writes into its folder."""
+
+
+def write_report(results: LabResults, out_dir: str | Path, *, overwrite: bool = True) -> Path:
+    """Write ``report.html`` and ``results.json`` into ``out_dir`` as a unit (both or neither,
+    atomically); existing ones are replaced only with ``overwrite``.
 
     Returns
     -------
@@ -307,14 +312,12 @@ def write_report(results: LabResults, out_dir: str | Path) -> Path:
         The path of ``report.html``.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(results.to_dict(), allow_nan=False, indent=1)
-    with atomic_write(out / "results.json", overwrite=True) as tmp:
-        tmp.write_text(text, encoding="utf-8")
     html = render_html(results)
     path = out / "report.html"
-    with atomic_write(path, overwrite=True) as tmp:
-        tmp.write_text(html, encoding="utf-8")
+    with atomic_write_many([path, out / "results.json"], overwrite=overwrite) as (t_html, t_json):
+        t_json.write_text(text, encoding="utf-8")
+        t_html.write_text(html, encoding="utf-8")
     return path
 
 
