@@ -190,23 +190,24 @@ def _search_fine_cands(ref, alt, tile, step, ny, nx, cands, radius, best, cost, 
 def _tile_cost_blocks(ref, alt, i, j, r0, step, dy, dx, cache, centre, hw):  # noqa: ANN001, ANN202, E501
     """L2 cost of tile ``(i, j)`` (``2 step`` wide) as the sum of its four ``step`` blocks,
     each looked up in / stored into ``cache`` (block rows from ``r0``) when its displacement
-    lies within ``hw`` of the block's ``centre``."""
+    lies within ``hw`` of the block's ``centre``. One call site of :func:`_tile_cost` (each
+    inlined copy costs seconds of compilation)."""
     kw = 2 * hw + 1
     c = 0.0
-    for qy in range(2):
-        for qx in range(2):
-            r = i - r0 + qy
-            cc = j + qx
-            ky = dy - centre[r, cc, 0] + hw
-            kx = dx - centre[r, cc, 1] + hw
-            if 0 <= ky < kw and 0 <= kx < kw:
-                v = cache[r, cc, ky, kx]
-                if v < 0:
-                    v = _tile_cost(ref, alt, (i + qy) * step, (j + qx) * step, dy, dx, step, 2)
-                    cache[r, cc, ky, kx] = v
-            else:
-                v = _tile_cost(ref, alt, (i + qy) * step, (j + qx) * step, dy, dx, step, 2)
-            c += v
+    for q in range(4):
+        qy = q // 2
+        qx = q - 2 * qy
+        r = i - r0 + qy
+        cc = j + qx
+        ky = dy - centre[r, cc, 0] + hw
+        kx = dx - centre[r, cc, 1] + hw
+        inside = 0 <= ky < kw and 0 <= kx < kw
+        v = cache[r, cc, ky, kx] if inside else -1.0
+        if v < 0:
+            v = _tile_cost(ref, alt, (i + qy) * step, (j + qx) * step, dy, dx, step, 2)
+            if inside:
+                cache[r, cc, ky, kx] = v
+        c += v
     return c
 
 
@@ -214,7 +215,11 @@ def _tile_cost_blocks(ref, alt, i, j, r0, step, dy, dx, cache, centre, hw):  # n
 def _search_fine_cands_blocks(ref, alt, step, ny, nx, cands, radius, band, best, cost, c3):  # noqa: ANN001, ANN202, E501
     """:func:`_search_fine_cands` for tiles of ``2 step`` overlapping by half: a tile's cost is
     the sum of its four blocks' costs, and a block's cost at a displacement is computed once
-    for the (up to four) tiles sharing it. Bands of ``band`` tile rows run in parallel."""
+    for the (up to four) tiles sharing it. Bands of ``band`` tile rows run in parallel.
+
+    The three kinds of evaluation (the ``nc`` candidates, the ``k x k`` window around the best
+    candidate, the 3 x 3 costs around the winner that fall outside the window) run through one
+    loop with one call of the (inlined) block cost, which keeps compilation short."""
     k = 2 * radius + 1
     nc = cands.shape[0]
     hw = radius + 2
@@ -232,45 +237,50 @@ def _search_fine_cands_blocks(ref, alt, step, ny, nx, cands, radius, band, best,
                 centre[r, cc, 0] = cands[0, ti, tj, 0]
                 centre[r, cc, 1] = cands[0, ti, tj, 1]
         local = np.empty((k, k), np.float64)
-        cq = np.empty(nc, np.float64)
         for i in range(r0, r1):
             for j in range(nx):
                 gy = cands[0, i, j, 0]
                 gx = cands[0, i, j, 1]
                 gc = np.inf
-                for q in range(nc):
-                    qy = cands[q, i, j, 0]
-                    qx = cands[q, i, j, 1]
-                    c = _tile_cost_blocks(ref, alt, i, j, r0, step, qy, qx, cache, centre, hw)
-                    cq[q] = c
-                    if q == 0 or c < gc:
-                        gc = c
-                        gy = qy
-                        gx = qx
                 bc = np.inf
                 ba = 0
                 bb = 0
-                for a in range(k):
-                    for b in range(k):
-                        c = _tile_cost_blocks(ref, alt, i, j, r0, step, gy + a - radius,
-                                              gx + b - radius, cache, centre, hw)
+                for m in range(nc + k * k + 9):
+                    if m < nc:  # the candidates: first strict minimum
+                        dy = cands[m, i, j, 0]
+                        dx = cands[m, i, j, 1]
+                    elif m < nc + k * k:  # the window around the chosen candidate
+                        a = (m - nc) // k
+                        b = m - nc - a * k
+                        dy = gy + a - radius
+                        dx = gx + b - radius
+                    else:  # the 3 x 3 costs around the winner
+                        if m == nc + k * k:
+                            best[i, j, 0] = gy + ba - radius
+                            best[i, j, 1] = gx + bb - radius
+                            cost[i, j] = bc
+                        a = (m - nc - k * k) // 3
+                        b = m - nc - k * k - 3 * a
+                        la, lb = ba + a - 1, bb + b - 1
+                        if 0 <= la < k and 0 <= lb < k:
+                            c3[i, j, a, b] = local[la, lb]
+                            continue
+                        dy = best[i, j, 0] + a - 1
+                        dx = best[i, j, 1] + b - 1
+                    c = _tile_cost_blocks(ref, alt, i, j, r0, step, dy, dx, cache, centre, hw)
+                    if m < nc:
+                        if m == 0 or c < gc:
+                            gc = c
+                            gy = dy
+                            gx = dx
+                    elif m < nc + k * k:
                         local[a, b] = c
                         if c < bc:
                             bc = c
                             ba = a
                             bb = b
-                best[i, j, 0] = gy + ba - radius
-                best[i, j, 1] = gx + bb - radius
-                cost[i, j] = bc
-                for a in range(3):
-                    for b in range(3):
-                        la, lb = ba + a - 1, bb + b - 1
-                        if 0 <= la < k and 0 <= lb < k:
-                            c3[i, j, a, b] = local[la, lb]
-                        else:
-                            c3[i, j, a, b] = _tile_cost_blocks(
-                                ref, alt, i, j, r0, step, best[i, j, 0] + a - 1,
-                                best[i, j, 1] + b - 1, cache, centre, hw)
+                    else:
+                        c3[i, j, a, b] = c
 
 
 def search_fine_cands_numba(ref: np.ndarray, alt: np.ndarray, tile: int, step: int, ny: int,

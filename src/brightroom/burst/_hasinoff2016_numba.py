@@ -49,7 +49,7 @@ def gather_tiles_into(padded, disp, i0, i1, tile, step, out):  # noqa: ANN001, A
 
 @njit(cache=True, parallel=True, fastmath={"reassoc", "contract"})
 def wiener_accumulate(t0, tz, sub, fy, fx, noise_d, expect, mismatch, wpar, subpixel,  # noqa: ANN001, ANN201, E501
-                      acc, sum_a, sum_1ma2):
+                      acc, sum_a, sum_1ma2, motion=0.0):
     """One alternate frame's contribution; returns the number of rejected tiles.
 
     ``tz`` is left as it is: the phase-shifted coefficient is recomputed (with the same
@@ -87,8 +87,13 @@ def wiener_accumulate(t0, tz, sub, fy, fx, noise_d, expect, mismatch, wpar, subp
             bad = energy > mismatch * expect[i, j]
             if bad:
                 bad_count[i] += 1
+            shrink = np.float32(1.0)
+            if motion > 0:
+                ex_ = expect[i, j]
+                ratio = max(energy / (ex_ if ex_ > 0 else 1.0), 1.0)
+                shrink = np.float32(ratio ** motion)
             for p in range(np_):
-                nd = noise_d[i, j, p]
+                nd = noise_d[i, j, p] / shrink if motion > 0 else noise_d[i, j, p]
                 for u in range(ty):
                     for v in range(tx):
                         z = tz[i, j, p, u, v]

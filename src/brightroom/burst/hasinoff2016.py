@@ -56,8 +56,8 @@ def _have_numba() -> bool:
 
 
 def merge_wiener(stack: Any, *, noise_factor: float = 16.0, mismatch: float = 6.0,
-                 subpixel: bool = True, spatial: float = 2.0, rows: int = 8,
-                 backend: str = "auto") -> tuple[np.ndarray, dict[str, Any]]:
+                 subpixel: bool = True, spatial: float = 2.0, motion: float = 1.0,
+                 rows: int = 8, backend: str = "auto") -> tuple[np.ndarray, dict[str, Any]]:
     """Merge an aligned burst of CFA planes with HDR+'s pairwise Wiener filter.
 
     Parameters
@@ -75,6 +75,13 @@ def merge_wiener(stack: Any, *, noise_factor: float = 16.0, mismatch: float = 6.
         Strength of HDR+'s spatial denoising of the merged tile: pointwise Wiener shrinkage
         ``|M|^2 / (|M|^2 + spatial * n * sigma^2 * f)``, where ``f`` is the merged noise
         fraction of that coefficient (measured, see above); 0 disables it.
+    motion
+        Motion-adaptive shrinkage: with ``r`` a frame's tile difference energy over its
+        noise-only expectation (about 1 where the tile differs by noise alone), ``c`` is
+        divided by ``max(1, r) ** motion`` for that tile, so that a tile holding part of a
+        moving subject (``1 < r < mismatch``) averages less (default 1: on the broadened
+        night bursts of ``benchmarks/bench_night.py`` it removes the ghosts of small fast
+        subjects at ISO 12800 without losing gain elsewhere); 0 is the paper's merge.
     rows
         Tile rows processed together (memory / speed trade-off).
     backend
@@ -96,6 +103,8 @@ def merge_wiener(stack: Any, *, noise_factor: float = 16.0, mismatch: float = 6.
         raise ParameterError(f"noise_factor must be > 0, got {noise_factor}")
     if not mismatch > 0:
         raise ParameterError(f"mismatch must be > 0, got {mismatch}")
+    if not motion >= 0:
+        raise ParameterError(f"motion must be >= 0, got {motion}")
     grid = stack.grid
     t, s = grid.tile, grid.step
     n = t * t
@@ -146,7 +155,7 @@ def merge_wiener(stack: Any, *, noise_factor: float = 16.0, mismatch: float = 6.
                     t0, tz, np.ascontiguousarray(al.subpixel[i0:i1]), fy1, fx1,
                     np.ascontiguousarray(noise_d, dtype=np.float32),
                     np.ascontiguousarray(expect, dtype=np.float64), float(mismatch), wpar,
-                    bool(subpixel), acc, sum_a, sum_1ma2)
+                    bool(subpixel), acc, sum_a, sum_1ma2, float(motion))
                 continue
             tz = sfft.rfft2(gather_tiles(alt, grid, al.displacement, i0, i1), workers=workers)
             if subpixel:
@@ -159,7 +168,11 @@ def merge_wiener(stack: Any, *, noise_factor: float = 16.0, mismatch: float = 6.
             energy = (d2 * wpar).sum(axis=(2, 3, 4))  # (ci, nx)
             bad = energy > mismatch * expect
             rejected += int(bad.sum())
-            den = d2 + noise_d[..., None, None]
+            nd = noise_d
+            if motion > 0:
+                ratio = np.maximum(energy / np.where(expect > 0, expect, 1.0), 1.0)
+                nd = noise_d / (ratio ** motion)[..., None].astype(np.float32)
+            den = d2 + nd[..., None, None]
             a = np.where(den > 0, d2 / np.where(den > 0, den, 1), 0).astype(np.float32)
             a[bad] = 1.0
             acc += tz + a * d
