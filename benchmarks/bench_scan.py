@@ -77,9 +77,22 @@ def main() -> None:
     ap.add_argument("--cases", default=",".join(SCAN_CASES))
     ap.add_argument("--engines", default="ppocr,tesseract")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--speed", action="store_true",
+                    help="only the speed table: repeated timings (median of --repeat) with CPU time")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--rows-out", help="also write the per-page rows here (JSON lines)")
+    ap.add_argument("--summarise", nargs="+", metavar="ROWS",
+                    help="print the tables from rows files of earlier runs (cases split over processes)")
     args = ap.parse_args()
-    names = [n for n in args.cases.split(",") if n]
     engines = [e for e in args.engines.split(",") if e]
+    if args.summarise:
+        rows = [json.loads(ln) for f in args.summarise for ln in Path(f).read_text().splitlines() if ln]
+        summarise(rows, engines, not args.no_baseline)
+        return
+    names = [n for n in args.cases.split(",") if n]
+    if args.speed:
+        speed(names, engines, args.repeat)
+        return
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     rows = []
     tmp = Path(tempfile.mkdtemp(prefix="bench-scan-"))
@@ -103,10 +116,11 @@ def main() -> None:
                "t_find": t_find, "t_find_flatten": t_flat}
         for eng in engines:
             out = tmp / f"{name}-{eng}.pdf"
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 pages = brightroom.scan(jpg, out, ocr=eng, overwrite=True)
                 row[f"t_{eng}"] = time.perf_counter() - t0
+                row[f"cpu_{eng}"] = time.process_time() - c0  # all threads of this process
                 text = pdftotext(out)
                 row[f"cer_{eng}"] = cer(text, truth["text"])
                 row[f"cjk_spaces_{eng}"] = cjk_spaces(text)
@@ -123,8 +137,55 @@ def main() -> None:
             row["t_baseline"] = time.perf_counter() - t0
             row["cer_baseline"] = cer("\n".join(ln.text for ln in lines), truth["text"])
         rows.append(row)
-        print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()},
-                         ensure_ascii=False), flush=True)
+        line = json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()},
+                          ensure_ascii=False)
+        print(line, flush=True)
+        if args.rows_out:
+            with open(args.rows_out, "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+    summarise(rows, engines, not args.no_baseline)
+
+
+def _timed(fn, repeat: int) -> tuple[float, float]:
+    """Median wall and median process CPU seconds of ``fn()`` over ``repeat`` runs."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def speed(names: list[str], engines: list[str], repeat: int) -> None:
+    """Section 3 alone: detection + flattening on every case, photo -> PDF on the first."""
+    ppocr_engine()
+    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    res = []
+    for name in names:
+        jpg, _ = load_case(name)
+        photo = read_rgb(jpg)
+        find_page(photo)  # warm
+        res.append(_timed(lambda photo=photo: rectify(photo, find_page(photo)[0]), repeat))
+    w = statistics.median(r[0] for r in res)
+    c = statistics.median(r[1] for r in res)
+    print(f"detection + flattening, 12 MP, {len(names)} cases: median wall {w:.3f} s, CPU {c:.3f} s "
+          f"(bar 0.3 s); worst wall {max(r[0] for r in res):.3f} s")
+    jpg, _ = load_case(names[0])
+    tmp = Path(tempfile.mkdtemp(prefix="bench-scan-"))
+    dec = _timed(lambda: read_rgb(jpg), repeat)
+    print(f"peer floor, decode the 12 MP JPEG alone: wall {dec[0]:.3f} s, CPU {dec[1]:.3f} s")
+    for eng in engines:
+        brightroom.scan(jpg, tmp / "w.pdf", ocr=eng, overwrite=True)
+        wall, cpu = _timed(lambda eng=eng: brightroom.scan(jpg, tmp / "o.pdf", ocr=eng, overwrite=True),
+                           max(1, repeat // 2))
+        print(f"{names[0]} photo -> one-page PDF with {eng}: median wall {wall:.2f} s, CPU {cpu:.2f} s "
+              f"(bar 3 s)")
+    print(f"load now {os.getloadavg()[0]:.1f}")
+
+
+def summarise(rows: list[dict], engines: list[str], baseline: bool) -> None:
+    """Print the tables of the module docstring from the per-page rows."""
 
     print("\n1. Corners (mean corner error / page diagonal)")
     errs = [r["corner_err"] for r in rows]
@@ -139,7 +200,7 @@ def main() -> None:
         if not sel:
             continue
         cols = []
-        for eng in [*engines, *([] if args.no_baseline else ["baseline"])]:
+        for eng in [*engines, *(["baseline"] if baseline else [])]:
             v = [r.get(f"cer_{eng}", float("nan")) for r in sel]
             cols.append(f"{eng} mean {100 * np.nanmean(v):.2f} % worst {100 * np.nanmax(v):.2f} %")
         print(f"   {lang:12s} ({len(sel)} pages, bar {100 * bar:.0f} %): " + "; ".join(cols))
@@ -154,13 +215,18 @@ def main() -> None:
         print(f"   {eng}: spaces between CJK characters in pdftotext output: {sp}; orientation right "
               f"on {ro}/{len(rows)} pages")
     print("\n3. Speed (this machine, shared; see load above)")
-    tf = [r["t_find_flatten"] for r in rows if np.isfinite(r["t_find_flatten"])]
+    tf = [r["t_find_flatten"] for r in rows if np.isfinite(r["t_find_flatten"] or np.nan)]
     print(f"   detection + flattening: median {statistics.median(tf):.2f} s (bar 0.3 s)")
     for eng in engines:
         t = [r[f"t_{eng}"] for r in rows if f"t_{eng}" in r]
         if t:
             print(f"   photo -> PDF with {eng}: median {statistics.median(t):.2f} s (bar 3 s)")
-    if not args.no_baseline:
+    for eng in engines:
+        c = [r[f"cpu_{eng}"] for r in rows if f"cpu_{eng}" in r]
+        if c:
+            print(f"   CPU time of photo -> PDF with {eng}: median {statistics.median(c):.2f} s "
+                  f"(on 2 idle cores the wall time is about half, at best)")
+    if baseline:
         tb = statistics.median([r["t_baseline"] for r in rows])
         print(f"   peer, tesseract on the photo: median {tb:.2f} s")
     print(f"   os.getloadavg now: {os.getloadavg()[0]:.1f}")

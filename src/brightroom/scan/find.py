@@ -3,8 +3,9 @@
 Classical, in two steps:
 
 1. **Candidates** on a small copy (long side 640 px): the paper is bright and nearly colourless,
-   so a "paperness" map (lightness minus chroma) is split at several levels (Otsu's and fixed
-   offsets around it) and its large components become polygons; the external contours of a
+   so a "paperness" map (lightness minus chroma) is split at several levels (Otsu's, fixed
+   offsets around it and brighter ones, for a page on a light background) and its large
+   components become polygons; the external contours of a
    Canny edge map (Canny 1986) give more. Each convex polygon is reduced to four corners
    (Douglas-Peucker with a growing tolerance, else the minimum-area rectangle) and scored by the
    gradient support along its sides (the fraction of side samples on a strong edge of the right
@@ -91,7 +92,8 @@ def _candidates(small: np.ndarray) -> list[np.ndarray]:
     otsu, _ = cv2.threshold(p8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     polys: list[np.ndarray] = []
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
-    for t in (otsu - 30, otsu - 15, otsu, otsu + 15, otsu + 30):
+    # Otsu's level and around it, and brighter ones for a page on a light background
+    for t in [otsu + d for d in (-30, -15, 0, 15, 30, 50, 75, 100) if otsu + d < 245]:
         m = (p8 > t).astype(np.uint8)
         m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, k)
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, k)
@@ -206,8 +208,8 @@ def refine_corners(lum: np.ndarray, quad: np.ndarray, *, search: float = 12.0) -
             continue
         for _ in range(4):  # fit, drop the worst quarter, refit
             c = p.mean(axis=0)
-            _, _, vt = np.linalg.svd(p - c)
-            d = vt[0]
+            _, vec = np.linalg.eigh(np.cov((p - c).T))
+            d = vec[:, 1]  # the principal direction
             nn = np.array([-d[1], d[0]])
             r = np.abs((p - c) @ nn)
             if len(p) < 12:
@@ -254,8 +256,11 @@ def find_page(image: np.ndarray) -> tuple[np.ndarray, float]:
     if image.dtype != np.uint8:
         image = (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
     H, W = image.shape[:2]
+    # a 2000 px copy for the refinement, and the 640 px one for the candidates made from it
+    f2 = min(1.0, 2000 / max(H, W))
+    mid = cv2.resize(image, (round(W * f2), round(H * f2)), interpolation=cv2.INTER_AREA) if f2 < 1 else image
     f = _SMALL / max(H, W)
-    small = cv2.resize(image, (max(1, round(W * f)), max(1, round(H * f))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(mid, (max(1, round(W * f)), max(1, round(H * f))), interpolation=cv2.INTER_AREA)
     lum = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
     best, best_s = None, 0.0
     for q in _candidates(small):
@@ -266,9 +271,7 @@ def find_page(image: np.ndarray) -> tuple[np.ndarray, float]:
         raise PageNotFoundError(f"no page found (best edge score {best_s:.2f}, need 0.15); "
                                 "give the corners (corners=/--corners x1,y1,...)")
     q = refine_corners(lum, best, search=4.0)
-    # full resolution (a half-size plane keeps it fast and is still sub-pixel at 12 MP)
-    f2 = min(1.0, 2000 / max(H, W))
-    mid = cv2.resize(image, (round(W * f2), round(H * f2)), interpolation=cv2.INTER_AREA)
+    # then on the 2000 px copy (fast, and still sub-pixel at 12 MP)
     lum2 = cv2.GaussianBlur(cv2.cvtColor(mid, cv2.COLOR_RGB2GRAY).astype(np.float32), (3, 3), 0)
     q2 = refine_corners(lum2, q * (f2 / f), search=max(4.0, 3 * f2 / f))
     return order_corners(q2 / f2), best_s
