@@ -11,6 +11,9 @@ export NUMBA_CACHE_DIR ?= $(CURDIR)/.venv/numba-cache
 # Debian packages the project needs (programs it runs as tools or peers), installed when missing.
 # A capability adds its own with `SYSTEM_PACKAGES += name`.
 SYSTEM_PACKAGES := ffmpeg tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim chromium
+# scan: pdftotext (the text-layer check of tests and benchmarks); the fonts the test pages are
+# rendered in (DejaVu; Noto Sans CJK for Chinese)
+SYSTEM_PACKAGES += poppler-utils fonts-dejavu-core fonts-noto-cjk
 
 install: system $(STAMP)
 
@@ -28,6 +31,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	$(PY) -m pip install -q --no-deps 'mediapipe==0.10.21'
+	$(PY) -m pip install -q --no-deps 'rapidocr-onnxruntime==1.4.4'
 	@touch $(STAMP)
 
 demo: system $(STAMP)

@@ -114,7 +114,7 @@ def test_types_errors_and_choices():
                  "LabResults", "LabScoreResult", "LabRanking", "DemoResult"):
         assert inspect.isclass(getattr(brightroom, name)) and getattr(brightroom, name).__doc__
     errors = [n for n in brightroom.__all__ if n.endswith("Error")]
-    assert len(errors) == 13
+    assert len(errors) == 15
     for name in errors:
         assert issubclass(getattr(brightroom, name), brightroom.BrightroomError)
     assert issubclass(brightroom.BurstWarning, Warning)
@@ -126,13 +126,15 @@ def test_types_errors_and_choices():
     assert brightroom.LAB_PLANS == ("full", "quick") and ".jpg" in brightroom.WRITE_EXTENSIONS
     assert brightroom.PORTRAIT_PRESETS == ("quality", "light")
     assert brightroom.MEASURE_CHARTS == ("colorchecker", "slanted-edge", "gray-steps")
+    assert brightroom.SCAN_MODES == ("color", "gray", "bw") and "ppocr" in brightroom.SCAN_OCR
+    assert brightroom.SCAN_LANGS == ("auto", "eng", "chi_sim", "eng+chi_sim")
 
 
 def test_import_brightroom_is_light():
     res = _fresh("import sys, brightroom; print(sorted(m for m in sys.modules "
                  "if m.split('.')[0] in ('brightroom', 'numpy', 'cv2')))")
     assert set(eval(res.stdout)) == {"brightroom", "brightroom._version", "brightroom.develop",
-                                     "brightroom.portrait"}
+                                     "brightroom.portrait", "brightroom.scan"}
 
 
 # ------------------------------------------------------------------------ the CLI's words
@@ -185,7 +187,7 @@ def test_every_cli_command_has_an_api_function():
     assert paths == {("develop",), ("demo",), ("lab", "score"), ("lab", "compare"),
                      ("lab", "measure"), ("look", "apply"), ("look", "list"),
                      ("look", "export"), ("look", "match"), ("look", "learn"), ("calibrate",),
-                     ("portrait",)}
+                     ("portrait",), ("scan",)}
     for path in paths:
         assert _api_name(path) in brightroom.__all__, path
 
@@ -267,6 +269,16 @@ from brightroom.portrait import video
 import brightroom.portrait.photo
 assert brightroom.portrait.video is video and brightroom.portrait.photo.render_portrait
 assert isinstance(brightroom.__dict__['portrait'], type(lambda: 0))
+""")
+
+
+def test_scan_name_and_its_subpackage_in_a_fresh_process():
+    _fresh("""
+import brightroom.scan.pdf as pdf
+import brightroom
+assert callable(brightroom.scan) and brightroom.scan.pdf is pdf
+import brightroom.scan.find
+assert brightroom.scan.find.find_page
 """)
 
 

@@ -16,8 +16,9 @@ or, where a capability's function already is the API, there (``read``, ``read_ra
 and :mod:`brightroom.api` imports them. This package re-exports every name lazily (PEP 562), so
 that ``import brightroom`` loads nothing else until a name is used.
 
-``develop`` and ``portrait`` are both API functions and subpackages (the pipeline internals in
-:mod:`brightroom.develop`, the portrait internals in :mod:`brightroom.portrait`). The import
+``develop``, ``portrait`` and ``scan`` are both API functions and subpackages (the pipeline
+internals in :mod:`brightroom.develop`, the portrait internals in :mod:`brightroom.portrait`, the
+document scanner in :mod:`brightroom.scan`). The import
 system binds a subpackage as an attribute of its parent once, when the subpackage is first
 loaded. This module loads both (their ``__init__`` modules import nothing) and removes that
 binding, so ``brightroom.develop`` is always resolved by :func:`__getattr__` to the function, and
@@ -43,26 +44,30 @@ __all__ = [
     "merge", "night", "hdr",
     # portrait
     "portrait",
+    # document scanning
+    "scan",
     # looks and calibration
     "look_list", "look_apply", "look_export", "look_match", "look_learn", "calibrate",
     # the lab
     "lab_score", "lab_compare", "lab_measure", "demo",
     # types
     "RawImage", "Image", "Recipe", "Look", "LUT3D", "PortraitResult", "VideoStats", "LabResults",
-    "LabScoreResult", "LabRanking", "DemoResult", "LinearRawImage",
+    "LabScoreResult", "LabRanking", "DemoResult", "LinearRawImage", "ScanPage",
     # errors and warnings
     "BrightroomError", "InputError", "UnsupportedRawError", "CorruptFileError",
     "UnsupportedFormatError", "OutputExistsError", "RecipeError", "ParameterError",
     "PipelineError", "ChartNotFoundError", "MergeError", "NoSubjectError", "ModelNotFoundError",
+    "PageNotFoundError", "OCREngineMissingError",
     "BurstWarning", "RawFormatWarning",
     # choices
     "WB_PRESETS", "SCHEDULES", "BURST_MODES", "LENS_STYLES", "PORTRAIT_PRESETS",
     "CALIBRATION_METHODS", "LAB_PLANS", "MEASURE_CHARTS", "WRITE_EXTENSIONS",
+    "SCAN_MODES", "SCAN_LANGS", "SCAN_OCR", "SCAN_OUTPUTS",
 ]
 
 # Load the two subpackages that share a name with an API function, then drop the attribute the
 # import system bound for each: from now on __getattr__ answers those names (see above).
-for _package in ("develop", "portrait"):
+for _package in ("develop", "portrait", "scan"):
     _importlib.import_module(f"{__name__}.{_package}")
     del globals()[_package]
 del _package

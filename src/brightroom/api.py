@@ -58,6 +58,7 @@ from brightroom.errors import PipelineError as PipelineError
 from brightroom.errors import RecipeError as RecipeError
 from brightroom.errors import UnsupportedFormatError as UnsupportedFormatError
 from brightroom.errors import UnsupportedRawError as UnsupportedRawError
+from brightroom.files import atomic_write
 from brightroom.io import WRITE_EXTENSIONS as WRITE_EXTENSIONS
 from brightroom.io import read as read
 from brightroom.io import read_image as read_image
@@ -77,6 +78,7 @@ if TYPE_CHECKING:  # annotations only; the names resolve lazily (see _LAZY)
     from brightroom.looks import Look
     from brightroom.portrait.photo import PortraitResult
     from brightroom.portrait.video import VideoStats
+    from brightroom.scan.page import ScanPage
 
 PathLike = str | os.PathLike[str]
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -110,6 +112,10 @@ _LAZY = {
     "ModelNotFoundError": ("brightroom.portrait.segment", "ModelNotFoundError"),
     "NoSubjectError": ("brightroom.portrait.segment", "NoSubjectError"),
     "VideoStats": ("brightroom.portrait.video", "VideoStats"),
+    "PageNotFoundError": ("brightroom.scan.find", "PageNotFoundError"),
+    "SCAN_LANGS": ("brightroom.scan.ocr", "LANGS"),
+    "OCREngineMissingError": ("brightroom.scan.ocr", "OCREngineMissingError"),
+    "ScanPage": ("brightroom.scan.page", "ScanPage"),
 }
 
 
@@ -121,6 +127,13 @@ def __getattr__(name: str) -> Any:
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+SCAN_MODES = ("color", "gray", "bw")
+"""Modes of :func:`scan`: ``"color"``, ``"gray"``, ``"bw"`` (Sauvola binarisation)."""
+SCAN_OCR = ("ppocr", "tesseract", "none")
+"""OCR engines of :func:`scan`: ``"ppocr"`` (PP-OCRv4 from its wheel), ``"tesseract"``, ``"none"``."""
+SCAN_OUTPUTS = (".pdf", ".png", ".jpg", ".jpeg", ".txt")
+"""Output kinds of :func:`scan`: a searchable PDF (several photos: one page each), or for one photo
+the flattened page as PNG/JPEG, or its text."""
 
 _VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".webm")
 
@@ -533,6 +546,151 @@ def portrait(
     if output is not None:
         write(result.image, output, quality=quality, overwrite=overwrite, inputs=inputs)
     return result
+
+
+# ----------------------------------------------------------------------------- scan
+
+def _scan_photo(photo: Image | np.ndarray | PathLike) -> tuple[np.ndarray, str]:
+    """A photo as uint8 display RGB, upright as its EXIF orientation says, and its name."""
+    from brightroom.io.images.heif import exif_orient  # lazy: keeps the API's import light
+
+    if isinstance(photo, np.ndarray):
+        a = photo
+        name = "(array)"
+    else:
+        img = photo if isinstance(photo, Image) else read_image(photo)
+        name = str(photo) if not isinstance(photo, Image) else str(img.metadata.get("path", "(image)"))
+        a = img.data
+        o = int(img.metadata.get("orientation", 1) or 1)
+        if o != 1:
+            a = exif_orient(a, o)
+    if a.ndim == 2:
+        a = np.dstack([a] * 3)
+    if a.ndim != 3 or a.shape[2] not in (3, 4):
+        raise InputError(f"{name}: a photo must be H x W x 3; got shape {a.shape}")
+    a = a[..., :3]
+    if a.dtype != np.uint8:
+        a = (np.clip(a, 0, 1) * 255 + 0.5).astype(np.uint8)
+    return np.ascontiguousarray(a), name
+
+
+def _scan_corners(corners: str | Sequence[Any] | None, n: int) -> list[np.ndarray | None]:
+    if corners is None:
+        return [None] * n
+    if isinstance(corners, str):
+        try:
+            vals = [float(v) for v in corners.replace(";", ",").split(",") if v.strip()]
+        except ValueError:
+            raise ParameterError(f"corners {corners!r}: expected 8 numbers x1,y1,...,x4,y4") from None
+    else:
+        vals = [float(v) for v in np.asarray(corners, np.float64).ravel()]
+    if len(vals) != 8:
+        raise ParameterError(f"corners: expected 8 numbers (x1,y1,...,x4,y4); got {len(vals)}")
+    if n != 1:
+        raise ParameterError(f"corners apply to one photo; got {n} photos")
+    return [np.array(vals, np.float64).reshape(4, 2)]
+
+
+@_carries_package("brightroom.scan")
+def scan(
+    photos: Image | np.ndarray | PathLike | Sequence[Image | np.ndarray | PathLike],
+    output: PathLike | None = None,
+    *,
+    mode: str = "color",
+    lang: str = "auto",
+    ocr: str = "ppocr",
+    corners: str | Sequence[float] | np.ndarray | None = None,
+    quality: int = 80,
+    overwrite: bool = False,
+) -> list[ScanPage]:
+    """Scan phone photos of pages into a searchable PDF (``brightroom scan``).
+
+    Each photo: the page is found (or ``corners`` are used), flattened to its true aspect
+    ratio, turned upright, cleaned of shadows and uneven light, rendered in ``mode`` and read
+    by ``ocr``.
+
+    Parameters
+    ----------
+    photos
+        One photo or several (HEIC/JPEG/PNG/TIFF files, :class:`Image` objects or uint8 arrays);
+        EXIF orientation is honoured.
+    output
+        ``.pdf``: one page per photo, in order, each the page image with an invisible text
+        layer. For one photo also ``.png``/``.jpg`` (the flattened page) or ``.txt`` (its text).
+        Checked before any work; written atomically, so no partial file is left behind.
+    mode
+        :data:`SCAN_MODES`: ``"color"``, ``"gray"`` or ``"bw"``.
+    lang
+        :data:`SCAN_LANGS`: ``"auto"`` (per page), ``"eng"``, ``"chi_sim"``, ``"eng+chi_sim"``.
+    ocr
+        :data:`SCAN_OCR`: ``"ppocr"``, ``"tesseract"`` or ``"none"`` (no text layer).
+    corners
+        The page's four corners in the photo's pixels, ``"x1,y1,x2,y2,x3,y3,x4,y4"`` or 4 x 2
+        numbers (any order), for one photo; default: found.
+    quality
+        JPEG quality of the page images (color and gray modes).
+    overwrite
+        Replace an existing ``output``.
+
+    Returns
+    -------
+    list of ScanPage
+        Per photo: ``corners`` (in the input photo's pixels, top-left, top-right, bottom-right,
+        bottom-left of the page as it reads), ``text``, ``lang``, ``image``, ``notes``.
+
+    Raises
+    ------
+    PageNotFoundError
+        A photo without a page (and no ``corners``).
+    OCREngineMissingError
+        The OCR engine is not installed (the message names the package).
+    InputError, CorruptFileError, OutputExistsError, ParameterError
+        Missing, truncated or non-image inputs (one line naming the file), an existing
+        ``output``, bad options.
+    """
+    from brightroom.scan.ocr import LANGS as SCAN_LANGS  # lazy: start-up cost of the command line
+    from brightroom.scan.page import scan_page  # lazy: start-up cost of the command line
+    from brightroom.scan.pdf import pdf_bytes  # lazy: start-up cost of the command line
+    items = list(photos) if isinstance(photos, (list, tuple)) else [photos]
+    if not items:
+        raise ParameterError("scan needs at least one photo")
+    if mode not in SCAN_MODES:
+        raise ParameterError(f"unknown scan mode {mode!r}; expected one of {', '.join(SCAN_MODES)}")
+    if lang not in SCAN_LANGS:
+        raise ParameterError(f"unknown OCR language {lang!r}; expected one of {', '.join(SCAN_LANGS)}")
+    if ocr not in SCAN_OCR:
+        raise ParameterError(f"unknown OCR engine {ocr!r}; expected one of {', '.join(SCAN_OCR)}")
+    given = _scan_corners(corners, len(items))
+    inputs = _paths(items)
+    for p in inputs:
+        if not p.exists():
+            raise InputError(f"{p}: no such file")
+    ext = None
+    if output is not None:
+        ext = Path(output).suffix.lower()
+        if ext not in SCAN_OUTPUTS:
+            raise UnsupportedFormatError(f"{output}: scan writes {', '.join(SCAN_OUTPUTS)}; "
+                                         f"got {ext or 'no extension'!r}")
+        if ext != ".pdf" and len(items) > 1:
+            raise ParameterError(f"{output}: {len(items)} photos make a multi-page .pdf; {ext} takes one")
+        check_output(output, overwrite=overwrite, inputs=inputs)
+    engine = None if ocr == "none" else ocr
+    pages = []
+    for item, q in zip(items, given):
+        photo, _ = _scan_photo(item)
+        pages.append(scan_page(photo, corners=q, mode=mode, ocr_method=engine, lang=lang))
+    if ext in (".png", ".jpg", ".jpeg"):
+        im = pages[0].image
+        data = np.dstack([im] * 3) if im.ndim == 2 else im
+        write(Image(data.astype(np.float32) / 255, space="display", transfer="sRGB"), output,
+              quality=quality, overwrite=overwrite, inputs=inputs)
+    elif ext is not None:
+        with atomic_write(output, overwrite=overwrite, inputs=inputs) as tmp:
+            if ext == ".pdf":
+                tmp.write_bytes(pdf_bytes([p.pdf_page(quality) for p in pages]))
+            else:
+                tmp.write_text(pages[0].text + "\n", encoding="utf-8")
+    return pages
 
 
 # ----------------------------------------------------------------------------- looks

@@ -54,6 +54,7 @@ _COMMANDS = {
     "portrait": ("brightroom.cli.portrait", "portrait mode: blur the background like a fast lens"),
     "batch": ("brightroom.cli.batch", "develop many raws or run a lab campaign on Dask"),
     "studio": ("brightroom.cli.studio", "the local web app (library, editor, jobs, lab)"),
+    "scan": ("brightroom.cli.scan", "scan phone photos of pages into a searchable PDF"),
 }
 
 _OS_HINTS = {

@@ -1,0 +1,315 @@
+"""Read the page: OCR engines behind one dispatcher, :func:`ocr` with ``method=``.
+
+* ``ppocr`` (default): PP-OCRv4 (Du et al. 2020; the v4 detector and Chinese + English
+  recogniser) run by ONNX Runtime through ``rapidocr-onnxruntime``, whose wheel carries the
+  three models (``models/*.onnx``, 16 MB): nothing is downloaded. :func:`ppocr_models` lists the
+  files it loads.
+* ``tesseract``: Tesseract 5 (Smith 2007) through the ``tesseract`` program (Debian
+  ``tesseract-ocr`` with ``-eng`` and ``-chi-sim``), its TSV output grouped into lines.
+
+Both give :class:`~brightroom.scan.pdf.TextLine` objects in the page's pixels. Tesseract puts a
+space between every pair of CJK characters it recognises as separate words; :func:`join_cjk`
+removes every space between two CJK characters (the spaces of the text are kept elsewhere).
+
+``lang`` is ``"auto"``, ``"eng"``, ``"chi_sim"`` or ``"eng+chi_sim"``. PP-OCR's recogniser
+reads both scripts at once, so ``lang`` only names what was found; Tesseract runs with the
+languages asked for (``auto``: ``chi_sim+eng``). The language reported for a page is
+:func:`detect_lang` of its text.
+
+References
+----------
+Du, Y. et al. (2020). PP-OCR: A practical ultra lightweight OCR system. arXiv:2009.09941.
+Li, C. et al. (2022). PP-OCRv3: More attempts for the improvement of ultra lightweight OCR
+system. arXiv:2206.03001 (the detector and recogniser family of v4).
+Smith, R. (2007). An overview of the Tesseract OCR engine. ICDAR 2007, 629-633.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from brightroom.errors import BrightroomError, ParameterError
+from brightroom.methods import Methods
+from brightroom.scan.pdf import TextLine
+
+__all__ = ["OCR_METHODS", "LANGS", "OCREngineMissingError", "ocr", "ppocr", "tesseract",
+           "join_cjk", "latin_punctuation", "detect_lang", "ppocr_engine", "ppocr_models"]
+
+LANGS = ("auto", "eng", "chi_sim", "eng+chi_sim")
+"""Languages of :func:`ocr`."""
+
+_CJK = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_CJK_SPACE = re.compile(f"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])")
+
+
+class OCREngineMissingError(BrightroomError):
+    """An OCR engine (a program, its language data or its Python package) is not installed."""
+
+
+_FULLWIDTH = {"，": ",", "。": ".", "：": ":", "；": ";", "！": "!", "？": "?", "（": "(", "）": ")"}
+_LATIN_PUNCT = re.compile(r"(?<=[A-Za-z0-9])\s*([，。：；！？）])\s*(?=[A-Za-z0-9]|$)|([（])(?=[A-Za-z0-9])")
+
+
+def latin_punctuation(text: str) -> str:
+    """Full-width punctuation that PP-OCR's Chinese recogniser gives inside English text
+    (``here，have``) as ASCII punctuation followed by a space (``here, have``)."""
+    def sub(m: re.Match[str]) -> str:
+        ch = m.group(1) or m.group(2)
+        out = _FULLWIDTH[ch]
+        return out if ch == "（" or m.end() == len(m.string) else out + " "
+    return _LATIN_PUNCT.sub(sub, text)
+
+
+def join_cjk(text: str) -> str:
+    """``text`` without the spaces between two CJK characters (ideographs, kana, CJK
+    punctuation and full-width forms)."""
+    return _CJK_SPACE.sub("", text)
+
+
+def detect_lang(text: str) -> str:
+    """``"chi_sim"``, ``"eng"`` or ``"eng+chi_sim"`` from the share of CJK characters among the
+    letters of ``text`` (``"eng"`` for an empty text)."""
+    cjk = len(_CJK_RE.findall(text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    if cjk == 0:
+        return "eng"
+    if latin < 0.1 * (cjk + latin):
+        return "chi_sim"
+    return "eng+chi_sim"
+
+
+# ----------------------------------------------------------------------------- PP-OCR
+
+def ppocr_models() -> list[Path]:
+    """The ONNX model files of ``rapidocr-onnxruntime``'s wheel (detector, classifier,
+    recogniser), which :func:`ppocr_engine` loads.
+
+    Raises
+    ------
+    OCREngineMissingError
+        ``rapidocr-onnxruntime`` is not installed.
+    """
+    spec = importlib.util.find_spec("rapidocr_onnxruntime")
+    if spec is None or not spec.submodule_search_locations:
+        raise OCREngineMissingError(
+            "the ppocr OCR engine needs the Python package rapidocr-onnxruntime "
+            "(pip install --no-deps rapidocr-onnxruntime==1.4.4 onnxruntime pyclipper shapely pyyaml six; "
+            "`make install` does this), or use ocr='tesseract'")
+    models = sorted((Path(next(iter(spec.submodule_search_locations))) / "models").glob("*.onnx"))
+    if len(models) < 3:
+        raise OCREngineMissingError(f"rapidocr-onnxruntime has {len(models)} models in its wheel; "
+                                    "expected the PP-OCR detector, classifier and recogniser")
+    return models
+
+
+@functools.cache
+def ppocr_engine() -> object:
+    """The PP-OCR engine (one per process; loading the three models takes about 0.5 s)."""
+    ppocr_models()
+    try:
+        from rapidocr_onnxruntime import RapidOCR  # lazy: optional engine, 0.5 s model load
+    except ImportError as e:
+        raise OCREngineMissingError(f"rapidocr-onnxruntime cannot be imported ({e}); install "
+                                    "onnxruntime pyclipper shapely pyyaml six") from None
+    return RapidOCR(print_verbose=False)
+
+
+def _respace(text: str, info: list, crop: np.ndarray) -> str:
+    """Put back the spaces between Latin words that the recogniser dropped.
+
+    PP-OCR's Chinese + English recogniser often runs English words together. Its CTC decoder
+    says at which output column each character was read (``info``: ``col_num, words,
+    word_columns, ...`` of ``rapidocr``'s word boxes). Between two consecutive non-CJK characters
+    the crop's ink profile (Otsu-binarised columns) is searched for a blank run: a run wider than
+    0.3 of the ink's height (ascender to descender) is a word space (in body text the letters of
+    a word are up to about 0.2 of it apart, words about 0.45), the classical word
+    segmentation by vertical projection (e.g. Ha, Haralick and Phillips 1995). Inside numbers
+    (a digit beside ``. , : - /``) no space is added: narrow marks leave wide blanks.
+    """
+    try:
+        pairs = [(ch, int(c)) for w, wc in zip(info[1], info[2]) for ch, c in zip(w, wc) if ch != " "]
+    except (TypeError, IndexError, ValueError):
+        return text
+    chars = [p[0] for p in pairs]
+    cols = [p[1] for p in pairs]
+    bare = [c for c in text if c != " "]
+    if not cols or chars != bare or len(cols) != len(bare) or crop.size == 0:
+        return text
+    spaced = set()
+    k = 0
+    for c in text:
+        if c == " ":
+            spaced.add(k)
+        else:
+            k += 1
+    h, w = crop.shape[:2]
+    g = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    _, ink = cv2.threshold(g, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    rows = np.flatnonzero(ink.sum(axis=1) > 0.02 * w)
+    if len(rows) < 2:
+        return text
+    extent = float(rows[-1] - rows[0] + 1)  # ascender to descender
+    blank = ink[rows[0]:rows[-1] + 1].sum(axis=0) == 0
+    try:
+        px = w / float(info[0])  # crop pixels per CTC column
+    except (TypeError, ValueError, ZeroDivisionError):
+        return text
+    latin = [not _CJK_RE.match(c) for c in bare]
+    out = [bare[0]]
+    for i in range(1, len(bare)):
+        sp = i in spaced
+        a, b = bare[i - 1], bare[i]
+        number = (a.isdigit() and b in ".,:-/%") or (a in ".,:-/$" and b.isdigit())
+        if not sp and latin[i - 1] and latin[i] and not number:
+            x0 = int(np.clip(cols[i - 1] * px, 0, w))
+            x1 = int(np.clip((cols[i] + 1) * px, 0, w))
+            seg = blank[x0:x1]
+            if seg.size:
+                # the longest run of blank columns
+                d = np.diff(np.concatenate(([0], seg.astype(np.int8), [0])))
+                starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+                run = int((ends - starts).max()) if len(starts) else 0
+                sp = run > 0.3 * extent
+        if sp:
+            out.append(" ")
+        out.append(bare[i])
+    return "".join(out)
+
+
+def ppocr(page: np.ndarray, *, lang: str = "auto") -> list[TextLine]:
+    """PP-OCRv4 on a page (uint8 RGB ``H x W x 3`` or gray ``H x W``).
+
+    The detector runs on a copy whose long side is at most 1280 px; the line crops for the
+    recogniser come from the full-size page.
+    """
+    eng = ppocr_engine()
+    bgr = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR) if page.ndim == 2 else np.ascontiguousarray(page[..., ::-1])
+    h, w = bgr.shape[:2]
+    f = min(1.0, 1280 / max(h, w))
+    small = cv2.resize(bgr, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    boxes, _ = eng.text_det(small)  # type: ignore[attr-defined]
+    if boxes is None or len(boxes) == 0:
+        return []
+    boxes = (np.asarray(boxes, np.float64) / f).astype(np.float32)
+    crops = eng.get_crop_img_list(bgr, list(boxes))  # type: ignore[attr-defined]
+    res, _ = eng.text_rec(crops, return_word_box=True)  # type: ignore[attr-defined]
+    lines = []
+    for b, r, crop in zip(boxes, res, crops):
+        text, score = str(r[0]), float(r[1])
+        if len(r) > 2:
+            text = _respace(text, r[2], crop)
+        text = latin_punctuation(join_cjk(text)).strip()
+        if text and score >= 0.5:
+            lines.append(TextLine(text, (float(b[:, 0].min()), float(b[:, 1].min()),
+                                         float(b[:, 0].max()), float(b[:, 1].max())), score))
+    return _reading_order(lines)
+
+
+def _reading_order(lines: list[TextLine]) -> list[TextLine]:
+    """Top to bottom, and left to right within a row of boxes that overlap vertically."""
+    if not lines:
+        return lines
+    lines = sorted(lines, key=lambda ln: (ln.box[1] + ln.box[3]) / 2)
+    rows: list[list[TextLine]] = []
+    for ln in lines:
+        if rows:
+            last = rows[-1][0]
+            h = min(ln.box[3] - ln.box[1], last.box[3] - last.box[1])
+            if abs((ln.box[1] + ln.box[3]) - (last.box[1] + last.box[3])) / 2 < 0.5 * h:
+                rows[-1].append(ln)
+                continue
+        rows.append([ln])
+    return [ln for row in rows for ln in sorted(row, key=lambda x: x.box[0])]
+
+
+# ----------------------------------------------------------------------------- Tesseract
+
+def _tesseract_langs(exe: str) -> set[str]:
+    out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30)
+    return {ln.strip() for ln in out.stdout.splitlines()[1:] if ln.strip()}
+
+
+def tesseract(page: np.ndarray, *, lang: str = "auto") -> list[TextLine]:
+    """Tesseract 5 on a page (uint8 RGB or gray), ``--psm 3``, words grouped into its lines."""
+    exe = shutil.which("tesseract")
+    if exe is None:
+        raise OCREngineMissingError("the tesseract OCR engine needs the program tesseract "
+                                    "(Debian: apt-get install tesseract-ocr tesseract-ocr-eng "
+                                    "tesseract-ocr-chi-sim), or use ocr='ppocr'")
+    want = {"auto": "chi_sim+eng", "eng": "eng", "chi_sim": "chi_sim", "eng+chi_sim": "chi_sim+eng"}[lang]
+    have = _tesseract_langs(exe)
+    for code in want.split("+"):
+        if code not in have:
+            pkg = "tesseract-ocr-" + code.replace("_", "-")
+            raise OCREngineMissingError(f"tesseract has no {code!r} language data (Debian: apt-get "
+                                        f"install {pkg}); it has {', '.join(sorted(have)) or 'none'}")
+    ok, png = cv2.imencode(".png", page if page.ndim == 2 else page[..., ::-1])
+    proc = subprocess.run([exe, "stdin", "stdout", "-l", want, "--psm", "3", "tsv"], input=png.tobytes(),
+                          capture_output=True, timeout=600)
+    if proc.returncode != 0:
+        raise BrightroomError(f"tesseract failed (exit {proc.returncode}): "
+                              f"{proc.stderr.decode(errors='replace').strip()[:200]}")
+    groups: dict[tuple[int, int, int, int], list[tuple[str, float, tuple[int, int, int, int]]]] = {}
+    for row in proc.stdout.decode("utf-8", errors="replace").splitlines()[1:]:
+        f = row.split("\t")
+        if len(f) < 12 or f[0] != "5" or not f[11].strip():
+            continue
+        key = (int(f[1]), int(f[2]), int(f[3]), int(f[4]))
+        x, y, w, h = (int(v) for v in f[6:10])
+        groups.setdefault(key, []).append((f[11].strip(), float(f[10]), (x, y, x + w, y + h)))
+    lines = []
+    for words in groups.values():
+        text = join_cjk(" ".join(w[0] for w in words))
+        bx = np.array([w[2] for w in words], np.float64)
+        conf = float(np.mean([w[1] for w in words])) / 100.0
+        lines.append(TextLine(text, (bx[:, 0].min(), bx[:, 1].min(), bx[:, 2].max(), bx[:, 3].max()), conf))
+    return lines
+
+
+OCR_METHODS: Methods[Callable[..., list[TextLine]]] = Methods("OCR")
+"""OCR engines by name: ``fn(page, lang=) -> [TextLine]``."""
+OCR_METHODS.register(
+    "ppocr", ppocr, aliases=("pp-ocrv4", "rapidocr"),
+    cite="Du, Y. et al. (2020). PP-OCR: A practical ultra lightweight OCR system. arXiv:2009.09941.")
+OCR_METHODS.register(
+    "tesseract", tesseract, aliases=("tesseract5",),
+    cite="Smith, R. (2007). An overview of the Tesseract OCR engine. ICDAR 2007, 629-633.")
+OCR_METHODS.freeze()
+
+
+def ocr(page: np.ndarray, *, method: str = "ppocr", lang: str = "auto") -> list[TextLine]:
+    """Recognise the text of a flattened, upright page.
+
+    Parameters
+    ----------
+    page
+        uint8 RGB ``H x W x 3`` or gray ``H x W``.
+    method
+        A key of :data:`OCR_METHODS` (``"ppocr"``, ``"tesseract"``).
+    lang
+        One of :data:`LANGS`.
+
+    Returns
+    -------
+    list of TextLine
+        In reading order, boxes in ``page``'s pixels.
+
+    Raises
+    ------
+    OCREngineMissingError
+        The engine or its language data is not installed (the message names the package).
+    """
+    if lang not in LANGS:
+        raise ParameterError(f"unknown OCR language {lang!r}; expected one of {', '.join(LANGS)}")
+    fn: Callable[..., list[TextLine]] = OCR_METHODS.get(method)
+    return fn(page, lang=lang)
