@@ -44,6 +44,7 @@ SAME_FLOOR_BASES: dict[str, set[str]] = {
     "__init__": {"api", "lab"},
     "studio": {"cli"},  # the shells may share the CLI's formatting helpers
     "batch": {"cli"},
+    "edit": {"looks"},  # the editor's vignette, grain and --look are the looks room's
 }
 """Rooms a room may import although they are on its own floor."""
 

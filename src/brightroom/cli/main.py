@@ -24,6 +24,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 # Sub-command modules: each has add_parser(subparsers) and sets `func` on its parser.
 _COMMANDS = (
     "brightroom.cli.develop",
+    "brightroom.cli.edit",
     "brightroom.cli.demo",
     "brightroom.cli.lab",
     "brightroom.cli.look",
