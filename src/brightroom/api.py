@@ -823,12 +823,12 @@ def edit(
     noise_reduction: float | None = None,
     vignette: float | None = None,
     grain: float | None = None,
-    hsl: Sequence[str] | dict[str, float] = (),
+    hsl: Sequence[str] | dict[str, float] | None = None,
     crop: str | Sequence[float] | None = None,
     rotate: float | None = None,
     straighten: str | float | None = None,
     flip: str | None = None,
-    heal: Sequence[str | Sequence[float]] = (),
+    heal: Sequence[str | Sequence[float]] | None = None,
     auto: bool = False,
     xmp: PathLike | None = None,
     edits: PathLike | EditList | None = None,
@@ -861,8 +861,9 @@ def edit(
         Raw: white balance in kelvin (2000..50000). Finished photo: relative shift -100..100.
     tint
         -150..150 (+ magenta).
-    sharpening
-        0..150. noise_reduction: 0..100. vignette: -100..100 (post-crop). grain: 0..100.
+    sharpening, noise_reduction, vignette, grain
+        Detail and effects: sharpening 0..150, noise reduction 0..100, post-crop vignette
+        -100..100 (- darkens the corners), grain 0..100.
     hsl
         ``"BAND.hue|sat|lum=N"`` items (BAND one of :data:`EDIT_BANDS`), -100..100.
     crop
@@ -923,8 +924,8 @@ def edit(
                 "saturation": saturation, "texture": texture, "clarity": clarity,
                 "dehaze": dehaze, "sharpening": sharpening, "noise_reduction": noise_reduction,
                 "vignette": vignette, "grain": grain}
-    res = edit_photo(image, controls=controls, hsl=hsl, crop=crop, rotate=rotate,
-                     straighten=straighten, flip=flip, heal=heal, auto=auto, xmp=xmp,
+    res = edit_photo(image, controls=controls, hsl=hsl or (), crop=crop, rotate=rotate,
+                     straighten=straighten, flip=flip, heal=heal or (), auto=auto, xmp=xmp,
                      edits=edits, look=look, recipe=recipe, save=save, xmp_output=xmp_output,
                      overwrite=overwrite)
     if output is not None:
@@ -946,6 +947,20 @@ def edit_preview(
     downsampled to ``max_pixels``; ``preview.render(edit_list)`` then re-renders in tens of
     milliseconds, as the full-size :func:`edit` would, at screen size (linear RGB; encode
     with ``preview.render_display``).
+
+    Parameters
+    ----------
+    image
+        A raw file or :class:`RawImage`, or a finished photo (file or display :class:`Image`).
+    recipe
+        The develop recipe of a raw input.
+    max_pixels
+        The preview's pixel budget [2 MP].
+
+    Returns
+    -------
+    EditPreview
+        Holds the working image and the plan cache; ``render(EditList)`` gives linear RGB.
     """
     linear, raw = linear_input(image, recipe)
     return EditPreview(linear.data, max_pixels=max_pixels, raw=raw)

@@ -36,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--vignette", type=float, default=None, metavar="N",
                    help="-100..+100 (post-crop; - darkens)")
     p.add_argument("--grain", type=float, default=None, metavar="N", help="0..100")
-    p.add_argument("--hsl", action="append", default=[], metavar="BAND.hue|sat|lum=N",
+    p.add_argument("--hsl", action="append", default=None, metavar="BAND.hue|sat|lum=N",
                    help="HSL per band (" + ", ".join(brightroom.EDIT_BANDS) + "), repeatable")
     p.add_argument("--crop", default=None, metavar="X,Y,W,H", help="crop, in input pixels")
     p.add_argument("--rotate", type=float, default=None, metavar="DEG",
@@ -44,7 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--straighten", default=None, metavar="auto|DEG",
                    help="level the horizon/verticals (auto) or rotate by DEG clockwise")
     p.add_argument("--flip", default=None, choices=("h", "v", "hv"), help="mirror")
-    p.add_argument("--heal", action="append", default=[], metavar="X,Y,R",
+    p.add_argument("--heal", action="append", default=None, metavar="X,Y,R",
                    help="heal a spot (input pixels), repeatable")
     p.add_argument("--auto", action="store_true",
                    help="set exposure, contrast, whites, blacks and vibrance from the photo")

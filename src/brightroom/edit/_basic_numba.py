@@ -177,7 +177,7 @@ def basic_kernel(src, out, gains, flags, fp, ta, tb, ca, cb, tsm, airl, fine, sh
                 fs = _lookup(hsl[1], hh)
                 ev = _lookup(hsl[2], hh)
                 h2 = (hh + dh) % 360.0
-                s2 = min(max(s * (1.0 + (fs - 1.0) * s), 0.0), 1.0)
+                s2 = min(max(s * fs, 0.0), 1.0)
                 v2 = v * 2.0 ** (ev * s)
                 kr = (5.0 + h2 / 60.0) % 6.0
                 kg = (3.0 + h2 / 60.0) % 6.0

@@ -8,8 +8,8 @@
   values are interpolated piecewise-linearly around the hue circle between Lightroom's band
   centres (red 0, orange 30, yellow 60, green 120, aqua 180, blue 240, purple 270, magenta 300
   degrees) into 360-entry tables of hue shift (100 = 30 degrees), saturation factor
-  (``1 + s/100``) and luminance (100 = +1 EV); saturation and luminance act in proportion to
-  ``S``, so greys are untouched.
+  (``1 + s/100``, multiplying ``S``) and luminance (100 = +1 EV, in proportion to ``S``), so
+  greys are untouched.
 * **tone curve**: points on sRGB-encoded values, a monotone cubic (Fritsch & Carlson 1980,
   SciPy's PCHIP) through them, the master curve then each channel's, applied to linear light
   through 4096-entry tables indexed by the square root of the value.
@@ -81,7 +81,7 @@ def hsl_reference(rgb: np.ndarray, tables: np.ndarray) -> np.ndarray:
     fs = _lookup(tables[1], h)
     ev = _lookup(tables[2], h)
     h2 = (h + dh) % 360
-    s2 = np.clip(s * (1 + (fs - 1) * s), 0, 1)
+    s2 = np.clip(s * fs, 0, 1)
     v2 = v * np.exp2(ev * s)
     out = np.empty_like(a)
     for ch, n in enumerate((5.0, 3.0, 1.0)):

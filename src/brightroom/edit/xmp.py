@@ -59,6 +59,7 @@ _BOOKKEEPING = {"Version", "ProcessVersion", "CompatibleVersion", "PresetType", 
                 "Copyright", "ContactInfo", "HasSettings", "AlreadyApplied", "RawFileName",
                 "CropConstrainToWarp", "CropConstrainToUnitSquare", "CropUnit", "CropWidth",
                 "CropHeight", "ToneCurveName2012", "ToneCurveName", "WhiteBalance",
+                "RequiresRenditionBehavior",
                 "Cluster", "Amount", "RequiresRGBTables", "ConvertToGrayscale"}
 
 
@@ -86,7 +87,7 @@ def _is_neutral(value: str | list[str]) -> bool:
     if isinstance(value, list):
         return not value
     v = value.strip().lower()
-    if v in ("", "false", "none"):
+    if v in ("", "false", "none", "color"):  # Treatment="Color" is the default
         return True
     try:
         return float(v.replace("+", "")) == 0
@@ -98,7 +99,11 @@ def _collect(root: ET.Element) -> tuple[dict[str, str | list[str]], str]:
     """Every ``crs:`` setting (attributes and child elements) and the preset's name."""
     out: dict[str, str | list[str]] = {}
     name = ""
-    for desc in root.iter(f"{{{_RDF}}}Description"):
+    tops = [d for rdf in root.iter(f"{{{_RDF}}}RDF") for d in rdf
+            if d.tag == f"{{{_RDF}}}Description"]
+    if root.tag == f"{{{_RDF}}}Description":
+        tops.append(root)
+    for desc in tops:  # nested ones (a crs:Look's profile) describe something else
         for k, v in desc.attrib.items():
             if k.startswith(f"{{{CRS}}}"):
                 out[k[len(CRS) + 2:]] = v
