@@ -19,6 +19,7 @@ from numba import njit, prange
 __all__ = ["basic_kernel"]
 
 _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+_LN2 = math.log(2.0)
 
 
 @njit(cache=True, inline="always")
@@ -48,11 +49,28 @@ def _smooth(t):  # pragma: no cover - compiled
 
 @njit(cache=True, inline="always")
 def _lookup(tab, h):  # pragma: no cover - compiled
-    k = int(math.floor(h))
+    k = int(h)  # h in [0, 360)
     f = h - k
-    k = k % 360
-    k1 = (k + 1) % 360
+    if k > 359:
+        k = 359
+    k1 = k + 1 if k < 359 else 0
     return tab[k] + f * (tab[k1] - tab[k])
+
+
+@njit(cache=True, inline="always")
+def _wrap(x, period):  # pragma: no cover - compiled
+    # x in [-period, 2 period): into [0, period) without fmod
+    if x >= period:
+        x -= period
+    elif x < 0.0:
+        x += period
+    return x
+
+
+@njit(cache=True, inline="always")
+def _hsv_channel(n, h6, v, s):  # pragma: no cover - compiled
+    k = _wrap(n + h6, 6.0)
+    return v - v * s * min(max(min(k, 4.0 - k), 0.0), 1.0)
 
 
 @njit(cache=True, inline="always")
@@ -70,6 +88,8 @@ def basic_kernel(src, out, gains, flags, fp, ta, tb, ca, cb, tsm, airl, fine, sh
     use_dz, use_tone, use_cl, use_fine, use_sharp, use_smooth, use_hsl, use_curve = (
         flags[0], flags[1], flags[2], flags[3], flags[4], flags[5], flags[6], flags[7])
     add_haze = flags[8]
+    keep = fp[26]
+    wkeep = fp[27]
     need_lin = use_fine or use_sharp or use_smooth
     need_d = need_lin or use_tone or use_cl or fp[4] != 0.0
     (shadows, highlights, blacks, whites, contrast, clarity, texture, sharpening, noise,
@@ -98,14 +118,16 @@ def basic_kernel(src, out, gains, flags, fp, ta, tb, ca, cb, tsm, airl, fine, sh
                     x0, x1, fx = _coord(j, w, tsm.shape[1])
                     t = _sample(tsm, dy0, dy1, dfy, x0, x1, fx)
                     t = max(t, 0.1)
-                    lo = 1.0 - min(r / ar, min(g / ag, b / ab))
+                    lo = max((ar - r) / (ar - keep * min(r, ar)),
+                             max((ag - g) / (ag - keep * min(g, ag)),
+                                 (ab - b) / (ab - keep * min(b, ab))))
                     ov = 0.0
                     if r > ar and r <= 1.0:
-                        ov = max(ov, (r - ar) / max(1.0 - ar, 1e-6))
+                        ov = max(ov, (r - ar) / max(r + wkeep * (1.0 - r) - ar, 1e-6))
                     if g > ag and g <= 1.0:
-                        ov = max(ov, (g - ag) / max(1.0 - ag, 1e-6))
+                        ov = max(ov, (g - ag) / max(g + wkeep * (1.0 - g) - ag, 1e-6))
                     if b > ab and b <= 1.0:
-                        ov = max(ov, (b - ab) / max(1.0 - ab, 1e-6))
+                        ov = max(ov, (b - ab) / max(b + wkeep * (1.0 - b) - ab, 1e-6))
                     t = min(max(t, max(lo, ov)), 1.0)
                     r = (r - ar) / t + ar
                     g = (g - ag) / t + ag
@@ -143,7 +165,7 @@ def basic_kernel(src, out, gains, flags, fp, ta, tb, ca, cb, tsm, airl, fine, sh
             if use_smooth:
                 d -= noise * (lin - smooth[i, j])
             if need_d:
-                k = 2.0 ** d
+                k = math.exp(d * _LN2)
                 r, g, b = r * k, g * k, b * k
             if sat_k != 1.0 or vib != 0.0:
                 y = 0.2126 * r + 0.7152 * g + 0.0722 * b
@@ -165,7 +187,7 @@ def basic_kernel(src, out, gains, flags, fp, ta, tb, ca, cb, tsm, airl, fine, sh
                 cc = max(c, 1e-20)
                 if c > 0:
                     if v == r:
-                        hh = ((g - b) / cc) % 6.0
+                        hh = _wrap((g - b) / cc, 6.0)
                     elif v == g:
                         hh = (b - r) / cc + 2.0
                     else:
@@ -176,15 +198,13 @@ def basic_kernel(src, out, gains, flags, fp, ta, tb, ca, cb, tsm, airl, fine, sh
                 dh = _lookup(hsl[0], hh)
                 fs = _lookup(hsl[1], hh)
                 ev = _lookup(hsl[2], hh)
-                h2 = (hh + dh) % 360.0
+                h2 = _wrap(hh + dh, 360.0)
                 s2 = min(max(s * fs, 0.0), 1.0)
-                v2 = v * 2.0 ** (ev * s)
-                kr = (5.0 + h2 / 60.0) % 6.0
-                kg = (3.0 + h2 / 60.0) % 6.0
-                kb = (1.0 + h2 / 60.0) % 6.0
-                r = v2 - v2 * s2 * min(max(min(kr, 4.0 - kr), 0.0), 1.0)
-                g = v2 - v2 * s2 * min(max(min(kg, 4.0 - kg), 0.0), 1.0)
-                b = v2 - v2 * s2 * min(max(min(kb, 4.0 - kb), 0.0), 1.0)
+                v2 = v * math.exp(ev * s * _LN2) if ev != 0.0 else v
+                h6 = h2 / 60.0
+                r = _hsv_channel(5.0, h6, v2, s2)
+                g = _hsv_channel(3.0, h6, v2, s2)
+                b = _hsv_channel(1.0, h6, v2, s2)
             if use_curve:
                 r = _curve_value(curve, 0, r, n_curve)
                 g = _curve_value(curve, 1, g, n_curve)

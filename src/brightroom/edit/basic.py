@@ -55,7 +55,7 @@ from brightroom.edit.colour import (
     hsl_tables,
     temperature_gains,
 )
-from brightroom.edit.dehaze import DehazePlan, plan_dehaze
+from brightroom.edit.dehaze import BLACK_KEEP, WHITE_KEEP, DehazePlan, plan_dehaze
 from brightroom.edit.params import HSL, BasicPanel, Detail, ToneCurve
 from brightroom.errors import ParameterError
 
@@ -346,7 +346,8 @@ def _apply_numba(rgb: np.ndarray, plan: BasicPlan) -> np.ndarray:
         _SHADOWS[0], _SHADOWS[1], p.shadows / 100 * _SHADOWS[2],
         _HIGHLIGHTS[0], _HIGHLIGHTS[1], p.highlights / 100 * _HIGHLIGHTS[2],
         _BLACKS[0], _BLACKS[1], p.blacks / 100 * _BLACKS[2],
-        _WHITES[0], _WHITES[1], p.whites / 100 * _WHITES[2]], np.float64)
+        _WHITES[0], _WHITES[1], p.whites / 100 * _WHITES[2], BLACK_KEEP,
+        WHITE_KEEP], np.float64)
     ta, tb = plan.tone if plan.tone is not None else (_DUMMY, _DUMMY)
     ca, cb = plan.clarity if plan.clarity is not None else (_DUMMY, _DUMMY)
     tsm = _DUMMY if dz is None or dz.t_small is None else dz.t_small

@@ -11,10 +11,12 @@ Plan, on the working-size image (long side :data:`~brightroom.edit.basic.WORK_SI
    filter with the grey image as guide (He, Sun & Tang 2013, which replaced soft matting).
 
 Pixels: ``J = (I - A) / t + A`` with ``t`` (upsampled) bounded per pixel so that the result
-stays in ``[0, max(I, 1)]``: ``t >= 1 - min_c I_c / A_c`` keeps ``J >= 0`` and
-``t >= (I_c - A_c) / (1 - A_c)`` keeps ``J <= 1`` where ``I <= 1``. The true transmission of
-a hazy scene satisfies both bounds (they are ``t (1 - J_c / A_c)`` and
-``t (J_c - A_c) / (1 - A_c)``), so they only stop over-correction: no pixel is clipped that
+stays in ``[0.1 I, max(I, 1)]``: ``t >= (A_c - I_c) / (A_c - 0.1 I_c)`` keeps ``J >= 0.1 I``
+(:data:`BLACK_KEEP`; ``0`` would be ``J >= 0``) and
+``t >= (I_c - A_c) / (I_c + 0.9 (1 - I_c) - A_c)`` keeps ``J`` below 1, at most 90 % of the
+way from ``I`` to white (:data:`WHITE_KEEP`), where ``I <= 1``. The true transmission of a
+hazy scene satisfies both wherever the scene is not darker than a tenth of its hazy image nor
+brighter than 90 % of the way to white, so they stop over-correction: no pixel is clipped that
 was not (RawTherapee issue 5272). A negative amount adds haze: ``I t + A (1 - t)`` with
 ``t = 1 + 0.7 amount / 100``.
 
@@ -35,6 +37,12 @@ import numpy as np
 __all__ = ["DehazePlan", "plan_dehaze", "dark_channel"]
 
 _T0 = 0.1
+BLACK_KEEP = 0.1
+WHITE_KEEP = 0.9
+"""A value above the airlight rises at most this fraction of its way to 1 (it never reaches 1,
+so bright detail is not clipped)."""
+"""Dehazed values stay at least this fraction of the hazy ones: ``J >= 0.1 I``, so that dark
+detail is not crushed to black (a true black under haze is restored to 10 % of its hazy value)."""
 
 
 def dark_channel(rgb: np.ndarray, radius: int) -> np.ndarray:
@@ -87,8 +95,9 @@ class DehazePlan:
 
 def transmission_bound(rgb: np.ndarray, A: np.ndarray) -> np.ndarray:
     """The smallest transmission per pixel that keeps ``J`` in ``[0, max(I, 1)]``."""
-    lo = 1 - (rgb / A).min(axis=-1)
-    over = np.where(rgb > A, (rgb - A) / np.maximum(1 - A, np.float32(1e-6)), np.float32(0))
+    lo = ((A - rgb) / (A - np.float32(BLACK_KEEP) * np.minimum(rgb, A))).max(axis=-1)
+    room = rgb + np.float32(WHITE_KEEP) * (1 - rgb) - A   # J may rise to 90 % of the way to 1
+    over = np.where(rgb > A, (rgb - A) / np.maximum(room, np.float32(1e-6)), np.float32(0))
     over = np.where(rgb > 1, np.float32(0), over)   # already clipped: let them be
     return np.maximum(lo, over.max(axis=-1))
 
