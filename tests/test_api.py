@@ -134,7 +134,7 @@ def test_import_brightroom_is_light():
     res = _fresh("import sys, brightroom; print(sorted(m for m in sys.modules "
                  "if m.split('.')[0] in ('brightroom', 'numpy', 'cv2')))")
     assert set(eval(res.stdout)) == {"brightroom", "brightroom._version", "brightroom.develop",
-                                     "brightroom.portrait", "brightroom.scan"}
+                                     "brightroom.portrait", "brightroom.scan", "brightroom.edit"}
 
 
 # ------------------------------------------------------------------------ the CLI's words
@@ -187,7 +187,7 @@ def test_every_cli_command_has_an_api_function():
     assert paths == {("develop",), ("demo",), ("lab", "score"), ("lab", "compare"),
                      ("lab", "measure"), ("look", "apply"), ("look", "list"),
                      ("look", "export"), ("look", "match"), ("look", "learn"), ("calibrate",),
-                     ("portrait",), ("scan",)}
+                     ("portrait",), ("scan",), ("edit",)}
     for path in paths:
         assert _api_name(path) in brightroom.__all__, path
 

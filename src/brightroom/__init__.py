@@ -16,11 +16,12 @@ or, where a capability's function already is the API, there (``read``, ``read_ra
 and :mod:`brightroom.api` imports them. This package re-exports every name lazily (PEP 562), so
 that ``import brightroom`` loads nothing else until a name is used.
 
-``develop``, ``portrait`` and ``scan`` are both API functions and subpackages (the pipeline
-internals in :mod:`brightroom.develop`, the portrait internals in :mod:`brightroom.portrait`, the
-document scanner in :mod:`brightroom.scan`). The import
+``develop``, ``portrait``, ``scan`` and ``edit`` are both API functions and subpackages (the
+pipeline internals in :mod:`brightroom.develop`, the portrait internals in
+:mod:`brightroom.portrait`, the document scanner in :mod:`brightroom.scan`, the editor's in
+:mod:`brightroom.edit`). The import
 system binds a subpackage as an attribute of its parent once, when the subpackage is first
-loaded. This module loads both (their ``__init__`` modules import nothing) and removes that
+loaded. This module loads them (their ``__init__`` modules import nothing) and removes that
 binding, so ``brightroom.develop`` is always resolved by :func:`__getattr__` to the function, and
 no later import (``import brightroom.develop.recipe``) rebinds it: the package is already loaded.
 The function carries the package's namespace as its ``__dict__``, so
@@ -48,26 +49,29 @@ __all__ = [
     "scan",
     # looks and calibration
     "look_list", "look_apply", "look_export", "look_match", "look_learn", "calibrate",
+    # editing
+    "edit", "edit_preview",
     # the lab
     "lab_score", "lab_compare", "lab_measure", "demo",
     # types
     "RawImage", "Image", "Recipe", "Look", "LUT3D", "PortraitResult", "VideoStats", "LabResults",
-    "LabScoreResult", "LabRanking", "DemoResult", "LinearRawImage", "ScanPage",
+    "LabScoreResult", "LabRanking", "DemoResult", "LinearRawImage", "ScanPage", "EditList",
+    "EditResult", "EditPreview",
     # errors and warnings
     "BrightroomError", "InputError", "UnsupportedRawError", "CorruptFileError",
     "UnsupportedFormatError", "OutputExistsError", "RecipeError", "ParameterError",
     "PipelineError", "ChartNotFoundError", "MergeError", "NoSubjectError", "ModelNotFoundError",
     "PageNotFoundError", "OCREngineMissingError",
-    "BurstWarning", "RawFormatWarning",
+    "BurstWarning", "RawFormatWarning", "EditWarning",
     # choices
     "WB_PRESETS", "SCHEDULES", "BURST_MODES", "LENS_STYLES", "PORTRAIT_PRESETS",
     "CALIBRATION_METHODS", "LAB_PLANS", "MEASURE_CHARTS", "WRITE_EXTENSIONS",
-    "SCAN_MODES", "SCAN_LANGS", "SCAN_OCR", "SCAN_OUTPUTS",
+    "SCAN_MODES", "SCAN_LANGS", "SCAN_OCR", "SCAN_OUTPUTS", "EDIT_BANDS",
 ]
 
 # Load the two subpackages that share a name with an API function, then drop the attribute the
 # import system bound for each: from now on __getattr__ answers those names (see above).
-for _package in ("develop", "portrait", "scan"):
+for _package in ("develop", "portrait", "scan", "edit"):
     _importlib.import_module(f"{__name__}.{_package}")
     del globals()[_package]
 del _package

@@ -72,6 +72,9 @@ from brightroom.types import RawImage as RawImage
 
 if TYPE_CHECKING:  # annotations only; the names resolve lazily (see _LAZY)
     from brightroom.color.lut import LUT3D, LUTSequence
+    from brightroom.edit.params import EditList
+    from brightroom.edit.preview import Preview as EditPreview
+    from brightroom.edit.run import EditResult
     from brightroom.io.depth import DepthMap
     from brightroom.lab.leaderboard import Entry
     from brightroom.lab.run import LabResults
@@ -112,6 +115,11 @@ _LAZY = {
     "ModelNotFoundError": ("brightroom.portrait.segment", "ModelNotFoundError"),
     "NoSubjectError": ("brightroom.portrait.segment", "NoSubjectError"),
     "VideoStats": ("brightroom.portrait.video", "VideoStats"),
+    "EDIT_BANDS": ("brightroom.edit.params", "BANDS"),
+    "EditList": ("brightroom.edit.params", "EditList"),
+    "EditPreview": ("brightroom.edit.preview", "Preview"),
+    "EditResult": ("brightroom.edit.run", "EditResult"),
+    "EditWarning": ("brightroom.edit.run", "EditWarning"),
     "PageNotFoundError": ("brightroom.scan.find", "PageNotFoundError"),
     "SCAN_LANGS": ("brightroom.scan.ocr", "LANGS"),
     "OCREngineMissingError": ("brightroom.scan.ocr", "OCREngineMissingError"),
@@ -983,6 +991,176 @@ def calibrate(
         check_output(p, overwrite=overwrite, inputs=(chart,))
     boxes = None if patches is None else grid_boxes(patches, patch_size)
     return calibrate_file(chart, out, method=method, boxes=boxes, overwrite=overwrite)
+
+
+# ----------------------------------------------------------------------------- edit
+
+@_carries_package("brightroom.edit")
+def edit(
+    image: Image | RawImage | LinearRawImage | PathLike,
+    output: PathLike | None = None,
+    *,
+    exposure: float | None = None,
+    contrast: float | None = None,
+    highlights: float | None = None,
+    shadows: float | None = None,
+    whites: float | None = None,
+    blacks: float | None = None,
+    temperature: float | None = None,
+    tint: float | None = None,
+    vibrance: float | None = None,
+    saturation: float | None = None,
+    texture: float | None = None,
+    clarity: float | None = None,
+    dehaze: float | None = None,
+    sharpening: float | None = None,
+    noise_reduction: float | None = None,
+    vignette: float | None = None,
+    grain: float | None = None,
+    hsl: Sequence[str] | dict[str, float] | None = None,
+    crop: str | Sequence[float] | None = None,
+    rotate: float | None = None,
+    straighten: str | float | None = None,
+    flip: str | None = None,
+    heal: Sequence[str | Sequence[float]] | None = None,
+    auto: bool = False,
+    xmp: PathLike | None = None,
+    edits: PathLike | EditList | None = None,
+    look: str | PathLike | None = None,
+    recipe: str | PathLike | Recipe = "default",
+    save: bool = True,
+    xmp_output: PathLike | None = None,
+    quality: int = 92,
+    bit_depth: int | None = None,
+    overwrite: bool = False,
+) -> EditResult:
+    """Edit a photo with Lightroom's vocabulary, non-destructively (``brightroom edit``).
+
+    Every control works on linear light: on a raw inside the develop pipeline (the ``edit``
+    stage after ``tone``), on a JPEG/PNG/TIFF/HEIC/AVIF after its sRGB curve is undone. The
+    edit list (:class:`EditList`) is saved beside the input as ``<input>.brightroom.toml`` and
+    embedded in the output's recipe; the input is never changed.
+
+    Parameters
+    ----------
+    image
+        A raw file or :class:`RawImage`, or a finished photo (file or display :class:`Image`).
+    output
+        Write the photo there (format by extension), checked before any work.
+    exposure
+        -5..+5 EV: ``2**EV`` times linear light.
+    contrast, highlights, shadows, whites, blacks, vibrance, saturation, texture, clarity, dehaze
+        -100..+100, Lightroom's basic panel (0 changes nothing).
+    temperature
+        Raw: white balance in kelvin (2000..50000). Finished photo: relative shift -100..100.
+    tint
+        -150..150 (+ magenta).
+    sharpening, noise_reduction, vignette, grain
+        Detail and effects: sharpening 0..150, noise reduction 0..100, post-crop vignette
+        -100..100 (- darkens the corners), grain 0..100.
+    hsl
+        ``"BAND.hue|sat|lum=N"`` items (BAND one of :data:`EDIT_BANDS`), -100..100.
+    crop
+        ``X,Y,W,H`` in the input's pixels (string or 4 numbers).
+    rotate
+        Degrees clockwise; multiples of 90 are exact quarter turns, the rest a free rotation.
+    straighten
+        ``"auto"`` (level the horizon / verticals found as lines; a :class:`EditWarning` and
+        no rotation when there are none) or degrees clockwise.
+    flip
+        ``"h"``, ``"v"`` or ``"hv"``.
+    heal
+        ``X,Y,R`` spots in the input's pixels (strings or 3 numbers each).
+    auto
+        Set exposure, contrast, whites, blacks and vibrance from the photo (those not given).
+    xmp
+        A Lightroom / Camera Raw ``.xmp`` sidecar or preset whose ``crs:`` settings are
+        applied (over ``edits``, under the keywords); unmapped ones are in
+        :attr:`EditResult.unmapped`.
+    edits
+        An edit list file (``.toml``) or :class:`EditList` to start from.
+    look
+        A look applied after the edits (:func:`look_apply`'s names and files).
+    recipe
+        The develop recipe of a raw input.
+    save
+        Save the edit list beside the input file (``--no-save``: do not).
+    xmp_output
+        Also write the edit list as Camera Raw XMP there.
+    quality, bit_depth, overwrite
+        As for :func:`look_apply`.
+
+    Returns
+    -------
+    EditResult
+        The photo, the resolved edit list, the unmapped XMP settings, the files written.
+
+    Raises
+    ------
+    ParameterError
+        A control out of its range (naming it), a crop or heal point outside the image.
+    RecipeError
+        A malformed edit list or XMP (naming the file and the problem).
+    InputError, OutputExistsError
+        A missing input, an existing output without ``overwrite``.
+    """
+    from brightroom.edit.run import edit_photo  # lazy: start-up cost of the command line
+    src = _path(image)
+    inputs = _paths([image] + [p for p in (xmp, edits) if isinstance(p, (str, os.PathLike))])
+    if output is not None:
+        _check_image_output(output, overwrite, inputs)
+    if xmp_output is not None:
+        check_output(xmp_output, overwrite=overwrite, inputs=inputs)
+    if src is not None and not src.exists():
+        raise InputError(f"{src}: no such file")
+    controls = {"exposure": exposure, "contrast": contrast, "highlights": highlights,
+                "shadows": shadows, "whites": whites, "blacks": blacks,
+                "temperature": temperature, "tint": tint, "vibrance": vibrance,
+                "saturation": saturation, "texture": texture, "clarity": clarity,
+                "dehaze": dehaze, "sharpening": sharpening, "noise_reduction": noise_reduction,
+                "vignette": vignette, "grain": grain}
+    res = edit_photo(image, controls=controls, hsl=hsl or (), crop=crop, rotate=rotate,
+                     straighten=straighten, flip=flip, heal=heal or (), auto=auto, xmp=xmp,
+                     edits=edits, look=look, recipe=recipe, save=save, xmp_output=xmp_output,
+                     overwrite=overwrite)
+    if output is not None:
+        depth = bit_depth if bit_depth is not None else _kept_bit_depth(res.image, Path(output))
+        write(res.image, output, quality=quality, bit_depth=depth, overwrite=overwrite,
+              inputs=inputs)
+    return res
+
+
+def edit_preview(
+    image: Image | RawImage | LinearRawImage | PathLike,
+    *,
+    recipe: str | PathLike | Recipe = "default",
+    max_pixels: int = 2_000_000,
+) -> EditPreview:
+    """A screen-size working copy for interactive editing (:class:`EditPreview`).
+
+    The photo is developed (a raw, by ``recipe`` up to its edit stage) or linearised once and
+    downsampled to ``max_pixels``; ``preview.render(edit_list)`` then re-renders in tens of
+    milliseconds, as the full-size :func:`edit` would, at screen size (linear RGB; encode
+    with ``preview.render_display``).
+
+    Parameters
+    ----------
+    image
+        A raw file or :class:`RawImage`, or a finished photo (file or display :class:`Image`).
+    recipe
+        The develop recipe of a raw input.
+    max_pixels
+        The preview's pixel budget [2 MP].
+
+    Returns
+    -------
+    EditPreview
+        Holds the working image and the plan cache; ``render(EditList)`` gives linear RGB.
+    """
+    from brightroom.edit.preview import Preview as EditPreview  # lazy: start-up cost of the command line
+    from brightroom.edit.run import linear_input  # lazy: start-up cost of the command line
+    linear, raw = linear_input(image, recipe)
+    return EditPreview(linear.data, max_pixels=max_pixels, raw=raw)
 
 
 # ----------------------------------------------------------------------------- the lab

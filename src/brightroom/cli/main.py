@@ -55,6 +55,7 @@ _COMMANDS = {
     "batch": ("brightroom.cli.batch", "develop many raws or run a lab campaign on Dask"),
     "studio": ("brightroom.cli.studio", "the local web app (library, editor, jobs, lab)"),
     "scan": ("brightroom.cli.scan", "scan phone photos of pages into a searchable PDF"),
+    "edit": ("brightroom.cli.edit", "edit photos: basic panel, HSL, crop, straighten, heal"),
 }
 
 _OS_HINTS = {
