@@ -16,8 +16,9 @@ or, where a capability's function already is the API, there (``read``, ``read_ra
 and :mod:`brightroom.api` imports them. This package re-exports every name lazily (PEP 562), so
 that ``import brightroom`` loads nothing else until a name is used.
 
-``develop`` and ``portrait`` are both API functions and subpackages (the pipeline internals in
-:mod:`brightroom.develop`, the portrait internals in :mod:`brightroom.portrait`). The import
+``develop``, ``portrait`` and ``animate`` are both API functions and subpackages (the pipeline
+internals in :mod:`brightroom.develop`, the portrait internals in :mod:`brightroom.portrait`, the
+animated-image encoders in :mod:`brightroom.animate`). The import
 system binds a subpackage as an attribute of its parent once, when the subpackage is first
 loaded. This module loads both (their ``__init__`` modules import nothing) and removes that
 binding, so ``brightroom.develop`` is always resolved by :func:`__getattr__` to the function, and
@@ -43,6 +44,8 @@ __all__ = [
     "merge", "night", "hdr",
     # portrait
     "portrait",
+    # animated images
+    "animate", "AnimateResult", "ANIMATE_FORMATS", "GIF_PALETTES",
     # looks and calibration
     "look_list", "look_apply", "look_export", "look_match", "look_learn", "calibrate",
     # the lab
@@ -60,9 +63,9 @@ __all__ = [
     "CALIBRATION_METHODS", "LAB_PLANS", "MEASURE_CHARTS", "WRITE_EXTENSIONS",
 ]
 
-# Load the two subpackages that share a name with an API function, then drop the attribute the
+# Load the subpackages that share a name with an API function, then drop the attribute the
 # import system bound for each: from now on __getattr__ answers those names (see above).
-for _package in ("develop", "portrait"):
+for _package in ("develop", "portrait", "animate"):
     _importlib.import_module(f"{__name__}.{_package}")
     del globals()[_package]
 del _package

@@ -40,6 +40,13 @@ from typing import Any, TypeVar
 import numpy as np
 
 from brightroom import __all__ as __all__  # the public names are declared once, in the root
+from brightroom.animate.encoder import PALETTE_MODES
+from brightroom.animate.frames import boomerang as _boomerang
+from brightroom.animate.frames import load_clip, resize_clip, retime
+from brightroom.animate.run import FORMATS as _ANIMATE_EXTENSIONS
+from brightroom.animate.run import AnimateResult as AnimateResult
+from brightroom.animate.run import encode_clip, format_of, parse_size
+from brightroom.animate.still import cinemagraph, live_mask
 from brightroom.burst import MODES, develop_burst, merge_burst
 from brightroom.burst import BurstWarning as BurstWarning
 from brightroom.color.lut import LUT3D as LUT3D
@@ -62,6 +69,7 @@ from brightroom.errors import PipelineError as PipelineError
 from brightroom.errors import RecipeError as RecipeError
 from brightroom.errors import UnsupportedFormatError as UnsupportedFormatError
 from brightroom.errors import UnsupportedRawError as UnsupportedRawError
+from brightroom.files import atomic_write
 from brightroom.io import WRITE_EXTENSIONS as WRITE_EXTENSIONS
 from brightroom.io import read as read
 from brightroom.io import read_image as read_image
@@ -85,6 +93,7 @@ from brightroom.looks import Look as Look
 from brightroom.looks import apply_look, bake_look, list_looks, load_look
 from brightroom.looks.calibrate import CALIBRATION_METHODS as CALIBRATION_METHODS
 from brightroom.looks.calibrate import calibrate_file, grid_boxes
+from brightroom.looks.looks import apply_look_array
 from brightroom.looks.transfer import lut_from_pair, transfer_lut
 from brightroom.portrait.bokeh import LENS_STYLES as LENS_STYLES
 from brightroom.portrait.bokeh import BokehParams
@@ -114,6 +123,11 @@ LAB_PLANS = ("full", "quick")
 preview ranked separately). ``"tiny"`` exists for tests."""
 
 _VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".webm")
+ANIMATE_FORMATS = tuple(_ANIMATE_EXTENSIONS)
+"""Output extensions of :func:`animate`: ``.gif``, ``.webp``, ``.png`` and ``.apng`` (APNG)."""
+GIF_PALETTES = PALETTE_MODES
+"""GIF palette modes of :func:`animate`: ``"frame"`` (a palette per frame, kept stable where
+nothing moves) and ``"shared"`` (one for the whole animation)."""
 
 
 def _carries_package(package: str) -> Callable[[_F], _F]:
@@ -991,3 +1005,147 @@ def lab_measure(
         flat = np.asarray(corners, dtype=np.float64).reshape(-1)
         corners = tuple(zip(flat[0::2].tolist(), flat[1::2].tolist()))
     return measure_photo(p, chart, roi=roi_px, corners=corners)
+
+
+# ----------------------------------------------------------------------------- animate
+
+@_carries_package("brightroom.animate")
+def animate(
+    inputs: PathLike | Sequence[PathLike | Image | np.ndarray],
+    output: PathLike | None = None,
+    *,
+    fps: float | None = None,
+    width: int | None = None,
+    start: float = 0.0,
+    duration: float | None = None,
+    max_size: int | str | None = None,
+    quality: float = 90,
+    loop: int = 0,
+    boomerang: bool = False,
+    still: str | PathLike | np.ndarray | None = None,
+    recipe: str | PathLike | Recipe | None = None,
+    look: str | PathLike | Look | None = None,
+    palette: str = "frame",
+    format: str | None = None,
+    overwrite: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> AnimateResult:
+    """An animated GIF, WebP or APNG from a video, a Live Photo, a burst or frames
+    (``brightroom animate``).
+
+    Parameters
+    ----------
+    inputs
+        One video file (anything PyAV reads), an iPhone Live Photo (its HEIC and/or MOV), or
+        photos, raws (developed with ``recipe``), folders of them, :class:`Image` objects or
+        ``H x W x 3`` arrays, all one size.
+    output
+        ``.gif``, ``.webp``, ``.png`` or ``.apng`` (:data:`ANIMATE_FORMATS`). Checked before
+        any work; written atomically, never over an input or an existing file without
+        ``overwrite``. None: nothing is written (give ``format``), the bytes are returned.
+    fps
+        Frame rate: for photos, the rate they play at (default 10); for a video, a lower rate
+        to resample to (by timestamps). GIF plays at most 50 fps.
+    width
+        Output width in pixels (height in proportion; area filter when shrinking).
+    start, duration
+        Seconds of a video to use.
+    max_size
+        Byte budget (an int or text: ``"2MB"``, ``"500k"``, ``"1.5MiB"``): the best quality
+        that fits, by search; the file is within the limit and, when the limit is reachable,
+        at most 5 % below it. Unreachable: a :class:`ParameterError` giving the smallest size.
+    quality
+        1-100 (the highest quality tried with ``max_size``).
+    loop
+        Number of plays, 0 = forever.
+    boomerang
+        Play forward then back.
+    still
+        Cinemagraph: ``"auto"`` or a mask image (white = moving) of the output size; the rest
+        is frozen at the first frame.
+    recipe
+        Recipe for raw inputs (default ``"default"``).
+    look
+        A look applied to every frame (:func:`look_list` names, or a look/LUT file).
+    palette
+        GIF palettes (:data:`GIF_PALETTES`).
+    format
+        ``"gif"``, ``"webp"`` or ``"apng"`` when there is no ``output``.
+    overwrite
+        Replace an existing ``output``.
+    progress
+        Called as ``progress(stage, done, total)`` (total 0 when unknown).
+
+    Returns
+    -------
+    AnimateResult
+        Format, size, frames, the durations and loop count as written, the quality used.
+
+    Raises
+    ------
+    InputError
+        No inputs, missing files, a video without frames, frames or a mask of the wrong size.
+    ParameterError
+        Bad options, or an unreachable ``max_size`` (the message gives the smallest size).
+    OutputExistsError
+        ``output`` exists or is an input, without ``overwrite``.
+    """
+    items: list = [inputs] if isinstance(inputs, (str, os.PathLike, Image, np.ndarray)) else list(inputs)
+    srcs = _paths(items)
+    if output is not None:
+        fmt = format_of(str(output))
+        still_path = _path(still) if isinstance(still, (str, os.PathLike)) and still != "auto" else None
+        check_output(output, overwrite=overwrite,
+                     inputs=srcs + ((still_path,) if still_path is not None else ()))
+    elif format in ("gif", "webp", "apng"):
+        fmt = format
+    else:
+        raise ParameterError(f"format {format!r}: without an output give gif, webp or apng")
+    budget = parse_size(max_size)
+    if palette not in PALETTE_MODES:
+        raise ParameterError(f"unknown GIF palette {palette!r}; known: {', '.join(PALETTE_MODES)}")
+    if not 1 <= float(quality) <= 100:
+        raise ParameterError(f"quality {quality!r}: expected 1 to 100")
+    if fps is not None and not fps > 0:
+        raise ParameterError(f"fps {fps!r}: expected > 0")
+    rec = load_recipe(recipe) if recipe is not None else None
+    transform = None
+    if look is not None:
+        lk = load_look(look)
+
+        def transform(rgb: np.ndarray) -> np.ndarray:
+            return np.clip(apply_look_array(rgb, lk), 0.0, 1.0)
+
+    mask = None
+    if isinstance(still, (str, os.PathLike)) and str(still) != "auto":
+        mask = read_image(still).data
+    elif isinstance(still, np.ndarray):
+        mask = still
+    counter = [0]
+
+    def tick(n: int) -> None:
+        counter[0] += n
+        if progress is not None:
+            progress("reading", counter[0], 0)
+
+    clip = load_clip(items, fps=fps, start=start, duration=duration, recipe=rec,
+                     transform=transform, progress=tick)
+    if fps is not None and clip.source != "frames":
+        clip = retime(clip, fps)
+    clip = resize_clip(clip, width)
+    if still is not None:
+        name = str(still) if isinstance(still, (str, os.PathLike)) else "mask"
+        m = live_mask(clip, "auto" if mask is None else mask, name=name)
+        clip = cinemagraph(clip, m)
+    if boomerang:
+        clip = _boomerang(clip)
+    enc = encode_clip(clip, fmt, quality=quality, max_size=budget, loop=loop, palette=palette,
+                      progress=progress)
+    path = None
+    if output is not None:
+        with atomic_write(output, overwrite=overwrite, inputs=srcs) as tmp:
+            tmp.write_bytes(enc.data)
+        path = Path(output)
+    return AnimateResult(path, fmt, enc.width, enc.height, len(enc.durations_ms),
+                         enc.durations_ms, enc.loop, len(enc.data), enc.quality, budget,
+                         enc.encodes, enc.data)

@@ -23,6 +23,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 # Sub-command modules: each has add_parser(subparsers) and sets `func` on its parser.
 _COMMANDS = (
+    "brightroom.cli.animate",
     "brightroom.cli.develop",
     "brightroom.cli.demo",
     "brightroom.cli.lab",
