@@ -45,7 +45,7 @@ __all__ = [
     # portrait
     "portrait",
     # animated images
-    "animate", "AnimateResult", "ANIMATE_FORMATS", "GIF_PALETTES",
+    "animate", "AnimateResult", "ANIMATE_FORMATS", "GIF_PALETTES", "GIF_COLOUR_SPACES",
     # looks and calibration
     "look_list", "look_apply", "look_export", "look_match", "look_learn", "calibrate",
     # the lab

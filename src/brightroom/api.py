@@ -43,6 +43,7 @@ from brightroom import __all__ as __all__  # the public names are declared once,
 from brightroom.animate.encoder import PALETTE_MODES
 from brightroom.animate.frames import boomerang as _boomerang
 from brightroom.animate.frames import load_clip, resize_clip, retime
+from brightroom.animate.oklab import COLOUR_SPACES
 from brightroom.animate.run import FORMATS as _ANIMATE_EXTENSIONS
 from brightroom.animate.run import AnimateResult as AnimateResult
 from brightroom.animate.run import encode_clip, format_of, parse_size
@@ -125,6 +126,8 @@ preview ranked separately). ``"tiny"`` exists for tests."""
 _VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".webm")
 ANIMATE_FORMATS = tuple(_ANIMATE_EXTENSIONS)
 """Output extensions of :func:`animate`: ``.gif``, ``.webp``, ``.png`` and ``.apng`` (APNG)."""
+GIF_COLOUR_SPACES = COLOUR_SPACES
+"""Colour spaces of :func:`animate`'s GIF/APNG palettes: ``"srgb"`` and ``"oklab"``."""
 GIF_PALETTES = PALETTE_MODES
 """GIF palette modes of :func:`animate`: ``"frame"`` (a palette per frame, kept stable where
 nothing moves) and ``"shared"`` (one for the whole animation)."""
@@ -1019,13 +1022,15 @@ def animate(
     start: float = 0.0,
     duration: float | None = None,
     max_size: int | str | None = None,
-    quality: float = 90,
+    quality: float | None = None,
     loop: int = 0,
     boomerang: bool = False,
     still: str | PathLike | np.ndarray | None = None,
     recipe: str | PathLike | Recipe | None = None,
     look: str | PathLike | Look | None = None,
     palette: str = "frame",
+    colour_space: str = "srgb",
+    dither: float | None = None,
     format: str | None = None,
     overwrite: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
@@ -1055,7 +1060,7 @@ def animate(
         that fits, by search; the file is within the limit and, when the limit is reachable,
         at most 5 % below it. Unreachable: a :class:`ParameterError` giving the smallest size.
     quality
-        1-100 (the highest quality tried with ``max_size``).
+        1-100 (default 90); with ``max_size`` the highest quality tried (default 100).
     loop
         Number of plays, 0 = forever.
     boomerang
@@ -1069,6 +1074,12 @@ def animate(
         A look applied to every frame (:func:`look_list` names, or a look/LUT file).
     palette
         GIF palettes (:data:`GIF_PALETTES`).
+    colour_space
+        Where GIF and APNG colours are chosen (:data:`GIF_COLOUR_SPACES`): ``"srgb"`` (the
+        default: the best PSNR and SSIM per byte measured) or ``"oklab"`` (perceptual).
+    dither
+        GIF ordered-dither strength, 0 (none) to 1; default by quality (0.3 at the top,
+        none below about 80). Dithering is never applied where a pixel sits on a palette colour.
     format
         ``"gif"``, ``"webp"`` or ``"apng"`` when there is no ``output``.
     overwrite
@@ -1104,8 +1115,15 @@ def animate(
     budget = parse_size(max_size)
     if palette not in PALETTE_MODES:
         raise ParameterError(f"unknown GIF palette {palette!r}; known: {', '.join(PALETTE_MODES)}")
+    if quality is None:
+        quality = 100.0 if budget is not None else 90.0
     if not 1 <= float(quality) <= 100:
         raise ParameterError(f"quality {quality!r}: expected 1 to 100")
+    if colour_space not in GIF_COLOUR_SPACES:
+        raise ParameterError(f"unknown colour space {colour_space!r}; known: "
+                             f"{', '.join(GIF_COLOUR_SPACES)}")
+    if dither is not None and not 0 <= float(dither) <= 1:
+        raise ParameterError(f"dither {dither!r}: expected 0 to 1")
     if fps is not None and not fps > 0:
         raise ParameterError(f"fps {fps!r}: expected > 0")
     rec = load_recipe(recipe) if recipe is not None else None
@@ -1140,7 +1158,7 @@ def animate(
     if boomerang:
         clip = _boomerang(clip)
     enc = encode_clip(clip, fmt, quality=quality, max_size=budget, loop=loop, palette=palette,
-                      progress=progress)
+                      space=colour_space, dither=dither, progress=progress)
     path = None
     if output is not None:
         with atomic_write(output, overwrite=overwrite, inputs=srcs) as tmp:

@@ -20,16 +20,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import cv2
 import numba
 import numpy as np
 
 from brightroom.animate.gif import DISPOSE_KEEP, GifFrame, gif_bytes
 from brightroom.animate.lzw import lzw_encode, min_code_size
-from brightroom.animate.oklab import srgb8_to_oklab_fast
+from brightroom.animate.oklab import COLOUR_SPACES, to_space
 from brightroom.animate.quantize import changed_mask, kmeans_palette, map_frame
 from brightroom.errors import ParameterError
 
-__all__ = ["GifSettings", "Palettes", "plan_palettes", "encode_gif", "fit_gif", "GifResult",
+__all__ = ["GifSettings", "estimate_noise", "Palettes", "plan_palettes", "encode_gif", "fit_gif", "GifResult",
            "gif_delays", "PALETTE_MODES"]
 
 PALETTE_MODES = ("frame", "shared")
@@ -59,14 +60,20 @@ class GifSettings:
     keep_margin: float
 
     @classmethod
-    def from_quality(cls, quality: float) -> GifSettings:
-        """Settings of ``quality`` (1-100, continuous)."""
+    def from_quality(cls, quality: float, *, noise: float = 0.0,
+                     dither: float | None = None) -> GifSettings:
+        """Settings of ``quality`` (1-100, continuous) for a clip whose temporal noise is
+        ``noise`` (working-space units, :func:`estimate_noise`): the send threshold is never
+        below what the noise alone would cross, so noise is held still rather than re-sent.
+        ``dither`` overrides the strength (default: 0.3 at the top qualities, falling to 0)."""
         q = float(quality)
         if not 1.0 <= q <= 100.0:
             raise ParameterError(f"GIF quality {quality!r} outside 1..100")
         u = (100.0 - q) / 99.0  # 0 at the best quality, 1 at the worst
-        return cls(threshold=0.006 + 0.09 * u, lossy=0.0 if q >= 98 else 0.004 + 0.12 * u,
-                   dither=max(0.0, 0.6 - 0.8 * u), keep_margin=0.004 + 0.03 * u)
+        threshold = max(0.01 + 0.06 * u, 1.6 * noise)
+        lossy = 0.12 * max(0.0, u - 0.02)
+        d = max(0.0, 0.3 - 1.5 * u) if dither is None else float(dither)
+        return cls(threshold=threshold, lossy=lossy, dither=d, keep_margin=0.003 + 0.03 * u)
 
 
 @dataclass(frozen=True)
@@ -108,12 +115,48 @@ def gif_delays(durations_ms: Sequence[float]) -> np.ndarray:
     return out
 
 
+def estimate_noise(frames: Sequence[np.ndarray], *, pairs: int = 8) -> float:
+    """Temporal noise of working-space frames, as the distance two noisy samples of one static
+    colour lie apart (the norm over the three channels of a frame difference).
+
+    Measured where the picture is flat (the lowest tenth of the local gradient) on the frame
+    difference high-passed in space (minus its 3 x 3 mean, which removes the smooth difference
+    motion leaves in flat areas but keeps pixel noise, scaled back by sqrt(9/8)): the median
+    absolute value there as a standard deviation (MAD / 0.6745), times sqrt(3) for the three
+    channels.
+
+    References
+    ----------
+    Hampel, F. R. (1974). The influence curve and its role in robust estimation. JASA 69(346)
+    (the median absolute deviation as a robust scale).
+    """
+    if len(frames) < 2:
+        return 0.0
+    idx = np.unique(np.linspace(1, len(frames) - 1, min(pairs, len(frames) - 1)).astype(int))
+    vals = []
+    for t in idx:
+        a, b = frames[t - 1], frames[t]
+        g = b.mean(axis=2)
+        grad = np.abs(np.diff(g, axis=0))[:, :-1] + np.abs(np.diff(g, axis=1))[:-1, :]
+        d = (b - a).mean(axis=2)
+        hp = (d - cv2.blur(d, (3, 3)))[:-1, :-1]
+        flat = grad <= np.quantile(grad, 0.1)
+        flat[:1] = flat[-1:] = False
+        flat[:, :1] = flat[:, -1:] = False
+        if flat.sum() < 64:
+            continue
+        # the channel mean has 1/3 of a channel's variance: sqrt(3) back to one channel,
+        # sqrt(3) again for the norm over three
+        vals.append(float(np.median(np.abs(hp[flat]))) / 0.6745 * np.sqrt(9.0 / 8.0) * 3.0)
+    return float(np.median(vals)) if vals else 0.0
+
+
 def _src_changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return changed_mask(a, b, 0.012)
 
 
 def plan_palettes(lab: Sequence[np.ndarray], *, mode: str = "frame", colours: int = 255,
-                  samples: int = 6144, seed: int = 0) -> Palettes:
+                  samples: int = 6144, seed: int = 0, space: str = "oklab") -> Palettes:
     """Palettes for Oklab frames (:data:`PALETTE_MODES`), ``colours`` at most 255 per frame."""
     if mode not in PALETTE_MODES:
         raise ParameterError(f"unknown palette mode {mode!r}; known: {', '.join(PALETTE_MODES)}")
@@ -123,7 +166,7 @@ def plan_palettes(lab: Sequence[np.ndarray], *, mode: str = "frame", colours: in
         per = max(256, samples * 4 // max(len(lab), 1))
         pts = np.concatenate([f.reshape(-1, 3)[rng.integers(0, f.shape[0] * f.shape[1], per)]
                               for f in lab])
-        rgb, plab = kmeans_palette(pts, colours, iters=8, seed=seed)
+        rgb, plab = kmeans_palette(pts, colours, iters=8, seed=seed, space=space)
         return Palettes((rgb,) * len(lab), (plab,) * len(lab))
     rgbs: list[np.ndarray] = []
     labs: list[np.ndarray] = []
@@ -133,7 +176,7 @@ def plan_palettes(lab: Sequence[np.ndarray], *, mode: str = "frame", colours: in
         n = flat.shape[0]
         if t == 0:
             pts = flat[rng.integers(0, n, samples)]
-            rgb, plab = kmeans_palette(pts, colours, iters=6, seed=seed)
+            rgb, plab = kmeans_palette(pts, colours, iters=6, seed=seed, space=space)
         else:
             moved = np.flatnonzero(_src_changed(f, lab[t - 1]).reshape(-1))
             whole = flat[rng.integers(0, n, samples // 4)]
@@ -141,7 +184,8 @@ def plan_palettes(lab: Sequence[np.ndarray], *, mode: str = "frame", colours: in
                 pts = np.concatenate([flat[moved[rng.integers(0, len(moved), samples)]], whole])
             else:
                 pts = whole
-            rgb, plab = kmeans_palette(pts, colours, init=prev, iters=3, seed=seed + t)
+            rgb, plab = kmeans_palette(pts, colours, init=prev, iters=3, seed=seed + t,
+                                        space=space)
         rgbs.append(rgb)
         labs.append(plab)
         prev = plab
@@ -168,13 +212,30 @@ def _bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)
 
 
-def encode_gif(lab: Sequence[np.ndarray], palettes: Palettes, delays_cs: Sequence[int], *,
-               settings: GifSettings, loop: int = 0, quality: float = float("nan"),
-               canvases: list[np.ndarray] | None = None) -> GifResult:
-    """Encode Oklab frames (``H x W x 3`` float32) into a GIF with the given palettes.
+def _adaptive_palette(tgt: np.ndarray, changed: np.ndarray, prev: np.ndarray | None, t: int,
+                      samples: int, colours: int, space: str) -> tuple[np.ndarray, np.ndarray]:
+    """A palette for the pixels about to be sent: k-means over a sample of them, seeded by the
+    previous frame's palette (the colours already on screen)."""
+    rng = np.random.default_rng(t)
+    where = np.flatnonzero(changed.reshape(-1))
+    flat = tgt.reshape(-1, 3)
+    pts = flat[where[rng.integers(0, len(where), min(samples, 4 * len(where)))]]
+    if prev is None:
+        return kmeans_palette(pts, colours, iters=6, seed=t, space=space)
+    return kmeans_palette(pts, colours, init=prev, iters=3, seed=t, space=space)
 
-    ``canvases``, when a list, receives the decoder's picture after each written frame (sRGB
-    uint8), for APNG and for tests.
+
+def encode_gif(lab: Sequence[np.ndarray], palettes: Palettes | None, delays_cs: Sequence[int], *,
+               settings: GifSettings, loop: int = 0, quality: float = float("nan"),
+               canvases: list[np.ndarray] | None = None, samples: int = 6144,
+               space: str = "oklab") -> GifResult:
+    """Encode Oklab frames (``H x W x 3`` float32) into a GIF.
+
+    ``palettes`` None: each frame's palette is fitted to the pixels it will send (those the
+    canvas shows more than ``settings.threshold`` away from the frame), seeded by the previous
+    palette; so a static area left coarse by one frame is refined by the next ones, and more
+    than 256 colours build up on screen. ``canvases``, when a list, receives the decoder's
+    picture after each written frame (sRGB uint8), for APNG and for tests.
     """
     h, w = lab[0].shape[:2]
     canvas = np.zeros((h, w, 3), np.float32)
@@ -183,11 +244,19 @@ def encode_gif(lab: Sequence[np.ndarray], palettes: Palettes, delays_cs: Sequenc
     delays: list[int] = []
     index: list[int] = []
     ones = np.ones((h, w), np.bool_)
+    prev_lab: np.ndarray | None = None
+    prev_rgb: np.ndarray | None = None
     for t, tgt in enumerate(lab):
         first = t == 0
         changed = ones if first else changed_mask(tgt, canvas, settings.threshold)
         rect = _bbox(changed)
-        pal_rgb, pal_lab = palettes.rgb[t], palettes.lab[t]
+        if palettes is not None:
+            pal_rgb, pal_lab = palettes.rgb[t], palettes.lab[t]
+        elif rect is not None:
+            pal_rgb, pal_lab = _adaptive_palette(tgt, changed, prev_lab, t, samples, 255, space)
+            prev_lab = pal_lab
+        else:
+            pal_rgb, pal_lab = prev_rgb, prev_lab  # type: ignore[assignment]
         k = len(pal_rgb)
         transp = k  # the slot after the colours
         idx = None
@@ -207,6 +276,7 @@ def encode_gif(lab: Sequence[np.ndarray], palettes: Palettes, delays_cs: Sequenc
         if idx is None:
             delays[-1] += int(delays_cs[t])
             continue
+        prev_rgb = pal_rgb
         x, y, rw, rh = rect
         table = np.zeros((k + 1, 3), np.uint8)
         table[:k] = pal_rgb
@@ -233,9 +303,11 @@ def encode_gif(lab: Sequence[np.ndarray], palettes: Palettes, delays_cs: Sequenc
                      quality)
 
 
-def oklab_frames(frames: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Oklab of 8-bit sRGB frames."""
-    return [srgb8_to_oklab_fast(f) for f in frames]
+def oklab_frames(frames: Sequence[np.ndarray], space: str = "oklab") -> list[np.ndarray]:
+    """8-bit sRGB frames in the working ``space`` (:data:`COLOUR_SPACES`; Oklab by default)."""
+    if space not in COLOUR_SPACES:
+        raise ParameterError(f"unknown colour space {space!r}; known: {', '.join(COLOUR_SPACES)}")
+    return [to_space(f, space) for f in frames]
 
 
 def fit_gif(encode: Callable[[float], GifResult], max_size: int, *, lo: float = 1.0,

@@ -19,7 +19,8 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["M1", "M2", "srgb8_to_oklab", "srgb8_to_oklab_fast", "oklab_to_srgb8", "SRGB_DECODE"]
+__all__ = ["M1", "M2", "srgb8_to_oklab", "srgb8_to_oklab_fast", "oklab_to_srgb8", "SRGB_DECODE",
+           "COLOUR_SPACES", "SRGB_SCALE", "to_space", "from_space"]
 
 M1 = np.array([[0.4122214708, 0.5363325363, 0.0514459929],
                [0.2119034982, 0.6806995451, 0.1073969566],
@@ -103,3 +104,30 @@ def srgb8_to_oklab_fast(rgb: np.ndarray) -> np.ndarray:
     out = np.empty(rgb.shape, np.float32)
     _to_oklab_rows(rgb, SRGB_DECODE, M1, M2, out)
     return out
+
+
+COLOUR_SPACES = ("oklab", "srgb")
+"""Spaces the GIF encoder can decide colours in: ``"oklab"`` (perceptual, Ottosson 2020) or
+``"srgb"`` (the 8-bit sRGB code values themselves, scaled by :data:`SRGB_SCALE`; what PSNR
+measures)."""
+SRGB_SCALE = 0.6 / 255.0
+"""sRGB codes -> working units: one grey step is about as far as in Oklab (0.004 vs 0.003-0.004),
+so the encoder's thresholds mean about the same in both spaces."""
+
+
+def to_space(rgb: np.ndarray, space: str) -> np.ndarray:
+    """8-bit sRGB ``H x W x 3`` in a working space of :data:`COLOUR_SPACES` (float32)."""
+    if space == "oklab":
+        return srgb8_to_oklab_fast(rgb)
+    if space == "srgb":
+        return np.multiply(rgb, np.float32(SRGB_SCALE), dtype=np.float32)
+    raise ValueError(f"unknown colour space {space!r}; known: {', '.join(COLOUR_SPACES)}")
+
+
+def from_space(values: np.ndarray, space: str) -> np.ndarray:
+    """Working-space values back to 8-bit sRGB (rounded, clipped)."""
+    if space == "oklab":
+        return oklab_to_srgb8(values)
+    if space == "srgb":
+        return np.clip(np.round(np.asarray(values, np.float64) / SRGB_SCALE), 0, 255).astype(np.uint8)
+    raise ValueError(f"unknown colour space {space!r}; known: {', '.join(COLOUR_SPACES)}")

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from brightroom.animate.oklab import oklab_to_srgb8, srgb8_to_oklab
+from brightroom.animate.oklab import from_space, to_space
 
 __all__ = ["kmeans_palette", "map_frame", "nearest_reference", "changed_mask", "ign"]
 
@@ -157,8 +157,10 @@ def _kmeanspp(samples, k, uniform):  # pragma: no cover - compiled
 
 
 def kmeans_palette(samples: np.ndarray, k: int, *, init: np.ndarray | None = None,
-                   iters: int = 4, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """``k`` palette colours for ``N x 3`` Oklab samples: (``k x 3`` uint8 sRGB, their Oklab).
+                   iters: int = 4, seed: int = 0, space: str = "oklab"
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """``k`` palette colours for ``N x 3`` samples in ``space`` (Oklab by default): (``k x 3``
+    uint8 sRGB, their coordinates in ``space``).
 
     Seeded by ``init`` (Oklab, e.g. the previous frame's palette; resized to ``k``) or
     k-means++. The colours are the rounded centroids, deduplicated (so possibly fewer than
@@ -176,8 +178,8 @@ def kmeans_palette(samples: np.ndarray, k: int, *, init: np.ndarray | None = Non
     else:
         centres = _kmeanspp(samples, k, np.random.default_rng(seed).random(k))
     centres = _kmeans(samples, centres, iters)
-    rgb = np.unique(oklab_to_srgb8(centres), axis=0)
-    lab = srgb8_to_oklab(rgb)
+    rgb = np.unique(from_space(centres, space), axis=0)
+    lab = to_space(rgb[None], space)[0]
     order = np.argsort(lab[:, 0], kind="stable")
     return rgb[order], np.ascontiguousarray(lab[order])
 

@@ -19,6 +19,7 @@ from brightroom.animate.encoder import (
     GifResult,
     GifSettings,
     encode_gif,
+    estimate_noise,
     fit_gif,
     gif_delays,
     oklab_frames,
@@ -90,11 +91,12 @@ def _unreachable(fmt: str, max_size: int, smallest: int, w: int, h: int) -> Para
 
 
 def _gif(clip: Clip, quality: float, max_size: int | None, loop: int, palette: str,
-         progress: Progress | None) -> tuple[GifResult, int]:
+         space: str, dither: float | None, progress: Progress | None) -> tuple[GifResult, int]:
     if clip.fps > GIF_MAX_FPS:
         clip = retime(clip, GIF_MAX_FPS)
-    lab = oklab_frames(clip.frames)
-    pal = plan_palettes(lab, mode=palette)
+    lab = oklab_frames(clip.frames, space)
+    noise = estimate_noise(lab)
+    pal = None if palette == "frame" else plan_palettes(lab, mode=palette, space=space)
     delays = gif_delays(clip.durations_ms)
     count = 0
 
@@ -103,8 +105,8 @@ def _gif(clip: Clip, quality: float, max_size: int | None, loop: int, palette: s
         count += 1
         if progress is not None:
             progress("encoding", count, 0)
-        return encode_gif(lab, pal, delays, settings=GifSettings.from_quality(q), loop=loop,
-                          quality=q)
+        return encode_gif(lab, pal, delays, settings=GifSettings.from_quality(
+            q, noise=noise, dither=dither), loop=loop, quality=q, space=space)
 
     if max_size is None:
         return enc(quality), count
@@ -143,7 +145,7 @@ def _webp(clip: Clip, quality: float, max_size: int | None, loop: int
     return best, best_q, n
 
 
-def _apng(clip: Clip, quality: float, max_size: int | None, loop: int
+def _apng(clip: Clip, quality: float, max_size: int | None, loop: int, space: str
           ) -> tuple[bytes, tuple[int, ...], float, int]:
     frames, durs, _ = merge_repeats(clip.frames, clip.durations_ms)
     ints = [int(round(d)) for d in durs]
@@ -151,8 +153,9 @@ def _apng(clip: Clip, quality: float, max_size: int | None, loop: int
         data = apng_bytes(frames, ints, loop=loop)
         if max_size is None or len(data) <= max_size:
             return data, tuple(ints), 100.0, 1
-    lab = oklab_frames(frames)
-    pal = plan_palettes(lab, mode="shared")
+    lab = oklab_frames(frames, space)
+    noise = estimate_noise(lab)
+    pal = plan_palettes(lab, mode="shared", space=space)
     cs = np.ones(len(frames), np.int64)  # GIF delays are not used for APNG
     rgb = pal.rgb[0]
     count = 0
@@ -161,8 +164,8 @@ def _apng(clip: Clip, quality: float, max_size: int | None, loop: int
         nonlocal count
         count += 1
         canv: list[np.ndarray] = []
-        r = encode_gif(lab, pal, cs, settings=GifSettings.from_quality(q), loop=loop,
-                       canvases=canv)
+        r = encode_gif(lab, pal, cs, settings=GifSettings.from_quality(q, noise=noise),
+                       loop=loop, canvases=canv, space=space)
         # durations of the frames the GIF pass kept, summed over the ones it merged
         starts = list(r.frame_index) + [len(frames)]
         d = tuple(int(sum(ints[starts[i]:starts[i + 1]])) for i in range(len(r.frame_index)))
@@ -207,8 +210,8 @@ def _indices(canvas: np.ndarray, rgb: np.ndarray) -> np.ndarray:
 
 
 def encode_clip(clip: Clip, fmt: str, *, quality: float = 90, max_size: int | None = None,
-                loop: int = 0, palette: str = "frame",
-                progress: Progress | None = None) -> Encoded:
+                loop: int = 0, palette: str = "frame", space: str = "srgb",
+                dither: float | None = None, progress: Progress | None = None) -> Encoded:
     """Encode ``clip`` as ``fmt`` (``"gif"``, ``"webp"``, ``"apng"``).
 
     Parameters
@@ -221,6 +224,12 @@ def encode_clip(clip: Clip, fmt: str, *, quality: float = 90, max_size: int | No
         Number of plays, 0 = forever.
     palette
         GIF palettes (:data:`~brightroom.animate.encoder.PALETTE_MODES`).
+    space
+        Where GIF/APNG colours are chosen (:data:`~brightroom.animate.oklab.COLOUR_SPACES`):
+        ``"srgb"`` (default; measured 1.5 dB PSNR and 0.01 SSIM better than Oklab at equal size
+        on the benchmark clips) or ``"oklab"``.
+    dither
+        GIF dither strength 0-1 (default: by quality).
 
     Raises
     ------
@@ -233,7 +242,7 @@ def encode_clip(clip: Clip, fmt: str, *, quality: float = 90, max_size: int | No
         raise ParameterError(f"loop {loop!r}: expected a number of plays, 0 (forever) to 65536")
     w, h = clip.size
     if fmt == "gif":
-        r, n = _gif(clip, float(quality), max_size, loop, palette, progress)
+        r, n = _gif(clip, float(quality), max_size, loop, palette, space, dither, progress)
         durs = tuple(10 * d for d in r.delays_cs)
         return Encoded(r.data, fmt, w, h, durs, loop, r.quality, n)
     if fmt == "webp":
@@ -241,7 +250,7 @@ def encode_clip(clip: Clip, fmt: str, *, quality: float = 90, max_size: int | No
         _, durs, _ = merge_repeats(clip.frames, clip.durations_ms)
         return Encoded(data, fmt, w, h, tuple(int(round(d)) for d in durs), loop, q, n)
     if fmt == "apng":
-        data, d, q, n = _apng(clip, float(quality), max_size, loop)
+        data, d, q, n = _apng(clip, float(quality), max_size, loop, space)
         return Encoded(data, fmt, w, h, d, loop, q, n)
     raise ParameterError(f"unknown animation format {fmt!r}; known: gif, webp, apng")
 

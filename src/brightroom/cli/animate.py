@@ -31,8 +31,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--duration", type=float, metavar="D", help="video length to use, seconds")
     p.add_argument("--max-size", metavar="SIZE", help="byte budget, e.g. 2MB, 500k, 1.5MiB: "
                    "the best quality that fits")
-    p.add_argument("--quality", type=float, default=90, metavar="Q",
-                   help="1-100 [default: 90]; with --max-size the highest tried")
+    p.add_argument("--quality", type=float, metavar="Q",
+                   help="1-100 [default: 90]; with --max-size the highest tried [default: 100]")
     p.add_argument("--loop", type=int, default=0, metavar="N",
                    help="number of plays, 0 = forever [default: 0]")
     p.add_argument("--boomerang", action="store_true", help="play forward then back")
@@ -43,6 +43,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--look", metavar="NAME", help="a look (or LUT file) for every frame")
     p.add_argument("--palette", default="frame", choices=brightroom.GIF_PALETTES,
                    help="GIF palettes: one per frame, or shared [default: frame]")
+    p.add_argument("--colour-space", default="srgb", choices=brightroom.GIF_COLOUR_SPACES,
+                   help="where GIF colours are chosen [default: srgb]")
+    p.add_argument("--dither", type=float, metavar="0-1",
+                   help="GIF ordered-dither strength [default: by quality]")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output")
     p.set_defaults(func=run)
 
@@ -60,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
             args.inputs, args.output, fps=args.fps, width=args.width, start=args.start,
             duration=args.duration, max_size=args.max_size, quality=args.quality, loop=args.loop,
             boomerang=args.boomerang, still=args.still, recipe=args.recipe, look=args.look,
-            palette=args.palette, overwrite=args.overwrite, progress=progress)
+            palette=args.palette, colour_space=args.colour_space, dither=args.dither,
+            overwrite=args.overwrite, progress=progress)
     finally:
         bar.close()
     total = sum(r.durations_ms) / 1000.0
