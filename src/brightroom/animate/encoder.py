@@ -30,7 +30,8 @@ from brightroom.animate.oklab import COLOUR_SPACES, to_space
 from brightroom.animate.quantize import changed_mask, kmeans_palette, map_frame
 from brightroom.errors import ParameterError
 
-__all__ = ["GifSettings", "estimate_noise", "Palettes", "plan_palettes", "encode_gif", "fit_gif", "GifResult",
+__all__ = ["GifSettings", "estimate_noise", "hold_static", "Palettes", "plan_palettes",
+           "encode_gif", "fit_gif", "GifResult",
            "gif_delays", "PALETTE_MODES"]
 
 PALETTE_MODES = ("frame", "shared")
@@ -119,7 +120,8 @@ def estimate_noise(frames: Sequence[np.ndarray], *, pairs: int = 8) -> float:
     """Temporal noise of working-space frames, as the distance two noisy samples of one static
     colour lie apart (the norm over the three channels of a frame difference).
 
-    Measured where the picture is flat (the lowest tenth of the local gradient) on the frame
+    Measured where the picture is flat (the lowest tenth of the gradient of the 5 x 5 mean of
+    the two frames, which noise barely selects) on the frame
     difference high-passed in space (minus its 3 x 3 mean, which removes the smooth difference
     motion leaves in flat areas but keeps pixel noise, scaled back by sqrt(9/8)): the median
     absolute value there as a standard deviation (MAD / 0.6745), times sqrt(3) for the three
@@ -136,7 +138,7 @@ def estimate_noise(frames: Sequence[np.ndarray], *, pairs: int = 8) -> float:
     vals = []
     for t in idx:
         a, b = frames[t - 1], frames[t]
-        g = b.mean(axis=2)
+        g = cv2.blur(np.ascontiguousarray((a + b).mean(axis=2)), (5, 5))  # noise barely enters
         grad = np.abs(np.diff(g, axis=0))[:, :-1] + np.abs(np.diff(g, axis=1))[:-1, :]
         d = (b - a).mean(axis=2)
         hp = (d - cv2.blur(d, (3, 3)))[:-1, :-1]
@@ -202,6 +204,36 @@ def _paint(canvas, canvas_rgb, idx, x0, y0, pal_lab, pal_rgb, transp):  # pragma
                 for c in range(3):
                     canvas[y0 + yy, x0 + xx, c] = pal_lab[j, c]
                     canvas_rgb[y0 + yy, x0 + xx, c] = pal_rgb[j, c]
+
+
+@numba.njit(cache=True, parallel=True)
+def _hold(target, canvas, rgb, canvas_rgb, t2):  # pragma: no cover - compiled
+    h, w = target.shape[0], target.shape[1]
+    for y in numba.prange(h):
+        for x in range(w):
+            d = 0.0
+            for c in range(3):
+                e = target[y, x, c] - canvas[y, x, c]
+                d += e * e
+            if d > t2:
+                for c in range(3):
+                    canvas[y, x, c] = target[y, x, c]
+                    canvas_rgb[y, x, c] = rgb[y, x, c]
+
+
+def hold_static(frames: Sequence[np.ndarray], lab: Sequence[np.ndarray], threshold: float
+                ) -> list[np.ndarray]:
+    """Frames in which a pixel keeps its previous value until the picture moves further than
+    ``threshold`` from it (working-space distance): the GIF encoder's send rule without the
+    palette, for encoders that compress unchanged areas (WebP) to hold noise still."""
+    canvas = lab[0].copy()
+    canvas_rgb = np.ascontiguousarray(frames[0]).copy()
+    out = [canvas_rgb.copy()]
+    t2 = np.float32(threshold * threshold)
+    for f, t in zip(frames[1:], lab[1:]):
+        _hold(t, canvas, np.ascontiguousarray(f), canvas_rgb, t2)
+        out.append(canvas_rgb.copy())
+    return out
 
 
 def _bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:

@@ -22,6 +22,7 @@ from brightroom.animate.encoder import (
     estimate_noise,
     fit_gif,
     gif_delays,
+    hold_static,
     oklab_frames,
     plan_palettes,
 )
@@ -117,9 +118,22 @@ def _gif(clip: Clip, quality: float, max_size: int | None, loop: int, palette: s
     return best, count
 
 
-def _webp(clip: Clip, quality: float, max_size: int | None, loop: int
-          ) -> tuple[bytes, float, int]:
-    frames, durs, _ = merge_repeats(clip.frames, clip.durations_ms)
+def _webp(clip: Clip, quality: float, max_size: int | None, loop: int, space: str
+          ) -> tuple[bytes, tuple[float, ...], float, int]:
+    frames, durs = list(clip.frames), list(clip.durations_ms)
+    if len(frames) > 1:
+        # hold what only noise changes (the GIF encoder's rule at its best quality), so that
+        # libwebp's inter-frame rectangles see still areas as still
+        lab = oklab_frames(frames, space)
+        th = GifSettings.from_quality(100, noise=estimate_noise(lab)).threshold
+        frames = hold_static(frames, lab, th)
+    frames, durs, _ = merge_repeats(frames, durs)
+    result = _webp_search(clip, frames, durs, quality, max_size, loop)
+    return result[0], tuple(durs), result[1], result[2]
+
+
+def _webp_search(clip: Clip, frames: list[np.ndarray], durs: list[float], quality: float,
+                 max_size: int | None, loop: int) -> tuple[bytes, float, int]:
     ints = [int(round(d)) for d in durs]
     if max_size is None:
         return webp_bytes(frames, ints, loop=loop, quality=quality), quality, 1
@@ -246,8 +260,7 @@ def encode_clip(clip: Clip, fmt: str, *, quality: float = 90, max_size: int | No
         durs = tuple(10 * d for d in r.delays_cs)
         return Encoded(r.data, fmt, w, h, durs, loop, r.quality, n)
     if fmt == "webp":
-        data, q, n = _webp(clip, float(quality), max_size, loop)
-        _, durs, _ = merge_repeats(clip.frames, clip.durations_ms)
+        data, durs, q, n = _webp(clip, float(quality), max_size, loop, space)
         return Encoded(data, fmt, w, h, tuple(int(round(d)) for d in durs), loop, q, n)
     if fmt == "apng":
         data, d, q, n = _apng(clip, float(quality), max_size, loop, space)
