@@ -134,7 +134,8 @@ def test_import_brightroom_is_light():
     res = _fresh("import sys, brightroom; print(sorted(m for m in sys.modules "
                  "if m.split('.')[0] in ('brightroom', 'numpy', 'cv2')))")
     assert set(eval(res.stdout)) == {"brightroom", "brightroom._version", "brightroom.develop",
-                                     "brightroom.portrait", "brightroom.scan", "brightroom.edit"}
+                                     "brightroom.portrait", "brightroom.scan", "brightroom.edit",
+                                     "brightroom.animate"}
 
 
 # ------------------------------------------------------------------------ the CLI's words
@@ -187,7 +188,7 @@ def test_every_cli_command_has_an_api_function():
     assert paths == {("develop",), ("demo",), ("lab", "score"), ("lab", "compare"),
                      ("lab", "measure"), ("look", "apply"), ("look", "list"),
                      ("look", "export"), ("look", "match"), ("look", "learn"), ("calibrate",),
-                     ("portrait",), ("scan",), ("edit",)}
+                     ("portrait",), ("scan",), ("edit",), ("animate",)}
     for path in paths:
         assert _api_name(path) in brightroom.__all__, path
 
@@ -257,6 +258,15 @@ from brightroom.develop import recipe as r2, run
 assert r2 is recipe and run.develop is not brightroom.develop
 import inspect
 assert 'schedule' in inspect.signature(brightroom.develop).parameters
+""")
+
+
+def test_animate_name_and_its_subpackage_in_a_fresh_process():
+    _fresh("""
+import brightroom, brightroom.animate.lzw as lzw
+assert callable(brightroom.animate) and brightroom.animate.lzw is lzw
+from brightroom.animate import gif
+assert brightroom.animate.gif is gif
 """)
 
 

@@ -16,10 +16,10 @@ or, where a capability's function already is the API, there (``read``, ``read_ra
 and :mod:`brightroom.api` imports them. This package re-exports every name lazily (PEP 562), so
 that ``import brightroom`` loads nothing else until a name is used.
 
-``develop``, ``portrait``, ``scan`` and ``edit`` are both API functions and subpackages (the
-pipeline internals in :mod:`brightroom.develop`, the portrait internals in
+``develop``, ``portrait``, ``scan``, ``edit`` and ``animate`` are both API functions and
+subpackages (the pipeline internals in :mod:`brightroom.develop`, the portrait internals in
 :mod:`brightroom.portrait`, the document scanner in :mod:`brightroom.scan`, the editor's in
-:mod:`brightroom.edit`). The import
+:mod:`brightroom.edit`, the animated-image encoders in :mod:`brightroom.animate`). The import
 system binds a subpackage as an attribute of its parent once, when the subpackage is first
 loaded. This module loads them (their ``__init__`` modules import nothing) and removes that
 binding, so ``brightroom.develop`` is always resolved by :func:`__getattr__` to the function, and
@@ -47,6 +47,8 @@ __all__ = [
     "portrait",
     # document scanning
     "scan",
+    # animated images
+    "animate", "AnimateResult", "ANIMATE_FORMATS", "GIF_PALETTES", "GIF_COLOUR_SPACES",
     # looks and calibration
     "look_list", "look_apply", "look_export", "look_match", "look_learn", "calibrate",
     # editing
@@ -69,9 +71,9 @@ __all__ = [
     "SCAN_MODES", "SCAN_LANGS", "SCAN_OCR", "SCAN_OUTPUTS", "EDIT_BANDS",
 ]
 
-# Load the two subpackages that share a name with an API function, then drop the attribute the
+# Load the subpackages that share a name with an API function, then drop the attribute the
 # import system bound for each: from now on __getattr__ answers those names (see above).
-for _package in ("develop", "portrait", "scan", "edit"):
+for _package in ("develop", "portrait", "scan", "edit", "animate"):
     _importlib.import_module(f"{__name__}.{_package}")
     del globals()[_package]
 del _package

@@ -71,6 +71,7 @@ from brightroom.types import LinearRawImage as LinearRawImage
 from brightroom.types import RawImage as RawImage
 
 if TYPE_CHECKING:  # annotations only; the names resolve lazily (see _LAZY)
+    from brightroom.animate.run import AnimateResult
     from brightroom.color.lut import LUT3D, LUTSequence
     from brightroom.edit.params import EditList
     from brightroom.edit.preview import Preview as EditPreview
@@ -115,6 +116,7 @@ _LAZY = {
     "ModelNotFoundError": ("brightroom.portrait.segment", "ModelNotFoundError"),
     "NoSubjectError": ("brightroom.portrait.segment", "NoSubjectError"),
     "VideoStats": ("brightroom.portrait.video", "VideoStats"),
+    "AnimateResult": ("brightroom.animate.run", "AnimateResult"),
     "EDIT_BANDS": ("brightroom.edit.params", "BANDS"),
     "EditList": ("brightroom.edit.params", "EditList"),
     "EditPreview": ("brightroom.edit.preview", "Preview"),
@@ -144,6 +146,16 @@ SCAN_OUTPUTS = (".pdf", ".png", ".jpg", ".jpeg", ".txt")
 the flattened page as PNG/JPEG, or its text."""
 
 _VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".webm")
+ANIMATE_FORMATS = (".gif", ".webp", ".png", ".apng")
+"""Output extensions of :func:`animate`: ``.gif``, ``.webp``, ``.png`` and ``.apng`` (APNG); the
+animate room's ``FORMATS`` (a test checks), written here so that the command line need not load
+it."""
+GIF_PALETTES = ("frame", "shared")
+"""GIF palette modes of :func:`animate`: ``"frame"`` (a palette per frame, kept stable where
+nothing moves) and ``"shared"`` (one for the whole animation); the encoder's ``PALETTE_MODES``."""
+GIF_COLOUR_SPACES = ("oklab", "srgb")
+"""Colour spaces of :func:`animate`'s GIF/APNG palettes: ``"srgb"`` and ``"oklab"``; the animate
+room's ``COLOUR_SPACES``."""
 
 
 def _carries_package(package: str) -> Callable[[_F], _F]:
@@ -1390,3 +1402,181 @@ def lab_measure(
             raise ParameterError(f"corners {tuple(flat.tolist())!r}: expected finite numbers")
         corners = tuple(zip(flat[0::2].tolist(), flat[1::2].tolist()))
     return measure_photo(p, chart, roi=roi_px, corners=corners)
+
+
+# ----------------------------------------------------------------------------- animate
+
+@_carries_package("brightroom.animate")
+def animate(
+    inputs: PathLike | Sequence[PathLike | Image | np.ndarray],
+    output: PathLike | None = None,
+    *,
+    fps: float | None = None,
+    width: int | None = None,
+    start: float = 0.0,
+    duration: float | None = None,
+    max_size: int | str | None = None,
+    quality: float | None = None,
+    loop: int = 0,
+    boomerang: bool = False,
+    still: str | PathLike | np.ndarray | None = None,
+    recipe: str | PathLike | Recipe | None = None,
+    look: str | PathLike | Look | None = None,
+    palette: str = "frame",
+    colour_space: str = "srgb",
+    dither: float | None = None,
+    format: str | None = None,
+    overwrite: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> AnimateResult:
+    """An animated GIF, WebP or APNG from a video, a Live Photo, a burst or frames
+    (``brightroom animate``).
+
+    Parameters
+    ----------
+    inputs
+        One video file (anything PyAV reads), an iPhone Live Photo (its HEIC and/or MOV), or
+        photos, raws (developed with ``recipe``), folders of them, :class:`Image` objects or
+        ``H x W x 3`` arrays, all one size.
+    output
+        ``.gif``, ``.webp``, ``.png`` or ``.apng`` (:data:`ANIMATE_FORMATS`). Checked before
+        any work; written atomically, never over an input or an existing file without
+        ``overwrite``. None: nothing is written (give ``format``), the bytes are returned.
+    fps
+        Frame rate: for photos, the rate they play at (default 10); for a video, a lower rate
+        to resample to (by timestamps). GIF plays at most 50 fps.
+    width
+        Output width in pixels (height in proportion; area filter when shrinking).
+    start, duration
+        Seconds of a video to use.
+    max_size
+        Byte budget (an int or text: ``"2MB"``, ``"500k"``, ``"1.5MiB"``): the best quality
+        that fits, by search; the file is within the limit and, when the limit is reachable,
+        at most 5 % below it. Unreachable: a :class:`ParameterError` giving the smallest size.
+    quality
+        1-100 (default 90); with ``max_size`` the highest quality tried (default 100).
+    loop
+        Number of plays, 0 = forever.
+    boomerang
+        Play forward then back.
+    still
+        Cinemagraph: ``"auto"`` or a mask image (white = moving) of the output size; the rest
+        is frozen at the first frame.
+    recipe
+        Recipe for raw inputs (default ``"default"``).
+    look
+        A look applied to every frame (:func:`look_list` names, or a look/LUT file).
+    palette
+        GIF palettes (:data:`GIF_PALETTES`).
+    colour_space
+        Where GIF and APNG colours are chosen (:data:`GIF_COLOUR_SPACES`): ``"srgb"`` (the
+        default: the best PSNR and SSIM per byte measured) or ``"oklab"`` (perceptual).
+    dither
+        GIF ordered-dither strength, 0 (none) to 1; default by quality (0.3 at the top,
+        none below about 80). Dithering is never applied where a pixel sits on a palette colour.
+    format
+        ``"gif"``, ``"webp"`` or ``"apng"`` when there is no ``output``.
+    overwrite
+        Replace an existing ``output``.
+    progress
+        Called as ``progress(stage, done, total)`` (total 0 when unknown).
+
+    Returns
+    -------
+    AnimateResult
+        Format, size, frames, the durations and loop count as written, the quality used.
+
+    Raises
+    ------
+    InputError
+        No inputs, missing files, a video without frames, frames or a mask of the wrong size.
+    ParameterError
+        Bad options, or an unreachable ``max_size`` (the message gives the smallest size).
+    OutputExistsError
+        ``output`` exists or is an input, without ``overwrite``.
+    """
+    from brightroom.animate.encoder import PALETTE_MODES  # lazy: start-up cost of the command line
+    from brightroom.animate.frames import boomerang as _boomerang  # lazy: start-up cost of the command line
+    from brightroom.animate.frames import (
+        load_clip,  # lazy: start-up cost of the command line
+        resize_clip,  # lazy: start-up cost of the command line
+        retime,  # lazy: start-up cost of the command line
+    )
+    from brightroom.animate.run import (
+        AnimateResult,  # lazy: start-up cost of the command line
+        encode_clip,  # lazy: start-up cost of the command line
+        format_of,  # lazy: start-up cost of the command line
+        parse_size,  # lazy: start-up cost of the command line
+    )
+    from brightroom.animate.still import (
+        cinemagraph,  # lazy: start-up cost of the command line
+        live_mask,  # lazy: start-up cost of the command line
+    )
+    from brightroom.looks import load_look  # lazy: start-up cost of the command line
+    from brightroom.looks.looks import apply_look_array  # lazy: start-up cost of the command line
+    items: list = [inputs] if isinstance(inputs, (str, os.PathLike, Image, np.ndarray)) else list(inputs)
+    srcs = _paths(items)
+    if output is not None:
+        fmt = format_of(str(output))
+        still_path = _path(still) if isinstance(still, (str, os.PathLike)) and still != "auto" else None
+        check_output(output, overwrite=overwrite,
+                     inputs=srcs + ((still_path,) if still_path is not None else ()))
+    elif format in ("gif", "webp", "apng"):
+        fmt = format
+    else:
+        raise ParameterError(f"format {format!r}: without an output give gif, webp or apng")
+    budget = parse_size(max_size)
+    if palette not in PALETTE_MODES:
+        raise ParameterError(f"unknown GIF palette {palette!r}; known: {', '.join(PALETTE_MODES)}")
+    if quality is None:
+        quality = 100.0 if budget is not None else 90.0
+    if not 1 <= float(quality) <= 100:
+        raise ParameterError(f"quality {quality!r}: expected 1 to 100")
+    if colour_space not in GIF_COLOUR_SPACES:
+        raise ParameterError(f"unknown colour space {colour_space!r}; known: "
+                             f"{', '.join(GIF_COLOUR_SPACES)}")
+    if dither is not None and not 0 <= float(dither) <= 1:
+        raise ParameterError(f"dither {dither!r}: expected 0 to 1")
+    if fps is not None and not fps > 0:
+        raise ParameterError(f"fps {fps!r}: expected > 0")
+    rec = load_recipe(recipe) if recipe is not None else None
+    transform = None
+    if look is not None:
+        lk = load_look(look)
+
+        def transform(rgb: np.ndarray) -> np.ndarray:
+            return np.clip(apply_look_array(rgb, lk), 0.0, 1.0)
+
+    mask = None
+    if isinstance(still, (str, os.PathLike)) and str(still) != "auto":
+        mask = read_image(still).data
+    elif isinstance(still, np.ndarray):
+        mask = still
+    counter = [0]
+
+    def tick(n: int) -> None:
+        counter[0] += n
+        if progress is not None:
+            progress("reading", counter[0], 0)
+
+    clip = load_clip(items, fps=fps, start=start, duration=duration, recipe=rec,
+                     transform=transform, progress=tick)
+    if fps is not None and clip.source != "frames":
+        clip = retime(clip, fps)
+    clip = resize_clip(clip, width)
+    if still is not None:
+        name = str(still) if isinstance(still, (str, os.PathLike)) else "mask"
+        m = live_mask(clip, "auto" if mask is None else mask, name=name)
+        clip = cinemagraph(clip, m)
+    if boomerang:
+        clip = _boomerang(clip)
+    enc = encode_clip(clip, fmt, quality=quality, max_size=budget, loop=loop, palette=palette,
+                      space=colour_space, dither=dither, progress=progress)
+    path = None
+    if output is not None:
+        with atomic_write(output, overwrite=overwrite, inputs=srcs) as tmp:
+            tmp.write_bytes(enc.data)
+        path = Path(output)
+    return AnimateResult(path, fmt, enc.width, enc.height, len(enc.durations_ms),
+                         enc.durations_ms, enc.loop, len(enc.data), enc.quality, budget,
+                         enc.encodes, enc.data)

@@ -56,6 +56,7 @@ _COMMANDS = {
     "studio": ("brightroom.cli.studio", "the local web app (library, editor, jobs, lab)"),
     "scan": ("brightroom.cli.scan", "scan phone photos of pages into a searchable PDF"),
     "edit": ("brightroom.cli.edit", "edit photos: basic panel, HSL, crop, straighten, heal"),
+    "animate": ("brightroom.cli.animate", "animated GIF, WebP and APNG from clips, Live Photos, bursts"),
 }
 
 _OS_HINTS = {
