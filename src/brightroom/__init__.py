@@ -43,12 +43,15 @@ __all__ = [
     "merge", "night", "hdr",
     # portrait
     "portrait",
+    # video
+    "stabilize", "video_denoise",
     # looks and calibration
     "look_list", "look_apply", "look_export", "look_match", "look_learn", "calibrate",
     # the lab
     "lab_score", "lab_compare", "lab_measure", "demo",
     # types
-    "RawImage", "Image", "Recipe", "Look", "LUT3D", "PortraitResult", "VideoStats", "LabResults",
+    "RawImage", "Image", "Recipe", "Look", "LUT3D", "PortraitResult", "VideoStats",
+    "StabilizeResult", "VideoDenoiseResult", "LabResults",
     "LabScoreResult", "LabRanking", "DemoResult", "LinearRawImage",
     # errors and warnings
     "BrightroomError", "InputError", "UnsupportedRawError", "CorruptFileError",

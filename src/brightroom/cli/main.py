@@ -28,6 +28,7 @@ _COMMANDS = (
     "brightroom.cli.lab",
     "brightroom.cli.look",
     "brightroom.cli.portrait",
+    "brightroom.cli.video",
 )
 
 
