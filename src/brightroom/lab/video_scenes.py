@@ -296,9 +296,10 @@ def intended_points(intended: np.ndarray, start: np.ndarray) -> np.ndarray:
 
 
 def path_error(paths: np.ndarray, intended: np.ndarray, crop: float, width: int, height: int,
-               *, window: int = 31, trim: int = 15) -> float:
-    """Largest distance (input pixels) between the low-passed measured point paths of an
-    output and the intended camera's, after a constant offset per point is taken out.
+               *, window: int = 61, trim: int = 15) -> float:
+    """Largest distance (input pixels) between the low-passed (:func:`lowpass` over ``window``
+    frames, two seconds at 30 fps: below about half a hertz) measured point paths of an output
+    and the intended camera's, after a constant offset per point is taken out.
 
     The output shows the crop window enlarged ``1 / crop``: its centred pixel coordinates times
     ``crop`` are the virtual camera's, which should move as the intended camera does."""

@@ -8,10 +8,12 @@ counts with the weight
 
     w = max(0, 1 - d^2 / (c^2 var_d))
 
-where ``d`` is its difference from the reference pixel (mean over the three channels) and
-``var_d`` the variance that difference has from noise alone, ``2 sigma^2(x) / 3`` with the
-clip's noise level ``sigma^2(x) = a x + b`` (shot and read noise) at the reference's linear
-value ``x``; ``c = 3 strength``. Where a subject moves, neighbours disagree by far more than the
+where ``d`` is its grey difference from the reference averaged over 5 x 5 pixels (so that the
+decision is five times less noisy than one pixel's) and ``var_d`` the variance that average
+has from noise alone: ``2 / 25`` of a grey pixel's, which is the clip's noise level
+``sigma^2(x) = a x + b`` (shot and read noise, linear light) at the reference's local level,
+carried through the slope of the sRGB encoding; ``c = 3 strength``. The merge itself is a
+weighted mean of the linear values. Where a subject moves, neighbours disagree by far more than the
 noise and get no weight: the reference's own pixel stays (no ghost; that region is as noisy as
 the input, never worse). Where everything agrees the noise variance falls by up to ``2 K + 1``.
 
@@ -57,7 +59,7 @@ __all__ = ["VideoDenoiseResult", "DenoiseParams", "estimate_noise", "merge_refer
 
 LINEAR_LUT = srgb_decode(np.arange(256, dtype=np.float32) / 255).astype(np.float32)
 """8-bit sRGB code -> linear value."""
-_ENC_N = 4096
+_ENC_N = 16384
 _ENC_LUT = np.clip(srgb_encode(np.linspace(0, 1, _ENC_N, dtype=np.float32)) * 255 + 0.5, 0,
                    255).astype(np.uint8)
 
@@ -79,7 +81,7 @@ class DenoiseParams:
     VERSION = 1
     radius: int = 3
     strength: float = 1.0
-    noise_frames: int = 8
+    noise_frames: int = 3
 
     def __post_init__(self) -> None:
         if not 1 <= self.radius <= 8:
@@ -127,52 +129,28 @@ def estimate_noise(ref: np.ndarray, other: np.ndarray, bins: int = 16) -> tuple[
     return float(max(a, 0.0)), float(max(b, 1e-8))
 
 
-def merge_reference(ref: np.ndarray, neigh: list[np.ndarray], valid: list[np.ndarray],
-                    a: float, b: float, c: float) -> np.ndarray:
-    """The robust merge (NumPy reference): 8-bit ``ref`` and warped 8-bit neighbours (with
-    their ``valid`` masks) -> linear float32 ``H x W x 3``."""
-    r = LINEAR_LUT[ref]
-    x = np.maximum(r.mean(axis=2), 0)
-    var_d = 2.0 * (a * x + b) / 3.0
-    acc = r.copy()
-    wsum = np.ones(x.shape, np.float32)
-    for n, v in zip(neigh, valid, strict=True):
-        nl = LINEAR_LUT[n]
-        d = (nl - r).mean(axis=2)
-        w = np.maximum(0.0, 1.0 - d * d / (c * c * var_d)).astype(np.float32) * v
-        acc += w[..., None] * nl
-        wsum += w
-    return (acc / wsum[..., None]).astype(np.float32)
-
-
 @numba.njit(parallel=True, cache=True, fastmath=True)
-def _merge_nb(ref, neigh, valid, lut, a, b, c2, enc):  # pragma: no cover - compiled
+def _merge_nb(ref, neigh, valid, dbox, vref, lut, inv_c2, enc):  # pragma: no cover - compiled
     h, w = ref.shape[0], ref.shape[1]
     k = neigh.shape[0]
     out = np.empty((h, w, 3), np.uint8)
     nenc = enc.shape[0] - 1
     for y in numba.prange(h):
         for x in range(w):
-            r0 = lut[ref[y, x, 0]]
-            r1 = lut[ref[y, x, 1]]
-            r2 = lut[ref[y, x, 2]]
-            m = (r0 + r1 + r2) / 3.0
-            if m < 0.0:
-                m = 0.0
-            inv = 1.0 / (c2 * 2.0 * (a * m + b) / 3.0)
-            s0, s1, s2, ws = r0, r1, r2, 1.0
+            s0 = lut[ref[y, x, 0]]
+            s1 = lut[ref[y, x, 1]]
+            s2 = lut[ref[y, x, 2]]
+            ws = 1.0
+            inv = inv_c2 / vref[y, x]
             for j in range(k):
                 if valid[j, y, x] == 0:
                     continue
-                n0 = lut[neigh[j, y, x, 0]]
-                n1 = lut[neigh[j, y, x, 1]]
-                n2 = lut[neigh[j, y, x, 2]]
-                d = (n0 + n1 + n2) / 3.0 - m
+                d = dbox[j, y, x]
                 wt = 1.0 - d * d * inv
                 if wt > 0.0:
-                    s0 += wt * n0
-                    s1 += wt * n1
-                    s2 += wt * n2
+                    s0 += wt * lut[neigh[j, y, x, 0]]
+                    s1 += wt * lut[neigh[j, y, x, 1]]
+                    s2 += wt * lut[neigh[j, y, x, 2]]
                     ws += wt
             iw = nenc / ws
             out[y, x, 0] = enc[min(max(int(s0 * iw + 0.5), 0), nenc)]
@@ -181,13 +159,59 @@ def _merge_nb(ref, neigh, valid, lut, a, b, c2, enc):  # pragma: no cover - comp
     return out
 
 
+_BOX = 5  # the difference is averaged over 5 x 5 pixels before it is judged
+
+
+def _code_variance(a: float, b: float) -> np.ndarray:
+    """Noise variance of an 8-bit sRGB grey code (256 entries), from ``a x + b`` in linear
+    light through the slope of the sRGB encoding, for the grey of three channels
+    (0.299, 0.587, 0.114: variance factor 0.447)."""
+    lin = LINEAR_LUT.astype(np.float64)
+    eps = 1e-4
+    slope = (srgb_encode(np.minimum(lin + eps, 1.0)) - srgb_encode(np.maximum(lin - eps, 0)))
+    slope = slope / (np.minimum(lin + eps, 1.0) - np.maximum(lin - eps, 0)) * 255
+    return np.maximum((a * lin + b) * slope ** 2 * 0.447, 0.05).astype(np.float32)
+
+
+def decision_maps(ref: np.ndarray, neigh: np.ndarray, a: float, b: float) -> tuple[np.ndarray,
+                                                                                   np.ndarray]:
+    """``(dbox, var_d)``: per neighbour, the grey difference from ``ref`` averaged over 5 x 5
+    pixels (8-bit code units), and the variance that average has from noise alone."""
+    g = cv2.cvtColor(ref, cv2.COLOR_RGB2GRAY)
+    gbox = cv2.blur(g, (_BOX, _BOX))
+    vref = _code_variance(a, b)[gbox] * np.float32(2.0 / _BOX ** 2)
+    dbox = np.empty(neigh.shape[:3], np.float32)
+    gf = g.astype(np.float32)
+    for j in range(neigh.shape[0]):
+        gn = cv2.cvtColor(neigh[j], cv2.COLOR_RGB2GRAY).astype(np.float32)
+        dbox[j] = cv2.blur(gn - gf, (_BOX, _BOX))
+    return dbox, vref
+
+
+def merge_reference(ref: np.ndarray, neigh: np.ndarray, valid: np.ndarray, a: float, b: float,
+                    c: float) -> np.ndarray:
+    """The robust merge (NumPy reference): 8-bit ``ref`` ``H x W x 3`` and warped 8-bit
+    neighbours ``K x H x W x 3`` (with their ``valid`` masks ``K x H x W``) -> linear float32
+    ``H x W x 3``."""
+    dbox, vref = decision_maps(ref, neigh, a, b)
+    r = LINEAR_LUT[ref]
+    acc = r.copy()
+    wsum = np.ones(ref.shape[:2], np.float32)
+    for j in range(neigh.shape[0]):
+        w = np.maximum(0.0, 1.0 - dbox[j] ** 2 / (c * c * vref)) * (valid[j] > 0)
+        acc += w[..., None] * LINEAR_LUT[neigh[j]]
+        wsum += w
+    return (acc / wsum[..., None]).astype(np.float32)
+
+
 def merge_frames(ref: np.ndarray, neigh: np.ndarray, valid: np.ndarray, a: float, b: float,
                  c: float) -> np.ndarray:
     """The robust merge (numba schedule of :func:`merge_reference`), encoded to 8-bit sRGB:
     ``ref`` ``H x W x 3`` uint8, ``neigh`` ``K x H x W x 3`` uint8, ``valid`` ``K x H x W``
     uint8."""
-    return _merge_nb(ref, neigh, valid, LINEAR_LUT, np.float32(a), np.float32(max(b, 1e-9)),
-                     np.float32(c * c), _ENC_LUT)
+    dbox, vref = decision_maps(ref, neigh, a, b)
+    return _merge_nb(ref, neigh, valid, dbox, vref, LINEAR_LUT, np.float32(1.0 / (c * c)),
+                     _ENC_LUT)
 
 
 def _compose(pairs: list[np.ndarray], i: int, j: int) -> np.ndarray:
@@ -240,7 +264,7 @@ def denoise_frames(frames: Iterator[np.ndarray], size: tuple[int, int],
                     prev = buf[-1][1]
                     back = cv2.warpAffine(f, pairs[-1], (w, h), flags=cv2.INTER_NEAREST
                                           | cv2.WARP_INVERSE_MAP)
-                    sl = (slice(16, h - 16), slice(16, w - 16))
+                    sl = (slice(16, h - 16, 2), slice(16, w - 16, 2))
                     noise_pairs.append(estimate_noise(prev[sl], back[sl]))
             buf.append((i, f))
         while buf and buf[0][0] < t - k:

@@ -195,24 +195,35 @@ def _solve_window(cam: np.ndarray, intent: np.ndarray, width: int, height: int,
     for k, w in wts:
         if n > k and w > 0:
             slack_terms.append((_diff(n, k), w, False))
-    if prm.w0 > 0:
+    if prm.w0 > 0 or prm.w1 > 0:
         slack_terms.append((sparse.identity(n, format="csr"), prm.w0, True))  # the pull
     n_slack = sum(d.shape[0] for d, _, _ in slack_terms) * 4
     ncrop = 1 if crop is None else 0
     ntot = nv + n_slack + ncrop
     col = nv
     rows_p, rows_n = [], []
+    # the ends of the window are pinned to the camera's local trend (a line fitted to its
+    # first / last half second): unpinned, the first-difference term would shorten a pan by
+    # lagging at the start and leading at the end, by up to the crop margin
+    tgt = intent.copy()
+    wpull = np.full(n, prm.w0)
+    k = int(min(max(n // 4, 2), 15))
+    tt = np.arange(k, dtype=np.float64)
+    for idx, seg in ((0, slice(0, k)), (n - 1, slice(n - k, n))):
+        coef = np.polyfit(tt, intent[seg], 1)
+        tgt[idx] = coef[0] * (0 if idx == 0 else k - 1) + coef[1]
+        wpull[idx] = 2.0 * prm.w1 * prm.smoothness + prm.w0
     for d, w, pull in slack_terms:
         m = d.shape[0]
         for j in range(4):
-            target = intent[:, j] if pull else np.zeros(m)
+            target = tgt[:, j] if pull else np.zeros(m)
             pd = sparse.csr_matrix((d.data * pscale[j], d.indices + j * n, d.indptr),
                                    shape=(m, ntot))
             e = sparse.csr_matrix((np.full(m, -1.0), (np.arange(m), col + np.arange(m))),
                                   shape=(m, ntot))
             rows_p.append((pd + e, target * pscale[j]))
             rows_n.append((-pd + e, -target * pscale[j]))
-            cost.append(np.full(m, w))
+            cost.append(wpull.copy() if pull else np.full(m, w))
             col += m
     for a, b in rows_p + rows_n:
         blocks_a.append(a)
@@ -341,12 +352,12 @@ def solve_path(camera: np.ndarray, width: int, height: int, *, fps: float = 30.0
                             prm, None, None, scale_px)[1] for s in starts]
         r = float(min(rs))
     out = np.zeros_like(cam)
-    fix_n = 3
+    fix_n = min(3, prm.overlap)
     for i, s in enumerate(starts):
         e = min(s + prm.window, n)
         fixed = out[s:s + fix_n] if i else None
         p, _ = _solve_window(cam[s:e], intent[s:e], width, height, prm, fixed, r, scale_px)
-        keep = s + (prm.overlap // 2 if i else 0)
+        keep = s + (fix_n if i else 0)
         out[keep:e] = p[keep - s:]
         if e == n:
             break
