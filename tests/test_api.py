@@ -188,7 +188,8 @@ def test_every_cli_command_has_an_api_function():
     assert paths == {("develop",), ("demo",), ("lab", "score"), ("lab", "compare"),
                      ("lab", "measure"), ("look", "apply"), ("look", "list"),
                      ("look", "export"), ("look", "match"), ("look", "learn"), ("calibrate",),
-                     ("portrait",), ("scan",), ("edit",), ("animate",)}
+                     ("portrait",), ("scan",), ("edit",), ("animate",), ("stabilize",),
+                     ("video", "denoise")}
     for path in paths:
         assert _api_name(path) in brightroom.__all__, path
 

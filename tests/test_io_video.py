@@ -203,3 +203,30 @@ def test_frame_queue_stop_releases_waiting_threads():
         t.join(timeout=5)
     assert results == {"put": False, "get": FrameQueue.END}
     assert list(empty) == [] and not full.close()
+
+
+def test_audio_is_copied_and_yuv_frames_round_trip(tmp_path):
+    import subprocess
+
+    from brightroom.io.video import frame_times, read_frames_uint8
+
+    src = tmp_path / "a.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc=size=64x48:rate=25", "-f", "lavfi", "-i", "sine=frequency=300",
+                    "-t", "0.4", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                    "-shortest", str(src)], check=True)
+    frames = list(read_frames_uint8(src, format="yuv420p")[0])
+    assert frames[0].shape == (72, 64) and frames[0].dtype == np.uint8
+    out = tmp_path / "b.mp4"
+    with VideoWriter(out, fps=25, crf=0, audio_from=src) as v:
+        for f in frames:
+            v.write_yuv420p(f)
+    info = probe_video(out)
+    assert info.audio == "aac" and info.frames == len(frames) == 10
+    again = list(read_frames_uint8(out, format="yuv420p")[0])
+    assert np.abs(again[3].astype(int) - frames[3]).max() <= 1  # crf 0: lossless luma
+    np.testing.assert_allclose(frame_times(out), np.arange(10) / 25, atol=1e-3)
+    gray = list(read_frames_uint8(out, format="gray", size=(32, 24))[0])
+    assert gray[0].shape == (24, 32)
+    with pytest.raises(ParameterError, match="format"):
+        read_frames_uint8(out, format="bgr")

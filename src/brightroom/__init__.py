@@ -49,6 +49,8 @@ __all__ = [
     "scan",
     # animated images
     "animate", "AnimateResult", "ANIMATE_FORMATS", "GIF_PALETTES", "GIF_COLOUR_SPACES",
+    # video
+    "stabilize", "video_denoise",
     # looks and calibration
     "look_list", "look_apply", "look_export", "look_match", "look_learn", "calibrate",
     # editing
@@ -56,7 +58,8 @@ __all__ = [
     # the lab
     "lab_score", "lab_compare", "lab_measure", "demo",
     # types
-    "RawImage", "Image", "Recipe", "Look", "LUT3D", "PortraitResult", "VideoStats", "LabResults",
+    "RawImage", "Image", "Recipe", "Look", "LUT3D", "PortraitResult", "VideoStats", "StabilizeResult",
+    "VideoDenoiseResult", "LabResults",
     "LabScoreResult", "LabRanking", "DemoResult", "LinearRawImage", "ScanPage", "EditList",
     "EditResult", "EditPreview",
     # errors and warnings

@@ -83,6 +83,8 @@ if TYPE_CHECKING:  # annotations only; the names resolve lazily (see _LAZY)
     from brightroom.portrait.photo import PortraitResult
     from brightroom.portrait.video import VideoStats
     from brightroom.scan.page import ScanPage
+    from brightroom.video.denoise import VideoDenoiseResult
+    from brightroom.video.stabilize import StabilizeResult
 
 PathLike = str | os.PathLike[str]
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -116,6 +118,8 @@ _LAZY = {
     "ModelNotFoundError": ("brightroom.portrait.segment", "ModelNotFoundError"),
     "NoSubjectError": ("brightroom.portrait.segment", "NoSubjectError"),
     "VideoStats": ("brightroom.portrait.video", "VideoStats"),
+    "VideoDenoiseResult": ("brightroom.video.denoise", "VideoDenoiseResult"),
+    "StabilizeResult": ("brightroom.video.stabilize", "StabilizeResult"),
     "AnimateResult": ("brightroom.animate.run", "AnimateResult"),
     "EDIT_BANDS": ("brightroom.edit.params", "BANDS"),
     "EditList": ("brightroom.edit.params", "EditList"),
@@ -711,6 +715,108 @@ def scan(
             else:
                 tmp.write_text(pages[0].text + "\n", encoding="utf-8")
     return pages
+# ----------------------------------------------------------------------------- video
+
+def stabilize(
+    video: PathLike,
+    output: PathLike,
+    *,
+    smoothness: float = 1.0,
+    crop: str | float = "auto",
+    gyro: PathLike | None = None,
+    rolling_shutter: float | None = None,
+    horizon_lock: bool = False,
+    fill: bool = False,
+    denoise: bool = False,
+    overwrite: bool = False,
+) -> StabilizeResult:
+    """Stabilise a video (``brightroom stabilize``): KLT motion, an L1-optimal camera path
+    (Grundmann et al. 2011) with the most area kept, audio copied in sync.
+
+    Parameters
+    ----------
+    video, output
+        Input video (any format FFmpeg reads) and the output file (H.264).
+    smoothness
+        Multiplier of the path's smoothness weights [1].
+    crop
+        ``"auto"`` (adaptive: the most area, at least 85 %) or the percentage of the width and
+        height kept (30-100).
+    gyro
+        Gyro log (Gyroflow ``.gcsv`` or CSV of ``t, wx, wy, wz`` rad/s): not implemented yet
+        (refused with a ParameterError).
+    rolling_shutter
+        Readout time in milliseconds, for per-row correction: not implemented yet (a
+        non-zero value is refused with a ParameterError).
+    horizon_lock
+        Keep the first frame's horizon.
+    fill
+        Keep the whole frame (or the given ``crop``) and fill uncovered borders from
+        neighbouring frames.
+    denoise
+        Also denoise (:func:`video_denoise`) in the same run, before stabilising.
+    overwrite
+        Replace an existing output.
+
+    Returns
+    -------
+    StabilizeResult
+        Frames, speed, crop and area kept, the camera path and the stabilised path, notes.
+
+    Raises
+    ------
+    InputError
+        Missing file, no video stream, zero frames; CorruptFileError for an unreadable codec.
+    ParameterError
+        A bad option or gyro file.
+    OutputExistsError
+        The output exists (or is the input) without ``overwrite``.
+    """
+    from brightroom.video.stabilize import stabilize_video  # lazy: start-up cost of the command line
+    src = Path(video)
+    check_output(output, overwrite=overwrite, inputs=(src,))
+    return stabilize_video(src, output, smoothness=smoothness, crop=crop, gyro=gyro,
+                           rolling_shutter=rolling_shutter, horizon_lock=horizon_lock,
+                           fill=fill, denoise=denoise, overwrite=overwrite)
+
+
+def video_denoise(
+    video: PathLike,
+    output: PathLike,
+    *,
+    strength: float = 1.0,
+    overwrite: bool = False,
+) -> VideoDenoiseResult:
+    """Denoise a low-light video (``brightroom video denoise``): neighbouring frames aligned
+    and merged robustly in linear light, driven by the noise level estimated from the clip.
+
+    Parameters
+    ----------
+    video, output
+        Input video and output file (H.264).
+    strength
+        Multiplier of the estimated noise level the merge works with [1].
+    overwrite
+        Replace an existing output.
+
+    Returns
+    -------
+    VideoDenoiseResult
+        Frames, speed, the estimated noise level.
+
+    Raises
+    ------
+    InputError
+        Missing file, no video stream, zero frames.
+    ParameterError
+        A bad strength.
+    OutputExistsError
+        The output exists (or is the input) without ``overwrite``.
+    """
+    from brightroom.video.denoise import denoise_video  # lazy: start-up cost of the command line
+    src = Path(video)
+    check_output(output, overwrite=overwrite, inputs=(src,))
+    return denoise_video(src, output, strength=strength, overwrite=overwrite)
 
 
 # ----------------------------------------------------------------------------- looks

@@ -57,6 +57,8 @@ _COMMANDS = {
     "scan": ("brightroom.cli.scan", "scan phone photos of pages into a searchable PDF"),
     "edit": ("brightroom.cli.edit", "edit photos: basic panel, HSL, crop, straighten, heal"),
     "animate": ("brightroom.cli.animate", "animated GIF, WebP and APNG from clips, Live Photos, bursts"),
+    "stabilize": ("brightroom.cli.video", "stabilise a video (L1-optimal camera path, adaptive crop)"),
+    "video": ("brightroom.cli.video", "video tools: low-light denoise"),
 }
 
 _OS_HINTS = {

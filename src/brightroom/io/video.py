@@ -3,11 +3,17 @@
 * :func:`probe_video` gives a :class:`VideoInfo`: frame size, frame rate, frame count, display
   rotation, codec and duration of the first video stream.
 * :func:`read_frames` decodes lazily to display-encoded float32 RGB frames (``H x W x 3`` in
-  [0, 1]); the file is closed when the iterator ends or is closed.
+  [0, 1]); the file is closed when the iterator ends or is closed. :func:`read_frames_uint8`
+  decodes to 8-bit RGB or grey (the luma plane as stored), optionally scaled by FFmpeg, for
+  pipelines that work on 8-bit pixels (stabilisation's tracking pass).
+* :func:`frame_times` reads every frame's presentation time (seconds) without decoding.
 * :class:`VideoWriter` encodes frames (uint8, or float32 display values) as H.264 (libx264,
   ``yuv420p``) by default, to a temporary file beside the target that is renamed into place only
   when complete (:func:`brightroom.files.atomic_write`); it never replaces an existing file or
   an input without ``overwrite``. :func:`write_video` writes a sequence of frames with it.
+  ``audio_from`` copies a source file's first audio stream into the output unchanged (no
+  re-encoding: the packets keep their timestamps, so sound stays in sync with frames written
+  at the source's frame rate from its first frame on).
 * :class:`FrameQueue` joins the threads of a decode -> process -> encode pipeline: bounded,
   stoppable, and carrying a producer's exception to the consumer. FFmpeg, NumPy and OpenCV
   release the GIL for their heavy parts, so such stages overlap on a multi-core machine
@@ -42,8 +48,8 @@ import numpy as np
 from brightroom.errors import CorruptFileError, InputError, ParameterError
 from brightroom.files import atomic_write
 
-__all__ = ["VideoInfo", "probe_video", "read_frames", "VideoWriter", "write_video", "to_uint8",
-           "FrameQueue", "X264_PRESETS"]
+__all__ = ["VideoInfo", "probe_video", "read_frames", "read_frames_uint8", "frame_times",
+           "VideoWriter", "write_video", "to_uint8", "FrameQueue", "X264_PRESETS"]
 
 PathLike = str | os.PathLike[str]
 
@@ -73,6 +79,8 @@ class VideoInfo:
         FFmpeg's name of the codec (``"h264"``, ``"hevc"``, ...).
     duration
         Seconds, or None when the container does not say.
+    audio
+        FFmpeg's name of the first audio stream's codec, None when there is no audio.
     """
 
     width: int
@@ -82,6 +90,7 @@ class VideoInfo:
     rotation: int
     codec: str
     duration: float | None
+    audio: str | None = None
 
 
 def _open(p: Path, threads: int) -> tuple[Any, Any]:
@@ -137,10 +146,12 @@ def probe_video(path: PathLike) -> VideoInfo:
             duration = container.duration / 1_000_000  # AV_TIME_BASE
         else:
             duration = None
+        audio = (str(container.streams.audio[0].codec_context.name)
+                 if container.streams.audio else None)
         return VideoInfo(width=int(stream.codec_context.width),
                          height=int(stream.codec_context.height), fps=_fps(stream),
                          frames=int(stream.frames or 0), rotation=rotation,
-                         codec=str(stream.codec_context.name), duration=duration)
+                         codec=str(stream.codec_context.name), duration=duration, audio=audio)
     finally:
         container.close()
 
@@ -188,6 +199,87 @@ def read_frames(path: PathLike, *, threads: int = 0) -> tuple[Iterator[np.ndarra
             container.close()
 
     return gen(), fps, count
+
+
+def read_frames_uint8(path: PathLike, *, format: str = "rgb24",
+                      size: tuple[int, int] | None = None,
+                      threads: int = 0) -> tuple[Iterator[np.ndarray], float, int]:
+    """Open a video: (iterator of uint8 frames, fps, frame count or 0).
+
+    Parameters
+    ----------
+    path
+        The video file.
+    format
+        ``"rgb24"`` (``H x W x 3`` RGB), ``"gray"`` (``H x W``: the luma plane, converted by
+        FFmpeg's swscale from the stored pixel format) or ``"yuv420p"`` (``3H/2 x W``: the
+        planes Y, U, V one after the other, as stored for most phone and camera video, so no
+        colour conversion is made; other pixel formats are converted; even sizes only).
+    size
+        ``(width, height)`` to scale to with FFmpeg (area averaging), or None for the stored
+        size.
+    threads
+        FFmpeg decoder threads (0: FFmpeg's choice).
+
+    Raises
+    ------
+    InputError
+        Missing file or no video stream.
+    ParameterError
+        An unknown ``format``.
+    CorruptFileError
+        FFmpeg cannot open it; while iterating, a frame cannot be decoded.
+    """
+    if format not in ("rgb24", "gray", "yuv420p"):
+        raise ParameterError(f"{path}: format must be 'rgb24', 'gray' or 'yuv420p', got "
+                             f"{format!r}")
+    p = Path(path)
+    container, stream = _open(p, threads)
+    fps = _fps(stream)
+    count = int(stream.frames or 0)
+    kw: dict[str, Any] = {"format": format}
+    if size is not None:
+        kw.update(width=int(size[0]), height=int(size[1]), interpolation="AREA")
+
+    def gen() -> Iterator[np.ndarray]:
+        try:
+            for frame in container.decode(stream):
+                if size is None:
+                    yield frame.to_ndarray(format=format)
+                else:
+                    yield frame.reformat(**kw).to_ndarray()
+        except Exception as e:
+            if not isinstance(e, GeneratorExit):
+                raise CorruptFileError(f"{p}: decoding failed ({e})") from None
+            raise
+        finally:
+            container.close()
+
+    return gen(), fps, count
+
+
+def frame_times(path: PathLike) -> np.ndarray:
+    """Presentation time of every frame of the first video stream, in seconds from the first
+    frame, in presentation order (read from the packets; nothing is decoded).
+
+    Raises
+    ------
+    InputError
+        Missing file or no video stream.
+    CorruptFileError
+        FFmpeg cannot open or demux it.
+    """
+    p = Path(path)
+    container, stream = _open(p, threads=0)
+    try:
+        tb = float(stream.time_base)
+        pts = [pk.pts for pk in container.demux(stream) if pk.pts is not None and pk.size]
+    except Exception as e:
+        raise CorruptFileError(f"{p}: demuxing failed ({e})") from None
+    finally:
+        container.close()
+    t = np.sort(np.asarray(pts, np.float64)) * tb
+    return t - t[0] if t.size else t
 
 
 def to_uint8(frame: np.ndarray, height: int, width: int,
@@ -241,6 +333,9 @@ class VideoWriter:
         Replace an existing file (also one of ``inputs``).
     inputs
         Files the video is made from; writing over one needs ``overwrite``.
+    audio_from
+        A video file whose first audio stream is copied into the output unchanged (none: no
+        audio; a file without audio adds none).
 
     Raises
     ------
@@ -261,8 +356,12 @@ class VideoWriter:
                  crf: int | None = 20, preset: str | None = "veryfast",
                  pix_fmt: str = "yuv420p", threads: int = 0, rotation: int = 0,
                  options: Mapping[str, str] | None = None, overwrite: bool = False,
-                 inputs: Iterable[PathLike] = ()) -> None:
+                 inputs: Iterable[PathLike] = (), audio_from: PathLike | None = None) -> None:
         self.path = Path(path)
+        self._audio_from = Path(audio_from) if audio_from is not None else None
+        self._audio_in: Any = None
+        self._audio_src: Any = None
+        self._audio_out: Any = None
         if isinstance(fps, float):
             if not np.isfinite(fps) or fps <= 0:
                 raise ParameterError(f"{self.path}: fps must be positive, got {fps}")
@@ -301,6 +400,11 @@ class VideoWriter:
                                                    inputs=self._inputs))
             self._container = av.open(str(tmp), mode="w")
             stack.callback(self._container.close)
+            if self._audio_from is not None:
+                src, _ = _open(self._audio_from, threads=0)
+                stack.callback(src.close)
+                if src.streams.audio:
+                    self._audio_in, self._audio_src = src, src.streams.audio[0]
             stack.push(self._finish)
             self._from_ndarray = av.VideoFrame.from_ndarray
             self._stack = stack.pop_all()
@@ -344,8 +448,34 @@ class VideoWriter:
             if not hasattr(stream, "set_display_rotation"):
                 raise ParameterError(f"{self.path}: this PyAV cannot store a display rotation")
             stream.set_display_rotation(self.rotation)
+        if self._audio_src is not None:
+            try:
+                self._audio_out = self._container.add_stream_from_template(self._audio_src)
+            except Exception as e:
+                raise ParameterError(f"{self.path}: cannot carry the audio of "
+                                     f"{self._audio_from} ({e})") from None
         self._stream = stream
         return int(stream.width), int(stream.height)
+
+    def write_yuv420p(self, planes: np.ndarray) -> None:
+        """Encode one frame given as ``3H/2 x W`` uint8 planes Y, U, V (``yuv420p``, as
+        :func:`read_frames_uint8` gives them): no colour conversion when the stream is
+        ``yuv420p`` too. Every frame has the first frame's size (even)."""
+        if planes.ndim != 2 or planes.dtype != np.uint8 or planes.shape[0] % 3:
+            raise ParameterError(f"{self.path}: yuv420p frames are 3H/2 x W uint8, got "
+                                 f"{planes.shape} {planes.dtype}")
+        if self._flushed:
+            raise ParameterError(f"{self.path}: the video is already flushed")
+        fh, fw = planes.shape[0] * 2 // 3, planes.shape[1]
+        w, h = self.size or self.open_stream(fw, fh)
+        if (fw, fh) != (w, h):
+            raise ParameterError(f"{self.path}: a frame of {fw} x {fh} in a video of "
+                                 f"{w} x {h}")
+        frame = self._from_ndarray(planes, format="yuv420p")
+        if self.pix_fmt != "yuv420p":
+            frame = frame.reformat(format=self.pix_fmt)
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
 
     def write(self, frame: np.ndarray) -> None:
         """Encode one ``H x W x 3`` RGB frame: uint8, or float display values (clipped to
@@ -377,6 +507,12 @@ class VideoWriter:
             return
         for packet in self._stream.encode(None):
             self._container.mux(packet)
+        if self._audio_out is not None:
+            for packet in self._audio_in.demux(self._audio_src):
+                if packet.dts is None:
+                    continue
+                packet.stream = self._audio_out
+                self._container.mux(packet)
         self._flushed = True
 
 

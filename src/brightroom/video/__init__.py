@@ -1,0 +1,10 @@
+"""Video: stabilisation and low-light denoising (floor 4; video files through :mod:`brightroom.io.video`).
+
+* :mod:`~brightroom.video.motion`: KLT tracks and a robust similarity per pair of frames;
+* :mod:`~brightroom.video.grundmann2011`: the L1-optimal camera path under the crop-window
+  constraint, with the adaptive crop;
+* :mod:`~brightroom.video.stabilize`: the two passes, file to file, audio kept;
+* :mod:`~brightroom.video.denoise`: motion-compensated robust temporal merge in linear light.
+
+The public entry points are :func:`brightroom.stabilize` and :func:`brightroom.video_denoise`.
+"""
