@@ -35,7 +35,9 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: system $(STAMP)
-	$(VENV)/bin/brightroom demo -o out/demo
+	$(VENV)/bin/brightroom demo -o out/demo --overwrite
+	@# the studio step: the web app on a small library, screenshots in out/studio for people to look at
+	$(PY) tools/studio_demo.py out/studio out/demo
 
 test: system $(STAMP)
 	$(PY) -m pytest -q

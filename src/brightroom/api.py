@@ -1601,23 +1601,11 @@ def animate(
     OutputExistsError
         ``output`` exists or is an input, without ``overwrite``.
     """
-    from brightroom.animate.encoder import PALETTE_MODES  # lazy: start-up cost of the command line
-    from brightroom.animate.frames import boomerang as _boomerang  # lazy: start-up cost of the command line
-    from brightroom.animate.frames import (
-        load_clip,  # lazy: start-up cost of the command line
-        resize_clip,  # lazy: start-up cost of the command line
-        retime,  # lazy: start-up cost of the command line
-    )
-    from brightroom.animate.run import (
-        AnimateResult,  # lazy: start-up cost of the command line
-        encode_clip,  # lazy: start-up cost of the command line
-        format_of,  # lazy: start-up cost of the command line
-        parse_size,  # lazy: start-up cost of the command line
-    )
-    from brightroom.animate.still import (
-        cinemagraph,  # lazy: start-up cost of the command line
-        live_mask,  # lazy: start-up cost of the command line
-    )
+    from brightroom.animate.encoder import PALETTE_MODES  # noqa: I001  # lazy: start-up cost
+    from brightroom.animate.frames import boomerang as _boomerang  # lazy: start-up cost
+    from brightroom.animate.frames import load_clip, resize_clip, retime  # lazy: start-up cost
+    from brightroom.animate.run import AnimateResult, encode_clip, format_of, parse_size  # lazy: start-up
+    from brightroom.animate.still import cinemagraph, live_mask  # lazy: start-up cost of the command line
     from brightroom.looks import load_look  # lazy: start-up cost of the command line
     from brightroom.looks.looks import apply_look_array  # lazy: start-up cost of the command line
     items: list = [inputs] if isinstance(inputs, (str, os.PathLike, Image, np.ndarray)) else list(inputs)

@@ -34,7 +34,7 @@ import traceback
 import warnings
 from collections.abc import Iterator, Sequence
 
-from brightroom import limits as _limits
+import brightroom.limits as _limits
 from brightroom._version import __version__
 from brightroom.errors import BrightroomError
 
