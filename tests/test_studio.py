@@ -197,3 +197,40 @@ def test_jobs_are_bounded_and_cancellable(lib: Path) -> None:
         cancelled = c.delete(f"/api/jobs/{first}").json()
         assert cancelled["state"] in ("cancelled", "done")
         assert c.get("/api/photos").status_code == 200
+
+
+def test_render_with_edits_goes_through_the_editor(client: TestClient) -> None:
+    pid = _ids(client)["photo.jpg"]
+    plain = client.post(f"/api/photos/{pid}/render", json={"width": 120})
+    brighter = client.post(f"/api/photos/{pid}/render",
+                           json={"width": 120, "edits": {"basic": {"exposure": 1.0}}})
+    assert brighter.status_code == 200, brighter.text
+    a = cv2.imdecode(np.frombuffer(plain.content, np.uint8), cv2.IMREAD_COLOR).astype(float)
+    b = cv2.imdecode(np.frombuffer(brighter.content, np.uint8), cv2.IMREAD_COLOR).astype(float)
+    assert a.shape == b.shape and b.mean() > a.mean() + 10
+    bad = client.post(f"/api/photos/{pid}/render",
+                      json={"edits": {"basic": {"exposure": 99}}})
+    assert bad.status_code in (400, 422) and "exposure" in bad.json()["error"]
+    assert client.post(f"/api/photos/{pid}/render", json={"edits": [1]}).status_code == 400
+
+
+@pytest.mark.slow
+def test_export_with_edits_equals_brightroom_edit(client: TestClient, lib: Path,
+                                                  tmp_path: Path) -> None:
+    pid = _ids(client)["shot.dng"]
+    edits = {"basic": {"exposure": 0.5, "contrast": 20, "vibrance": 30}}
+    job = client.post("/api/jobs", json={"kind": "export", "photo": pid, "edits": edits,
+                                         "look": "film"}).json()["id"]
+    deadline = time.time() + 300
+    while (state := client.get(f"/api/jobs/{job}").json())["state"] not in ("done", "failed"):
+        assert time.time() < deadline
+        time.sleep(0.2)
+    assert state["state"] == "done", state
+    got = tmp_path / "studio.jpg"
+    got.write_bytes(client.get(f"/api/exports/{state['output']}").content)
+    ref = tmp_path / "cli.jpg"
+    brightroom.edit(lib / "shot.dng", ref, exposure=0.5, contrast=20, vibrance=30, look="film",
+                    save=False)
+    a, b = brightroom.read_image(got).data, brightroom.read_image(ref).data
+    assert a.shape == b.shape and np.array_equal(a, b)
+    assert not list(lib.glob("*.brightroom.toml"))  # the library's originals get no sidecar

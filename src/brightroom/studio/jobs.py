@@ -60,7 +60,23 @@ def _run(kind: str, params: dict[str, Any], out: mp.Queue) -> None:  # pragma: n
     out.put({"event": "started", "time": time.time()})
     try:
         target = Path(params["output"])
-        if kind == "export":
+        if kind == "export" and params.get("edits"):
+            # the editor's own call, as `brightroom edit` makes it (no sidecar in the library)
+            import tempfile  # lazy: after spawn, in the child
+
+            with tempfile.TemporaryDirectory() as d:
+                lst = Path(d) / "edits.toml"
+                lst.write_text(params["edits"], encoding="utf-8")
+                look, strength = params.get("look"), float(params.get("strength", 1.0))
+                whole = look is None or strength == 1.0
+                res = brightroom.edit(params["input"], target if whole else None, edits=lst,
+                                      look=look if whole else None,
+                                      recipe=params.get("recipe", "default"), save=False,
+                                      quality=int(params.get("quality", 92)))
+                if not whole:
+                    brightroom.look_apply(res.image, look, target, strength=strength,
+                                          quality=int(params.get("quality", 92)))
+        elif kind == "export":
             photo = brightroom.develop(params["input"], recipe=params.get("recipe", "default"),
                                        wb=params.get("wb")) if params["raw"] else params["input"]
             if params.get("look"):

@@ -95,9 +95,43 @@ async function upload(files) {
 
 // ------------------------------------------------------------------ editor
 
+// The editor's basic panel: Lightroom's names and ranges (brightroom.edit's BasicPanel)
+const BASIC = [["exposure", -5, 5, 0.05], ["contrast", -100, 100, 1], ["highlights", -100, 100, 1],
+  ["shadows", -100, 100, 1], ["whites", -100, 100, 1], ["blacks", -100, 100, 1],
+  ["vibrance", -100, 100, 1], ["saturation", -100, 100, 1], ["texture", -100, 100, 1],
+  ["clarity", -100, 100, 1], ["dehaze", -100, 100, 1]];
+
+function edits() {
+  const basic = {};
+  for (const [name] of BASIC) {
+    const v = parseFloat($("basic-" + name).value);
+    if (v !== 0) basic[name] = v;
+  }
+  return Object.keys(basic).length ? { basic } : null;
+}
+
 function settings() {
   return { recipe: $("recipe").value, wb: $("wb").value || null, look: $("look").value || null,
-           strength: parseFloat($("strength").value) };
+           strength: parseFloat($("strength").value), edits: edits() };
+}
+
+function drawBasic() {
+  const box = $("basic");
+  for (const [name, lo, hi, step] of BASIC) {
+    const label = document.createElement("label");
+    label.textContent = name[0].toUpperCase() + name.slice(1) + " ";
+    const input = Object.assign(document.createElement("input"),
+      { type: "range", min: lo, max: hi, step, value: 0, id: "basic-" + name });
+    const out = Object.assign(document.createElement("output"), { textContent: "0" });
+    input.addEventListener("input", () => { out.textContent = input.value; renderPreview(); });
+    input.addEventListener("dblclick", () => { input.value = 0; out.textContent = "0"; renderPreview(); });
+    label.append(input, out);
+    box.append(label);
+  }
+  $("reset").addEventListener("click", () => {
+    for (const [name] of BASIC) { $("basic-" + name).value = 0; $("basic-" + name).nextSibling.textContent = "0"; }
+    renderPreview();
+  });
 }
 
 function previewWidth() {
@@ -248,6 +282,7 @@ async function loadLeaderboard() {
 // ------------------------------------------------------------------ wiring
 
 async function init() {
+  drawBasic();
   document.querySelectorAll("nav button").forEach((b) => b.addEventListener("click", () => show(b.dataset.view)));
   $("upload").addEventListener("change", (ev) => upload(ev.target.files));
   try {
@@ -284,6 +319,7 @@ async function init() {
   document.addEventListener("keydown", (ev) => {
     if (ev.target.tagName === "INPUT" || ev.target.tagName === "SELECT") return;
     if (ev.key === "l") show("library");
+    if (ev.key === "r") $("reset").click();
     if (ev.key === "e" && state.current) show("editor");
     if (ev.key === "x") $("export").click();
     if (ev.key === "p") $("portrait").click();
