@@ -234,3 +234,29 @@ def test_export_with_edits_equals_brightroom_edit(client: TestClient, lib: Path,
     a, b = brightroom.read_image(got).data, brightroom.read_image(ref).data
     assert a.shape == b.shape and np.array_equal(a, b)
     assert not list(lib.glob("*.brightroom.toml"))  # the library's originals get no sidecar
+
+
+def _wait(client: TestClient, job: str, seconds: float = 300) -> dict:
+    deadline = time.time() + seconds
+    while (state := client.get(f"/api/jobs/{job}").json())["state"] not in ("done", "failed"):
+        assert time.time() < deadline, state
+        time.sleep(0.2)
+    return state
+
+
+@pytest.mark.slow
+def test_a_scan_job_gives_a_searchable_pdf_and_a_video_job_refuses_a_photo(
+        client: TestClient, lib: Path) -> None:
+    from brightroom.lab.scan_pages import scan_case
+
+    case = scan_case("eng-body-tilt20", size=(900, 1200), dpi=90)
+    cv2.imwrite(str(lib / "page.jpg"), cv2.cvtColor(case.photo, cv2.COLOR_RGB2BGR))
+    pid = _ids(client)["page.jpg"]
+    r = client.post("/api/jobs", json={"kind": "scan", "photo": pid, "mode": "bw"})
+    assert r.status_code == 202, r.text
+    state = _wait(client, r.json()["id"])
+    assert state["state"] == "done" and state["output"].endswith(".pdf"), state
+    pdf = client.get(f"/api/exports/{state['output']}").content
+    assert pdf.startswith(b"%PDF") and b"/Font" in pdf
+    bad = client.post("/api/jobs", json={"kind": "stabilize", "photo": pid})
+    assert bad.status_code == 400 and "video" in bad.json()["error"]

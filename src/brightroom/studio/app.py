@@ -426,6 +426,26 @@ def create_app(cfg: StudioConfig) -> Starlette:
         except KeyError:
             raise HTTPError(404, "no such photo in the library") from None
         renderer.check_pixels(photo)
+        if kind == "scan":
+            corners = body.get("corners")
+            return {"input": str(photo.path), "mode": str(body.get("mode", "color")),
+                    "corners": None if corners is None else str(corners),
+                    "output": str(_free_name(library.exports, f"{photo.path.stem}-scan", "pdf"))}
+        if kind == "animate":
+            if fmt not in ("gif", "webp", "png", "apng"):
+                fmt = "gif"
+            ids = body.get("photos")
+            inputs = ([str(library.get(i).path) for i in ids] if isinstance(ids, list) and ids
+                      else str(photo.path))
+            return {"inputs": inputs, "fps": body.get("fps"), "width": body.get("width"),
+                    "start": float(body.get("start", 0.0)), "duration": body.get("duration"),
+                    "max_size": body.get("max_size"),
+                    "output": str(_free_name(library.exports, f"{photo.path.stem}-anim", fmt))}
+        if kind == "stabilize":
+            if photo.kind != "video":
+                raise ParameterError(f"{photo.name}: stabilize needs a video")
+            return {"input": str(photo.path), "smoothness": float(body.get("smoothness", 1.0)),
+                    "output": str(_free_name(library.exports, f"{photo.path.stem}-stable", "mp4"))}
         if kind == "portrait":
             out = _free_name(library.exports, f"{photo.path.stem}-portrait", fmt)
             focus = body.get("focus")

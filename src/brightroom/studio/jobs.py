@@ -22,7 +22,7 @@ from typing import Any
 
 __all__ = ["JobManager", "Job", "Saturated", "JOB_KINDS"]
 
-JOB_KINDS = ("export", "portrait", "night", "hdr", "lab_score")
+JOB_KINDS = ("export", "portrait", "night", "hdr", "scan", "animate", "stabilize", "lab_score")
 """What a job can do (``POST /api/jobs`` ``kind``)."""
 
 
@@ -95,6 +95,16 @@ def _run(kind: str, params: dict[str, Any], out: mp.Queue) -> None:  # pragma: n
         elif kind in ("night", "hdr"):
             brightroom.develop(params["inputs"], target, burst=True, mode=kind,
                                recipe=params.get("recipe", "default"))
+        elif kind == "scan":
+            brightroom.scan(params["input"], target, mode=params.get("mode", "color"),
+                            corners=params.get("corners"))
+        elif kind == "animate":
+            brightroom.animate(params["inputs"], target, fps=params.get("fps"),
+                               width=params.get("width"), start=float(params.get("start", 0.0)),
+                               duration=params.get("duration"), max_size=params.get("max_size"))
+        elif kind == "stabilize":
+            brightroom.stabilize(params["input"], target,
+                                 smoothness=float(params.get("smoothness", 1.0)))
         elif kind == "lab_score":
             brightroom.lab_score(params.get("pipeline", "default"), target,
                                  plan=params.get("plan", "quick"),

@@ -43,11 +43,13 @@ OPENAPI: dict[str, Any] = {
         "/api/looks": {"get": {"summary": "Built-in looks and shipped recipes",
                                "responses": {"200": _JSON}}},
         "/api/jobs": {"post": {
-            "summary": "Start a job: export, portrait, night, hdr, lab_score",
+            "summary": "Start a job: export, portrait, night, hdr, scan, animate, stabilize, "
+                       "lab_score",
             "requestBody": {"content": {"application/json": {"schema": {
                 "type": "object", "properties": {
                     "kind": {"type": "string",
-                             "enum": ["export", "portrait", "night", "hdr", "lab_score"]},
+                             "enum": ["export", "portrait", "night", "hdr", "scan", "animate",
+                                      "stabilize", "lab_score"]},
                     "photo": {"type": "string"}, "photos": {"type": "array"},
                     "recipe": {"type": "string"}, "look": {"type": "string"},
                     "format": {"type": "string"}, "aperture": {"type": "number"},

@@ -202,6 +202,11 @@ function openPhoto(p) {
   $("recipe").disabled = $("wb").disabled = p.kind !== "raw";
   $("download").replaceChildren();
   show("editor");
+  if (p.kind === "video") {
+    $("preview").src = withToken(`/api/photos/${p.id}/thumbnail`);
+    $("looks").replaceChildren();
+    return;
+  }
   renderBefore();
   renderPreview();
   drawLookThumbs();
@@ -308,6 +313,10 @@ async function init() {
   $("export").addEventListener("click", () => state.current && startJob(Object.assign({ kind: "export", photo: state.current.id }, settings())));
   $("portrait").addEventListener("click", () => state.current && startJob({ kind: "portrait", photo: state.current.id,
     aperture: parseFloat($("aperture").value), focus: state.focus }));
+  $("scan").addEventListener("click", () => state.current && startJob({ kind: "scan", photo: state.current.id }));
+  $("animate").addEventListener("click", () => state.current && startJob({ kind: "animate", photo: state.current.id,
+    max_size: $("max-size").value || null, width: 480 }));
+  $("stabilize").addEventListener("click", () => state.current && startJob({ kind: "stabilize", photo: state.current.id }));
   $("cancel").addEventListener("click", () => state.job && api(`/api/jobs/${state.job}`, { method: "DELETE" }));
   for (const mode of ["night", "hdr"]) {
     $(mode).addEventListener("click", () => startJob({ kind: mode, photos: [...state.selected] }, $("job-status")).then(() => show("editor")));
@@ -323,6 +332,8 @@ async function init() {
     if (ev.key === "e" && state.current) show("editor");
     if (ev.key === "x") $("export").click();
     if (ev.key === "p") $("portrait").click();
+    if (ev.key === "s") $("scan").click();
+    if (ev.key === "a") $("animate").click();
     if (ev.key === "\\") { $("split").value = $("split").value === "100" ? "50" : "100"; $("split").dispatchEvent(new Event("input")); }
     if ((ev.key === "ArrowRight" || ev.key === "ArrowLeft") && state.current) {
       const i = state.photos.findIndex((p) => p.id === state.current.id);
