@@ -100,7 +100,27 @@ def test_upload_edit_export_in_chromium(server, tmp_path: Path) -> None:
         info.value.save_as(got)
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path=str(SHOTS / "editor-phone.png"))
+        page.set_viewport_size({"width": 1280, "height": 720})
+        # a scan: upload a photo of a page, open it, scan to PDF, download it
+        from brightroom.lab.scan_pages import scan_case
+
+        case = scan_case("eng-body-tilt20", size=(900, 1200), dpi=90)
+        photo = tmp_path / "page.jpg"
+        brightroom.write(brightroom.Image(case.photo.astype(np.float32) / 255, space="display",
+                                          transfer="sRGB"), photo)
+        page.click("nav button[data-view=library]")
+        page.set_input_files("#upload", str(photo))
+        page.wait_for_selector(".tile:has-text('page.jpg')", timeout=120_000)
+        page.click(".tile:has-text('page.jpg')")
+        page.click("#scan")
+        page.wait_for_function("(document.getElementById('download-link') || {}).textContent"
+                               "?.endsWith('.pdf')", timeout=300_000)
+        with page.expect_download() as info:
+            page.click("#download-link")
+        pdf = tmp_path / "scan.pdf"
+        info.value.save_as(pdf)
         browser.close()
+    assert pdf.read_bytes().startswith(b"%PDF")
     assert foreign == []
     ref = tmp_path / "cli.jpg"
     brightroom.look_apply(brightroom.develop(lib / "upload.dng"), "mono", ref, strength=0.6)

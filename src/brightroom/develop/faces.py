@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -66,12 +67,19 @@ def face_model_path() -> Path | None:
     return None
 
 
-@cache
+_NETS = threading.local()
+
+
 def _net(path: str) -> cv2.dnn.Net | None:
-    try:
-        return cv2.dnn.readNetFromTFLite(path)
-    except cv2.error:
-        return None  # an unreadable model: no faces, the meter stays centre-weighted
+    """The model, loaded once per thread: an OpenCV DNN net is not safe to share between
+    threads (``setInput`` then ``forward`` from two threads fail with a shape assertion)."""
+    nets = _NETS.__dict__.setdefault("nets", {})
+    if path not in nets:
+        try:
+            nets[path] = cv2.dnn.readNetFromTFLite(path)
+        except cv2.error:
+            nets[path] = None  # an unreadable model: no faces, the meter stays centre-weighted
+    return nets[path]
 
 
 @cache

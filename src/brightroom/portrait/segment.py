@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
@@ -217,12 +218,19 @@ def face_model_path() -> Path | None:
     return None
 
 
-@cache
+_NETS = threading.local()
+
+
 def _net(path: str) -> cv2.dnn.Net:
-    try:
-        return cv2.dnn.readNetFromTFLite(path)
-    except cv2.error as e:
-        raise ModelNotFoundError(f"{path}: OpenCV cannot load the model ({e})") from None
+    """The model, loaded once per thread: an OpenCV DNN net is not safe to share between
+    threads (the studio renders previews in several)."""
+    nets = _NETS.__dict__.setdefault("nets", {})
+    if path not in nets:
+        try:
+            nets[path] = cv2.dnn.readNetFromTFLite(path)
+        except cv2.error as e:
+            raise ModelNotFoundError(f"{path}: OpenCV cannot load the model ({e})") from None
+    return nets[path]
 
 
 def _mediapipe_selfie(rgb: np.ndarray, params: SegmentParams) -> np.ndarray:
