@@ -142,12 +142,14 @@ def test_image_bombs_are_refused_before_decoding(bomb, cmd, tmp_path, capfd, pho
     assert "limit" in line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cmd", ["develop", "calibrate", "lab measure"])
 def test_sparse_dng_bomb(cmd, tmp_path, capfd, photo):
     src = make_bomb("dng-sparse-40k", tmp_path / "in")
     _case(capfd, tmp_path, *_command(cmd, src, tmp_path, photo), words=("40000x40000", "limit"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bomb", ["depth-jpeg-64k", "npy-100k"])
 def test_depth_bombs(bomb, tmp_path, capfd, photo):
     src = make_bomb(bomb, tmp_path / "in")
@@ -155,6 +157,7 @@ def test_depth_bombs(bomb, tmp_path, capfd, photo):
           words=(src.name, "limit"))
 
 
+@pytest.mark.slow
 def test_max_pixels_option_and_environment(tmp_path, capfd, photo, monkeypatch):
     _case(capfd, tmp_path, "--max-pixels", "1000", "look", "apply", photo, "--look", "natural",
           "-o", tmp_path / "o.jpg", words=("64x48", "above the limit", "--max-pixels"))
@@ -174,6 +177,7 @@ def test_max_pixels_option_and_environment(tmp_path, capfd, photo, monkeypatch):
           "-o", tmp_path / "o.jpg", words=("--max-pixels",))
 
 
+@pytest.mark.slow
 def test_memory_budget(tmp_path, capfd, monkeypatch):
     import brightroom.limits as limits
 
@@ -256,6 +260,7 @@ def test_truncated_images(ext, tmp_path, capfd):
           words=(cut.name,))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fraction", [0.01, 0.3, 0.7])
 def test_truncated_dng(fraction, tmp_path, capfd):
     dng = _dng(tmp_path / "full.dng")
@@ -296,6 +301,7 @@ def _writers(tmp_path, photo):
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cmd", ["develop", "look apply", "look export", "portrait"])
 def test_read_only_output_directory(cmd, tmp_path, capfd, photo, monkeypatch):
     argv = _writers(tmp_path, photo)[cmd]
@@ -311,6 +317,7 @@ def test_read_only_output_directory(cmd, tmp_path, capfd, photo, monkeypatch):
         (tmp_path / "out").chmod(0o755)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cmd", ["develop", "look apply", "look export"])
 def test_disk_full(cmd, tmp_path, capfd, photo, monkeypatch):
     argv = _writers(tmp_path, photo)[cmd]
@@ -364,6 +371,7 @@ def test_closed_stdout_is_quiet(tmp_path):
 
 
 # ----------------------------------------------------------------------------- 4. uncaught
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(5))
 def test_bit_flipped_dngs(seed, tmp_path, capfd):
     dng = _dng(tmp_path / "good.dng")
@@ -413,6 +421,7 @@ def test_demo_megapixels(mp, tmp_path, capfd):
     assert not (tmp_path / "d").exists()
 
 
+@pytest.mark.slow
 def test_learn_smoothness_huge(tmp_path, capfd, photo):
     after = _png(tmp_path / "after.png", seed=1)
     _case(capfd, tmp_path, "look", "learn", photo, after, "-o", tmp_path / "l.cube",
@@ -608,6 +617,7 @@ def test_bit_flipped_tiff_one_line(seed, tmp_path, capfd):
         _one_error(rc, lines, "bad.tif")
 
 
+@pytest.mark.slow
 def test_warnings_are_one_line_each(tmp_path, capfd):
     flat = _png(tmp_path / "flat.png", value=128)
     rc, lines = _cli(capfd, "look", "match", flat, "--reference", flat, "-o", tmp_path / "m.cube")
@@ -615,6 +625,7 @@ def test_warnings_are_one_line_each(tmp_path, capfd):
     assert rc in (0, 1)
 
 
+@pytest.mark.slow
 def test_burst_warning_is_one_line(tmp_path, capfd):
     a = _dng(tmp_path / "a.dng")
     b = _dng(tmp_path / "b.dng")
@@ -647,6 +658,7 @@ def test_develop_output_extension(name, tmp_path, capfd):
     assert not (tmp_path / name).exists()
 
 
+@pytest.mark.slow
 def test_develop_into_directory_with_slash(tmp_path, capfd):
     dng = _dng(tmp_path / "in.dng")
     rc, lines = _cli(capfd, "develop", dng, "-o", f"{tmp_path / 'outs'}/")

@@ -21,7 +21,9 @@ def test_read_dispatches_by_extension_then_content(tmp_path):
     from brightroom.io.dng import write_dng
     from brightroom.types import CFAPattern, RawImage
 
-    raw = RawImage(np.full((8, 8), 0.5, np.float32), CFAPattern("GBRG"), CAMERA,
+    # a varying mosaic: a constant one is refused as holding no picture
+    raw = RawImage(np.linspace(0.3, 0.7, 64, dtype=np.float32).reshape(8, 8), CFAPattern("GBRG"),
+                   CAMERA,
                    black_level=64, white_level=1023)
     dng = write_dng(raw, tmp_path / "r.dng")
     png = write_image(display(smooth()), tmp_path / "i.png")
@@ -42,7 +44,8 @@ def test_write_dispatches(tmp_path):
     from brightroom.io import read, write
     from brightroom.types import CFAPattern, RawImage
 
-    raw = RawImage(np.full((8, 8), 0.25, np.float32), CFAPattern("RGGB"), black_level=64,
+    raw = RawImage(np.linspace(0.2, 0.3, 64, dtype=np.float32).reshape(8, 8), CFAPattern("RGGB"),
+                   black_level=64,
                    white_level=1023)
     assert isinstance(read(write(raw, tmp_path / "a.dng")), RawImage)
     with pytest.raises(UnsupportedFormatError, match="written as DNG"):
@@ -62,6 +65,7 @@ def test_io_imports_only_lower_floors():
     # (brightroom.develop and brightroom.portrait are loaded empty by the package root, which
     # binds its API functions over their names; they import nothing)
     assert set(res.stdout.split()) <= {"brightroom._version", "brightroom.errors",
-                                       "brightroom.files", "brightroom.types", "brightroom.io",
+                                       "brightroom.files", "brightroom.limits",
+                                       "brightroom.types", "brightroom.io",
                                        "brightroom.color", "brightroom.develop",
                                        "brightroom.portrait"}

@@ -125,3 +125,13 @@ def test_file_errors_wraps_library_failures():
 
     with pytest.raises(ParameterError, match="^as it was$"):
         ours("z")
+
+
+def test_lut_reader_applies_the_cap(tmp_path):
+    from brightroom.color.lut import read_cube
+
+    f = tmp_path / "c.cube"
+    f.write_text("LUT_3D_SIZE 17\n" + "0 0 0\n" * 17**3)
+    assert read_cube(f).size == 17
+    with limits.limits(max_lut_size=16), pytest.raises(ResourceLimitError, match="c.cube.*17"):
+        read_cube(f)

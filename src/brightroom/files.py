@@ -106,7 +106,7 @@ def check_input(path: PathLike, what: str = "file") -> Path:
     try:
         st = os.stat(p)
     except FileNotFoundError:
-        raise InputError(f"{p}: no such {what}") from None
+        raise InputError(f"{p}: no such file") from None
     except OSError as e:
         raise InputError(f"{p}: cannot read the {what} ({e.strerror or e})") from None
     if stat.S_ISDIR(st.st_mode):

@@ -8,7 +8,8 @@ wrong ends in one line on stderr; the traceback appears only with ``--debug``:
   name too long, ...), running out of memory, a value a library refuses (``ValueError``), a
   nesting too deep to parse;
 * exit status 2 for bad usage (argparse's one usage line);
-* ``brightroom: internal error: ...`` and exit status 3 only for a bug;
+* ``brightroom: internal error: ...`` and exit status 3 only for a bug (with
+  ``$BRIGHTROOM_RAISE_BUGS`` set, as the test suite sets it, the exception is raised instead);
 * a closed standard output (``brightroom look list | head -1``) ends quietly with status 1;
 * SIGTERM is turned into an exception, so temporary files are removed on the way out (130 for
   Ctrl-C, 143 for SIGTERM).
@@ -268,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OverflowError, FloatingPointError) as e:
         return _fail(_one_line(e), debug)
     except Exception as e:  # a bug: still one line unless --debug
+        if os.environ.get("BRIGHTROOM_RAISE_BUGS"):  # the test suite: a bug fails the test
+            raise
         if debug:
             traceback.print_exc()
         print(f"brightroom: internal error: {type(e).__name__}: {_one_line(e)} "

@@ -69,6 +69,7 @@ from brightroom.errors import (
     file_errors,
 )
 from brightroom.files import atomic_write, check_input
+from brightroom.limits import check_lut_size
 from brightroom.methods import Methods
 from brightroom.types import Image
 
@@ -482,8 +483,10 @@ def _cube_header(p: Path, lines: list[str]) -> _CubeHeader:
             h.title = rest
         elif key == "LUT_1D_SIZE":
             h.size1 = _size(args, p, ln, key, LUT_SIZE_RANGE_1D)
+            check_lut_size(p, h.size1, dims=1)
         elif key == "LUT_3D_SIZE":
             h.size3 = _size(args, p, ln, key, LUT_SIZE_RANGE_3D)
+            check_lut_size(p, h.size3, dims=3)
         elif key in ("DOMAIN_MIN", "DOMAIN_MAX"):
             h.ranges[key] = (np.array(_numbers(args, 3, p, ln, key)), np.zeros(0))
         elif key in ("LUT_1D_INPUT_RANGE", "LUT_3D_INPUT_RANGE"):

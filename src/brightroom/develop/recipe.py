@@ -179,6 +179,8 @@ def load_recipe(recipe: str | Path | Recipe) -> Recipe:
             )
         return parse_recipe(res.read_text(encoding="utf-8"), source=f"recipe {recipe!r}")
     path = Path(recipe)
+    if not path.exists() and not path.is_symlink():
+        raise InputError(f"{text_name}: no such recipe file")
     data = read_input_bytes(path, "recipe file")
     try:
         text = data.decode("utf-8")
