@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 from skimage import data
 
 from brightroom.color.metrics import psnr
@@ -14,6 +15,7 @@ from brightroom.edit.preview import Preview, preview_size
 from brightroom.edit.render import render_edits
 
 
+@pytest.mark.slow
 def test_preview_matches_the_full_render():
     full = srgb_decode(data.astronaut().astype(np.float32) / 255)
     el = EditList(basic=BasicPanel(exposure=0.4, shadows=50, highlights=-40, clarity=40,
