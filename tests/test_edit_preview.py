@@ -32,3 +32,13 @@ def test_preview_matches_the_full_render():
                                         texture=30, dehaze=20, vibrance=60)))
     assert len(pv._cache) == n  # a colour slider: nothing new to plan
     assert pv.render_display(EditList()).max() <= 1
+
+
+def test_preview_size_and_identity():
+    assert preview_size(3000, 4000, 2_000_000) == (1225, 1633)
+    assert preview_size(100, 100, 2_000_000) == (100, 100)
+    rng = np.random.default_rng(0)
+    img = rng.random((40, 60, 3)).astype(np.float32)
+    pv = Preview(img, max_pixels=600)
+    assert pv.image.shape == (20, 30, 3)
+    assert np.array_equal(pv.render(EditList()), pv.image)
