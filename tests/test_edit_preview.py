@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 from skimage import data
 
 from brightroom.color.metrics import psnr
@@ -14,6 +15,7 @@ from brightroom.edit.preview import Preview, preview_size
 from brightroom.edit.render import render_edits
 
 
+@pytest.mark.slow
 def test_preview_matches_the_full_render():
     full = srgb_decode(data.astronaut().astype(np.float32) / 255)
     el = EditList(basic=BasicPanel(exposure=0.4, shadows=50, highlights=-40, clarity=40,
@@ -30,3 +32,13 @@ def test_preview_matches_the_full_render():
                                         texture=30, dehaze=20, vibrance=60)))
     assert len(pv._cache) == n  # a colour slider: nothing new to plan
     assert pv.render_display(EditList()).max() <= 1
+
+
+def test_preview_size_and_identity():
+    assert preview_size(3000, 4000, 2_000_000) == (1225, 1633)
+    assert preview_size(100, 100, 2_000_000) == (100, 100)
+    rng = np.random.default_rng(0)
+    img = rng.random((40, 60, 3)).astype(np.float32)
+    pv = Preview(img, max_pixels=600)
+    assert pv.image.shape == (20, 30, 3)
+    assert np.array_equal(pv.render(EditList()), pv.image)

@@ -130,6 +130,7 @@ def test_bad_input_fails_before_writing(png16, tmp_path):
     assert sidecar_path(png16).read_text() == "not mine"
 
 
+@pytest.mark.slow
 def test_auto_and_straighten_are_resolved_into_the_list(tmp_path):
     path = tmp_path / "cam.png"
     PILImage.fromarray(data.camera()).save(path)

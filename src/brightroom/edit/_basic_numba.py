@@ -42,12 +42,6 @@ def _sample(p, y0, y1, fy, x0, x1, fx):  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always")
-def _smooth(t):  # pragma: no cover - compiled
-    t = min(max(t, 0.0), 1.0)
-    return t * t * (3.0 - 2.0 * t)
-
-
-@njit(cache=True, inline="always")
 def _lookup(tab, h):  # pragma: no cover - compiled
     k = int(h)  # h in [0, 360)
     f = h - k
@@ -74,6 +68,15 @@ def _hsv_channel(n, h6, v, s):  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always")
+def _table(tables, row, x, lo, k, n):  # pragma: no cover - compiled
+    t = (x - lo) * k
+    t = min(max(t, 0.0), n - 1.0)
+    i = min(int(t), n - 2)
+    f = t - i
+    return tables[row, i] + f * (tables[row, i + 1] - tables[row, i])
+
+
+@njit(cache=True, inline="always")
 def _curve_value(curve, ch, v, n):  # pragma: no cover - compiled
     t = math.sqrt(min(max(v, 0.0), 1.0)) * n
     k = min(int(t), n - 1)
@@ -83,21 +86,19 @@ def _curve_value(curve, ch, v, n):  # pragma: no cover - compiled
 
 @njit(cache=True, parallel=True, fastmath=_FASTMATH, error_model="numpy")
 def basic_kernel(src, out, gains, flags, fp, ta, tb, ca, cb, tsm, airl, fine, sharp, smooth,
-            hsl, curve):  # pragma: no cover - compiled
+                 hsl, curve, tables):  # pragma: no cover - compiled
     h, w = src.shape[0], src.shape[1]
     use_dz, use_tone, use_cl, use_fine, use_sharp, use_smooth, use_hsl, use_curve = (
         flags[0], flags[1], flags[2], flags[3], flags[4], flags[5], flags[6], flags[7])
     add_haze = flags[8]
     keep = fp[26]
     wkeep = fp[27]
+    ev_lo, ev_k = fp[28], fp[29]
+    n_ev = tables.shape[1]
     need_lin = use_fine or use_sharp or use_smooth
     need_d = need_lin or use_tone or use_cl or fp[4] != 0.0
-    (shadows, highlights, blacks, whites, contrast, clarity, texture, sharpening, noise,
-     sat_k, vib, floor, grey, haze_t) = (fp[0], fp[1], fp[2], fp[3], fp[4], fp[5], fp[6],
-                                         fp[7], fp[8], fp[9], fp[10], fp[11], fp[12], fp[13])
-    sc, ss, sev, hc, hs, hev, blo, bhi, bev, wlo, whi, wev = (
-        fp[14], fp[15], fp[16], fp[17], fp[18], fp[19], fp[20], fp[21], fp[22], fp[23],
-        fp[24], fp[25])
+    contrast, texture, sharpening, noise = fp[4], fp[6], fp[7], fp[8]
+    sat_k, vib, floor, haze_t = fp[9], fp[10], fp[11], fp[13]
     n_curve = curve.shape[1] - 1
     for i in prange(h):
         ty0, ty1, tfy = _coord(i, h, ta.shape[0])
@@ -140,24 +141,14 @@ def basic_kernel(src, out, gains, flags, fp, ta, tb, ca, cb, tsm, airl, fine, sh
                 x0, x1, fx = _coord(j, w, ta.shape[1])
                 base = (_sample(ta, ty0, ty1, tfy, x0, x1, fx) * lum
                         + _sample(tb, ty0, ty1, tfy, x0, x1, fx))
-                if shadows != 0.0:
-                    z = (base - sc) / ss
-                    d += sev * math.exp(-0.5 * z * z)
-                if highlights != 0.0:
-                    z = (base - hc) / hs
-                    d += hev * math.exp(-0.5 * z * z)
-                if blacks != 0.0:
-                    d += bev * (1.0 - _smooth((base - blo) / (bhi - blo)))
-                if whites != 0.0:
-                    d += wev * _smooth((base - wlo) / (whi - wlo))
+                d += _table(tables, 0, base, ev_lo, ev_k, n_ev)
             if contrast != 0.0:
-                d += contrast * 3.0 * math.tanh((lum - grey) / 3.0)
+                d += _table(tables, 1, lum, ev_lo, ev_k, n_ev)
             if use_cl:
                 x0, x1, fx = _coord(j, w, ca.shape[1])
                 base = (_sample(ca, cy0, cy1, cfy, x0, x1, fx) * lum
                         + _sample(cb, cy0, cy1, cfy, x0, x1, fx))
-                z = (lum - grey) / 2.5
-                d += clarity * math.exp(-0.5 * z * z) * (lum - base)
+                d += _table(tables, 2, lum, ev_lo, ev_k, n_ev) * (lum - base)
             if use_fine:
                 d += texture * (lin - fine[i, j])
             if use_sharp:

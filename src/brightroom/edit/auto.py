@@ -6,13 +6,14 @@ statistics of the luminance (``Y``, linear) on a small copy:
 * **exposure** brings the log-average luminance (the scene "key", Reinhard et al. 2002) to
   18 % grey, half-way (``0.5 log2(0.18 / key)``, at most +-2 EV), so that a deliberately dark
   or bright scene keeps some of its character;
-* **whites** and **blacks** move the 99.5th and 0.5th percentiles of luminance after that
-  exposure towards 95 % and 0.5 % of white (the endpoints of an auto-levels), clamped to
-  +-60;
+* **whites** moves the 99.5th percentile of luminance after that exposure towards 95 % of
+  white (clamped to +-60); **blacks** deepens the 0.5th percentile towards 0.5 % of white when
+  it is lighter (a washed-out picture; down to -60) and never lifts deep blacks: the
+  endpoints of an auto-levels;
 * **contrast** adds up to +30 when the spread of log luminance (the 5th to 95th percentile)
   is under 6 EV (a flat, hazy picture) and removes up to 20 when it is over 9 EV;
-* **vibrance** adds up to +25 in proportion to how dull the picture is (one minus its median
-  HSV saturation, over 0.5).
+* **vibrance** adds ``25 (1 - 2 s)`` where ``s`` is the median HSV saturation (none for a
+  picture already at 0.5 or more).
 
 References
 ----------
@@ -46,7 +47,7 @@ def auto_settings(rgb: np.ndarray) -> dict[str, float]:
     y2 = y * 2.0 ** ev
     hi, lo = np.percentile(y2, [99.5, 0.5])
     whites = float(np.clip(100 * np.log2(0.95 / max(hi, 1e-4)) / 1.0, -60, 60))
-    blacks = float(np.clip(-100 * np.log2(max(lo, 1e-5) / 0.005) / 1.5 * 0.5, -60, 60))
+    blacks = float(np.clip(-100 * np.log2(max(lo, 1e-5) / 0.005) / 1.5 * 0.5, -60, 0))
     l5, l95 = np.percentile(np.log2(y2), [5, 95])
     spread = float(l95 - l5)
     contrast = float(np.clip((6 - spread) * 10, 0, 30)) if spread < 6 else float(

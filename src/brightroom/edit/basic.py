@@ -18,6 +18,8 @@ What each control does, in order, per pixel (``Y`` the luminance, ``L = log2 Y``
      the long side), the tone equaliser of darktable: the gain is smooth inside regions and
      follows their edges, so there are no halos and local contrast is kept;
    * contrast: ``c (L - L_grey)`` softened with ``tanh`` (pivot 18 % grey);
+   * (these functions of one variable, and the clarity weight, are read from tables 0.01 EV
+     apart, :data:`EV_TABLE`, in both schedules);
    * clarity: the mid-scale detail ``L - base_c`` (guided filter at 1/100 of the long side),
      weighted towards the mid-tones; texture: the fine detail ``L - blur(L)`` (1/1500 of the
      long side); sharpening: ``L - blur(L)`` at a pixel's scale (1/4000 of the long side);
@@ -70,6 +72,11 @@ WORK_SIDE = 640
 """Long side (pixels) at which the low-resolution guided filters are computed."""
 _FLOOR = 2.0 ** -16
 _DUMMY = np.zeros((1, 1), np.float32)
+EV_TABLE = (-17.0, 3.0, 2001)
+"""The tone functions of one variable (the bands over the base, contrast and the clarity
+mid-tone weight over the luminance) are tabulated over ``EV_TABLE`` (from, to, entries: 0.01
+EV apart) and read with linear interpolation, in the reference and in the compiled pass."""
+_EV_GRID = np.linspace(EV_TABLE[0], EV_TABLE[1], EV_TABLE[2])
 # EV ranges of the tone bands at 100 and their centres / widths (EV below white)
 _SHADOWS = (-5.0, 1.6, 2.0)      # centre, sigma, EV at 100
 _HIGHLIGHTS = (-1.6, 0.9, 1.5)
@@ -134,7 +141,7 @@ class BasicPlan:
     detail: Detail = field(default_factory=Detail)
     hsl: np.ndarray | None = None           # (3, 360) hue shift (deg), sat and lum factors
     curve: np.ndarray | None = None         # (3, N) tables on [0, 1]
-    tone_scale: float = 0.0                 # log2 of the luminance gain (plan -> pixels)
+    tables: np.ndarray | None = None        # (3, N): band gain(base), contrast(L), mid(L)
 
     @property
     def identity(self) -> bool:
@@ -244,7 +251,26 @@ def plan_basic(rgb: np.ndarray, p: BasicPanel, *, detail: Detail | None = None,
     cv = None
     if curve is not None and curve != ToneCurve():
         cv = cached(("curve", curve), lambda: curve_tables(curve))
-    return BasicPlan(gains, dz, tone, p, clarity, fine, sharp, smooth, detail, hs, cv)
+    tables = cached(("tables", p.shadows, p.highlights, p.blacks, p.whites, p.contrast,
+                     p.clarity), lambda: _tone_tables(p))
+    return BasicPlan(gains, dz, tone, p, clarity, fine, sharp, smooth, detail, hs, cv, tables)
+
+
+def _tone_tables(p: BasicPanel) -> np.ndarray:
+    g = _EV_GRID
+    band = band_gain(g, p)
+    contrast = p.contrast / 100 * 0.6 * 3.0 * np.tanh((g - GREY_EV) / 3.0)
+    mid = p.clarity / 100 * 0.8 * np.exp(-0.5 * ((g - GREY_EV) / 2.5) ** 2)
+    return np.stack([band, contrast, mid]).astype(np.float32)
+
+
+def _read(table: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Linear interpolation of an :data:`EV_TABLE` table at ``x`` (clamped to its range)."""
+    lo, hi, n = EV_TABLE
+    t = np.clip((x - np.float32(lo)) * np.float32((n - 1) / (hi - lo)), 0, n - 1)
+    k = np.minimum(t.astype(np.int64), n - 2)
+    f = (t - k).astype(np.float32)
+    return table[k] + f * (table[k + 1] - table[k])
 
 
 def _upsample(plane: np.ndarray, h: int, w: int) -> np.ndarray:
@@ -258,16 +284,15 @@ def _tone_delta(lum: np.ndarray, lin: np.ndarray, plan: BasicPlan) -> np.ndarray
     p = plan.params
     h, w = lum.shape
     d = np.zeros_like(lum)
+    tab = plan.tables
     if plan.tone is not None:
         base = _upsample(plan.tone[0], h, w) * lum + _upsample(plan.tone[1], h, w)
-        d += band_gain(base, p)
+        d += _read(tab[0], base)
     if p.contrast:
-        c = np.float32(p.contrast / 100 * 0.6)
-        d += c * np.float32(3.0) * np.tanh((lum - np.float32(GREY_EV)) / np.float32(3.0))
+        d += _read(tab[1], lum)
     if plan.clarity is not None:
         base = _upsample(plan.clarity[0], h, w) * lum + _upsample(plan.clarity[1], h, w)
-        mid = np.exp(-0.5 * ((lum - np.float32(GREY_EV)) / np.float32(2.5)) ** 2)
-        d += np.float32(p.clarity / 100 * 0.8) * mid * (lum - base)
+        d += _read(tab[2], lum) * (lum - base)
     if plan.fine is not None:
         d += np.float32(p.texture / 100 * 0.8) * (lin - plan.fine)
     if plan.sharp is not None:
@@ -347,7 +372,7 @@ def _apply_numba(rgb: np.ndarray, plan: BasicPlan) -> np.ndarray:
         _HIGHLIGHTS[0], _HIGHLIGHTS[1], p.highlights / 100 * _HIGHLIGHTS[2],
         _BLACKS[0], _BLACKS[1], p.blacks / 100 * _BLACKS[2],
         _WHITES[0], _WHITES[1], p.whites / 100 * _WHITES[2], BLACK_KEEP,
-        WHITE_KEEP], np.float64)
+        WHITE_KEEP, EV_TABLE[0], (EV_TABLE[2] - 1) / (EV_TABLE[1] - EV_TABLE[0])], np.float64)
     ta, tb = plan.tone if plan.tone is not None else (_DUMMY, _DUMMY)
     ca, cb = plan.clarity if plan.clarity is not None else (_DUMMY, _DUMMY)
     tsm = _DUMMY if dz is None or dz.t_small is None else dz.t_small
@@ -358,5 +383,7 @@ def _apply_numba(rgb: np.ndarray, plan: BasicPlan) -> np.ndarray:
     basic_kernel(rgb, out, plan.gains.astype(np.float64), flags, fp, _plane(ta), _plane(tb),
             _plane(ca), _plane(cb), _plane(tsm), airl, _plane(plan.fine), _plane(plan.sharp),
             _plane(plan.smooth), np.ascontiguousarray(hsl, np.float32),
-            np.ascontiguousarray(curve, np.float32))
+            np.ascontiguousarray(curve, np.float32),
+            np.ascontiguousarray(plan.tables if plan.tables is not None else
+                                 np.zeros((3, 2), np.float32), np.float32))
     return out
