@@ -123,7 +123,7 @@ def test_same_pixels_as_develop_and_failures_recorded(tmp_path: Path, cluster) -
                               _pixels(tmp_path / "ref" / f"{f.stem}.jpg"))
     rows = {Path(r.input).name: r for r in batch.Manifest(tmp_path / "out").rows()}
     assert rows["broken.dng"].status == "failed" and rows["f00.dng"].status == "done"
-    assert not list((tmp_path / "out").glob(".*.tmp-*"))
+    assert not list((tmp_path / "out").glob(".*brightroom-tmp-*"))
 
 
 @pytest.mark.slow
@@ -225,7 +225,7 @@ def test_cli_kill_9_half_way_then_resume(tmp_path: Path) -> None:
     resumed = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
     assert sorted(p.name for p in out.glob("*.jpg")) == [f"{f.stem}.jpg" for f in files]
-    assert not list(out.glob(".*.tmp-*"))
+    assert not list(out.glob(".*brightroom-tmp-*"))
     rows = batch.Manifest(out).rows()
     assert len(rows) == 8 and {r.status for r in rows} == {"done"}
     for f in files:

@@ -84,7 +84,7 @@ def test_bad_inputs_are_one_line_and_leave_no_pdf(tmp_path, capsys):
         assert main(["scan", str(good), str(bad), "-o", str(out), "--ocr", "none"]) == 1
         err = capsys.readouterr().err.strip()
         assert str(bad) in err and len(err.splitlines()) == 1
-        assert not out.exists() and not list(tmp_path.glob(".o.tmp-*"))
+        assert not out.exists() and not list(tmp_path.glob(".o*brightroom-tmp-*"))
     out.write_bytes(b"keep")
     assert main(["scan", str(good), "-o", str(out), "--ocr", "none"]) == 1
     assert "exists" in capsys.readouterr().err and out.read_bytes() == b"keep"

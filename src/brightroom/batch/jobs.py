@@ -26,6 +26,7 @@ from brightroom.batch.manifest import Manifest, file_hash, settings_hash
 from brightroom.batch.report import campaign_table, write_campaign_report
 from brightroom.batch.tasks import LabTaskResult, TaskResult, develop_one, lab_one
 from brightroom.errors import InputError, OutputExistsError, ParameterError
+from brightroom.files import clean_stale
 from brightroom.io.raw import RAW_EXTENSIONS
 from brightroom.lab.conditions import check_camera
 from brightroom.lab.leaderboard import Leaderboard
@@ -142,14 +143,6 @@ def _outputs(files: Sequence[Path], out_dir: Path, fmt: str) -> list[Path]:
     return [out_dir / f"{f.stem}.{fmt}" for f in files]
 
 
-def _remove_stale_temporaries(out_dir: Path, outputs: Sequence[Path]) -> None:
-    """Temporary files of writers that were killed (``.<stem>.tmp-XXXX.<ext>``, see
-    :mod:`brightroom.files`) for this batch's outputs."""
-    for dst in outputs:
-        for tmp in out_dir.glob(f".{glob.escape(dst.stem)}.tmp-*{dst.suffix}"):
-            tmp.unlink(missing_ok=True)
-
-
 def develop(
     inputs: Sequence[PathLike],
     output: PathLike,
@@ -263,7 +256,7 @@ def develop(
             raise OutputExistsError(
                 f"{', '.join(map(str, clash[:3]))}{more} exist; pass --resume to continue this "
                 "batch or --overwrite to replace them")
-        _remove_stale_temporaries(out, outputs)
+        clean_stale(out)  # temporaries of writers killed in an earlier run
         total = len(todo)
         if progress:
             progress(0, total, "")
