@@ -103,11 +103,12 @@ def _brightroom_modules_after(statement):
 
 def test_floor_one_imports_only_errors():
     # a floor-1 module: importing it loads no room of the house (only the package root, the
-    # version, the error hierarchy and the three empty packages the root binds its API names
+    # version, the error hierarchy and the empty packages the root binds its API names
     # over)
     assert _brightroom_modules_after("import brightroom.files") == {
         "brightroom", "brightroom._version", "brightroom.errors", "brightroom.files",
-        "brightroom.develop", "brightroom.portrait", "brightroom.edit"}
+        "brightroom.develop", "brightroom.portrait", "brightroom.edit", "brightroom.scan",
+        "brightroom.animate"}
 
 
 def test_io_atomic_re_exports_the_same_helpers():

@@ -68,4 +68,5 @@ def test_io_imports_only_lower_floors():
                                        "brightroom.files", "brightroom.limits",
                                        "brightroom.types", "brightroom.io",
                                        "brightroom.color", "brightroom.develop",
-                                       "brightroom.portrait", "brightroom.edit"}
+                                       "brightroom.portrait", "brightroom.edit",
+                                       "brightroom.scan", "brightroom.animate"}

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import brightroom
+import brightroom.studio
 from brightroom.charts.dead_leaves import dead_leaves
 from brightroom.io.dng import write_dng
 from brightroom.lab.camera import simulate
@@ -26,7 +27,16 @@ from brightroom.studio import StudioConfig, create_app
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[1] / "out" / "studio"
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+STATIC = Path(brightroom.studio.__file__).parent / "static"
+
+
+def test_the_page_names_no_other_address() -> None:
+    """Fast check beside the browser test: the page's files load nothing from elsewhere."""
+    import re
+
+    for f in STATIC.iterdir():
+        text = f.read_text(encoding="utf-8")
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text, re.I), f.name
 
 
 def _free_port() -> int:
@@ -58,6 +68,8 @@ def server(tmp_path: Path):
     thread.join(timeout=30)
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_upload_edit_export_in_chromium(server, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
