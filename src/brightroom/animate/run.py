@@ -4,7 +4,8 @@ quality or within a byte budget.
 :func:`encode_clip` is what :func:`brightroom.animate` calls after loading the clip. GIF goes
 through :mod:`brightroom.animate.encoder` (our palettes, dithering, inter-frame optimisation and
 LZW); WebP through libwebp (Pillow), whose quality is searched by bisection for ``max_size``;
-APNG through the GIF encoder's decisions with one shared palette (below quality 100) and zlib.
+APNG through zlib: lossless at 100, still areas held and values rounded above 50, the GIF
+encoder's decisions with one shared palette below.
 """
 
 from __future__ import annotations
@@ -161,45 +162,58 @@ def _webp_search(clip: Clip, frames: list[np.ndarray], durs: list[float], qualit
 
 def _apng(clip: Clip, quality: float, max_size: int | None, loop: int, space: str
           ) -> tuple[bytes, tuple[int, ...], float, int]:
+    """APNG at a quality: 100 lossless RGB; above 50 RGB with still areas held (the send
+    threshold rising as quality falls) and values rounded to a step of up to 12 levels; 50 and
+    below the GIF encoder's decisions at quality ``2 q`` with one shared palette."""
     frames, durs, _ = merge_repeats(clip.frames, clip.durations_ms)
     ints = [int(round(d)) for d in durs]
-    if quality >= 100:
-        data = apng_bytes(frames, ints, loop=loop)
-        if max_size is None or len(data) <= max_size:
-            return data, tuple(ints), 100.0, 1
     lab = oklab_frames(frames, space)
     noise = estimate_noise(lab)
-    pal = plan_palettes(lab, mode="shared", space=space)
-    cs = np.ones(len(frames), np.int64)  # GIF delays are not used for APNG
-    rgb = pal.rgb[0]
+    state: dict = {}
     count = 0
 
     def enc(q: float) -> tuple[bytes, tuple[int, ...]]:
         nonlocal count
         count += 1
+        if q >= 100:
+            return apng_bytes(frames, ints, loop=loop), tuple(ints)
+        if q > 50:
+            u = (100.0 - q) / 50.0
+            th = max(0.004 + 0.08 * u, 1.6 * noise)
+            step = 1 + int(11.999 * u * u)
+            held = hold_static(frames, lab, th)
+            if step > 1:
+                held = [((f.astype(np.int32) + step // 2) // step * step).clip(0, 255).astype(np.uint8)
+                        for f in held]
+            kept, d2, _ = merge_repeats(held, ints)
+            return apng_bytes(kept, [int(x) for x in d2], loop=loop), tuple(int(x) for x in d2)
+        if "pal" not in state:
+            state["pal"] = plan_palettes(lab, mode="shared", space=space)
+        pal = state["pal"]
         canv: list[np.ndarray] = []
-        r = encode_gif(lab, pal, cs, settings=GifSettings.from_quality(q, noise=noise),
+        r = encode_gif(lab, pal, np.ones(len(frames), np.int64),
+                       settings=GifSettings.from_quality(max(1.0, 2.0 * q), noise=noise),
                        loop=loop, canvases=canv, space=space)
         # durations of the frames the GIF pass kept, summed over the ones it merged
         starts = list(r.frame_index) + [len(frames)]
         d = tuple(int(sum(ints[starts[i]:starts[i + 1]])) for i in range(len(r.frame_index)))
+        rgb = pal.rgb[0]
         idx = [_indices(c, rgb) for c in canv]
         return apng_bytes([], d, loop=loop, palette=rgb, indices=idx), d
 
     if max_size is None:
-        data, d = enc(min(quality, 99.0))
+        data, d = enc(quality)
         return data, d, quality, count
-    q_hi = min(float(quality), 99.0)
-    data, d = enc(q_hi)
+    data, d = enc(quality)
     if len(data) <= max_size:
-        return data, d, q_hi, count
-    lo, hi = 1.0, q_hi
+        return data, d, quality, count
+    lo, hi = 1.0, float(quality)
     data_lo, d_lo = enc(lo)
     if len(data_lo) > max_size:
         w, h = clip.size
         raise _unreachable("apng", max_size, len(data_lo), w, h)
     best = (data_lo, d_lo, lo)
-    for _ in range(8):
+    for _ in range(10):
         if len(best[0]) >= 0.95 * max_size:
             break
         mid = 0.5 * (lo + hi)

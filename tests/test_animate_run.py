@@ -1,0 +1,63 @@
+"""A clip to each format: timing read back, the size budget honoured, sizes parsed."""
+
+from __future__ import annotations
+
+import pytest
+
+from _animate_helpers import decode, pan_clip, psnr, subject_clip
+from brightroom.animate.frames import Clip, durations_at
+from brightroom.animate.run import encode_clip, format_of, parse_size
+from brightroom.errors import ParameterError
+
+
+def _clip(n=10, fps=30.0):
+    return Clip(tuple(pan_clip(n=n)), durations_at(n, fps))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["gif", "webp", "apng"])
+def test_durations_and_loop_read_back(fmt):
+    frames, _ = subject_clip(n=8)
+    clip = Clip(tuple(frames), durations_at(8, 30))
+    for loop in (0, 1, 3):
+        e = encode_clip(clip, fmt, loop=loop)
+        dec, durs, lp = decode(e.data)
+        assert [round(d) for d in durs] == list(e.durations_ms)
+        assert sum(e.durations_ms) == pytest.approx(sum(clip.durations_ms), abs=10)
+        if fmt == "gif":  # Pillow gives the NETSCAPE repetitions; absent = one play
+            assert lp == (None if loop == 1 else max(loop - 1, 0))
+        else:
+            assert lp == loop
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["gif", "webp", "apng"])
+def test_max_size_within_five_percent(fmt):
+    clip = _clip()
+    full = len(encode_clip(clip, fmt, quality=100).data)
+    limit = int(full * 0.55)
+    e = encode_clip(clip, fmt, quality=100, max_size=limit)
+    assert 0.95 * limit <= len(e.data) <= limit, (len(e.data), limit)
+    with pytest.raises(ParameterError, match="cannot be reached: the smallest .* is [0-9]+ bytes"):
+        encode_clip(clip, fmt, max_size=300)
+
+
+@pytest.mark.slow
+def test_webp_quality_against_source():
+    clip = _clip()
+    e = encode_clip(clip, "webp", quality=90)
+    dec, _, _ = decode(e.data)
+    assert psnr(dec, list(clip.frames)) > 30
+
+
+def test_parse_size_and_format():
+    assert parse_size("2MB") == 2_000_000 and parse_size("500k") == 500_000
+    assert parse_size("1.5MiB") == 1_572_864 and parse_size(1234) == 1234 and parse_size(None) is None
+    for bad in ("two", "5 parsecs", 0, "-1MB"):
+        with pytest.raises(ParameterError, match="max size"):
+            parse_size(bad)
+    assert format_of("a.GIF") == "gif" and format_of("x.png") == "apng"
+    with pytest.raises(ParameterError, match="unsupported animation format '.mp4'"):
+        format_of("x.mp4")
+    with pytest.raises(ParameterError, match="loop"):
+        encode_clip(_clip(n=2), "gif", loop=-1)
