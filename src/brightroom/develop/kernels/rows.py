@@ -127,6 +127,11 @@ def _chroma_row(a, pr0, pr1, pb0, pb1, fy, wts, y_hi, y_lo, desat, strength):  #
     yb = np.empty(w, np.float32)
     for j in range(w):
         yb[j] = w0 * a[j, 0] + w1 * a[j, 1] + w2 * a[j, 2]
+    ymin = y_hi
+    for j in range(w):
+        ymin = min(ymin, yb[j])  # a NaN pixel does not count
+    if not ymin < y_hi:
+        return  # no pixel of the row in the shadows: nothing to do
     for j in range(w):
         t = min(max((y_hi - yb[j]) * inv_span, zero), one)
         tb[j] = t * t * (np.float32(3.0) - np.float32(2.0) * t) * strength
