@@ -131,3 +131,18 @@ def test_bad_operations():
     with pytest.raises(ParameterError, match="does not fit"):
         AddLuma(np.zeros((2, 2))).reference(np.zeros((3, 3, 3), np.float32))
     assert run_ops(np.ones((2, 2, 3), np.float32), ()).sum() == 12  # no ops: the input
+
+
+def test_neighbouring_matrices_are_packed_as_one():
+    from brightroom.develop.rowops import fold_matrices
+
+    rng = np.random.default_rng(4)
+    a = rng.random((9, 11, 3), dtype=np.float32)
+    m1, m2 = rng.normal(size=(3, 3)), np.eye(3) * 1.7
+    d = AddLuma(np.full((9, 11), 0.01, np.float32))
+    ops = (Matrix(m1), Matrix(m2), d, Matrix(m2))
+    folded = fold_matrices(ops)
+    assert len(folded) == 3 and np.allclose(folded[0].m, m2 @ m1)
+    want = reference_ops(a, ops)  # one matrix after the other
+    assert float(np.abs(run_ops(a, ops) - want).max()) <= 1e-5
+    assert len(Packer().add(ops).args()[0]) == 3

@@ -64,3 +64,14 @@ def test_bad_thresholds():
         ShadowChroma(W, z, z, (4, 4), 0.01, 0.1, 1.0)
     with pytest.raises(ParameterError):
         ShadowChroma(W, z, z, (4, 4), 0.1, 0.01, 1.5)
+
+
+def test_bright_rows_are_skipped_and_nan_stays_put():
+    _, noisy = _noisy(0.01, h=32, w=48)
+    noisy[:8] = 0.5  # bright rows: passed through untouched
+    noisy[20, 0] = np.nan
+    op = shadow_chroma(area_downsample(np.nan_to_num(noisy), 8), noisy.shape[:2], W)
+    fast, ref = run_ops(noisy, (op,)), op.reference(noisy)
+    assert np.array_equal(fast[:8], noisy[:8])
+    ok = np.isfinite(ref)
+    assert np.isnan(fast[20, 0]).all() and float(np.abs(fast[ok] - ref[ok]).max()) <= 1e-6

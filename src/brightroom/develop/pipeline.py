@@ -206,11 +206,15 @@ class StageInput:
     """
 
     def __init__(self, header: Frame, base: Frame | None = None,
-                 ops: tuple[RowOp, ...] = ()) -> None:
+                 ops: tuple[RowOp, ...] = (),
+                 base_previews: dict[tuple[int, int], np.ndarray] | None = None) -> None:
         self._header = header
         self._base = base  # None: the header is the real frame
         self._ops = ops
         self._previews: dict[int, np.ndarray] = {}
+        # the downsampled run input, shared by the stages of one fused pass (keyed by the
+        # identity of the base frame and the factor)
+        self._base_previews = {} if base_previews is None else base_previews
 
     # the frame as it enters the stage ----------------------------------------------------
     @property
@@ -257,7 +261,10 @@ class StageInput:
             else:
                 if not all(o.linear for o in self._ops):
                     raise _Cut("a non-linear operation comes before a plan that needs a preview")
-                small = area_downsample(self._base.data, factor)
+                key = (id(self._base), factor)
+                small = self._base_previews.get(key)
+                if small is None:
+                    small = self._base_previews[key] = area_downsample(self._base.data, factor)
                 self._previews[factor] = run_ops(small, tuple(o.preview(factor)
                                                               for o in self._ops))
         return self._previews[factor]
@@ -567,11 +574,12 @@ class Pipeline:
         header = frame
         ops: list[RowOp] = []
         names: list[str] = []
+        shared: dict[tuple[int, int], np.ndarray] = {}
         k = 0
         while k < len(group):
             s = group[k]
             s.check_input(header)
-            src = StageInput(header, base, tuple(ops)) if ops else StageInput(header)
+            src = StageInput(header, base, tuple(ops), shared) if ops else StageInput(header)
             try:
                 plan = s.plan(src)
             except _Cut as why:
@@ -579,6 +587,7 @@ class Pipeline:
                           "+".join(names), s.name, why)
                 base = header = self._materialise(base, header, ops, names)
                 ops, names = [], []
+                shared.clear()  # a new pass input
                 continue  # plan this stage again on real pixels
             if not isinstance(plan, RowPlan):
                 raise PipelineError(f"row stage {s.name!r} returned {type(plan).__name__}, "

@@ -39,7 +39,7 @@ from brightroom.develop.kernels import rows
 from brightroom.errors import ParameterError
 
 __all__ = ["RowOp", "Matrix", "AddLuma", "Encode", "Curves", "Packer", "PackFull", "run_ops",
-           "run_ops_luma", "reference_ops", "area_downsample"]
+           "run_ops_luma", "reference_ops", "area_downsample", "fold_matrices"]
 
 
 def area_downsample(a: np.ndarray, factor: int) -> np.ndarray:
@@ -108,8 +108,11 @@ class Packer:
         self._refs.append(r)
 
     def add(self, ops: Sequence[RowOp]) -> Packer:
-        """Pack ``ops`` in order (raises :class:`PackFull` when they do not fit one pass)."""
-        for o in ops:
+        """Pack ``ops`` in order (raises :class:`PackFull` when they do not fit one pass).
+
+        Neighbouring :class:`Matrix` operations are packed as their product (one 3 x 3 per
+        pixel: colour conversion and an exposure scale cost one matrix)."""
+        for o in fold_matrices(ops):
             o.pack(self)
         return self
 
@@ -246,6 +249,18 @@ def _table(v: np.ndarray, lut: np.ndarray) -> np.ndarray:
     k = np.minimum(t.astype(np.int32), size - 1)
     f = (t - k).astype(np.float32)
     return (lut[k] + f * (lut[k + 1] - lut[k])).astype(np.float32)
+
+
+def fold_matrices(ops: Sequence[RowOp]) -> list[RowOp]:
+    """``ops`` with each run of neighbouring :class:`Matrix` operations replaced by their
+    product (in float64; the same map up to float32 rounding)."""
+    out: list[RowOp] = []
+    for o in ops:
+        if isinstance(o, Matrix) and out and isinstance(out[-1], Matrix):
+            out[-1] = Matrix(o.m @ out[-1].m)
+        else:
+            out.append(o)
+    return out
 
 
 def run_ops(rgb: np.ndarray, ops: Sequence[RowOp]) -> np.ndarray:

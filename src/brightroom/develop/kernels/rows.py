@@ -115,28 +115,44 @@ def _curve_channel(a, c, lut):  # pragma: no cover - compiled
 @njit(cache=True, inline="always", fastmath=FASTMATH, error_model="numpy")
 def _chroma_row(a, pr0, pr1, pb0, pb1, fy, wts, y_hi, y_lo, desat, strength):  # pragma: no cover
     # rgb <- (1 - t) rgb + t Y s, with s the smooth ratios (w . s = 1, so Y is kept): the ratio
-    # blend Y ((1 - t) rgb / Y + t s) written without a division, continuous through Y = 0
+    # blend Y ((1 - t) rgb / Y + t s) written without a division, continuous through Y = 0.
+    # Planar row buffers first (contiguous loops that vectorise), then one strided write.
+    w = a.shape[0]
     w0, w1, w2 = wts[0], wts[1], wts[2]
     zero = np.float32(0.0)
     one = np.float32(1.0)
     inv_span = one / (y_hi - y_lo)
     inv_w1 = one / w1
-    for j in range(a.shape[0]):
-        r, g, b = a[j, 0], a[j, 1], a[j, 2]
-        y = w0 * r + w1 * g + w2 * b
-        t = min(max((y_hi - y) * inv_span, zero), one)
-        t = t * t * (np.float32(3.0) - np.float32(2.0) * t) * strength
-        sr = pr0[j] + (pr1[j] - pr0[j]) * fy
-        sb = pb0[j] + (pb1[j] - pb0[j]) * fy
+    tb = np.empty(w, np.float32)
+    yb = np.empty(w, np.float32)
+    for j in range(w):
+        yb[j] = w0 * a[j, 0] + w1 * a[j, 1] + w2 * a[j, 2]
+    ymin = y_hi
+    for j in range(w):
+        ymin = min(ymin, yb[j])  # a NaN pixel does not count
+    if not ymin < y_hi:
+        return  # no pixel of the row in the shadows: nothing to do
+    for j in range(w):
+        t = min(max((y_hi - yb[j]) * inv_span, zero), one)
+        tb[j] = t * t * (np.float32(3.0) - np.float32(2.0) * t) * strength
+    sr = np.empty(w, np.float32)
+    sb = np.empty(w, np.float32)
+    for j in range(w):
+        t = tb[j]
         d = t * desat  # the smooth ratios pulled toward neutral (1) in the deepest shadows
-        sr = sr + (one - sr) * d
-        sb = sb + (one - sb) * d
-        sg = (one - w0 * sr - w2 * sb) * inv_w1
-        ty = t * y
+        r = pr0[j] + (pr1[j] - pr0[j]) * fy
+        b = pb0[j] + (pb1[j] - pb0[j]) * fy
+        sr[j] = r + (one - r) * d
+        sb[j] = b + (one - b) * d
+        yb[j] = t * yb[j]
+    for j in range(w):
+        t = tb[j]
         u = one - t
-        a[j, 0] = u * r + ty * sr
-        a[j, 1] = u * g + ty * sg
-        a[j, 2] = u * b + ty * sb
+        ty = yb[j]
+        r, b = sr[j], sb[j]
+        a[j, 0] = u * a[j, 0] + ty * r
+        a[j, 1] = u * a[j, 1] + ty * ((one - w0 * r - w2 * b) * inv_w1)
+        a[j, 2] = u * a[j, 2] + ty * b
 
 
 @njit(cache=True, inline="always", fastmath=FASTMATH, error_model="numpy")
