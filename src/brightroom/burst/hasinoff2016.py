@@ -14,13 +14,16 @@ noise power of ``D_z`` per coefficient is ``2 n sigma^2`` for a tile of ``n`` sa
 After the temporal merge, the merged spectrum ``M`` gets the paper's *spatial denoising*, a
 pointwise Wiener shrinkage against the merged noise (``spatial``).
 
-Two additions over the paper's merge:
+Three additions over the paper's merge:
 
 * *sub-pixel*: the alignment's fractional displacement is applied to each alternate tile as a
   linear phase in the frequency domain (the paper merges with integer displacements);
 * *tile mismatch test*: when a frame's tile differs from the reference by more than
   ``mismatch`` times the expected noise energy (Parseval), that frame's tile is not used at all
-  (a moving subject larger than a tile never doubles).
+  (a moving subject larger than a tile never doubles);
+* *motion-adaptive shrinkage* (``motion``): below that threshold, a tile whose difference
+  energy is ``r`` times the noise-only expectation gets ``c / max(1, r) ** motion`` (a small or
+  fast subject that the noise nearly hides is averaged less).
 
 The result's noise variance relative to one frame is measured coefficient by coefficient,
 ``((1 + sum A_z)^2 + sum (1 - A_z)^2) / N^2``, and reported as an effective frame count.
