@@ -97,7 +97,13 @@ def main() -> None:
     args = ap.parse_args()
     engines = [e for e in args.engines.split(",") if e]
     if args.summarise:
-        rows = [json.loads(ln) for f in args.summarise for ln in Path(f).read_text().splitlines() if ln]
+        by_name = {}  # a later file's row for a case replaces an earlier one (a rerun)
+        for f in args.summarise:
+            for ln in Path(f).read_text().splitlines():
+                if ln:
+                    r = json.loads(ln)
+                    by_name[r["name"]] = {**by_name.get(r["name"], {}), **r}
+        rows = list(by_name.values())
         summarise(rows, engines, not args.no_baseline)
         return
     names = [n for n in args.cases.split(",") if n]
