@@ -106,7 +106,7 @@ def test_floor_one_imports_only_errors():
     # version, the error hierarchy and the two empty packages the root binds its API names over)
     assert _brightroom_modules_after("import brightroom.files") == {
         "brightroom", "brightroom._version", "brightroom.errors", "brightroom.files",
-        "brightroom.develop", "brightroom.portrait"}
+        "brightroom.develop", "brightroom.portrait", "brightroom.scan"}
 
 
 def test_io_atomic_re_exports_the_same_helpers():
