@@ -624,6 +624,7 @@ def scan(
     lang: str = "auto",
     ocr: str = "ppocr",
     corners: str | Sequence[float] | np.ndarray | None = None,
+    dewarp: bool = True,
     quality: int = 80,
     overwrite: bool = False,
 ) -> list[ScanPage]:
@@ -651,6 +652,8 @@ def scan(
     corners
         The page's four corners in the photo's pixels, ``"x1,y1,x2,y2,x3,y3,x4,y4"`` or 4 x 2
         numbers (any order), for one photo; default: found.
+    dewarp
+        Straighten the bowed text lines of a curved page (a book, a folded receipt).
     quality
         JPEG quality of the page images (color and gray modes).
     overwrite
@@ -702,7 +705,8 @@ def scan(
     pages = []
     for item, q in zip(items, given):
         photo, _ = _scan_photo(item)
-        pages.append(scan_page(photo, corners=q, mode=mode, ocr_method=engine, lang=lang))
+        pages.append(scan_page(photo, corners=q, mode=mode, ocr_method=engine, lang=lang,
+                               dewarp=dewarp))
     if ext in (".png", ".jpg", ".jpeg"):
         im = pages[0].image
         data = np.dstack([im] * 3) if im.ndim == 2 else im

@@ -30,6 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="OCR engine: ppocr (PP-OCRv4, in its wheel), tesseract, none [default: ppocr]")
     p.add_argument("--corners", metavar="X1,Y1,...,X4,Y4",
                    help="the page's corners in the photo's pixels (one photo), instead of finding them")
+    p.add_argument("--no-dewarp", action="store_true", help="do not straighten curved text lines")
     p.add_argument("--quality", type=int, default=80, help="JPEG quality of the page images [default: 80]")
     p.add_argument("--json", action="store_true", help="print the pages (input, corners, text, lang) as JSON")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output")
@@ -38,7 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     pages = brightroom.scan(args.photos, args.output, mode=args.mode, lang=args.lang, ocr=args.ocr,
-                            corners=args.corners, quality=args.quality, overwrite=args.overwrite)
+                            corners=args.corners, dewarp=not args.no_dewarp, quality=args.quality,
+                            overwrite=args.overwrite)
     for src, page in zip(args.photos, pages):
         for note in page.notes:
             print(f"brightroom: note: {src}: {note}", file=sys.stderr)

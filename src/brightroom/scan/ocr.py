@@ -44,6 +44,8 @@ from brightroom.scan.pdf import TextLine
 __all__ = ["OCR_METHODS", "LANGS", "OCREngineMissingError", "ocr", "ppocr", "tesseract",
            "join_cjk", "latin_punctuation", "detect_lang", "ppocr_engine", "ppocr_models"]
 
+_MIN_SIDE = 1600  # pages with a shorter long side are enlarged for OCR (at most 3x)
+
 LANGS = ("auto", "eng", "chi_sim", "eng+chi_sim")
 """Languages of :func:`ocr`."""
 
@@ -312,4 +314,11 @@ def ocr(page: np.ndarray, *, method: str = "ppocr", lang: str = "auto") -> list[
     if lang not in LANGS:
         raise ParameterError(f"unknown OCR language {lang!r}; expected one of {', '.join(LANGS)}")
     fn: Callable[..., list[TextLine]] = OCR_METHODS.get(method)
-    return fn(page, lang=lang)
+    h, w = page.shape[:2]
+    up = min(3.0, _MIN_SIDE / max(h, w))
+    if up <= 1.0:
+        return fn(page, lang=lang)
+    # a small page (a crop, a low-resolution photo): both engines find and read more when its
+    # text is enlarged to the size they are tuned for
+    big = cv2.resize(page, (round(w * up), round(h * up)), interpolation=cv2.INTER_CUBIC)
+    return [TextLine(ln.text, tuple(v / up for v in ln.box), ln.confidence) for ln in fn(big, lang=lang)]

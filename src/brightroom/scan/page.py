@@ -12,6 +12,7 @@ import numpy as np
 
 from brightroom.errors import ParameterError
 from brightroom.scan.clean import MODES, clean_page
+from brightroom.scan.dewarp import dewarp as dewarp_page
 from brightroom.scan.find import find_page, order_corners
 from brightroom.scan.flatten import rectify
 from brightroom.scan.ocr import LANGS, OCR_METHODS, detect_lang, ocr
@@ -70,7 +71,7 @@ class ScanPage:
 
 def scan_page(photo: np.ndarray, *, corners: np.ndarray | None = None, mode: str = "color",
               ocr_method: str | None = "ppocr", lang: str = "auto", focal_px: float | None = None,
-              auto_rotate: bool = True) -> ScanPage:
+              auto_rotate: bool = True, dewarp: bool = True) -> ScanPage:
     """Scan one photo of a page.
 
     Parameters
@@ -90,6 +91,8 @@ def scan_page(photo: np.ndarray, *, corners: np.ndarray | None = None, mode: str
         The camera's focal length in pixels, when the file says it.
     auto_rotate
         Turn the page upright (:func:`~brightroom.scan.orient.orientation`).
+    dewarp
+        Straighten bowed text lines (:func:`~brightroom.scan.dewarp.dewarp`).
 
     Returns
     -------
@@ -127,6 +130,14 @@ def scan_page(photo: np.ndarray, *, corners: np.ndarray | None = None, mode: str
     if turn:
         flat = rotate(flat, turn)
         q = np.roll(q, turn // 90, axis=0)
+    t["dewarp"] = 0.0
+    if dewarp:
+        t0 = time.perf_counter()
+        flat, fit = dewarp_page(flat)
+        if fit is not None and fit.bow >= fit.line_height:
+            notes.append(f"dewarped (text lines bowed by {fit.bow:.0f} px)")
+        t["dewarp"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
     clean = clean_page(flat.astype(np.float32) / 255.0, mode)
     t["clean"] = time.perf_counter() - t0
     t0 = time.perf_counter()
