@@ -19,7 +19,9 @@ For every clip and method:
   tracker; for ours also exactly (the true camera path composed with our warps,
   :func:`~brightroom.lab.video_scenes.output_points`), which has no tracker drift. Bar: <= 2 px.
 * **speed**: frames per second, file to file (decode, both passes, encode with libx264
-  superfast crf 18 for both).
+  superfast crf 18 for both); with ``--speed``, wall and CPU time (all threads; ffmpeg's as a
+  child process) on one clip, since the machine is shared: ``frames / (CPU s / 2)`` is what
+  two free cores would give at best.
 
 vid.stab is tuned sensibly: ``vidstabdetect=shakiness=8:accuracy=15`` then
 ``vidstabtransform=smoothing=S:optzoom=1:interpol=bilinear`` for S in 10 and 30 frames (each
@@ -84,11 +86,41 @@ def measure(path: Path, intended: np.ndarray, crop: float) -> tuple[float, float
     return residual_shake(pp), path_error(pp, intended, crop, 1280, 720)
 
 
+def speed(n: int) -> None:
+    import resource
+
+    clip = shaky_clip("pan", n, amp_px=8.0, roll_deg=1.0, objects=1, seed=2)
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        src = write_video(clip.frames, d / "s.mp4", fps=30, crf=16, preset="veryfast")
+        del clip
+        print(f"# speed, {n} frames 1280x720, load {os.getloadavg()[0]:.1f}")
+        print("| method | wall s | fps | CPU s | fps on 2 free cores (n / (CPU / 2)) |")
+        print("|---|---|---|---|---|")
+        for i in range(2):  # the first run warms caches (numba, files)
+            c0, t0 = time.process_time(), time.perf_counter()
+            stabilize_video(src, d / f"o{i}.mp4")
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(f"| brightroom | {wall:.1f} | {n / wall:.1f} | {cpu:.1f} | {2 * n / cpu:.1f} |")
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        vidstab(src, d / "v.mp4", 30)
+        wall = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+        print(f"| vid.stab (2 passes) | {wall:.1f} | {n / wall:.1f} | {cpu:.1f} | "
+              f"{2 * n / cpu:.1f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="two clips of 90 frames")
     ap.add_argument("--frames", type=int, default=150)
+    ap.add_argument("--speed", action="store_true", help="speed only: wall and CPU time")
     args = ap.parse_args()
+    if args.speed:
+        speed(args.frames)
+        return
     clips = CLIPS[:2] if args.quick else CLIPS
     n = 90 if args.quick else args.frames
     print(f"# bench_stabilize: {platform.node()}, {os.cpu_count()} cores, load "

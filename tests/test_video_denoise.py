@@ -26,11 +26,12 @@ def test_numba_merge_matches_the_reference():
     neigh = np.clip(ref[None].astype(int) + rng.integers(-12, 13, (4, 24, 40, 3)), 0,
                     255).astype(np.uint8)
     neigh[1, :10] = 255 - neigh[1, :10]  # a "moving" region: rejected
-    valid = np.ones((4, 24, 40), np.uint8)
-    valid[2, :, :5] = 0
-    ref_lin = merge_reference(ref, neigh, valid, 0.004, 1e-4, 3.0)
+    maps = np.array([[[1.0, 0, 0], [0, 1.0, 0]]] * 4)
+    maps[2, 0, 2] = -5.0  # neighbour 2 does not cover the first five columns
+    maps[3, :, :2] = [[0.999, 0.01], [-0.01, 0.999]]
+    ref_lin = merge_reference(ref, neigh, maps, 0.004, 1e-4, 3.0)
     want = np.floor(np.clip(srgb_encode(np.clip(ref_lin, 0, 1)) * 255 + 0.5, 0, 255))
-    got = merge_frames(ref, neigh, valid, 0.004, 1e-4, 3.0).astype(float)
+    got = merge_frames(ref, neigh, maps, 0.004, 1e-4, 3.0).astype(float)
     assert np.abs(got - want).max() <= 1.0
 
 

@@ -130,7 +130,7 @@ def estimate_noise(ref: np.ndarray, other: np.ndarray, bins: int = 16) -> tuple[
 
 
 @numba.njit(parallel=True, cache=True, fastmath=True)
-def _merge_nb(ref, neigh, valid, dbox, vref, lut, inv_c2, enc):  # pragma: no cover - compiled
+def _merge_nb(ref, neigh, maps, dbox, vref, lut, inv_c2, enc):  # pragma: no cover - compiled
     h, w = ref.shape[0], ref.shape[1]
     k = neigh.shape[0]
     out = np.empty((h, w, 3), np.uint8)
@@ -143,7 +143,10 @@ def _merge_nb(ref, neigh, valid, dbox, vref, lut, inv_c2, enc):  # pragma: no co
             ws = 1.0
             inv = inv_c2 / vref[y, x]
             for j in range(k):
-                if valid[j, y, x] == 0:
+                # the neighbour covers this pixel (its map lands inside the frame)
+                sx = maps[j, 0, 0] * x + maps[j, 0, 1] * y + maps[j, 0, 2]
+                sy = maps[j, 1, 0] * x + maps[j, 1, 1] * y + maps[j, 1, 2]
+                if sx < 0.0 or sy < 0.0 or sx > w - 1.0 or sy > h - 1.0:
                     continue
                 d = dbox[j, y, x]
                 wt = 1.0 - d * d * inv
@@ -188,12 +191,25 @@ def decision_maps(ref: np.ndarray, neigh: np.ndarray, a: float, b: float) -> tup
     return dbox, vref
 
 
-def merge_reference(ref: np.ndarray, neigh: np.ndarray, valid: np.ndarray, a: float, b: float,
+def coverage(maps: np.ndarray, w: int, h: int) -> np.ndarray:
+    """``K x H x W`` bool: where each neighbour's map (frame pixel -> neighbour pixel) lands
+    inside the neighbour's frame."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    out = np.empty((maps.shape[0], h, w), bool)
+    for j, m in enumerate(maps):
+        sx = m[0, 0] * xx + m[0, 1] * yy + m[0, 2]
+        sy = m[1, 0] * xx + m[1, 1] * yy + m[1, 2]
+        out[j] = (sx >= 0) & (sy >= 0) & (sx <= w - 1) & (sy <= h - 1)
+    return out
+
+
+def merge_reference(ref: np.ndarray, neigh: np.ndarray, maps: np.ndarray, a: float, b: float,
                     c: float) -> np.ndarray:
     """The robust merge (NumPy reference): 8-bit ``ref`` ``H x W x 3`` and warped 8-bit
-    neighbours ``K x H x W x 3`` (with their ``valid`` masks ``K x H x W``) -> linear float32
-    ``H x W x 3``."""
+    neighbours ``K x H x W x 3`` (with their maps ``K x 2 x 3``, frame pixel -> neighbour
+    pixel, which say where they cover the frame) -> linear float32 ``H x W x 3``."""
     dbox, vref = decision_maps(ref, neigh, a, b)
+    valid = coverage(maps, ref.shape[1], ref.shape[0])
     r = LINEAR_LUT[ref]
     acc = r.copy()
     wsum = np.ones(ref.shape[:2], np.float32)
@@ -204,14 +220,13 @@ def merge_reference(ref: np.ndarray, neigh: np.ndarray, valid: np.ndarray, a: fl
     return (acc / wsum[..., None]).astype(np.float32)
 
 
-def merge_frames(ref: np.ndarray, neigh: np.ndarray, valid: np.ndarray, a: float, b: float,
+def merge_frames(ref: np.ndarray, neigh: np.ndarray, maps: np.ndarray, a: float, b: float,
                  c: float) -> np.ndarray:
     """The robust merge (numba schedule of :func:`merge_reference`), encoded to 8-bit sRGB:
-    ``ref`` ``H x W x 3`` uint8, ``neigh`` ``K x H x W x 3`` uint8, ``valid`` ``K x H x W``
-    uint8."""
+    ``ref`` ``H x W x 3`` uint8, ``neigh`` ``K x H x W x 3`` uint8, ``maps`` ``K x 2 x 3``."""
     dbox, vref = decision_maps(ref, neigh, a, b)
-    return _merge_nb(ref, neigh, valid, dbox, vref, LINEAR_LUT, np.float32(1.0 / (c * c)),
-                     _ENC_LUT)
+    return _merge_nb(ref, neigh, np.ascontiguousarray(maps, np.float64), dbox, vref, LINEAR_LUT,
+                     np.float32(1.0 / (c * c)), _ENC_LUT)
 
 
 def _compose(pairs: list[np.ndarray], i: int, j: int) -> np.ndarray:
@@ -245,7 +260,6 @@ def denoise_frames(frames: Iterator[np.ndarray], size: tuple[int, int],
     done = False
     t = 0
     ab = noise
-    ones = np.ones((h, w), np.uint8)
     noise_pairs: list[tuple[float, float]] = []
     while True:
         while not done and (not buf or buf[-1][0] < t + k):
@@ -283,14 +297,12 @@ def denoise_frames(frames: Iterator[np.ndarray], size: tuple[int, int],
             t += 1
             continue
         neigh = np.empty((len(others), h, w, 3), np.uint8)
-        valid = np.empty((len(others), h, w), np.uint8)
+        maps = np.empty((len(others), 2, 3))
         for j, (i, f) in enumerate(others):
-            m = _compose(pairs, t, i)[:2]  # frame t pixel -> frame i pixel
-            neigh[j] = cv2.warpAffine(f, m, (w, h), flags=cv2.INTER_LINEAR
+            maps[j] = _compose(pairs, t, i)[:2]  # frame t pixel -> frame i pixel
+            neigh[j] = cv2.warpAffine(f, maps[j], (w, h), flags=cv2.INTER_LINEAR
                                       | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
-            valid[j] = cv2.warpAffine(ones, m, (w, h), flags=cv2.INTER_NEAREST
-                                      | cv2.WARP_INVERSE_MAP, borderValue=0)
-        yield merge_frames(cur[0], neigh, valid, ab[0], ab[1], 3.0 * prm.strength)
+        yield merge_frames(cur[0], neigh, maps, ab[0], ab[1], 3.0 * prm.strength)
         t += 1
 
 
