@@ -189,7 +189,7 @@ def test_every_cli_command_has_an_api_function():
                      ("lab", "measure"), ("look", "apply"), ("look", "list"),
                      ("look", "export"), ("look", "match"), ("look", "learn"), ("calibrate",),
                      ("portrait",), ("scan",), ("edit",), ("animate",), ("stabilize",),
-                     ("video", "denoise")}
+                     ("video", "denoise"), ("live",)}
     for path in paths:
         assert _api_name(path) in brightroom.__all__, path
 

@@ -51,6 +51,8 @@ __all__ = [
     "animate", "AnimateResult", "ANIMATE_FORMATS", "GIF_PALETTES", "GIF_COLOUR_SPACES",
     # video
     "stabilize", "video_denoise",
+    # live filters
+    "live", "live_frames", "LiveStats", "LiveSession", "LIVE_EFFECTS",
     # looks and calibration
     "look_list", "look_apply", "look_export", "look_match", "look_learn", "calibrate",
     # editing

@@ -79,6 +79,7 @@ if TYPE_CHECKING:  # annotations only; the names resolve lazily (see _LAZY)
     from brightroom.io.depth import DepthMap
     from brightroom.lab.leaderboard import Entry
     from brightroom.lab.run import LabResults
+    from brightroom.live.engine import LiveSession, LiveStats
     from brightroom.looks import Look
     from brightroom.portrait.photo import PortraitResult
     from brightroom.portrait.video import VideoStats
@@ -95,6 +96,9 @@ burst package's ``MODES``, written here so that the command line need not load i
 PORTRAIT_PRESETS = ("quality", "light")
 """Video presets of :func:`portrait`: ``"quality"`` (the general segmentation model, blur at
 960 px) and ``"light"`` (the landscape model at 256x144, blur at 480 px, fast x264)."""
+LIVE_EFFECTS = ("blur", "replace", "none")
+"""Background effects of :func:`live`: ``"blur"`` (normalised masked blur, no halo),
+``"replace"`` (an image behind the person), ``"none"``."""
 LAB_PLANS = ("full", "quick")
 """Shooting plans of :func:`lab_score`: ``"full"`` (ranked) and ``"quick"`` (two conditions, a
 preview ranked separately). ``"tiny"`` exists for tests."""
@@ -118,6 +122,8 @@ _LAZY = {
     "ModelNotFoundError": ("brightroom.portrait.segment", "ModelNotFoundError"),
     "NoSubjectError": ("brightroom.portrait.segment", "NoSubjectError"),
     "VideoStats": ("brightroom.portrait.video", "VideoStats"),
+    "LiveStats": ("brightroom.live.engine", "LiveStats"),
+    "LiveSession": ("brightroom.live.engine", "LiveSession"),
     "VideoDenoiseResult": ("brightroom.video.denoise", "VideoDenoiseResult"),
     "StabilizeResult": ("brightroom.video.stabilize", "StabilizeResult"),
     "AnimateResult": ("brightroom.animate.run", "AnimateResult"),
@@ -821,6 +827,117 @@ def video_denoise(
     src = Path(video)
     check_output(output, overwrite=overwrite, inputs=(src,))
     return denoise_video(src, output, strength=strength, overwrite=overwrite)
+
+
+# ----------------------------------------------------------------------------- live
+
+def live_frames(
+    input: PathLike,
+    *,
+    effect: str = "blur",
+    background: PathLike | None = None,
+    beauty: float = 0.0,
+    look: str | None = None,
+    size: tuple[int, int] | None = None,
+    fps: float | None = None,
+    realtime: bool = False,
+    segment_every: int = 1,
+    adaptive: bool = True,
+    frames: int = 300,
+) -> LiveSession:
+    """The live engine as an iterable of processed uint8 RGB frames (``session.stats``).
+
+    Parameters
+    ----------
+    input
+        A video file, a webcam (``/dev/videoN``), an ``rtsp://`` / ``rtmp://`` / ``http(s)://``
+        stream, or ``synthetic`` (a test source of ``frames`` frames at ``size`` and ``fps``).
+    effect
+        One of :data:`LIVE_EFFECTS` [``"blur"``]; ``"replace"`` needs ``background``.
+    beauty
+        Skin smoothing 0..1 [0].
+    look
+        A look name (:func:`look_list`) or ``.toml`` file.
+    size, fps
+        (width, height) and frame rate asked of the source; frames are resized to ``size``.
+    realtime
+        Play a file at its own rate (frames the engine cannot keep up with are dropped).
+    segment_every, adaptive
+        Run the person model on every N-th frame; lower that rate under load.
+    frames
+        Length of the synthetic source.
+
+    Raises
+    ------
+    InputError
+        The source cannot be opened (``SourceError``), a bad background image.
+    ParameterError
+        A bad option.
+    """
+    from brightroom.live.engine import (  # lazy: start-up cost of the command line
+        LiveParams,
+        LiveSession,
+        open_source,
+        synthetic_source,
+    )
+    params = LiveParams(effect=effect, background=None if background is None
+                        else os.fspath(background), beauty=beauty, look=look,
+                        segment_every=segment_every, adaptive=adaptive)
+    spec = os.fspath(input)
+    if spec == "synthetic":
+        source = synthetic_source(size or (640, 360), fps or 30.0, frames, realtime=realtime)
+    else:
+        source = open_source(spec, size=size, fps=fps, realtime=realtime)
+    return LiveSession(source, params)
+
+
+def live(
+    input: PathLike,
+    output: PathLike,
+    *,
+    effect: str = "blur",
+    background: PathLike | None = None,
+    beauty: float = 0.0,
+    look: str | None = None,
+    size: tuple[int, int] | None = None,
+    fps: float | None = None,
+    realtime: bool = False,
+    segment_every: int = 1,
+    adaptive: bool = True,
+    frames: int = 300,
+    stats: PathLike | None = None,
+    overwrite: bool = False,
+    progress: Callable[[Any], None] | None = None,
+) -> LiveStats:
+    """Live filters to an MP4 file (``brightroom live``): :func:`live_frames` encoded as H.264.
+
+    Parameters are :func:`live_frames`'s, and ``output`` (the MP4), ``stats`` (a JSON file:
+    ``frames_in``, ``frames_out``, ``dropped``, ``fps``, ``latency_ms_p50``,
+    ``latency_ms_p95`` and more), ``overwrite``, ``progress`` (called with the running
+    :class:`LiveStats` after each frame).
+
+    Returns
+    -------
+    LiveStats
+        Counts, rate, latency; ``error`` says why a source stopped early (the file then holds
+        the frames up to that point).
+
+    Raises
+    ------
+    InputError
+        The source cannot be opened or gave no frames.
+    OutputExistsError
+        ``output`` or ``stats`` exists without ``overwrite``.
+    """
+    from brightroom.live.engine import stream_to_file  # lazy: start-up cost of the command line
+    check_output(output, overwrite=overwrite, inputs=(input,) if os.path.exists(input) else ())
+    if stats is not None:
+        check_output(stats, overwrite=overwrite)
+    session = live_frames(input, effect=effect, background=background, beauty=beauty, look=look,
+                          size=size, fps=fps, realtime=realtime, segment_every=segment_every,
+                          adaptive=adaptive, frames=frames)
+    return stream_to_file(session, output, overwrite=overwrite, stats_path=stats,
+                          progress=progress)
 
 
 # ----------------------------------------------------------------------------- looks

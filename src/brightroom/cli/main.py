@@ -60,6 +60,7 @@ _COMMANDS = {
     "animate": ("brightroom.cli.animate", "animated GIF, WebP and APNG from clips, Live Photos, bursts"),
     "stabilize": ("brightroom.cli.video", "stabilise a video (L1-optimal camera path, adaptive crop)"),
     "video": ("brightroom.cli.video", "video tools: low-light denoise"),
+    "live": ("brightroom.cli.live", "live filters: background blur/replace, beauty, looks"),
 }
 
 _OS_HINTS = {

@@ -1,0 +1,33 @@
+"""Live: real-time background blur or replacement, beauty and looks on a stream (floor 4).
+
+* :mod:`~brightroom.live.effects`: the per-frame effects (normalised masked background blur,
+  background replacement, a skin mask and edge-preserving skin smoothing, a look as a table).
+* :mod:`~brightroom.live.engine`: sources (a file, optionally played at its own rate, a V4L2
+  webcam, an RTSP/HTTP stream through PyAV, a synthetic test source) and the pipelined engine:
+  a generator of processed frames with bounded queues that drops frames (counted) rather than
+  falling behind, and :func:`~brightroom.live.engine.stream_to_file` (MP4 and statistics).
+"""
+
+from brightroom.live.effects import (
+    LookTable,
+    beauty,
+    masked_blur,
+    naive_blur,
+    replace_background,
+    skin_mask,
+)
+from brightroom.live.engine import (
+    LiveParams,
+    LiveSession,
+    LiveStats,
+    Source,
+    SourceError,
+    live_frames,
+    open_source,
+    stream_to_file,
+    synthetic_source,
+)
+
+__all__ = ["LookTable", "beauty", "masked_blur", "naive_blur", "replace_background", "skin_mask",
+           "LiveParams", "LiveSession", "LiveStats", "Source", "SourceError", "live_frames",
+           "open_source", "stream_to_file", "synthetic_source"]

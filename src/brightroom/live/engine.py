@@ -1,0 +1,542 @@
+"""The live engine: sources, a pipelined generator of processed frames, MP4 and statistics.
+
+Pipeline (:class:`LiveSession`)::
+
+    capture thread --q_in (bounded)--> segment thread --q_seg (bounded)--> render (caller)
+                                                                            --> yield / encoder
+
+* **Capture** reads the source (:func:`open_source`). A *live* source (a webcam, a stream, or
+  a file with ``realtime=True``, paced to its own frame rate) never waits: when ``q_in`` is
+  full the frame is **dropped and counted**. A file without ``realtime`` is read as fast as
+  the pipeline takes it (nothing dropped).
+* **Segment** runs the MediaPipe selfie model (:mod:`brightroom.portrait.segment`) on every
+  ``segment_every``-th frame and propagates the last matte to the frames between (the
+  temporal smoothing of :class:`brightroom.portrait.video.MaskSmoother` runs on the model's
+  masks). With ``adaptive`` the rate is lowered (``segment_every`` up to
+  ``max_segment_every``) while ``q_in`` holds a backlog, *before* frames have to be dropped,
+  and raised back when the queue stays empty.
+* **Render** (the caller's thread, the generator) refines the matte on the frame (guided
+  filter), applies the effect (:mod:`brightroom.live.effects`: masked blur, replacement),
+  beauty and the look, and yields uint8 RGB. Latency is measured from the frame's arrival
+  (capture) to the moment it is handed on (yielded).
+
+OpenCV, NumPy, FFmpeg and the DNN release the GIL in their heavy parts, so the threads
+overlap on a multi-core machine.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from brightroom.errors import BrightroomError, InputError, ParameterError
+from brightroom.files import atomic_write, check_output
+from brightroom.io.video import VideoWriter
+from brightroom.live.effects import (
+    LookTable,
+    beauty,
+    load_background,
+    masked_blur,
+    replace_background,
+    skin_mask,
+)
+from brightroom.portrait.he2013 import guided_filter_fast
+from brightroom.portrait.segment import MODEL_INPUT, SEGMENT_METHODS, SegmentParams
+from brightroom.portrait.video import MaskSmoother
+
+__all__ = ["LiveParams", "LiveStats", "LiveSession", "Source", "SourceError", "open_source",
+           "synthetic_source", "live_frames", "stream_to_file", "EFFECTS"]
+
+EFFECTS = ("blur", "replace", "none")
+_POLL = 0.05
+
+
+class SourceError(InputError):
+    """The source cannot be opened, stopped mid-stream or changed size."""
+
+
+@dataclass(frozen=True)
+class LiveParams:
+    """Parameters of the live engine.
+
+    Attributes
+    ----------
+    effect
+        ``"blur"``, ``"replace"`` (needs ``background``) or ``"none"`` ["blur"].
+    background
+        Replacement image file (``effect="replace"``).
+    blur_sigma
+        Background blur, Gaussian sigma in pixels of a 1280-wide frame (scaled) [12].
+    beauty
+        Skin smoothing strength 0..1 [0].
+    look
+        A look (built-in name or ``.toml``) or None.
+    look_strength
+        0..2 [1].
+    model
+        Segmentation model ``"landscape"`` (256x144) or ``"general"`` ["landscape"].
+    segment_every
+        Run the model on every N-th frame, propagate the matte between [1].
+    adaptive
+        Lower the segmentation rate under load before dropping frames [True].
+    max_segment_every
+        The adaptive rate's limit [4].
+    ema, motion_threshold
+        Temporal matte smoothing (:class:`~brightroom.portrait.video.MaskSmoother`) [0.6, 0.08].
+    queue
+        Frames held between stages [2].
+    """
+
+    effect: str = "blur"
+    background: str | None = None
+    blur_sigma: float = 12.0
+    beauty: float = 0.0
+    look: str | None = None
+    look_strength: float = 1.0
+    model: str = "landscape"
+    segment_every: int = 1
+    adaptive: bool = True
+    max_segment_every: int = 4
+    ema: float = 0.6
+    motion_threshold: float = 0.08
+    queue: int = 2
+
+    def __post_init__(self) -> None:
+        if self.effect not in EFFECTS:
+            raise ParameterError(f"effect must be one of {EFFECTS}, got {self.effect!r}")
+        if self.effect == "replace" and not self.background:
+            raise ParameterError("effect 'replace' needs a background image")
+        if not 0 <= self.beauty <= 1:
+            raise ParameterError(f"beauty must be in [0, 1], got {self.beauty}")
+        if not self.blur_sigma > 0:
+            raise ParameterError(f"blur_sigma must be > 0, got {self.blur_sigma}")
+        if self.model not in MODEL_INPUT:
+            raise ParameterError(f"model must be one of {tuple(MODEL_INPUT)}, got {self.model!r}")
+        if not 1 <= self.segment_every <= self.max_segment_every:
+            raise ParameterError(f"segment_every must be in [1, {self.max_segment_every}], "
+                                 f"got {self.segment_every}")
+        if self.queue < 1:
+            raise ParameterError(f"queue must be >= 1, got {self.queue}")
+
+
+@dataclass
+class LiveStats:
+    """What a session did: frames read from the source, frames handed on, frames dropped,
+    handed-on fps, latency percentiles (arrival to hand-off, ms), frames segmented, the
+    final segmentation rate, wall seconds, CPU seconds of the process, and the error that
+    ended the stream early (a source lost mid-stream), if any."""
+
+    frames_in: int = 0
+    frames_out: int = 0
+    dropped: int = 0
+    fps: float = 0.0
+    latency_ms_p50: float = 0.0
+    latency_ms_p95: float = 0.0
+    segmented: int = 0
+    segment_every: int = 1
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    error: str | None = None
+
+    def to_json(self) -> dict:
+        """The ``--stats`` record."""
+        d = asdict(self)
+        for k in ("fps", "latency_ms_p50", "latency_ms_p95", "seconds", "cpu_seconds"):
+            d[k] = round(d[k], 3)
+        return d
+
+
+class Source:
+    """A source of uint8 RGB frames: ``iter()`` gives them; ``fps``, ``live`` (frames come at
+    their own pace and must not be waited for) and ``name``."""
+
+    def __init__(self, frames: Callable[[], Iterator[np.ndarray]], fps: float, live: bool,
+                 name: str, close: Callable[[], None] | None = None) -> None:
+        self._frames, self.fps, self.live, self.name = frames, fps, live, name
+        self._close = close
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return self._frames()
+
+    def close(self) -> None:
+        """Release the device or file."""
+        if self._close is not None:
+            self._close()
+
+
+def synthetic_source(size: tuple[int, int] = (320, 180), fps: float = 30.0, frames: int = 60, *,
+                     realtime: bool = False, seed: int = 0) -> Source:
+    """A synthetic test source: a skin-coloured head-and-shoulders shape moving slowly over a
+    saturated, textured background (``size`` is (width, height))."""
+    w, h = size
+    if w < 16 or h < 16 or frames < 1 or fps <= 0:
+        raise ParameterError(f"synthetic source needs size >= 16x16, frames >= 1, fps > 0; got "
+                             f"{w}x{h}, {frames}, {fps}")
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    bg = np.stack([0.2 + 0.6 * (xx / w), 0.5 + 0.3 * np.sin(yy / 9), 0.8 - 0.5 * (yy / h)], -1)
+    bg = np.clip(bg + rng.normal(0, 0.03, bg.shape), 0, 1).astype(np.float32)
+    skin = np.array([0.87, 0.66, 0.55], np.float32)
+    shirt = np.array([0.1, 0.2, 0.75], np.float32)
+
+    def gen() -> Iterator[np.ndarray]:
+        t0 = time.perf_counter()
+        for i in range(frames):
+            cx = w * (0.5 + 0.1 * math.sin(2 * math.pi * i / max(frames, 60)))
+            head = ((xx - cx) / (0.12 * w)) ** 2 + ((yy - 0.42 * h) / (0.2 * h)) ** 2 <= 1
+            body = (((xx - cx) / (0.3 * w)) ** 2 + ((yy - 1.05 * h) / (0.4 * h)) ** 2 <= 1)
+            img = bg.copy()
+            img[body] = shirt
+            img[head] = skin
+            if realtime:
+                wait = t0 + i / fps - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+            yield (img * 255 + 0.5).astype(np.uint8)
+
+    return Source(gen, fps, realtime, f"synthetic {w}x{h}@{fps:g}")
+
+
+def open_source(spec: str | os.PathLike[str], *, size: tuple[int, int] | None = None,
+                fps: float | None = None, realtime: bool = False) -> Source:
+    """Open a source through PyAV: a video file (played at its own rate with ``realtime``), a
+    V4L2 webcam (``/dev/videoN``), or an ``rtsp://``, ``rtmp://``, ``http(s)://`` stream.
+
+    ``size`` (width, height) and ``fps`` are asked of a webcam; frames of another size are
+    resized to ``size`` when given. Without ``size`` a source that changes size mid-stream
+    raises :class:`SourceError`, as does one that cannot be opened or stops with an error.
+    """
+    import av  # lazy: start-up cost (PyAV loads FFmpeg)
+
+    s = os.fspath(spec)
+    is_stream = s.split("://", 1)[0].lower() in ("rtsp", "rtmp", "http", "https", "udp", "srt")
+    is_cam = s.startswith("/dev/video")
+    options: dict[str, str] = {}
+    fmt = None
+    if is_cam:
+        fmt = "v4l2"
+        if size:
+            options["video_size"] = f"{size[0]}x{size[1]}"
+        if fps:
+            options["framerate"] = f"{fps:g}"
+    elif s.lower().startswith("rtsp://"):
+        options["rtsp_transport"] = "tcp"
+    elif not is_stream and not Path(s).is_file():
+        raise SourceError(f"{s}: no such file, webcam (/dev/videoN) or stream URL")
+    try:
+        container = av.open(s, format=fmt, options=options, timeout=10.0)
+        stream = container.streams.video[0]
+    except (av.FFmpegError, OSError, IndexError) as e:
+        raise SourceError(f"{s}: cannot open the source ({e})") from None
+    stream.thread_type = "AUTO"
+    rate = float(stream.average_rate or stream.guessed_rate or fps or 30)
+    live = is_cam or is_stream or realtime
+    closed = threading.Event()
+
+    def gen() -> Iterator[np.ndarray]:
+        t0 = time.perf_counter()
+        first: tuple[int, int] | None = None
+        i = 0
+        try:
+            for frame in container.decode(stream):
+                img = frame.to_ndarray(format="rgb24")
+                fh, fw = img.shape[:2]
+                if size is not None and (fw, fh) != tuple(size):
+                    img = cv2.resize(img, tuple(size), interpolation=cv2.INTER_AREA)
+                elif size is None:
+                    if first is None:
+                        first = (fw, fh)
+                    elif first != (fw, fh):
+                        raise SourceError(f"{s}: the source changed size from {first[0]}x"
+                                          f"{first[1]} to {fw}x{fh} at frame {i} (give a size "
+                                          "to resize every frame)")
+                if realtime and not (is_cam or is_stream):
+                    wait = t0 + i / rate - time.perf_counter()
+                    if wait > 0:
+                        time.sleep(wait)
+                i += 1
+                yield img
+        except (av.FFmpegError, OSError) as e:
+            raise SourceError(f"{s}: the source stopped at frame {i} ({e})") from None
+        finally:
+            close()
+
+    def close() -> None:
+        if not closed.is_set():
+            closed.set()
+            container.close()
+
+    return Source(gen, rate, live, s, close)
+
+
+class LiveSession:
+    """The pipelined engine over ``source``; iterate for processed uint8 RGB frames.
+
+    ``stats`` is up to date after each frame. A source lost mid-stream ends the iteration and
+    is kept in ``stats.error`` (and in ``error``) rather than raised, so that a consumer can
+    close its output properly; any other failure is raised. ``close()`` stops the threads.
+    ``segmenter``, when given, replaces the model: ``f(rgb_model_size_float) -> mask``.
+    """
+
+    def __init__(self, source: Source, params: LiveParams | None = None, *,
+                 segmenter: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
+        self.source = source
+        self.params = p = params or LiveParams()
+        self.stats = LiveStats(segment_every=p.segment_every)
+        self.error: BrightroomError | None = None
+        self._stop = threading.Event()
+        self._q_in: queue.Queue = queue.Queue(maxsize=p.queue)
+        self._q_seg: queue.Queue = queue.Queue(maxsize=p.queue)
+        self._latency: list[float] = []
+        self._look = LookTable(p.look, p.look_strength) if p.look else None
+        self._background = load_background(p.background) if p.effect == "replace" else None
+        sp = SegmentParams(model=p.model, refine=False)
+        seg = SEGMENT_METHODS["mediapipe_selfie"]
+        self._segment = segmenter or (lambda rgb: seg(rgb, sp))
+        self._threads: list[threading.Thread] = []
+        self._started = False
+
+    # --------------------------------------------------------------- stages
+    def _put(self, q: queue.Queue, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                q.put(item, timeout=_POLL)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def _get(self, q: queue.Queue) -> object:
+        while not self._stop.is_set():
+            try:
+                return q.get(timeout=_POLL)
+            except queue.Empty:
+                pass
+        return None
+
+    def _capture(self) -> None:
+        st = self.stats
+        try:
+            for img in self.source:
+                if self._stop.is_set():
+                    return
+                t = time.perf_counter()
+                st.frames_in += 1
+                if self.source.live:
+                    try:
+                        self._q_in.put_nowait((t, img))
+                    except queue.Full:
+                        st.dropped += 1  # a live source is never waited for
+                elif not self._put(self._q_in, (t, img)):
+                    return
+            self._put(self._q_in, ("end", None))
+        except BaseException as e:  # carried to the consumer
+            self._put(self._q_in, ("error", e))
+        finally:
+            self.source.close()
+
+    def _segment_loop(self) -> None:
+        p, st = self.params, self.stats
+        every = p.segment_every
+        smoother = MaskSmoother(p.ema, p.motion_threshold)
+        mask: np.ndarray | None = None
+        idle = i = 0
+        try:
+            while True:
+                item = self._get(self._q_in)
+                if item is None:
+                    return
+                t, img = item
+                if t in ("end", "error"):
+                    self._put(self._q_seg, item)
+                    return
+                if p.adaptive and self.source.live:
+                    backlog = self._q_in.qsize()
+                    if backlog >= max(1, p.queue - 1) and every < p.max_segment_every:
+                        every, idle = every + 1, 0
+                    elif backlog == 0:
+                        idle += 1
+                        if idle >= 30 and every > p.segment_every:
+                            every, idle = every - 1, 0
+                    st.segment_every = every
+                if p.effect != "none" or p.beauty > 0:
+                    if mask is None or i % every == 0:
+                        small = cv2.resize(img, MODEL_INPUT[p.model], interpolation=cv2.INTER_AREA)
+                        sf = small.astype(np.float32) / 255
+                        coarse = np.asarray(self._segment(sf), np.float32)
+                        grey = cv2.cvtColor(sf, cv2.COLOR_RGB2GRAY)
+                        if coarse.shape != grey.shape:
+                            grey = cv2.resize(grey, coarse.shape[::-1])
+                        mask = smoother.update(coarse, grey)
+                        st.segmented += 1
+                i += 1
+                if not self._put(self._q_seg, (t, img, mask)):
+                    return
+        except BaseException as e:  # carried to the consumer
+            self._put(self._q_seg, ("error", e))
+
+    def _render(self, img: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+        p = self.params
+        if mask is None or (p.effect == "none" and p.beauty == 0):
+            out8 = img
+        else:
+            h, w = img.shape[:2]
+            f = img.astype(np.float32) * np.float32(1 / 255)
+            s = max(1, min(4, w // 320))
+            grey = cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)
+            r = max(2, round(8 * w / 1280))
+            alpha = np.clip(guided_filter_fast(grey, mask, r, 1e-3, subsample=s), 0, 1) \
+                if s > 1 else np.clip(cv2.resize(mask, (w, h)), 0, 1)
+            alpha = np.ascontiguousarray(alpha, np.float32)
+            if p.beauty > 0:
+                f = beauty(f, p.beauty, skin_mask(img, alpha))
+            if p.effect == "blur":
+                f = masked_blur(f, alpha, p.blur_sigma * w / 1280)
+            elif p.effect == "replace":
+                assert self._background is not None
+                f = replace_background(f, alpha, self._background)
+            out8 = (np.clip(f, 0, 1) * 255 + 0.5).astype(np.uint8)
+        if self._look is not None:
+            out8 = self._look(out8)
+        return out8
+
+    # --------------------------------------------------------------- iteration
+    def start(self) -> None:
+        """Start the capture and segment threads (the first ``next()`` does it)."""
+        if self._started:
+            return
+        self._started = True
+        self._t0, self._cpu0 = time.perf_counter(), time.process_time()
+        for fn, name in ((self._capture, "capture"), (self._segment_loop, "segment")):
+            t = threading.Thread(target=fn, name=f"brightroom-live-{name}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        self.start()
+        st = self.stats
+        try:
+            while True:
+                item = self._get(self._q_seg)
+                if item is None:
+                    return
+                t = item[0]
+                if t == "end":
+                    return
+                if t == "error":
+                    e = item[1]
+                    if isinstance(e, SourceError) and st.frames_out > 0:
+                        self.error, st.error = e, str(e)
+                        return
+                    raise e
+                _, img, mask = item
+                out = self._render(img, mask)
+                self._latency.append(time.perf_counter() - t)
+                st.frames_out += 1
+                self._update()
+                yield out
+        finally:
+            self.close()
+
+    def _update(self) -> None:
+        st = self.stats
+        st.seconds = time.perf_counter() - self._t0
+        st.cpu_seconds = time.process_time() - self._cpu0
+        st.fps = st.frames_out / st.seconds if st.seconds > 0 else 0.0
+        if self._latency:
+            lat = np.asarray(self._latency[-10000:]) * 1000
+            st.latency_ms_p50, st.latency_ms_p95 = (float(v) for v in
+                                                    np.percentile(lat, [50, 95]))
+
+    def close(self) -> None:
+        """Stop the threads and release the source."""
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=5)
+        if self._started:
+            self._update()
+
+
+def live_frames(source: Source, params: LiveParams | None = None, *,
+                segmenter: Callable[[np.ndarray], np.ndarray] | None = None) -> LiveSession:
+    """The engine over ``source`` (see :class:`LiveSession`)."""
+    return LiveSession(source, params, segmenter=segmenter)
+
+
+def stream_to_file(session: LiveSession, output: str | os.PathLike[str], *, crf: int = 23,
+                   preset: str = "ultrafast", overwrite: bool = False,
+                   stats_path: str | os.PathLike[str] | None = None,
+                   progress: Callable[[LiveStats], None] | None = None) -> LiveStats:
+    """Encode a session's frames as H.264 MP4 in an encoder thread (bounded queue).
+
+    The file is written atomically when the stream ends, also when the source was lost
+    mid-stream (the frames up to then; ``stats.error`` says why); ``stats_path`` gets the
+    statistics as JSON. On any other failure nothing is written.
+    """
+    dst = Path(output)
+    check_output(dst, overwrite=overwrite)
+    if stats_path is not None:
+        check_output(stats_path, overwrite=overwrite)
+    fps = session.source.fps or 30
+    stop = threading.Event()
+    q: queue.Queue = queue.Queue(maxsize=4)
+    failed: list[BaseException] = []
+    writer = VideoWriter(dst, fps=round(fps) or 30, crf=crf, preset=preset, overwrite=overwrite)
+
+    def encode() -> None:
+        try:
+            while True:
+                try:
+                    frame = q.get(timeout=_POLL)
+                except queue.Empty:
+                    if stop.is_set():
+                        return
+                    continue
+                if frame is None:
+                    return
+                writer.write(frame)
+        except BaseException as e:
+            failed.append(e)
+            stop.set()
+
+    with writer:
+        th = threading.Thread(target=encode, name="brightroom-live-encode", daemon=True)
+        th.start()
+        try:
+            for frame in session:
+                while not stop.is_set():
+                    try:
+                        q.put(frame, timeout=_POLL)
+                        break
+                    except queue.Full:
+                        pass
+                if failed:
+                    raise failed[0]
+                if progress is not None:
+                    progress(session.stats)
+            q.put(None)
+            th.join()
+            if failed:
+                raise failed[0]
+            if session.stats.frames_out == 0:
+                raise SourceError(f"{session.source.name}: the source gave no frames")
+            writer.flush()
+        finally:
+            stop.set()
+            session.close()
+            th.join()
+    if stats_path is not None:
+        text = json.dumps(session.stats.to_json(), indent=1)
+        with atomic_write(stats_path, overwrite=overwrite) as tmp:
+            tmp.write_text(text + "\n")
+    return session.stats
