@@ -135,7 +135,7 @@ def test_import_brightroom_is_light():
                  "if m.split('.')[0] in ('brightroom', 'numpy', 'cv2')))")
     assert set(eval(res.stdout)) == {"brightroom", "brightroom._version", "brightroom.develop",
                                      "brightroom.portrait", "brightroom.scan", "brightroom.edit",
-                                     "brightroom.animate"}
+                                     "brightroom.animate", "brightroom.live"}
 
 
 # ------------------------------------------------------------------------ the CLI's words

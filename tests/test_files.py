@@ -108,7 +108,7 @@ def test_floor_one_imports_only_errors():
     assert _brightroom_modules_after("import brightroom.files") == {
         "brightroom", "brightroom._version", "brightroom.errors", "brightroom.files",
         "brightroom.develop", "brightroom.portrait", "brightroom.edit", "brightroom.scan",
-        "brightroom.animate"}
+        "brightroom.animate", "brightroom.live"}
 
 
 def test_io_atomic_re_exports_the_same_helpers():

@@ -69,4 +69,5 @@ def test_io_imports_only_lower_floors():
                                        "brightroom.types", "brightroom.io",
                                        "brightroom.color", "brightroom.develop",
                                        "brightroom.portrait", "brightroom.edit",
-                                       "brightroom.scan", "brightroom.animate"}
+                                       "brightroom.scan", "brightroom.animate",
+                                       "brightroom.live"}

@@ -78,7 +78,7 @@ __all__ = [
 
 # Load the subpackages that share a name with an API function, then drop the attribute the
 # import system bound for each: from now on __getattr__ answers those names (see above).
-for _package in ("develop", "portrait", "scan", "edit", "animate"):
+for _package in ("develop", "portrait", "scan", "edit", "animate", "live"):
     _importlib.import_module(f"{__name__}.{_package}")
     del globals()[_package]
 del _package

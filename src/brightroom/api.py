@@ -854,6 +854,8 @@ def live_frames(
         stream, or ``synthetic`` (a test source of ``frames`` frames at ``size`` and ``fps``).
     effect
         One of :data:`LIVE_EFFECTS` [``"blur"``]; ``"replace"`` needs ``background``.
+    background
+        The image (or video) that replaces the background with ``effect="replace"``.
     beauty
         Skin smoothing 0..1 [0].
     look
@@ -866,6 +868,11 @@ def live_frames(
         Run the person model on every N-th frame; lower that rate under load.
     frames
         Length of the synthetic source.
+
+    Returns
+    -------
+    LiveSession
+        An iterable of processed uint8 RGB frames; ``session.stats`` holds the counts.
 
     Raises
     ------
@@ -911,10 +918,19 @@ def live(
 ) -> LiveStats:
     """Live filters to an MP4 file (``brightroom live``): :func:`live_frames` encoded as H.264.
 
-    Parameters are :func:`live_frames`'s, and ``output`` (the MP4), ``stats`` (a JSON file:
-    ``frames_in``, ``frames_out``, ``dropped``, ``fps``, ``latency_ms_p50``,
-    ``latency_ms_p95`` and more), ``overwrite``, ``progress`` (called with the running
-    :class:`LiveStats` after each frame).
+    Parameters
+    ----------
+    input, effect, background, beauty, look, size, fps, realtime, segment_every, adaptive, frames
+        As :func:`live_frames`.
+    output
+        The MP4 file.
+    stats
+        A JSON file: ``frames_in``, ``frames_out``, ``dropped``, ``fps``, ``latency_ms_p50``,
+        ``latency_ms_p95`` and more.
+    overwrite
+        Replace existing ``output`` / ``stats``.
+    progress
+        Called with the running :class:`LiveStats` after each frame.
 
     Returns
     -------

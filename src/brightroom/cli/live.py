@@ -45,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--input", required=True, metavar="SOURCE",
                    help="video file, /dev/videoN, rtsp:// or http(s):// URL, or 'synthetic'")
     p.add_argument("--output", required=True, metavar="FILE.mp4", help="output video (MP4)")
-    p.add_argument("--effect", type=parse_effect, default=("blur", None),
+    p.add_argument("--effect", type=parse_effect, default="blur",
                    metavar="blur|replace=IMG|none", help="background effect [default: blur]")
     p.add_argument("--beauty", type=float, default=0.0, metavar="0..1",
                    help="skin smoothing strength [default: 0]")

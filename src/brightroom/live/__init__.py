@@ -8,26 +8,6 @@
   falling behind, and :func:`~brightroom.live.engine.stream_to_file` (MP4 and statistics).
 """
 
-from brightroom.live.effects import (
-    LookTable,
-    beauty,
-    masked_blur,
-    naive_blur,
-    replace_background,
-    skin_mask,
-)
-from brightroom.live.engine import (
-    LiveParams,
-    LiveSession,
-    LiveStats,
-    Source,
-    SourceError,
-    live_frames,
-    open_source,
-    stream_to_file,
-    synthetic_source,
-)
-
-__all__ = ["LookTable", "beauty", "masked_blur", "naive_blur", "replace_background", "skin_mask",
-           "LiveParams", "LiveSession", "LiveStats", "Source", "SourceError", "live_frames",
-           "open_source", "stream_to_file", "synthetic_source"]
+# Nothing is imported here: the package root binds the API function `live` over this name,
+# so importing the package must stay free (see brightroom/__init__.py). The room's modules are
+# brightroom.live.engine and brightroom.live.effects.
