@@ -316,7 +316,9 @@ def ocr(page: np.ndarray, *, method: str = "ppocr", lang: str = "auto") -> list[
     fn: Callable[..., list[TextLine]] = OCR_METHODS.get(method)
     h, w = page.shape[:2]
     up = min(3.0, _MIN_SIDE / max(h, w))
-    if up <= 1.0:
+    if up <= 1.0 or page.dtype == np.uint8 and page.ndim == 2 and np.isin(page[::7, ::7], (0, 255)).all():
+        # a binarised page (bw mode) is read as it is: enlarging its hard edges made the
+        # recogniser read more errors on the receipt test (6.4 % CER against under 5 %)
         return fn(page, lang=lang)
     # a small page (a crop, a low-resolution photo): both engines find and read more when its
     # text is enlarged to the size they are tuned for
