@@ -195,11 +195,12 @@ def test_a_lab_campaign_is_gathered_into_one_leaderboard_and_report(tmp_path: Pa
     assert result.report == tmp_path / "report" / "campaign.html"
     row, = result.table
     assert row["runs"] == 2 and 0 < row["overall_mean"] <= 100
-    # the same seeds score the same as lab_score in this process
+    # the same seeds score the same as lab_score in this process, to float rounding: a worker
+    # runs numba's kernels on one thread, this process on two, and threaded sums reorder
     direct = brightroom.lab_score("default", camera="flagship-2022", seed=1, plan="quick",
                                   leaderboard=False).results.score.overall
     assert direct == pytest.approx(sorted(r.score.overall for r in result.runs
-                                          if r.seed == 1)[0], abs=1e-9)
+                                          if r.seed == 1)[0], abs=1e-4)
     assert "<svg" in result.report.read_text()
     with pytest.raises(OutputExistsError):
         batch.lab(["default"], ["flagship-2022"], [0], tmp_path / "report", plan="quick",
