@@ -53,6 +53,8 @@ import cv2
 import numpy as np
 
 from brightroom.color.spaces import srgb_encode
+from brightroom.develop.faces import FACE_MODEL_FILE as FACE_MODEL_FILE
+from brightroom.develop.faces import face_model_path as _develop_face_model_path
 from brightroom.errors import InputError, ParameterError
 from brightroom.methods import Methods
 from brightroom.portrait.he2013 import guided_filter_fast
@@ -63,7 +65,6 @@ __all__ = ["SegmentParams", "Segmentation", "NoSubjectError", "ModelNotFoundErro
 MODEL_FILES = {"general": "selfie_segmentation.tflite",
                "landscape": "selfie_segmentation_landscape.tflite"}
 MODEL_INPUT = {"general": (256, 256), "landscape": (256, 144)}  # (width, height)
-FACE_MODEL_FILE = "face_detection_short_range.tflite"
 
 
 class NoSubjectError(InputError):
@@ -203,19 +204,12 @@ def model_path(model: str = "general") -> Path:
 
 def face_model_path() -> Path | None:
     """The installed BlazeFace ``.tflite`` (``$BRIGHTROOM_FACE_MODEL`` or inside ``mediapipe``),
-    or ``None`` when neither is there."""
-    env = os.environ.get("BRIGHTROOM_FACE_MODEL")
-    if env:
-        p = Path(env)
-        if not p.is_file():
-            raise ModelNotFoundError(f"BRIGHTROOM_FACE_MODEL={env}: no such file")
-        return p
-    spec = importlib.util.find_spec("mediapipe")
-    for root in (spec.submodule_search_locations or []) if spec else []:
-        p = Path(root) / "modules" / "face_detection" / FACE_MODEL_FILE
-        if p.is_file():
-            return p
-    return None
+    or ``None`` when neither is there: :func:`brightroom.develop.faces.face_model_path`, whose
+    exposure meter uses the same model, with a missing file named as a missing model."""
+    try:
+        return _develop_face_model_path()
+    except InputError as e:
+        raise ModelNotFoundError(str(e)) from None
 
 
 _NETS = threading.local()
