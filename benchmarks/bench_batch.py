@@ -44,11 +44,11 @@ def make_inputs(folder: Path, n: int, megapixels: float) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     h = int(round((megapixels * 1e6 / 1.5) ** 0.5 / 2)) * 2
     w = int(round(h * 1.5 / 2)) * 2
-    scene = dead_leaves((h, w), seed=0)
+    scene = dead_leaves((h, w), color=True, seed=0)
     files = []
     for i in range(n):
-        shifted = np.roll(scene, (7 * i, 11 * i), axis=(0, 1))
-        files.append(write_dng(simulate(shifted, lux=100 + 30 * i, seed=i), folder / f"img{i:03d}.dng"))
+        raw = simulate(scene, lux=100 + 30 * i, seed=i)
+        files.append(write_dng(raw, folder / f"img{i:03d}.dng"))
     return files
 
 
