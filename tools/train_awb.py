@@ -98,7 +98,8 @@ def build(args: argparse.Namespace, model: FFCCModel
                                   lights_per_scene=args.lights_per_scene,
                                   mixed_per_scene=args.mixed_per_scene,
                                   n_random_lights=args.random_lights, seed=args.seed,
-                                  n_leaves=args.leaves, d65_only_share=args.d65_only_share):
+                                  n_leaves=args.leaves, d65_only_share=args.d65_only_share,
+                                  subject_share=args.subject_share):
         mask = valid_mask(case.rgb, 1.0, engine="numpy")
         t = neutral_space(case.camera)
         uv, wts = featurize(case.rgb, mask, t)
@@ -287,6 +288,8 @@ def main() -> None:
                     help="dead-leaves scenes of natural (Munsell) colours")
     ap.add_argument("--d65-only-share", type=float, default=0.3,
                     help="share of camera-scene pairs whose camera has one (D65) colour matrix")
+    ap.add_argument("--subject-share", type=float, default=0.5,
+                    help="share of two-light renders with a subject before a defocused ground")
     ap.add_argument("--iters", type=int, default=200)
     ap.add_argument("--cache", default=None,
                     help="keep the featurised renders in this .npz and reuse them")
@@ -336,6 +339,7 @@ def main() -> None:
             f"--mondrians {args.mondrians} --lights-per-scene {args.lights_per_scene} "
             f"--mixed-per-scene {args.mixed_per_scene} --random-lights {args.random_lights} "
             f"--leaves {args.leaves} --d65-only-share {args.d65_only_share} "
+            f"--subject-share {args.subject_share} "
             f"--iters {args.iters} --subsample {args.subsample} on {len(hists)} renders of the "
             f"lab 'train' split "
             f"({len(awb_dataset.cameras('train'))} cameras); featurise {t1 - t0:.0f} s"
