@@ -301,6 +301,7 @@ def _textures() -> tuple[np.ndarray, ...]:
 def _munsell_rgb() -> tuple[np.ndarray, np.ndarray]:
     """Linear sRGB (D65, Bradford from C) of the real Munsell renotation colours inside the sRGB
     gamut, and their Munsell chroma (Newhall, Nickerson & Judd 1943)."""
+
     colour = _colour()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
