@@ -70,25 +70,10 @@ def _workloads(tmp: Path) -> None:
             brightroom.write(photo, tmp / "out.png", overwrite=True)
 
 
-def _type_key(ty):  # noqa: ANN001, ANN202 - numba types
-    from numba.core import types
-
-    if isinstance(ty, types.Array):
-        return [ty.dtype.name, ty.ndim, ty.layout, bool(ty.mutable)]
-    if isinstance(ty, types.Boolean):
-        return "bool"
-    if isinstance(ty, (types.Integer, types.Float)):
-        return ty.name
-    if isinstance(ty, types.BaseTuple):
-        keys = [_type_key(t) for t in ty.types]
-        return None if any(k is None for k in keys) else ["tuple", keys]
-    return None
-
-
 def build(out_dir: Path) -> dict:
     import llvmlite.binding as llvm
     import numba.pycc.compiler as pycc_compiler
-    from numba.core import cpu
+    from numba.core import cpu, types
     from numba.pycc import CC
 
     from brightroom import _jit
@@ -109,8 +94,8 @@ def build(out_dir: Path) -> dict:
             continue  # inlined into the kernels that call it
         entries = []
         for sig in kern._jit.signatures:
-            tk = ["tuple", [_type_key(t) for t in sig]]
-            if any(k is None for k in tk[1]):
+            tk = _jit.numba_type_key(types.Tuple(sig))
+            if tk is None:
                 continue
             name = f"k{n}"
             n += 1

@@ -40,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["njit", "prange", "Kernel", "AOT_MAX_ELEMENTS", "aot_status", "type_key", "kernels"]
+__all__ = ["njit", "prange", "Kernel", "AOT_MAX_ELEMENTS", "aot_status", "type_key", "numba_type_key",
+           "kernels"]
 
 _log = logging.getLogger("brightroom.jit")
 
@@ -83,6 +84,22 @@ def type_key(x: Any) -> Any:
     return None
 
 
+def numba_type_key(ty: Any) -> Any:
+    """:func:`type_key` of a numba type (what the AOT build records for each signature)."""
+    from numba.core import types  # lazy: only the AOT build and the tests read numba types
+
+    if isinstance(ty, types.Array):
+        return (ty.dtype.name, ty.ndim, ty.layout, bool(ty.mutable))
+    if isinstance(ty, types.Boolean):
+        return "bool"
+    if isinstance(ty, (types.Integer, types.Float)):
+        return ty.name
+    if isinstance(ty, types.BaseTuple):
+        keys = tuple(numba_type_key(t) for t in ty.types)
+        return None if any(k is None for k in keys) else ("tuple", keys)
+    return None
+
+
 def _freeze(k: Any) -> Any:
     """A JSON-decoded key back to the tuples :func:`type_key` makes."""
     if isinstance(k, list):
@@ -103,7 +120,8 @@ def _largest(args: tuple) -> int:
 class _Aot:
     """The installed AOT build: its manifest, checked once, and its module, loaded once."""
 
-    def __init__(self) -> None:
+    def __init__(self, manifest: Path = MANIFEST, module: str = AOT_MODULE) -> None:
+        self.manifest, self.module = manifest, module
         self.table: dict[str, dict[Any, Callable[..., Any]]] | None = None
         self.reason = "not loaded yet"
 
@@ -115,9 +133,9 @@ class _Aot:
             self.reason = "disabled by $BRIGHTROOM_AOT=0"
             return self.table
         try:
-            man = json.loads(MANIFEST.read_text())
+            man = json.loads(self.manifest.read_text())
         except (OSError, ValueError):
-            self.reason = f"no AOT build ({MANIFEST.name} missing or unreadable)"
+            self.reason = f"no AOT build ({self.manifest.name} missing or unreadable)"
             return self.table
         why = self._stale(man)
         if why:
@@ -127,7 +145,7 @@ class _Aot:
         try:
             import importlib  # lazy: the AOT module is optional, imported on first kernel call
 
-            mod = importlib.import_module(AOT_MODULE)
+            mod = importlib.import_module(self.module)
         except ImportError as e:
             self.reason = f"AOT module not importable: {e}"
             return self.table
@@ -135,7 +153,7 @@ class _Aot:
         for key, entries in man["kernels"].items():
             table[key] = {_freeze(tk): getattr(mod, name) for name, tk in entries}
         self.table = table
-        self.reason = f"{sum(map(len, table.values()))} signatures of {len(table)} kernels"
+        self.reason = f"used: {sum(map(len, table.values()))} signatures of {len(table)} kernels"
         return table
 
     @staticmethod
@@ -146,7 +164,7 @@ class _Aot:
             return f"built for Python {man.get('python')}"
         if man.get("cpu_flags") != _cpu_flags():
             return "built on a CPU with other instruction-set flags"
-        root = Path(__file__).parent
+        root = Path(__file__).parent  # the package: sources are named relative to it
         for rel, digest in man.get("sources", {}).items():
             try:
                 now = hashlib.sha1((root / rel).read_bytes()).hexdigest()
@@ -225,10 +243,19 @@ class Kernel:
                 return f(*args)
         return self.jit(*args, **kwargs)
 
-    def __getattr__(self, name: str) -> Any:  # signatures, py_func's attributes, ...
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self.jit, name)
+    def __getattr__(self, name: str) -> Any:
+        # the dispatcher's API (``signatures``, ``parallel_diagnostics``, ...); other names
+        # are not passed on, so that probing a module's attributes does not start numba
+        if name in _DISPATCHER_API or (self._jit is not None and not name.startswith("__")):
+            return getattr(self.jit, name)
+        raise AttributeError(name)
+
+
+_DISPATCHER_API = frozenset({
+    "signatures", "nopython_signatures", "overloads", "targetoptions", "compile", "recompile",
+    "inspect_types", "inspect_llvm", "inspect_asm", "inspect_cfg", "parallel_diagnostics",
+    "stats", "get_metadata", "disable_compile", "enable_caching", "get_call_template",
+    "typeof_pyval"})
 
 
 def _bind_globals(g: dict[str, Any], numba: Any) -> None:
