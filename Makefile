@@ -25,6 +25,8 @@ install: system $(STAMP) $(AOT)
 
 $(AOT): $(STAMP) $(KERNEL_SRC) src/brightroom/_jit.py tools/build_aot.py
 	$(PY) tools/build_aot.py || echo "AOT kernel build failed: kernels will run just in time"
+	@# byte-code of the package, as a wheel install writes it (the first command compiles none)
+	$(PY) -m compileall -q src/brightroom
 
 system:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
@@ -50,11 +52,11 @@ demo: system $(STAMP)
 	@# the studio step: the web app on a small library, screenshots in out/studio for people to look at
 	$(PY) tools/studio_demo.py out/studio out/demo
 
-test: system $(STAMP)
+test: system $(STAMP) $(AOT)
 	$(PY) -m pytest -q
 
 # every test but those marked slow (each over ~0.2 s warm): about 20-30 s once numba's cache is warm
-test-fast: system $(STAMP)
+test-fast: system $(STAMP) $(AOT)
 	$(PY) -m pytest -q -m "not slow"
 
 # each parser of untrusted files fuzzed for 5 minutes (make test runs each for 2 s);
