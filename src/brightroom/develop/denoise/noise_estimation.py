@@ -37,17 +37,6 @@ __all__ = ["estimate_noise_profile", "estimate_plane_noise"]
 _MAD = 1.4826
 
 
-def _row_medians(x: np.ndarray) -> np.ndarray:
-    """``np.median(x, axis=1)`` of finite data by partition (the same values; NumPy's median
-    imports ``numpy.ma`` for its NaN check, ~10 ms of a command's start-up)."""
-    n = x.shape[1]
-    k = n // 2
-    if n % 2:
-        return np.partition(x, k, axis=1)[:, k]
-    p = np.partition(x, (k - 1, k), axis=1)
-    return (p[:, k - 1] + p[:, k]) / 2
-
-
 def estimate_plane_noise(plane: np.ndarray, *, bins: int = 16, clip: float = 0.95,
                          smooth: float = 0.25, max_blocks: int = 40_000) -> tuple[float, float]:
     """Fit ``variance = scale * level + offset`` to one colour plane.
@@ -100,7 +89,7 @@ def estimate_plane_noise(plane: np.ndarray, *, bins: int = 16, clip: float = 0.9
     pick = order[rows, np.argpartition(texture[order], k - 1, axis=1)[:, :k]]
     lv = level[order].mean(axis=1)
     # quantised data can give a median of 0: floor at a 16-bit level's variance
-    var = np.maximum((_MAD * _row_medians(np.abs(detail[pick]))) ** 2, 1e-11)
+    var = np.maximum((_MAD * np.median(np.abs(detail[pick]), axis=1)) ** 2, 1e-11)
     n = np.full(nb, float(k))
     if nb == 1 or np.ptp(lv) <= 0:
         return 0.0, float(var.mean())
