@@ -46,8 +46,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
 
+from brightroom._jit import njit, prange
 from brightroom.develop.params import Params, param
 from brightroom.develop.pipeline import StageKind
 from brightroom.errors import ParameterError

@@ -32,8 +32,8 @@ from typing import Any
 
 import cv2
 import numpy as np
-from numba import njit, prange
 
+from brightroom._jit import njit, prange
 from brightroom.color.spaces import get_space
 from brightroom.develop.params import Params, param
 from brightroom.develop.pipeline import RowPlan, RowStage, StageInput

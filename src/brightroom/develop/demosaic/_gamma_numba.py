@@ -10,7 +10,8 @@ See :mod:`.gamma`.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+
+from brightroom._jit import njit, prange
 
 __all__ = ["gamma_encode_numba", "gamma_decode_restore_numba"]
 

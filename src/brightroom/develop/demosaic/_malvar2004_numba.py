@@ -17,8 +17,8 @@ References
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
+from brightroom._jit import njit, prange
 from brightroom.develop.demosaic._cfa import rggb_offsets
 from brightroom.types import CFAPattern
 

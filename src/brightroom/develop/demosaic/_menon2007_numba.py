@@ -15,8 +15,8 @@ References
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
+from brightroom._jit import njit, prange
 from brightroom.develop.demosaic._cfa import pad_to_rggb
 from brightroom.types import CFAPattern
 

@@ -15,8 +15,8 @@ See :mod:`.quad`.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
+from brightroom._jit import njit, prange
 from brightroom.types import CFAPattern
 
 __all__ = ["remosaic_numba"]

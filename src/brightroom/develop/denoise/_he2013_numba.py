@@ -13,7 +13,8 @@ K. He, J. Sun, X. Tang (2013), Guided image filtering, IEEE TPAMI 35(6), 1397-14
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+
+from brightroom._jit import njit, prange
 
 __all__ = ["guided_denoise_bayer"]
 

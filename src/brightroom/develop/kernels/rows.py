@@ -27,8 +27,8 @@ Adding an operation code means a row function here and a packing rule in
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
+from brightroom._jit import njit, prange
 from brightroom.develop.kernels.tone_row import FASTMATH, tone_row
 
 __all__ = ["MATRIX", "ADD_LUMA", "TONE", "ENCODE", "CURVES", "CHROMA", "N_PLANES", "N_VECS", "N_INTS",

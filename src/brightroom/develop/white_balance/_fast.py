@@ -8,7 +8,8 @@ in ``tests/test_white_balance.py``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from brightroom._jit import njit
 
 __all__ = ["valid_mask_fast", "masked_power_mean_fast", "masked_max_fast"]
 

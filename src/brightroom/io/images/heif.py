@@ -41,9 +41,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
 
+from brightroom._jit import njit, prange
 from brightroom.errors import CorruptFileError, ParameterError
 from brightroom.io.images._common import _as_rgb_float, _check_size, _pil_open
 from brightroom.io.images._common import _corrupt as _corrupt_multiline
@@ -83,14 +83,14 @@ def _corrupt(path: Path, e: Exception | str) -> CorruptFileError:
 
 # ------------------------------------------------------------------------ Y'CbCr conversion
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _rgb_to_ycc_kernel(src, y, cb, cr, kr, kb, bits, sub, identity):  # pragma: no cover
     # src: H x W x 3 float32 display values (H, W multiples of `sub`); full-range codes
     h, w = src.shape[0], src.shape[1]
     top = np.float32(2 ** bits - 1)
     half = np.float32(2 ** (bits - 1))
     kg = np.float32(1.0) - kr - kb
-    for i in numba.prange(h):
+    for i in prange(h):
         for j in range(w):
             r = min(max(src[i, j, 0], np.float32(0)), np.float32(1))
             g = min(max(src[i, j, 1], np.float32(0)), np.float32(1))
@@ -99,7 +99,7 @@ def _rgb_to_ycc_kernel(src, y, cb, cr, kr, kb, bits, sub, identity):  # pragma: 
             y[i, j] = np.rint(v * top)
     hc, wc = h // sub, w // sub
     inv = np.float32(1.0 / (sub * sub))
-    for i in numba.prange(hc):
+    for i in prange(hc):
         for j in range(wc):
             r = np.float32(0)
             g = np.float32(0)
@@ -123,7 +123,7 @@ def _rgb_to_ycc_kernel(src, y, cb, cr, kr, kb, bits, sub, identity):  # pragma: 
                 cr[i, j] = min(max(np.rint(v * top + half), np.float32(0)), top)
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _ycc_to_rgb_kernel(y, cb, cr, out, kr, kb, bits, sx, sy, full, identity):  # pragma: no cover
     h, w = out.shape[0], out.shape[1]
     hc, wc = cb.shape[0], cb.shape[1]
@@ -135,7 +135,7 @@ def _ycc_to_rgb_kernel(y, cb, cr, out, kr, kb, bits, sx, sy, full, identity):  #
         y0, ys = np.float32(16) * scale, np.float32(219) * scale
         c0, cs = np.float32(128) * scale, np.float32(224) * scale
     kg = np.float32(1) - kr - kb
-    for i in numba.prange(h):
+    for i in prange(h):
         fy = (np.float32(i) + np.float32(0.5)) / np.float32(sy) - np.float32(0.5)
         fy = min(max(fy, np.float32(0)), np.float32(hc - 1))
         i0 = int(fy)

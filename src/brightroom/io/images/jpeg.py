@@ -21,9 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
 
+from brightroom._jit import njit
 from brightroom.errors import CorruptFileError, ParameterError
 from brightroom.io.images._common import _as_rgb_float, _check_size, _corrupt, quantize_fast
 from brightroom.io.images.exif import _pil_info
@@ -81,7 +81,7 @@ def encode_jpeg(pix: np.ndarray, quality: int = 92) -> bytes:
     return buf.tobytes()
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _quantize_bgr8_serial(src, out):  # pragma: no cover - compiled
     n = src.shape[0]
     for i in range(n):
