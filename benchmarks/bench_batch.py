@@ -6,9 +6,11 @@ runs, as a user would, each as a whole command (start-up counted):
 * **serial**: ``brightroom develop in/*.dng -o DIR/`` (one process, one file after another;
   numba and OpenCV use both cores inside each file);
 * **batch**: ``brightroom batch develop in/ -o DIR`` with the default local cluster (one
-  single-threaded worker per core);
+  single-threaded worker per core, as threads of the batch's process);
 * **1 x 1** and **2 x 1**: ``--workers 1 --threads-per-worker 1`` and ``--workers 2
-  --threads-per-worker 1`` (scaling with one-thread workers).
+  --threads-per-worker 1`` (scaling with one-thread workers);
+* **proc**: the default shape with ``--processes`` (spawned worker processes under nannies),
+  for the choice of the default (not a bar).
 
 Bars (issue 19): batch wall <= 1.1 x serial; 2 x 1 throughput >= 1.7 x that of 1 x 1; every
 batch output decodes to the same pixels as the serial one. The cases alternate over ``--runs``
@@ -80,6 +82,8 @@ def main() -> None:
                                 "--workers", "1", "--threads-per-worker", "1"],
             "2x1": lambda out: [*CLI, "batch", "develop", str(work / "in"), "-o", str(out),
                                 "--workers", "2", "--threads-per-worker", "1"],
+            "proc": lambda out: [*CLI, "batch", "develop", str(work / "in"), "-o", str(out),
+                                 "--processes"],
         }
         times: dict[str, list[float]] = {k: [] for k in cases}
         loads = []
@@ -103,6 +107,7 @@ def main() -> None:
                   + " ".join(f"{x:.2f}" for x in v))
         print(f"batch / serial wall:          {med['batch'] / med['serial']:.3f}  (bar <= 1.10)")
         print(f"2x1 / 1x1 throughput:         {med['1x1'] / med['2x1']:.3f}  (bar >= 1.70)")
+        print(f"processes / threads (default): {med['proc'] / med['batch']:.3f}")
         print(f"same pixels (max |diff|, codes): {max(diffs):.3g} over {len(diffs)} files")
     finally:
         shutil.rmtree(work, ignore_errors=True)

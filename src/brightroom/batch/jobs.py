@@ -28,8 +28,6 @@ from brightroom.batch.tasks import LabTaskResult, develop_one, lab_one
 from brightroom.errors import InputError, OutputExistsError, ParameterError
 from brightroom.files import clean_stale
 from brightroom.io.raw import RAW_EXTENSIONS
-from brightroom.lab.conditions import check_camera
-from brightroom.lab.leaderboard import Leaderboard
 
 __all__ = ["BatchResult", "CampaignResult", "develop", "lab", "expand_inputs", "parse_seeds", "Progress",
            "FORMATS", "DEFAULT_RETRIES"]
@@ -280,10 +278,12 @@ def develop(
                 futures = {}
                 for src, dst, h in todo:
                     manifest.pending("develop", str(src.resolve()), h, s_hash, str(dst))
+                    # one key per input, output, content and settings: two inputs with the
+                    # same content are two tasks (Dask would merge one key into one task)
+                    key = settings_hash(f"{src.resolve()}\0{dst.resolve()}\0{h}\0{s_hash}")
                     fut = client.submit(develop_one, str(src), str(dst), rec, look_name,
                                         int(quality), True, info.threads,
-                                        key=f"develop-{h}-{s_hash[:8]}", retries=retries,
-                                        pure=False)
+                                        key=f"develop-{key}", retries=retries, pure=False)
                     futures[fut] = src
                 for n, (fut, r, error) in enumerate(_completed(client, futures, retries), 1):
                     src = futures[fut]
@@ -419,6 +419,9 @@ def lab(
     -------
     CampaignResult
     """
+    from brightroom.lab.conditions import check_camera  # lazy: 0.3 s that batch develop skips
+    from brightroom.lab.leaderboard import Leaderboard  # lazy: as above
+
     t0 = time.perf_counter()
     if not pipelines or not cameras or not seeds:
         raise ParameterError("a campaign needs at least one pipeline, camera and seed")

@@ -4,9 +4,11 @@
 them back on exit, so two tasks running it at once in threads of one process (a threads-based
 local cluster, or ``dask worker --nthreads 2``) record each other's warnings and may restore the
 wrong state. :func:`recorded_warnings` instead installs one hook for the whole process while any
-thread is recording (the filters set to ``"always"``, so a warning repeated in another file is
-seen again); the hook hands each warning to the list of the thread that raised it, and shows
-warnings from threads that are not recording as before.
+thread is recording; the hook hands each warning to the list of the thread that raised it, and
+shows warnings from threads that are not recording as before. The filters stay as they were
+(what is ignored stays ignored: Dask's port notices, ``ResourceWarning``) except that a warning
+no filter names is shown every time (``"always"`` after the others, instead of Python's once
+per code line), so a warning repeated in another file is seen again.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def recorded_warnings() -> Iterator[list[warnings.WarningMessage]]:
             _saved = warnings.catch_warnings()
             _saved.__enter__()
             _previous_show = warnings.showwarning
-            warnings.simplefilter("always")
+            warnings.simplefilter("always", append=True)
             warnings.showwarning = _show
         _active += 1
     outer = getattr(_local, "caught", None)
