@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -54,12 +55,18 @@ def make_inputs(folder: Path, n: int, megapixels: float) -> list[Path]:
     return files
 
 
-def timed(cmd: list[str]) -> float:
-    t0 = time.perf_counter()
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, the command and its worker processes)."""
+    c0, t0 = _children_cpu(), time.perf_counter()
     run = subprocess.run(cmd, capture_output=True, text=True)
     if run.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{run.stderr}")
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, _children_cpu() - c0
 
 
 def main() -> None:
@@ -86,12 +93,15 @@ def main() -> None:
                                  "--processes"],
         }
         times: dict[str, list[float]] = {k: [] for k in cases}
+        cpu: dict[str, list[float]] = {k: [] for k in cases}
         loads = []
         for r in range(args.runs):
             for name, cmd in cases.items():
                 out = work / f"out-{name}-{r}"
                 loads.append(os.getloadavg()[0])
-                times[name].append(timed(cmd(out)))
+                wall, used = timed(cmd(out))
+                times[name].append(wall)
+                cpu[name].append(used)
         # same pixels: the default batch's outputs against the serial ones
         diffs = []
         for f in files:
@@ -101,10 +111,10 @@ def main() -> None:
         med = {k: statistics.median(v) for k, v in times.items()}
         print(f"machine: {os.cpu_count()} cores, load average during the runs "
               f"{min(loads):.1f}-{max(loads):.1f}")
-        print(f"{'case':<8} {'median s':>9} {'files/s':>8}   runs")
+        print(f"{'case':<8} {'median s':>9} {'files/s':>8} {'CPU s':>7}   runs")
         for k, v in times.items():
-            print(f"{k:<8} {med[k]:9.2f} {args.files / med[k]:8.2f}   "
-                  + " ".join(f"{x:.2f}" for x in v))
+            print(f"{k:<8} {med[k]:9.2f} {args.files / med[k]:8.2f} "
+                  f"{statistics.median(cpu[k]):7.2f}   " + " ".join(f"{x:.2f}" for x in v))
         print(f"batch / serial wall:          {med['batch'] / med['serial']:.3f}  (bar <= 1.10)")
         print(f"2x1 / 1x1 throughput:         {med['1x1'] / med['2x1']:.3f}  (bar >= 1.70)")
         print(f"processes / threads (default): {med['proc'] / med['batch']:.3f}")
