@@ -16,8 +16,8 @@ metadata items) are copied without re-encoding when the output has the source's 
 qualities used here it gives the file size and PSNR of ``medium`` (within 0.2 dB) at a third of
 the CPU time. ``quality`` maps to x265's constant rate factor by a table calibrated against JPEG
 (:func:`hevc_crf`: at the same nominal quality a HEIC is at least as exact as the JPEG by PSNR,
-and smaller; quality 92 is CRF 20, where libheif's ``crf = (100 - quality) / 2`` gave CRF 4, a
-file 2.6 times the JPEG's at twice the encoder's time), and to SVT-AV1's
+at 0.6-1.5 times its size; quality 92 is CRF 20, where libheif's ``crf = (100 - quality) / 2``
+gave CRF 4, a file 2.6 times the JPEG's at twice the encoder's time), and to SVT-AV1's
 ``crf = 63 (100 - quality) / 100``.
 
 Reading
