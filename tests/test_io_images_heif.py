@@ -17,7 +17,7 @@ from _images_helpers import display, smooth
 from brightroom.errors import BrightroomError, CorruptFileError, ParameterError
 from brightroom.io.images import read_image, read_metadata, write_image
 from brightroom.io.images._heif_box import read_container
-from brightroom.io.images.heif import exif_orient, hevc_crf, rgb_to_ycbcr, ycbcr_to_rgb
+from brightroom.io.images.heif import av1_crf, exif_orient, hevc_crf, rgb_to_ycbcr, ycbcr_to_rgb
 from brightroom.types import Image
 from conftest import shared_file
 
@@ -85,17 +85,20 @@ def test_lossy_high_bit_depth_keeps_10_bit_codes_on_flat_patches(tmp_path, rng, 
     assert np.abs(centres(8) - codes).mean() > 1.0  # the 8-bit file cannot
 
 
-def test_hevc_crf_falls_with_quality_from_51_to_2():
-    crfs = [hevc_crf(q) for q in range(1, 100)]
-    assert crfs[0] == 51 and crfs[-1] == 2 and hevc_crf(92) == 20
-    assert all(a >= b for a, b in zip(crfs, crfs[1:]))
+def test_crf_tables_fall_with_quality():
+    for f, first, last, at92 in ((hevc_crf, 51, 2, 20), (av1_crf, 63, 0, 17)):
+        crfs = [f(q) for q in range(1, 100 if f is hevc_crf else 101)]
+        assert crfs[0] == first and crfs[-1] == last and f(92) == at92
+        assert all(a >= b for a, b in zip(crfs, crfs[1:]))
 
 
+@pytest.mark.parametrize("ext", [".heic", ".avif"])
 @pytest.mark.parametrize("quality", [80, 92])
-def test_heic_as_exact_as_the_jpeg_of_its_quality_and_of_comparable_size(tmp_path, quality):
+def test_heic_as_exact_as_the_jpeg_of_its_quality_and_of_comparable_size(tmp_path, quality, ext):
     # the calibration's claim on a photo it was not made on: scikit-image's astronaut, decoded by
-    # libheif (pillow-heif) and by libjpeg-turbo (Pillow); the JPEG is the independent reference.
-    # (libheif's crf = (100 - quality) / 2 made the file 2.6 times the JPEG's at quality 92.)
+    # libheif (pillow-heif), libavif (Pillow) and libjpeg-turbo (Pillow); the JPEG is the
+    # independent reference. (libheif's crf = (100 - quality) / 2 made the HEIC 2.6 times the
+    # JPEG's size at quality 92.)
     from PIL import Image as PILImage
     from skimage.data import astronaut
 
@@ -109,7 +112,7 @@ def test_heic_as_exact_as_the_jpeg_of_its_quality_and_of_comparable_size(tmp_pat
     import pillow_heif
 
     pillow_heif.register_heif_opener()
-    heic = write_image(_img(data), tmp_path / "a.heic", quality=quality)
+    heic = write_image(_img(data), tmp_path / f"a{ext}", quality=quality)
     jpeg = write_image(_img(data), tmp_path / "a.jpg", quality=quality)
     assert psnr(heic) >= psnr(jpeg) - 0.1
     assert heic.stat().st_size < 1.5 * jpeg.stat().st_size
