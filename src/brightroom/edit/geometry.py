@@ -30,7 +30,10 @@ luminance; segments of at least 1/25 of the long side within 12 degrees of horiz
 vertical vote with their length for their tilt; the mode of the votes (a Gaussian kernel
 density, 0.25 degrees wide) wins and the length-weighted mean of the votes within 0.5 degrees
 of it is the correction. Photos with fewer than three agreeing segments, or less than half a
-long side of them, have no usable lines and get ``None``.
+long side of them, have no usable lines and get ``None``. When the photo's verticals converge
+(a vanishing point found as for upright below, with ``|d_z| >`` :data:`CONVERGING`), their
+tilts differ across the frame and a crop changes their mean, so the angle is instead the one
+that puts their vanishing point straight above or below the centre, ``atan2(d_x, d_y)``.
 
 References
 ----------
@@ -64,6 +67,10 @@ FOCAL = 0.8
 a 36 mm frame). Any value makes detected verticals parallel; it sets how much the far side is
 stretched."""
 UPRIGHT_MODES = ("level", "vertical", "full")
+CONVERGING = 0.12
+"""Verticals whose 3-D direction leaves the image plane by more than this (``|d_z|``, a
+vanishing point closer than about 8 focal lengths to the centre) converge: auto-straighten then
+levels the vanishing point's direction rather than the segments' mean tilt."""
 
 
 def crop_box(shape: tuple[int, ...], box: tuple[float, float, float, float]) -> tuple[int, int,
@@ -368,18 +375,15 @@ def upright(rgb: np.ndarray, mode: str) -> tuple[float, float, float] | None:
 def straighten_angle(rgb: np.ndarray, *, max_tilt: float = 12.0) -> float | None:
     """The free-rotation angle (degrees, clockwise) that levels ``rgb``'s horizon and
     verticals, or ``None`` when the photo has no usable lines (see the module docstring)."""
-    a = np.asarray(rgb, np.float32)
-    h, w = a.shape[:2]
-    scale = min(1.0, 1200 / max(h, w))
-    y = srgb_encode(np.clip(a @ np.array([0.2126, 0.7152, 0.0722], np.float32), 0, 1))
-    g = (y * 255 + 0.5).astype(np.uint8)
-    if scale < 1:
-        g = cv2.resize(g, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    side = max(g.shape)
-    found = cv2.createLineSegmentDetector().detect(g)[0]
-    if found is None:
+    seg, side = line_segments(rgb)
+    if len(seg) == 0:
         return None
-    seg = found.reshape(-1, 4).astype(np.float64)
+    h, w = np.asarray(rgb).shape[:2]
+    d = vanishing_direction(seg, w, h, vertical=True, max_tilt=20.0)
+    if d is not None and abs(d[2]) > CONVERGING:
+        # converging verticals: their tilts differ across the photo; level the direction
+        # from the centre to their vanishing point instead
+        return math.degrees(math.atan2(d[0], d[1]))
     dx, dy = seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]
     length = np.hypot(dx, dy)
     ang = (np.degrees(np.arctan2(dy, dx)) + 90) % 180 - 90      # (-90, 90]
