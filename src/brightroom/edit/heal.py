@@ -27,8 +27,8 @@ blended into its surroundings.
 ``method="criminisi2004"`` is the exemplar-based inpainting of Criminisi, Pérez & Toyama
 (2004), which fills from the boundary inwards a small patch at a time in the order of the
 isophotes meeting the front (:func:`heal_criminisi2004`); on the benchmark's photos it keeps
-all of the texture (0.97-1.32 x) at 0.2-0.3 dB less PSNR than the default on grass and
-gravel and 1.4-3.4 dB less on brick and skin (``benchmarks/bench_edit.py``).
+all of the texture (0.97-1.32 x) at 0.1-0.3 dB less PSNR than the default on grass and
+gravel and 1.4-4.4 dB less on brick and skin (``benchmarks/bench_edit.py``).
 
 Smooth diffusion fills (OpenCV's ``inpaint``, Telea 2004) reach a higher PSNR on random
 texture but flatten it (0.1-0.3 x of its gradient energy); this fill keeps 0.7-0.95 x of it.
