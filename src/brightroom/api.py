@@ -1276,8 +1276,12 @@ def edit(
     crop: str | Sequence[float] | None = None,
     rotate: float | None = None,
     straighten: str | float | None = None,
+    upright: str | None = None,
+    vertical: float | None = None,
+    horizontal: float | None = None,
     flip: str | None = None,
     heal: Sequence[str | Sequence[float]] | None = None,
+    dust: bool = False,
     auto: bool = False,
     xmp: PathLike | None = None,
     edits: PathLike | EditList | None = None,
@@ -1322,10 +1326,21 @@ def edit(
     straighten
         ``"auto"`` (level the horizon / verticals found as lines; a :class:`EditWarning` and
         no rotation when there are none) or degrees clockwise.
+    upright
+        Lightroom's Upright: ``"level"`` (as ``straighten="auto"``), ``"vertical"`` (converging
+        verticals made parallel and upright, by a virtual camera tilt and roll) or ``"full"``
+        (also the horizontals, by a pan); an :class:`EditWarning` and no correction when the
+        photo has no usable vertical lines.
+    vertical, horizontal
+        Perspective by hand: the virtual camera's tilt (+ widens the top) and pan (+ widens
+        the right side), degrees, -40..40.
     flip
         ``"h"``, ``"v"`` or ``"hv"``.
     heal
         ``X,Y,R`` spots in the input's pixels (strings or 3 numbers each).
+    dust
+        Find dust spots on the photo's flat areas and heal them (they join the heal spots of
+        the edit list, :attr:`EditResult.dust`).
     auto
         Set exposure, contrast, whites, blacks and vibrance from the photo (those not given).
     xmp
@@ -1375,7 +1390,9 @@ def edit(
                 "dehaze": dehaze, "sharpening": sharpening, "noise_reduction": noise_reduction,
                 "vignette": vignette, "grain": grain}
     res = edit_photo(image, controls=controls, hsl=hsl or (), crop=crop, rotate=rotate,
-                     straighten=straighten, flip=flip, heal=heal or (), auto=auto, xmp=xmp,
+                     straighten=straighten, upright=upright, vertical=vertical,
+                     horizontal=horizontal, flip=flip, heal=heal or (), dust=dust, auto=auto,
+                     xmp=xmp,
                      edits=edits, look=look, recipe=recipe, save=save, xmp_output=xmp_output,
                      overwrite=overwrite)
     if output is not None:
