@@ -4,12 +4,15 @@ Two passes over the file:
 
 1. **Motion.** Frames are decoded as reduced grey pictures (FFmpeg scales them) and tracked
    (:mod:`brightroom.video.motion`): a similarity per pair of frames, moving objects rejected
-   by RANSAC. Optionally a gyro log replaces the rotation (:mod:`brightroom.video.gyro`).
+   by RANSAC. Optionally a gyro log, synchronised against that optical motion, gives the
+   rotation of every pair instead (:mod:`brightroom.video.gyro`).
 2. **Path and render.** The camera path is smoothed by the L1-optimal linear programme with
    the crop-window constraint (:mod:`brightroom.video.grundmann2011`); each frame is warped
    once (bilinear, OpenCV) from input to output, the crop window enlarged to the full frame,
    and encoded; the source's audio is copied packet for packet. Frame ``t`` of the output is
-   frame ``t`` of the input, at the same time: no frame is dropped, added or delayed.
+   frame ``t`` of the input, at the same time: no frame is dropped, added or delayed. With a
+   rolling-shutter readout time, each row is resampled at the camera pose of its own exposure
+   in the same resampling (:mod:`brightroom.video.rolling_shutter`).
 
 With ``fill`` the crop may be larger than the path allows and the uncovered border is filled
 from the nearest neighbouring frames (each warped into the output frame through its own path);
