@@ -17,6 +17,13 @@ weighted mean of the linear values. Where a subject moves, neighbours disagree b
 noise and get no weight: the reference's own pixel stays (no ghost; that region is as noisy as
 the input, never worse). Where everything agrees the noise variance falls by up to ``2 K + 1``.
 
+What noise the merge leaves (its variance is the input's times ``sum w^2 / (sum w)^2``: all of
+it where a subject moved, a seventh where seven frames agreed) is filtered spatially
+(:func:`wiener_reference`): Lee's local linear minimum-mean-square-error filter over 3 x 3
+windows, per component of an orthonormal opponent colour space (in which the natural picture's
+colour differences are small and the noise stays as it was), with the residual noise variance
+from the clip's noise level (times ``spatial``, 0.7).
+
 The noise level is estimated from the clip itself (:func:`estimate_noise`): aligned
 consecutive frames differ by noise alone where nothing moves, so the robust (median absolute
 deviation) variance of their difference in bins of linear intensity, halved, fitted by a line
@@ -31,6 +38,13 @@ Hasinoff, S. W. et al. (2016). Burst photography for high dynamic range and low-
 mobile cameras. ACM TOG 35(6), 192.
 
 Liba, O. et al. (2019). Handheld mobile photography in very low light. ACM TOG 38(6), 164.
+
+Lee, J.-S. (1980). Digital image enhancement and noise filtering by use of local statistics.
+IEEE TPAMI 2(2), 165-168.
+
+Dabov, K., Foi, A., Katkovnik, V., Egiazarian, K. (2007). Color image denoising via sparse 3D
+collaborative filtering with grouping constraint in luminance-chrominance space. ICIP 2007
+(the opponent colour transform).
 
 Foi, A., Trimeche, M., Katkovnik, V., Egiazarian, K. (2008). Practical Poissonian-Gaussian
 noise modeling and fitting for single-image raw-data. IEEE TIP 17(10), 1737-1754.
