@@ -148,3 +148,29 @@ def test_synchronise_refuses_logs_that_do_not_cover_the_clip():
     log = gyro_log(true)
     with pytest.raises(ParameterError, match="too few"):
         synchronise(log, times, _optical(true), valid=np.zeros(n - 1, bool))
+
+
+def test_fused_motion_beats_either_source_alone():
+    from brightroom.video.gyro import fuse, rate_noise
+
+    n = 120
+    true = intended_path("pan", n) + shake(n, amp_px=6, roll_deg=1.0, seed=5)
+    exact = _optical(true)
+    rng = np.random.default_rng(4)
+    unit = np.array([1.0, 1.0, 0.5 * np.hypot(W, H)])
+    opt = exact + rng.normal(0, 0.03, exact.shape) / unit
+    opt[30] += [20, 0, 0]  # disagrees with the gyro: the gyro's alone there
+    log = gyro_log(true, offset_s=0.05, noise=0.002, seed=2)
+    assert np.all(rate_noise(log) > 0.0015) and np.all(rate_noise(log) < 0.004)
+    times = np.arange(n) / 30.0
+    s = synchronise(log, times, opt, scale_px=unit[2])
+    gy = s.pair_motion(log, times)
+    fu = fuse(log, s, times, opt, scale_px=unit[2])
+
+    def err(m):
+        e = (m - exact) * unit
+        e = np.delete(e, 30, axis=0)
+        return float(np.sqrt(np.mean(e ** 2)))
+
+    assert err(fu) < min(err(gy), err(opt))
+    assert abs(fu[30, 0] - exact[30, 0]) < 0.5

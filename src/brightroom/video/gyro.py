@@ -26,6 +26,9 @@ orientation, which a synthetic or unknown camera does not have.
 The fitted map then turns the log into frame-to-frame motion (:meth:`GyroSync.pair_motion`):
 the rotation of every pair of frames from the gyro, free of the tracker's errors on moving
 objects, low texture or blur; the zoom (which a gyro cannot see) from the optical motion.
+:func:`fuse` combines the two per pair where they agree, weighing each by the inverse of its
+noise variance (the gyro's from its samples' own noise, the optical's from the rest of the
+residual), and takes the gyro's alone where they do not: neither source's noise is left whole.
 
 References
 ----------
@@ -48,7 +51,7 @@ import numpy as np
 from brightroom.errors import CorruptFileError, InputError, ParameterError
 
 __all__ = ["GyroLog", "GyroSync", "read_gyro", "parse_gcsv", "parse_csv", "parse_gpmf",
-           "write_gcsv", "synchronise", "MAX_OFFSET_S"]
+           "write_gcsv", "synchronise", "fuse", "rate_noise", "MAX_OFFSET_S"]
 
 MAX_OFFSET_S = 0.5
 """Largest clock offset (seconds, either sign) :func:`synchronise` looks for by default."""
@@ -457,3 +460,51 @@ def synchronise(log: GyroLog, times: np.ndarray, optical: np.ndarray, *,
     g = g.copy()
     g[:, 2] /= scale_px
     return GyroSync(best, g, r, rms, int(w.sum()))
+
+
+def rate_noise(log: GyroLog) -> np.ndarray:
+    """Per-axis white-noise standard deviation (rad/s) of the log's samples, robustly from their
+    second differences (variance ``6 sigma^2`` for white noise; the camera's own motion, smooth
+    at the log's rate, adds little, which makes this an upper bound)."""
+    d2 = np.diff(log.rates, n=2, axis=0)
+    if len(d2) < 3:
+        return np.full(3, np.inf)
+    mad = np.median(np.abs(d2 - np.median(d2, axis=0)), axis=0)
+    return 1.4826 * mad / np.sqrt(6.0)
+
+
+def fuse(log: GyroLog, sync: GyroSync, times: np.ndarray, optical: np.ndarray,
+         valid: np.ndarray | None = None, *, scale_px: float = 1.0) -> np.ndarray:
+    """``N-1 x 3`` pair motion ``(t_x, t_y, angle)`` from both sources: per component, the
+    inverse-variance weighted mean of the optical motion and the gyro's (its variance from the
+    log's sample noise integrated over a frame and carried through the fitted map; the
+    optical's from what is left of the residual's), where the optical pair agrees with the gyro;
+    the gyro's alone where it does not (moving objects, lost tracks) or was not measured."""
+    times = np.asarray(times, np.float64)
+    o = np.asarray(optical, np.float64)
+    g = sync.pair_motion(log, times)
+    ok = np.ones(len(o), bool) if valid is None else np.asarray(valid, bool)
+    unit = np.array([1.0, 1.0, scale_px])
+    res = (o - g) * unit
+    dist = np.linalg.norm(res, axis=1)
+    if not ok.any():
+        return g
+    med = np.median(dist[ok])
+    agree = ok & (dist <= max(4.0 * 1.4826 * med, 0.05))
+    if agree.sum() < 8:
+        return g
+    # gyro: white noise sigma per sample, integrated over a frame interval T with samples dt
+    # apart: variance sigma^2 dt T per axis, through the map
+    dt = float(np.median(np.diff(log.t)))
+    frame = float(np.median(np.diff(times)))
+    var_axes = rate_noise(log) ** 2 * dt * frame
+    var_g = (sync.gain[:3] ** 2 * var_axes[:, None]).sum(axis=0) * unit ** 2
+    r = res[agree]
+    var_r = (1.4826 * np.median(np.abs(r - np.median(r, axis=0)), axis=0)) ** 2
+    var_o = np.maximum(var_r - var_g, 0.1 * var_r)
+    wo = np.where(var_o > 0, 1.0 / np.maximum(var_o, 1e-30), 0.0)
+    wg = np.where(var_g > 0, 1.0 / np.maximum(var_g, 1e-30), 1e30)
+    k = wo / (wo + wg)  # the optical's share, per component
+    out = g.copy()
+    out[agree] = g[agree] + k * (o[agree] - g[agree])
+    return out

@@ -54,7 +54,7 @@ from brightroom.video.grundmann2011 import (
     similarity_params,
     solve_path,
 )
-from brightroom.video.gyro import GyroLog, GyroSync, read_gyro, synchronise
+from brightroom.video.gyro import GyroLog, GyroSync, fuse, read_gyro, synchronise
 from brightroom.video.motion import (
     KLTTracker,
     MotionTrack,
@@ -456,7 +456,8 @@ def stabilize_video(src: str | Path, output: str | Path, *, smoothness: float = 
 def gyro_pairs(track: MotionTrack, log: GyroLog, fps: float, width: int,
                height: int) -> tuple[np.ndarray, GyroSync]:
     """The pair maps with their rotation (translation of the frame centre and roll) from the
-    gyro log, synchronised against the optical ``track``; the zoom stays optical."""
+    gyro log, synchronised against the optical ``track`` and fused with it
+    (:func:`~brightroom.video.gyro.fuse`); the zoom stays optical."""
     cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
     to_c = np.array([[1.0, 0, -cx], [0, 1.0, -cy], [0, 0, 1.0]])
     from_c = np.array([[1.0, 0, cx], [0, 1.0, cy], [0, 0, 1.0]])
@@ -465,9 +466,9 @@ def gyro_pairs(track: MotionTrack, log: GyroLog, fps: float, width: int,
     a[:, 2, 2] = 1.0
     prm = similarity_params(to_c @ a @ from_c)
     times = np.arange(len(track.pairs) + 1) / fps
-    sync = synchronise(log, times, prm[:, :3], valid=track.inliers > 0,
-                       scale_px=0.5 * float(np.hypot(width, height)))
-    prm[:, :3] = sync.pair_motion(log, times)
+    scale = 0.5 * float(np.hypot(width, height))
+    sync = synchronise(log, times, prm[:, :3], valid=track.inliers > 0, scale_px=scale)
+    prm[:, :3] = fuse(log, sync, times, prm[:, :3], track.inliers > 0, scale_px=scale)
     return (from_c @ similarity_matrix(prm) @ to_c)[:, :2], sync
 
 
