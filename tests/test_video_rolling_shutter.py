@@ -82,3 +82,32 @@ def test_correction_restores_the_global_shutter_frame(readout):
         before = _psnr(rs[t], gs[t])
         after = _psnr(correct_frame(rs[t], d[t], readout), gs[t])
         assert after > before + 12 and after > 36
+
+
+def test_refit_undoes_the_skew_the_first_fit_took_for_rotation():
+    from brightroom.video.rolling_shutter import fit_similarity, refit_pairs
+
+    rng = np.random.default_rng(3)
+    h, rho = 720, 0.8
+    # a camera panning at a changing speed: pairs t -> t+1 of pure translation
+    vel = np.array([[8.0, -3.0], [14.0, 2.0], [4.0, 6.0], [10.0, -5.0]])
+    true = np.array([[[1.0, 0, vx], [0, 1.0, vy]] for vx, vy in vel])
+    d = frame_velocity(true)
+    pts, raw = [], []
+    for k in range(len(true)):
+        g0 = rng.uniform([0, 0], [1280, h], (150, 2))
+        g1 = g0 + vel[k]
+
+        def rs(x, dk):  # where a rolling shutter records a global-shutter point
+            dl = rho * (x[:, 1] - (h - 1) / 2) / h
+            return x + dl[:, None] * (x @ dk[:2, :2].T + dk[:2, 2])
+
+        p0, p1 = rs(g0, d[k]), rs(g1, d[k + 1])
+        pts.append((p0, p1))
+        raw.append(fit_similarity(p0, p1))
+    raw = np.asarray(raw)
+    fixed = refit_pairs(pts, raw, rho, h)
+    err_raw = np.abs(raw - true).max()
+    err_fixed = np.abs(fixed - true).max()
+    assert err_raw > 1e-3 and err_fixed < 0.1 * err_raw
+    np.testing.assert_allclose(fit_similarity(pts[0][0], pts[0][0] + 2.0)[:, 2], 2.0)

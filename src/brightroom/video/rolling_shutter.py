@@ -14,7 +14,13 @@ so the rolling-shutter frame shows it at
 
     x_rs = x + delta(y_rs) D_t x,    y_rs ~ y   (solved by one fixed-point step)
 
-and the corrected (global-shutter) frame samples the rolling-shutter frame there. Stabilisation
+and the corrected (global-shutter) frame samples the rolling-shutter frame there.
+
+The frame-to-frame motion itself is measured on rolling-shutter frames, where a similarity
+fitted to the tracks takes part of the skew and stretch for rotation and zoom (which a
+stabiliser would then "correct", and a viewer see as wobble). :func:`refit_pairs` moves the
+tracked points of both frames to their global-shutter positions with the velocity of the
+first fit (``x = x_rs - delta(y_rs) D_t x_rs``), fits the similarity again, and repeats. Stabilisation
 composes this with its own warp: the output pixel ``u`` maps to ``x = W_t u``, then to ``x_rs``
 (:func:`rs_maps`); one resampling (:func:`cv2.remap`) does both.
 
@@ -25,6 +31,9 @@ effect. IEEE TIP 17(8), 1323-1330.
 
 Karpenko, A., Jacobs, D., Baek, J., Levoy, M. (2011). Digital video stabilization and rolling
 shutter correction using gyroscopes. Stanford CSTR 2011-03.
+
+Umeyama, S. (1991). Least-squares estimation of transformation parameters between two point
+patterns. IEEE TPAMI 13(4), 376-380.
 """
 
 from __future__ import annotations
@@ -34,7 +43,8 @@ import numpy as np
 
 from brightroom.errors import ParameterError
 
-__all__ = ["frame_velocity", "rs_maps", "warp_rs", "correct_frame", "readout_frames"]
+__all__ = ["frame_velocity", "rs_maps", "warp_rs", "correct_frame", "readout_frames",
+           "refit_pairs", "fit_similarity"]
 
 
 def readout_frames(readout_ms: float, fps: float) -> float:
@@ -129,3 +139,43 @@ def correct_frame(frame: np.ndarray, d: np.ndarray, rho: float) -> np.ndarray:
     h, w = frame.shape[:2]
     ident = np.array([[1.0, 0, 0], [0, 1.0, 0]])
     return warp_rs(frame, ident, d, rho, w, h)
+
+
+def fit_similarity(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The least-squares similarity (2 x 3) taking points ``p`` to ``q`` (``K x 2``; closed
+    form, Umeyama 1991)."""
+    pm, qm = p.mean(axis=0), q.mean(axis=0)
+    a, b = p - pm, q - qm
+    den = float((a * a).sum())
+    if den <= 0:
+        return np.array([[1.0, 0, qm[0] - pm[0]], [0, 1.0, qm[1] - pm[1]]])
+    c = float((a[:, 0] * b[:, 0] + a[:, 1] * b[:, 1]).sum()) / den
+    s = float((a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]).sum()) / den
+    r = np.array([[c, -s], [s, c]])
+    return np.hstack([r, (qm - r @ pm)[:, None]])
+
+
+def _to_global(x: np.ndarray, d: np.ndarray, rho: float, height: int) -> np.ndarray:
+    dl = rho * (x[:, 1] - (height - 1) / 2.0) / height
+    v = x @ d[:2, :2].T + d[:2, 2]
+    return x - dl[:, None] * v
+
+
+def refit_pairs(points, pairs: np.ndarray, rho: float, height: int,
+                iterations: int = 3) -> np.ndarray:
+    """Pair maps (``N-1 x 2 x 3``) refitted on tracks moved to their global-shutter positions
+    (``points``: per pair the inlier tracks of :class:`~brightroom.video.motion.MotionTrack`);
+    lost pairs keep their map."""
+    out = np.asarray(pairs, np.float64).copy()
+    if rho <= 0 or len(points) != len(out):
+        return out
+    for _ in range(iterations):
+        d = frame_velocity(out)
+        new = out.copy()
+        for k, (p0, p1) in enumerate(points):
+            if len(p0) < 3:
+                continue
+            new[k] = fit_similarity(_to_global(p0, d[k], rho, height),
+                                    _to_global(p1, d[k + 1], rho, height))
+        out = new
+    return out

@@ -62,7 +62,12 @@ from brightroom.video.motion import (
     camera_path,
     track_width,
 )
-from brightroom.video.rolling_shutter import frame_velocity, readout_frames, warp_rs
+from brightroom.video.rolling_shutter import (
+    frame_velocity,
+    readout_frames,
+    refit_pairs,
+    warp_rs,
+)
 
 __all__ = ["StabilizeResult", "estimate_motion", "stabilize_frames", "stabilize_video",
            "gyro_pairs",
@@ -405,6 +410,9 @@ def stabilize_video(src: str | Path, output: str | Path, *, smoothness: float = 
         solved = CameraPath(cam.copy(), cam, 1.0)
         rho = 0.0
     else:
+        if rho > 0:  # the similarities were fitted to rolling-shutter tracks: refit
+            pairs = refit_pairs(track_res.points, pairs, rho, h)
+            track_res = MotionTrack(pairs, track_res.inliers, track_res.lost, track_res.points)
         if log is not None:
             pairs, sync = gyro_pairs(track_res, log, fps, w, h)
             gyro_offset = sync.offset_s
