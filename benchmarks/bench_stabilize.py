@@ -3,7 +3,14 @@
 Clips (:mod:`brightroom.lab.video_scenes`): a 1280x720, 30 fps camera window over a canvas of
 real photos (scikit-image's), along an intended path (still, eased pan, eased zoom, diagonal
 walk) with hand shake (sums of sines at 1.3, 3.1, 6.7, 9.4 Hz; translation 2-15 px, roll
-0.2-2 degrees) and moving discs cut from another photo. Each clip is H.264 (crf 16).
+0.2-2 degrees) and moving discs cut from another photo; the last clip is rendered row by row as
+a rolling-shutter sensor with a 20 ms readout would see it. Each clip is H.264 (crf 16).
+
+Ours runs optical-only and with a synthetic gyro log (:func:`~brightroom.lab.video_scenes.gyro_log`:
+the true camera's rotation rates at 200 Hz, 0.002 rad/s noise and a bias, through a 1000 px
+lens) whose clock is offset by an unknown 0-200 ms (drawn per clip); on the rolling-shutter
+clip also without and with ``rolling_shutter=20``. Bar: the gyro result at least as good as
+the optical one.
 
 For every clip and method:
 
@@ -19,9 +26,9 @@ For every clip and method:
   tracker; for ours also exactly (the true camera path composed with our warps,
   :func:`~brightroom.lab.video_scenes.output_points`), which has no tracker drift. Bar: <= 2 px.
 * **speed**: frames per second, file to file (decode, both passes, encode with libx264
-  superfast crf 18 for both); with ``--speed``, wall and CPU time (all threads; ffmpeg's as a
-  child process) on one clip, since the machine is shared: ``frames / (CPU s / 2)`` is what
-  two free cores would give at best.
+  superfast crf 18 for both), and CPU seconds (all threads; ffmpeg's as a child process) per
+  clip; with ``--speed``, wall and CPU time on one clip, since the machine is shared:
+  ``frames / (CPU s / 2)`` is what two free cores would give at best.
 
 vid.stab is tuned sensibly: ``vidstabdetect=shakiness=8:accuracy=15`` then
 ``vidstabtransform=smoothing=S:optzoom=1:interpol=bilinear`` for S in 10 and 30 frames (each
