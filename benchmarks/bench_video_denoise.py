@@ -65,12 +65,40 @@ def ffmpeg(src: Path, out: Path, vf: str, frames: int | None = None) -> tuple[fl
     return time.perf_counter() - t0, _child_cpu() - c0
 
 
+def speed(n: int) -> None:
+    """Wall and CPU time of ours and of tuned hqdn3d / nlmeans (ISO 6400 settings) on one clip,
+    after a warm-up run."""
+    clip = shaky_clip("walk", n, amp_px=3.0, roll_deg=0.3, objects=2, seed=11)
+    noisy = add_sensor_noise(clip.frames, 6400, seed=6400)
+    del clip
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        src = write_video(noisy, d / "n.mkv", fps=30, codec="ffv1", crf=None, preset=None,
+                          pix_fmt="bgr0")
+        print(f"# speed, {n} frames 1280x720, load {os.getloadavg()[0]:.1f}")
+        print("| method | wall s | fps | CPU s | fps on 2 free cores (n / (CPU / 2)) |")
+        print("|---|---|---|---|---|")
+        for i in range(2):  # the first run warms caches (numba, files)
+            c0, t0 = time.process_time(), time.perf_counter()
+            denoise_video(src, d / f"o{i}.mkv", codec="ffv1", crf=None, preset=None)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(f"| brightroom | {wall:.1f} | {n / wall:.1f} | {cpu:.1f} | {2 * n / cpu:.1f} |")
+        for name, vf in (("hqdn3d 16:12:24:18", "hqdn3d=16:12:24:18"),
+                         ("nlmeans s=10:p=7:r=15", "nlmeans=s=10:p=7:r=15")):
+            wall, cpu = ffmpeg(src, d / "p.mkv", vf)
+            print(f"| {name} | {wall:.1f} | {n / wall:.1f} | {cpu:.1f} | {2 * n / cpu:.1f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--speed", action="store_true", help="speed only: wall and CPU time")
     ap.add_argument("--quick", action="store_true", help="one ISO, 16 frames")
     ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--tune-frames", type=int, default=6)
     args = ap.parse_args()
+    if args.speed:
+        speed(args.frames)
+        return
     isos = [6400] if args.quick else [3200, 6400, 12800]
     n = 16 if args.quick else args.frames
     tune_n = args.tune_frames
