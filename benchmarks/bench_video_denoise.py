@@ -115,12 +115,14 @@ def main() -> None:
                               preset=None, pix_fmt="bgr0")
             p_in, m_in = psnrs(src, clip.frames, clip.moving, n)
             print(f"| {iso} | noisy input | {p_in:.2f} | 0 | {m_in:.2f} | | |")
-            t0, c0 = time.perf_counter(), time.process_time()
-            res = denoise_video(src, d / f"ours{iso}.mkv", codec="ffv1", crf=None, preset=None)
-            secs, cpu = time.perf_counter() - t0, time.process_time() - c0
-            p, m = psnrs(res.output, clip.frames, clip.moving, n)
-            print(f"| {iso} | brightroom | {p:.2f} | {p - p_in:+.2f} | {m:.2f} | {n / secs:.1f} "
-                  f"| {cpu / n:.3f} |")
+            for label, sp in (("brightroom", 0.7), ("brightroom, no spatial stage", 0.0)):
+                t0, c0 = time.perf_counter(), time.process_time()
+                res = denoise_video(src, d / f"ours{iso}.mkv", codec="ffv1", crf=None,
+                                    preset=None, spatial=sp, overwrite=True)
+                secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+                p, m = psnrs(res.output, clip.frames, clip.moving, n)
+                print(f"| {iso} | {label} | {p:.2f} | {p - p_in:+.2f} | {m:.2f} | "
+                      f"{n / secs:.1f} | {cpu / n:.3f} |")
             for name, grid, fmt in (("hqdn3d", HQDN3D, "hqdn3d={}"),
                                     ("nlmeans", NLMEANS, "nlmeans={}")):
                 best = None

@@ -403,7 +403,7 @@ def denoise_frames(frames: Iterator[np.ndarray], size: tuple[int, int],
 
 
 def denoise_video(src: str | Path, output: str | Path, *, strength: float = 1.0,
-                  radius: int = 3, codec: str = "libx264", crf: int = 18,
+                  radius: int = 3, spatial: float = 0.7, codec: str = "libx264", crf: int = 18,
                   preset: str = "superfast", overwrite: bool = False) -> VideoDenoiseResult:
     """Denoise a video file, keeping its audio (one pass: decode, align, merge, encode).
 
@@ -415,6 +415,8 @@ def denoise_video(src: str | Path, output: str | Path, *, strength: float = 1.0,
         Multiplier of the estimated noise level [1].
     radius
         Neighbours on each side [3].
+    spatial
+        Strength of the spatial stage after the merge [0.7]; 0: none (:class:`DenoiseParams`).
     codec, crf, preset
         Encoder settings.
     overwrite
@@ -432,7 +434,7 @@ def denoise_video(src: str | Path, output: str | Path, *, strength: float = 1.0,
     t0 = time.perf_counter()
     src, output = Path(src), Path(output)
     check_output(output, overwrite=overwrite, inputs=(src,))
-    prm = DenoiseParams(radius=radius, strength=strength)
+    prm = DenoiseParams(radius=radius, strength=strength, spatial=spatial)
     info = probe_video(src)
     frames, _, _ = read_frames_uint8(src, format="rgb24")
     got: list[tuple[float, float]] = []
