@@ -753,11 +753,12 @@ def stabilize(
         ``"auto"`` (adaptive: the most area, at least 85 %) or the percentage of the width and
         height kept (30-100).
     gyro
-        Gyro log (Gyroflow ``.gcsv`` or CSV of ``t, wx, wy, wz`` rad/s): not implemented yet
-        (refused with a ParameterError).
+        Gyro log (Gyroflow ``.gcsv``, a CSV of ``t, wx, wy, wz`` in s and rad/s, or a GoPro
+        MP4's GPMF telemetry), synchronised with the optical motion (time offset within
+        0.5 s); it gives the rotation of every pair of frames.
     rolling_shutter
-        Readout time in milliseconds, for per-row correction: not implemented yet (a
-        non-zero value is refused with a ParameterError).
+        Readout time in milliseconds, for the per-row rolling-shutter correction; None takes
+        the gyro log's ``frame_readout_time`` when it has one.
     horizon_lock
         Keep the first frame's horizon.
     fill
