@@ -17,10 +17,11 @@ matte (1 = person) at the frame's size, float32 in [0, 1].
 * :func:`beauty`: skin smoothing, ``out = I + strength * skin * (S - I)`` with ``S`` the
   edge-preserving bilateral filter (Tomasi & Manduchi 1998) of ``I`` plus half of ``I``'s
   finest texture (``I - G_1 * I``, the pores); no geometry changes.
-* :class:`LookTable`: a look (:mod:`brightroom.looks`) sampled once on a 64^3 grid of 8-bit
-  codes and applied by nearest-node lookup (grain and vignette, which depend on position, are
-  left out): measured on random pixels with ``vibrant``, mean 1.1 and worst 4.8 8-bit codes
-  from the look itself.
+* :class:`ColourTable`: a per-pixel colour function (a look, the true-colour profile of
+  :mod:`brightroom.live.truecolour`, or both composed) sampled once on a 64^3 grid of 8-bit
+  codes and applied by nearest-node lookup; :class:`LookTable` is a look's (grain and
+  vignette, which depend on position, are left out): measured on random pixels with
+  ``vibrant``, mean 1.1 and worst 4.8 8-bit codes from the look itself.
 
 References
 ----------
@@ -35,6 +36,7 @@ Tomasi, C., Manduchi, R. (1998). Bilateral filtering for gray and color images. 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -43,7 +45,7 @@ from brightroom.errors import InputError, ParameterError
 from brightroom.looks import Look, apply_look_array, load_look
 
 __all__ = ["masked_blur", "naive_blur", "replace_background", "skin_mask", "beauty",
-           "LookTable", "load_background"]
+           "ColourTable", "LookTable", "look_function", "load_background"]
 
 
 def _check(frame: np.ndarray, alpha: np.ndarray) -> None:
@@ -196,30 +198,28 @@ def beauty(frame: np.ndarray, strength: float, skin: np.ndarray, *, sigma_color:
     return out
 
 
-class LookTable:
-    """A look applied by table lookup: sampled on 64^3 8-bit codes (the step is 4 codes and the
-    lookup takes the nearest node: within about 5 codes of the look, 1 on average).
+class ColourTable:
+    """A per-pixel colour function applied by table lookup: ``fn`` is sampled once on 64^3
+    8-bit codes (the step is 4 codes) and a frame is mapped by nearest-node lookup, one gather
+    of 4 bytes a pixel (within about 5 codes of ``fn``, 1 on average, for a look).
 
     Parameters
     ----------
-    look
-        A built-in look's name, a ``.toml`` file, or a :class:`~brightroom.looks.Look`.
-    strength
-        0..2, as :func:`brightroom.looks.apply_look_array` [1].
+    fn
+        Display RGB float32 ``(..., 3)`` in [0, 1] to display RGB (clipped to [0, 1]).
+    name
+        What it is (for messages).
     """
 
     N = 64
 
-    def __init__(self, look: str | os.PathLike[str] | Look, strength: float = 1.0) -> None:
-        lk = load_look(look)
-        lk = Look(lk.name, tuple(o for o in lk.operations if o.kind not in ("grain", "vignette")),
-                  lk.description, lk.source)
-        self.name = lk.name
+    def __init__(self, fn: Callable[[np.ndarray], np.ndarray], name: str = "") -> None:
+        self.name = name
         n = self.N
         v = (np.arange(n, dtype=np.float32) * 255 / (n - 1)).round() / 255
         r, g, b = np.meshgrid(v, v, v, indexing="ij")
         grid = np.stack([r, g, b], -1).reshape(n * n, n, 3)
-        out = apply_look_array(grid, lk, strength=strength)
+        out = np.asarray(fn(grid), np.float32).reshape(n * n, n, 3)
         self.table = (np.clip(out, 0, 1) * 255 + 0.5).astype(np.uint8).reshape(n, n, n, 3)
         packed = np.zeros((n ** 3, 4), np.uint8)
         packed[:, :3] = self.table.reshape(-1, 3)
@@ -234,3 +234,34 @@ class LookTable:
         idx += self._ib[frame[..., 2]]
         out = np.take(self._packed, idx).view(np.uint8).reshape(*frame.shape[:2], 4)
         return out[..., :3]
+
+
+def look_function(look: str | os.PathLike[str] | Look, strength: float = 1.0
+                  ) -> Callable[[np.ndarray], np.ndarray]:
+    """A look (:mod:`brightroom.looks`) as a per-pixel function of display RGB: grain and
+    vignette, which depend on position, are left out."""
+    lk = load_look(look)
+    lk = Look(lk.name, tuple(o for o in lk.operations if o.kind not in ("grain", "vignette")),
+              lk.description, lk.source)
+
+    def fn(rgb: np.ndarray) -> np.ndarray:
+        return apply_look_array(rgb, lk, strength=strength)
+
+    fn.__name__ = lk.name
+    return fn
+
+
+class LookTable(ColourTable):
+    """A look applied by table lookup (:class:`ColourTable` of :func:`look_function`).
+
+    Parameters
+    ----------
+    look
+        A built-in look's name, a ``.toml`` file, or a :class:`~brightroom.looks.Look`.
+    strength
+        0..2, as :func:`brightroom.looks.apply_look_array` [1].
+    """
+
+    def __init__(self, look: str | os.PathLike[str] | Look, strength: float = 1.0) -> None:
+        fn = look_function(look, strength)
+        super().__init__(fn, fn.__name__)
