@@ -26,13 +26,14 @@ overlap on a multi-core machine.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -43,19 +44,21 @@ from brightroom.errors import BrightroomError, InputError, ParameterError
 from brightroom.files import atomic_write, check_output
 from brightroom.io.video import VideoWriter
 from brightroom.live.effects import (
-    LookTable,
+    ColourTable,
     beauty,
     load_background,
+    look_function,
     masked_blur,
     replace_background,
     skin_mask,
 )
+from brightroom.live.truecolour import ChartCalibrator, TrueColourProfile, load_profile
 from brightroom.portrait.he2013 import guided_filter_fast
 from brightroom.portrait.segment import MODEL_INPUT, SEGMENT_METHODS, SegmentParams
 from brightroom.portrait.video import MaskSmoother
 
 __all__ = ["LiveParams", "LiveStats", "LiveSession", "Source", "SourceError", "open_source",
-           "synthetic_source", "live_frames", "stream_to_file", "EFFECTS"]
+           "synthetic_source", "array_source", "live_frames", "stream_to_file", "EFFECTS"]
 
 EFFECTS = ("blur", "replace", "none")
 _POLL = 0.05
@@ -95,6 +98,14 @@ class LiveParams:
         Temporal matte smoothing (:class:`~brightroom.portrait.video.MaskSmoother`) [0.6, 0.08].
     queue
         Frames held between stages [2].
+    true_colour
+        A webcam profile (JSON, :mod:`brightroom.live.truecolour`) applied to every frame
+        before the look; with ``calibrate`` the file the new profile is written to.
+    calibrate
+        Look for a ColorChecker in the stream, fit a profile from it and apply it from then on
+        [False].
+    calibrate_method
+        The colour model: ``"matrix"`` or ``"finlayson2015"`` ["finlayson2015"].
     """
 
     effect: str = "blur"
@@ -110,6 +121,9 @@ class LiveParams:
     ema: float = 0.6
     motion_threshold: float = 0.08
     queue: int = 2
+    true_colour: str | None = None
+    calibrate: bool = False
+    calibrate_method: str = "finlayson2015"
 
     def __post_init__(self) -> None:
         if self.effect not in EFFECTS:
@@ -127,6 +141,8 @@ class LiveParams:
                                  f"got {self.segment_every}")
         if self.queue < 1:
             raise ParameterError(f"queue must be >= 1, got {self.queue}")
+        if self.calibrate and not self.true_colour:
+            raise ParameterError("calibrate needs true_colour: the profile file to write")
 
 
 @dataclass
@@ -147,6 +163,8 @@ class LiveStats:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     error: str | None = None
+    calibration: dict | None = None
+    preview_url: str | None = None
 
     def to_json(self) -> dict:
         """The ``--stats`` record."""
@@ -205,6 +223,33 @@ def synthetic_source(size: tuple[int, int] = (320, 180), fps: float = 30.0, fram
             yield (img * 255 + 0.5).astype(np.uint8)
 
     return Source(gen, fps, realtime, f"synthetic {w}x{h}@{fps:g}")
+
+
+def array_source(frames: Sequence[np.ndarray], fps: float = 30.0, *, realtime: bool = False,
+                 repeat: int = 1, name: str = "frames") -> Source:
+    """A source of given uint8 RGB frames, played ``repeat`` times (a benchmark's clip held in
+    memory, so that decoding is not measured); ``realtime`` paces them at ``fps`` and makes
+    the source live (frames the engine cannot take are dropped)."""
+    if not frames or repeat < 1 or fps <= 0:
+        raise ParameterError("array_source needs frames, repeat >= 1 and fps > 0")
+    shapes = {f.shape for f in frames}
+    if len(shapes) != 1 or frames[0].dtype != np.uint8 or frames[0].ndim != 3:
+        raise ParameterError(f"array_source needs uint8 H x W x 3 frames of one size, got "
+                             f"{sorted(shapes)}")
+
+    def gen() -> Iterator[np.ndarray]:
+        t0 = time.perf_counter()
+        i = 0
+        for _ in range(repeat):
+            for f in frames:
+                if realtime:
+                    wait = t0 + i / fps - time.perf_counter()
+                    if wait > 0:
+                        time.sleep(wait)
+                i += 1
+                yield f
+
+    return Source(gen, fps, realtime, name)
 
 
 def open_source(spec: str | os.PathLike[str], *, size: tuple[int, int] | None = None,
@@ -298,7 +343,15 @@ class LiveSession:
         self._q_in: queue.Queue = queue.Queue(maxsize=p.queue)
         self._q_seg: queue.Queue = queue.Queue(maxsize=p.queue)
         self._latency: list[float] = []
-        self._look = LookTable(p.look, p.look_strength) if p.look else None
+        self._look_fn = look_function(p.look, p.look_strength) if p.look else None
+        self.profile: TrueColourProfile | None = None
+        if p.true_colour and not p.calibrate:
+            self.profile = load_profile(p.true_colour)
+        self._table = self._colour_table()
+        self._calibrator = ChartCalibrator(method=p.calibrate_method) if p.calibrate else None
+        self._q_cal: queue.Queue = queue.Queue(maxsize=1)
+        self._calibrating = self._calibrator is not None
+        self._rendered = 0
         self._background = load_background(p.background) if p.effect == "replace" else None
         sp = SegmentParams(model=p.model, refine=False)
         seg = SEGMENT_METHODS["mediapipe_selfie"]
@@ -406,9 +459,47 @@ class LiveSession:
                 assert self._background is not None
                 f = replace_background(f, alpha, self._background)
             out8 = (np.clip(f, 0, 1) * 255 + 0.5).astype(np.uint8)
-        if self._look is not None:
-            out8 = self._look(out8)
+        table = self._table
+        if table is not None:
+            out8 = table(out8)
         return out8
+
+    def _colour_table(self) -> ColourTable | None:
+        """The true-colour profile and the look composed into one table (or None)."""
+        prof, look = self.profile, self._look_fn
+        if prof is None and look is None:
+            return None
+        if prof is None:
+            assert look is not None
+            return ColourTable(look, "look")
+        if look is None:
+            return ColourTable(prof, "true colour")
+        return ColourTable(lambda rgb: look(prof(rgb)), "true colour + look")
+
+    def _calibrate_loop(self) -> None:
+        """Read the chart off frames the render offers (every third; a live source's are
+        dropped while the last is still being read) until the profile is fitted; then the
+        colour table switches to it."""
+        cal, st = self._calibrator, self.stats
+        assert cal is not None
+        try:
+            while not self._stop.is_set():
+                img = self._get(self._q_cal)
+                if img is None:
+                    return
+                prof = cal.offer(img)
+                st.calibration = {"frames_tried": cal.tried, "charts_found": cal.found}
+                if prof is not None:
+                    self.profile = prof
+                    self._table = self._colour_table()
+                    st.calibration.update(prof.report())
+                    return
+        except Exception as e:  # kept, not raised: the stream goes on without true colour
+            st.calibration = {"frames_tried": cal.tried, "charts_found": cal.found,
+                              "error": str(e) if isinstance(e, BrightroomError)
+                              else f"{type(e).__name__}: {e}"}
+        finally:
+            self._calibrating = False
 
     # --------------------------------------------------------------- iteration
     def start(self) -> None:
@@ -417,7 +508,10 @@ class LiveSession:
             return
         self._started = True
         self._t0, self._cpu0 = time.perf_counter(), time.process_time()
-        for fn, name in ((self._capture, "capture"), (self._segment_loop, "segment")):
+        stages = [(self._capture, "capture"), (self._segment_loop, "segment")]
+        if self._calibrator is not None:
+            stages.append((self._calibrate_loop, "calibrate"))
+        for fn, name in stages:
             t = threading.Thread(target=fn, name=f"brightroom-live-{name}", daemon=True)
             t.start()
             self._threads.append(t)
@@ -440,6 +534,18 @@ class LiveSession:
                         return
                     raise e
                 _, img, mask = item
+                if self._calibrating and self._rendered % 3 == 0:
+                    if self.source.live:  # a live stream is never held up by the chart
+                        with contextlib.suppress(queue.Full):
+                            self._q_cal.put_nowait(img)
+                    else:  # a file waits for the chart reader (the same result each run)
+                        while self._calibrating and not self._stop.is_set():
+                            try:
+                                self._q_cal.put(img, timeout=_POLL)
+                                break
+                            except queue.Full:
+                                pass
+                self._rendered += 1
                 out = self._render(img, mask)
                 self._latency.append(time.perf_counter() - t)
                 st.frames_out += 1
@@ -473,27 +579,33 @@ def live_frames(source: Source, params: LiveParams | None = None, *,
     return LiveSession(source, params, segmenter=segmenter)
 
 
-def stream_to_file(session: LiveSession, output: str | os.PathLike[str], *, crf: int = 23,
-                   preset: str = "ultrafast", overwrite: bool = False,
+def stream_to_file(session: LiveSession, output: str | os.PathLike[str] | None, *,
+                   crf: int = 23, preset: str = "ultrafast", overwrite: bool = False,
                    stats_path: str | os.PathLike[str] | None = None,
-                   progress: Callable[[LiveStats], None] | None = None) -> LiveStats:
-    """Encode a session's frames as H.264 MP4 in an encoder thread (bounded queue).
+                   progress: Callable[[LiveStats], None] | None = None,
+                   sinks: Sequence[Callable[[np.ndarray], None]] = ()) -> LiveStats:
+    """Encode a session's frames as H.264 MP4 in an encoder thread (bounded queue), and hand
+    each frame to ``sinks`` (:mod:`brightroom.live.outputs`: preview, virtual camera).
 
     The file is written atomically when the stream ends, also when the source was lost
     mid-stream (the frames up to then; ``stats.error`` says why); ``stats_path`` gets the
-    statistics as JSON. On any other failure nothing is written.
+    statistics as JSON. On any other failure nothing is written. ``output=None`` writes no
+    file (the sinks only). Sinks with a ``close()`` are closed at the end.
     """
-    dst = Path(output)
-    check_output(dst, overwrite=overwrite)
+    dst = None if output is None else Path(output)
+    if dst is not None:
+        check_output(dst, overwrite=overwrite)
     if stats_path is not None:
         check_output(stats_path, overwrite=overwrite)
     fps = session.source.fps or 30
     stop = threading.Event()
     q: queue.Queue = queue.Queue(maxsize=4)
     failed: list[BaseException] = []
-    writer = VideoWriter(dst, fps=round(fps) or 30, crf=crf, preset=preset, overwrite=overwrite)
+    writer = None if dst is None else VideoWriter(dst, fps=round(fps) or 30, crf=crf,
+                                                  preset=preset, overwrite=overwrite)
 
     def encode() -> None:
+        assert writer is not None
         try:
             while True:
                 try:
@@ -509,12 +621,21 @@ def stream_to_file(session: LiveSession, output: str | os.PathLike[str], *, crf:
             failed.append(e)
             stop.set()
 
-    with writer:
+    with contextlib.ExitStack() as stack:
+        for sink in sinks:
+            close = getattr(sink, "close", None)
+            if close is not None:
+                stack.callback(close)
+        if writer is not None:
+            stack.enter_context(writer)
         th = threading.Thread(target=encode, name="brightroom-live-encode", daemon=True)
-        th.start()
+        if writer is not None:
+            th.start()
         try:
             for frame in session:
-                while not stop.is_set():
+                for sink in sinks:
+                    sink(frame)
+                while writer is not None and not stop.is_set():
                     try:
                         q.put(frame, timeout=_POLL)
                         break
@@ -524,17 +645,20 @@ def stream_to_file(session: LiveSession, output: str | os.PathLike[str], *, crf:
                     raise failed[0]
                 if progress is not None:
                     progress(session.stats)
-            q.put(None)
-            th.join()
+            if writer is not None:
+                q.put(None)
+                th.join()
             if failed:
                 raise failed[0]
             if session.stats.frames_out == 0:
                 raise SourceError(f"{session.source.name}: the source gave no frames")
-            writer.flush()
+            if writer is not None:
+                writer.flush()
         finally:
             stop.set()
             session.close()
-            th.join()
+            if th.is_alive():
+                th.join()
     if stats_path is not None:
         text = json.dumps(session.stats.to_json(), indent=1)
         with atomic_write(stats_path, overwrite=overwrite) as tmp:
