@@ -26,6 +26,7 @@ overlap on a multi-core machine.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import math
@@ -46,10 +47,11 @@ from brightroom.io.video import VideoWriter
 from brightroom.live.effects import (
     ColourTable,
     beauty,
+    blurred_background,
+    composite,
+    covering_background,
     load_background,
     look_function,
-    masked_blur,
-    replace_background,
     skin_mask,
 )
 from brightroom.live.truecolour import ChartCalibrator, TrueColourProfile, load_profile
@@ -106,6 +108,9 @@ class LiveParams:
         [False].
     calibrate_method
         The colour model: ``"matrix"`` or ``"finlayson2015"`` ["finlayson2015"].
+    schedule
+        ``"numba"`` (the fused composite and table pass) or ``"numpy"`` (the reference)
+        ["numba"].
     """
 
     effect: str = "blur"
@@ -124,6 +129,7 @@ class LiveParams:
     true_colour: str | None = None
     calibrate: bool = False
     calibrate_method: str = "finlayson2015"
+    schedule: str = "numba"
 
     def __post_init__(self) -> None:
         if self.effect not in EFFECTS:
@@ -141,6 +147,8 @@ class LiveParams:
                                  f"got {self.segment_every}")
         if self.queue < 1:
             raise ParameterError(f"queue must be >= 1, got {self.queue}")
+        if self.schedule not in ("numba", "numpy"):
+            raise ParameterError(f"schedule must be 'numba' or 'numpy', got {self.schedule!r}")
         if self.calibrate and not self.true_colour:
             raise ParameterError("calibrate needs true_colour: the profile file to write")
 
@@ -342,7 +350,7 @@ class LiveSession:
         self._stop = threading.Event()
         self._q_in: queue.Queue = queue.Queue(maxsize=p.queue)
         self._q_seg: queue.Queue = queue.Queue(maxsize=p.queue)
-        self._latency: list[float] = []
+        self._latency: collections.deque[float] = collections.deque(maxlen=10000)
         self._look_fn = look_function(p.look, p.look_strength) if p.look else None
         self.profile: TrueColourProfile | None = None
         if p.true_colour and not p.calibrate:
@@ -353,6 +361,7 @@ class LiveSession:
         self._calibrating = self._calibrator is not None
         self._rendered = 0
         self._background = load_background(p.background) if p.effect == "replace" else None
+        self._cover: np.ndarray | None = None
         sp = SegmentParams(model=p.model, refine=False)
         seg = SEGMENT_METHODS["mediapipe_selfie"]
         self._segment = segmenter or (lambda rgb: seg(rgb, sp))
@@ -440,29 +449,29 @@ class LiveSession:
 
     def _render(self, img: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
         p = self.params
-        if mask is None or (p.effect == "none" and p.beauty == 0):
-            out8 = img
-        else:
-            h, w = img.shape[:2]
-            f = img.astype(np.float32) * np.float32(1 / 255)
-            s = max(1, min(4, w // 320))
-            grey = cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)
-            r = max(2, round(8 * w / 1280))
-            alpha = np.clip(guided_filter_fast(grey, mask, r, 1e-3, subsample=s), 0, 1) \
-                if s > 1 else np.clip(cv2.resize(mask, (w, h)), 0, 1)
-            alpha = np.ascontiguousarray(alpha, np.float32)
-            if p.beauty > 0:
-                f = beauty(f, p.beauty, skin_mask(img, alpha))
-            if p.effect == "blur":
-                f = masked_blur(f, alpha, p.blur_sigma * w / 1280)
-            elif p.effect == "replace":
-                assert self._background is not None
-                f = replace_background(f, alpha, self._background)
-            out8 = (np.clip(f, 0, 1) * 255 + 0.5).astype(np.uint8)
         table = self._table
-        if table is not None:
-            out8 = table(out8)
-        return out8
+        if mask is None or (p.effect == "none" and p.beauty == 0):
+            return img if table is None else table(img, method=p.schedule)
+        h, w = img.shape[:2]
+        f = img.astype(np.float32) * np.float32(1 / 255)
+        s = max(1, min(4, w // 320))
+        grey = cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)
+        r = max(2, round(8 * w / 1280))
+        alpha = np.clip(guided_filter_fast(grey, mask, r, 1e-3, subsample=s), 0, 1) \
+            if s > 1 else np.clip(cv2.resize(mask, (w, h)), 0, 1)
+        alpha = np.ascontiguousarray(alpha, np.float32)
+        if p.beauty > 0:
+            f = beauty(f, p.beauty, skin_mask(img, alpha))
+        if p.effect == "blur":
+            bg = blurred_background(f, alpha, p.blur_sigma * w / 1280)
+        elif p.effect == "replace":
+            assert self._background is not None
+            if self._cover is None or self._cover.shape[:2] != (h, w):
+                self._cover = covering_background(self._background, (w, h))
+            bg = self._cover
+        else:
+            bg = f
+        return composite(f, alpha, bg, table, method=p.schedule)
 
     def _colour_table(self) -> ColourTable | None:
         """The true-colour profile and the look composed into one table (or None)."""
@@ -554,13 +563,14 @@ class LiveSession:
         finally:
             self.close()
 
-    def _update(self) -> None:
+    def _update(self, final: bool = False) -> None:
         st = self.stats
         st.seconds = time.perf_counter() - self._t0
         st.cpu_seconds = time.process_time() - self._cpu0
         st.fps = st.frames_out / st.seconds if st.seconds > 0 else 0.0
-        if self._latency:
-            lat = np.asarray(self._latency[-10000:]) * 1000
+        # percentiles of the last 10000 frames, every 16th frame and at the end
+        if self._latency and (final or st.frames_out % 16 == 1):
+            lat = np.asarray(self._latency) * 1000
             st.latency_ms_p50, st.latency_ms_p95 = (float(v) for v in
                                                     np.percentile(lat, [50, 95]))
 
@@ -570,7 +580,7 @@ class LiveSession:
         for t in self._threads:
             t.join(timeout=5)
         if self._started:
-            self._update()
+            self._update(final=True)
 
 
 def live_frames(source: Source, params: LiveParams | None = None, *,
