@@ -183,3 +183,39 @@ def test_the_real_model_finds_the_synthetic_person():
     session = LiveSession(synthetic_source((320, 180), 30, 3), LiveParams(effect="blur"))
     out = list(session)
     assert len(out) == 3 and session.stats.segmented == 3
+
+
+def test_alpha_smoother_cuts_noise_flicker_and_follows_motion(rng):
+    from brightroom.live.engine import AlphaSmoother
+
+    h, w = 64, 96
+    grey = np.full((h, w), 0.5, np.float32)
+    grey[:, 40:] = 0.2
+    sm = AlphaSmoother(0.6)
+    base = np.zeros((h, w), np.float32)
+    base[:, :40] = 1
+    outs = [sm.update(np.clip(base + rng.normal(0, 0.05, base.shape).astype(np.float32), 0, 1),
+                      grey) for _ in range(20)]
+    raw_flicker = 0.05 * np.sqrt(2) * 0.8  # about the mean |difference| of two noisy mattes
+    flicker = np.mean([np.abs(a - b).mean() for a, b in zip(outs[5:], outs[6:])])
+    assert flicker < 0.6 * raw_flicker
+    # the subject moves: where the frame changed the new matte is taken at once
+    moved = np.zeros((h, w), np.float32)
+    moved[:, :60] = 1
+    g2 = grey.copy()
+    g2[:, 40:60] = 0.5
+    out = sm.update(moved, g2)
+    assert np.allclose(out[:, 44:56], 1)
+    with pytest.raises(ParameterError):
+        AlphaSmoother(1.0)
+
+
+def test_numpy_and_numba_schedules_agree():
+    kw = dict(beauty=0.5, look="vibrant", adaptive=False)
+    a = list(LiveSession(synthetic_source((160, 96), 30, 4), LiveParams(schedule="numpy", **kw),
+                         segmenter=key_segmenter))
+    b = list(LiveSession(synthetic_source((160, 96), 30, 4), LiveParams(schedule="numba", **kw),
+                         segmenter=key_segmenter))
+    for x, y in zip(a, b):
+        d = np.abs(x.astype(int) - y)
+        assert (d > 1).mean() < 0.005 and d.max() <= 12

@@ -196,6 +196,9 @@ def skin_mask(frame: np.ndarray, alpha: np.ndarray | None = None, *,
     ycc = cv2.cvtColor(small, cv2.COLOR_RGB2YCrCb)
     m = cv2.inRange(ycc, np.array([0, 133, 77], np.uint8), np.array([255, 173, 127], np.uint8))
     m = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    # blemishes and pores darker than the box are holes in the skin: close them
+    k = 2 * max(1, round(3 / scale)) + 1
+    m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
     # the box's edges are hard: a blurred mask blends smoothed and sharp skin without a seam
     out = cv2.GaussianBlur(m.astype(np.float32) * np.float32(1 / 255), (0, 0),
                            max(0.5, soften / scale))
@@ -207,8 +210,8 @@ def skin_mask(frame: np.ndarray, alpha: np.ndarray | None = None, *,
 
 
 def beauty(frame: np.ndarray, strength: float, skin: np.ndarray, *, sigma_color: float = 0.2,
-           sigma_space: float = 6.0, texture: float = 0.5, scale: int | None = None
-           ) -> np.ndarray:
+           sigma_space: float = 6.0, texture: float = 0.5, texture_limit: float = 0.02,
+           scale: int | None = None) -> np.ndarray:
     """Skin smoothing: the bilateral filter of the frame, mixed in by ``strength * skin``.
 
     Parameters
@@ -226,6 +229,9 @@ def beauty(frame: np.ndarray, strength: float, skin: np.ndarray, *, sigma_color:
     texture
         Fraction of the fine texture (the frame minus its 1-pixel Gaussian: pores) put back
         on the smoothed skin [0.5].
+    texture_limit
+        The fine texture put back is clipped to +-this (display units): pores are faint, a
+        blemish's edge is not [0.02].
     scale
         The filter runs at ``1/scale`` inside the skin's bounding box and is upsampled;
         None: where its spatial sigma is about 1.5 pixels (4 for the default 6) [None].
@@ -253,8 +259,9 @@ def beauty(frame: np.ndarray, strength: float, skin: np.ndarray, *, sigma_color:
     sm = cv2.bilateralFilter(small, int(2 * round(2 * ss) + 1), sigma_color, ss)
     if scale > 1:
         sm = cv2.resize(sm, (cw, ch), interpolation=cv2.INTER_LINEAR)
-    if texture > 0:
-        sm += texture * (crop - cv2.GaussianBlur(crop, (0, 0), 1.0))
+    if texture > 0:  # pores are faint: detail beyond +-texture_limit is a blemish, not put back
+        fine = crop - cv2.GaussianBlur(crop, (0, 0), 1.0)
+        sm += texture * np.clip(fine, -texture_limit, texture_limit)
     k = (strength * skin[y0:y1, x0:x1])[..., None]
     out[y0:y1, x0:x1] = crop + k * (sm - crop)
     return out
