@@ -7,14 +7,14 @@ Pipeline (:class:`LiveSession`)::
 
 * **Capture** reads the source (:func:`open_source`). A *live* source (a webcam, a stream, or
   a file with ``realtime=True``, paced to its own frame rate) never waits: when ``q_in`` is
-  full the frame is **dropped and counted**. A file without ``realtime`` is read as fast as
-  the pipeline takes it (nothing dropped).
+  full its oldest frame is **dropped and counted** (the newest goes on). A file without
+  ``realtime`` is read as fast as the pipeline takes it (nothing dropped).
 * **Segment** runs the MediaPipe selfie model (:mod:`brightroom.portrait.segment`) on every
   ``segment_every``-th frame and propagates the last matte to the frames between (the
   temporal smoothing of :class:`brightroom.portrait.video.MaskSmoother` runs on the model's
   masks). With ``adaptive`` the rate is lowered (``segment_every`` up to
-  ``max_segment_every``) while ``q_in`` holds a backlog, *before* frames have to be dropped,
-  and raised back when the queue stays empty.
+  ``max_segment_every``, one step per 5 frames) while the engine is behind (frames dropped or
+  waiting), and raised back after 30 frames without either.
 * **Render** (the caller's thread, the generator) refines the matte on the frame (guided
   filter), applies the effect (:mod:`brightroom.live.effects`: masked blur, replacement),
   beauty and the look, and yields uint8 RGB. Latency is measured from the frame's arrival
@@ -102,7 +102,8 @@ class LiveParams:
         model's mask, :class:`AlphaSmoother` on the refined matte) [0.6, 0.02: on the lab
         portrait clip 0.08 let the mask trail a moving subject by 0.86 frames, 0.02 by 0.38].
     queue
-        Frames held between stages [2].
+        Frames held between stages [1]: a live source's oldest waiting frame is dropped for
+        a new one.
     true_colour
         A webcam profile (JSON, :mod:`brightroom.live.truecolour`) applied to every frame
         before the look; with ``calibrate`` the file the new profile is written to.
@@ -128,7 +129,7 @@ class LiveParams:
     max_segment_every: int = 4
     ema: float = 0.6
     motion_threshold: float = 0.02
-    queue: int = 2
+    queue: int = 1
     true_colour: str | None = None
     calibrate: bool = False
     calibrate_method: str = "finlayson2015"
@@ -399,10 +400,19 @@ class LiveSession:
                 t = time.perf_counter()
                 st.frames_in += 1
                 if self.source.live:
-                    try:
-                        self._q_in.put_nowait((t, img))
-                    except queue.Full:
-                        st.dropped += 1  # a live source is never waited for
+                    # a live source is never waited for; when the queue is full its *oldest*
+                    # frame is dropped, so that what is processed next is the newest (latency
+                    # stays one frame, not a queue's worth)
+                    while True:
+                        try:
+                            self._q_in.put_nowait((t, img))
+                            break
+                        except queue.Full:
+                            try:
+                                self._q_in.get_nowait()
+                                st.dropped += 1
+                            except queue.Empty:
+                                pass
                 elif not self._put(self._q_in, (t, img)):
                     return
             self._put(self._q_in, ("end", None))
@@ -416,7 +426,7 @@ class LiveSession:
         every = p.segment_every
         smoother = MaskSmoother(p.ema, p.motion_threshold)
         mask: np.ndarray | None = None
-        idle = i = 0
+        i = last_drops = calm = since = 0
         try:
             while True:
                 item = self._get(self._q_in)
@@ -427,13 +437,17 @@ class LiveSession:
                     self._put(self._q_seg, item)
                     return
                 if p.adaptive and self.source.live:
-                    backlog = self._q_in.qsize()
-                    if backlog >= max(1, p.queue - 1) and every < p.max_segment_every:
-                        every, idle = every + 1, 0
-                    elif backlog == 0:
-                        idle += 1
-                        if idle >= 30 and every > p.segment_every:
-                            every, idle = every - 1, 0
+                    # behind: frames were dropped since the last frame, or one is waiting;
+                    # the rate goes up one step at a time (each step given 5 frames to tell)
+                    # and back down after 30 frames with neither
+                    dropped, last_drops = st.dropped - last_drops, st.dropped
+                    behind = dropped > 0 or self._q_in.qsize() >= p.queue
+                    calm = 0 if behind else calm + 1
+                    since += 1
+                    if behind and every < p.max_segment_every and since >= 5:
+                        every, since = every + 1, 0
+                    elif calm >= 30 and every > p.segment_every:
+                        every, calm, since = every - 1, 0, 0
                     st.segment_every = every
                 if p.effect != "none" or p.beauty > 0:
                     if mask is None or i % every == 0:
