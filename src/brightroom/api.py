@@ -845,6 +845,8 @@ def live_frames(
     segment_every: int = 1,
     adaptive: bool = True,
     frames: int = 300,
+    true_colour: PathLike | None = None,
+    calibrate: bool = False,
 ) -> LiveSession:
     """The live engine as an iterable of processed uint8 RGB frames (``session.stats``).
 
@@ -869,6 +871,12 @@ def live_frames(
         Run the person model on every N-th frame; lower that rate under load.
     frames
         Length of the synthetic source.
+    true_colour
+        A webcam profile (JSON) applied to every frame (before the look); with ``calibrate``
+        the file a new profile is written to.
+    calibrate
+        Fit a true-colour profile from a ColorChecker held in frame and apply it from then on
+        (``session.profile``; :func:`live` writes it to ``true_colour``).
 
     Returns
     -------
@@ -890,7 +898,9 @@ def live_frames(
     )
     params = LiveParams(effect=effect, background=None if background is None
                         else os.fspath(background), beauty=beauty, look=look,
-                        segment_every=segment_every, adaptive=adaptive)
+                        segment_every=segment_every, adaptive=adaptive,
+                        true_colour=None if true_colour is None else os.fspath(true_colour),
+                        calibrate=calibrate)
     spec = os.fspath(input)
     if spec == "synthetic":
         source = synthetic_source(size or (640, 360), fps or 30.0, frames, realtime=realtime)
@@ -913,6 +923,9 @@ def live(
     segment_every: int = 1,
     adaptive: bool = True,
     frames: int = 300,
+    true_colour: PathLike | None = None,
+    calibrate: bool = False,
+    preview: int | None = None,
     stats: PathLike | None = None,
     overwrite: bool = False,
     progress: Callable[[Any], None] | None = None,
@@ -923,8 +936,16 @@ def live(
     ----------
     input, effect, background, beauty, look, size, fps, realtime, segment_every, adaptive, frames
         As :func:`live_frames`.
+    true_colour, calibrate
+        As :func:`live_frames`; with ``calibrate`` the fitted profile is written to
+        ``true_colour`` when the stream ends (``stats.calibration`` has its dE00 before and
+        after).
     output
-        The MP4 file.
+        The MP4 file, or ``"virtualcam"``: a virtual webcam (needs the optional
+        ``pyvirtualcam`` module and v4l2loopback).
+    preview
+        Also serve an MJPEG preview page on ``http://127.0.0.1:PORT/`` (0: any free port;
+        ``stats.preview_url`` says which, from the first frame on).
     stats
         A JSON file: ``frames_in``, ``frames_out``, ``dropped``, ``fps``, ``latency_ms_p50``,
         ``latency_ms_p95`` and more.
@@ -944,17 +965,53 @@ def live(
     InputError
         The source cannot be opened or gave no frames.
     OutputExistsError
-        ``output`` or ``stats`` exists without ``overwrite``.
+        ``output``, ``stats`` or (with ``calibrate``) ``true_colour`` exists without
+        ``overwrite``.
+    ChartNotFoundError
+        With ``calibrate``: no ColorChecker was found in the stream (the video is written).
+    OutputUnavailableError
+        ``virtualcam`` without ``pyvirtualcam`` (the message says what to install), a preview
+        port in use.
     """
     from brightroom.live.engine import stream_to_file  # lazy: start-up cost of the command line
-    check_output(output, overwrite=overwrite, inputs=(input,) if os.path.exists(input) else ())
+    from brightroom.live.outputs import PreviewServer, VirtualCamera  # lazy: start-up cost
+    vcam = os.fspath(output) == "virtualcam"
+    if not vcam:
+        check_output(output, overwrite=overwrite,
+                     inputs=(input,) if os.path.exists(input) else ())
     if stats is not None:
         check_output(stats, overwrite=overwrite)
+    if calibrate and true_colour is not None:
+        check_output(true_colour, overwrite=overwrite)
     session = live_frames(input, effect=effect, background=background, beauty=beauty, look=look,
                           size=size, fps=fps, realtime=realtime, segment_every=segment_every,
-                          adaptive=adaptive, frames=frames)
-    return stream_to_file(session, output, overwrite=overwrite, stats_path=stats,
-                          progress=progress)
+                          adaptive=adaptive, frames=frames, true_colour=true_colour,
+                          calibrate=calibrate)
+    sinks: list[Any] = []
+    try:
+        if vcam:
+            sinks.append(VirtualCamera(session.source.fps or 30.0))
+        if preview is not None:
+            server = PreviewServer(preview)
+            sinks.append(server)
+            session.stats.preview_url = server.url
+    except BaseException:
+        for s in sinks:
+            s.close()
+        session.source.close()
+        raise
+    st = stream_to_file(session, None if vcam else output, overwrite=overwrite,
+                        stats_path=stats, progress=progress, sinks=sinks)
+    if calibrate and true_colour is not None:
+        if session.profile is None:
+            cal = st.calibration or {}
+            raise ChartNotFoundError(
+                f"{input}: no ColorChecker found in {cal.get('frames_tried', 0)} frames tried "
+                f"(charts read: {cal.get('charts_found', 0)} of 3); {output} is written without "
+                "true colour. Hold the chart flat and facing the camera, about a fifth of the "
+                "frame wide")
+        session.profile.save(true_colour, overwrite=overwrite)
+    return st
 
 
 # ----------------------------------------------------------------------------- looks
