@@ -48,6 +48,31 @@ def _bilin(img, y, x):  # noqa: ANN001, ANN202 - numba kernel
     return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
 
 
+@njit(cache=True, inline="always")
+def _bilin3(img, y, x, ch):  # noqa: ANN001, ANN202 - numba kernel
+    h, w = img.shape[0], img.shape[1]
+    if y < 0.0:
+        y = 0.0
+    if y > h - 1.0:
+        y = h - 1.0
+    if x < 0.0:
+        x = 0.0
+    if x > w - 1.0:
+        x = w - 1.0
+    y0 = int(math.floor(y))
+    x0 = int(math.floor(x))
+    if y0 > h - 2:
+        y0 = max(h - 2, 0)
+    if x0 > w - 2:
+        x0 = max(w - 2, 0)
+    fy = y - y0
+    fx = x - x0
+    y1 = min(y0 + 1, h - 1)
+    x1 = min(x0 + 1, w - 1)
+    return ((img[y0, x0, ch] * (1 - fx) + img[y0, x1, ch] * fx) * (1 - fy)
+            + (img[y1, x0, ch] * (1 - fx) + img[y1, x1, ch] * fx) * fy)
+
+
 @njit(cache=True, parallel=True)
 def refine_flow_numba(ref, alt, gy, gx, tile, step, ny, nx, flow, iterations):  # noqa: ANN001, ANN201
     """Lucas-Kanade refinement of each tile's translation (see ``refine_flow_numpy``)."""
@@ -90,7 +115,8 @@ def refine_flow_numba(ref, alt, gy, gx, tile, step, ny, nx, flow, iterations):  
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "afn"})
-def accumulate_numba(cfa, tile, flow, step, rob, use_rob, omega, oy, ox, scale, num, den):  # noqa: ANN001, ANN201
+def accumulate_numba(cfa, tile, flow, step, rob, use_rob, omega, oy, ox, scale, prior,  # noqa: ANN001, ANN201
+                     use_prior, num, den):
     """Add one frame's weighted CFA samples to ``num`` and ``den`` (see ``accumulate_numpy``)."""
     h, w = cfa.shape
     ho, wo = num.shape[0], num.shape[1]
@@ -163,6 +189,10 @@ def accumulate_numba(cfa, tile, flow, step, rob, use_rob, omega, oy, ox, scale, 
                                                       + c * ex * ex))) * r
                     val = cfa[qy, qx]
                     ch = tile[qy % 2, qx % 2]
+                    if use_prior:
+                        sy = (qy - 2.0 * fyv - oy + 0.5) * scale - 0.5
+                        sx = (qx - 2.0 * fxv - ox + 0.5) * scale - 0.5
+                        val = np.float32(val - _bilin3(prior, sy, sx, ch))
                     if ch == 0:
                         n0 += wgt * val
                         d0 += wgt

@@ -49,6 +49,7 @@ from brightroom.burst.wronski2019 import (
     cell_rgb,
     flow_at,
     kernel_covariances,
+    reference_prior,
     refine_flow,
     robustness,
 )
@@ -206,7 +207,10 @@ def merge_superres(
     den = np.zeros((ho, wo, 3), np.float32)
     zero = np.zeros((grid.ny, grid.nx, 2), np.float32)
     origin = (float(y0), float(x0))
-    accumulate(r.cfa, tile, zero, grid, None, omega, origin, scale, num, den,
+    prior = None
+    if params.ref_demosaic != "none":
+        prior = reference_prior(r.cfa, pat, params.ref_demosaic, origin, scale, (ho, wo))
+    accumulate(r.cfa, tile, zero, grid, None, omega, origin, scale, num, den, prior=prior,
                backend=params.backend)
     uu, vv = np.mgrid[0:hh, 0:ww]
     used = []
@@ -223,11 +227,13 @@ def merge_superres(
                             (uu + ff[..., 0]).astype(np.float32), cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_REFLECT)
         rob = robustness(ref_rgb, alt_rgb, noise_var, params)
-        accumulate(f.cfa, tile, flow, grid, rob, omega, origin, scale, num, den,
+        accumulate(f.cfa, tile, flow, grid, rob, omega, origin, scale, num, den, prior=prior,
                    backend=params.backend)
         used.append(float(rob.mean()))
         flows.append(flow)
     rgb = num / np.maximum(den, np.float32(1e-30))
+    if prior is not None:
+        rgb += prior
     info = {"effective_frames": 1.0 + float(sum(used)), "robustness": used,
             "median_flow_px": [float(np.median(np.hypot(fl[..., 0], fl[..., 1])) * 2)
                                for fl in flows]}

@@ -24,7 +24,12 @@ artefacts) to 3x the sensor's resolution:
 4. **Accumulation** (section 5): every output pixel gathers, in each frame, the CFA samples of
    the 3 x 3 pixels around its aligned position, each weighted by the kernel of its offset and
    the frame's robustness, per colour channel; the colour is the weighted mean
-   (:func:`accumulate`).
+   (:func:`accumulate`). By default (``ref_demosaic``) the samples' *residuals* from the
+   reference's single-frame demosaic are merged instead and added back to it (residual
+   interpolation, Kiku et al. 2013): where every other frame is rejected the result is the
+   best single-frame demosaic, and elsewhere the kernel regression corrects it with the
+   burst's samples (a departure from the paper, whose plain kernel regression of colours is
+   bilinear-like where few samples fall; measured in ``benchmarks/bench_zoom.py``).
 
 The NumPy functions here are the reference; :mod:`._wronski2019_numba` is the fast path of
 :func:`refine_flow` and :func:`accumulate`, tested against them.
@@ -42,6 +47,8 @@ Milanfar, P. (2019). Handheld multi-frame super-resolution. ACM Transactions on 
 38(4), 28 (sections 4-5).
 Baker, S., Matthews, I. (2004). Lucas-Kanade 20 years on: a unifying framework. IJCV 56(3),
 221-255.
+Kiku, D., Monno, Y., Tanaka, M., Okutomi, M. (2013). Residual interpolation for color image
+demosaicking. IEEE ICIP 2013, 2304-2308.
 Takeda, H., Farsiu, S., Milanfar, P. (2007). Kernel regression for image processing and
 reconstruction. IEEE TIP 16(2), 349-366 (steering kernels from the structure tensor).
 """
@@ -54,7 +61,9 @@ import cv2
 import numpy as np
 
 from brightroom.burst.align import TileGrid
+from brightroom.develop.demosaic import DEMOSAIC_METHODS, demosaic
 from brightroom.errors import ParameterError
+from brightroom.types import CFAPattern
 
 __all__ = [
     "WronskiParams",
@@ -66,6 +75,7 @@ __all__ = [
     "robustness",
     "accumulate",
     "accumulate_numpy",
+    "reference_prior",
 ]
 
 
@@ -104,6 +114,22 @@ class WronskiParams:
         aligned textures differ locally; 0 trusts only the noise model).
     robust_window
         Side of the local minimum filter over the robustness map (grey pixels; 1: none).
+    robust_box
+        Side of the box over which the local means are compared (grey pixels; the paper's 3).
+        Larger boxes average the aliasing of a static texture away while a moving object's
+        difference remains.
+    motion_box, motion_tolerance
+        A second, coarse test of the same kind over ``motion_box`` grey pixels (0: off), with
+        the noise model alone (no texture allowance) and ``motion_tolerance`` deviations:
+        aliasing averages out over such a box, a moving object's colour does not, so a texture
+        allowance at the fine scale (``texture``) no longer lets moving textures through. The
+        two agreements multiply (our addition to the paper's fine-scale test, which relies on
+        a motion prior from the flow field instead).
+    ref_demosaic
+        The prior of the residual merge (see :func:`accumulate_numpy`): the reference's
+        single-frame demosaic by this method of
+        :data:`~brightroom.develop.demosaic.DEMOSAIC_METHODS` (gamma domain, cubic onto the
+        output grid); ``"none"``: the paper's plain kernel regression of the samples.
     backend
         ``"auto"`` (numba when importable), ``"numba"`` or ``"numpy"`` (the reference).
     """
@@ -123,6 +149,10 @@ class WronskiParams:
     tolerance: float = 2.0
     texture: float = 0.25
     robust_window: int = 5
+    robust_box: int = 3
+    motion_box: int = 7
+    motion_tolerance: float = 2.0
+    ref_demosaic: str = "kiku2014"
     backend: str = "auto"
 
     def __post_init__(self) -> None:
@@ -144,8 +174,15 @@ class WronskiParams:
         rng("tolerance", 0.1, 20.0)
         rng("texture", 0.0, 10.0)
         rng("robust_window", 1, 15)
-        if int(self.lk_iterations) != self.lk_iterations or int(self.robust_window) % 2 != 1:
-            raise ParameterError("lk_iterations must be an integer and robust_window odd")
+        rng("robust_box", 3, 15)
+        rng("motion_box", 0, 31)
+        rng("motion_tolerance", 0.1, 50.0)
+        if self.ref_demosaic != "none":
+            DEMOSAIC_METHODS.canonical(self.ref_demosaic)
+        if (int(self.lk_iterations) != self.lk_iterations or int(self.robust_window) % 2 != 1
+                or int(self.robust_box) % 2 != 1 or (self.motion_box > 1 and self.motion_box % 2 != 1)):
+            raise ParameterError("lk_iterations must be an integer, robust_window and "
+                                 "robust_box odd")
         if self.backend not in ("auto", "numba", "numpy"):
             raise ParameterError(f"super-resolution backend {self.backend!r} is not auto, "
                                  "numba or numpy")
@@ -340,6 +377,24 @@ def kernel_covariances(gray: np.ndarray, params: WronskiParams,
     return np.stack([a, b, c]).astype(np.float32)
 
 
+def _agreement(ref_rgb: np.ndarray, alt_rgb: np.ndarray, noise_var: np.ndarray, n_box: int,
+               texture: float, tolerance: float, params: WronskiParams) -> np.ndarray:
+    """``clip(s exp(-d^2 / 2) - t, 0, 1)`` from the ``n_box`` local means' difference."""
+    box = (n_box, n_box)
+    mu_r = cv2.blur(ref_rgb, box, borderType=cv2.BORDER_REFLECT)
+    mu_a = cv2.blur(alt_rgb, box, borderType=cv2.BORDER_REFLECT)
+    nv = (noise_var[0][None, None, :] * np.maximum(mu_r, 0.0) + noise_var[1][None, None, :])
+    # the difference of two n x n means of independent noise: 2 var / n^2
+    expect = 2.0 * nv / float(n_box * n_box)
+    if texture > 0:
+        var_r = np.maximum(cv2.blur(ref_rgb * ref_rgb, box, borderType=cv2.BORDER_REFLECT)
+                           - mu_r * mu_r, 0.0)
+        expect = expect + texture * var_r
+    d2 = (mu_r - mu_a) ** 2 / (tolerance ** 2 * np.maximum(expect, 1e-12))
+    r = params.robust_s * np.exp(-0.5 * d2.mean(axis=2)) - params.robust_t
+    return np.clip(r, 0.0, 1.0)
+
+
 def robustness(ref_rgb: np.ndarray, alt_rgb: np.ndarray, noise_var: np.ndarray,
                params: WronskiParams) -> np.ndarray:
     """Robustness ``R`` in [0, 1] of an aligned frame, per grey pixel.
@@ -360,17 +415,12 @@ def robustness(ref_rgb: np.ndarray, alt_rgb: np.ndarray, noise_var: np.ndarray,
     numpy.ndarray
         ``h x w`` float32.
     """
-    box = (3, 3)
-    mu_r = cv2.blur(ref_rgb, box, borderType=cv2.BORDER_REFLECT)
-    mu_a = cv2.blur(alt_rgb, box, borderType=cv2.BORDER_REFLECT)
-    var_r = np.maximum(cv2.blur(ref_rgb * ref_rgb, box, borderType=cv2.BORDER_REFLECT)
-                       - mu_r * mu_r, 0.0)
-    nv = (noise_var[0][None, None, :] * np.maximum(mu_r, 0.0) + noise_var[1][None, None, :])
-    # the difference of two 3 x 3 means of independent noise: 2 var / 9
-    expect = 2.0 * nv / 9.0 + params.texture * var_r
-    d2 = (mu_r - mu_a) ** 2 / (params.tolerance ** 2 * np.maximum(expect, 1e-12))
-    r = params.robust_s * np.exp(-0.5 * d2.mean(axis=2)) - params.robust_t
-    r = np.clip(r, 0.0, 1.0).astype(np.float32)
+    r = _agreement(ref_rgb, alt_rgb, noise_var, int(params.robust_box), params.texture,
+                   params.tolerance, params)
+    if params.motion_box > 1:
+        r = r * _agreement(ref_rgb, alt_rgb, noise_var, int(params.motion_box), 0.0,
+                           params.motion_tolerance, params)
+    r = r.astype(np.float32)
     n = int(params.robust_window)
     if n > 1:
         r = cv2.erode(r, np.ones((n, n), np.uint8), borderType=cv2.BORDER_REFLECT)
@@ -384,9 +434,31 @@ def _out_coords(n: int, origin: float, scale: float) -> np.ndarray:
     return origin + (np.arange(n) + 0.5) / scale - 0.5
 
 
+def reference_prior(cfa: np.ndarray, pattern: CFAPattern, method: str,
+                    origin: tuple[float, float], scale: float, shape: tuple[int, int]
+                    ) -> np.ndarray:
+    """The reference's single-frame demosaic on the output grid (``Ho x Wo x 3`` float32).
+
+    Demosaiced with ``method`` in the gamma domain, then interpolated (cubic) at the output
+    pixels' mosaic coordinates; at scale 1 over the whole frame it is the demosaic itself.
+    """
+    rgb = demosaic(cfa, pattern, method=method, domain="gamma")
+    ho, wo = shape
+    my = _out_coords(ho, origin[0], scale).astype(np.float32)
+    mx = _out_coords(wo, origin[1], scale).astype(np.float32)
+    if scale == 1.0 and float(origin[0]).is_integer() and float(origin[1]).is_integer():
+        y0, x0 = int(origin[0]), int(origin[1])
+        if y0 + ho <= rgb.shape[0] and x0 + wo <= rgb.shape[1]:
+            return np.ascontiguousarray(rgb[y0:y0 + ho, x0:x0 + wo])
+    mapx = np.ascontiguousarray(np.broadcast_to(mx[None, :], (ho, wo)))
+    mapy = np.ascontiguousarray(np.broadcast_to(my[:, None], (ho, wo)))
+    return cv2.remap(rgb, mapx, mapy, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+
+
 def accumulate_numpy(cfa: np.ndarray, tile: np.ndarray, flow: np.ndarray, grid: TileGrid,
                      rob: np.ndarray | None, omega: np.ndarray, origin: tuple[float, float],
-                     scale: float, num: np.ndarray, den: np.ndarray) -> None:
+                     scale: float, num: np.ndarray, den: np.ndarray,
+                     prior: np.ndarray | None = None) -> None:
     """Add one frame's weighted CFA samples to ``num`` and ``den`` (NumPy reference).
 
     Parameters
@@ -409,6 +481,13 @@ def accumulate_numpy(cfa: np.ndarray, tile: np.ndarray, flow: np.ndarray, grid: 
         Output pixels per mosaic pixel.
     num, den
         ``Ho x Wo x 3`` float32 accumulators, updated in place.
+    prior
+        Optional ``Ho x Wo x 3`` estimate on the output grid (:func:`reference_prior`): a
+        sample then contributes its *residual* ``value - prior(sample position)`` (the prior
+        interpolated bilinearly where the sample lies in the reference), and the result is
+        ``prior + num / den``. Residuals are far smoother than the signal, so the kernel
+        regression's error (gradient times the distance to the sample) nearly vanishes; this is
+        residual interpolation (Kiku et al. 2013) applied to the burst.
     """
     h, w = cfa.shape
     ho, wo = num.shape[:2]
@@ -433,7 +512,13 @@ def accumulate_numpy(cfa: np.ndarray, tile: np.ndarray, flow: np.ndarray, grid: 
             ex = (qx - ax).astype(np.float32)
             wgt = np.exp(-0.5 * (a * ey * ey + 2 * b * ey * ex + c * ex * ex)) * rw
             ch = tile[qy % 2, qx % 2]
-            val = cfa[qy, qx]
+            val = cfa[qy, qx].astype(np.float64)
+            if prior is not None:
+                oy = (qy - f[..., 0] - origin[0] + 0.5) * scale - 0.5
+                ox = (qx - f[..., 1] - origin[1] + 0.5) * scale - 0.5
+                for k in range(3):
+                    sel = ch == k
+                    val = np.where(sel, val - _bilinear(prior[..., k], oy, ox), val)
             for k in range(3):
                 sel = ch == k
                 num[..., k] += np.where(sel, wgt * val, 0.0).astype(np.float32)
@@ -442,18 +527,20 @@ def accumulate_numpy(cfa: np.ndarray, tile: np.ndarray, flow: np.ndarray, grid: 
 
 def accumulate(cfa: np.ndarray, tile: np.ndarray, flow: np.ndarray, grid: TileGrid,
                rob: np.ndarray | None, omega: np.ndarray, origin: tuple[float, float],
-               scale: float, num: np.ndarray, den: np.ndarray, *, backend: str = "auto") -> None:
+               scale: float, num: np.ndarray, den: np.ndarray, *,
+               prior: np.ndarray | None = None, backend: str = "auto") -> None:
     """:func:`accumulate_numpy`, through the numba kernel unless ``backend="numpy"``."""
     if _use_numba(backend):
         from brightroom.burst._wronski2019_numba import accumulate_numba
 
-        hh, ww = omega.shape[1:]
         r = np.ones((1, 1), np.float32) if rob is None else np.ascontiguousarray(rob, np.float32)
+        pr = (np.zeros((1, 1, 3), np.float32) if prior is None
+              else np.ascontiguousarray(prior, np.float32))
         accumulate_numba(np.ascontiguousarray(cfa, np.float32),
                          np.ascontiguousarray(tile, np.int64),
                          np.ascontiguousarray(flow, np.float32), grid.step, r, rob is not None,
                          np.ascontiguousarray(omega, np.float32), float(origin[0]),
-                         float(origin[1]), float(scale), num, den)
+                         float(origin[1]), float(scale), pr, prior is not None, num, den)
         return
-    accumulate_numpy(cfa, tile, flow, grid, rob, omega, origin, scale, num, den)
+    accumulate_numpy(cfa, tile, flow, grid, rob, omega, origin, scale, num, den, prior)
 
