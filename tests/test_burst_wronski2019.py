@@ -161,3 +161,16 @@ def test_cell_rgb_every_phase() -> None:
         rgb = np.zeros((8, 8, 3), np.float32)
         rgb[..., 0], rgb[..., 1], rgb[..., 2] = 0.1, 0.5, 0.9
         np.testing.assert_allclose(cell_rgb(_mosaic(rgb, pat), pat.tile), rgb[::2, ::2], atol=1e-6)
+
+
+def test_flow_field_equals_flow_at() -> None:
+    from brightroom.burst.wronski2019 import flow_at, flow_field
+
+    grid = tile_grid((50, 70), 16)
+    rng = np.random.default_rng(3)
+    flow = rng.uniform(-2, 2, (grid.ny, grid.nx, 2)).astype(np.float32)
+    uu, vv = np.mgrid[0:50, 0:70]
+    ref = flow_at(flow, grid, uu, vv)
+    fast = flow_field(flow, grid, (50, 70))
+    step_change = np.abs(np.diff(flow, axis=0)).max() + np.abs(np.diff(flow, axis=1)).max()
+    assert np.abs(fast - ref).max() <= step_change / 32 + 1e-5

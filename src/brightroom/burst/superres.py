@@ -47,7 +47,7 @@ from brightroom.burst.wronski2019 import (
     WronskiParams,
     accumulate,
     cell_rgb,
-    flow_at,
+    flow_field,
     kernel_covariances,
     reference_prior,
     refine_flow,
@@ -212,7 +212,7 @@ def merge_superres(
         prior = reference_prior(r.cfa, pat, params.ref_demosaic, origin, scale, (ho, wo))
     accumulate(r.cfa, tile, zero, grid, None, omega, origin, scale, num, den, prior=prior,
                backend=params.backend)
-    uu, vv = np.mgrid[0:hh, 0:ww]
+    vv, uu = np.meshgrid(np.arange(ww, dtype=np.float32), np.arange(hh, dtype=np.float32))
     used = []
     flows = []
     for i, f in enumerate(frames):
@@ -222,10 +222,9 @@ def merge_superres(
         al = align_gray(g_ref, g, aparams, ref_pyramid=ref_pyr)
         flow = refine_flow(ref_pad, pad_for_grid(g, grid), grid, al.flow,
                            params.lk_iterations, backend=params.backend)
-        ff = flow_at(flow, grid, uu, vv)
-        alt_rgb = cv2.remap(cell_rgb(f.cfa, pat.tile), (vv + ff[..., 1]).astype(np.float32),
-                            (uu + ff[..., 0]).astype(np.float32), cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REFLECT)
+        ff = flow_field(flow, grid, (hh, ww))
+        alt_rgb = cv2.remap(cell_rgb(f.cfa, pat.tile), vv + ff[..., 1], uu + ff[..., 0],
+                            cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         rob = robustness(ref_rgb, alt_rgb, noise_var, params)
         accumulate(f.cfa, tile, flow, grid, rob, omega, origin, scale, num, den, prior=prior,
                    backend=params.backend)

@@ -70,6 +70,7 @@ __all__ = [
     "refine_flow",
     "refine_flow_numpy",
     "flow_at",
+    "flow_field",
     "cell_rgb",
     "kernel_covariances",
     "robustness",
@@ -125,6 +126,9 @@ class WronskiParams:
         allowance at the fine scale (``texture``) no longer lets moving textures through. The
         two agreements multiply (our addition to the paper's fine-scale test, which relies on
         a motion prior from the flow field instead).
+    motion_floor
+        Relative deviation always allowed in the coarse test (``motion_floor`` times the local
+        mean): residual misalignment and aliasing that noise does not hide at low ISO.
     ref_demosaic
         The prior of the residual merge (see :func:`accumulate_numpy`): the reference's
         single-frame demosaic by this method of
@@ -151,7 +155,8 @@ class WronskiParams:
     robust_window: int = 5
     robust_box: int = 3
     motion_box: int = 7
-    motion_tolerance: float = 2.0
+    motion_tolerance: float = 1.5
+    motion_floor: float = 0.01
     ref_demosaic: str = "kiku2014"
     backend: str = "auto"
 
@@ -177,6 +182,7 @@ class WronskiParams:
         rng("robust_box", 3, 15)
         rng("motion_box", 0, 31)
         rng("motion_tolerance", 0.1, 50.0)
+        rng("motion_floor", 0.0, 1.0)
         if self.ref_demosaic != "none":
             DEMOSAIC_METHODS.canonical(self.ref_demosaic)
         if (int(self.lk_iterations) != self.lk_iterations or int(self.robust_window) % 2 != 1
@@ -301,6 +307,24 @@ def flow_at(flow: np.ndarray, grid: TileGrid, gy: np.ndarray, gx: np.ndarray) ->
     return out
 
 
+def flow_field(flow: np.ndarray, grid: TileGrid, shape: tuple[int, int]) -> np.ndarray:
+    """:func:`flow_at` at every grey pixel of ``shape``: ``h x w x 2`` float32.
+
+    The same bilinear interpolation between tile centres, by OpenCV's ``remap`` (its weights
+    are quantised to 1/32 of a tile step, a flow error below 1/32 of the flow's change from
+    one tile to the next).
+    """
+    h, w = shape
+    s = float(grid.step)
+    my = np.ascontiguousarray(np.broadcast_to((np.arange(h, dtype=np.float32) / s)[:, None],
+                                              (h, w)))
+    mx = np.ascontiguousarray(np.broadcast_to((np.arange(w, dtype=np.float32) / s)[None, :],
+                                              (h, w)))
+    f = np.ascontiguousarray(flow, np.float32)
+    out = cv2.remap(f, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape(h, w, 2)
+
+
 # ------------------------------------------------------------------------------ kernels
 
 
@@ -378,21 +402,27 @@ def kernel_covariances(gray: np.ndarray, params: WronskiParams,
 
 
 def _agreement(ref_rgb: np.ndarray, alt_rgb: np.ndarray, noise_var: np.ndarray, n_box: int,
-               texture: float, tolerance: float, params: WronskiParams) -> np.ndarray:
+               texture: float, tolerance: float, params: WronskiParams,
+               floor: float = 0.0) -> np.ndarray:
     """``clip(s exp(-d^2 / 2) - t, 0, 1)`` from the ``n_box`` local means' difference."""
     box = (n_box, n_box)
     mu_r = cv2.blur(ref_rgb, box, borderType=cv2.BORDER_REFLECT)
     mu_a = cv2.blur(alt_rgb, box, borderType=cv2.BORDER_REFLECT)
-    nv = (noise_var[0][None, None, :] * np.maximum(mu_r, 0.0) + noise_var[1][None, None, :])
+    nv_s = noise_var[0].astype(np.float32)[None, None, :]
+    nv_o = noise_var[1].astype(np.float32)[None, None, :]
     # the difference of two n x n means of independent noise: 2 var / n^2
-    expect = 2.0 * nv / float(n_box * n_box)
+    expect = (nv_s * np.maximum(mu_r, np.float32(0.0)) + nv_o) * np.float32(2.0 / (n_box * n_box))
+    if floor > 0:
+        expect = expect + (np.float32(floor) * mu_r) ** 2
     if texture > 0:
         var_r = np.maximum(cv2.blur(ref_rgb * ref_rgb, box, borderType=cv2.BORDER_REFLECT)
                            - mu_r * mu_r, 0.0)
-        expect = expect + texture * var_r
-    d2 = (mu_r - mu_a) ** 2 / (tolerance ** 2 * np.maximum(expect, 1e-12))
-    r = params.robust_s * np.exp(-0.5 * d2.mean(axis=2)) - params.robust_t
-    return np.clip(r, 0.0, 1.0)
+        expect = expect + np.float32(texture) * var_r
+    d = mu_r - mu_a
+    d2 = d * d / (np.float32(tolerance ** 2) * np.maximum(expect, np.float32(1e-12)))
+    m = d2.sum(axis=2) * np.float32(-0.5 / 3.0)
+    r = np.float32(params.robust_s) * np.exp(m) - np.float32(params.robust_t)
+    return np.clip(r, np.float32(0.0), np.float32(1.0))
 
 
 def robustness(ref_rgb: np.ndarray, alt_rgb: np.ndarray, noise_var: np.ndarray,
@@ -419,7 +449,7 @@ def robustness(ref_rgb: np.ndarray, alt_rgb: np.ndarray, noise_var: np.ndarray,
                    params.tolerance, params)
     if params.motion_box > 1:
         r = r * _agreement(ref_rgb, alt_rgb, noise_var, int(params.motion_box), 0.0,
-                           params.motion_tolerance, params)
+                           params.motion_tolerance, params, params.motion_floor)
     r = r.astype(np.float32)
     n = int(params.robust_window)
     if n > 1:
