@@ -60,7 +60,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from brightroom.burst.align import TileGrid
+from brightroom.burst._wronski2019_numba import accumulate_numba, refine_flow_numba
+from brightroom.burst.align import TileGrid, _use_numba
 from brightroom.develop.demosaic import DEMOSAIC_METHODS, demosaic
 from brightroom.errors import ParameterError
 from brightroom.types import CFAPattern
@@ -279,20 +280,12 @@ def refine_flow(ref: np.ndarray, alt: np.ndarray, grid: TileGrid, flow: np.ndarr
     if iterations <= 0:
         return flow.astype(np.float32)
     if _use_numba(backend):
-        from brightroom.burst._wronski2019_numba import refine_flow_numba
-
         gy, gx = _gradients(ref)
         return refine_flow_numba(np.ascontiguousarray(ref, np.float32),
                                  np.ascontiguousarray(alt, np.float32), gy, gx,
                                  grid.tile, grid.step, grid.ny, grid.nx,
                                  np.ascontiguousarray(flow, np.float32), int(iterations))
     return refine_flow_numpy(ref, alt, grid, flow, iterations)
-
-
-def _use_numba(backend: str) -> bool:
-    from brightroom.burst.align import _use_numba as use
-
-    return use(backend)
 
 
 def flow_at(flow: np.ndarray, grid: TileGrid, gy: np.ndarray, gx: np.ndarray) -> np.ndarray:
@@ -561,8 +554,6 @@ def accumulate(cfa: np.ndarray, tile: np.ndarray, flow: np.ndarray, grid: TileGr
                prior: np.ndarray | None = None, backend: str = "auto") -> None:
     """:func:`accumulate_numpy`, through the numba kernel unless ``backend="numpy"``."""
     if _use_numba(backend):
-        from brightroom.burst._wronski2019_numba import accumulate_numba
-
         r = np.ones((1, 1), np.float32) if rob is None else np.ascontiguousarray(rob, np.float32)
         pr = (np.zeros((1, 1, 3), np.float32) if prior is None
               else np.ascontiguousarray(prior, np.float32))
