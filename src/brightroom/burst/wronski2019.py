@@ -156,7 +156,7 @@ class WronskiParams:
     robust_window: int = 5
     robust_box: int = 3
     motion_box: int = 7
-    motion_tolerance: float = 1.5
+    motion_tolerance: float = 0.8
     motion_floor: float = 0.01
     ref_demosaic: str = "kiku2014"
     backend: str = "auto"
