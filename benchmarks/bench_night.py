@@ -15,6 +15,12 @@ border), over the whole frame and inside the moving subject (its mask in the ref
 the exposure gain fitted on the whole frame). Ghost test: the subject's PSNR in the merge must
 not be below the reference frame's.
 
+What is possible, per case: *ideal*, the same frames unshaken and averaged exactly (noise / N,
+the denoiser told so); *ceiling*, the reference frame without noise through the same recipe;
+*N bound*, ``10 log10(m_s / (m_c + (m_s - m_c) / N))`` with ``m_s`` and ``m_c`` the single and
+noise-free frames' MSE: averaging N frames divides at most the noise part of one frame's error
+by N (10 log10 N only when the recipe itself makes no error).
+
 Bars (issue 10): worst-case gain >= +5 dB over one frame; no ghost on any case.
 
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_night.py [--quick] [--mp 0.5]
