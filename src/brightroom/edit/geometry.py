@@ -51,7 +51,6 @@ import math
 
 import cv2
 import numpy as np
-from scipy.optimize import linprog
 
 from brightroom.color.spaces import srgb_encode
 from brightroom.edit.params import Geometry
@@ -160,6 +159,7 @@ def perspective_homography(w: int, h: int, angle: float, vertical: float,
 def _largest_rectangle(quad: np.ndarray, w: int, h: int) -> tuple[float, float, float]:
     """Centre ``(cx, cy)`` and scale ``s`` of the largest ``s w x s h`` upright rectangle
     inside the convex quadrilateral ``quad`` (4 x 2, in order)."""
+    from scipy.optimize import linprog  # lazy: start-up cost, scipy.optimize takes ~0.5-1.5 s
     area = 0.5 * sum(quad[i, 0] * quad[(i + 1) % 4, 1] - quad[(i + 1) % 4, 0] * quad[i, 1]
                      for i in range(4))
     rows, rhs = [], []
