@@ -95,7 +95,7 @@ def _curve_value(curve, ch, v, n):  # pragma: no cover - compiled
     return curve[ch, k] + f * (curve[ch, k + 1] - curve[ch, k])
 
 
-@njit(cache=True, parallel=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=_FASTMATH, error_model="numpy")
 def basic_kernel(src, out, gains, flags, fp, ta, tb, ca, cb, tsm, airl, fine, sharp, smooth,
                  hsl, curve, tables):  # pragma: no cover - compiled
     h, w = src.shape[0], src.shape[1]
