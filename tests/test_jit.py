@@ -47,6 +47,29 @@ def test_kernel_is_lazy_and_runs_like_its_python_function() -> None:
     assert _row_sums_twice.signatures  # the dispatcher's attributes pass through
 
 
+@njit(cache=False, inline="always")
+def _plus_one(x):  # pragma: no cover - compiled
+    return x + 1
+
+
+@njit(cache=False)
+def _all_plus_one(a):  # pragma: no cover - compiled
+    out = np.empty_like(a)
+    for i in range(a.shape[0]):
+        out[i] = _plus_one(a[i])
+    return out
+
+
+def test_threads_share_one_jit() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    a = np.arange(100, dtype=np.float64)
+    with ThreadPoolExecutor(4) as ex:
+        outs = list(ex.map(lambda _: _all_plus_one(a), range(8)))
+    for out in outs:
+        np.testing.assert_array_equal(out, a + 1)
+
+
 @pytest.mark.parametrize("value", [
     np.zeros((2, 3), np.float32),
     np.zeros((2, 3), np.float64)[:, ::2],
