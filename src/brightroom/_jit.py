@@ -48,7 +48,9 @@ _log = logging.getLogger("brightroom.jit")
 
 AOT_MAX_ELEMENTS = 3 * 6_000_000
 """Largest array (elements) a call may pass for the one-thread AOT build to be used (a 6 MP
-RGB frame)."""
+RGB frame). Counted per call, so between 6 and 18 MP the mosaic kernels (one element a pixel)
+still run their AOT build while the RGB ones run the parallel JIT: the same results either way
+(``tests/test_jit.py``), numba's set-up paid once for the frame."""
 
 MANIFEST = Path(__file__).with_name("_aot_kernels.json")
 AOT_MODULE = "brightroom._aot_kernels"
