@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["njit", "prange", "Kernel", "AOT_MAX_ELEMENTS", "aot_status", "type_key", "numba_type_key",
-           "kernels"]
+           "kernels", "num_threads"]
 
 _log = logging.getLogger("brightroom.jit")
 
@@ -60,6 +60,22 @@ prange = range
 one of its kernels (and run as ``range`` by the AOT build)."""
 
 _KERNELS: dict[str, Kernel] = {}
+
+
+def num_threads() -> int:
+    """The calling thread's numba thread budget, without importing numba.
+
+    ``numba.get_num_threads()`` once numba is imported (a batch worker sets its per-thread count
+    with ``numba.set_num_threads``, which imports it); before that, what numba would start with:
+    ``$NUMBA_NUM_THREADS`` or the CPU count.
+    """
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        return int(numba.get_num_threads())
+    try:
+        return max(1, int(os.environ.get("NUMBA_NUM_THREADS", "")))
+    except ValueError:
+        return max(1, os.cpu_count() or 1)
 
 
 def type_key(x: Any) -> Any:

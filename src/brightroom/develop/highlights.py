@@ -126,7 +126,7 @@ def _block_stats_numpy(a: np.ndarray, s: np.ndarray, t_lo: float, t_hi: float
     return sums.astype(np.float64), ngood.astype(np.float64), nhot, nclip
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=True, error_model="numpy")
 def _block_stats_numba(a, s, t_lo, t_hi, dark, block):  # pragma: no cover - compiled
     h, w, _ = a.shape
     nby = (h + block - 1) // block
@@ -229,7 +229,7 @@ def _reconstruct_numpy(a, s, rho, t_lo, t_hi):
     return (a + wc * (rec - a)).astype(np.float32)
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=True, error_model="numpy")
 def _reconstruct_numba(a, out, s, rho, y0, wy, x0, wx, nhot, t_lo, t_hi, block):  # pragma: no cover
     """Every pixel of ``out`` written, row after row: copied in blocks where nothing reaches
     the ramp, else rebuilt by a branch-free formula (``out = v`` where every clip weight is 0).
@@ -362,7 +362,7 @@ def reconstruct_highlights(
     return out
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=True, error_model="numpy")
 def _row_lane_max(flat, inv48):  # pragma: no cover - compiled
     """Per-row maxima of ``flat * inv48`` over 48 lanes (16 pixels x 3 channels), vectorised."""
     h, n = flat.shape

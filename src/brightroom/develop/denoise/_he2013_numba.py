@@ -28,7 +28,7 @@ def _reflect(i: int, n: int) -> int:
     return i
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=True, error_model="numpy")
 def guided_denoise_bayer(cfa, out, m, sc, s2, eps, clip, strip):  # pragma: no cover - compiled
     """Fused guided-filter denoise of the whole-tile part of a Bayer mosaic.
 

@@ -193,7 +193,7 @@ def _load_row(a, si):  # pragma: no cover - compiled
         a[j, 2] = si[j, 2]
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
 def run_rows(src, out, kinds, refs, fp, planes, vecs, ints):  # pragma: no cover - compiled
     """Apply the packed operations to every row of ``src`` (``H x W x 3``) into ``out``."""
     h, w, _ = src.shape
@@ -203,7 +203,7 @@ def run_rows(src, out, kinds, refs, fp, planes, vecs, ints):  # pragma: no cover
         _row_ops(a, i, kinds, refs, fp, planes, vecs, ints)
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
 def run_rows_luma(src, out, wts, kinds, refs, fp, planes, vecs, ints):  # pragma: no cover
     """Like :func:`run_rows`, but write only the luminance ``wts . rgb`` (``H x W``)."""
     h, w, _ = src.shape
