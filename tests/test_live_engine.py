@@ -233,3 +233,21 @@ def test_encoded_colours_match_the_rendered_frames(tmp_path):
         # flat areas (chroma is subsampled 2x2, edges differ more)
         d = np.abs(a.astype(int) - b)[8:-8, 8:-8]
         assert np.median(d) <= 2
+
+
+def test_a_source_changing_size_ends_the_stream_with_a_clear_error(tmp_path):
+    from brightroom.live.engine import sized_frames
+
+    small, big = np.zeros((48, 64, 3), np.uint8), np.zeros((60, 80, 3), np.uint8)
+    assert [f.shape for f in sized_frames(iter([small, big]), "cam", (64, 48))] == \
+        [(48, 64, 3)] * 2
+    gen = sized_frames(iter([small, small, big]), "/dev/video3")
+    assert next(gen).shape == next(gen).shape == (48, 64, 3)
+    with pytest.raises(SourceError, match="changed size from 64x48 to 80x60 at frame 2"):
+        next(gen)
+    # in the engine: the file keeps the frames before the change
+    frames = [small] * 4 + [big]
+    src = Source(lambda: sized_frames(iter(frames), "/dev/video3"), 30, True, "/dev/video3")
+    st = stream_to_file(LiveSession(src, LiveParams(effect="none", queue=8),
+                                    segmenter=key_segmenter), tmp_path / "s.mp4")
+    assert "changed size" in st.error and _count(tmp_path / "s.mp4") == st.frames_out == 4

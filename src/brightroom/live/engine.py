@@ -60,8 +60,8 @@ from brightroom.portrait.segment import MODEL_INPUT, SEGMENT_METHODS, SegmentPar
 from brightroom.portrait.video import MaskSmoother
 
 __all__ = ["LiveParams", "LiveStats", "LiveSession", "Source", "SourceError", "open_source",
-           "synthetic_source", "array_source", "refine_matte", "model_matte", "AlphaSmoother", "live_frames",
-           "stream_to_file", "EFFECTS"]
+           "synthetic_source", "array_source", "sized_frames", "refine_matte", "model_matte",
+           "AlphaSmoother", "live_frames", "stream_to_file", "EFFECTS"]
 
 EFFECTS = ("blur", "replace", "none")
 _POLL = 0.05
@@ -264,6 +264,24 @@ def array_source(frames: Sequence[np.ndarray], fps: float = 30.0, *, realtime: b
     return Source(gen, fps, realtime, name)
 
 
+def sized_frames(frames: Iterator[np.ndarray], name: str,
+                 size: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+    """Frames of one size: resized to ``size`` (width, height) when given; without it a frame
+    of another size than the first raises :class:`SourceError` (the stream ends there)."""
+    first: tuple[int, int] | None = None
+    for i, img in enumerate(frames):
+        fh, fw = img.shape[:2]
+        if size is not None:
+            if (fw, fh) != tuple(size):
+                img = cv2.resize(img, tuple(size), interpolation=cv2.INTER_AREA)
+        elif first is None:
+            first = (fw, fh)
+        elif first != (fw, fh):
+            raise SourceError(f"{name}: the source changed size from {first[0]}x{first[1]} to "
+                              f"{fw}x{fh} at frame {i} (give a size to resize every frame)")
+        yield img
+
+
 def open_source(spec: str | os.PathLike[str], *, size: tuple[int, int] | None = None,
                 fps: float | None = None, realtime: bool = False) -> Source:
     """Open a source through PyAV: a video file (played at its own rate with ``realtime``), a
@@ -302,21 +320,10 @@ def open_source(spec: str | os.PathLike[str], *, size: tuple[int, int] | None = 
 
     def gen() -> Iterator[np.ndarray]:
         t0 = time.perf_counter()
-        first: tuple[int, int] | None = None
         i = 0
+        decoded = (f.to_ndarray(format="rgb24") for f in container.decode(stream))
         try:
-            for frame in container.decode(stream):
-                img = frame.to_ndarray(format="rgb24")
-                fh, fw = img.shape[:2]
-                if size is not None and (fw, fh) != tuple(size):
-                    img = cv2.resize(img, tuple(size), interpolation=cv2.INTER_AREA)
-                elif size is None:
-                    if first is None:
-                        first = (fw, fh)
-                    elif first != (fw, fh):
-                        raise SourceError(f"{s}: the source changed size from {first[0]}x"
-                                          f"{first[1]} to {fw}x{fh} at frame {i} (give a size "
-                                          "to resize every frame)")
+            for img in sized_frames(decoded, s, size):
                 if realtime and not (is_cam or is_stream):
                     wait = t0 + i / rate - time.perf_counter()
                     if wait > 0:
