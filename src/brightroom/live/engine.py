@@ -378,6 +378,7 @@ class LiveSession:
         seg = SEGMENT_METHODS["mediapipe_selfie"]
         self._segment = segmenter or (lambda rgb: seg(rgb, sp))
         self._threads: list[threading.Thread] = []
+        self._seg_ready = threading.Event()
         self._started = False
 
     # --------------------------------------------------------------- stages
@@ -401,6 +402,11 @@ class LiveSession:
     def _capture(self) -> None:
         st = self.stats
         try:
+            # a live source is read once the model is loaded in its thread: the first frames
+            # would otherwise be dropped while it loads
+            while not self._seg_ready.wait(_POLL):
+                if self._stop.is_set():
+                    return
             for img in self.source:
                 if self._stop.is_set():
                     return
@@ -435,6 +441,12 @@ class LiveSession:
         mask: np.ndarray | None = None
         i = last_drops = calm = since = 0
         try:
+            try:
+                if p.effect != "none" or p.beauty > 0:  # load the model in this thread
+                    w, h = MODEL_INPUT[p.model]
+                    self._segment(np.zeros((h, w, 3), np.float32))
+            finally:
+                self._seg_ready.set()
             while True:
                 item = self._get(self._q_in)
                 if item is None:
@@ -532,6 +544,10 @@ class LiveSession:
         if self._started:
             return
         self._started = True
+        # warm the render's compiled kernels on a tiny frame (numba loads them on first use)
+        tiny = np.zeros((8, 8, 3), np.uint8)
+        composite(tiny.astype(np.float32), np.zeros((8, 8), np.float32),
+                  np.zeros((2, 2, 3), np.float32), self._table, method=self.params.schedule)
         self._t0, self._cpu0 = time.perf_counter(), time.process_time()
         stages = [(self._capture, "capture"), (self._segment_loop, "segment")]
         if self._calibrator is not None:
