@@ -253,3 +253,13 @@ def test_a_source_changing_size_ends_the_stream_with_a_clear_error(tmp_path):
     st = stream_to_file(LiveSession(src, LiveParams(effect="none", queue=8),
                                     segmenter=key_segmenter), tmp_path / "s.mp4")
     assert "changed size" in st.error and _count(tmp_path / "s.mp4") == st.frames_out == 4
+
+
+def test_steady_exposure_in_the_engine():
+    from brightroom.live.engine import array_source
+
+    frames = [np.full((48, 64, 3), v, np.uint8) for v in (100, 100, 100, 130, 130, 130)] * 6
+    out = list(LiveSession(array_source(frames, 30), LiveParams(effect="none",
+                                                                 steady_exposure=True)))
+    means = [float(f.mean()) for f in out[12:]]
+    assert len(out) == 36 and np.ptp(means) < 0.6 * 30

@@ -46,6 +46,7 @@ from brightroom.files import atomic_write, check_output
 from brightroom.io.video import VideoWriter
 from brightroom.live.effects import (
     ColourTable,
+    ExposureSmoother,
     beauty,
     blurred_background,
     composite,
@@ -115,6 +116,9 @@ class LiveParams:
     schedule
         ``"numba"`` (the fused composite and table pass) or ``"numpy"`` (the reference)
         ["numba"].
+    steady_exposure
+        Cancel a webcam's pumping auto exposure and white balance
+        (:class:`~brightroom.live.effects.ExposureSmoother`) [False].
     """
 
     effect: str = "blur"
@@ -134,6 +138,7 @@ class LiveParams:
     calibrate: bool = False
     calibrate_method: str = "finlayson2015"
     schedule: str = "numba"
+    steady_exposure: bool = False
 
     def __post_init__(self) -> None:
         if self.effect not in EFFECTS:
@@ -374,6 +379,7 @@ class LiveSession:
         self._background = load_background(p.background) if p.effect == "replace" else None
         self._cover: np.ndarray | None = None
         self._alpha_smoother = AlphaSmoother(p.ema)
+        self._exposure = ExposureSmoother(source.fps or 30.0) if p.steady_exposure else None
         sp = SegmentParams(model=p.model, refine=False)
         seg = SEGMENT_METHODS["mediapipe_selfie"]
         self._segment = segmenter or (lambda rgb: seg(rgb, sp))
@@ -482,6 +488,10 @@ class LiveSession:
     def _render(self, img: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
         p = self.params
         table = self._table
+        if self._exposure is not None:
+            g = self._exposure.gains(img)
+            if np.abs(g - 1).max() > 0.004:  # about one code at mid-grey
+                img = cv2.multiply(img, tuple(float(v) for v in g) + (0.0,), dtype=cv2.CV_8U)
         if mask is None or (p.effect == "none" and p.beauty == 0):
             return img if table is None else table(img, method=p.schedule)
         f = img.astype(np.float32) * np.float32(1 / 255)
