@@ -94,6 +94,45 @@ def test_histogram_wraps_and_translates(model):
     assert np.allclose(moved, np.roll(h0, 1, axis=1))
 
 
+def test_weighted_histogram_counts_each_point_by_its_weight(model):
+    hu, hv = model.bin
+    a = np.array([[model.u0 + 0.5 * hu, model.v0 + 0.5 * hv],
+                  [model.u0 + 3.5 * hu, model.v0 + 0.5 * hv]])
+    h = ffcc.histograms((a, a), model, (None, np.array([3.0, 1.0])))
+    assert h[0][0, 0] == pytest.approx(0.5) and h[0][3, 0] == pytest.approx(0.5)
+    assert h[1][0, 0] == pytest.approx(0.75) and h[1][3, 0] == pytest.approx(0.25)
+    # all-zero weights: an empty channel, not NaN
+    z = ffcc.histograms((a,), model, (np.zeros(2),))
+    assert np.all(z == 0)
+
+
+def test_focus_weights_prefer_sharp_detail_to_defocused_detail_and_noise():
+    """A checkerboard in focus on the left, the same defocused (sigma 3) on the right, a flat
+    noisy strip in the middle: the weights sit on the sharp half (Pentland 1987's cue)."""
+    import cv2
+
+    yy, xx = np.mgrid[0:96, 0:96]
+    board = np.where(((yy // 8) + (xx // 8)) % 2 == 0, 0.8, 0.1).astype(np.float32)
+    blurred = cv2.GaussianBlur(board, (0, 0), 3.0)
+    rng = np.random.default_rng(0)
+    flat = np.float32(0.4) + rng.normal(0, 0.01, (96, 48)).astype(np.float32)
+    y = np.concatenate([board, flat, blurred], axis=1)
+    w = ffcc.focus_weights(np.repeat(y[..., None], 3, axis=2))
+    assert w.shape == y.shape and w.dtype == np.float32 and np.all(w >= 0)
+    sharp, noise, soft = w[:, 8:88].sum(), w[:, 104:136].sum(), w[:, 152:232].sum()
+    assert sharp > 5 * soft and sharp > 5 * noise
+
+
+def test_featurize_gives_seven_channels_and_the_focus_weights(model, held_out):
+    case = held_out[0]
+    mask = wb.valid_mask(case.rgb, 1.0, engine="numpy")
+    uv, w = ffcc.featurize(case.rgb, mask, ffcc.neutral_space(case.camera, model))
+    assert len(uv) == len(w) == ffcc.CHANNELS == 7
+    assert len(uv[3]) == len(uv[4]) == len(uv[6]) == 1  # the one-point estimates
+    assert w[5] is not None and len(w[5]) == len(uv[5]) and all(
+        w[c] is None for c in (0, 1, 2, 3, 4, 6))
+
+
 @pytest.mark.parametrize("centre", [10.0, 0.2, 63.6])
 def test_von_mises_mean_is_the_circular_mean(centre):
     n = 64

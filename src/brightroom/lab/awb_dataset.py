@@ -10,8 +10,11 @@ per pixel). Cameras, lights and scenes come in two disjoint splits, ``"train"`` 
                train                                        test
 =============  ===========================================  ==========================================
 cameras        Sigma SD Merrill (NPL, measured), the        Nikon D5100 (NPL, measured), the
-               ``flagship-2022`` lab preset, 10 random      ``budget-phone`` lab preset, 3 random
-               Gaussian sets (seed 0)                       Gaussian sets (seed 1)
+               ``flagship-2022`` lab preset and 4           ``budget-phone`` lab preset, 3 random
+               perturbed copies of it (channels shifted     Gaussian sets (seed 1)
+               and tilted), 10 random Gaussian sets
+               (seed 0); some camera-scene pairs with one
+               (D65) colour matrix instead of two
 lights         Planckian 1900-4000 K and CIE daylight       Planckian 2300/2700/3200 K, daylight
                4000-12000 K (random, with random green/     4500/5500/6500/7500/9500 K; FL4, FL6,
                magenta tints), FL1-3, FL5, FL7-9, FL11,     FL10, FL12, FL3.9-FL3.15, LED-B2,
@@ -19,10 +22,15 @@ lights         Planckian 1900-4000 K and CIE daylight       Planckian 2300/2700/
 scenes         Mondrians of the RAW-to-ACES 190 training    scikit-image's astronaut, coffee,
                spectra, CIE TCS, CQS VS, Otsu (2018)        chelsea, rocket and motorcycle (and
                cluster means and random natural colours;    crops); Mondrians of the ColorChecker
-               scikit-image's immunohistochemistry,         (Ohta, BabelColor average, ISO 17321-1)
-               retina, colorwheel, logo and grey textures   spectra
+               dead-leaves scenes of Munsell renotation     (Ohta, BabelColor average, ISO 17321-1)
+               colours (natural palettes, depth of field,   spectra
+               subjects before a dark defocused ground);
+               scikit-image's immunohistochemistry,
+               retina, colorwheel, logo and grey textures
                tinted
 =============  ===========================================  ==========================================
+
+(The lab's ``one-inch`` preset is not a training camera: its sensitivities are the Nikon D5100's.)
 
 Photos are taken as linear sRGB reflectance coordinates and turned into spectra with Mallett &
 Yuksel's (2019) basis (reflectances in [0, 1]); Mondrians use measured reflectance spectra
@@ -45,6 +53,9 @@ Mallett, I., Yuksel, C. (2019). Spectral primary decomposition for rendering wit
 reflectance. Eurographics Symposium on Rendering - DL-only and Industry Track.
 Otsu, H., Yamamoto, M., Hachisuka, T. (2018). Reproducing spectral reflectances from
 tristimulus colours. Computer Graphics Forum 37(6), 370-381.
+Newhall, S. M., Nickerson, D., Judd, D. B. (1943). Final report of the O.S.A. subcommittee on
+the spacing of the Munsell colors. JOSA 33(7), 385-418 (the renotation colours).
+Matheron, G. (1968). Modele sequentiel de partition aleatoire. CMM (dead leaves).
 Barnard, K., Martin, L., Coath, A., Funt, B. (2002). A comparison of computational color
 constancy algorithms, part II: experiments with image data. IEEE TIP 11(9) (Mondrian scenes).
 """
@@ -136,11 +147,29 @@ def cameras(split: str) -> tuple[Sensitivities, ...]:
         rng = np.random.default_rng(0)
         out = [measured_sensitivities("Sigma SDMerill (NPL)"), preset("flagship-2022")]
         out += [_random_gaussian(rng, k) for k in range(10)]
+        # (not the one-inch preset: it is the test split's Nikon D5100)
+        prng = np.random.default_rng(5)
+        out += [_perturbed(preset("flagship-2022"), prng, f"flagship-2022-perturbed-{k}")
+                for k in range(4)]
     else:
         rng = np.random.default_rng(1)
         out = [measured_sensitivities("Nikon 5100 (NPL)"), preset("budget-phone")]
         out += [_random_gaussian(rng, 100 + k) for k in range(3)]
     return tuple(out)
+
+
+def _perturbed(sens: Sensitivities, rng: np.random.Generator, name: str) -> Sensitivities:
+    """``sens`` with each channel shifted by up to 8 nm and tilted by a smooth random factor
+    (what differs between two sensor generations with the same colour filter design)."""
+    lam = WAVELENGTHS
+    qe = np.empty_like(sens.qe)
+    for c in range(3):
+        shift = rng.uniform(-8, 8)
+        q = np.interp(lam - shift, lam, sens.qe[:, c], left=0.0, right=0.0)
+        x = (lam - 555.0) / 175.0
+        tilt = np.exp(rng.uniform(-0.35, 0.35) * x + rng.uniform(-0.25, 0.25) * (x * x - 1 / 3))
+        qe[:, c] = np.maximum(q * tilt, 0.0)
+    return Sensitivities(name=name, qe=qe)
 
 
 @cache
@@ -151,9 +180,14 @@ def _camera_info(sens: Sensitivities) -> CameraInfo:
                       color_matrix2=d.color_matrix, illuminant2=21)
 
 
-def camera_info(sens: Sensitivities) -> CameraInfo:
-    """DNG-style description of a lab camera: ColorMatrix1 under A, ColorMatrix2 under D65."""
-    return _camera_info(sens)
+def camera_info(sens: Sensitivities, *, d65_only: bool = False) -> CameraInfo:
+    """DNG-style description of a lab camera: ColorMatrix1 under A, ColorMatrix2 under D65
+    (``d65_only``: one ColorMatrix1 under D65, as many real DNGs carry)."""
+    info = _camera_info(sens)
+    if d65_only:
+        return CameraInfo(make=info.make, model=info.model, color_matrix1=info.color_matrix2,
+                          illuminant1=21)
+    return info
 
 
 _TRAIN_NAMED = ("FL1", "FL2", "FL3", "FL5", "FL7", "FL8", "FL9", "FL11",
@@ -263,6 +297,75 @@ def _textures() -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
+@cache
+def _munsell_rgb() -> tuple[np.ndarray, np.ndarray]:
+    """Linear sRGB (D65, Bradford from C) of the real Munsell renotation colours inside the sRGB
+    gamut, and their Munsell chroma (Newhall, Nickerson & Judd 1943)."""
+    from brightroom.color.spaces import bradford_adaptation, get_space
+
+    colour = _colour()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from colour.notation.datasets import MUNSELL_COLOURS_REAL
+    xyy = np.array([c[1] for c in MUNSELL_COLOURS_REAL], np.float64) * [1.0, 1.0, 0.01]
+    chroma = np.array([c[0][2] for c in MUNSELL_COLOURS_REAL], np.float64)
+    xyz = np.stack([xyy[:, 0] * xyy[:, 2] / xyy[:, 1], xyy[:, 2],
+                    (1 - xyy[:, 0] - xyy[:, 1]) * xyy[:, 2] / xyy[:, 1]], axis=1)
+    c_xyz = np.asarray(colour.xy_to_XYZ(colour.CCS_ILLUMINANTS[
+        "CIE 1931 2 Degree Standard Observer"]["C"]))
+    sp = get_space("sRGB")
+    m = np.linalg.inv(sp.to_xyz) @ bradford_adaptation(c_xyz, sp.white)
+    rgb = xyz @ m.T
+    ok = np.all((rgb >= 0) & (rgb <= 1), axis=1)
+    return rgb[ok], chroma[ok]
+
+
+def _natural_palette(rng: np.random.Generator, k: int) -> np.ndarray:
+    """``k`` Munsell colours as a natural scene's palette: mostly low chroma, a few dominant
+    hues drawn near one another (a scene of one or two materials), some neutrals."""
+    rgb, chroma = _munsell_rgb()
+    w = np.exp(-chroma / rng.uniform(2.0, 6.0))
+    centre = rgb[rng.choice(len(rgb), p=w / w.sum())]
+    d = np.linalg.norm(np.log(rgb + 0.02) - np.log(centre + 0.02), axis=1)
+    w2 = w * np.exp(-d / rng.uniform(0.3, 1.5))
+    pal = rgb[rng.choice(len(rgb), k, p=w2 / w2.sum())]
+    n_grey = int(rng.integers(0, 3))
+    if n_grey:
+        pal[:n_grey] = rng.uniform(0.03, 0.8, (n_grey, 1))
+    return pal
+
+
+def _dead_leaves_coords(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """A dead-leaves image (Matheron 1968: discs with radii ~ r^-3, painted back to front) of
+    a natural palette, with shading, depth of field and, sometimes, a subject on a dark ground."""
+    pal = _natural_palette(rng, int(rng.integers(8, 40)))
+    img = np.empty((h, w, 3), np.float32)
+    img[:] = pal[int(rng.integers(len(pal)))]
+    rmin, rmax = 1.5, max(h, w) * rng.uniform(0.15, 0.5)
+    n = int(rng.integers(150, 700))
+    a, b = rmin ** -2.0, rmax ** -2.0
+    radii = np.sort((a - rng.random(n) * (a - b)) ** -0.5)[::-1]  # large ones first (behind)
+    yy, xx = np.ogrid[0:h, 0:w]
+    for r in radii:
+        cy, cx = rng.uniform(0, h), rng.uniform(0, w)
+        y0, y1 = max(int(cy - r), 0), min(int(cy + r) + 1, h)
+        x0, x1 = max(int(cx - r), 0), min(int(cx + r) + 1, w)
+        if y0 >= y1 or x0 >= x1:
+            continue
+        m = (yy[y0:y1] - cy) ** 2 + (xx[:, x0:x1] - cx) ** 2 <= r * r
+        img[y0:y1, x0:x1][m] = pal[int(rng.integers(len(pal)))] * rng.uniform(0.6, 1.0)
+    if rng.uniform() < 0.5:  # depth of field: the whole frame slightly soft
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.5))
+    if rng.uniform() < 0.35:  # a subject before a dark, defocused ground
+        ground = cv2.GaussianBlur(img, (0, 0), rng.uniform(2.0, 6.0)) * rng.uniform(0.03, 0.3)
+        cy, cx = rng.uniform(0.3, 0.7) * h, rng.uniform(0.3, 0.7) * w
+        sy, sx = rng.uniform(0.15, 0.4) * h, rng.uniform(0.15, 0.4) * w
+        sub = ((yy - cy) / sy) ** 2 + ((xx - cx) / sx) ** 2 < 1 if rng.uniform() < 0.5 else \
+            (np.abs(yy - cy) < sy) & (np.abs(xx - cx) < sx)
+        img = np.where(sub[..., None], img, ground)
+    return np.clip(img, 0, 1).astype(np.float32)
+
+
 def _resize(a: np.ndarray, long_side: int) -> np.ndarray:
     h, w = a.shape[:2]
     s = long_side / max(h, w)
@@ -305,8 +408,10 @@ class _Scene:
     shading: np.ndarray  # (H, W)
 
 
-def scenes(split: str, n_mondrians: int, *, size: int = 192, seed: int = 0) -> list[_Scene]:
-    """Scenes of ``split``: its photos (downscaled to ``size``) and ``n_mondrians`` Mondrians."""
+def scenes(split: str, n_mondrians: int, *, size: int = 192, seed: int = 0,
+           n_leaves: int = 0) -> list[_Scene]:
+    """Scenes of ``split``: its photos (downscaled to ``size``), ``n_mondrians`` Mondrians and
+    (train split) ``n_leaves`` dead-leaves scenes of natural (Munsell) colours."""
     _check(split)
     rng = np.random.default_rng(seed + (0 if split == "train" else 7919))
     out: list[_Scene] = []
@@ -327,6 +432,13 @@ def scenes(split: str, n_mondrians: int, *, size: int = 192, seed: int = 0) -> l
                 out.append(_Scene(f"texture{k}-{j}", np.zeros((0, WAVELENGTHS.size)),
                                   np.full((h, w), -1, np.int32), coords,
                                   np.ones((h, w), np.float32)))
+        lrng = np.random.default_rng(seed + 31337)
+        for k in range(n_leaves):
+            h = int(lrng.integers(size * 2 // 3, size + 1))
+            w = int(lrng.integers(size * 2 // 3, size + 1))
+            coords = _dead_leaves_coords(lrng, h, w)
+            out.append(_Scene(f"leaves{k}", np.zeros((0, WAVELENGTHS.size)),
+                              np.full((h, w), -1, np.int32), coords, _shading(lrng, h, w)))
     spectra = _spectra_sets(split)
     for k in range(n_mondrians):
         h = int(rng.integers(size * 2 // 3, size + 1))
@@ -378,9 +490,10 @@ def _blend_weight(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
 
 def render_case(scene: _Scene, sens: Sensitivities, light: tuple[str, np.ndarray],
                 rng: np.random.Generator, light2: tuple[str, np.ndarray] | None = None,
-                *, electrons: float | None = None) -> AWBCase:
-    """Render ``scene`` through ``sens`` under ``light`` (or a two-light mix with ``light2``)."""
-    cam = camera_info(sens)
+                *, electrons: float | None = None, d65_only: bool = False) -> AWBCase:
+    """Render ``scene`` through ``sens`` under ``light`` (or a two-light mix with ``light2``);
+    ``d65_only``: the case's camera carries one colour matrix (D65), not two."""
+    cam = camera_info(sens, d65_only=d65_only)
     img, n1 = _responses(scene, sens, light[1])
     truth_map = None
     name = f"{sens.name} | {light[0]} | {scene.name}"
@@ -414,19 +527,22 @@ def render_case(scene: _Scene, sens: Sensitivities, light: tuple[str, np.ndarray
 
 
 def cases(split: str, *, n_mondrians: int, lights_per_scene: int, mixed_per_scene: int,
-          n_random_lights: int = 0, seed: int = 0, size: int = 192):
+          n_random_lights: int = 0, seed: int = 0, size: int = 192, n_leaves: int = 0,
+          d65_only_share: float = 0.0):
     """Yield :class:`AWBCase` over every camera x scene of ``split``, with random lights of it.
 
     Each camera-scene pair gets ``lights_per_scene`` single lights and ``mixed_per_scene``
-    two-light mixes drawn (seeded) from the split's lights.
+    two-light mixes drawn (seeded) from the split's lights; ``d65_only_share`` of the
+    camera-scene pairs describe the camera with one (D65) colour matrix.
     """
     rng = np.random.default_rng(seed + (0 if split == "train" else 104729))
     ls = lights(split, n_random=n_random_lights, seed=seed)
-    sc = scenes(split, n_mondrians, size=size, seed=seed)
+    sc = scenes(split, n_mondrians, size=size, seed=seed, n_leaves=n_leaves)
     for sens in cameras(split):
         for s in sc:
+            one = bool(d65_only_share > 0 and rng.uniform() < d65_only_share)
             for i in rng.choice(len(ls), lights_per_scene, replace=False):
-                yield render_case(s, sens, ls[int(i)], rng)
+                yield render_case(s, sens, ls[int(i)], rng, d65_only=one)
             for _ in range(mixed_per_scene):
                 i, j = rng.choice(len(ls), 2, replace=False)
-                yield render_case(s, sens, ls[int(i)], rng, ls[int(j)])
+                yield render_case(s, sens, ls[int(i)], rng, ls[int(j)], d65_only=one)

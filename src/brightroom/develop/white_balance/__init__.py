@@ -10,7 +10,27 @@ Automatic white balance runs on a small binned RGB preview of the mosaic
 citing its paper. Keys name the paper; the aliases are the keys of earlier versions (case and
 ``-``/``_``/space are ignored, so ``"Gray World"`` works too):
 
-=====================  =====================  ===========================================
+=====================  =====================  ==================================================
+key                    alias                  method
+=====================  =====================  ==================================================
+``buchsbaum1980``      ``gray_world``         Buchsbaum (1980), grey world
+``land1977``           ``white_patch``        Land (1977), white patch (max-RGB)
+``finlayson2004``      ``shades_of_gray``     Finlayson & Trezzi (2004), shades of grey,
+                                              Minkowski p = 6
+``vandeweijer2007``    ``gray_edge``          van de Weijer, Gevers & Gijsenij (2007), grey
+                                              edge, first order, p = 6, sigma = 2
+``yang2015``           ``gray_pixels``        Yang, Gao & Li (2015), grey-pixel detection
+``locus_white_patch``                         white patch of the 3 x 3 median-filtered preview,
+                                              moved onto the camera's daylight / Planckian locus
+                                              (Finlayson & Schaefer 2001; no single paper's
+                                              method); falls back to white patch without
+                                              colour matrices
+``barron2017``                                Fast Fourier Color Constancy (Barron & Tsai 2017),
+                                              learned offline on lab spectral renders; the model
+                                              ships as ``data/barron2017.npz``
+                                              (``tools/train_awb.py``)
+=====================  =====================  ==================================================
+
 ``benchmarks/bench_awb.py`` compares them on spectral renders of cameras, lights and scenes that
 training never saw, and on a real Canon 550D DNG of a ColorChecker (see :data:`DEFAULT_AWB_METHOD`
 for the figures). The per-pixel statistics of the classic methods have numba one-pass kernels

@@ -86,6 +86,10 @@ __all__ = [
     "featurize",
     "histograms",
     "score",
+    "focus_weights",
+    "locus_map",
+    "camera_prior",
+    "prior_interpolation",
     "fit_von_mises",
     "working_resolution",
     "barron2017",
@@ -94,12 +98,14 @@ __all__ = [
 MODEL_PATH = Path(__file__).with_name("data") / "barron2017.npz"
 """The shipped model."""
 
-MODEL_VERSION = 1
-"""Format version of the model file this code reads."""
+MODEL_VERSION = 2
+"""Format version of the model file this code reads (2: seven channels, the in-focus two)."""
 
-CHANNELS = 5
-"""Histograms per image: pixels, edges, brightest pixels, white patch, gray world."""
-_ARRAYS = {"filters": 3, "bias": 2, "gain": 2, "locus_weight": 2, "generic_space": 2}
+CHANNELS = 7
+"""Histograms per image: pixels, edges, brightest pixels, white patch, gray world, in-focus
+pixels, in-focus gray world."""
+_ARRAYS = {"filters": 3, "bias": 2, "gain": 2, "locus_weight": 2, "locus_prior": 2,
+           "generic_space": 2}
 _SCALARS = ("version", "n", "bin", "u0", "v0")
 
 
@@ -119,6 +125,10 @@ class FFCCModel:
         ``(n, n)`` maps over the illuminant bins.
     locus_weight
         ``(n, n)`` weight of the camera's own locus prior (:func:`locus_map`) per bin.
+    locus_prior
+        ``(26, 25)`` log-prior over lights by their place relative to the camera's locus (along
+        it in mired, :data:`PRIOR_MIRED`; across it, :data:`PRIOR_DIST`), see
+        :func:`camera_prior`.
     n
         Histogram size (``n x n`` bins).
     bin
@@ -140,11 +150,14 @@ class FFCCModel:
     v0: float
     generic_space: np.ndarray
     locus_weight: np.ndarray | None = None
+    locus_prior: np.ndarray | None = None
     info: str = ""
 
     def __post_init__(self) -> None:
         if self.locus_weight is None:
             object.__setattr__(self, "locus_weight", np.zeros((self.n, self.n)))
+        if self.locus_prior is None:
+            object.__setattr__(self, "locus_prior", np.zeros((PRIOR_MIRED[2], PRIOR_DIST[2])))
 
     @property
     def filters_fft(self) -> np.ndarray:
@@ -163,6 +176,7 @@ class FFCCModel:
             filters=self.filters.astype(np.float32), bias=self.bias.astype(np.float32),
             gain=self.gain.astype(np.float32),
             locus_weight=np.asarray(self.locus_weight, np.float32),
+            locus_prior=np.asarray(self.locus_prior, np.float32),
             generic_space=self.generic_space, info=np.str_(self.info))
 
 
@@ -203,7 +217,8 @@ def _load(path: Path) -> FFCCModel:
                              f"version {MODEL_VERSION} (retrain with tools/train_awb.py)")
     n = int(d["n"])
     want = {"filters": (CHANNELS, n, n), "bias": (n, n), "gain": (n, n),
-            "locus_weight": (n, n), "generic_space": (3, 3), "bin": (2,)}
+            "locus_weight": (n, n), "generic_space": (3, 3), "bin": (2,),
+            "locus_prior": (PRIOR_MIRED[2], PRIOR_DIST[2])}
     for k, shape in want.items():
         if d[k].shape != shape or not np.all(np.isfinite(d[k])):
             raise ModelFileError(f"{path}: {k} has shape {d[k].shape}, expected {shape} "
@@ -214,6 +229,7 @@ def _load(path: Path) -> FFCCModel:
                      u0=float(d["u0"]), v0=float(d["v0"]),
                      generic_space=d["generic_space"].astype(np.float64),
                      locus_weight=d["locus_weight"].astype(np.float64),
+                     locus_prior=d["locus_prior"].astype(np.float64),
                      info=str(d["info"]) if "info" in d else "")
 
 
@@ -251,9 +267,47 @@ BRIGHT_SHARE = 0.04
 """Share of the usable pixels, the brightest, that make the third histogram."""
 
 
+def _grad2(a: np.ndarray) -> np.ndarray:
+    gx = cv2.Sobel(a, cv2.CV_32F, 1, 0, ksize=3) / 8
+    gy = cv2.Sobel(a, cv2.CV_32F, 0, 1, ksize=3) / 8
+    return gx * gx + gy * gy
+
+
+FOCUS_SIGMA = 1.5
+"""Blur (pixels) of the coarse scale that :func:`focus_weights` compares the fine scale with."""
+
+
+def focus_weights(rgb: np.ndarray) -> np.ndarray:
+    """``H x W`` float32 weights, large on sharp (in-focus) detail, zero on smooth or defocused
+    regions and on noise.
+
+    On log luminance (with a floor of 2 % of the 98th percentile, so noise in the dark does not
+    count), the local gradient energy at the finest scale ``e1`` and after a Gaussian blur of
+    :data:`FOCUS_SIGMA` ``e2`` (both averaged over sigma 2): a defocused edge loses little
+    energy to the blur (``e1 / e2`` near 1), a sharp one much (Pentland 1987's ratio of
+    differently blurred images). The weight is the coarse edge strength ``sqrt(e2)`` times the
+    excess sharpness ``clip(sqrt(e1 / e2) - 1.3, 0, 2)``: the edges of what the photographer
+    focused on, the subject, whose light a mixed-light photograph is balanced for.
+    """
+    y = np.ascontiguousarray(rgb, dtype=np.float32).mean(axis=-1)
+    floor = 0.02 * float(np.percentile(y, 98)) + 1e-6
+    lg = np.log(np.maximum(y, 0) + np.float32(floor))
+    e1 = cv2.GaussianBlur(_grad2(lg), (0, 0), 2)
+    e2 = cv2.GaussianBlur(_grad2(cv2.GaussianBlur(lg, (0, 0), FOCUS_SIGMA)), (0, 0), 2)
+    r = np.sqrt(e1 / (e2 + np.float32(1e-8)))
+    return (np.sqrt(e2) * np.clip(r - np.float32(1.3), 0, 2)).astype(np.float32)
+
+
+def _point(space: np.ndarray, e: np.ndarray) -> np.ndarray:
+    x = space @ np.asarray(e, np.float64)
+    if np.all(x > 0) and np.all(np.isfinite(x)):
+        return np.array([[np.log(x[1] / x[0]), np.log(x[1] / x[2])]])
+    return np.zeros((0, 2))
+
+
 def featurize(rgb: np.ndarray, mask: np.ndarray, space: np.ndarray
-              ) -> tuple[np.ndarray, ...]:
-    """Log-chroma ``(u, v)`` of the five feature channels, in the model's space.
+              ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray | None, ...]]:
+    """Log-chroma ``(u, v)`` of the seven feature channels, in the model's space, and weights.
 
     1. the usable pixels and 2. the edge image (local absolute deviation), as in the paper;
     3. the brightest :data:`BRIGHT_SHARE` of the usable pixels by their largest channel: a
@@ -261,21 +315,25 @@ def featurize(rgb: np.ndarray, mask: np.ndarray, space: np.ndarray
     others (Joze et al. 2012); 4. the white-patch estimate (per-channel maximum of the 3 x 3
     median-filtered image, Land 1977) and 5. the gray-world estimate (Buchsbaum 1980), one point
     each, so that the learned filters turn these classic estimates into likelihoods that the
-    histogram evidence and the prior refine (the paper's framework takes any histogram
-    channels; these three are our extension).
+    histogram evidence and the prior refine; 6. the usable pixels weighted by
+    :func:`focus_weights` and 7. their weighted gray world, one point: in a mixed-light
+    photograph the subject is in focus and the light to balance for is the subject's (the
+    paper's framework takes any histogram channels; 3-7 are our extension).
 
-    Returns five ``(N, 2)`` float arrays (the last two with one row, or none when unusable).
+    Returns seven ``(N, 2)`` float arrays (the one-point channels with one row, or none
+    when unusable) and, per channel, ``(N,)`` weights or None (every point counts once).
     """
     img = cv2.transform(np.ascontiguousarray(rgb, dtype=np.float32), space.astype(np.float32))
     out = []
+    pos = []
     for a in (img, _edges(img)):
         v = a[mask]
-        v = v[(v[:, 0] > 1e-6) & (v[:, 1] > 1e-6) & (v[:, 2] > 1e-6)]
-        lg = np.log(v)
+        ok = (v[:, 0] > 1e-6) & (v[:, 1] > 1e-6) & (v[:, 2] > 1e-6)
+        pos.append(ok)
+        lg = np.log(v[ok])
         out.append(np.stack([lg[:, 1] - lg[:, 0], lg[:, 1] - lg[:, 2]], axis=1))
     v = rgb[mask]
-    w = img[mask]
-    ok = (w[:, 0] > 1e-6) & (w[:, 1] > 1e-6) & (w[:, 2] > 1e-6)
+    ok = pos[0]
     mx = np.maximum(np.maximum(v[:, 0], v[:, 1]), v[:, 2])
     k = max(1, int(round(BRIGHT_SHARE * len(mx))))
     top = np.zeros(len(mx), bool)
@@ -283,27 +341,35 @@ def featurize(rgb: np.ndarray, mask: np.ndarray, space: np.ndarray
         top[np.argpartition(mx, len(mx) - k)[len(mx) - k:]] = True
     out.append(out[0][top[ok]] if ok.any() else out[0])
     med = cv2.medianBlur(np.ascontiguousarray(rgb, dtype=np.float32), 3)
-    for e in (med[mask].max(axis=0) if mask.any() else np.zeros(3),
-              v.mean(axis=0, dtype=np.float64) if mask.any() else np.zeros(3)):
-        x = space @ e.astype(np.float64)
-        if np.all(x > 0):
-            out.append(np.array([[np.log(x[1] / x[0]), np.log(x[1] / x[2])]]))
-        else:
-            out.append(np.zeros((0, 2)))
-    return tuple(out)
+    any_px = bool(mask.any())
+    out.append(_point(space, med[mask].max(axis=0) if any_px else np.zeros(3)))
+    out.append(_point(space, v.mean(axis=0, dtype=np.float64) if any_px else np.zeros(3)))
+    fw = focus_weights(rgb)[mask]
+    out.append(out[0])
+    wsum = float(fw.sum())
+    out.append(_point(space, (v * fw[:, None]).sum(axis=0, dtype=np.float64) / wsum)
+               if wsum > 0 else np.zeros((0, 2)))
+    weights: tuple[np.ndarray | None, ...] = (None, None, None, None, None,
+                                              fw[ok].astype(np.float64), None)
+    return tuple(out), weights
 
 
-def histograms(uv: tuple[np.ndarray, ...], model: FFCCModel) -> np.ndarray:
-    """``(C, n, n)`` wrapped log-chroma histograms (each sums to 1, or 0 when empty)."""
+def histograms(uv: tuple[np.ndarray, ...], model: FFCCModel,
+               weights: tuple[np.ndarray | None, ...] | None = None) -> np.ndarray:
+    """``(C, n, n)`` wrapped log-chroma histograms (each sums to 1, or 0 when empty); a channel
+    with ``weights`` counts each point by its weight."""
     n, (hu, hv) = model.n, model.bin
     out = np.zeros((len(uv), n, n))
     for c, a in enumerate(uv):
         if len(a) == 0:
             continue
+        w = None if weights is None else weights[c]
         iu = np.floor((a[:, 0] - model.u0) / hu).astype(np.int64) % n
         iv = np.floor((a[:, 1] - model.v0) / hv).astype(np.int64) % n
-        hist = np.bincount(iu * n + iv, minlength=n * n).astype(np.float64)
-        out[c] = (hist / hist.sum()).reshape(n, n)
+        hist = np.bincount(iu * n + iv, weights=w, minlength=n * n).astype(np.float64)
+        total = hist.sum()
+        if total > 0:
+            out[c] = (hist / total).reshape(n, n)
     return out
 
 
@@ -327,8 +393,19 @@ def _locus_map(cm1: bytes, cm2: bytes | None, ill: tuple, n: int,
     ab = b - a
     tt = np.clip(((q[:, None] - a[None]) * ab[None]).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-30),
                  0, 1)
-    d2 = (((a[None] + tt[..., None] * ab[None]) - q[:, None]) ** 2).sum(-1).min(axis=1)
-    out = np.minimum(d2 / LOCUS_SCALE**2, 25.0).reshape(n, n)
+    foot = a[None] + tt[..., None] * ab[None]
+    d2all = ((foot - q[:, None]) ** 2).sum(-1)
+    seg = d2all.argmin(axis=1)
+    rows = np.arange(len(q))
+    d2 = d2all[rows, seg]
+    mired = 1e6 / np.asarray(LOCUS_CCTS)
+    m = mired[seg] + tt[rows, seg] * (mired[seg + 1] - mired[seg])
+    # signed: + on the green side of the locus, where fluorescent lights lie (a light with a
+    # positive tint lands at d > 0; LOCUS_CCTS runs from cool to warm)
+    rel = q - foot[rows, seg]
+    cross = ab[seg, 0] * rel[:, 1] - ab[seg, 1] * rel[:, 0]
+    d = -np.sign(cross) * np.sqrt(d2) / LOCUS_SCALE
+    out = np.stack([np.minimum(d2 / LOCUS_SCALE**2, 25.0), m, d], axis=-1).reshape(n, n, 3)
     out.setflags(write=False)
     return out
 
@@ -345,6 +422,10 @@ def locus_map(camera: CameraInfo | None, model: FFCCModel) -> np.ndarray:
     """
     if camera is None or camera.color_matrix1 is None:
         return np.zeros((model.n, model.n))
+    return _locus_geometry(camera, model)[..., 0]
+
+
+def _locus_geometry(camera: CameraInfo, model: FFCCModel) -> np.ndarray:
     cm2 = None if camera.color_matrix2 is None else np.ascontiguousarray(
         camera.color_matrix2, np.float64).tobytes()
     ill = (int(camera.illuminant1), None if camera.illuminant2 is None else int(camera.illuminant2))
@@ -352,17 +433,63 @@ def locus_map(camera: CameraInfo | None, model: FFCCModel) -> np.ndarray:
                       ill, model.n, tuple(model.bin), model.u0, model.v0)
 
 
-def score(hist: np.ndarray, model: FFCCModel, locus: np.ndarray | None = None) -> np.ndarray:
-    """``(n, n)`` posterior over illuminant bins: ``softmax(B + G * sum_c N_c (*) F_c + W D)``.
+PRIOR_MIRED = (60.0, 560.0, 26)
+"""Nodes of the locus prior table along the locus: from, to (mired), count."""
+PRIOR_DIST = (-6.0, 6.0, 25)
+"""Nodes across the locus: signed distance in :data:`LOCUS_SCALE` units (+ green side)."""
 
-    ``D`` is the camera's :func:`locus_map` (``locus``; none when omitted), ``W`` the model's
-    ``locus_weight``.
+
+def prior_interpolation(camera: CameraInfo | None, model: FFCCModel
+                        ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Bilinear interpolation of the locus prior table at every illuminant bin: ``(n*n, 4)``
+    flat table indices and weights, or None without colour matrices.
+
+    Each bin's coordinates relative to the camera's own locus (its position along it in mired,
+    its signed distance across it) index the table ``model.locus_prior``, so a prior learned
+    on some cameras - lights lie near the locus, fluorescents on its green side, few below
+    2000 K - transfers to any camera with DNG matrices.
+    """
+    if camera is None or camera.color_matrix1 is None:
+        return None
+    g = _locus_geometry(camera, model)
+    out = []
+    for (lo, hi, k), x in ((PRIOR_MIRED, g[..., 1]), (PRIOR_DIST, g[..., 2])):
+        f = np.clip((x.ravel() - lo) / (hi - lo) * (k - 1), 0, k - 1 - 1e-9)
+        i = np.floor(f).astype(np.intp)
+        out.append((i, f - i))
+    (im, fm), (idd, fd) = out
+    nd = PRIOR_DIST[2]
+    idx = np.stack([im * nd + idd, im * nd + idd + 1, (im + 1) * nd + idd,
+                    (im + 1) * nd + idd + 1], axis=1)
+    w = np.stack([(1 - fm) * (1 - fd), (1 - fm) * fd, fm * (1 - fd), fm * fd], axis=1)
+    return idx, w
+
+
+def camera_prior(camera: CameraInfo | None, model: FFCCModel) -> np.ndarray:
+    """``(n, n)`` camera-specific log-prior over the illuminant bins: ``W * D`` (the learned
+    weight times :func:`locus_map`) plus the locus prior table read at each bin's locus
+    coordinates (:func:`prior_interpolation`); zeros without colour matrices."""
+    n = model.n
+    if camera is None or camera.color_matrix1 is None:
+        return np.zeros((n, n))
+    out = model.locus_weight * locus_map(camera, model)
+    pi = prior_interpolation(camera, model)
+    if pi is not None:
+        idx, w = pi
+        out = out + (model.locus_prior.ravel()[idx] * w).sum(axis=1).reshape(n, n)
+    return out
+
+
+def score(hist: np.ndarray, model: FFCCModel, prior: np.ndarray | None = None) -> np.ndarray:
+    """``(n, n)`` posterior over illuminant bins: ``softmax(B + G * sum_c N_c (*) F_c + Q)``.
+
+    ``Q`` is the camera's :func:`camera_prior` (``prior``; none when omitted).
     """
     conv = np.fft.irfft2((np.fft.rfft2(hist) * model.filters_fft).sum(axis=0),
                          s=(model.n, model.n))
     s = model.bias + model.gain * conv
-    if locus is not None:
-        s = s + model.locus_weight * locus
+    if prior is not None:
+        s = s + prior
     s = np.exp(s - s.max())
     return s / s.sum()
 
@@ -394,10 +521,11 @@ def uv_to_rgb(uv: np.ndarray) -> np.ndarray:
     return np.stack([np.exp(-uv[..., 0]), np.ones(uv.shape[:-1]), np.exp(-uv[..., 1])], axis=-1)
 
 
-def estimate_uv(hist: np.ndarray, model: FFCCModel, locus: np.ndarray | None = None
+def estimate_uv(hist: np.ndarray, model: FFCCModel, prior: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Illuminant log-chroma (unwrapped into the model's window) and its covariance (log^2)."""
-    mu, cov = fit_von_mises(score(hist, model, locus))
+    """Illuminant log-chroma (unwrapped into the model's window) and its covariance (log^2);
+    ``prior`` is the camera's :func:`camera_prior`."""
+    mu, cov = fit_von_mises(score(hist, model, prior))
     # bin i covers [u0 + i h, u0 + (i + 1) h): its centre is i + 0.5
     h = np.asarray(model.bin)
     uv = np.array([model.u0, model.v0]) + h * (mu + 0.5)
@@ -461,10 +589,10 @@ def barron2017(
     m = model or load_model()
     t = neutral_space(camera, m)
     rgb, mask = working_resolution(rgb, mask)
-    uv = featurize(rgb, mask, t)
+    uv, wts = featurize(rgb, mask, t)
     if len(uv[0]) < 3:
         raise InputError("barron2017: fewer than 3 usable pixels with positive normalised RGB")
-    est, _ = estimate_uv(histograms(uv, m), m, locus_map(camera, m))
+    est, _ = estimate_uv(histograms(uv, m, wts), m, camera_prior(camera, m))
     n = np.linalg.solve(t, uv_to_rgb(est))
     if np.any(n <= 0):
         raise InputError(f"barron2017: estimate {est} maps to a non-physical camera neutral {n}")

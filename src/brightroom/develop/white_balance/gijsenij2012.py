@@ -38,11 +38,11 @@ import numpy as np
 
 from brightroom.develop.white_balance.barron2017 import (
     FFCCModel,
+    camera_prior,
     estimate_uv,
     featurize,
     histograms,
     load_model,
-    locus_map,
     neutral_space,
     uv_to_rgb,
 )
@@ -108,7 +108,7 @@ def two_lights(
     """
     m = model or load_model()
     t = neutral_space(camera, m)
-    loc = locus_map(camera, m)
+    loc = camera_prior(camera, m)
     h, w = rgb.shape[:2]
     ys = np.linspace(0, h, grid + 2).astype(int)
     xs = np.linspace(0, w, grid + 2).astype(int)
@@ -117,10 +117,10 @@ def two_lights(
         for j in range(grid):
             sl = (slice(ys[i], ys[i + 2]), slice(xs[j], xs[j + 2]))
             sub, msk = rgb[sl], mask[sl]
-            uv = featurize(sub, msk, t)
+            uv, fw = featurize(sub, msk, t)
             if len(uv[0]) < max(16, msk.size // 20):
                 continue
-            hist = histograms(uv, m)
+            hist = histograms(uv, m, fw)
             if estimator is None:
                 est, _ = estimate_uv(hist, m, loc)
             else:
@@ -133,7 +133,8 @@ def two_lights(
             hists.append(hist * len(uv[0]))
             cells.append((i, j))
     if estimator is None:
-        g_uv, _ = estimate_uv(histograms(featurize(rgb, mask, t), m), m, loc)
+        g_feat, g_w = featurize(rgb, mask, t)
+        g_uv, _ = estimate_uv(histograms(g_feat, m, g_w), m, loc)
         g = np.linalg.solve(t, uv_to_rgb(g_uv))
     else:
         g = np.asarray(estimator(rgb, mask=mask, camera=camera, saturation=saturation), float)
