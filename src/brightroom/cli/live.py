@@ -66,6 +66,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--calibrate", action="store_true",
                    help="fit the true-colour profile from a ColorChecker held in frame, apply "
                    "it from then on and write it to --true-colour")
+    p.add_argument("--steady-exposure", action="store_true",
+                   help="cancel a webcam's pumping auto exposure and white balance")
     p.add_argument("--frames", type=int, default=300, help="frames of the synthetic source")
     p.add_argument("--stats", metavar="FILE.json", help="write the statistics as JSON")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
@@ -90,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
                              realtime=args.realtime, segment_every=args.segment_every,
                              adaptive=not args.no_adaptive, frames=args.frames,
                              true_colour=args.true_colour, calibrate=args.calibrate,
-                             preview=args.preview, stats=args.stats,
+                             steady_exposure=args.steady_exposure, preview=args.preview, stats=args.stats,
                              overwrite=args.overwrite, progress=progress)
     finally:
         bar.close()

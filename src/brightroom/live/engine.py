@@ -46,6 +46,7 @@ from brightroom.files import atomic_write, check_output
 from brightroom.io.video import VideoWriter
 from brightroom.live.effects import (
     ColourTable,
+    ExposureSmoother,
     beauty,
     blurred_background,
     composite,
@@ -60,8 +61,8 @@ from brightroom.portrait.segment import MODEL_INPUT, SEGMENT_METHODS, SegmentPar
 from brightroom.portrait.video import MaskSmoother
 
 __all__ = ["LiveParams", "LiveStats", "LiveSession", "Source", "SourceError", "open_source",
-           "synthetic_source", "array_source", "refine_matte", "model_matte", "AlphaSmoother", "live_frames",
-           "stream_to_file", "EFFECTS"]
+           "synthetic_source", "array_source", "sized_frames", "refine_matte", "model_matte",
+           "AlphaSmoother", "live_frames", "stream_to_file", "EFFECTS"]
 
 EFFECTS = ("blur", "replace", "none")
 _POLL = 0.05
@@ -115,6 +116,9 @@ class LiveParams:
     schedule
         ``"numba"`` (the fused composite and table pass) or ``"numpy"`` (the reference)
         ["numba"].
+    steady_exposure
+        Cancel a webcam's pumping auto exposure and white balance
+        (:class:`~brightroom.live.effects.ExposureSmoother`) [False].
     """
 
     effect: str = "blur"
@@ -134,6 +138,7 @@ class LiveParams:
     calibrate: bool = False
     calibrate_method: str = "finlayson2015"
     schedule: str = "numba"
+    steady_exposure: bool = False
 
     def __post_init__(self) -> None:
         if self.effect not in EFFECTS:
@@ -264,6 +269,24 @@ def array_source(frames: Sequence[np.ndarray], fps: float = 30.0, *, realtime: b
     return Source(gen, fps, realtime, name)
 
 
+def sized_frames(frames: Iterator[np.ndarray], name: str,
+                 size: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+    """Frames of one size: resized to ``size`` (width, height) when given; without it a frame
+    of another size than the first raises :class:`SourceError` (the stream ends there)."""
+    first: tuple[int, int] | None = None
+    for i, img in enumerate(frames):
+        fh, fw = img.shape[:2]
+        if size is not None:
+            if (fw, fh) != tuple(size):
+                img = cv2.resize(img, tuple(size), interpolation=cv2.INTER_AREA)
+        elif first is None:
+            first = (fw, fh)
+        elif first != (fw, fh):
+            raise SourceError(f"{name}: the source changed size from {first[0]}x{first[1]} to "
+                              f"{fw}x{fh} at frame {i} (give a size to resize every frame)")
+        yield img
+
+
 def open_source(spec: str | os.PathLike[str], *, size: tuple[int, int] | None = None,
                 fps: float | None = None, realtime: bool = False) -> Source:
     """Open a source through PyAV: a video file (played at its own rate with ``realtime``), a
@@ -302,21 +325,10 @@ def open_source(spec: str | os.PathLike[str], *, size: tuple[int, int] | None = 
 
     def gen() -> Iterator[np.ndarray]:
         t0 = time.perf_counter()
-        first: tuple[int, int] | None = None
         i = 0
+        decoded = (f.to_ndarray(format="rgb24") for f in container.decode(stream))
         try:
-            for frame in container.decode(stream):
-                img = frame.to_ndarray(format="rgb24")
-                fh, fw = img.shape[:2]
-                if size is not None and (fw, fh) != tuple(size):
-                    img = cv2.resize(img, tuple(size), interpolation=cv2.INTER_AREA)
-                elif size is None:
-                    if first is None:
-                        first = (fw, fh)
-                    elif first != (fw, fh):
-                        raise SourceError(f"{s}: the source changed size from {first[0]}x"
-                                          f"{first[1]} to {fw}x{fh} at frame {i} (give a size "
-                                          "to resize every frame)")
+            for img in sized_frames(decoded, s, size):
                 if realtime and not (is_cam or is_stream):
                     wait = t0 + i / rate - time.perf_counter()
                     if wait > 0:
@@ -367,10 +379,12 @@ class LiveSession:
         self._background = load_background(p.background) if p.effect == "replace" else None
         self._cover: np.ndarray | None = None
         self._alpha_smoother = AlphaSmoother(p.ema)
+        self._exposure = ExposureSmoother(source.fps or 30.0) if p.steady_exposure else None
         sp = SegmentParams(model=p.model, refine=False)
         seg = SEGMENT_METHODS["mediapipe_selfie"]
         self._segment = segmenter or (lambda rgb: seg(rgb, sp))
         self._threads: list[threading.Thread] = []
+        self._seg_ready = threading.Event()
         self._started = False
 
     # --------------------------------------------------------------- stages
@@ -394,6 +408,11 @@ class LiveSession:
     def _capture(self) -> None:
         st = self.stats
         try:
+            # a live source is read once the model is loaded in its thread: the first frames
+            # would otherwise be dropped while it loads
+            while not self._seg_ready.wait(_POLL):
+                if self._stop.is_set():
+                    return
             for img in self.source:
                 if self._stop.is_set():
                     return
@@ -428,6 +447,12 @@ class LiveSession:
         mask: np.ndarray | None = None
         i = last_drops = calm = since = 0
         try:
+            try:
+                if p.effect != "none" or p.beauty > 0:  # load the model in this thread
+                    w, h = MODEL_INPUT[p.model]
+                    self._segment(np.zeros((h, w, 3), np.float32))
+            finally:
+                self._seg_ready.set()
             while True:
                 item = self._get(self._q_in)
                 if item is None:
@@ -463,6 +488,10 @@ class LiveSession:
     def _render(self, img: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
         p = self.params
         table = self._table
+        if self._exposure is not None:
+            g = self._exposure.gains(img)
+            if np.abs(g - 1).max() > 0.004:  # about one code at mid-grey
+                img = cv2.multiply(img, tuple(float(v) for v in g) + (0.0,), dtype=cv2.CV_8U)
         if mask is None or (p.effect == "none" and p.beauty == 0):
             return img if table is None else table(img, method=p.schedule)
         f = img.astype(np.float32) * np.float32(1 / 255)
@@ -525,6 +554,10 @@ class LiveSession:
         if self._started:
             return
         self._started = True
+        # warm the render's compiled kernels on a tiny frame (numba loads them on first use)
+        tiny = np.zeros((8, 8, 3), np.uint8)
+        composite(tiny.astype(np.float32), np.zeros((8, 8), np.float32),
+                  np.zeros((2, 2, 3), np.float32), self._table, method=self.params.schedule)
         self._t0, self._cpu0 = time.perf_counter(), time.process_time()
         stages = [(self._capture, "capture"), (self._segment_loop, "segment")]
         if self._calibrator is not None:
@@ -701,7 +734,13 @@ def stream_to_file(session: LiveSession, output: str | os.PathLike[str] | None, 
                     continue
                 if frame is None:
                     return
-                writer.write(frame)
+                h, w = frame.shape[:2]
+                if h % 2 == 0 and w % 2 == 0:
+                    # OpenCV's BT.601 limited-range I420 conversion (within 2 codes of
+                    # FFmpeg's on decoding) is half the cost of PyAV's rgb24 path
+                    writer.write_yuv420p(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420))
+                else:
+                    writer.write(frame)
         except BaseException as e:
             failed.append(e)
             stop.set()
