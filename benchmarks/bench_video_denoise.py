@@ -34,9 +34,9 @@ from brightroom.io.video import read_frames_uint8, write_video
 from brightroom.lab.video_scenes import add_sensor_noise, shaky_clip
 from brightroom.video.denoise import denoise_video
 
-HQDN3D = ["4:3:6:4.5", "8:6:12:9", "12:9:18:13", "16:12:24:18", "24:18:36:27"]
+HQDN3D = ["4:3:6:4.5", "8:6:12:9", "12:9:18:13", "16:12:24:18", "24:18:36:27", "32:24:48:36"]
 # the first grid (s 4-10) peaked at its edge, s=10, at ISO 6400 and 12800: extended past it
-NLMEANS = ["s=7:p=7:r=15", "s=10:p=7:r=15", "s=13:p=7:r=15", "s=16:p=7:r=15"]
+NLMEANS = ["s=7:p=7:r=15", "s=10:p=7:r=15", "s=13:p=7:r=15", "s=16:p=7:r=15", "s=20:p=7:r=15"]
 
 
 def psnrs(path: Path, clean: np.ndarray, moving: np.ndarray, n: int) -> tuple[float, float]:
