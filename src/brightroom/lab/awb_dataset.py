@@ -70,7 +70,7 @@ import cv2
 import numpy as np
 
 from brightroom.charts.scene import WAVELENGTHS, _align, _colour, illuminant_sd
-from brightroom.color.spaces import srgb_decode
+from brightroom.color.spaces import bradford_adaptation, get_space, srgb_decode
 from brightroom.errors import ParameterError
 from brightroom.lab.camera.presets import PRESETS
 from brightroom.lab.camera.spectral import (
@@ -301,7 +301,6 @@ def _textures() -> tuple[np.ndarray, ...]:
 def _munsell_rgb() -> tuple[np.ndarray, np.ndarray]:
     """Linear sRGB (D65, Bradford from C) of the real Munsell renotation colours inside the sRGB
     gamut, and their Munsell chroma (Newhall, Nickerson & Judd 1943)."""
-    from brightroom.color.spaces import bradford_adaptation, get_space
 
     colour = _colour()
     with warnings.catch_warnings():
