@@ -14,7 +14,7 @@ import av
 import numpy as np
 import pytest
 
-from brightroom.errors import OutputExistsError, ParameterError
+from brightroom.errors import InputError, OutputExistsError, ParameterError
 from brightroom.io.video import write_video
 from brightroom.live.engine import (
     LiveParams,
@@ -263,3 +263,23 @@ def test_steady_exposure_in_the_engine():
                                                                  steady_exposure=True)))
     means = [float(f.mean()) for f in out[12:]]
     assert len(out) == 36 and np.ptp(means) < 0.6 * 30
+
+
+def test_replacement_by_a_looping_video(tmp_path):
+    bgs = []
+    for v in (40, 200):  # a two-frame background video: dark, then bright
+        f = np.zeros((36, 64, 3), np.uint8)
+        f[..., 1] = v
+        bgs.append(f)
+    clip = tmp_path / "bg.mp4"
+    write_video(bgs * 2, clip, fps=30, crf=0)
+    session = LiveSession(synthetic_source((128, 72), 30, 8),
+                          LiveParams(effect="replace", background=str(clip)),
+                          segmenter=key_segmenter)
+    out = list(session)
+    corner = [int(f[2:10, 2:10, 1].mean()) for f in out]  # background only
+    assert len(out) == 8 and min(corner) < 60 and max(corner) > 180  # the video plays
+    assert all(np.abs(f[2:10, 2:10, 0].astype(int)).max() < 20 for f in out)
+    with pytest.raises(InputError):
+        LiveSession(synthetic_source((64, 48), 30, 2),
+                    LiveParams(effect="replace", background=str(tmp_path / "none.mp4")))

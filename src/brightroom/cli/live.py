@@ -49,7 +49,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preview", type=int, metavar="PORT",
                    help="also show the stream on http://127.0.0.1:PORT/ (0: any free port)")
     p.add_argument("--effect", type=parse_effect, default="blur",
-                   metavar="blur|replace=IMG|none", help="background effect [default: blur]")
+                   metavar="blur|replace=IMG|none",
+                   help="background effect; replace=FILE takes an image or a video (looped) "
+                   "[default: blur]")
     p.add_argument("--beauty", type=float, default=0.0, metavar="0..1",
                    help="skin smoothing strength [default: 0]")
     p.add_argument("--look", metavar="NAME", help="a look (brightroom look list) or .toml file")

@@ -43,7 +43,7 @@ import numpy as np
 
 from brightroom.errors import BrightroomError, InputError, ParameterError
 from brightroom.files import atomic_write, check_output
-from brightroom.io.video import VideoWriter
+from brightroom.io.video import VideoWriter, read_frames_uint8
 from brightroom.live.effects import (
     ColourTable,
     ExposureSmoother,
@@ -62,7 +62,8 @@ from brightroom.portrait.video import MaskSmoother
 
 __all__ = ["LiveParams", "LiveStats", "LiveSession", "Source", "SourceError", "open_source",
            "synthetic_source", "array_source", "sized_frames", "refine_matte", "model_matte",
-           "AlphaSmoother", "live_frames", "stream_to_file", "EFFECTS"]
+           "AlphaSmoother", "VideoBackground", "VIDEO_SUFFIXES", "live_frames",
+           "stream_to_file", "EFFECTS"]
 
 EFFECTS = ("blur", "replace", "none")
 _POLL = 0.05
@@ -81,7 +82,8 @@ class LiveParams:
     effect
         ``"blur"``, ``"replace"`` (needs ``background``) or ``"none"`` ["blur"].
     background
-        Replacement image file (``effect="replace"``).
+        Replacement image, or a video (:data:`VIDEO_SUFFIXES`, looped) with
+        ``effect="replace"``.
     blur_sigma
         Background blur, Gaussian sigma in pixels of a 1280-wide frame (scaled) [12].
     beauty
@@ -348,6 +350,78 @@ def open_source(spec: str | os.PathLike[str], *, size: tuple[int, int] | None = 
     return Source(gen, rate, live, s, close)
 
 
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi")
+"""Background files played as a looping video behind the person (others are images)."""
+
+
+class VideoBackground:
+    """A looping video behind the person, decoded in its own thread, resized and centre-cropped
+    to cover half the frame's size (the composite upsamples it) and handed over through a
+    queue of two; the render never waits for it after the first frame (it reuses the last).
+
+    Raises
+    ------
+    InputError
+        The file is missing, has no video stream or cannot be opened.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._read = read_frames_uint8
+        self.path = os.fspath(path)
+        frames, _, _ = read_frames_uint8(self.path)  # opens it now: a bad file fails here
+        first = next(iter(frames), None)
+        if first is None:
+            raise InputError(f"{self.path}: the background video has no frames")
+        self._q: queue.Queue = queue.Queue(maxsize=2)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last: np.ndarray | None = None
+        self.error: BaseException | None = None
+
+    def _loop(self, size: tuple[int, int]) -> None:
+        try:
+            while not self._stop.is_set():
+                frames, _, _ = self._read(self.path)
+                n = 0
+                for f in frames:
+                    bg = covering_background(f.astype(np.float32) * np.float32(1 / 255), size)
+                    while not self._stop.is_set():
+                        try:
+                            self._q.put(bg, timeout=_POLL)
+                            break
+                        except queue.Full:
+                            pass
+                    if self._stop.is_set():
+                        return
+                    n += 1
+                if n == 0:
+                    return
+        except BaseException as e:  # kept: the render goes on with the last frame
+            self.error = e
+
+    def frame(self, size: tuple[int, int]) -> np.ndarray:
+        """The next background frame for frames of ``size`` (width, height)."""
+        half = (max(1, size[0] // 2), max(1, size[1] // 2))
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, args=(half,), daemon=True,
+                                            name="brightroom-live-background")
+            self._thread.start()
+        try:
+            self._last = self._q.get(timeout=5.0) if self._last is None else \
+                self._q.get_nowait()
+        except queue.Empty:
+            if self._last is None:
+                raise InputError(f"{self.path}: the background video gave no frame "
+                                 f"({self.error or 'timeout'})") from None
+        return self._last
+
+    def close(self) -> None:
+        """Stop the decoder thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
 class LiveSession:
     """The pipelined engine over ``source``; iterate for processed uint8 RGB frames.
 
@@ -376,7 +450,14 @@ class LiveSession:
         self._q_cal: queue.Queue = queue.Queue(maxsize=1)
         self._calibrating = self._calibrator is not None
         self._rendered = 0
-        self._background = load_background(p.background) if p.effect == "replace" else None
+        self._background = None
+        self._video_bg: VideoBackground | None = None
+        if p.effect == "replace":
+            assert p.background is not None
+            if Path(p.background).suffix.lower() in VIDEO_SUFFIXES:
+                self._video_bg = VideoBackground(p.background)
+            else:
+                self._background = load_background(p.background)
         self._cover: np.ndarray | None = None
         self._alpha_smoother = AlphaSmoother(p.ema)
         self._exposure = ExposureSmoother(source.fps or 30.0) if p.steady_exposure else None
@@ -502,6 +583,8 @@ class LiveSession:
             f = beauty(f, p.beauty, skin_mask(img, alpha))
         if p.effect == "blur":
             bg = blurred_background(f, alpha, p.blur_sigma * w / 1280)
+        elif p.effect == "replace" and self._video_bg is not None:
+            bg = self._video_bg.frame((w, h))
         elif p.effect == "replace":
             assert self._background is not None
             if self._cover is None or self._cover.shape[:2] != (h, w):
@@ -619,6 +702,8 @@ class LiveSession:
     def close(self) -> None:
         """Stop the threads and release the source."""
         self._stop.set()
+        if self._video_bg is not None:
+            self._video_bg.close()
         for t in self._threads:
             t.join(timeout=5)
         if self._started:
