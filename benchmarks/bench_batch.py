@@ -6,9 +6,11 @@ runs, as a user would, each as a whole command (start-up counted):
 * **serial**: ``brightroom develop in/*.dng -o DIR/`` (one process, one file after another;
   numba and OpenCV use both cores inside each file);
 * **batch**: ``brightroom batch develop in/ -o DIR`` with the default local cluster (one
-  single-threaded worker per core);
+  single-threaded worker per core, as threads of the batch's process);
 * **1 x 1** and **2 x 1**: ``--workers 1 --threads-per-worker 1`` and ``--workers 2
-  --threads-per-worker 1`` (scaling with one-thread workers).
+  --threads-per-worker 1`` (scaling with one-thread workers);
+* **proc**: the default shape with ``--processes`` (spawned worker processes under nannies),
+  for the choice of the default (not a bar).
 
 Bars (issue 19): batch wall <= 1.1 x serial; 2 x 1 throughput >= 1.7 x that of 1 x 1; every
 batch output decodes to the same pixels as the serial one. The cases alternate over ``--runs``
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -52,12 +55,18 @@ def make_inputs(folder: Path, n: int, megapixels: float) -> list[Path]:
     return files
 
 
-def timed(cmd: list[str]) -> float:
-    t0 = time.perf_counter()
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, the command and its worker processes)."""
+    c0, t0 = _children_cpu(), time.perf_counter()
     run = subprocess.run(cmd, capture_output=True, text=True)
     if run.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{run.stderr}")
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, _children_cpu() - c0
 
 
 def main() -> None:
@@ -80,14 +89,19 @@ def main() -> None:
                                 "--workers", "1", "--threads-per-worker", "1"],
             "2x1": lambda out: [*CLI, "batch", "develop", str(work / "in"), "-o", str(out),
                                 "--workers", "2", "--threads-per-worker", "1"],
+            "proc": lambda out: [*CLI, "batch", "develop", str(work / "in"), "-o", str(out),
+                                 "--processes"],
         }
         times: dict[str, list[float]] = {k: [] for k in cases}
+        cpu: dict[str, list[float]] = {k: [] for k in cases}
         loads = []
         for r in range(args.runs):
             for name, cmd in cases.items():
                 out = work / f"out-{name}-{r}"
                 loads.append(os.getloadavg()[0])
-                times[name].append(timed(cmd(out)))
+                wall, used = timed(cmd(out))
+                times[name].append(wall)
+                cpu[name].append(used)
         # same pixels: the default batch's outputs against the serial ones
         diffs = []
         for f in files:
@@ -97,12 +111,13 @@ def main() -> None:
         med = {k: statistics.median(v) for k, v in times.items()}
         print(f"machine: {os.cpu_count()} cores, load average during the runs "
               f"{min(loads):.1f}-{max(loads):.1f}")
-        print(f"{'case':<8} {'median s':>9} {'files/s':>8}   runs")
+        print(f"{'case':<8} {'median s':>9} {'files/s':>8} {'CPU s':>7}   runs")
         for k, v in times.items():
-            print(f"{k:<8} {med[k]:9.2f} {args.files / med[k]:8.2f}   "
-                  + " ".join(f"{x:.2f}" for x in v))
+            print(f"{k:<8} {med[k]:9.2f} {args.files / med[k]:8.2f} "
+                  f"{statistics.median(cpu[k]):7.2f}   " + " ".join(f"{x:.2f}" for x in v))
         print(f"batch / serial wall:          {med['batch'] / med['serial']:.3f}  (bar <= 1.10)")
         print(f"2x1 / 1x1 throughput:         {med['1x1'] / med['2x1']:.3f}  (bar >= 1.70)")
+        print(f"processes / threads (default): {med['proc'] / med['batch']:.3f}")
         print(f"same pixels (max |diff|, codes): {max(diffs):.3g} over {len(diffs)} files")
     finally:
         shutil.rmtree(work, ignore_errors=True)

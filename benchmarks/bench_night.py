@@ -15,6 +15,12 @@ border), over the whole frame and inside the moving subject (its mask in the ref
 the exposure gain fitted on the whole frame). Ghost test: the subject's PSNR in the merge must
 not be below the reference frame's.
 
+What is possible, per case: *ideal*, the same frames unshaken and averaged exactly (noise / N,
+the denoiser told so); *ceiling*, the reference frame without noise through the same recipe;
+*N bound*, ``10 log10(m_s / (m_c + (m_s - m_c) / N))`` with ``m_s`` and ``m_c`` the single and
+noise-free frames' MSE: averaging N frames divides at most the noise part of one frame's error
+by N (10 log10 N only when the recipe itself makes no error).
+
 Bars (issue 10): worst-case gain >= +5 dB over one frame; no ghost on any case.
 
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_night.py [--quick] [--mp 0.5]
@@ -126,8 +132,9 @@ def run_case(c: Case, mp: float, rec, seed: int, method: str, options: dict) -> 
     s_single = exposure_fitted_psnr(single, truth, k=k_s, mask=mask, border=BORDER)[0]
     s_ours = exposure_fitted_psnr(ours, truth, k=k_o, mask=mask, border=BORDER)[0]
     info = merged.metadata["burst_merge"]
-    # the ideal merge: the same frames with no shake and no motion, averaged exactly (noise
-    # variance / N, reported to the denoiser as such) - what no merge can beat
+    # the ideal temporal average: the same frames with no shake and no motion, averaged exactly
+    # (noise variance / N, reported to the denoiser as such); the merge can beat it at high ISO
+    # with its own spatial (Wiener) denoising, so it is not an upper bound
     still = simulate_burst(scene, n=c.frames, lux=c.lux, cct=CCT, iso=iso, exposure_time=t_exp,
                            shake_px=0.0, rotation_deg=0.0, seed=seed, optics=False)
     prof = still[0].camera.noise_profile
@@ -136,7 +143,22 @@ def run_case(c: Case, mp: float, rec, seed: int, method: str, options: dict) -> 
         camera=still[0].camera.replace(noise_profile=NoiseProfile(
             tuple(v / c.frames for v in prof.scale), tuple(v / c.frames for v in prof.offset))))
     p_ideal = exposure_fitted_psnr(develop_linear(ideal_raw, rec), truth, border=BORDER)[0]
-    return {"ideal": p_ideal - p_single, "case": c, "single": p_single, "ours": p_ours,
+    # the ceiling: the reference frame without any noise (N -> infinity), the denoiser told so
+    # (a profile 1e6 times weaker): the error left is the recipe's own (demosaicking, colour,
+    # sharpening); a merge that resamples the mosaic no better than the recipe's demosaic
+    # cannot gain more than this over one frame, whatever N
+    clean = simulate_burst(scene, n=1, lux=c.lux, cct=CCT, iso=iso, exposure_time=t_exp,
+                           shake_px=0.0, rotation_deg=0.0, seed=seed, optics=False,
+                           noise=False)[0]
+    clean = clean.replace(camera=clean.camera.replace(noise_profile=NoiseProfile(
+        tuple(v * 1e-6 for v in prof.scale), tuple(v * 1e-6 for v in prof.offset))))
+    p_clean = exposure_fitted_psnr(develop_linear(clean, rec), truth, border=BORDER)[0]
+    # the arithmetic: one frame's error is the recipe's own (the clean frame's MSE) plus a noise
+    # part; averaging N frames divides at most the noise part by N
+    mse_s, mse_c = 10 ** (-p_single / 10), 10 ** (-p_clean / 10)
+    bound_n = 10 * np.log10(mse_s / (mse_c + max(mse_s - mse_c, 0.0) / c.frames))
+    return {"ideal": p_ideal - p_single, "ceiling": p_clean - p_single, "bound_n": bound_n,
+            "case": c, "single": p_single, "ours": p_ours,
             "gain": p_ours - p_single,
             "s_single": s_single, "s_ours": s_ours, "ghost": s_ours - s_single,
             "neff": info["effective_frames"], "rejected": info.get("rejected_tiles", 0.0),
@@ -167,14 +189,15 @@ def main() -> int:
     merge(simulate_burst(natural("coffee", megapixels=0.05), n=2, iso=3200, optics=False),
           ref=0, method=args.method)  # warm-up (numba)
     rows = []
-    print("| # | case | single dB | merged dB | gain dB | ideal gain dB | subject: single | "
-          "subject: merged | subject diff | Neff | rejected | merge s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| # | case | single dB | merged dB | gain dB | ideal gain dB | ceiling dB | N bound dB | "
+          "subject: single | subject: merged | subject diff | Neff | rejected | merge s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for i in idx:
         r = run_case((CASES + EXTRA)[i], mp, rec, args.seed + i, args.method, options)
         rows.append(r)
         print(f"| {i} | {r['case'].label()} | {r['single']:.2f} | {r['ours']:.2f} | "
-              f"{r['gain']:+.2f} | {r['ideal']:+.2f} | {r['s_single']:.2f} | {r['s_ours']:.2f} | "
+              f"{r['gain']:+.2f} | {r['ideal']:+.2f} | {r['ceiling']:+.2f} | "
+              f"{r['bound_n']:+.2f} | {r['s_single']:.2f} | {r['s_ours']:.2f} | "
               f"{r['ghost']:+.2f} | {r['neff']:.2f} | {r['rejected']:.2f} | "
               f"{r['t_merge']:.2f} |", flush=True)
     gains = [r["gain"] for r in rows]
@@ -185,6 +208,10 @@ def main() -> int:
     print(f"ideal merge's gain: worst {min(r['ideal'] for r in rows):+.2f} dB, median "
           f"{statistics.median([r['ideal'] for r in rows]):+.2f} dB; merge / ideal (dB): worst "
           f"{min(r['gain'] / r['ideal'] for r in rows):.2f}")
+    print(f"ceiling (noise-free frame) over one frame: worst "
+          f"{min(r['ceiling'] for r in rows):+.2f} dB, median "
+          f"{statistics.median([r['ceiling'] for r in rows]):+.2f} dB; cases whose ceiling is "
+          f"under +5 dB: {[i for i, r in zip(idx, rows) if r['ceiling'] < 5]}")
     print(f"subject (merged - single): worst {min(ghosts):+.2f} dB, median "
           f"{statistics.median(ghosts):+.2f} dB")
     print(f"BAR worst-case gain >= +5 dB: {'MET' if min(gains) >= 5 else 'NOT MET'} "

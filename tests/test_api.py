@@ -118,7 +118,7 @@ def test_types_errors_and_choices():
     for name in errors:
         assert issubclass(getattr(brightroom, name), brightroom.BrightroomError)
     assert issubclass(brightroom.BurstWarning, Warning)
-    assert brightroom.BURST_MODES == ("auto", "night", "hdr")
+    assert brightroom.BURST_MODES == ("auto", "night", "hdr", "superres")
     assert brightroom.SCHEDULES == ("fused", "reference")
     assert "daylight" in brightroom.WB_PRESETS and "circle" in brightroom.LENS_STYLES
     assert set(brightroom.CALIBRATION_METHODS) == {"matrix", "finlayson2015"}

@@ -89,6 +89,47 @@ def test_an_unreachable_scheduler_is_one_clear_error(tmp_path: Path) -> None:
         batch.develop(files, tmp_path / "o", scheduler="tcp://127.0.0.1:9", workers=2)
 
 
+# ---------------------------------------------------------------- the local clusters a batch starts
+
+
+@pytest.mark.slow
+def test_the_default_cluster_is_threads_and_each_file_gets_its_own_warnings(tmp_path: Path) -> None:
+    files = _dngs(tmp_path / "in", 2)
+    nomatrix = (Path(__file__).parent / "data" / "raw" / "pidng-nomatrix.dng").read_bytes()
+    for name in ("pa.dng", "pb.dng"):  # the same warning, in two tasks running side by side
+        (tmp_path / "in" / name).write_bytes(nomatrix)
+    result = batch.develop([tmp_path / "in"], tmp_path / "out", workers=2, threads_per_worker=1)
+    # two inputs with the same content are two tasks and two outputs (not one Dask key)
+    names = ["f00.jpg", "f01.jpg", "pa.jpg", "pb.jpg"]
+    assert result.ok and sorted(p.name for p in result.done) == names
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.jpg")) == names
+    info = result.cluster
+    assert info.local and info.processes is False and (info.workers, info.threads) == (2, 1)
+    warned = sorted(p.name for p, text in result.warnings)
+    assert warned == ["pa.dng", "pb.dng"]
+    assert all("no colour matrix" in text and p.name in text for p, text in result.warnings), \
+        result.warnings
+    for f in files:
+        brightroom.develop(f, tmp_path / "ref" / f"{f.stem}.jpg")
+        assert np.array_equal(_pixels(tmp_path / "out" / f"{f.stem}.jpg"),
+                              _pixels(tmp_path / "ref" / f"{f.stem}.jpg"))
+
+
+@pytest.mark.slow
+def test_a_local_cluster_of_processes_gives_the_same_pixels(tmp_path: Path) -> None:
+    files = _dngs(tmp_path / "in", 3)
+    result = batch.develop(files, tmp_path / "out", workers=2, threads_per_worker=1,
+                           processes=True)
+    assert result.ok and len(result.done) == 3 and result.cluster.processes is True
+    assert len({r.worker for r in batch.Manifest(tmp_path / "out").rows()}) >= 1
+    for f in files:
+        brightroom.develop(f, tmp_path / "ref" / f"{f.stem}.jpg")
+        assert np.array_equal(_pixels(tmp_path / "out" / f"{f.stem}.jpg"),
+                              _pixels(tmp_path / "ref" / f"{f.stem}.jpg"))
+    with pytest.raises(ParameterError, match="local"):
+        batch.develop(files, tmp_path / "o2", scheduler="tcp://127.0.0.1:9", processes=True)
+
+
 # ---------------------------------------------------------------- on a shared local cluster
 
 

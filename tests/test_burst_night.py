@@ -168,3 +168,16 @@ def test_real_dng_burst_shifted_crops(tmp_path) -> None:
     d = merged.cfa[16:-16, 16:-16] - frames[0].cfa[16:-16, 16:-16]
     # the same noise-free scene in every frame: the merge may only remove noise
     assert float(np.sqrt(np.mean(d * d))) < 0.02 * float(np.percentile(frames[0].cfa, 99))
+
+
+def test_superres_mode_of_the_burst_api(dngs: list[Path]) -> None:
+    """mode="superres" through the files: a LinearRawImage merge, developed by the recipe."""
+    merged = merge_burst(dngs, mode="superres", scale=1.5, ref=1)
+    assert merged.data.shape == (144, 192, 3)
+    bm = merged.metadata["burst_merge"]
+    assert bm["method"] == "wronski2019" and bm["reference"] == 1 and len(bm["files"]) == 4
+    img = develop_burst(dngs, recipe=_recipe(), mode="superres", zoom=2)
+    assert img.space == "display" and img.shape == (96, 128, 3)
+    with pytest.warns(BurstWarning, match="one frame"):
+        one = develop_burst(dngs[:1], recipe=_recipe(), mode="superres", zoom=2, scale=1)
+    assert one.shape == (48, 64, 3)

@@ -129,3 +129,60 @@ def test_batch_continues_after_a_bad_file(tmp_path, capsys):
     assert main(["develop", str(good), str(bad), "-o", str(outdir)]) == 1
     assert [p.name for p in outdir.iterdir()] == ["good.jpg"]
     assert "bad.dng" in capsys.readouterr().err
+
+
+def _burst_dngs(tmp_path, n=3):
+    from brightroom.charts import dead_leaves
+    from brightroom.io import write_dng
+    from brightroom.lab.camera.zoom import simulate_zoom_burst
+
+    frames, _ = simulate_zoom_burst(dead_leaves((128, 160), seed=1, rmin=2.0, color=True),
+                                    n=n, factor=2, iso=400, seed=1)
+    return [str(write_dng(f, tmp_path / f"z{i}.dng")) for i, f in enumerate(frames)]
+
+
+def test_develop_burst_superres_zoom(tmp_path, capsys):
+    files = _burst_dngs(tmp_path)
+    out = tmp_path / "zoom.png"
+    assert main(["develop", *files, "--burst", "--mode", "superres", "--zoom", "2", "-o",
+                 str(out)]) == 0
+    from brightroom.io import read_image
+
+    assert read_image(out).shape == (64, 80, 3)
+    out2 = tmp_path / "sr2.png"
+    assert main(["develop", *files, "--burst", "--mode", "superres", "--scale", "2", "-o",
+                 str(out2)]) == 0
+    assert read_image(out2).shape == (128, 160, 3)
+
+
+def test_develop_burst_superres_bad_input(tmp_path, capsys):
+    files = _burst_dngs(tmp_path)
+    out = tmp_path / "bad.jpg"
+    assert main(["develop", *files, "--burst", "--mode", "superres", "--scale", "5", "-o",
+                 str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "scale 5" in err[0] and "out of range" in err[0]
+    assert not out.exists() and not list(tmp_path.glob(".bad*"))
+    assert main(["develop", *files, "--burst", "--mode", "superres", "--zoom", "20", "-o",
+                 str(out)]) == 1
+    assert "zoom 20" in capsys.readouterr().err
+    # --zoom without the mode
+    assert main(["develop", files[0], "--zoom", "2", "-o", str(out)]) == 1
+    assert "superres" in capsys.readouterr().err
+    # a frame of another size
+    from brightroom.io import read_raw, write_dng
+
+    raw = read_raw(files[1])
+    small = write_dng(raw.replace(cfa=np.ascontiguousarray(raw.cfa[:32, :40])),
+                      tmp_path / "small.dng")
+    assert main(["develop", files[0], str(small), "--burst", "--mode", "superres", "-o",
+                 str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pixels" in err[0]
+    assert not out.exists()
+    # one frame: falls back with one warning line
+    assert main(["develop", files[0], "--burst", "--mode", "superres", "--zoom", "2", "-o",
+                 str(out)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert any("warning" in e and "one frame" in e for e in err)
+    assert out.exists()

@@ -61,3 +61,23 @@ def test_develop_loads_only_what_it_uses(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.slow
+def test_develop_imports_no_numba_with_the_aot_build(tmp_path):
+    """With the AOT kernels installed (`make aot`), one photo from the command line imports
+    neither numba nor scipy (numba's import alone costs ~0.3 s; brightroom._jit)."""
+    from brightroom import _jit
+
+    if not _jit.MANIFEST.exists():
+        pytest.skip("no AOT build installed (`make aot` builds it)")
+    assert _jit.aot_status().startswith("used"), _jit.aot_status()
+    code = (
+        "import sys\n"
+        "from brightroom.cli.main import main\n"
+        f"assert main(['develop', {str(RAW)!r}, '-o', {str(tmp_path / 'o.jpg')!r}]) == 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numba', 'scipy', 'llvmlite')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"

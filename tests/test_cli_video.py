@@ -53,7 +53,12 @@ def test_errors_are_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and "no such file" in err
     src = write_video([np.zeros((32, 32, 3), np.uint8)] * 3, tmp_path / "s.mp4", fps=30)
     assert main(["stabilize", str(src), "-o", str(tmp_path / "o.mp4"), "--gyro", "g.gcsv"]) == 1
-    assert "gyro" in capsys.readouterr().err
+    assert "g.gcsv: no such file" in capsys.readouterr().err
+    (tmp_path / "g.gcsv").write_text("GYROFLOW IMU LOG\nversion,1.3\n")
+    assert main(["stabilize", str(src), "-o", str(tmp_path / "o.mp4"), "--gyro",
+                 str(tmp_path / "g.gcsv")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no 't,gx,gy,gz' table" in err
     assert main(["stabilize", str(src), "-o", str(tmp_path / "o.mp4"), "--crop", "wide"]) == 2
     assert main(["video", "denoise", str(src), "-o", str(tmp_path / "o.mp4"),
                  "--strength", "-1"]) == 1

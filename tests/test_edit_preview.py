@@ -42,3 +42,15 @@ def test_preview_size_and_identity():
     pv = Preview(img, max_pixels=600)
     assert pv.image.shape == (20, 30, 3)
     assert np.array_equal(pv.render(EditList()), pv.image)
+
+
+def test_preview_matches_the_full_render_with_perspective():
+    """The perspective's crop is relative (a linear programme on the warped outline, which
+    scales with the picture), so the preview frames what the export frames."""
+    full = srgb_decode(data.astronaut().astype(np.float32) / 255)
+    el = EditList(geometry=Geometry(vertical=8.0, horizontal=-5.0, angle=1.0))
+    small = Preview(full, max_pixels=256 * 256).render(el)
+    big = render_edits(full, el)
+    assert abs(big.shape[1] / big.shape[0] - small.shape[1] / small.shape[0]) < 0.02
+    down = cv2.resize(big, small.shape[1::-1], interpolation=cv2.INTER_AREA)
+    assert psnr(srgb_encode(np.clip(small, 0, 1)), srgb_encode(np.clip(down, 0, 1))) > 30

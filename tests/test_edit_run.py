@@ -138,3 +138,39 @@ def test_auto_and_straighten_are_resolved_into_the_list(tmp_path):
     assert res.edits.basic.exposure != 0 or res.edits.basic.whites != 0
     assert res.straighten is not None and abs(res.straighten) < 1.0
     assert res.edits.geometry.angle == res.straighten
+
+
+def test_upright_and_dust_are_resolved_into_the_list_and_bad_values_refused(tmp_path):
+    h, w = 240, 360
+    img = np.full((h, w, 3), 150, np.uint8)
+    for x in range(20, w, 90):
+        img[:, x:x + 3] = 30
+    f = 0.8 * w  # a camera tilted up by 7 degrees (FOCAL): the verticals converge upwards
+    t = np.radians(-7.0)
+    k = np.array([[f, 0, (w - 1) / 2], [0, f, (h - 1) / 2], [0, 0, 1]])
+    rx = np.array([[1, 0, 0], [0, np.cos(t), -np.sin(t)], [0, np.sin(t), np.cos(t)]])
+    import cv2  # noqa: PLC0415 - the test's own warp
+    img = cv2.warpPerspective(img, k @ rx @ np.linalg.inv(k), (w, h),
+                              borderMode=cv2.BORDER_REFLECT)
+    img[60:63, 244:247] = 120  # a dark speck on the flat wall between two columns
+    path = tmp_path / "tilted.png"
+    PILImage.fromarray(img).save(path)
+    res = brightroom.edit(path, tmp_path / "o.png", upright="vertical", dust=True, save=False)
+    assert res.upright is not None and res.edits.geometry.vertical == pytest.approx(7.0, abs=0.4)
+    assert res.edits.geometry.vertical == res.upright[1]
+    assert len(res.dust) == 1 and abs(res.dust[0][0] - 245) < 2 and len(res.edits.heal) == 1
+    again = brightroom.edit(path, tmp_path / "a.png", edits=res.edits, save=False)
+    assert np.array_equal(again.image.data, res.image.data)  # no measuring on reload
+    out = tmp_path / "bad.png"
+    with pytest.raises(ParameterError, match=r"vertical = 55.0 is outside \[-40.0, 40.0\]"):
+        brightroom.edit(path, out, vertical=55)
+    with pytest.raises(ParameterError, match="upright 'diagonal'"):
+        brightroom.edit(path, out, upright="diagonal")
+    with pytest.raises(ParameterError, match="straighten or upright, not both"):
+        brightroom.edit(path, out, upright="level", straighten="auto")
+    assert not out.exists()
+    flat = tmp_path / "flat.png"
+    PILImage.fromarray(np.full((80, 120, 3), 128, np.uint8)).save(flat)
+    with pytest.warns(brightroom.EditWarning, match="upright vertical: no usable vertical"):
+        r = brightroom.edit(flat, tmp_path / "f.png", upright="vertical", save=False)
+    assert r.upright is None and r.edits.geometry.vertical == 0

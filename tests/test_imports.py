@@ -28,7 +28,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "brightroom"
 
 FLOORS: dict[str, float] = {
-    "errors": 1.0, "_version": 1.0, "types": 1.1, "methods": 1.1, "files": 1.1, "limits": 1.1,
+    "errors": 1.0, "_version": 1.0, "_jit": 1.1, "types": 1.1, "methods": 1.1, "files": 1.1, "limits": 1.1,
     "color": 2.0, "charts": 2.1, "io": 2.1,
     "develop": 3,
     "burst": 4, "portrait": 4, "looks": 4,

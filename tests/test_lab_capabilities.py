@@ -16,6 +16,7 @@ from brightroom.lab.capabilities import (
     measure_capabilities,
     measure_hdr,
     measure_night,
+    measure_zoom,
     portrait_lab,
     supports_burst,
     supports_portrait,
@@ -122,8 +123,8 @@ def test_measure_capabilities_conditions_and_json():
 
     res = measure_capabilities(LabPipeline("test:broken", broken), burst=False)
     # the pipeline failed: its measurements are recorded as failed (None, scored 0), not raised
-    assert set(res["errors"]) == {"night"} and "boom" in res["errors"]["night"]
-    assert set(res["metrics"]) == {"night-1lux", "night-5lux", "hdr"}
+    assert set(res["errors"]) == {"night", "zoom"} and "boom" in res["errors"]["night"]
+    assert set(res["metrics"]) == {"night-1lux", "night-5lux", "hdr", "zoom-2x", "zoom-3x"}
     assert set(res["metrics"]) <= set(CAPABILITY_CONDITIONS)
     assert all(v is None for c in ("night-1lux", "night-5lux") for v in res["metrics"][c].values())
     # the bracket's raw range needs no pipeline; the halo after it does
@@ -132,6 +133,7 @@ def test_measure_capabilities_conditions_and_json():
     json.dumps(res, allow_nan=False)
     s = score_conditions(res["metrics"])
     assert s.attributes["night"] == 0.0 and s.attributes["bokeh"] is None
+    assert s.attributes["zoom"] == 0.0
     assert "night-1lux/night_psnr_db" in s.failed
 
 
@@ -139,3 +141,30 @@ def test_spec_is_json():
     spec = capabilities_spec()
     assert json.loads(json.dumps(spec)) == spec
     assert spec["night"]["lux"] == [1.0, 5.0]
+
+
+def test_digital_zoom_is_the_enlarged_centre():
+    from brightroom.lab.capabilities import _digital_zoom
+
+    img = np.zeros((60, 90, 3), np.float32)
+    img[20:40, 30:60] = 1.0  # the centre third
+    z = _digital_zoom(img, 3)
+    assert z.shape == (60, 90, 3)
+    assert z[5:55, 5:85].min() > 0.99
+
+
+@pytest.mark.slow
+def test_measure_zoom_superres_beats_digital_zoom():
+    from brightroom.lab.pipelines import get_pipeline
+
+    # the super-resolved render is a linear raw: a Brightroom recipe develops it
+    m, d = measure_zoom(get_pipeline("brightroom:neutral"), thumbnails=True)
+    assert set(m) == {"zoom-2x", "zoom-3x"}
+    for cond in m:
+        assert m[cond]["zoom_mtf50_gain"] > 1.0
+        assert 0 < m[cond]["zoom_edge_acutance"] < 1.2
+    assert d["zoom-2x"]["thumbnail_zoomed"].startswith("data:image/png;base64,")
+    s = score_conditions(m)
+    assert s.attributes["zoom"] > 0
+    single, _ = measure_zoom(REFERENCE, burst=False, thumbnails=False)
+    assert all(single[c]["zoom_mtf50_gain"] == 1.0 for c in single)

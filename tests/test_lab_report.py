@@ -86,13 +86,19 @@ def _with_capabilities(results: LabResults) -> LabResults:
     metrics = {"night-1lux": {"night_psnr_db": 27.25, "night_gain_db": 4.5, "night_subject_db": 1.0},
                "night-5lux": {"night_psnr_db": 28.0, "night_gain_db": 4.25, "night_subject_db": 0.5},
                "hdr": {"hdr_dr_stops": 19.5, "hdr_halo_pct": 0.75},
-               "portrait": {"bokeh_score": 91.0}}
+               "portrait": {"bokeh_score": 91.0},
+               "zoom-2x": {"zoom_texture_acutance": 0.61, "zoom_edge_acutance": 0.7,
+                           "zoom_mtf50_gain": 1.23}}
     details = {"night": {"night-1lux": {"lux": 1.0, "merged": True, "psnr_single_db": 22.75,
                                         "thumbnail_single": thumb, "thumbnail_merged": thumb},
                          "night-5lux": {"lux": 5.0, "merged": True, "psnr_single_db": 23.75}},
                "hdr": {"merged": True, "dr_single_stops": 11.0},
                "bokeh": {"scenes": {"astronaut-wall": {"psnr": 33.0, "psnr_band": 24.0,
-                                                       "score": 91.0}}}}
+                                                       "score": 91.0}}},
+               "zoom": {"zoom-2x": {"factor": 2, "merged": True,
+                                    "zoomed": {"mtf50": 0.25, "texture_acutance": 0.61},
+                                    "digital_zoom": {"mtf50": 0.2, "texture_acutance": 0.5},
+                                    "thumbnail_digital": thumb, "thumbnail_zoomed": thumb}}}
     cap = {"metrics": metrics, "details": details, "errors": {}, "timings": {}}
     scored = {c.condition.name: c.metrics for c in results.conditions} | metrics
     return results.replace(capabilities=cap, score=score_conditions(scored))
@@ -100,20 +106,22 @@ def _with_capabilities(results: LabResults) -> LabResults:
 
 def test_report_shows_capabilities(results: LabResults, tmp_path):
     html = render_html(results)
-    assert "capability tests (night, HDR, bokeh) were not run" in html
+    assert "capability tests (night, HDR, bokeh, zoom) were not run" in html
     r = _with_capabilities(results)
     html = render_html(r)
-    for text in ("Night, HDR and bokeh", "night-1lux", "portrait", "27.25", "+4.50", "22.75",
-                 "19.5", "11.0", "astronaut-wall", "merged burst", "single frame"):
+    for text in ("Night, HDR, bokeh and zoom", "night-1lux", "portrait", "27.25", "+4.50",
+                 "22.75", "19.5", "11.0", "astronaut-wall", "merged burst", "single frame",
+                 "zoom 2x", "multi-frame super-resolution", "1.23", "digital zoom"):
         assert text in html, text
-    assert html.count('<img alt=') == 2 and "data:image/png;base64," in html
+    assert html.count('<img alt=') == 4 and "data:image/png;base64," in html
     assert not re.search(r"https?://", html, re.I)
     p = _Collect()
     p.feed(html)
     assert not p.errors, p.errors[:3]
     imgs = [a for t, a in p.tags if t == "img"]
-    assert len(imgs) == 2 and all(a["src"].startswith("data:image/png;base64,") for a in imgs)
+    assert len(imgs) == 4 and all(a["src"].startswith("data:image/png;base64,") for a in imgs)
     assert f"{r.score.attributes['night']:.1f}" in html
+    assert f"{r.score.attributes['zoom']:.1f}" in html
     assert f"{r.score.attributes['bokeh']:.1f}" in html
     path = write_report(r, tmp_path)
     again = LabResults.from_dict(json.loads((tmp_path / "results.json").read_text()))

@@ -26,6 +26,7 @@ from brightroom.lab.score import (
 RELEASED = {
     "1.0.0": "95a2747bc12b908b",  # chart wall only
     "1.1.0": "1119f9c99af0e40c",  # + night, bokeh; HDR folded into exposure / artefacts
+    "1.2.0": "283c42de109e2c1d",  # + zoom (2x, 3x super-resolution vs digital zoom)
 }
 
 
@@ -76,7 +77,8 @@ def test_component_mapping_is_a_clipped_line():
 
 
 CAPABILITY = ("hdr_dr_stops", "hdr_halo_pct", "night_psnr_db", "night_gain_db",
-              "night_subject_db", "bokeh_score")
+              "night_subject_db", "bokeh_score", "zoom_texture_acutance", "zoom_edge_acutance",
+              "zoom_mtf50_gain")
 
 
 def _perfect() -> dict[str, float]:
@@ -99,7 +101,7 @@ def test_overall_combines_conditions_and_attributes_as_documented():
     assert "dr_stops" not in s.components["1lux"]["exposure"]
     present = ["exposure", "colour", "texture", "noise", "artefacts"]
     assert s.overall == pytest.approx((4 * 100.0 + colour) / 5)
-    assert set(s.absent) == {"bokeh", "night", "video"}
+    assert set(s.absent) == {"bokeh", "night", "zoom", "video"}
     assert all(s.attributes[a] is None for a in s.absent)
     for a in present:
         assert a in s.formula
@@ -112,8 +114,11 @@ def test_capability_conditions_join_as_documented():
     night1 = {"night_psnr_db": 24.0, "night_gain_db": 3.0, "night_subject_db": 0.0}
     night5 = {"night_psnr_db": 34.0, "night_gain_db": 6.0, "night_subject_db": -1.5}
     hdr = {"hdr_dr_stops": 14.0, "hdr_halo_pct": 11.0}
+    zoom2 = {"zoom_texture_acutance": 0.6, "zoom_edge_acutance": 0.56, "zoom_mtf50_gain": 1.25}
+    zoom3 = {"zoom_texture_acutance": 1.0, "zoom_edge_acutance": 0.92, "zoom_mtf50_gain": 1.0}
     s = score_conditions({"1000lux": wall, "night-1lux": night1, "night-5lux": night5,
-                          "hdr": hdr, "portrait": {"bokeh_score": 80.0}})
+                          "hdr": hdr, "portrait": {"bokeh_score": 80.0}, "zoom-2x": zoom2,
+                          "zoom-3x": zoom3})
     # night at 1 lux: 0.4 * 50 + 0.4 * 50 + 0.2 * 100 = 60; at 5 lux: 0.4 * 100 + 0.4 * 100
     # + 0.2 * 50 = 90; conditions 0.6 / 0.4
     assert s.per_condition["night-1lux"]["night"] == pytest.approx(60.0)
@@ -126,10 +131,15 @@ def test_capability_conditions_join_as_documented():
     assert s.attributes["exposure"] == pytest.approx((0.3 * 100 + 0.5 * 50) / 0.8)
     assert s.attributes["artefacts"] == pytest.approx((0.3 * 100 + 0.5 * 50) / 0.8)
     assert s.attributes["bokeh"] == pytest.approx(80.0)
+    # zoom 2x: 0.3 * 50 + 0.3 * 50 + 0.4 * 50 = 50; 3x: 0.3 * 100 + 0.3 * 100 + 0 = 60;
+    # conditions 0.6 / 0.4
+    assert s.per_condition["zoom-2x"]["zoom"] == pytest.approx(50.0)
+    assert s.per_condition["zoom-3x"]["zoom"] == pytest.approx(60.0)
+    assert s.attributes["zoom"] == pytest.approx(0.6 * 50 + 0.4 * 60)
     assert s.absent == ("video",)
     attrs = s.attributes
     expect = sum(attrs[a] for a in ("exposure", "colour", "texture", "noise", "artefacts",
-                                    "bokeh", "night")) / 7
+                                    "bokeh", "night", "zoom")) / 8
     assert s.overall == pytest.approx(expect)
     # a pipeline without portrait mode: bokeh is absent, not zero
     t = score_conditions({"1000lux": wall, "night-1lux": night1, "hdr": hdr})

@@ -130,3 +130,55 @@ def test_look_table_matches_the_look(rng):
     err = np.abs(out.astype(np.float32) - ref * 255)
     assert out.dtype == np.uint8 and out.shape == u8.shape
     assert err.mean() < 1.5 and err.max() < 6
+
+
+def test_fused_composite_matches_the_numpy_reference(rng):
+    from brightroom.live.effects import ColourTable, composite
+
+    f = rng.random((90, 160, 3), dtype=np.float32)
+    a = np.clip(rng.random((90, 160), dtype=np.float32) * 1.4 - 0.2, 0, 1)
+    table = LookTable("vibrant")
+    for bg in (rng.random((23, 40, 3), dtype=np.float32), rng.random((90, 160, 3),
+                                                                    dtype=np.float32)):
+        for t in (None, table):
+            ref = composite(f, a, bg, t, method="numpy").astype(int)
+            ours = composite(f, a, bg, t, method="numba").astype(int)
+            # float rounding flips a code at a quantisation boundary, and that may flip the
+            # table's nearest node (4 codes apart)
+            assert (ref != ours).mean() < 0.005
+            assert np.abs(ref - ours).max() <= (1 if t is None else 12)
+    identity = ColourTable(lambda x: x)
+    u8 = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    assert np.array_equal(table(u8, method="numba"), table(u8, method="numpy"))
+    assert np.abs(identity(u8).astype(int) - u8).max() <= 2
+    with pytest.raises(ParameterError, match="method"):
+        composite(f, a, f, method="halide")
+
+
+def test_skin_mask_at_half_resolution_matches_full(rng):
+    img = np.zeros((360, 640, 3), np.float32)
+    img[:, :320] = [0.87, 0.66, 0.55]
+    img[:, 320:] = [0.1, 0.2, 0.75]
+    half, full = skin_mask(img), skin_mask(img, scale=1)
+    assert np.abs(half - full).mean() < 0.01
+
+
+def test_exposure_smoother_cancels_pumping_and_follows_a_new_light():
+    from brightroom.live.effects import ExposureSmoother
+
+    base = np.full((72, 128, 3), 120, np.uint8)
+    sm = ExposureSmoother(30, tau=0.5)
+    means = []
+    for i in range(60):  # the webcam pumps +-12 % every few frames
+        f = np.clip(base.astype(np.float32) * (1.12 if (i // 3) % 2 else 0.88), 0, 255)
+        f = f.astype(np.uint8)
+        means.append(float((f * sm.gains(f)).mean()))
+    raw = [120 * 1.12, 120 * 0.88]
+    assert np.ptp(means[10:]) < 0.4 * (raw[0] - raw[1])
+    # a lasting change of light is followed: after 3 s at half brightness, the gain is ~1 again
+    dark = (base // 2).astype(np.uint8)
+    for _ in range(90):
+        g = sm.gains(dark)
+    assert np.abs(g - 1).max() < 0.05
+    with pytest.raises(ParameterError):
+        ExposureSmoother(0)

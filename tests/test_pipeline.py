@@ -161,3 +161,13 @@ def test_unknown_stage_lists_entry_point_stages_and_bad_schedule():
     assert "look" in known_stages()
     with pytest.raises(PipelineError, match="unknown schedule"):
         Pipeline.of(["_test_gain"])(_raw(), schedule="fast")
+
+
+def test_own_stages_match_their_entry_points():
+    from importlib.metadata import entry_points
+
+    from brightroom.develop.pipeline import ENTRY_POINT_GROUP, OWN_STAGES
+
+    eps = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    assert {n: eps.get(n) for n in OWN_STAGES} == OWN_STAGES
+    assert {n for n, v in eps.items() if v.startswith("brightroom.develop.")} == set(OWN_STAGES)

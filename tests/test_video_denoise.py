@@ -17,6 +17,7 @@ from brightroom.video.denoise import (
     estimate_noise,
     merge_frames,
     merge_reference,
+    wiener_reference,
 )
 
 
@@ -29,10 +30,32 @@ def test_numba_merge_matches_the_reference():
     maps = np.array([[[1.0, 0, 0], [0, 1.0, 0]]] * 4)
     maps[2, 0, 2] = -5.0  # neighbour 2 does not cover the first five columns
     maps[3, :, :2] = [[0.999, 0.01], [-0.01, 0.999]]
-    ref_lin = merge_reference(ref, neigh, maps, 0.004, 1e-4, 3.0)
+    ref_lin, vf = merge_reference(ref, neigh, maps, 0.004, 1e-4, 3.0)
     want = np.floor(np.clip(srgb_encode(np.clip(ref_lin, 0, 1)) * 255 + 0.5, 0, 255))
-    got = merge_frames(ref, neigh, maps, 0.004, 1e-4, 3.0).astype(float)
+    got = merge_frames(ref, neigh, maps, 0.004, 1e-4, 3.0, spatial=0.0).astype(float)
     assert np.abs(got - want).max() <= 1.0
+    assert vf.min() >= 1 / 5 - 1e-6 and vf.max() <= 1.0  # 1 / (frames merged) .. 1
+    assert vf[:10].mean() > vf[10:].mean()  # fewer frames where neighbour 1 was rejected
+    # with the spatial stage (Lee's filter in the opponent space)
+    sp = wiener_reference(ref_lin, vf, 0.004, 1e-4, 0.7, 3)
+    want = np.floor(np.clip(srgb_encode(np.clip(sp, 0, 1)) * 255 + 0.5, 0, 255))
+    got = merge_frames(ref, neigh, maps, 0.004, 1e-4, 3.0, spatial=0.7, box=3).astype(float)
+    assert np.abs(got - want).max() <= 1.0 and np.abs(got - want).mean() < 0.05
+
+
+def test_spatial_stage_smooths_flat_noise_and_keeps_edges():
+    rng = np.random.default_rng(5)
+    clean = np.full((40, 60, 3), 0.2, np.float32)
+    clean[:, 30:] = 0.6  # a strong edge
+    a, b = 0.002, 1e-4
+    noisy = clean + np.sqrt(a * clean + b) * rng.standard_normal(clean.shape).astype(np.float32)
+    vf = np.ones(clean.shape[:2], np.float32)
+    out = wiener_reference(noisy, vf, a, b, 1.0, 3)
+    flat = np.s_[5:35, 5:25]
+    assert out[flat].std() < 0.6 * noisy[flat].std()
+    # the edge stays sharp: the columns beside it keep their levels
+    assert abs(out[5:35, 28].mean() - 0.2) < 0.03 and abs(out[5:35, 31].mean() - 0.6) < 0.03
+    np.testing.assert_allclose(wiener_reference(clean, vf, a, b, 0.0, 3), clean, atol=1e-5)
 
 
 def test_noise_fit_recovers_a_poisson_gaussian_level():
@@ -81,3 +104,32 @@ def test_bad_params():
         DenoiseParams(radius=0)
     with pytest.raises(ParameterError, match="strength"):
         DenoiseParams(strength=-1)
+    with pytest.raises(ParameterError, match="box"):
+        DenoiseParams(box=4)
+    with pytest.raises(ParameterError, match="spatial"):
+        DenoiseParams(spatial=-1)
+
+
+def test_declip_undoes_the_bias_of_clipped_noise():
+    from brightroom.video.denoise import declip_reference, declip_table
+
+    rng = np.random.default_rng(7)
+    a, b = 0.003, 4e-4
+    mu = np.array([0.0, 0.005, 0.02, 0.05, 0.3], np.float32)
+    sd = np.sqrt(a * mu + b)
+    samples = np.maximum(mu[:, None] + sd[:, None] * rng.standard_normal((5, 200000)), 0)
+    m = samples.mean(axis=1).astype(np.float32)
+    assert m[0] > 0.005  # the clipped mean of black is well above it
+    got = declip_reference(m, a, b)
+    np.testing.assert_allclose(got, mu, atol=1.5e-3)
+    tab, top = declip_table(a, b)
+    assert np.all(np.diff(tab) >= 0) and tab[-1] == pytest.approx(top)
+    assert declip_reference(np.array([0.5], np.float32), a, b)[0] == pytest.approx(0.5)
+    # the numba schedule applies the same table
+    ref = np.full((8, 8, 3), 3, np.uint8)
+    neigh = np.full((2, 8, 8, 3), 3, np.uint8)
+    maps = np.array([[[1.0, 0, 0], [0, 1.0, 0]]] * 2)
+    lin, _ = merge_reference(ref, neigh, maps, a, b, 3.0)
+    want = np.floor(np.clip(srgb_encode(declip_reference(lin, a, b)) * 255 + 0.5, 0, 255))
+    got8 = merge_frames(ref, neigh, maps, a, b, 3.0, declip=True).astype(float)
+    assert np.abs(got8 - want).max() <= 1.0 and got8.mean() < 3

@@ -42,7 +42,7 @@ __all__ = [
     # develop
     "develop", "load_recipe", "list_recipes",
     # bursts
-    "merge", "night", "hdr",
+    "merge", "night", "hdr", "superres",
     # portrait
     "portrait",
     # document scanning

@@ -90,9 +90,12 @@ if TYPE_CHECKING:  # annotations only; the names resolve lazily (see _LAZY)
 PathLike = str | os.PathLike[str]
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-BURST_MODES = ("auto", "night", "hdr")
-"""Burst modes of :func:`develop` and :func:`merge`: ``"auto"``, ``"night"``, ``"hdr"`` (the
-burst package's ``MODES``, written here so that the command line need not load it)."""
+BURST_MODES = ("auto", "night", "hdr", "superres")
+"""Burst modes of :func:`develop` and :func:`merge`: ``"auto"``, ``"night"``, ``"hdr"``,
+``"superres"`` (the burst package's ``MODES``, written here so that the command line need not
+load it)."""
+ZOOM_RANGE = (1.0, 10.0)
+SCALE_RANGE = (1.0, 3.0)
 PORTRAIT_PRESETS = ("quality", "light")
 """Video presets of :func:`portrait`: ``"quality"`` (the general segmentation model, blur at
 960 px) and ``"light"`` (the landscape model at 256x144, blur at 480 px, fast x264)."""
@@ -277,6 +280,8 @@ def develop(
     quality: int = 92,
     overwrite: bool = False,
     matrix: str | PathLike | None = None,
+    zoom: float = 1.0,
+    scale: float | None = None,
 ) -> Image:
     """Develop a raw image (or a merged burst) into a finished photo: ``brightroom develop``.
 
@@ -303,7 +308,8 @@ def develop(
         Treat ``raw`` as one burst, aligned and merged into one photo (:func:`merge`).
     mode
         Burst mode (:data:`BURST_MODES`): ``"auto"`` (HDR when the exposures differ, else
-        night), ``"night"`` or ``"hdr"``.
+        night), ``"night"``, ``"hdr"`` or ``"superres"`` (hand-held multi-frame
+        super-resolution, :func:`superres`).
     ref
         Burst reference frame (0-based); by default the sharpest of the first three (night) or
         the median exposure (HDR).
@@ -316,6 +322,11 @@ def develop(
         without one falls back to the identity with a warning), ``"identity"`` (camera RGB as
         the output space), or a matrix file: a Brightroom camera profile (``.json``, from
         ``brightroom look calibrate``) or 9 numbers of a DNG ColorMatrix (XYZ D65 to camera).
+    zoom
+        ``mode="superres"``: digital zoom, 1..10 (the centre ``1/zoom`` of the frame).
+    scale
+        ``mode="superres"``: output pixels per sensor pixel, 1..3 (1: super-resolution as a
+        demosaic replacement); by default ``zoom`` clamped to 1..3.
 
     Returns
     -------
@@ -352,10 +363,22 @@ def develop(
         if mode != "auto" or ref is not None:
             raise ParameterError("mode and ref choose how a burst is merged; pass burst=True")
         inputs = _paths([raw])
+    if mode not in BURST_MODES:
+        raise ParameterError(f"burst mode {mode!r} is not one of {', '.join(BURST_MODES)}")
+    if mode == "superres":
+        scale, zoom = _check_zoom(scale, zoom)
+    elif zoom != 1.0 or scale is not None:
+        raise ParameterError("zoom and scale are options of the super-resolution burst mode; "
+                             "pass burst=True, mode='superres'")
     rec = resolve_recipe(recipe, wb, matrix)  # a bad recipe, wb or matrix fails before any file
     if output is not None:
         _check_image_output(output, overwrite, inputs)
-    if burst and output is not None and Path(output).suffix.lower() in _GAIN_MAP_EXTENSIONS:
+    if burst and mode == "superres":
+        from brightroom.burst import develop_burst  # lazy: start-up cost of the command line
+
+        photo = develop_burst(list(raw), recipe=rec, mode=mode, ref=ref, schedule=schedule,
+                              zoom=zoom, scale=scale)
+    elif burst and output is not None and Path(output).suffix.lower() in _GAIN_MAP_EXTENSIONS:
         photo = _develop_burst_with_gain_map(list(raw), rec, mode, ref, schedule)
     elif burst:
         from brightroom.burst import develop_burst  # lazy: start-up cost of the command line
@@ -369,6 +392,29 @@ def develop(
 
 
 _GAIN_MAP_EXTENSIONS = (".heic", ".heif", ".avif")
+
+
+def _check_zoom(scale: float | None, zoom: float) -> tuple[float, float]:
+    """``zoom`` in :data:`ZOOM_RANGE`, ``scale`` in :data:`SCALE_RANGE` (default: ``zoom``
+    clamped to it); the burst room's ``check_zoom``, written here so that a bad value fails
+    before any file is read, without loading the burst room."""
+    try:
+        z = float(zoom)
+    except (TypeError, ValueError):
+        raise ParameterError(f"zoom {zoom!r} is not a number") from None
+    if not ZOOM_RANGE[0] <= z <= ZOOM_RANGE[1]:
+        raise ParameterError(f"zoom {zoom!r} is out of range: it must be in "
+                             f"{ZOOM_RANGE[0]:g}..{ZOOM_RANGE[1]:g}")
+    if scale is None:
+        return min(max(z, SCALE_RANGE[0]), SCALE_RANGE[1]), z
+    try:
+        s = float(scale)
+    except (TypeError, ValueError):
+        raise ParameterError(f"scale {scale!r} is not a number") from None
+    if not SCALE_RANGE[0] <= s <= SCALE_RANGE[1]:
+        raise ParameterError(f"scale {scale!r} is out of range: super-resolution supports "
+                             f"{SCALE_RANGE[0]:g}..{SCALE_RANGE[1]:g}")
+    return s, z
 
 
 def _develop_burst_with_gain_map(frames: list, rec: Recipe, mode: str, ref: int | None,
@@ -463,6 +509,54 @@ def hdr(
     """
     return develop(frames, output, recipe=recipe, wb=wb, schedule=schedule, burst=True,
                    mode="hdr", ref=ref, quality=quality, overwrite=overwrite)
+
+
+def superres(
+    frames: Sequence[RawImage | PathLike],
+    output: PathLike | None = None,
+    *,
+    zoom: float = 1.0,
+    scale: float | None = None,
+    recipe: str | PathLike | Recipe = "default",
+    wb: str | float | None = None,
+    ref: int | None = None,
+    schedule: str = "fused",
+    quality: int = 92,
+    overwrite: bool = False,
+) -> Image:
+    """Zoom: hand-held multi-frame super-resolution of a raw burst, then develop it.
+
+    ``brightroom develop --burst --mode superres [--zoom Z] [--scale S]``: the same as
+    :func:`develop` with ``burst=True, mode="superres"``. The CFA samples of every frame are
+    aligned to sub-pixel accuracy and merged onto a grid ``scale`` times finer than the
+    sensor's, with anisotropic kernels and per-pixel robustness (Wronski et al. 2019,
+    :mod:`brightroom.burst.wronski2019`); a burst of one frame is demosaiced and enlarged by
+    the single-frame edge-directed upscaler (Zhou et al. 2012), with a :class:`BurstWarning`.
+
+    Parameters
+    ----------
+    frames
+        The raw files or :class:`RawImage` frames of one hand-held burst (same camera and
+        size; 8-15 frames work best).
+    output
+        Write the photo there, checked before any work.
+    zoom
+        Digital zoom, 1..10: the centre ``1/zoom`` of the frame (each side) is rendered.
+    scale
+        Output pixels per sensor pixel, 1..3; by default ``zoom`` clamped to 1..3 (so ``zoom=2``
+        gives a photo of the sensor's pixel count).
+    recipe, wb, ref, schedule, quality, overwrite
+        As for :func:`develop`.
+
+    Returns
+    -------
+    Image
+        With ``metadata["burst_merge"]`` describing the merge (``method`` ``"wronski2019"``,
+        ``scale``, ``zoom``, ``region``, per-frame ``robustness``).
+    """
+    return develop(frames, output, recipe=recipe, wb=wb, schedule=schedule, burst=True,
+                   mode="superres", ref=ref, quality=quality, overwrite=overwrite, zoom=zoom,
+                   scale=scale)
 
 
 # ----------------------------------------------------------------------------- portrait
@@ -753,11 +847,12 @@ def stabilize(
         ``"auto"`` (adaptive: the most area, at least 85 %) or the percentage of the width and
         height kept (30-100).
     gyro
-        Gyro log (Gyroflow ``.gcsv`` or CSV of ``t, wx, wy, wz`` rad/s): not implemented yet
-        (refused with a ParameterError).
+        Gyro log (Gyroflow ``.gcsv``, a CSV of ``t, wx, wy, wz`` in s and rad/s, or a GoPro
+        MP4's GPMF telemetry), synchronised with the optical motion (time offset within
+        0.5 s); it gives the rotation of every pair of frames.
     rolling_shutter
-        Readout time in milliseconds, for per-row correction: not implemented yet (a
-        non-zero value is refused with a ParameterError).
+        Readout time in milliseconds, for the per-row rolling-shutter correction; None takes
+        the gyro log's ``frame_readout_time`` when it has one.
     horizon_lock
         Keep the first frame's horizon.
     fill
@@ -844,6 +939,9 @@ def live_frames(
     segment_every: int = 1,
     adaptive: bool = True,
     frames: int = 300,
+    true_colour: PathLike | None = None,
+    calibrate: bool = False,
+    steady_exposure: bool = False,
 ) -> LiveSession:
     """The live engine as an iterable of processed uint8 RGB frames (``session.stats``).
 
@@ -868,6 +966,15 @@ def live_frames(
         Run the person model on every N-th frame; lower that rate under load.
     frames
         Length of the synthetic source.
+    true_colour
+        A webcam profile (JSON) applied to every frame (before the look); with ``calibrate``
+        the file a new profile is written to.
+    calibrate
+        Fit a true-colour profile from a ColorChecker held in frame and apply it from then on
+        (``session.profile``; :func:`live` writes it to ``true_colour``).
+    steady_exposure
+        Cancel a webcam's pumping auto exposure and white balance (gains that hold the
+        channel means on their 2 s average).
 
     Returns
     -------
@@ -889,7 +996,9 @@ def live_frames(
     )
     params = LiveParams(effect=effect, background=None if background is None
                         else os.fspath(background), beauty=beauty, look=look,
-                        segment_every=segment_every, adaptive=adaptive)
+                        segment_every=segment_every, adaptive=adaptive,
+                        true_colour=None if true_colour is None else os.fspath(true_colour),
+                        calibrate=calibrate, steady_exposure=steady_exposure)
     spec = os.fspath(input)
     if spec == "synthetic":
         source = synthetic_source(size or (640, 360), fps or 30.0, frames, realtime=realtime)
@@ -912,6 +1021,10 @@ def live(
     segment_every: int = 1,
     adaptive: bool = True,
     frames: int = 300,
+    true_colour: PathLike | None = None,
+    calibrate: bool = False,
+    steady_exposure: bool = False,
+    preview: int | None = None,
     stats: PathLike | None = None,
     overwrite: bool = False,
     progress: Callable[[Any], None] | None = None,
@@ -922,8 +1035,16 @@ def live(
     ----------
     input, effect, background, beauty, look, size, fps, realtime, segment_every, adaptive, frames
         As :func:`live_frames`.
+    true_colour, calibrate, steady_exposure
+        As :func:`live_frames`; with ``calibrate`` the fitted profile is written to
+        ``true_colour`` when the stream ends (``stats.calibration`` has its dE00 before and
+        after).
     output
-        The MP4 file.
+        The MP4 file, or ``"virtualcam"``: a virtual webcam (needs the optional
+        ``pyvirtualcam`` module and v4l2loopback).
+    preview
+        Also serve an MJPEG preview page on ``http://127.0.0.1:PORT/`` (0: any free port;
+        ``stats.preview_url`` says which, from the first frame on).
     stats
         A JSON file: ``frames_in``, ``frames_out``, ``dropped``, ``fps``, ``latency_ms_p50``,
         ``latency_ms_p95`` and more.
@@ -943,17 +1064,53 @@ def live(
     InputError
         The source cannot be opened or gave no frames.
     OutputExistsError
-        ``output`` or ``stats`` exists without ``overwrite``.
+        ``output``, ``stats`` or (with ``calibrate``) ``true_colour`` exists without
+        ``overwrite``.
+    ChartNotFoundError
+        With ``calibrate``: no ColorChecker was found in the stream (the video is written).
+    OutputUnavailableError
+        ``virtualcam`` without ``pyvirtualcam`` (the message says what to install), a preview
+        port in use.
     """
     from brightroom.live.engine import stream_to_file  # lazy: start-up cost of the command line
-    check_output(output, overwrite=overwrite, inputs=(input,) if os.path.exists(input) else ())
+    from brightroom.live.outputs import PreviewServer, VirtualCamera  # lazy: start-up cost
+    vcam = os.fspath(output) == "virtualcam"
+    if not vcam:
+        check_output(output, overwrite=overwrite,
+                     inputs=(input,) if os.path.exists(input) else ())
     if stats is not None:
         check_output(stats, overwrite=overwrite)
+    if calibrate and true_colour is not None:
+        check_output(true_colour, overwrite=overwrite)
     session = live_frames(input, effect=effect, background=background, beauty=beauty, look=look,
                           size=size, fps=fps, realtime=realtime, segment_every=segment_every,
-                          adaptive=adaptive, frames=frames)
-    return stream_to_file(session, output, overwrite=overwrite, stats_path=stats,
-                          progress=progress)
+                          adaptive=adaptive, frames=frames, true_colour=true_colour,
+                          calibrate=calibrate, steady_exposure=steady_exposure)
+    sinks: list[Any] = []
+    try:
+        if vcam:
+            sinks.append(VirtualCamera(session.source.fps or 30.0))
+        if preview is not None:
+            server = PreviewServer(preview)
+            sinks.append(server)
+            session.stats.preview_url = server.url
+    except BaseException:
+        for s in sinks:
+            s.close()
+        session.source.close()
+        raise
+    st = stream_to_file(session, None if vcam else output, overwrite=overwrite,
+                        stats_path=stats, progress=progress, sinks=sinks)
+    if calibrate and true_colour is not None:
+        if session.profile is None:
+            cal = st.calibration or {}
+            raise ChartNotFoundError(
+                f"{input}: no ColorChecker found in {cal.get('frames_tried', 0)} frames tried "
+                f"(charts read: {cal.get('charts_found', 0)} of 3); {output} is written without "
+                "true colour. Hold the chart flat and facing the camera, about a fifth of the "
+                "frame wide")
+        session.profile.save(true_colour, overwrite=overwrite)
+    return st
 
 
 # ----------------------------------------------------------------------------- looks
@@ -1276,8 +1433,12 @@ def edit(
     crop: str | Sequence[float] | None = None,
     rotate: float | None = None,
     straighten: str | float | None = None,
+    upright: str | None = None,
+    vertical: float | None = None,
+    horizontal: float | None = None,
     flip: str | None = None,
     heal: Sequence[str | Sequence[float]] | None = None,
+    dust: bool = False,
     auto: bool = False,
     xmp: PathLike | None = None,
     edits: PathLike | EditList | None = None,
@@ -1322,10 +1483,21 @@ def edit(
     straighten
         ``"auto"`` (level the horizon / verticals found as lines; a :class:`EditWarning` and
         no rotation when there are none) or degrees clockwise.
+    upright
+        Lightroom's Upright: ``"level"`` (as ``straighten="auto"``), ``"vertical"`` (converging
+        verticals made parallel and upright, by a virtual camera tilt and roll) or ``"full"``
+        (also the horizontals, by a pan); an :class:`EditWarning` and no correction when the
+        photo has no usable vertical lines.
+    vertical, horizontal
+        Perspective by hand: the virtual camera's tilt (+ widens the top) and pan (+ widens
+        the right side), degrees, -40..40.
     flip
         ``"h"``, ``"v"`` or ``"hv"``.
     heal
         ``X,Y,R`` spots in the input's pixels (strings or 3 numbers each).
+    dust
+        Find dust spots on the photo's flat areas and heal them (they join the heal spots of
+        the edit list, :attr:`EditResult.dust`).
     auto
         Set exposure, contrast, whites, blacks and vibrance from the photo (those not given).
     xmp
@@ -1375,7 +1547,9 @@ def edit(
                 "dehaze": dehaze, "sharpening": sharpening, "noise_reduction": noise_reduction,
                 "vignette": vignette, "grain": grain}
     res = edit_photo(image, controls=controls, hsl=hsl or (), crop=crop, rotate=rotate,
-                     straighten=straighten, flip=flip, heal=heal or (), auto=auto, xmp=xmp,
+                     straighten=straighten, upright=upright, vertical=vertical,
+                     horizontal=horizontal, flip=flip, heal=heal or (), dust=dust, auto=auto,
+                     xmp=xmp,
                      edits=edits, look=look, recipe=recipe, save=save, xmp_output=xmp_output,
                      overwrite=overwrite)
     if output is not None:

@@ -2,10 +2,11 @@
 quality or within a byte budget.
 
 :func:`encode_clip` is what :func:`brightroom.animate` calls after loading the clip. GIF goes
-through :mod:`brightroom.animate.encoder` (our palettes, dithering, inter-frame optimisation and
-LZW); WebP through libwebp (Pillow), whose quality is searched by bisection for ``max_size``;
-APNG through zlib: lossless at 100, still areas held and values rounded above 50, the GIF
-encoder's decisions with one shared palette below.
+through :mod:`brightroom.animate.temporal` (still areas' noise averaged over time) and
+:mod:`brightroom.animate.encoder` (our palettes, dithering, inter-frame optimisation and LZW);
+WebP through libwebp (Pillow), whose quality is searched by bisection for ``max_size``; APNG
+through zlib: lossless at 100, still areas held and values rounded above 50, the GIF encoder's
+decisions with one shared palette below.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from brightroom.animate.encoder import (
 )
 from brightroom.animate.formats import apng_bytes, merge_repeats, webp_bytes
 from brightroom.animate.frames import Clip, retime
+from brightroom.animate.temporal import temporal_sigma
 from brightroom.errors import ParameterError
 
 __all__ = ["FORMATS", "Encoded", "AnimateResult", "encode_clip", "parse_size", "format_of", "GIF_MAX_FPS"]
@@ -97,6 +99,8 @@ def _gif(clip: Clip, quality: float, max_size: int | None, loop: int, palette: s
     if clip.fps > GIF_MAX_FPS:
         clip = retime(clip, GIF_MAX_FPS)
     lab = oklab_frames(clip.frames, space)
+    # still areas are shown at one value: the mean of their noisy samples, not the first one
+    lab = temporal_sigma(lab, estimate_noise(lab))
     noise = estimate_noise(lab)
     pal = None if palette == "frame" else plan_palettes(lab, mode=palette, space=space)
     delays = gif_delays(clip.durations_ms)

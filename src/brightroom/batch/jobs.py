@@ -9,27 +9,25 @@ recorded with its one-line reason and the batch goes on; a task whose worker die
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from distributed import as_completed
+from typing import Any
 
 import brightroom
 from brightroom._version import __version__
-from brightroom.batch.engine import ClusterInfo, connect
+from brightroom.batch.engine import ClusterInfo, Starting
 from brightroom.batch.manifest import Manifest, file_hash, settings_hash
 from brightroom.batch.report import campaign_table, write_campaign_report
-from brightroom.batch.tasks import LabTaskResult, TaskResult, develop_one, lab_one
+from brightroom.batch.tasks import LabTaskResult, develop_one, lab_one
 from brightroom.errors import InputError, OutputExistsError, ParameterError
 from brightroom.files import clean_stale
 from brightroom.io.raw import RAW_EXTENSIONS
-from brightroom.lab.conditions import check_camera
-from brightroom.lab.leaderboard import Leaderboard
 
 __all__ = ["BatchResult", "CampaignResult", "develop", "lab", "expand_inputs", "parse_seeds", "Progress",
            "FORMATS", "DEFAULT_RETRIES"]
@@ -156,6 +154,7 @@ def develop(
     threads_per_worker: int | None = None,
     scheduler: str | None = None,
     memory_limit: str | int | None = None,
+    processes: bool = False,
     resume: bool = False,
     overwrite: bool = False,
     dashboard: bool = False,
@@ -182,9 +181,10 @@ def develop(
         A look applied after developing (as ``brightroom look apply``), or ``None``.
     format, quality
         Output format (:data:`FORMATS`) and JPEG/HEIC/AVIF quality.
-    workers, threads_per_worker, scheduler, memory_limit, dashboard
+    workers, threads_per_worker, scheduler, memory_limit, processes, dashboard
         Where it runs (:func:`brightroom.batch.engine.connect`): by default a local cluster of
-        one single-threaded worker per core.
+        one single-threaded worker per core, as threads of this process (``processes``: as
+        worker processes). The cluster starts while the inputs are hashed.
     resume
         Skip the inputs the manifest records as done with the same content and settings, and
         whose output exists; redo the rest (also the batch's own outputs that changed).
@@ -238,56 +238,67 @@ def develop(
     with Manifest(out) as manifest:
         owned = manifest.owned_outputs()
         clash = []
-        for src, dst in zip(files, outputs):
-            key = str(src.resolve())
-            h = file_hash(src)
-            row = manifest.get("develop", key)
-            if (resume and row is not None and row.status == "done" and row.input_hash == h
-                    and row.settings_hash == s_hash and row.output == str(dst) and dst.exists()):
-                skipped.append(src)
-                continue
-            if dst.exists() and str(dst) not in owned and not overwrite:
+        for dst in outputs:  # every output is checked before any work (no hash needed)
+            if dst.exists() and (str(dst) not in owned and not overwrite
+                                 or str(dst) in owned and not (resume or overwrite)):
                 clash.append(dst)
-            if dst.exists() and str(dst) in owned and not (resume or overwrite):
-                clash.append(dst)
-            todo.append((src, dst, h))
         if clash:
             more = f" and {len(clash) - 3} more" if len(clash) > 3 else ""
             raise OutputExistsError(
                 f"{', '.join(map(str, clash[:3]))}{more} exist; pass --resume to continue this "
                 "batch or --overwrite to replace them")
         clean_stale(out)  # temporaries of writers killed in an earlier run
-        total = len(todo)
-        if progress:
-            progress(0, total, "")
         failed: list[tuple[Path, str]] = []
         warned: list[tuple[Path, str]] = []
         done: list[Path] = []
         info = None
-        if todo:
-            with connect(workers=workers, threads_per_worker=threads_per_worker,
-                         scheduler=scheduler, dashboard=dashboard,
-                         memory_limit=memory_limit) as (client, info), client.as_current():
+        with contextlib.ExitStack() as stack:
+            starting = None
+            futures: dict[Any, Path] = {}
+
+            def submit(client: Any, info: ClusterInfo) -> None:
+                for src, dst, h in todo[len(futures):]:
+                    manifest.pending("develop", str(src.resolve()), h, s_hash, str(dst))
+                    # one key per input, output, content and settings: two inputs with the
+                    # same content are two tasks (Dask would merge one key into one task)
+                    key = settings_hash(f"{src.resolve()}\0{dst.resolve()}\0{h}\0{s_hash}")
+                    fut = client.submit(develop_one, str(src), str(dst), rec, look_name,
+                                        int(quality), True, info.threads,
+                                        key=f"develop-{key}", retries=retries, pure=False)
+                    futures[fut] = src
+
+            for src, dst in zip(files, outputs):
+                h = file_hash(src)
+                row = manifest.get("develop", str(src.resolve()))
+                if (resume and row is not None and row.status == "done"
+                        and row.input_hash == h and row.settings_hash == s_hash
+                        and row.output == str(dst) and dst.exists()):
+                    skipped.append(src)
+                    continue
+                todo.append((src, dst, h))
+                if starting is None:  # the cluster starts (its workers warm up) while the
+                    starting = stack.enter_context(Starting(  # other inputs are hashed
+                        workers=workers, threads_per_worker=threads_per_worker,
+                        scheduler=scheduler, dashboard=dashboard, memory_limit=memory_limit,
+                        processes=processes, recipe=rec))
+                elif starting.ready():  # and tasks start while the rest is hashed
+                    submit(*starting.result())
+            total = len(todo)
+            if progress:
+                progress(0, total, "")
+            if starting is not None:
+                client, info = starting.result()
                 if on_cluster:
                     on_cluster(info)
-                futures = {}
-                for src, dst, h in todo:
-                    manifest.pending("develop", str(src.resolve()), h, s_hash, str(dst))
-                    fut = client.submit(develop_one, str(src), str(dst), rec, look_name,
-                                        int(quality), True, key=f"develop-{h}-{s_hash[:8]}",
-                                        retries=retries, pure=False)
-                    futures[fut] = src
-                for n, fut in enumerate(as_completed(futures, with_results=False), 1):
+                submit(client, info)
+                for n, (fut, r, error) in enumerate(_completed(client, futures, retries), 1):
                     src = futures[fut]
-                    try:
-                        r: TaskResult = fut.result()
-                        error, secs, worker = r.error, r.seconds, r.worker
+                    if r is not None:
+                        error = r.error
                         warned += [(src, text) for text in r.warnings]
-                    except Exception as e:  # noqa: BLE001 - KilledWorker and the like
-                        error = _task_failure(e, retries)
-                        secs, worker = None, None
-                    manifest.finish("develop", str(src.resolve()), error=error, seconds=secs,
-                                    worker=worker)
+                    manifest.finish("develop", str(src.resolve()), error=error,
+                                    seconds=None if r is None else r.seconds,
+                                    worker=None if r is None else r.worker)
                     if error is None:
                         done.append(Path(r.output))
                     else:
@@ -296,6 +307,21 @@ def develop(
                         progress(n, total, str(src))
     return BatchResult(out, out / ".brightroom-batch.sqlite", tuple(done), tuple(skipped),
                        tuple(failed), info, time.perf_counter() - t0, tuple(warned))
+
+
+def _completed(client: Any, futures: dict, retries: int
+               ) -> Iterator[tuple[Any, Any, str | None]]:
+    """``(future, result, error)`` as the tasks end: ``result`` ``None`` and ``error`` the
+    reason when the task itself failed (its worker died ``retries + 1`` times, ...)."""
+    from distributed import as_completed  # lazy: imported by the cluster's start (Starting)
+
+    with client.as_current():
+        for fut in as_completed(futures, with_results=False):
+            try:
+                r, error = fut.result(), None
+            except Exception as e:  # noqa: BLE001 - KilledWorker and the like
+                r, error = None, _task_failure(e, retries)
+            yield fut, r, error
 
 
 def _task_failure(e: BaseException, retries: int) -> str:
@@ -365,6 +391,7 @@ def lab(
     workers: int | None = None,
     threads_per_worker: int | None = None,
     scheduler: str | None = None,
+    processes: bool = False,
     dashboard: bool = False,
     retries: int = DEFAULT_RETRIES,
     overwrite: bool = False,
@@ -389,7 +416,7 @@ def lab(
     leaderboard
         As :func:`brightroom.lab_score`: ``None``/``True`` the default database, a path, or
         ``False`` not to store.
-    workers, threads_per_worker, scheduler, dashboard, retries, progress, on_cluster
+    workers, threads_per_worker, scheduler, processes, dashboard, retries, progress, on_cluster
         As :func:`develop`.
     overwrite
         Replace an existing report.
@@ -398,6 +425,9 @@ def lab(
     -------
     CampaignResult
     """
+    from brightroom.lab.conditions import check_camera  # lazy: 0.3 s that batch develop skips
+    from brightroom.lab.leaderboard import Leaderboard  # lazy: as above
+
     t0 = time.perf_counter()
     if not pipelines or not cameras or not seeds:
         raise ParameterError("a campaign needs at least one pipeline, camera and seed")
@@ -418,18 +448,17 @@ def lab(
     if progress:
         progress(0, total, "")
     by_job: dict[tuple[str, str, int], LabTaskResult] = {}
-    with connect(workers=workers, threads_per_worker=threads_per_worker, scheduler=scheduler,
-                 dashboard=dashboard) as (client, info), client.as_current():
+    with Starting(workers=workers, threads_per_worker=threads_per_worker, scheduler=scheduler,
+                  dashboard=dashboard, processes=processes) as starting:
+        client, info = starting.result()
         if on_cluster:
             on_cluster(info)
-        futures = {client.submit(lab_one, p, c, s, plan, key=f"lab-{p}-{c}-{s}-{plan}",
-                                 retries=retries, pure=False): (p, c, s) for p, c, s in jobs}
-        for n, fut in enumerate(as_completed(futures, with_results=False), 1):
+        futures = {client.submit(lab_one, p, c, s, plan, info.threads,
+                                 key=f"lab-{p}-{c}-{s}-{plan}", retries=retries,
+                                 pure=False): (p, c, s) for p, c, s in jobs}
+        for n, (fut, r, error) in enumerate(_completed(client, futures, retries), 1):
             job = futures[fut]
-            try:
-                by_job[job] = fut.result()
-            except Exception as e:  # noqa: BLE001 - KilledWorker and the like
-                by_job[job] = LabTaskResult(*job, None, _task_failure(e, retries), 0.0, "")
+            by_job[job] = r if r is not None else LabTaskResult(*job, None, error, 0.0, "")
             if progress:
                 progress(n, total, "/".join(map(str, job)))
     ordered = [by_job[j] for j in jobs]

@@ -4,14 +4,19 @@ Tasks receive paths and parameters, never pixels, and return a :class:`TaskResul
 fields, so nothing large travels through the scheduler. A Brightroom error (a corrupt or
 unsupported file, ...) is returned as the result's one-line ``error``, not raised, so the batch
 records it and goes on; Dask retries only a task whose worker died (out of memory, killed).
+
+Tasks may run in threads of one process (a threads-based local cluster, ``dask worker --nthreads
+N``): each sets numba's thread count for its own thread (numba's setting is per thread), records
+only its own warnings (:mod:`.recording`), and first waits for the process's warm-up
+(:mod:`.warm`) if one is running.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +24,8 @@ import cv2
 import numba
 
 import brightroom
+from brightroom.batch import warm
+from brightroom.batch.recording import recorded_warnings
 from brightroom.errors import BrightroomError, InputError
 
 __all__ = ["TaskResult", "develop_one", "lab_one", "limit_threads", "check_memory",
@@ -28,7 +35,8 @@ BYTES_PER_PIXEL = 56
 """Peak memory of developing one raw pixel with the default recipe, bytes (measured: 571 MiB for
 a 12 MP DNG with the fused schedule, ~48 B/px, plus margin)."""
 
-_threads_set: int | None = None
+_cv2_lock = threading.Lock()
+_cv2_threads: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,19 +52,22 @@ class TaskResult:
     warnings: tuple[str, ...] = ()
 
 
-def limit_threads() -> int:
-    """Cap numba's and OpenCV's threads at the cores this worker owns (once per process).
+def limit_threads(threads: int | None = None) -> int:
+    """Cap numba's threads (in the calling thread) and OpenCV's (in the process) at the cores
+    this task may use; returns the count.
 
-    The count comes from ``BRIGHTROOM_BATCH_THREADS`` (set by the local cluster), else the
-    worker's own ``NUMBA_NUM_THREADS``; returns it.
+    ``threads`` is given by a local batch cluster; else it comes from
+    ``BRIGHTROOM_BATCH_THREADS``, else the worker's own ``NUMBA_NUM_THREADS``.
     """
-    global _threads_set
-    n = int(os.environ.get("BRIGHTROOM_BATCH_THREADS") or numba.config.NUMBA_NUM_THREADS)
+    global _cv2_threads
+    n = threads or int(os.environ.get("BRIGHTROOM_BATCH_THREADS")
+                       or numba.config.NUMBA_NUM_THREADS)
     n = max(1, min(n, numba.config.NUMBA_NUM_THREADS))
-    if _threads_set != n:
-        numba.set_num_threads(n)
-        cv2.setNumThreads(n)
-        _threads_set = n
+    numba.set_num_threads(n)  # per thread: cheap, and a pool thread may serve several workers
+    with _cv2_lock:
+        if _cv2_threads != n:
+            cv2.setNumThreads(n)
+            _cv2_threads = n
     return n
 
 
@@ -108,19 +119,25 @@ def check_memory(path: Path, limit: int | None) -> None:
 
 
 def _worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        from distributed import get_worker  # lazy: only inside a Dask worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def develop_one(src: str, dst: str, recipe: object, look: str | None, quality: int,
-                overwrite: bool) -> TaskResult:
-    """Develop ``src`` into ``dst`` exactly as ``brightroom develop`` does (then the look)."""
+                overwrite: bool, threads: int | None = None) -> TaskResult:
+    """Develop ``src`` into ``dst`` exactly as ``brightroom develop`` does (then the look), with
+    ``threads`` kernel threads (see :func:`limit_threads`)."""
     t0 = time.perf_counter()
-    limit_threads()
+    warm.wait()
+    limit_threads(threads)
     error = None
-    caught: list[warnings.WarningMessage] = []
+    caught: list = []
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with recorded_warnings() as caught:
             check_memory(Path(src), _worker_memory_limit())
             if look is None:
                 brightroom.develop(src, dst, recipe=recipe, quality=quality, overwrite=overwrite)
@@ -151,10 +168,12 @@ class LabTaskResult:
     worker: str
 
 
-def lab_one(pipeline: str, camera: str, seed: int, plan: str) -> LabTaskResult:
+def lab_one(pipeline: str, camera: str, seed: int, plan: str,
+            threads: int | None = None) -> LabTaskResult:
     """Score one pipeline on one camera and seed (not stored: the driver stores every result)."""
     t0 = time.perf_counter()
-    limit_threads()
+    warm.wait()
+    limit_threads(threads)
     results, error = None, None
     try:
         results = brightroom.lab_score(pipeline, camera=camera, seed=seed, plan=plan,

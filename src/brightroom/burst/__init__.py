@@ -11,11 +11,15 @@
 * :func:`merge_hdr`: exposure brackets to a high-dynamic-range raw (:mod:`.hdr`).
 * :func:`plan_burst`, :func:`merge_burst`, :func:`develop_burst`: night mode, files in and a
   merged raw or a photo out (:mod:`.night`).
+* :func:`superres`: zoom, hand-held multi-frame super-resolution of a raw burst onto a 1x-3x
+  grid (Wronski et al. 2019, :mod:`.wronski2019`, driven by :mod:`.superres`); a one-frame
+  burst falls back to :func:`upscale` (DCCI, Zhou et al. 2012, :mod:`.upscale`).
 
 References
 ----------
 Hasinoff, S. W. et al. (2016). Burst photography for high dynamic range and low-light imaging
 on mobile cameras. ACM TOG 35(6), 192.
+Wronski, B. et al. (2019). Handheld multi-frame super-resolution. ACM TOG 38(4), 28.
 """
 
 from brightroom.burst.align import (
@@ -44,6 +48,9 @@ from brightroom.burst.night import (
     plan_burst,
     read_burst,
 )
+from brightroom.burst.superres import SUPERRES_METHODS, superres
+from brightroom.burst.upscale import UPSCALE_METHODS, upscale
+from brightroom.burst.wronski2019 import WronskiParams
 
 __all__ = [
     "align",
@@ -67,4 +74,9 @@ __all__ = [
     "read_burst",
     "BurstPlan",
     "MODES",
+    "superres",
+    "SUPERRES_METHODS",
+    "WronskiParams",
+    "upscale",
+    "UPSCALE_METHODS",
 ]

@@ -36,14 +36,15 @@ import numpy as np
 
 from brightroom.burst.hdr import merge_hdr
 from brightroom.burst.merge import BurstWarning, exposure_of, merge, validate_frames
+from brightroom.burst.superres import superres
 from brightroom.develop.run import develop
 from brightroom.errors import CorruptFileError, InputError, MergeError, ParameterError, UnsupportedRawError
 from brightroom.io.raw import read_raw
-from brightroom.types import Image, RawImage
+from brightroom.types import Image, LinearRawImage, RawImage
 
 __all__ = ["BurstPlan", "plan_burst", "merge_burst", "develop_burst", "read_burst", "MODES"]
 
-MODES = ("auto", "night", "hdr")
+MODES = ("auto", "night", "hdr", "superres")
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ def merge_burst(
     mode: str = "auto",
     ref: int | None = None,
     **options: Any,
-) -> RawImage:
+) -> RawImage | LinearRawImage:
     """Read, check and merge a burst of raw files (or frames) into one raw image.
 
     Parameters
@@ -181,7 +182,10 @@ def merge_burst(
         ``"auto"``: HDR merge when the exposures differ by more than 2 %, else the night
         (Wiener) merge; ``"night"``: :func:`~brightroom.burst.merge.merge` (exposures must
         match); ``"hdr"``: :func:`~brightroom.burst.hdr.merge_hdr` (which falls back to the
-        Wiener merge for equal exposures, relying on the recipe's local tone mapping).
+        Wiener merge for equal exposures, relying on the recipe's local tone mapping);
+        ``"superres"``: :func:`~brightroom.burst.superres.superres` (hand-held multi-frame
+        super-resolution, Wronski et al. 2019; its ``scale`` and ``zoom`` among ``options``),
+        whose result is a :class:`~brightroom.types.LinearRawImage` (camera RGB).
     ref
         Reference frame index (0-based, into ``frames``); by default the sharpest of the first
         three (night) or the median exposure (HDR).
@@ -221,6 +225,13 @@ def merge_burst(
         if ref not in index_map:
             raise MergeError(f"the requested reference frame {ref} ({paths[ref]}) cannot be read")
         r = index_map.index(ref)
+    if mode == "superres":
+        out = superres(frames, ref=r, names=names, **options)
+        bm = dict(out.metadata["burst_merge"])
+        bm["used"] = [index_map[i] for i in bm.get("used", [])]
+        bm["reference"] = index_map[bm["reference"]]
+        bm["files"] = names
+        return out.replace(metadata={**out.metadata, "burst_merge": bm})
     if len(frames) == 1:
         warnings.warn(f"a burst of one frame ({names[0]}): nothing to merge, it is used alone",
                       BurstWarning, stacklevel=2)
@@ -251,6 +262,7 @@ def develop_burst(
     ref: int | None = None,
     wb: str | float | None = None,
     schedule: str = "fused",
+    **options: Any,
 ) -> Image:
     """Read, check, merge and develop a burst of raw files into one photo.
 
@@ -267,6 +279,8 @@ def develop_burst(
         White-balance override, as for :func:`brightroom.develop`.
     schedule
         The pipeline schedule, as for :func:`brightroom.develop`.
+    **options
+        Passed to :func:`merge_burst` (``scale`` and ``zoom`` of the ``"superres"`` mode).
 
     Returns
     -------
@@ -280,7 +294,7 @@ def develop_burst(
     """
     # develop.run resolves the recipe and the white-balance override in one place.
 
-    merged = merge_burst(paths, mode=mode, ref=ref)
+    merged = merge_burst(paths, mode=mode, ref=ref, **options)
     out = develop(merged, recipe=recipe, wb=wb, schedule=schedule)
     info = dict(merged.metadata.get("burst_merge", {"frames": 1, "method": "single"}))
     return out.replace(metadata={**out.metadata, "burst_merge": info})

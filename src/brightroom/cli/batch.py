@@ -65,11 +65,14 @@ def _usage(p: argparse.ArgumentParser) -> int:
 def _cluster_options(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, default=None,
-                       help="local worker processes [default: one per core]")
+                       help="local workers [default: one per core]")
     where.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                        help="a running dask scheduler instead of a local cluster")
     p.add_argument("--threads-per-worker", type=int, default=None,
                    help="kernel threads per local worker [default: cores / workers]")
+    p.add_argument("--processes", action="store_true",
+                   help="local workers as processes (each under a nanny that restarts it if "
+                   "it dies) instead of threads of this process")
     p.add_argument("--dashboard", action="store_true", help="print the Dask dashboard link")
 
 
@@ -104,7 +107,8 @@ def run_develop(args: argparse.Namespace) -> int:
         result = batch.develop(args.inputs, args.output, recipe=args.recipe, wb=args.wb,
                                look=args.look, format=args.format, quality=args.quality,
                                workers=args.workers, threads_per_worker=args.threads_per_worker,
-                               scheduler=args.scheduler, resume=args.resume,
+                               scheduler=args.scheduler, processes=args.processes,
+                               resume=args.resume,
                                overwrite=args.overwrite, dashboard=args.dashboard, progress=bar,
                                on_cluster=_on_cluster(args))
     finally:
@@ -134,7 +138,8 @@ def run_lab(args: argparse.Namespace) -> int:
                            batch.parse_seeds(args.seeds), args.output, plan=args.plan,
                            leaderboard=leaderboard, workers=args.workers,
                            threads_per_worker=args.threads_per_worker, scheduler=args.scheduler,
-                           dashboard=args.dashboard, overwrite=args.overwrite, progress=bar,
+                           processes=args.processes, dashboard=args.dashboard,
+                           overwrite=args.overwrite, progress=bar,
                            on_cluster=_on_cluster(args))
     finally:
         bar.close()

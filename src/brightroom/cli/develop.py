@@ -39,6 +39,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mode", default="auto", choices=brightroom.BURST_MODES,
                    help="burst mode [default: auto]")
     p.add_argument("--ref", type=int, default=None, help="burst reference frame (0-based)")
+    p.add_argument("--zoom", type=float, default=1.0,
+                   help="--mode superres: digital zoom, the centre 1/ZOOM of the frame "
+                   "(1..10) [default: 1]")
+    p.add_argument("--scale", type=float, default=None,
+                   help="--mode superres: output pixels per sensor pixel (1..3) "
+                   "[default: the zoom, within 1..3]")
     p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
@@ -90,9 +96,12 @@ def _run(args: argparse.Namespace) -> int:
         if output.suffix.lower() not in brightroom.WRITE_EXTENSIONS:
             raise InputError(f"{output}: with --burst, -o must be an image file "
                              f"({', '.join(brightroom.WRITE_EXTENSIONS)})")
-        brightroom.develop(inputs, output, burst=True, mode=args.mode, ref=args.ref, **options)
+        brightroom.develop(inputs, output, burst=True, mode=args.mode, ref=args.ref,
+                           zoom=args.zoom, scale=args.scale, **options)
         print(output)
         return 0
+    if args.zoom != 1.0 or args.scale is not None:
+        raise InputError("--zoom and --scale need --burst --mode superres")
     outs = _outputs(inputs, output, args.format, args.output)
     if len(inputs) == 1:
         brightroom.develop(inputs[0], outs[0], **options)

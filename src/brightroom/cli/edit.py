@@ -43,9 +43,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="rotate clockwise (multiples of 90 are exact)")
     p.add_argument("--straighten", default=None, metavar="auto|DEG",
                    help="level the horizon/verticals (auto) or rotate by DEG clockwise")
+    p.add_argument("--upright", default=None, choices=("level", "vertical", "full"),
+                   help="auto perspective: level; vertical (parallel verticals); full (and "
+                   "horizontals)")
+    p.add_argument("--vertical", type=float, default=None, metavar="DEG",
+                   help="perspective tilt, -40..40 (+ widens the top)")
+    p.add_argument("--horizontal", type=float, default=None, metavar="DEG",
+                   help="perspective pan, -40..40 (+ widens the right side)")
     p.add_argument("--flip", default=None, choices=("h", "v", "hv"), help="mirror")
     p.add_argument("--heal", action="append", default=None, metavar="X,Y,R",
                    help="heal a spot (input pixels), repeatable")
+    p.add_argument("--dust", action="store_true",
+                   help="find dust spots on flat areas and heal them")
     p.add_argument("--auto", action="store_true",
                    help="set exposure, contrast, whites, blacks and vibrance from the photo")
     p.add_argument("--xmp", default=None, metavar="FILE.xmp",
@@ -75,14 +84,22 @@ def run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.showwarning = _warn
         res = brightroom.edit(args.image, args.output, hsl=args.hsl, crop=args.crop,
-                              rotate=args.rotate, straighten=args.straighten, flip=args.flip,
-                              heal=args.heal, auto=args.auto, xmp=args.xmp, edits=args.edits,
+                              rotate=args.rotate, straighten=args.straighten,
+                              upright=args.upright, vertical=args.vertical,
+                              horizontal=args.horizontal, flip=args.flip, heal=args.heal,
+                              dust=args.dust, auto=args.auto, xmp=args.xmp, edits=args.edits,
                               look=args.look, recipe=args.recipe, save=args.save,
                               xmp_output=args.xmp_output, quality=args.quality,
                               bit_depth=args.bit_depth, overwrite=args.overwrite, **controls)
     if res.unmapped:
         print(f"brightroom: note: XMP settings not mapped: {', '.join(res.unmapped)}",
               file=sys.stderr)
+    if res.upright is not None:
+        a, v, h = res.upright
+        print(f"brightroom: upright: roll {a:+.2f}, vertical {v:+.2f}, horizontal {h:+.2f} "
+              "degrees", file=sys.stderr)
+    if args.dust:
+        print(f"brightroom: {len(res.dust)} dust spot(s) healed", file=sys.stderr)
     if res.straighten is not None:
         print(f"brightroom: straightened by {res.straighten:+.2f} degrees", file=sys.stderr)
     print(Path(args.output))

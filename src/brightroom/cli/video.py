@@ -38,9 +38,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--crop", type=parse_crop, default="auto", metavar="auto|PERCENT",
                    help="'auto' (the most area, at least 85%%) or the percentage of width and "
                    "height kept [default: auto]")
-    p.add_argument("--gyro", metavar="FILE", help="gyro log (.gcsv or CSV; not implemented yet)")
+    p.add_argument("--gyro", metavar="FILE",
+                   help="gyro log: Gyroflow .gcsv, a CSV of t,wx,wy,wz (s, rad/s) or a GoPro MP4 "
+                   "(GPMF); its time offset is found against the optical motion")
     p.add_argument("--rolling-shutter", type=float, metavar="MS",
-                   help="sensor readout time in ms (not implemented yet)")
+                   help="sensor readout time in ms, for the per-row rolling-shutter correction "
+                   "[default: the gyro log's, else none]")
     p.add_argument("--horizon-lock", action="store_true", help="keep the first frame's horizon")
     p.add_argument("--fill", action="store_true",
                    help="keep the whole frame, filling uncovered borders from neighbouring frames")
@@ -76,6 +79,8 @@ def run_stabilize(args: argparse.Namespace) -> int:
         print(json.dumps({"output": str(r.output), "frames": r.frames, "fps": round(r.fps, 2),
                           "crop": round(r.crop, 4), "area": round(r.area, 4),
                           "passed_through": r.passed_through, "lost_pairs": r.lost,
+                          "seconds": round(r.seconds, 3), "gyro_offset_s": r.gyro_offset_s,
+                          "rolling_shutter_ms": r.readout_ms,
                           "path": [[round(float(v), 5) for v in p] for p in r.path],
                           "camera": [[round(float(v), 5) for v in p] for p in r.camera]}))
     else:

@@ -135,8 +135,10 @@ def find_faces(rgb_display: np.ndarray, *, min_score: float = MIN_SCORE,
     sq[y0:y0 + h, x0:x0 + w] = a
     x = cv2.resize(sq, (_INPUT, _INPUT), interpolation=cv2.INTER_AREA) * 2 - 1
     net.setInput(np.ascontiguousarray(x.transpose(2, 0, 1)[None], np.float32))
-    logit = np.asarray(net.forward("classificators"), np.float32).reshape(-1)
-    reg = np.asarray(net.forward("regressors"), np.float32).reshape(-1, 16)
+    # both outputs from one run of the network (a forward per name would run it twice)
+    outs = net.forward(["classificators", "regressors"])
+    logit = np.asarray(outs[0], np.float32).reshape(-1)
+    reg = np.asarray(outs[1], np.float32).reshape(-1, 16)
     score = 1 / (1 + np.exp(-np.clip(logit.astype(np.float64), -60, 60)))
     keep = np.flatnonzero(score >= min_score)
     if keep.size == 0:

@@ -43,8 +43,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
 
+from brightroom._jit import njit, prange
 from brightroom.develop.params import Params, param
 from brightroom.develop.pipeline import StageKind
 from brightroom.errors import ParameterError
@@ -126,7 +126,7 @@ def _block_stats_numpy(a: np.ndarray, s: np.ndarray, t_lo: float, t_hi: float
     return sums.astype(np.float64), ngood.astype(np.float64), nhot, nclip
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=True, error_model="numpy")
 def _block_stats_numba(a, s, t_lo, t_hi, dark, block):  # pragma: no cover - compiled
     h, w, _ = a.shape
     nby = (h + block - 1) // block
@@ -229,48 +229,71 @@ def _reconstruct_numpy(a, s, rho, t_lo, t_hi):
     return (a + wc * (rec - a)).astype(np.float32)
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=True, error_model="numpy")
 def _reconstruct_numba(a, out, s, rho, y0, wy, x0, wx, nhot, t_lo, t_hi, block):  # pragma: no cover
+    """Every pixel of ``out`` written, row after row: copied in blocks where nothing reaches
+    the ramp, else rebuilt by a branch-free formula (``out = v`` where every clip weight is 0).
+    The block colours are interpolated along y once per row, then along x per pixel."""
     h, w, _ = a.shape
     nby, nbx = nhot.shape
     inv = np.float32(1.0) / (t_hi - t_lo)
     one = np.float32(1.0)
     zero = np.float32(0.0)
+    eps = np.float32(1e-6)
+    i0 = one / s[0]
+    i1 = one / s[1]
+    i2 = one / s[2]
     for by in prange(nby):
-        for bx in range(nbx):
-            if nhot[by, bx] == 0:
-                continue
-            for i in range(by * block, min(h, (by + 1) * block)):
-                ya = y0[i]
-                yb = min(ya + 1, nby - 1)
-                fy = wy[i]
-                for j in range(bx * block, min(w, (bx + 1) * block)):
-                    w0 = min(max((a[i, j, 0] / s[0] - t_lo) * inv, zero), one)
-                    w1 = min(max((a[i, j, 1] / s[1] - t_lo) * inv, zero), one)
-                    w2 = min(max((a[i, j, 2] / s[2] - t_lo) * inv, zero), one)
-                    if w0 + w1 + w2 == 0:
-                        continue
+        ry = np.empty((nbx, 3), np.float32)
+        for i in range(by * block, min(h, (by + 1) * block)):
+            ya = y0[i]
+            yb = min(ya + 1, nby - 1)
+            fy = wy[i]
+            for bx in range(nbx):
+                for c in range(3):
+                    ry[bx, c] = rho[ya, bx, c] * (one - fy) + rho[yb, bx, c] * fy
+            for bx in range(nbx):
+                ja = bx * block
+                jb = min(w, ja + block)
+                if nhot[by, bx] == 0:  # nothing in the block reaches the ramp: copied
+                    for j in range(ja, jb):
+                        out[i, j, 0] = a[i, j, 0]
+                        out[i, j, 1] = a[i, j, 1]
+                        out[i, j, 2] = a[i, j, 2]
+                    continue
+                j = ja
+                while j < jb:  # runs of pixels between the same two block centres
                     xa = x0[j]
+                    je = j + 1
+                    while je < jb and x0[je] == xa:
+                        je += 1
                     xb = min(xa + 1, nbx - 1)
-                    fx = wx[j]
-                    # the block colour at (i, j), bilinear; scalars, not a per-pixel array
-                    r0 = ((rho[ya, xa, 0] * (one - fx) + rho[ya, xb, 0] * fx) * (one - fy)
-                          + (rho[yb, xa, 0] * (one - fx) + rho[yb, xb, 0] * fx) * fy)
-                    r1 = ((rho[ya, xa, 1] * (one - fx) + rho[ya, xb, 1] * fx) * (one - fy)
-                          + (rho[yb, xa, 1] * (one - fx) + rho[yb, xb, 1] * fx) * fy)
-                    r2 = ((rho[ya, xa, 2] * (one - fx) + rho[ya, xb, 2] * fx) * (one - fy)
-                          + (rho[yb, xa, 2] * (one - fx) + rho[yb, xb, 2] * fx) * fy)
-                    v0 = a[i, j, 0]
-                    v1 = a[i, j, 1]
-                    v2 = a[i, j, 2]
-                    den = (one - w0) * r0 + (one - w1) * r1 + (one - w2) * r2
-                    if den > np.float32(1e-6):
-                        k = ((one - w0) * v0 + (one - w1) * v1 + (one - w2) * v2) / den
-                    else:
-                        k = max(max(v0 / r0, v1 / r1), v2 / r2)
-                    out[i, j, 0] = v0 + w0 * (max(v0, k * r0) - v0)
-                    out[i, j, 1] = v1 + w1 * (max(v1, k * r1) - v1)
-                    out[i, j, 2] = v2 + w2 * (max(v2, k * r2) - v2)
+                    a0 = ry[xa, 0]
+                    a1 = ry[xa, 1]
+                    a2 = ry[xa, 2]
+                    d0 = ry[xb, 0] - a0
+                    d1 = ry[xb, 1] - a1
+                    d2 = ry[xb, 2] - a2
+                    for jj in range(j, je):  # branch-free, vectorisable
+                        fx = wx[jj]
+                        r0 = a0 + fx * d0
+                        r1 = a1 + fx * d1
+                        r2 = a2 + fx * d2
+                        v0 = a[i, jj, 0]
+                        v1 = a[i, jj, 1]
+                        v2 = a[i, jj, 2]
+                        w0 = min(max((v0 * i0 - t_lo) * inv, zero), one)
+                        w1 = min(max((v1 * i1 - t_lo) * inv, zero), one)
+                        w2 = min(max((v2 * i2 - t_lo) * inv, zero), one)
+                        den = (one - w0) * r0 + (one - w1) * r1 + (one - w2) * r2
+                        k_part = (((one - w0) * v0 + (one - w1) * v1 + (one - w2) * v2)
+                                  / max(den, eps))
+                        k_all = max(max(v0 / r0, v1 / r1), v2 / r2)
+                        k = k_part if den > eps else k_all
+                        out[i, jj, 0] = v0 + w0 * (max(v0, k * r0) - v0)
+                        out[i, jj, 1] = v1 + w1 * (max(v1, k * r1) - v1)
+                        out[i, jj, 2] = v2 + w2 * (max(v2, k * r2) - v2)
+                    j = je
 
 
 def reconstruct_highlights(
@@ -314,8 +337,13 @@ def reconstruct_highlights(
     if band is None:
         return a  # nothing clipped: the image is returned as it is
     r0, r1 = band
-    out = a.copy()
     sub = a[r0:r1]
+    if not fast:
+        out = a.copy()
+    else:  # the band is written whole by the kernel; only the rows outside it are copied
+        out = np.empty_like(a)
+        out[:r0] = a[:r0]
+        out[r1:] = a[r1:]
     if fast:
         sums, ngood, nhot, _ = _block_stats_numba(sub, s, np.float32(blend),
                                                   np.float32(threshold), np.float32(_DARK),
@@ -334,7 +362,7 @@ def reconstruct_highlights(
     return out
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=True, error_model="numpy")
 def _row_lane_max(flat, inv48):  # pragma: no cover - compiled
     """Per-row maxima of ``flat * inv48`` over 48 lanes (16 pixels x 3 channels), vectorised."""
     h, n = flat.shape

@@ -70,6 +70,18 @@ def _type_ok(value: Any, hint: Any) -> bool:
     return True
 
 
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """``typing.get_type_hints(cls)``, once per class (evaluating string annotations costs
+    ~0.05 ms a field, and parameters are built on every develop call)."""
+    h = _HINTS.get(cls)
+    if h is None:
+        h = _HINTS[cls] = typing.get_type_hints(cls)
+    return h
+
+
 @dataclasses.dataclass(frozen=True)
 class Params:
     """Base class of stage parameters: validated on construction, built from recipes."""
@@ -77,7 +89,7 @@ class Params:
     VERSION: ClassVar[int] = 1
 
     def __post_init__(self) -> None:
-        hints = typing.get_type_hints(type(self))
+        hints = _hints(type(self))
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             hint = hints.get(f.name, Any)

@@ -46,8 +46,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
 
+from brightroom._jit import njit, prange
 from brightroom.develop.params import Params, param
 from brightroom.develop.pipeline import StageKind
 from brightroom.errors import ParameterError
@@ -216,7 +216,7 @@ def _median8(v0, v1, v2, v3, v4, v5, v6, v7):  # pragma: no cover - compiled
     return np.float32(0.5) * (vals[3] + vals[4])
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=True, error_model="numpy")
 def _bad_pixels_numba(cfa, out, s, sc_cols, of_cols, rowsel, threshold):  # pragma: no cover
     h, w = cfa.shape
     zero = np.float32(0.0)
@@ -453,7 +453,7 @@ def lens_shading_gain(
     return gain.astype(np.float32)
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=True, error_model="numpy")
 def _shade_numba(cfa, out, g, y0, wy, x0, wx, colp, rowp, v2, dy2, dx2):  # pragma: no cover
     h, w = cfa.shape
     gh, gw = g.shape[0], g.shape[1]

@@ -165,6 +165,10 @@ def list_recipes() -> list[str]:
     return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml"))
 
 
+_SHIPPED: dict[str, tuple[str, Recipe]] = {}
+"""Shipped recipes parsed so far, by name: ``(text, recipe)``."""
+
+
 def load_recipe(recipe: str | Path | Recipe) -> Recipe:
     """A shipped recipe by name (``"neutral"``, ``"default"``), or a recipe file by path."""
     if isinstance(recipe, Recipe):
@@ -177,7 +181,11 @@ def load_recipe(recipe: str | Path | Recipe) -> Recipe:
                 f"unknown recipe {recipe!r}; shipped recipes: {', '.join(list_recipes())} "
                 "(or give a path to a .toml file)"
             )
-        return parse_recipe(res.read_text(encoding="utf-8"), source=f"recipe {recipe!r}")
+        text = res.read_text(encoding="utf-8")
+        hit = _SHIPPED.get(recipe)
+        if hit is None or hit[0] != text:  # recipes are immutable: one parse per text
+            hit = _SHIPPED[recipe] = (text, parse_recipe(text, source=f"recipe {recipe!r}"))
+        return hit[1]
     path = Path(recipe)
     if not path.exists() and not path.is_symlink():
         raise InputError(f"{text_name}: no such recipe file")

@@ -32,8 +32,8 @@ from typing import Any
 
 import cv2
 import numpy as np
-from numba import njit, prange
 
+from brightroom._jit import njit, prange
 from brightroom.color.spaces import get_space
 from brightroom.develop.params import Params, param
 from brightroom.develop.pipeline import RowPlan, RowStage, StageInput
@@ -211,7 +211,7 @@ def sharpen_delta(y: np.ndarray, *, radius: float = 1.0, amount: float = 0.5,
     return dy
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=True, error_model="numpy")
 def _sqrt_plane(y, s):  # pragma: no cover - compiled
     zero = np.float32(0.0)
     for i in prange(y.shape[0]):
@@ -219,7 +219,7 @@ def _sqrt_plane(y, s):  # pragma: no cover - compiled
             s[i, j] = np.sqrt(max(y[i, j], zero))
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=True, error_model="numpy")
 def _delta(s, blur, amount, threshold, halo, dy):  # pragma: no cover - compiled
     for i in prange(s.shape[0]):
         delta_row(s, blur, i, amount, threshold, halo, dy[i])

@@ -3,7 +3,8 @@
 The same arithmetic as :func:`brightroom.edit.basic.apply_basic_reference`, tested against it
 (:func:`brightroom.edit.basic.apply_basic` packs the plan into the arguments), pixel by pixel
 in parallel over rows: gains, dehaze with the per-pixel transmission bound, the tone gain
-(bands of the guided base, contrast, clarity, texture, sharpening, noise), vibrance and
+(bands of the guided base, contrast, clarity, and the plan's texture, sharpening and noise
+planes, differences of the input's log luminance), vibrance and
 saturation, HSL and the tone curve. Low-resolution planes (the guided filters' coefficients,
 the transmission map) are sampled bilinearly with OpenCV's ``INTER_LINEAR`` pixel-centre
 convention, so no full-size upsampled copy is made.
@@ -32,6 +33,16 @@ def _coord(i, n_dst, n_src):  # pragma: no cover - compiled
         k = n_src - 1
     k1 = k + 1 if k + 1 < n_src else n_src - 1
     return k, k1, np.float32(x - k)
+
+
+@njit(cache=True)
+def _columns(n_dst, n_src):  # pragma: no cover - compiled
+    k0 = np.empty(n_dst, np.int64)
+    k1 = np.empty(n_dst, np.int64)
+    f = np.empty(n_dst, np.float32)
+    for j in range(n_dst):
+        k0[j], k1[j], f[j] = _coord(j, n_dst, n_src)
+    return k0, k1, f
 
 
 @njit(cache=True, inline="always")
@@ -84,7 +95,7 @@ def _curve_value(curve, ch, v, n):  # pragma: no cover - compiled
     return curve[ch, k] + f * (curve[ch, k + 1] - curve[ch, k])
 
 
-@njit(cache=True, parallel=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=_FASTMATH, error_model="numpy")
 def basic_kernel(src, out, gains, flags, fp, ta, tb, ca, cb, tsm, airl, fine, sharp, smooth,
                  hsl, curve, tables):  # pragma: no cover - compiled
     h, w = src.shape[0], src.shape[1]
@@ -95,19 +106,20 @@ def basic_kernel(src, out, gains, flags, fp, ta, tb, ca, cb, tsm, airl, fine, sh
     wkeep = fp[27]
     ev_lo, ev_k = fp[28], fp[29]
     n_ev = tables.shape[1]
-    need_lin = use_fine or use_sharp or use_smooth
-    need_d = need_lin or use_tone or use_cl or fp[4] != 0.0
+    need_d = use_fine or use_sharp or use_smooth or use_tone or use_cl or fp[4] != 0.0
     contrast, texture, sharpening, noise = fp[4], fp[6], fp[7], fp[8]
     sat_k, vib, floor, haze_t = fp[9], fp[10], fp[11], fp[13]
     n_curve = curve.shape[1] - 1
+    # the columns' bilinear taps of the low-resolution planes, once per call
+    tx0, tx1, tfx = _columns(w, ta.shape[1])
+    cx0, cx1, cfx = _columns(w, ca.shape[1])
+    dx0, dx1, dfx = _columns(w, tsm.shape[1])
     for i in prange(h):
         ty0, ty1, tfy = _coord(i, h, ta.shape[0])
         cy0, cy1, cfy = _coord(i, h, ca.shape[0])
         dy0, dy1, dfy = _coord(i, h, tsm.shape[0])
         for j in range(w):
             r0, g0, b0 = src[i, j, 0], src[i, j, 1], src[i, j, 2]
-            y_in = 0.2126 * r0 + 0.7152 * g0 + 0.0722 * b0
-            lin = math.log2(max(y_in, floor)) if need_lin else 0.0
             r, g, b = r0 * gains[0], g0 * gains[1], b0 * gains[2]
             if use_dz:
                 ar, ag, ab = airl[0], airl[1], airl[2]
@@ -116,8 +128,7 @@ def basic_kernel(src, out, gains, flags, fp, ta, tb, ca, cb, tsm, airl, fine, sh
                     g = g * haze_t + ag * (1.0 - haze_t)
                     b = b * haze_t + ab * (1.0 - haze_t)
                 else:
-                    x0, x1, fx = _coord(j, w, tsm.shape[1])
-                    t = _sample(tsm, dy0, dy1, dfy, x0, x1, fx)
+                    t = _sample(tsm, dy0, dy1, dfy, dx0[j], dx1[j], dfx[j])
                     t = max(t, 0.1)
                     lo = max((ar - r) / (ar - keep * min(r, ar)),
                              max((ag - g) / (ag - keep * min(g, ag)),
@@ -138,23 +149,23 @@ def basic_kernel(src, out, gains, flags, fp, ta, tb, ca, cb, tsm, airl, fine, sh
             if need_d:
                 lum = math.log2(max(0.2126 * r + 0.7152 * g + 0.0722 * b, floor))
             if use_tone:
-                x0, x1, fx = _coord(j, w, ta.shape[1])
+                x0, x1, fx = tx0[j], tx1[j], tfx[j]
                 base = (_sample(ta, ty0, ty1, tfy, x0, x1, fx) * lum
                         + _sample(tb, ty0, ty1, tfy, x0, x1, fx))
                 d += _table(tables, 0, base, ev_lo, ev_k, n_ev)
             if contrast != 0.0:
                 d += _table(tables, 1, lum, ev_lo, ev_k, n_ev)
             if use_cl:
-                x0, x1, fx = _coord(j, w, ca.shape[1])
+                x0, x1, fx = cx0[j], cx1[j], cfx[j]
                 base = (_sample(ca, cy0, cy1, cfy, x0, x1, fx) * lum
                         + _sample(cb, cy0, cy1, cfy, x0, x1, fx))
                 d += _table(tables, 2, lum, ev_lo, ev_k, n_ev) * (lum - base)
             if use_fine:
-                d += texture * (lin - fine[i, j])
+                d += texture * fine[i, j]
             if use_sharp:
-                d += sharpening * (lin - sharp[i, j])
+                d += sharpening * sharp[i, j]
             if use_smooth:
-                d -= noise * (lin - smooth[i, j])
+                d -= noise * smooth[i, j]
             if need_d:
                 k = math.exp(d * _LN2)
                 r, g, b = r * k, g * k, b * k

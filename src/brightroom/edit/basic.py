@@ -135,9 +135,9 @@ class BasicPlan:
     tone: tuple[np.ndarray, np.ndarray] | None   # low-res (a, b) of the base luminance
     params: BasicPanel
     clarity: tuple[np.ndarray, np.ndarray] | None
-    fine: np.ndarray | None                 # full-res blur of L_in for texture
-    sharp: np.ndarray | None                # full-res blur of L_in for sharpening
-    smooth: np.ndarray | None               # full-res edge-aware smoothing of L_in (noise)
+    fine: np.ndarray | None                 # full-res L_in minus its blur (texture)
+    sharp: np.ndarray | None                # full-res L_in minus its pixel-scale blur
+    smooth: np.ndarray | None               # full-res L_in minus its edge-aware smoothing
     detail: Detail = field(default_factory=Detail)
     hsl: np.ndarray | None = None           # (3, 360) hue shift (deg), sat and lum factors
     curve: np.ndarray | None = None         # (3, N) tables on [0, 1]
@@ -234,16 +234,18 @@ def plan_basic(rgb: np.ndarray, p: BasicPanel, *, detail: Detail | None = None,
     fine = sharp = smooth = None
     if p.texture or detail.sharpening or detail.noise_reduction:
         lin = cached(("lin",), lambda: _log_luma(a))
+        # the detail planes are kept as differences, so the pointwise pass needs no L_in
         if p.texture:
-            fine = cached(("fine",), lambda: cv2.GaussianBlur(
-                lin, (0, 0), max(0.5, long / 1500), borderType=cv2.BORDER_REFLECT))
+            fine = cached(("fine",), lambda: cv2.subtract(lin, cv2.GaussianBlur(
+                lin, (0, 0), max(0.5, long / 1500), borderType=cv2.BORDER_REFLECT)))
         if detail.sharpening:
-            sharp = cached(("sharp",), lambda: cv2.GaussianBlur(
-                lin, (0, 0), max(0.5, long / 4000), borderType=cv2.BORDER_REFLECT))
+            sharp = cached(("sharp",), lambda: cv2.subtract(lin, cv2.GaussianBlur(
+                lin, (0, 0), max(0.5, long / 4000), borderType=cv2.BORDER_REFLECT)))
         if detail.noise_reduction:
             def nr() -> np.ndarray:
                 ca, cb = guided_coefficients(lin, max(1, round(long / 2000)), eps=0.02)
-                return (ca * lin + cb).astype(np.float32)
+                # L_in - (a L_in + b) = (1 - a) L_in - b
+                return ((np.float32(1.0) - ca) * lin - cb).astype(np.float32)
             smooth = cached(("smooth",), nr)
     hs = None
     if hsl is not None and hsl != HSL():
@@ -279,8 +281,9 @@ def _upsample(plane: np.ndarray, h: int, w: int) -> np.ndarray:
     return cv2.resize(plane, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def _tone_delta(lum: np.ndarray, lin: np.ndarray, plan: BasicPlan) -> np.ndarray:
-    """``dL`` (EV) from the luminance after gains/dehaze ``lum`` and the input's ``lin``."""
+def _tone_delta(lum: np.ndarray, plan: BasicPlan) -> np.ndarray:
+    """``dL`` (EV) from the luminance after gains/dehaze ``lum`` (and the plan's detail
+    planes, differences of the input's log luminance)."""
     p = plan.params
     h, w = lum.shape
     d = np.zeros_like(lum)
@@ -294,11 +297,11 @@ def _tone_delta(lum: np.ndarray, lin: np.ndarray, plan: BasicPlan) -> np.ndarray
         base = _upsample(plan.clarity[0], h, w) * lum + _upsample(plan.clarity[1], h, w)
         d += _read(tab[2], lum) * (lum - base)
     if plan.fine is not None:
-        d += np.float32(p.texture / 100 * 0.8) * (lin - plan.fine)
+        d += np.float32(p.texture / 100 * 0.8) * plan.fine
     if plan.sharp is not None:
-        d += np.float32(plan.detail.sharpening / 150 * 1.5) * (lin - plan.sharp)
+        d += np.float32(plan.detail.sharpening / 150 * 1.5) * plan.sharp
     if plan.smooth is not None:
-        d -= np.float32(plan.detail.noise_reduction / 100) * (lin - plan.smooth)
+        d -= np.float32(plan.detail.noise_reduction / 100) * plan.smooth
     return d.astype(np.float32)
 
 
@@ -327,12 +330,11 @@ def apply_basic_reference(rgb: np.ndarray, plan: BasicPlan) -> np.ndarray:
     if plan.identity:
         return a.copy()
     h, w = a.shape[:2]
-    lin = _log_luma(a)
     out = a * plan.gains
     if plan.dehaze is not None:
         out = plan.dehaze.apply(out)
     lum = _log_luma(out)
-    d = _tone_delta(lum, lin, plan)
+    d = _tone_delta(lum, plan)
     out = out * np.exp2(d)[..., None]
     p = plan.params
     if p.vibrance or p.saturation:

@@ -6,7 +6,10 @@ Plan, on the working-size image (long side :data:`~brightroom.edit.basic.WORK_SI
 
 1. dark channel: the minimum over the channels and over a square patch of 1/40 of the long
    side (He et al.'s 15 pixels at 600);
-2. airlight ``A``: the mean colour of the 0.1 % pixels with the brightest dark channel;
+2. airlight ``A``: among the 0.1 % pixels with the brightest dark channel, the one of highest
+   intensity (R + G + B), He et al.'s rule (their mean colour, used before, sits below the
+   true airlight wherever no pixel is fully hazed, and under-corrects: 1 dB less on the
+   benchmark's coffee and flowers);
 3. transmission ``t = 1 - w dark(I / A)`` with ``w = 0.95 x amount / 100``, refined by a guided
    filter with the grey image as guide (He, Sun & Tang 2013, which replaced soft matting).
 
@@ -119,7 +122,8 @@ def plan_dehaze(small: np.ndarray, amount: float, long_side: int) -> DehazePlan 
     dark = dark_channel(a, r)
     n = max(1, int(dark.size * 0.001))
     idx = np.argpartition(dark.ravel(), -n)[-n:]
-    A = a.reshape(-1, 3)[idx].mean(axis=0)
+    cands = a.reshape(-1, 3)[idx]
+    A = cands[int(np.argmax(cands.sum(axis=1)))]
     A = np.clip(A, 0.05, 1.0).astype(np.float32)
     if amount < 0:
         return DehazePlan(A, float(amount), None)

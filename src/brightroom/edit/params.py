@@ -21,6 +21,7 @@ The file (``IMG.jpg.brightroom.toml``)::
     [geometry]
     crop = [0.1, 0.1, 0.8, 0.8]   # x, y, w, h as fractions of the input
     angle = 1.5                   # degrees, clockwise
+    vertical = 6.0                # degrees of virtual-camera tilt (keystone)
 
     [[heal]]
     x = 0.25                      # fractions of width / height
@@ -155,8 +156,11 @@ class Effects(Params):
 
 @dataclass(frozen=True)
 class Geometry(Params):
-    """Crop, flips, quarter turns and free rotation, applied in that order. ``crop`` is
-    ``(x, y, w, h)`` in fractions of the input image's width and height."""
+    """Crop, flips, quarter turns, then free rotation and perspective (one warp), applied in
+    that order. ``crop`` is ``(x, y, w, h)`` in fractions of the input image's width and
+    height; ``vertical`` and ``horizontal`` are rotations of a virtual camera (focal length
+    :data:`brightroom.edit.geometry.FOCAL` times the long side), so they are independent of
+    the resolution."""
 
     VERSION = 1
     flip: str = param("", choices=("", "h", "v", "hv"), doc="mirror horizontally and/or "
@@ -167,6 +171,12 @@ class Geometry(Params):
                          doc="free rotation, clockwise (Lightroom's straighten angle); the "
                          "largest upright rectangle of the same aspect is kept")
     crop: tuple[float, float, float, float] | None = param(None, doc="x, y, w, h (fractions)")
+    vertical: float = param(0.0, range=(-40.0, 40.0), units="degrees",
+                            doc="perspective: the virtual camera's tilt (+ widens the top, for "
+                            "verticals converging upwards, a photo taken looking up)")
+    horizontal: float = param(0.0, range=(-40.0, 40.0), units="degrees",
+                              doc="perspective: the virtual camera's pan (+ widens the right "
+                              "side, for a facade receding to the right)")
 
     def __post_init__(self) -> None:
         super().__post_init__()

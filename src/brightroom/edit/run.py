@@ -4,8 +4,11 @@
    ``crs:`` settings of an XMP (:mod:`brightroom.edit.xmp`) over it, then every control given
    by keyword over that; ``--auto`` fills exposure, contrast, whites, blacks and vibrance that
    were not given (:mod:`brightroom.edit.auto`); ``straighten="auto"`` measures the angle
-   (:func:`brightroom.edit.geometry.straighten_angle`). The list holds the resolved values,
-   so reloading it renders the same picture without measuring again.
+   (:func:`brightroom.edit.geometry.straighten_angle`); ``upright="level"|"vertical"|"full"``
+   measures the roll and the perspective (:func:`brightroom.edit.geometry.upright`);
+   ``dust=True`` finds dust spots on flat areas (:func:`brightroom.edit.dust.detect_dust`)
+   and adds them as heal spots. The list holds the resolved values, so reloading it renders
+   the same picture without measuring again.
 2. Raw input is developed by the recipe with an ``edit`` stage after ``tone``
    (:mod:`brightroom.edit.stage`): the recipe's stages before it run first (their result is
    what ``--auto`` and auto-straighten measure), then the edit stage, the look and the
@@ -35,7 +38,9 @@ from brightroom.develop.pipeline import Pipeline
 from brightroom.develop.recipe import Recipe
 from brightroom.develop.run import resolve_recipe
 from brightroom.edit.auto import auto_settings
-from brightroom.edit.geometry import apply_geometry, straighten_angle
+from brightroom.edit.dust import detect_dust
+from brightroom.edit.geometry import UPRIGHT_MODES, apply_geometry, straighten_angle
+from brightroom.edit.geometry import upright as upright_angles
 from brightroom.edit.params import (
     BANDS,
     HSL,
@@ -93,6 +98,12 @@ class EditResult:
     straighten
         The angle auto-straighten found (degrees, clockwise), ``None`` when not asked or when
         the photo had no usable lines.
+    upright
+        ``(angle, vertical, horizontal)`` (degrees) that upright found, ``None`` when not
+        asked or when the photo had not the lines for it.
+    dust
+        The dust spots found ``(x, y, radius)`` in the input's pixels (added to the heal
+        spots), empty when not asked.
     """
 
     image: Image
@@ -101,6 +112,8 @@ class EditResult:
     sidecar: Path | None = None
     xmp: Path | None = None
     straighten: float | None = None
+    upright: tuple[float, float, float] | None = None
+    dust: tuple[tuple[float, float, float], ...] = ()
 
 
 def load_edits(source: str | os.PathLike[str] | EditList) -> EditList:
@@ -164,6 +177,7 @@ def resolve_edits(
     raw: bool, controls: Mapping[str, float | None], hsl: Sequence[str] | Mapping[str, float],
     crop: str | Sequence[float] | None, rotate: float | None, flip: str | None,
     heal: Sequence[str | Sequence[float]], size: tuple[int, int] | None,
+    vertical: float | None = None, horizontal: float | None = None,
 ) -> tuple[EditList, tuple[str, ...]]:
     """The edit list from a file, an XMP and keyword controls (see the module docstring).
 
@@ -222,7 +236,12 @@ def resolve_edits(
         if f not in ("", "h", "v", "hv"):
             raise ParameterError(f"flip {flip!r}: expected h, v or hv")
         g = dataclasses.replace(g, flip=f)
-    el = dataclasses.replace(el, geometry=Geometry(**dataclasses.asdict(g)))
+    persp = {k: float(v) for k, v in (("vertical", vertical), ("horizontal", horizontal))
+             if v is not None}
+    try:
+        el = dataclasses.replace(el, geometry=Geometry(**{**dataclasses.asdict(g), **persp}))
+    except ParameterError as e:
+        raise ParameterError(str(e).replace("Geometry.", "")) from None
     if heal:
         H, W = size  # type: ignore[misc]
         spots = list(el.heal)
@@ -265,6 +284,42 @@ def _straighten(el: EditList, linear: np.ndarray, straighten: str | float | None
         angle if isinstance(straighten, str) else None)
 
 
+def _upright(el: EditList, linear: np.ndarray, mode: str | None
+             ) -> tuple[EditList, tuple[float, float, float] | None]:
+    if mode is None:
+        return el, None
+    m = str(mode).strip().lower()
+    if m not in UPRIGHT_MODES:
+        raise ParameterError(f"upright {mode!r}: expected one of {', '.join(UPRIGHT_MODES)}")
+    g = el.geometry
+    pre = apply_geometry(linear, dataclasses.replace(g, angle=0.0, vertical=0.0,
+                                                     horizontal=0.0))
+    found = upright_angles(pre, m)
+    if found is None:
+        what = "horizon or vertical" if m == "level" else "vertical"
+        warnings.warn(f"upright {m}: no usable {what} lines in the photo; not corrected",
+                      EditWarning, stacklevel=3)
+        return el, None
+    angle, vertical, horizontal = found
+    try:
+        geo = Geometry(**{**dataclasses.asdict(g), "angle": g.angle + angle,
+                          "vertical": vertical, "horizontal": horizontal})
+    except ParameterError as e:
+        raise ParameterError(f"upright {m}: the correction found is too strong ({e})") from None
+    return dataclasses.replace(el, geometry=geo), found
+
+
+def _dust(el: EditList, linear: np.ndarray, dust: bool
+          ) -> tuple[EditList, tuple[tuple[float, float, float], ...]]:
+    if not dust:
+        return el, ()
+    h, w = linear.shape[:2]
+    spots = tuple(detect_dust(linear))
+    heals = tuple(Heal(x=float(x / w), y=float(y / h), radius=float(min(0.25, r / max(h, w))))
+                  for x, y, r in spots)
+    return dataclasses.replace(el, heal=el.heal + heals), spots
+
+
 def _save_sidecar(path: Path, el: EditList) -> Path:
     if path.exists():
         try:
@@ -285,8 +340,12 @@ def edit_photo(
     crop: str | Sequence[float] | None = None,
     rotate: float | None = None,
     straighten: str | float | None = None,
+    upright: str | None = None,
+    vertical: float | None = None,
+    horizontal: float | None = None,
     flip: str | None = None,
     heal: Sequence[str | Sequence[float]] = (),
+    dust: bool = False,
     auto: bool = False,
     xmp: str | os.PathLike[str] | None = None,
     edits: str | os.PathLike[str] | EditList | None = None,
@@ -314,7 +373,11 @@ def edit_photo(
         shape = frame.data.shape
     el, unmapped = resolve_edits(edits=edits, xmp=xmp, raw=raw, controls=controls, hsl=hsl,
                                  crop=crop, rotate=rotate, flip=flip, heal=heal,
-                                 size=(int(shape[0]), int(shape[1])))
+                                 size=(int(shape[0]), int(shape[1])), vertical=vertical,
+                                 horizontal=horizontal)
+    if upright is not None and straighten is not None:
+        raise ParameterError("give straighten or upright, not both (upright level is "
+                             "straighten auto)")
     if raw:
         if el.basic.temperature:
             rec = rec.with_params("white_balance", mode="kelvin", kelvin=el.basic.temperature)
@@ -327,6 +390,8 @@ def edit_photo(
     if auto:
         el = _auto(el, linear.data, controls)
     el, found = _straighten(el, linear.data, straighten)
+    el, uprighted = _upright(el, linear.data, upright)
+    el, spots = _dust(el, linear.data, dust)
     if raw:
         full = _edit_recipe(rec, el, look)
         out = Pipeline(full.pipeline().stages[k:], f"{rec.name} (edit)")(linear)
@@ -355,7 +420,7 @@ def edit_photo(
             tmp.write_text(edits_to_xmp(el, raw=raw), encoding="utf-8")
         written_xmp = Path(xmp_output)
     side = _save_sidecar(sidecar_path(src), el) if (save and src is not None) else None
-    return EditResult(photo, el, unmapped, side, written_xmp, found)
+    return EditResult(photo, el, unmapped, side, written_xmp, found, uprighted, spots)
 
 
 def linear_input(image: Image | RawImage | LinearRawImage | str | os.PathLike[str],

@@ -30,9 +30,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
 
+from brightroom._jit import njit, prange
 from brightroom._version import __version__
 from brightroom.color.spaces import srgb_encode, xyz_to_rgb_matrix
 from brightroom.errors import ParameterError
@@ -183,10 +183,10 @@ def _warp_opcodes(warp: WarpRectilinear) -> bytes:
     return struct.pack(">I", 1) + op
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _counts_kernel(cfa, black, white, out):  # pragma: no cover - compiled
     h, w = cfa.shape
-    for i in numba.prange(h):
+    for i in prange(h):
         for j in range(w):
             b = black[i % 2, j % 2]
             v = np.rint(np.float64(cfa[i, j]) * (white - b) + b)

@@ -1,10 +1,10 @@
-"""The lab's capability measurements: night (burst merge), HDR (bracket merge) and bokeh.
+"""The lab's capability measurements: night (burst merge), HDR (bracket merge), bokeh, zoom.
 
-These complement the chart wall of :mod:`brightroom.lab.run` with three small, seeded
-experiments whose summary numbers feed the ``night``, ``hdr`` and ``bokeh`` sub-scores of
-:mod:`brightroom.lab.score` (version 1.1.0). Each is measured under a pseudo-condition
-(``night-1lux``, ``night-5lux``, ``hdr``, ``portrait``) whose metric names are unique to it,
-so the chart-wall attributes never see them.
+These complement the chart wall of :mod:`brightroom.lab.run` with four small, seeded
+experiments whose summary numbers feed the ``night``, ``hdr``, ``bokeh`` and ``zoom``
+sub-scores of :mod:`brightroom.lab.score` (version 1.2.0). Each is measured under a
+pseudo-condition (``night-1lux``, ``night-5lux``, ``hdr``, ``portrait``, ``zoom-2x``,
+``zoom-3x``) whose metric names are unique to it, so the chart-wall attributes never see them.
 
 night
     A hand-held burst (8 frames, ISO 6400, ~2 px shake, 0.1 deg rotation, a subject moving
@@ -34,6 +34,14 @@ bokeh
     :func:`~brightroom.lab.metrics.bokeh.bokeh_score` against
     :func:`~brightroom.lab.bokeh_reference.reference_bokeh`. Pipelines without a portrait mode
     have no bokeh measurement: the attribute is absent and excluded from the overall score.
+zoom
+    :func:`measure_zoom`: 2x and 3x zoomed renders (192 x 192) of a slanted edge and a grey
+    dead-leaves chart from 8-frame hand-held bursts whose scene is 2x (3x) finer than the
+    sensor, by multi-frame super-resolution (:func:`brightroom.burst.superres.superres`) for
+    pipelines that merge bursts, against the same pipeline's single-frame digital zoom (bicubic
+    of the developed reference's centre): ``zoom_texture_acutance`` and
+    ``zoom_edge_acutance`` (CPIQ) of the zoomed render and ``zoom_mtf50_gain`` (its MTF50 over
+    the digital zoom's). Pipelines that cannot merge are scored on the digital zoom (gain 1).
 
 References
 ----------
@@ -42,6 +50,7 @@ imaging on mobile cameras. ACM TOG 35(6), 192.
 Debevec, P. E., Malik, J. (1997). Recovering high dynamic range radiance maps from
 photographs. SIGGRAPH '97.
 ISO 15739:2023 (dynamic range at SNR 1), ISO 12233:2017 (edge profile).
+Wronski, B. et al. (2019). Handheld multi-frame super-resolution. ACM TOG 38(4), 28.
 """
 
 from __future__ import annotations
@@ -57,7 +66,8 @@ from typing import Any
 import numpy as np
 
 from brightroom.burst import BurstWarning, merge, merge_hdr
-from brightroom.charts import dynamic_range_steps, natural, slanted_edge
+from brightroom.burst.superres import superres
+from brightroom.charts import dead_leaves, dynamic_range_steps, natural, slanted_edge
 from brightroom.charts.scene import scene_truth_rgb
 from brightroom.color.metrics import exposure_fitted_psnr
 from brightroom.color.spaces import decode, srgb_encode
@@ -65,8 +75,12 @@ from brightroom.errors import BrightroomError, PipelineError
 from brightroom.lab.bokeh_reference import reference_bokeh
 from brightroom.lab.camera import simulate, simulate_burst
 from brightroom.lab.camera.burst import SubjectMotion
+from brightroom.lab.camera.zoom import simulate_zoom_burst
 from brightroom.lab.metrics import dynamic_range, edge_ringing
+from brightroom.lab.metrics._common import to_gray
 from brightroom.lab.metrics.bokeh import bokeh_errors, bokeh_score
+from brightroom.lab.metrics.sfr import sfr
+from brightroom.lab.metrics.texture import dead_leaves_mtf
 from brightroom.lab.pipelines import LabPipeline
 from brightroom.lab.portrait_scenes import PORTRAIT_SCENES, portrait_scene
 from brightroom.portrait.bokeh import BokehParams, render_bokeh
@@ -74,7 +88,8 @@ from brightroom.types import Image, RawImage
 
 __all__ = ["measure_capabilities", "measure_night", "measure_hdr", "measure_bokeh", "portrait_lab",
            "supports_burst", "supports_portrait", "NIGHT_LUX", "CAPABILITY_CONDITIONS",
-           "thumbnail_data_uri", "capabilities_spec", "capability_metrics"]
+           "thumbnail_data_uri", "capabilities_spec", "capability_metrics", "measure_zoom",
+           "ZOOM_FACTORS"]
 
 NIGHT_LUX = (1.0, 5.0)
 """Illuminances of the night bursts."""
@@ -83,10 +98,16 @@ NIGHT_MEGAPIXELS = 0.3
 NIGHT_ISO = 6400.0
 CCT = 5000.0
 BORDER = 8
-CAPABILITY_CONDITIONS = ("night-1lux", "night-5lux", "hdr", "portrait")
+CAPABILITY_CONDITIONS = ("night-1lux", "night-5lux", "hdr", "portrait", "zoom-2x", "zoom-3x")
 """Pseudo-condition names the capability metrics are scored under."""
 
 
+ZOOM_FACTORS = (2, 3)
+"""Digital zoom factors of the zoom sub-score."""
+ZOOM_FRAMES = 8
+ZOOM_ISO = 200.0
+ZOOM_SIZE = 192
+"""Sensor side (pixels) of the zoom bursts; the zoomed render has the same size."""
 HDR_BRACKET_EV = (0.0, -4.0, 4.0)
 BOKEH_SIZE = 256
 BOKEH_F_NUMBER = 1.8
@@ -99,7 +120,10 @@ def capabilities_spec() -> dict[str, Any]:
                       "shake_px": 2.0, "rotation_deg": 0.1, "subject_velocity": [0.5, 3.0]},
             "hdr": {"bracket_ev": list(HDR_BRACKET_EV), "chart_stops": 14, "chart_peak": 8.0,
                     "edge_contrast": 100.0, "lux": 300.0, "iso": 100},
-            "bokeh": {"size": BOKEH_SIZE, "f_number": BOKEH_F_NUMBER, "exact_matte": False}}
+            "bokeh": {"size": BOKEH_SIZE, "f_number": BOKEH_F_NUMBER, "exact_matte": False},
+            "zoom": {"factors": list(ZOOM_FACTORS), "frames": ZOOM_FRAMES, "iso": ZOOM_ISO,
+                     "size": ZOOM_SIZE, "lux": 300.0, "shake_px": 1.5, "rotation_deg": 0.05,
+                     "charts": ["slanted-edge 5 deg 4:1", "dead-leaves grey rmin 1"]}}
 
 
 def supports_burst(pipe: LabPipeline) -> bool:
@@ -349,10 +373,99 @@ def measure_bokeh(pipe: LabPipeline, *, portrait: bool | None = None
                                     "matte": "none (depth only)"}
 
 
+def _zoom_charts(factor: int) -> dict[str, Any]:
+    n = ZOOM_SIZE * factor
+    return {"edge": slanted_edge((n, n)),
+            "texture": dead_leaves((n, n), seed=7, rmin=1.0, low=0.1, high=0.7)}
+
+
+def _digital_zoom(img: np.ndarray, factor: int) -> np.ndarray:
+    """The single-frame digital zoom: the centre ``1/factor`` enlarged by OpenCV's bicubic."""
+    import cv2
+
+    h, w = img.shape[:2]
+    ch, cw = int(round(h / factor)), int(round(w / factor))
+    y0, x0 = (h - ch) // 2, (w - cw) // 2
+    crop = np.ascontiguousarray(img[y0:y0 + ch, x0:x0 + cw])
+    return cv2.resize(crop, (cw * factor, ch * factor), interpolation=cv2.INTER_CUBIC)
+
+
+def _zoom_measures(lin: np.ndarray, chart: str, scene: Any, factor: int) -> dict[str, float]:
+    b = 16
+    if chart == "edge":
+        r = sfr(np.clip(lin[b:-b, b:-b], 0, None))
+        return {"mtf50": float(r.mtf50), "edge_acutance": float(r.edge_acutance)}
+    h, w = lin.shape[:2]
+    n = scene.shape[0]
+    y0 = (n - h) // 2
+    ref = to_gray(np.asarray(scene.rgb, np.float64)[y0:y0 + h, y0:y0 + w])[b:-b, b:-b]
+    g = to_gray(np.clip(lin, 0, None).astype(np.float64))[b:-b, b:-b]
+    gain = float(g.mean() / ref.mean()) if ref.mean() > 0 else 1.0
+    res = dead_leaves_mtf(g, reference=ref * gain)
+    return {"texture_acutance": float(res.texture_acutance)}
+
+
+def measure_zoom(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2022",
+                 burst: bool | None = None, thumbnails: bool = True
+                 ) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
+    """The zoom sub-score's measurement: 2x and 3x zoomed renders of the lab's charts.
+
+    For each factor of :data:`ZOOM_FACTORS`, an 8-frame hand-held burst (ISO 200, 1.5 px
+    shake) of a slanted edge and of a grey dead-leaves chart is simulated with the scene at
+    ``factor`` times the sensor's resolution (:func:`~brightroom.lab.camera.zoom.
+    simulate_zoom_burst`). A pipeline that merges bursts renders the centre ``1/factor`` at
+    ``factor`` x by multi-frame super-resolution (:func:`brightroom.burst.superres.superres`,
+    then the pipeline on its linear raw); every pipeline is also measured on its single-frame
+    digital zoom (the reference frame developed, its centre enlarged by bicubic
+    interpolation). Pipelines that cannot merge are scored on the digital zoom alone (gain 1).
+
+    Returns
+    -------
+    metrics, details
+        ``{"zoom-2x": {...}, "zoom-3x": {...}}`` with ``zoom_texture_acutance`` and
+        ``zoom_edge_acutance`` (CPIQ, of the zoomed render) and ``zoom_mtf50_gain`` (its MTF50
+        over the digital zoom's); details with the digital zoom's figures and (``thumbnails``)
+        the 2x dead-leaves renders, zoomed and digital, as PNG data URIs.
+    """
+    merges = supports_burst(pipe) if burst is None else bool(burst)
+    metrics: dict[str, dict[str, float]] = {}
+    details: dict[str, Any] = {}
+    for factor in ZOOM_FACTORS:
+        name = f"zoom-{factor}x"
+        got: dict[str, dict[str, float]] = {"zoomed": {}, "digital": {}}
+        pics: dict[str, str] = {}
+        for chart, scene in _zoom_charts(factor).items():
+            frames, _ = simulate_zoom_burst(scene, n=ZOOM_FRAMES, camera=camera,
+                                            factor=factor, iso=ZOOM_ISO, lux=300.0,
+                                            shake_px=1.5, rotation_deg=0.05,
+                                            seed=int(seed) * 100 + factor)
+            digital = _digital_zoom(_linear(_develop(pipe, frames[0])), factor)
+            got["digital"].update(_zoom_measures(digital, chart, scene, factor))
+            if merges:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", BurstWarning)
+                    lr = superres(frames, zoom=factor, scale=factor, ref=0)
+                zoomed = _linear(_develop(pipe, lr))  # type: ignore[arg-type]
+                got["zoomed"].update(_zoom_measures(zoomed, chart, scene, factor))
+            else:
+                zoomed = digital
+                got["zoomed"] = got["digital"]
+            if thumbnails and chart == "texture" and factor == ZOOM_FACTORS[0]:
+                pics = {"thumbnail_digital": thumbnail_data_uri(srgb_encode(np.clip(digital, 0, 1))),
+                        "thumbnail_zoomed": thumbnail_data_uri(srgb_encode(np.clip(zoomed, 0, 1)))}
+        z, d = got["zoomed"], got["digital"]
+        metrics[name] = {"zoom_texture_acutance": z["texture_acutance"],
+                         "zoom_edge_acutance": z["edge_acutance"],
+                         "zoom_mtf50_gain": z["mtf50"] / d["mtf50"] if d["mtf50"] > 0 else 1.0}
+        details[name] = {"factor": factor, "merged": merges, "zoomed": dict(z),
+                         "digital_zoom": dict(d), **pics}
+    return metrics, details
+
+
 def measure_capabilities(pipe: LabPipeline, *, seed: int = 0, camera: str = "flagship-2022",
                          thumbnails: bool = True, burst: bool | None = None,
                          portrait: bool | None = None) -> dict[str, Any]:
-    """All three capability measurements.
+    """All capability measurements: night, HDR, bokeh and zoom.
 
     Returns
     -------
@@ -399,6 +512,17 @@ def measure_capabilities(pipe: LabPipeline, *, seed: int = 0, camera: str = "fla
         errors["bokeh"] = f"{type(e).__name__}: {e}"
         metrics["portrait"] = {"bokeh_score": None}
     timings["bokeh_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    try:
+        m, d = measure_zoom(pipe, seed=seed, camera=camera, burst=burst, thumbnails=thumbnails)
+        metrics.update(m)
+        details["zoom"] = d
+    except BrightroomError as e:
+        errors["zoom"] = f"{type(e).__name__}: {e}"
+        for f in ZOOM_FACTORS:
+            metrics[f"zoom-{f}x"] = dict.fromkeys(
+                ("zoom_texture_acutance", "zoom_edge_acutance", "zoom_mtf50_gain"))
+    timings["zoom_s"] = time.perf_counter() - t
     return {"metrics": metrics, "details": details, "errors": errors, "timings": timings}
 
 

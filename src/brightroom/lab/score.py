@@ -21,7 +21,7 @@ How a score is made
    excluded - listed in ``LabScore.absent`` - so a score computed with more attributes is a new
    score version, never a silent mix.
 
-The mappings of version 1.1.0 (the table :data:`SCORE_FORMULA` is the authority)::
+The mappings of version 1.2.0 (the table :data:`SCORE_FORMULA` is the authority)::
 
     attribute  metric               100 at   0 at     mapping                  weight
     exposure   |ev_error| (EV)      0        2        100 - 50 |EV|            1.0
@@ -42,15 +42,19 @@ The mappings of version 1.1.0 (the table :data:`SCORE_FORMULA` is the authority)
     night      night_gain_db        6        0        16.7 per dB merge gain   0.4
     night      night_subject_db     0        -3       ghosting: 33 per dB      0.2
     bokeh      bokeh_score          100      0        portrait_scenes score    1.0
+    zoom       zoom_texture_acutance 1.0     0.2      125 (A - 0.2)            0.3
+    zoom       zoom_edge_acutance   0.92     0.2      ideal area-sampled edge  0.3
+    zoom       zoom_mtf50_gain      1.5      1.0      200 per unit above 1     0.4
 
 Condition weights: 1 lux 0.10, 5 lux 0.15, 20 lux 0.20, 100 lux 0.25, 1000 lux 0.30 (a condition
 not in the table weighs 0.2). The capability measurements of :mod:`brightroom.lab.capabilities`
 are scored under pseudo-conditions holding only their own metrics: ``night-1lux`` 0.6 and
 ``night-5lux`` 0.4 (night), ``hdr`` 0.5 (exposure: the merged bracket's range; artefacts: the
-halo of the tone mapping), ``portrait`` 1.0 (bokeh). So HDR is a third of the exposure score
+halo of the tone mapping), ``portrait`` 1.0 (bokeh), ``zoom-2x`` 0.6 and ``zoom-3x`` 0.4 (zoom).
+So HDR is a third of the exposure score
 (0.5 next to the lighting conditions' 1.0) and a third of artefacts. Attribute weights:
-exposure, colour, texture, noise, artefacts, bokeh, night 1.0 each; the video slot 1.0 once it
-exists.
+exposure, colour, texture, noise, artefacts, bokeh, night, zoom 1.0 each; the video slot 1.0
+once it exists.
 
 Version history: 1.0.0 (hash ``95a2747bc12b908b``) scored the chart wall only; 1.1.0 adds the
 night and bokeh sub-scores and folds HDR into exposure (range) and artefacts (halo): HDR
@@ -58,6 +62,9 @@ capture is the dynamic-range part of exposure in the DXOMARK protocol, and the a
 (a column per attribute in the leaderboard) stays as it was. Pipelines that cannot merge
 bursts (rawpy, external commands) are measured on their single frame (night gain 0, ghosting 0,
 the EV 0 frame's range); pipelines without a portrait mode have no bokeh sub-score (absent, not 0).
+1.2.0 adds the zoom sub-score (DXOMARK scores zoom as its own attribute): acutance and MTF50
+gain of 2x and 3x renders from simulated hand-held bursts against the same pipeline's
+single-frame digital zoom (pipelines that cannot merge bursts score their digital zoom, gain 1).
 
 Versioning: :data:`SCORE_VERSION` is stored with every score; :func:`formula_hash` fingerprints
 the whole table (anchors, weights, the full shooting plan, whose lux levels and chart sizes
@@ -100,7 +107,7 @@ __all__ = [
     "ATTRIBUTES",
 ]
 
-SCORE_VERSION = "1.1.0"
+SCORE_VERSION = "1.2.0"
 """Version of the score formula. Bump it whenever anything in :data:`SCORE_FORMULA` changes."""
 
 
@@ -236,11 +243,21 @@ SCORE_FORMULA = ScoreFormula(
             Component("night_subject_db", 0.0, -3.0, 0.2, False,
                       "the same difference inside the moving subject (negative: ghosting), dB"),
         ), "night-mode burst quality at 1 and 5 lux"),
+        Attribute("zoom", 1.0, (
+            Component("zoom_texture_acutance", 1.0, 0.2, 0.3, False,
+                      "CPIQ texture acutance of the zoomed dead-leaves render (2x, 3x of an "
+                      "8-frame hand-held burst)"),
+            Component("zoom_edge_acutance", 0.92, 0.2, 0.3, False,
+                      "CPIQ edge acutance of the zoomed slanted edge"),
+            Component("zoom_mtf50_gain", 1.5, 1.0, 0.4, False,
+                      "MTF50 of the zoomed edge over the same pipeline's single-frame digital "
+                      "zoom (1: no gain, 1.5: the issue's bar)"),
+        ), "2x and 3x digital zoom from a hand-held burst (multi-frame super-resolution)"),
         Attribute("video", 1.0, (), "slot: video quality (a later issue)"),
     ),
     condition_weights=(("1lux", 0.10), ("5lux", 0.15), ("20lux", 0.20), ("100lux", 0.25),
                        ("1000lux", 0.30), ("night-1lux", 0.6), ("night-5lux", 0.4),
-                       ("hdr", 0.5), ("portrait", 1.0)),
+                       ("hdr", 0.5), ("portrait", 1.0), ("zoom-2x", 0.6), ("zoom-3x", 0.4)),
     default_condition_weight=0.2,
     plan=_full_plan(),
 )

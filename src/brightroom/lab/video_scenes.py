@@ -13,8 +13,12 @@ intended frame), for the intended and for the shaken camera, and a mask of the m
 noise model (:func:`brightroom.lab.camera.sensor.noise_profile`, Poisson-Gaussian in linear
 light, at an ISO).
 
-:func:`rolling_shutter` re-renders a clip as a rolling-shutter sensor would: row ``y`` is exposed
-``y / H * readout`` frames later.
+:func:`render_clip` with ``readout`` renders a rolling-shutter sensor: row ``y`` sees the camera
+``readout (y - (H - 1) / 2) / H`` frames after the frame's time.
+
+:func:`gyro_log` is the synthetic gyro a camera moving along the true path would log: its
+angular rates (pan and tilt as rotations of a lens of a given focal length, roll), sampled on
+the log's own clock (offset from the video's), with sensor noise and bias.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from brightroom.errors import ParameterError
 from brightroom.lab.camera.sensor import Sensor, noise_profile
 
 __all__ = ["ShakeClip", "canvas", "intended_path", "shake", "render_clip", "shaky_clip",
-           "add_sensor_noise", "KINDS"]
+           "add_sensor_noise", "gyro_log", "KINDS"]
 
 KINDS = ("still", "pan", "zoom", "walk")
 
@@ -137,9 +141,14 @@ def _frame_warp(p: np.ndarray, w: int, h: int, origin: tuple[float, float]) -> n
 
 def render_clip(true: np.ndarray, size: tuple[int, int] = (1280, 720), *, fps: float = 30.0,
                 objects: int = 1, origin: tuple[float, float] | None = None,
-                intended: np.ndarray | None = None, seed: int = 0) -> ShakeClip:
+                intended: np.ndarray | None = None, seed: int = 0,
+                readout: float = 0.0) -> ShakeClip:
     """Render frames of the camera path ``true`` over :func:`canvas`, with ``objects`` moving
-    discs (each about 7 % of the frame's height across... 150 px) crossing the frame."""
+    discs (150 px across) crossing the frame.
+
+    ``readout`` > 0 renders a rolling-shutter sensor: row ``y`` of frame ``t`` sees the camera
+    at ``t + readout (y - (H - 1) / 2) / H`` frames (the path interpolated by a cubic spline;
+    ``readout`` is the readout time in frames, the middle row the frame's time)."""
     w, h = size
     cv = canvas()
     if origin is None:
@@ -156,10 +165,25 @@ def render_clip(true: np.ndarray, size: tuple[int, int] = (1280, 720), *, fps: f
     tex = cat[50:50 + 2 * r, 50:50 + 2 * r]
     starts = [(rng.uniform(0.1, 0.3) * w, rng.uniform(0.2, 0.8) * h) for _ in range(objects)]
     vels = [(rng.uniform(4, 9), rng.uniform(-2, 2)) for _ in range(objects)]
+    spline = None
+    if readout > 0:
+        from scipy.interpolate import CubicSpline  # lazy: scipy only for rolling-shutter clips
+
+        spline = CubicSpline(np.arange(n), true, axis=0) if n > 1 else None
+    xs = np.arange(w, dtype=np.float64)[None, :]
+    ys = np.arange(h, dtype=np.float64)[:, None]
     for t in range(n):
-        m = _frame_warp(true[t], w, h, origin)
-        frames[t] = cv2.warpAffine(cv, m, (w, h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
-                                   borderMode=cv2.BORDER_REFLECT)
+        if spline is None:
+            m = _frame_warp(true[t], w, h, origin)
+            frames[t] = cv2.warpAffine(cv, m, (w, h), flags=cv2.INTER_CUBIC
+                                       | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT)
+        else:  # row y is exposed readout * (y - (h - 1) / 2) / h frames after the frame's time
+            rows = spline(t + readout * (np.arange(h) - (h - 1) / 2) / h)
+            ms = np.stack([_frame_warp(p, w, h, origin) for p in rows])  # h x 2 x 3
+            mx = ms[:, 0, 0, None] * xs + ms[:, 0, 1, None] * ys + ms[:, 0, 2, None]
+            my = ms[:, 1, 0, None] * xs + ms[:, 1, 1, None] * ys + ms[:, 1, 2, None]
+            frames[t] = cv2.remap(cv, mx.astype(np.float32), my.astype(np.float32),
+                                  cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
         for (x0, y0), (vx, vy) in zip(starts, vels, strict=True):
             x, y = int(x0 + vx * t) % w, int(y0 + vy * t) % h
             y1, y2, x1, x2 = max(y - r, 0), min(y + r, h), max(x - r, 0), min(x + r, w)
@@ -174,12 +198,41 @@ def render_clip(true: np.ndarray, size: tuple[int, int] = (1280, 720), *, fps: f
 
 def shaky_clip(kind: str = "pan", n: int = 150, *, size: tuple[int, int] = (1280, 720),
                fps: float = 30.0, amp_px: float = 8.0, roll_deg: float = 1.0,
-               objects: int = 1, seed: int = 0) -> ShakeClip:
-    """A clip of ``kind`` (see :func:`intended_path`) with hand shake and moving objects."""
+               objects: int = 1, seed: int = 0, readout: float = 0.0) -> ShakeClip:
+    """A clip of ``kind`` (see :func:`intended_path`) with hand shake and moving objects
+    (``readout``: a rolling shutter's readout time in frames, :func:`render_clip`)."""
     it = intended_path(kind, n, fps)
     true = it + shake(n, fps, amp_px=amp_px, roll_deg=roll_deg, seed=seed)
-    clip = render_clip(true, size, fps=fps, objects=objects, intended=it, seed=seed)
+    clip = render_clip(true, size, fps=fps, objects=objects, intended=it, seed=seed,
+                       readout=readout)
     return clip
+
+
+def gyro_log(true: np.ndarray, fps: float = 30.0, *, offset_s: float = 0.0,
+             rate_hz: float = 200.0, focal_px: float = 1000.0, noise: float = 0.002,
+             bias: float = 0.001, pad_s: float = 0.6, seed: int = 0):
+    """The gyro log (:class:`~brightroom.video.gyro.GyroLog`) of a camera moving along the
+    ``N x 4`` path ``true``: body rates ``w_z = d theta / dt`` (roll) and ``(w_y, -w_x) =
+    R(-theta) dc/dt / (s f)`` (yaw and pitch, for a lens of ``focal_px`` pixels), from a cubic
+    spline through the frames, sampled at ``rate_hz`` from ``pad_s`` before the first frame to
+    ``pad_s`` after the last, stamped on a clock ``offset_s`` ahead of the video's (log time =
+    video time + offset), with white noise (``noise`` rad/s) and a constant bias."""
+    from scipy.interpolate import CubicSpline  # lazy: scipy only for synthetic logs
+
+    from brightroom.video.gyro import GyroLog  # lazy: the lab makes logs only on demand
+
+    n = true.shape[0]
+    sp = CubicSpline(np.arange(n) / fps, true, axis=0)
+    tv = np.arange(-pad_s, (n - 1) / fps + pad_s, 1.0 / rate_hz)
+    p, dp = sp(tv), sp(tv, 1)
+    c, s = np.cos(p[:, 2]), np.sin(p[:, 2])
+    sc = np.exp(p[:, 3]) * focal_px
+    vx = (c * dp[:, 0] + s * dp[:, 1]) / sc
+    vy = (-s * dp[:, 0] + c * dp[:, 1]) / sc
+    rates = np.stack([-vy, vx, dp[:, 2]], axis=1)
+    rng = np.random.default_rng(seed)
+    rates = rates + noise * rng.standard_normal(rates.shape) + bias * rng.uniform(-1, 1, 3)
+    return GyroLog(tv + offset_s, rates, "<synthetic gyro>")
 
 
 def add_sensor_noise(frames: np.ndarray, iso: float, *, seed: int = 0,

@@ -7,14 +7,14 @@ Pipeline (:class:`LiveSession`)::
 
 * **Capture** reads the source (:func:`open_source`). A *live* source (a webcam, a stream, or
   a file with ``realtime=True``, paced to its own frame rate) never waits: when ``q_in`` is
-  full the frame is **dropped and counted**. A file without ``realtime`` is read as fast as
-  the pipeline takes it (nothing dropped).
+  full its oldest frame is **dropped and counted** (the newest goes on). A file without
+  ``realtime`` is read as fast as the pipeline takes it (nothing dropped).
 * **Segment** runs the MediaPipe selfie model (:mod:`brightroom.portrait.segment`) on every
   ``segment_every``-th frame and propagates the last matte to the frames between (the
   temporal smoothing of :class:`brightroom.portrait.video.MaskSmoother` runs on the model's
   masks). With ``adaptive`` the rate is lowered (``segment_every`` up to
-  ``max_segment_every``) while ``q_in`` holds a backlog, *before* frames have to be dropped,
-  and raised back when the queue stays empty.
+  ``max_segment_every``, one step per 5 frames) while the engine is behind (frames dropped or
+  waiting), and raised back after 30 frames without either.
 * **Render** (the caller's thread, the generator) refines the matte on the frame (guided
   filter), applies the effect (:mod:`brightroom.live.effects`: masked blur, replacement),
   beauty and the look, and yields uint8 RGB. Latency is measured from the frame's arrival
@@ -26,13 +26,15 @@ overlap on a multi-core machine.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import json
 import math
 import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -41,21 +43,27 @@ import numpy as np
 
 from brightroom.errors import BrightroomError, InputError, ParameterError
 from brightroom.files import atomic_write, check_output
-from brightroom.io.video import VideoWriter
+from brightroom.io.video import VideoWriter, read_frames_uint8
 from brightroom.live.effects import (
-    LookTable,
+    ColourTable,
+    ExposureSmoother,
     beauty,
+    blurred_background,
+    composite,
+    covering_background,
     load_background,
-    masked_blur,
-    replace_background,
+    look_function,
     skin_mask,
 )
+from brightroom.live.truecolour import ChartCalibrator, TrueColourProfile, load_profile
 from brightroom.portrait.he2013 import guided_filter_fast
 from brightroom.portrait.segment import MODEL_INPUT, SEGMENT_METHODS, SegmentParams
 from brightroom.portrait.video import MaskSmoother
 
 __all__ = ["LiveParams", "LiveStats", "LiveSession", "Source", "SourceError", "open_source",
-           "synthetic_source", "live_frames", "stream_to_file", "EFFECTS"]
+           "synthetic_source", "array_source", "sized_frames", "refine_matte", "model_matte",
+           "AlphaSmoother", "VideoBackground", "VIDEO_SUFFIXES", "live_frames",
+           "stream_to_file", "EFFECTS"]
 
 EFFECTS = ("blur", "replace", "none")
 _POLL = 0.05
@@ -74,7 +82,8 @@ class LiveParams:
     effect
         ``"blur"``, ``"replace"`` (needs ``background``) or ``"none"`` ["blur"].
     background
-        Replacement image file (``effect="replace"``).
+        Replacement image, or a video (:data:`VIDEO_SUFFIXES`, looped) with
+        ``effect="replace"``.
     blur_sigma
         Background blur, Gaussian sigma in pixels of a 1280-wide frame (scaled) [12].
     beauty
@@ -92,9 +101,26 @@ class LiveParams:
     max_segment_every
         The adaptive rate's limit [4].
     ema, motion_threshold
-        Temporal matte smoothing (:class:`~brightroom.portrait.video.MaskSmoother`) [0.6, 0.08].
+        Temporal matte smoothing (:class:`~brightroom.portrait.video.MaskSmoother` on the
+        model's mask, :class:`AlphaSmoother` on the refined matte) [0.6, 0.02: on the lab
+        portrait clip 0.08 let the mask trail a moving subject by 0.86 frames, 0.02 by 0.38].
     queue
-        Frames held between stages [2].
+        Frames held between stages [1]: a live source's oldest waiting frame is dropped for
+        a new one.
+    true_colour
+        A webcam profile (JSON, :mod:`brightroom.live.truecolour`) applied to every frame
+        before the look; with ``calibrate`` the file the new profile is written to.
+    calibrate
+        Look for a ColorChecker in the stream, fit a profile from it and apply it from then on
+        [False].
+    calibrate_method
+        The colour model: ``"matrix"`` or ``"finlayson2015"`` ["finlayson2015"].
+    schedule
+        ``"numba"`` (the fused composite and table pass) or ``"numpy"`` (the reference)
+        ["numba"].
+    steady_exposure
+        Cancel a webcam's pumping auto exposure and white balance
+        (:class:`~brightroom.live.effects.ExposureSmoother`) [False].
     """
 
     effect: str = "blur"
@@ -108,8 +134,13 @@ class LiveParams:
     adaptive: bool = True
     max_segment_every: int = 4
     ema: float = 0.6
-    motion_threshold: float = 0.08
-    queue: int = 2
+    motion_threshold: float = 0.02
+    queue: int = 1
+    true_colour: str | None = None
+    calibrate: bool = False
+    calibrate_method: str = "finlayson2015"
+    schedule: str = "numba"
+    steady_exposure: bool = False
 
     def __post_init__(self) -> None:
         if self.effect not in EFFECTS:
@@ -127,6 +158,10 @@ class LiveParams:
                                  f"got {self.segment_every}")
         if self.queue < 1:
             raise ParameterError(f"queue must be >= 1, got {self.queue}")
+        if self.schedule not in ("numba", "numpy"):
+            raise ParameterError(f"schedule must be 'numba' or 'numpy', got {self.schedule!r}")
+        if self.calibrate and not self.true_colour:
+            raise ParameterError("calibrate needs true_colour: the profile file to write")
 
 
 @dataclass
@@ -147,6 +182,8 @@ class LiveStats:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     error: str | None = None
+    calibration: dict | None = None
+    preview_url: str | None = None
 
     def to_json(self) -> dict:
         """The ``--stats`` record."""
@@ -207,6 +244,51 @@ def synthetic_source(size: tuple[int, int] = (320, 180), fps: float = 30.0, fram
     return Source(gen, fps, realtime, f"synthetic {w}x{h}@{fps:g}")
 
 
+def array_source(frames: Sequence[np.ndarray], fps: float = 30.0, *, realtime: bool = False,
+                 repeat: int = 1, name: str = "frames") -> Source:
+    """A source of given uint8 RGB frames, played ``repeat`` times (a benchmark's clip held in
+    memory, so that decoding is not measured); ``realtime`` paces them at ``fps`` and makes
+    the source live (frames the engine cannot take are dropped)."""
+    if not frames or repeat < 1 or fps <= 0:
+        raise ParameterError("array_source needs frames, repeat >= 1 and fps > 0")
+    shapes = {f.shape for f in frames}
+    if len(shapes) != 1 or frames[0].dtype != np.uint8 or frames[0].ndim != 3:
+        raise ParameterError(f"array_source needs uint8 H x W x 3 frames of one size, got "
+                             f"{sorted(shapes)}")
+
+    def gen() -> Iterator[np.ndarray]:
+        t0 = time.perf_counter()
+        i = 0
+        for _ in range(repeat):
+            for f in frames:
+                if realtime:
+                    wait = t0 + i / fps - time.perf_counter()
+                    if wait > 0:
+                        time.sleep(wait)
+                i += 1
+                yield f
+
+    return Source(gen, fps, realtime, name)
+
+
+def sized_frames(frames: Iterator[np.ndarray], name: str,
+                 size: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+    """Frames of one size: resized to ``size`` (width, height) when given; without it a frame
+    of another size than the first raises :class:`SourceError` (the stream ends there)."""
+    first: tuple[int, int] | None = None
+    for i, img in enumerate(frames):
+        fh, fw = img.shape[:2]
+        if size is not None:
+            if (fw, fh) != tuple(size):
+                img = cv2.resize(img, tuple(size), interpolation=cv2.INTER_AREA)
+        elif first is None:
+            first = (fw, fh)
+        elif first != (fw, fh):
+            raise SourceError(f"{name}: the source changed size from {first[0]}x{first[1]} to "
+                              f"{fw}x{fh} at frame {i} (give a size to resize every frame)")
+        yield img
+
+
 def open_source(spec: str | os.PathLike[str], *, size: tuple[int, int] | None = None,
                 fps: float | None = None, realtime: bool = False) -> Source:
     """Open a source through PyAV: a video file (played at its own rate with ``realtime``), a
@@ -245,21 +327,10 @@ def open_source(spec: str | os.PathLike[str], *, size: tuple[int, int] | None = 
 
     def gen() -> Iterator[np.ndarray]:
         t0 = time.perf_counter()
-        first: tuple[int, int] | None = None
         i = 0
+        decoded = (f.to_ndarray(format="rgb24") for f in container.decode(stream))
         try:
-            for frame in container.decode(stream):
-                img = frame.to_ndarray(format="rgb24")
-                fh, fw = img.shape[:2]
-                if size is not None and (fw, fh) != tuple(size):
-                    img = cv2.resize(img, tuple(size), interpolation=cv2.INTER_AREA)
-                elif size is None:
-                    if first is None:
-                        first = (fw, fh)
-                    elif first != (fw, fh):
-                        raise SourceError(f"{s}: the source changed size from {first[0]}x"
-                                          f"{first[1]} to {fw}x{fh} at frame {i} (give a size "
-                                          "to resize every frame)")
+            for img in sized_frames(decoded, s, size):
                 if realtime and not (is_cam or is_stream):
                     wait = t0 + i / rate - time.perf_counter()
                     if wait > 0:
@@ -277,6 +348,78 @@ def open_source(spec: str | os.PathLike[str], *, size: tuple[int, int] | None = 
             container.close()
 
     return Source(gen, rate, live, s, close)
+
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi")
+"""Background files played as a looping video behind the person (others are images)."""
+
+
+class VideoBackground:
+    """A looping video behind the person, decoded in its own thread, resized and centre-cropped
+    to cover half the frame's size (the composite upsamples it) and handed over through a
+    queue of two; the render never waits for it after the first frame (it reuses the last).
+
+    Raises
+    ------
+    InputError
+        The file is missing, has no video stream or cannot be opened.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._read = read_frames_uint8
+        self.path = os.fspath(path)
+        frames, _, _ = read_frames_uint8(self.path)  # opens it now: a bad file fails here
+        first = next(iter(frames), None)
+        if first is None:
+            raise InputError(f"{self.path}: the background video has no frames")
+        self._q: queue.Queue = queue.Queue(maxsize=2)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last: np.ndarray | None = None
+        self.error: BaseException | None = None
+
+    def _loop(self, size: tuple[int, int]) -> None:
+        try:
+            while not self._stop.is_set():
+                frames, _, _ = self._read(self.path)
+                n = 0
+                for f in frames:
+                    bg = covering_background(f.astype(np.float32) * np.float32(1 / 255), size)
+                    while not self._stop.is_set():
+                        try:
+                            self._q.put(bg, timeout=_POLL)
+                            break
+                        except queue.Full:
+                            pass
+                    if self._stop.is_set():
+                        return
+                    n += 1
+                if n == 0:
+                    return
+        except BaseException as e:  # kept: the render goes on with the last frame
+            self.error = e
+
+    def frame(self, size: tuple[int, int]) -> np.ndarray:
+        """The next background frame for frames of ``size`` (width, height)."""
+        half = (max(1, size[0] // 2), max(1, size[1] // 2))
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, args=(half,), daemon=True,
+                                            name="brightroom-live-background")
+            self._thread.start()
+        try:
+            self._last = self._q.get(timeout=5.0) if self._last is None else \
+                self._q.get_nowait()
+        except queue.Empty:
+            if self._last is None:
+                raise InputError(f"{self.path}: the background video gave no frame "
+                                 f"({self.error or 'timeout'})") from None
+        return self._last
+
+    def close(self) -> None:
+        """Stop the decoder thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
 
 class LiveSession:
@@ -297,13 +440,32 @@ class LiveSession:
         self._stop = threading.Event()
         self._q_in: queue.Queue = queue.Queue(maxsize=p.queue)
         self._q_seg: queue.Queue = queue.Queue(maxsize=p.queue)
-        self._latency: list[float] = []
-        self._look = LookTable(p.look, p.look_strength) if p.look else None
-        self._background = load_background(p.background) if p.effect == "replace" else None
+        self._latency: collections.deque[float] = collections.deque(maxlen=10000)
+        self._look_fn = look_function(p.look, p.look_strength) if p.look else None
+        self.profile: TrueColourProfile | None = None
+        if p.true_colour and not p.calibrate:
+            self.profile = load_profile(p.true_colour)
+        self._table = self._colour_table()
+        self._calibrator = ChartCalibrator(method=p.calibrate_method) if p.calibrate else None
+        self._q_cal: queue.Queue = queue.Queue(maxsize=1)
+        self._calibrating = self._calibrator is not None
+        self._rendered = 0
+        self._background = None
+        self._video_bg: VideoBackground | None = None
+        if p.effect == "replace":
+            assert p.background is not None
+            if Path(p.background).suffix.lower() in VIDEO_SUFFIXES:
+                self._video_bg = VideoBackground(p.background)
+            else:
+                self._background = load_background(p.background)
+        self._cover: np.ndarray | None = None
+        self._alpha_smoother = AlphaSmoother(p.ema)
+        self._exposure = ExposureSmoother(source.fps or 30.0) if p.steady_exposure else None
         sp = SegmentParams(model=p.model, refine=False)
         seg = SEGMENT_METHODS["mediapipe_selfie"]
         self._segment = segmenter or (lambda rgb: seg(rgb, sp))
         self._threads: list[threading.Thread] = []
+        self._seg_ready = threading.Event()
         self._started = False
 
     # --------------------------------------------------------------- stages
@@ -327,16 +489,30 @@ class LiveSession:
     def _capture(self) -> None:
         st = self.stats
         try:
+            # a live source is read once the model is loaded in its thread: the first frames
+            # would otherwise be dropped while it loads
+            while not self._seg_ready.wait(_POLL):
+                if self._stop.is_set():
+                    return
             for img in self.source:
                 if self._stop.is_set():
                     return
                 t = time.perf_counter()
                 st.frames_in += 1
                 if self.source.live:
-                    try:
-                        self._q_in.put_nowait((t, img))
-                    except queue.Full:
-                        st.dropped += 1  # a live source is never waited for
+                    # a live source is never waited for; when the queue is full its *oldest*
+                    # frame is dropped, so that what is processed next is the newest (latency
+                    # stays one frame, not a queue's worth)
+                    while True:
+                        try:
+                            self._q_in.put_nowait((t, img))
+                            break
+                        except queue.Full:
+                            try:
+                                self._q_in.get_nowait()
+                                st.dropped += 1
+                            except queue.Empty:
+                                pass
                 elif not self._put(self._q_in, (t, img)):
                     return
             self._put(self._q_in, ("end", None))
@@ -350,8 +526,14 @@ class LiveSession:
         every = p.segment_every
         smoother = MaskSmoother(p.ema, p.motion_threshold)
         mask: np.ndarray | None = None
-        idle = i = 0
+        i = last_drops = calm = since = 0
         try:
+            try:
+                if p.effect != "none" or p.beauty > 0:  # load the model in this thread
+                    w, h = MODEL_INPUT[p.model]
+                    self._segment(np.zeros((h, w, 3), np.float32))
+            finally:
+                self._seg_ready.set()
             while True:
                 item = self._get(self._q_in)
                 if item is None:
@@ -361,22 +543,21 @@ class LiveSession:
                     self._put(self._q_seg, item)
                     return
                 if p.adaptive and self.source.live:
-                    backlog = self._q_in.qsize()
-                    if backlog >= max(1, p.queue - 1) and every < p.max_segment_every:
-                        every, idle = every + 1, 0
-                    elif backlog == 0:
-                        idle += 1
-                        if idle >= 30 and every > p.segment_every:
-                            every, idle = every - 1, 0
+                    # behind: frames were dropped since the last frame, or one is waiting;
+                    # the rate goes up one step at a time (each step given 5 frames to tell)
+                    # and back down after 30 frames with neither
+                    dropped, last_drops = st.dropped - last_drops, st.dropped
+                    behind = dropped > 0 or self._q_in.qsize() >= p.queue
+                    calm = 0 if behind else calm + 1
+                    since += 1
+                    if behind and every < p.max_segment_every and since >= 5:
+                        every, since = every + 1, 0
+                    elif calm >= 30 and every > p.segment_every:
+                        every, calm, since = every - 1, 0, 0
                     st.segment_every = every
                 if p.effect != "none" or p.beauty > 0:
                     if mask is None or i % every == 0:
-                        small = cv2.resize(img, MODEL_INPUT[p.model], interpolation=cv2.INTER_AREA)
-                        sf = small.astype(np.float32) / 255
-                        coarse = np.asarray(self._segment(sf), np.float32)
-                        grey = cv2.cvtColor(sf, cv2.COLOR_RGB2GRAY)
-                        if coarse.shape != grey.shape:
-                            grey = cv2.resize(grey, coarse.shape[::-1])
+                        coarse, grey = model_matte(img, self._segment, p.model)
                         mask = smoother.update(coarse, grey)
                         st.segmented += 1
                 i += 1
@@ -387,28 +568,68 @@ class LiveSession:
 
     def _render(self, img: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
         p = self.params
+        table = self._table
+        if self._exposure is not None:
+            g = self._exposure.gains(img)
+            if np.abs(g - 1).max() > 0.004:  # about one code at mid-grey
+                img = cv2.multiply(img, tuple(float(v) for v in g) + (0.0,), dtype=cv2.CV_8U)
         if mask is None or (p.effect == "none" and p.beauty == 0):
-            out8 = img
+            return img if table is None else table(img, method=p.schedule)
+        f = img.astype(np.float32) * np.float32(1 / 255)
+        grey = cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)
+        alpha = self._alpha_smoother.update(refine_matte(f, mask, grey), grey)
+        h, w = img.shape[:2]
+        if p.beauty > 0:
+            f = beauty(f, p.beauty, skin_mask(img, alpha))
+        if p.effect == "blur":
+            bg = blurred_background(f, alpha, p.blur_sigma * w / 1280)
+        elif p.effect == "replace" and self._video_bg is not None:
+            bg = self._video_bg.frame((w, h))
+        elif p.effect == "replace":
+            assert self._background is not None
+            if self._cover is None or self._cover.shape[:2] != (h, w):
+                self._cover = covering_background(self._background, (w, h))
+            bg = self._cover
         else:
-            h, w = img.shape[:2]
-            f = img.astype(np.float32) * np.float32(1 / 255)
-            s = max(1, min(4, w // 320))
-            grey = cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)
-            r = max(2, round(8 * w / 1280))
-            alpha = np.clip(guided_filter_fast(grey, mask, r, 1e-3, subsample=s), 0, 1) \
-                if s > 1 else np.clip(cv2.resize(mask, (w, h)), 0, 1)
-            alpha = np.ascontiguousarray(alpha, np.float32)
-            if p.beauty > 0:
-                f = beauty(f, p.beauty, skin_mask(img, alpha))
-            if p.effect == "blur":
-                f = masked_blur(f, alpha, p.blur_sigma * w / 1280)
-            elif p.effect == "replace":
-                assert self._background is not None
-                f = replace_background(f, alpha, self._background)
-            out8 = (np.clip(f, 0, 1) * 255 + 0.5).astype(np.uint8)
-        if self._look is not None:
-            out8 = self._look(out8)
-        return out8
+            bg = f
+        return composite(f, alpha, bg, table, method=p.schedule)
+
+    def _colour_table(self) -> ColourTable | None:
+        """The true-colour profile and the look composed into one table (or None)."""
+        prof, look = self.profile, self._look_fn
+        if prof is None and look is None:
+            return None
+        if prof is None:
+            assert look is not None
+            return ColourTable(look, "look")
+        if look is None:
+            return ColourTable(prof, "true colour")
+        return ColourTable(lambda rgb: look(prof(rgb)), "true colour + look")
+
+    def _calibrate_loop(self) -> None:
+        """Read the chart off frames the render offers (every third; a live source's are
+        dropped while the last is still being read) until the profile is fitted; then the
+        colour table switches to it."""
+        cal, st = self._calibrator, self.stats
+        assert cal is not None
+        try:
+            while not self._stop.is_set():
+                img = self._get(self._q_cal)
+                if img is None:
+                    return
+                prof = cal.offer(img)
+                st.calibration = {"frames_tried": cal.tried, "charts_found": cal.found}
+                if prof is not None:
+                    self.profile = prof
+                    self._table = self._colour_table()
+                    st.calibration.update(prof.report())
+                    return
+        except Exception as e:  # kept, not raised: the stream goes on without true colour
+            st.calibration = {"frames_tried": cal.tried, "charts_found": cal.found,
+                              "error": str(e) if isinstance(e, BrightroomError)
+                              else f"{type(e).__name__}: {e}"}
+        finally:
+            self._calibrating = False
 
     # --------------------------------------------------------------- iteration
     def start(self) -> None:
@@ -416,8 +637,15 @@ class LiveSession:
         if self._started:
             return
         self._started = True
+        # warm the render's compiled kernels on a tiny frame (numba loads them on first use)
+        tiny = np.zeros((8, 8, 3), np.uint8)
+        composite(tiny.astype(np.float32), np.zeros((8, 8), np.float32),
+                  np.zeros((2, 2, 3), np.float32), self._table, method=self.params.schedule)
         self._t0, self._cpu0 = time.perf_counter(), time.process_time()
-        for fn, name in ((self._capture, "capture"), (self._segment_loop, "segment")):
+        stages = [(self._capture, "capture"), (self._segment_loop, "segment")]
+        if self._calibrator is not None:
+            stages.append((self._calibrate_loop, "calibrate"))
+        for fn, name in stages:
             t = threading.Thread(target=fn, name=f"brightroom-live-{name}", daemon=True)
             t.start()
             self._threads.append(t)
@@ -440,6 +668,18 @@ class LiveSession:
                         return
                     raise e
                 _, img, mask = item
+                if self._calibrating and self._rendered % 3 == 0:
+                    if self.source.live:  # a live stream is never held up by the chart
+                        with contextlib.suppress(queue.Full):
+                            self._q_cal.put_nowait(img)
+                    else:  # a file waits for the chart reader (the same result each run)
+                        while self._calibrating and not self._stop.is_set():
+                            try:
+                                self._q_cal.put(img, timeout=_POLL)
+                                break
+                            except queue.Full:
+                                pass
+                self._rendered += 1
                 out = self._render(img, mask)
                 self._latency.append(time.perf_counter() - t)
                 st.frames_out += 1
@@ -448,23 +688,92 @@ class LiveSession:
         finally:
             self.close()
 
-    def _update(self) -> None:
+    def _update(self, final: bool = False) -> None:
         st = self.stats
         st.seconds = time.perf_counter() - self._t0
         st.cpu_seconds = time.process_time() - self._cpu0
         st.fps = st.frames_out / st.seconds if st.seconds > 0 else 0.0
-        if self._latency:
-            lat = np.asarray(self._latency[-10000:]) * 1000
+        # percentiles of the last 10000 frames, every 16th frame and at the end
+        if self._latency and (final or st.frames_out % 16 == 1):
+            lat = np.asarray(self._latency) * 1000
             st.latency_ms_p50, st.latency_ms_p95 = (float(v) for v in
                                                     np.percentile(lat, [50, 95]))
 
     def close(self) -> None:
         """Stop the threads and release the source."""
         self._stop.set()
+        if self._video_bg is not None:
+            self._video_bg.close()
         for t in self._threads:
             t.join(timeout=5)
         if self._started:
-            self._update()
+            self._update(final=True)
+
+
+def refine_matte(frame: np.ndarray, mask: np.ndarray, grey: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """The coarse matte at the frame's size, its edges snapped to the frame's by the guided
+    filter (He et al. 2013, radius 8 px of a 1280-wide frame, run at up to 1/4 size);
+    ``grey`` is the frame's grey when already at hand."""
+    h, w = frame.shape[:2]
+    s = max(1, min(4, w // 320))
+    if s == 1:
+        return np.ascontiguousarray(np.clip(cv2.resize(mask, (w, h)), 0, 1), np.float32)
+    if grey is None:
+        grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    r = max(2, round(8 * w / 1280))
+    alpha = np.clip(guided_filter_fast(grey, mask, r, 1e-3, subsample=s), 0, 1)
+    return np.ascontiguousarray(alpha, np.float32)
+
+
+class AlphaSmoother:
+    """Temporal smoothing of the refined full-size matte, reset where the frame moves.
+
+    The guided filter passes the frame's own noise into the matte at its edges (the output is
+    ``a I + b`` with the noisy frame ``I``), which smoothing the model's coarse mask cannot
+    remove. So ``alpha_t = ema * alpha_t-1 + (1 - ema) * refined_t`` except where the frame's
+    grey at 1/4 size changed by more than ``motion`` since the previous frame (dilated by one
+    pixel there), where the new matte is taken as it is: no lag on motion.
+    """
+
+    def __init__(self, ema: float = 0.6, motion: float = 0.03) -> None:
+        if not 0 <= ema < 1 or not motion > 0:
+            raise ParameterError(f"ema must be in [0, 1) and motion > 0, got {ema}, {motion}")
+        self.ema, self.motion = ema, motion
+        self._alpha: np.ndarray | None = None
+        self._grey: np.ndarray | None = None
+
+    def update(self, alpha: np.ndarray, grey: np.ndarray) -> np.ndarray:
+        """Feed one refined matte and the frame's grey (float32, full size); returns the
+        smoothed matte."""
+        h, w = alpha.shape
+        small = cv2.resize(grey, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
+        prev, pg = self._alpha, self._grey
+        self._grey = small
+        if self.ema == 0 or prev is None or pg is None or prev.shape != alpha.shape:
+            self._alpha = alpha
+            return alpha
+        moving = cv2.dilate((cv2.absdiff(small, pg) > self.motion).view(np.uint8),
+                            np.ones((3, 3), np.uint8))
+        out = cv2.addWeighted(prev, self.ema, alpha, 1 - self.ema, 0.0)
+        if moving.any():
+            full = cv2.resize(moving, (w, h), interpolation=cv2.INTER_NEAREST)
+            cv2.copyTo(alpha, full, out)
+        self._alpha = out
+        return out
+
+
+def model_matte(frame8: np.ndarray, segment: Callable[[np.ndarray], np.ndarray],
+                model: str = "landscape") -> tuple[np.ndarray, np.ndarray]:
+    """The model's coarse matte of a uint8 frame and the frame's grey at the matte's size (what
+    :class:`~brightroom.portrait.video.MaskSmoother` takes)."""
+    small = cv2.resize(frame8, MODEL_INPUT[model], interpolation=cv2.INTER_AREA)
+    sf = small.astype(np.float32) * np.float32(1 / 255)
+    coarse = np.asarray(segment(sf), np.float32)
+    grey = cv2.cvtColor(sf, cv2.COLOR_RGB2GRAY)
+    if coarse.shape != grey.shape:
+        grey = cv2.resize(grey, coarse.shape[::-1])
+    return coarse, grey
 
 
 def live_frames(source: Source, params: LiveParams | None = None, *,
@@ -473,27 +782,33 @@ def live_frames(source: Source, params: LiveParams | None = None, *,
     return LiveSession(source, params, segmenter=segmenter)
 
 
-def stream_to_file(session: LiveSession, output: str | os.PathLike[str], *, crf: int = 23,
-                   preset: str = "ultrafast", overwrite: bool = False,
+def stream_to_file(session: LiveSession, output: str | os.PathLike[str] | None, *,
+                   crf: int = 23, preset: str = "ultrafast", overwrite: bool = False,
                    stats_path: str | os.PathLike[str] | None = None,
-                   progress: Callable[[LiveStats], None] | None = None) -> LiveStats:
-    """Encode a session's frames as H.264 MP4 in an encoder thread (bounded queue).
+                   progress: Callable[[LiveStats], None] | None = None,
+                   sinks: Sequence[Callable[[np.ndarray], None]] = ()) -> LiveStats:
+    """Encode a session's frames as H.264 MP4 in an encoder thread (bounded queue), and hand
+    each frame to ``sinks`` (:mod:`brightroom.live.outputs`: preview, virtual camera).
 
     The file is written atomically when the stream ends, also when the source was lost
     mid-stream (the frames up to then; ``stats.error`` says why); ``stats_path`` gets the
-    statistics as JSON. On any other failure nothing is written.
+    statistics as JSON. On any other failure nothing is written. ``output=None`` writes no
+    file (the sinks only). Sinks with a ``close()`` are closed at the end.
     """
-    dst = Path(output)
-    check_output(dst, overwrite=overwrite)
+    dst = None if output is None else Path(output)
+    if dst is not None:
+        check_output(dst, overwrite=overwrite)
     if stats_path is not None:
         check_output(stats_path, overwrite=overwrite)
     fps = session.source.fps or 30
     stop = threading.Event()
     q: queue.Queue = queue.Queue(maxsize=4)
     failed: list[BaseException] = []
-    writer = VideoWriter(dst, fps=round(fps) or 30, crf=crf, preset=preset, overwrite=overwrite)
+    writer = None if dst is None else VideoWriter(dst, fps=round(fps) or 30, crf=crf,
+                                                  preset=preset, overwrite=overwrite)
 
     def encode() -> None:
+        assert writer is not None
         try:
             while True:
                 try:
@@ -504,17 +819,32 @@ def stream_to_file(session: LiveSession, output: str | os.PathLike[str], *, crf:
                     continue
                 if frame is None:
                     return
-                writer.write(frame)
+                h, w = frame.shape[:2]
+                if h % 2 == 0 and w % 2 == 0:
+                    # OpenCV's BT.601 limited-range I420 conversion (within 2 codes of
+                    # FFmpeg's on decoding) is half the cost of PyAV's rgb24 path
+                    writer.write_yuv420p(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420))
+                else:
+                    writer.write(frame)
         except BaseException as e:
             failed.append(e)
             stop.set()
 
-    with writer:
+    with contextlib.ExitStack() as stack:
+        for sink in sinks:
+            close = getattr(sink, "close", None)
+            if close is not None:
+                stack.callback(close)
+        if writer is not None:
+            stack.enter_context(writer)
         th = threading.Thread(target=encode, name="brightroom-live-encode", daemon=True)
-        th.start()
+        if writer is not None:
+            th.start()
         try:
             for frame in session:
-                while not stop.is_set():
+                for sink in sinks:
+                    sink(frame)
+                while writer is not None and not stop.is_set():
                     try:
                         q.put(frame, timeout=_POLL)
                         break
@@ -524,17 +854,20 @@ def stream_to_file(session: LiveSession, output: str | os.PathLike[str], *, crf:
                     raise failed[0]
                 if progress is not None:
                     progress(session.stats)
-            q.put(None)
-            th.join()
+            if writer is not None:
+                q.put(None)
+                th.join()
             if failed:
                 raise failed[0]
             if session.stats.frames_out == 0:
                 raise SourceError(f"{session.source.name}: the source gave no frames")
-            writer.flush()
+            if writer is not None:
+                writer.flush()
         finally:
             stop.set()
             session.close()
-            th.join()
+            if th.is_alive():
+                th.join()
     if stats_path is not None:
         text = json.dumps(session.stats.to_json(), indent=1)
         with atomic_write(stats_path, overwrite=overwrite) as tmp:

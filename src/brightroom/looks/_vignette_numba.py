@@ -20,7 +20,7 @@ from numba import njit, prange
 __all__ = ["vignette_numba"]
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, parallel=True, cache=True)
 def _vignette(a, amount, midpoint, dec, enc, out):  # noqa: ANN001, ANN202 - numba kernel
     h, w = a.shape[0], a.shape[1]
     one = np.float32(1.0)

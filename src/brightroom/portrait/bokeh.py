@@ -314,17 +314,23 @@ def _layer_radii(rmax: float) -> np.ndarray:
     return np.concatenate([-pos_a[::-1], [0.0], pos_a])
 
 
-def _tent_weights(r: np.ndarray, radii: np.ndarray) -> list[np.ndarray]:
+def _tent_weights(r: np.ndarray, radii: np.ndarray, upto: int | None = None
+                  ) -> list[np.ndarray]:
+    """Each layer's tent weight of the CoC map ``r``; with ``upto``, only layers ``0..upto``
+    (the ones a caller uses: the renderer needs the focus layer and those in front of it)."""
     rr = np.clip(r, radii[0], radii[-1])
     idx = np.clip(np.searchsorted(radii, rr) - 1, 0, len(radii) - 2)
     lo, hi = radii[idx], radii[idx + 1]
     t = ((rr - lo) / (hi - lo)).astype(np.float32)
-    present = np.unique(idx)
-    out = [np.zeros(r.shape, np.float32) for _ in radii]
-    for k in present:
+    last = len(radii) - 1 if upto is None else upto
+    out = [np.zeros(r.shape, np.float32) for _ in range(last + 1)]
+    for k in np.unique(idx):
+        if k > last:
+            break
         sel = idx == k
         out[k][sel] = 1 - t[sel]
-        out[k + 1][sel] = t[sel]
+        if k + 1 <= last:
+            out[k + 1][sel] = t[sel]
     return out
 
 
@@ -542,8 +548,8 @@ def _render_layered(lin_w: np.ndarray, r_w: np.ndarray, lens: LensStyle, behind_
     h, w = r_w.shape
     rmax = float(np.abs(r_w).max()) if r_w.size else 0.0
     radii = _layer_radii(max(rmax, 1.0))
-    weights = _tent_weights(r_w, radii)
     k0 = int(np.searchsorted(radii, 0.0))
+    weights = _tent_weights(r_w, radii, upto=k0)  # the focus layer and those in front
     # behind the focus plane: back to front, premultiplied over, slab by slab
     acc = _over_slabs(lin_w, r_w, radii, k0, lens)
     # hole filling: normalise; where nothing is behind (alpha ~ 0) use a wide normalised blur

@@ -260,8 +260,13 @@ def _thumbnail(photo: Photo, cache: Path, edge: int = 256) -> Path:
             rgb = frame.to_ndarray(format="rgb24")
     else:
         arr = None
-        if photo.path.suffix.lower() == ".jpg":
-            arr = cv2.imread(str(photo.path), cv2.IMREAD_REDUCED_COLOR_4)
+        if photo.path.suffix.lower() in (".jpg", ".jpeg"):
+            # libjpeg's DCT scaling: the smallest reduced decode that still covers `edge`
+            for flag in (cv2.IMREAD_REDUCED_COLOR_8, cv2.IMREAD_REDUCED_COLOR_4,
+                         cv2.IMREAD_REDUCED_COLOR_2, cv2.IMREAD_COLOR):
+                arr = cv2.imread(str(photo.path), flag)
+                if arr is None or max(arr.shape[:2]) >= edge:
+                    break
         if arr is not None:
             rgb = cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
         else:

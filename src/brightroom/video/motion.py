@@ -87,11 +87,15 @@ class MotionTrack:
         ``N-1`` RANSAC inlier counts.
     lost
         Pairs given the identity for want of inliers.
+    points
+        Per pair, the inlier tracks ``(K x 2 in frame t-1, K x 2 in frame t)`` (full-resolution
+        pixels; empty for a lost pair), kept for a refit (rolling shutter).
     """
 
     pairs: np.ndarray
     inliers: np.ndarray
     lost: int
+    points: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
 
 
 class KLTTracker:
@@ -116,6 +120,7 @@ class KLTTracker:
         self._prev: np.ndarray | None = None
         self._pairs: list[np.ndarray] = []
         self._inl: list[int] = []
+        self._pts: list[tuple[np.ndarray, np.ndarray]] = []
         self.lost = 0
         self._lk = dict(winSize=(self.p.win, self.p.win), maxLevel=self.p.levels,
                         criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.03))
@@ -154,17 +159,20 @@ class KLTTracker:
         if m is None or n_in < self.p.min_inliers:
             return self._lose(ident)
         self._inl.append(n_in)
+        keep = inl[:, 0] > 0
+        self._pts.append((q0[keep], q1[keep]))
         return m
 
     def _lose(self, ident: np.ndarray) -> np.ndarray:
         self.lost += 1
         self._inl.append(0)
+        self._pts.append((np.zeros((0, 2)), np.zeros((0, 2))))
         return ident
 
     def result(self) -> MotionTrack:
         """The motion of the frames fed so far."""
         pairs = np.asarray(self._pairs, np.float64).reshape(-1, 2, 3)
-        return MotionTrack(pairs, np.asarray(self._inl, np.int64), self.lost)
+        return MotionTrack(pairs, np.asarray(self._inl, np.int64), self.lost, tuple(self._pts))
 
 
 def camera_path(pairs: np.ndarray, width: int, height: int) -> np.ndarray:

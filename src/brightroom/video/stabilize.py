@@ -4,12 +4,15 @@ Two passes over the file:
 
 1. **Motion.** Frames are decoded as reduced grey pictures (FFmpeg scales them) and tracked
    (:mod:`brightroom.video.motion`): a similarity per pair of frames, moving objects rejected
-   by RANSAC. Optionally a gyro log replaces the rotation (:mod:`brightroom.video.gyro`).
+   by RANSAC. Optionally a gyro log, synchronised against that optical motion, gives the
+   rotation of every pair instead (:mod:`brightroom.video.gyro`).
 2. **Path and render.** The camera path is smoothed by the L1-optimal linear programme with
    the crop-window constraint (:mod:`brightroom.video.grundmann2011`); each frame is warped
    once (bilinear, OpenCV) from input to output, the crop window enlarged to the full frame,
    and encoded; the source's audio is copied packet for packet. Frame ``t`` of the output is
-   frame ``t`` of the input, at the same time: no frame is dropped, added or delayed.
+   frame ``t`` of the input, at the same time: no frame is dropped, added or delayed. With a
+   rolling-shutter readout time, each row is resampled at the camera pose of its own exposure
+   in the same resampling (:mod:`brightroom.video.rolling_shutter`).
 
 With ``fill`` the crop may be larger than the path allows and the uncovered border is filled
 from the nearest neighbouring frames (each warped into the output frame through its own path);
@@ -43,15 +46,35 @@ import numpy as np
 from brightroom.errors import InputError, ParameterError
 from brightroom.files import check_output
 from brightroom.io.video import FrameQueue, VideoWriter, probe_video, read_frames_uint8
-from brightroom.video.grundmann2011 import CameraPath, PathParams, output_warps, solve_path
-from brightroom.video.motion import KLTTracker, TrackParams, camera_path, track_width
+from brightroom.video.grundmann2011 import (
+    CameraPath,
+    PathParams,
+    output_warps,
+    similarity_matrix,
+    similarity_params,
+    solve_path,
+)
+from brightroom.video.gyro import GyroLog, GyroSync, fuse, read_gyro, synchronise
+from brightroom.video.motion import (
+    KLTTracker,
+    MotionTrack,
+    TrackParams,
+    camera_path,
+    track_width,
+)
+from brightroom.video.rolling_shutter import (
+    frame_velocity,
+    readout_frames,
+    refit_pairs,
+    warp_rs,
+)
 
 __all__ = ["StabilizeResult", "estimate_motion", "stabilize_frames", "stabilize_video",
+           "gyro_pairs",
            "FILL_NEIGHBOURS"]
 
 FILL_NEIGHBOURS = 8
 """Frames on each side the border fill looks at."""
-
 _QUEUE = 6
 
 
@@ -85,6 +108,8 @@ class StabilizeResult:
         Wall time of the whole run.
     size
         ``(width, height)`` of the frames.
+    readout_ms
+        The rolling-shutter readout corrected for (milliseconds), or None.
     """
 
     output: Path
@@ -99,6 +124,7 @@ class StabilizeResult:
     gyro_offset_s: float | None = None
     seconds: float = 0.0
     size: tuple[int, int] = (0, 0)
+    readout_ms: float | None = None
 
     @property
     def warps(self) -> np.ndarray:
@@ -123,9 +149,9 @@ def _track_size(w: int, h: int, p: TrackParams) -> tuple[int, int]:
 
 def estimate_motion(path: str | Path, params: TrackParams | None = None,
                     progress: Callable[[int], None] | None = None,
-                    keep_bytes: int = 0) -> tuple[np.ndarray, int, float, int,
+                    keep_bytes: int = 0) -> tuple[MotionTrack, float, int,
                                                   list[np.ndarray] | None]:
-    """Pass 1: ``(N x 4 camera path, lost pairs, fps, N, frames)`` of a video file.
+    """Pass 1: ``(motion of every pair of frames, fps, N, frames)`` of a video file.
 
     ``frames`` are the decoded ``yuv420p`` frames (:func:`read_frames_uint8`) when they fit in
     ``keep_bytes`` (so that pass 2 need not decode again), else None.
@@ -152,7 +178,7 @@ def estimate_motion(path: str | Path, params: TrackParams | None = None,
     res = tr.result()
     if n == 0:
         raise InputError(f"{path}: the video has no frames")
-    return camera_path(res.pairs, w, h), res.lost, fps, n, kept
+    return res, fps, n, kept
 
 
 def _threaded(it: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
@@ -205,7 +231,12 @@ def warp_yuv420p(planes: np.ndarray, warp: np.ndarray, w: int, h: int, *,
 
 
 def _warp(f: np.ndarray, warp: np.ndarray, w: int, h: int, *,
-          interp: int = cv2.INTER_LINEAR, border: int = cv2.BORDER_REPLICATE) -> np.ndarray:
+          interp: int = cv2.INTER_LINEAR, border: int = cv2.BORDER_REPLICATE,
+          rs: tuple[np.ndarray, float] | None = None) -> np.ndarray:
+    # per-row rolling-shutter correction in the same resampling (not for the coverage masks of
+    # the fill, which it moves by a pixel or two)
+    if rs is not None and rs[1] > 0 and interp != cv2.INTER_NEAREST:
+        return warp_rs(f, warp, rs[0], rs[1], w, h, border=border)
     if f.ndim == 3 or f.shape[0] == h:  # RGB, or a mask of the frame's size
         return cv2.warpAffine(f, warp, (w, h), flags=interp | cv2.WARP_INVERSE_MAP,
                               borderMode=border, borderValue=0)
@@ -213,14 +244,21 @@ def _warp(f: np.ndarray, warp: np.ndarray, w: int, h: int, *,
 
 
 def stabilize_frames(frames: Iterator[np.ndarray], path: CameraPath, width: int, height: int,
-                     *, fill: bool = False) -> Iterator[np.ndarray]:
+                     *, fill: bool = False, velocity: np.ndarray | None = None,
+                     readout: float = 0.0) -> Iterator[np.ndarray]:
     """Warp decoded ``yuv420p`` frames (``3H/2 x W`` uint8) or RGB frames (``H x W x 3``)
     along a solved path (pass 2), in order; with ``fill``, uncovered borders come from the
-    nearest neighbouring frames."""
+    nearest neighbouring frames. With ``velocity`` (``N x 3 x 3`` motion generators,
+    :func:`~brightroom.video.rolling_shutter.frame_velocity`) and ``readout`` (frames), each
+    row is also corrected for the rolling shutter."""
     warps = path.warps(width, height)
+
+    def rs(t: int) -> tuple[np.ndarray, float] | None:
+        return None if velocity is None or readout <= 0 else (velocity[t], readout)
+
     if not fill:
         for t, f in enumerate(frames):
-            yield _warp(f, warps[t], width, height)
+            yield _warp(f, warps[t], width, height, rs=rs(t))
         return
     k = FILL_NEIGHBOURS
     buf: deque[tuple[int, np.ndarray]] = deque()
@@ -241,9 +279,9 @@ def stabilize_frames(frames: Iterator[np.ndarray], path: CameraPath, width: int,
             return
         if ones is None:
             ones = np.full(cur[0].shape[:2], 255, np.uint8)
-        out = _warp(cur[0], warps[t], width, height)
+        out = _warp(cur[0], warps[t], width, height, rs=rs(t))
         valid = _warp(ones, warps[t], width, height, interp=cv2.INTER_NEAREST,
-                             border=cv2.BORDER_CONSTANT)
+                      border=cv2.BORDER_CONSTANT)
         if valid.min() == 0:
             for _, i, f in sorted((abs(i - t), i, f) for i, f in buf if i != t):
                 hole = valid == 0
@@ -251,9 +289,9 @@ def stabilize_frames(frames: Iterator[np.ndarray], path: CameraPath, width: int,
                     break
                 wk = output_warps(path.params[t][None], path.camera[i][None], path.crop,
                                   width, height)[0]
-                got = _warp(f, wk, width, height, border=cv2.BORDER_CONSTANT)
+                got = _warp(f, wk, width, height, border=cv2.BORDER_CONSTANT, rs=rs(i))
                 gv = _warp(ones, wk, width, height, interp=cv2.INTER_NEAREST,
-                                  border=cv2.BORDER_CONSTANT)
+                           border=cv2.BORDER_CONSTANT)
                 take = hole & (gv > 0)
                 out[take] = got[take]
                 valid[take] = 255
@@ -288,11 +326,14 @@ def stabilize_video(src: str | Path, output: str | Path, *, smoothness: float = 
         Fill uncovered borders from neighbouring frames (with ``crop`` above what the path
         alone allows).
     gyro
-        A gyro log (Gyroflow ``.gcsv`` or a CSV of ``t, wx, wy, wz``): not implemented yet,
-        refused with a ParameterError.
+        A gyro log (Gyroflow ``.gcsv``, a CSV of ``t, wx, wy, wz`` in s and rad/s, or a GoPro
+        MP4's GPMF telemetry, :func:`~brightroom.video.gyro.read_gyro`): synchronised with the
+        optical motion (time offset within 0.5 s, axes and focal length fitted), it gives the
+        rotation of every pair of frames.
     rolling_shutter
-        Sensor readout time in milliseconds (top to bottom row) for per-row correction: not
-        implemented yet, a non-zero value is refused with a ParameterError.
+        Sensor readout time in milliseconds (top to bottom row) for the per-row correction
+        (:mod:`brightroom.video.rolling_shutter`); None takes the gyro log's
+        ``frame_readout_time`` when it has one, 0 corrects nothing.
     denoise
         Denoise (:mod:`brightroom.video.denoise`) the frames before warping them, in the same
         pass.
@@ -319,7 +360,7 @@ def stabilize_video(src: str | Path, output: str | Path, *, smoothness: float = 
     CorruptFileError
         An unreadable codec or a damaged stream.
     ParameterError
-        A bad option or gyro file.
+        A bad option, a gyro file in no known format, or one that does not cover the clip.
     OutputExistsError
         ``output`` exists (or is ``src``) without ``overwrite``.
     """
@@ -342,28 +383,44 @@ def stabilize_video(src: str | Path, output: str | Path, *, smoothness: float = 
     if rolling_shutter is not None and not 0 <= rolling_shutter <= 100:
         raise ParameterError(f"rolling shutter readout must be in [0, 100] ms, got "
                              f"{rolling_shutter}")
-    if rolling_shutter:
-        raise ParameterError(f"{src}: rolling-shutter correction is not implemented yet "
-                             f"(--rolling-shutter {rolling_shutter:g})")
+    log = None
     if gyro is not None:
-        raise ParameterError(f"{gyro}: gyro input is not implemented yet; stabilise without "
-                             "--gyro (optical motion)")
+        log = read_gyro(gyro)
     info = probe_video(src)
     w, h = info.width, info.height
     n_hint = info.frames
     cb = (lambda i: progress("motion", i, n_hint)) if progress else None
-    cam, lost, fps, n, kept = estimate_motion(src, track, cb, keep_bytes=keep_bytes)
+    track_res, fps, n, kept = estimate_motion(src, track, cb, keep_bytes=keep_bytes)
+    pairs, lost = track_res.pairs, track_res.lost
     notes: list[str] = []
     gyro_offset = None
+    readout_ms = rolling_shutter
+    if readout_ms is None and log is not None and log.readout_ms is not None:
+        readout_ms = log.readout_ms
+        notes.append(f"{gyro}: rolling-shutter readout {readout_ms:g} ms, from the gyro log")
+    rho = readout_frames(readout_ms, fps) if readout_ms else 0.0
     prm = PathParams(smoothness=smoothness, horizon_lock=horizon_lock)
     passthrough = n < 3 or lost > 0.5 * (n - 1)
+    velocity = None
     if passthrough:
         why = (f"{n} frame(s): too short to stabilise" if n < 3 else
                f"{lost} of {n - 1} frame pairs have too few features: too featureless")
         notes.append(f"{src}: {why}; passed through unchanged")
         cam = np.zeros((n, 4))
         solved = CameraPath(cam.copy(), cam, 1.0)
+        rho = 0.0
     else:
+        if rho > 0:  # the similarities were fitted to rolling-shutter tracks: refit
+            pairs = refit_pairs(track_res.points, pairs, rho, h)
+            track_res = MotionTrack(pairs, track_res.inliers, track_res.lost, track_res.points)
+        if log is not None:
+            pairs, sync = gyro_pairs(track_res, log, fps, w, h)
+            gyro_offset = sync.offset_s
+            notes.append(f"{gyro}: synchronised at {1000 * sync.offset_s:+.1f} ms (fit residual "
+                         f"{sync.residual:.2f} of {sync.optical_rms:.2f} px)")
+        cam = camera_path(pairs, w, h)
+        if rho > 0:
+            velocity = frame_velocity(pairs)
         if fill and fixed_crop is None:
             fixed_crop = 1.0
         if fill:
@@ -384,7 +441,8 @@ def stabilize_video(src: str | Path, output: str | Path, *, smoothness: float = 
             frames = iter(kept)
         else:
             frames = _threaded(read_frames_uint8(src, format="yuv420p")[0])
-        for f in stabilize_frames(frames, solved, w, h, fill=fill):
+        for f in stabilize_frames(frames, solved, w, h, fill=fill, velocity=velocity,
+                                  readout=rho):
             if f.ndim == 3:
                 video.write(f)
             else:
@@ -399,7 +457,27 @@ def stabilize_video(src: str | Path, output: str | Path, *, smoothness: float = 
     return StabilizeResult(output=output, frames=n, fps=n / secs if secs > 0 else 0.0,
                            crop=solved.crop, path=solved.params, camera=cam, lost=lost,
                            passed_through=passthrough, notes=tuple(notes),
-                           gyro_offset_s=gyro_offset, seconds=secs, size=(w, h))
+                           gyro_offset_s=gyro_offset, seconds=secs, size=(w, h),
+                           readout_ms=float(readout_ms) if rho > 0 else None)
+
+
+def gyro_pairs(track: MotionTrack, log: GyroLog, fps: float, width: int,
+               height: int) -> tuple[np.ndarray, GyroSync]:
+    """The pair maps with their rotation (translation of the frame centre and roll) from the
+    gyro log, synchronised against the optical ``track`` and fused with it
+    (:func:`~brightroom.video.gyro.fuse`); the zoom stays optical."""
+    cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
+    to_c = np.array([[1.0, 0, -cx], [0, 1.0, -cy], [0, 0, 1.0]])
+    from_c = np.array([[1.0, 0, cx], [0, 1.0, cy], [0, 0, 1.0]])
+    a = np.zeros((len(track.pairs), 3, 3))
+    a[:, :2] = track.pairs
+    a[:, 2, 2] = 1.0
+    prm = similarity_params(to_c @ a @ from_c)
+    times = np.arange(len(track.pairs) + 1) / fps
+    scale = 0.5 * float(np.hypot(width, height))
+    sync = synchronise(log, times, prm[:, :3], valid=track.inliers > 0, scale_px=scale)
+    prm[:, :3] = fuse(log, sync, times, prm[:, :3], track.inliers > 0, scale_px=scale)
+    return (from_c @ similarity_matrix(prm) @ to_c)[:, :2], sync
 
 
 def _solve_fill(cam: np.ndarray, w: int, h: int, fps: float, crop: float,

@@ -10,7 +10,8 @@ See :mod:`.gamma`.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+
+from brightroom._jit import njit, prange
 
 __all__ = ["gamma_encode_numba", "gamma_decode_restore_numba"]
 
@@ -35,7 +36,7 @@ def _dec(v):  # noqa: ANN001
     return -s if v < 0 else s
 
 
-@njit(cache=True, parallel=True)
+@njit(nogil=True, cache=True, parallel=True)
 def _encode(a, out):  # noqa: ANN001
     h, w = a.shape
     for y in prange(h):
@@ -43,7 +44,7 @@ def _encode(a, out):  # noqa: ANN001
             out[y, x] = _enc(a[y, x])
 
 
-@njit(cache=True, parallel=True)
+@njit(nogil=True, cache=True, parallel=True)
 def _decode_restore(rgb, cfa, cell, out):  # noqa: ANN001
     h, w = cfa.shape
     for y in prange(h):

@@ -17,8 +17,8 @@ References
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
+from brightroom._jit import njit, prange
 from brightroom.develop.demosaic._cfa import rggb_offsets
 from brightroom.types import CFAPattern
 
@@ -103,7 +103,7 @@ def _interior_row(a, out, y, oy, ox, rbuf, gbuf, bbuf):  # noqa: ANN001
         out[y, x, 2] = bbuf[x]
 
 
-@njit(cache=True)
+@njit(nogil=True, cache=True)
 def _malvar_rows(a, oy, ox, out, y0, y1):  # noqa: ANN001
     # Rows y0 .. y1 - 1, with one set of row buffers for the band.
     h, w = a.shape
@@ -120,7 +120,7 @@ def _malvar_rows(a, oy, ox, out, y0, y1):  # noqa: ANN001
             _interior_row(a, out, y, oy, ox, rbuf, gbuf, bbuf)
 
 
-@njit(cache=True, parallel=True)
+@njit(nogil=True, cache=True, parallel=True)
 def _malvar_kernel(a, oy, ox, out):  # noqa: ANN001
     h = a.shape[0]
     n_chunks = min(h, 64)

@@ -10,28 +10,29 @@ allows that at under 0.1 % of the pixels and holds every other pixel to 1e-5.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from brightroom._jit import njit, prange
 
 __all__ = ["markesteijn2013_numba"]
 
 _DIRS = np.array([[0, 1], [1, 0], [1, 1], [1, -1]], np.int64)
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _binomial5(a, r0):  # pragma: no cover - compiled
     """Separable 5 x 5 binomial correlation of the planes ``a[k]``, exact for rows and columns
     in ``[r0, n - r0)`` (zero outside)."""
     nk, hp, wp = a.shape
     tmp = np.zeros((nk, hp, wp), np.float32)
     out = np.zeros((nk, hp, wp), np.float32)
-    for y in numba.prange(hp):
+    for y in prange(hp):
         for k in range(nk):
             for x in range(2, wp - 2):
                 tmp[k, y, x] = (a[k, y, x - 2] + np.float32(4.0) * a[k, y, x - 1]
                                 + np.float32(6.0) * a[k, y, x] + np.float32(4.0) * a[k, y, x + 1]
                                 + a[k, y, x + 2])
-    for y in numba.prange(max(r0, 2), hp - max(r0, 2)):
+    for y in prange(max(r0, 2), hp - max(r0, 2)):
         for k in range(nk):
             for x in range(wp):
                 out[k, y, x] = (tmp[k, y - 2, x] + np.float32(4.0) * tmp[k, y - 1, x]
@@ -40,12 +41,12 @@ def _binomial5(a, r0):  # pragma: no cover - compiled
     return out
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _masked_planes(x, lab):  # pragma: no cover - compiled
     """``x * mask_R, mask_R, x * mask_B, mask_B``."""
     hp, wp = x.shape
     out = np.zeros((4, hp, wp), np.float32)
-    for y in numba.prange(hp):
+    for y in prange(hp):
         for j in range(wp):
             c = lab[y, j]
             if c == 0:
@@ -57,7 +58,7 @@ def _masked_planes(x, lab):  # pragma: no cover - compiled
     return out
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _greens(x, lab, sm, dirs, r0):  # pragma: no cover - compiled
     """Directional greens (4 planes) and the planes ``(x - g_d) * mask_c`` (8) for step 3."""
     hp, wp = x.shape
@@ -66,7 +67,7 @@ def _greens(x, lab, sm, dirs, r0):  # pragma: no cover - compiled
     big = np.float32(3.4028234663852886e38)
     tiny = np.float32(1e-12)
     half = np.float32(0.5)
-    for y in numba.prange(r0, hp - r0):
+    for y in prange(r0, hp - r0):
         for j in range(r0, wp - r0):
             v0 = x[y, j]
             c = lab[y, j]
@@ -108,13 +109,13 @@ def _greens(x, lab, sm, dirs, r0):  # pragma: no cover - compiled
     return g, dm
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _colours(x, lab, g, conv_dm, sm, r0):  # pragma: no cover - compiled
     """Each direction's RGB."""
     hp, wp = x.shape
     rgb = np.zeros((4, hp, wp, 3), np.float32)
     tiny = np.float32(1e-12)
-    for y in numba.prange(r0, hp - r0):
+    for y in prange(r0, hp - r0):
         for j in range(r0, wp - r0):
             c = lab[y, j]
             den_r = max(sm[1, y, j], tiny)
@@ -129,7 +130,7 @@ def _colours(x, lab, g, conv_dm, sm, r0):  # pragma: no cover - compiled
     return rgb
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _lab(rgb, d, y, j, k):  # pragma: no cover - compiled
     """Component ``k`` of the square-root (L, a, b) of ``rgb[d, y, j]``."""
     ur = np.sqrt(max(rgb[d, y, j, 0], np.float32(0.0)))
@@ -142,13 +143,13 @@ def _lab(rgb, d, y, j, k):  # pragma: no cover - compiled
     return ub - ug
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _derivatives(rgb, dirs, r0):  # pragma: no cover - compiled
     nd, hp, wp, _ = rgb.shape
     drv = np.zeros((nd, hp, wp), np.float32)
     tr = np.zeros((hp, wp), np.float32)
     two = np.float32(2.0)
-    for y in numba.prange(r0, hp - r0):
+    for y in prange(r0, hp - r0):
         for j in range(r0, wp - r0):
             lo = np.float32(3.4028234663852886e38)
             for d in range(nd):
@@ -164,11 +165,11 @@ def _derivatives(rgb, dirs, r0):  # pragma: no cover - compiled
     return drv, tr
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _homogeneity(drv, tr, r0):  # pragma: no cover - compiled
     nd, hp, wp = drv.shape
     homo = np.zeros((nd, hp, wp), np.float32)
-    for y in numba.prange(r0, hp - r0):
+    for y in prange(r0, hp - r0):
         for j in range(r0, wp - r0):
             t = tr[y, j]
             for d in range(nd):
@@ -181,12 +182,12 @@ def _homogeneity(drv, tr, r0):  # pragma: no cover - compiled
     return homo
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _select(homo, rgb, x, lab, m):  # pragma: no cover - compiled
     nd, hp, wp, _ = rgb.shape
     h, w = hp - 2 * m, wp - 2 * m
     out = np.empty((h, w, 3), np.float32)
-    for y in numba.prange(h):
+    for y in prange(h):
         hm = np.zeros(nd, np.float32)
         py = y + m
         for xx in range(w):

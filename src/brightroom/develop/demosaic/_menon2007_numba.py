@@ -15,8 +15,8 @@ References
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
+from brightroom._jit import njit, prange
 from brightroom.develop.demosaic._cfa import pad_to_rggb
 from brightroom.types import CFAPattern
 
@@ -39,7 +39,7 @@ _THREE = np.float32(3)
 # of the reference, MENON2007_MARGIN = 12, leaves the output untouched by this border).
 
 
-@njit(cache=True, parallel=True)
+@njit(nogil=True, cache=True, parallel=True)
 def _directional_green(p, gh, gv, g, r, b):  # noqa: ANN001
     # Directional greens at red / blue sites; also seeds g, r, b with the known samples.
     h, w = p.shape
@@ -67,7 +67,7 @@ def _directional_green(p, gh, gv, g, r, b):  # noqa: ANN001
                     + (c2 - p[y - 2, x] - p[y + 2, x]) * _QUARTER
 
 
-@njit(cache=True, parallel=True)
+@njit(nogil=True, cache=True, parallel=True)
 def _chroma_gradients(p, gh, gv, dh, dv):  # noqa: ANN001
     # |C(x) - C(x + 2)| at red / blue sites (the decision window reads no other sites).
     h, w = p.shape
@@ -77,7 +77,7 @@ def _chroma_gradients(p, gh, gv, dh, dv):  # noqa: ANN001
             dv[y, x] = abs((p[y, x] - gv[y, x]) - (p[y + 2, x] - gv[y + 2, x]))
 
 
-@njit(cache=True, parallel=True)
+@njit(nogil=True, cache=True, parallel=True)
 def _decide(gh, gv, dh, dv, g, horiz):  # noqa: ANN001
     h, w = g.shape
     for y in prange(4, h - 4):
@@ -106,7 +106,7 @@ def _decide(gh, gv, dh, dv, g, horiz):  # noqa: ANN001
             g[y, x] = gh[y, x] if hz else gv[y, x]
 
 
-@njit(cache=True, parallel=True)
+@njit(nogil=True, cache=True, parallel=True)
 def _rb_at_green(p, g, r, b, lo):  # noqa: ANN001
     # R - G and B - G interpolated along the row / column holding the samples.
     h, w = p.shape
@@ -124,7 +124,7 @@ def _rb_at_green(p, g, r, b, lo):  # noqa: ANN001
                 b[y, x] = gc + ((b[y, x - 1] - g[y, x - 1]) + (b[y, x + 1] - g[y, x + 1])) * _HALF
 
 
-@njit(cache=True, parallel=True)
+@njit(nogil=True, cache=True, parallel=True)
 def _rb_at_br(r, b, horiz, lo, box):  # noqa: ANN001
     # R at blue sites and B at red sites from R - B along the chosen direction: the mean of
     # the two neighbours (box=False, [1] Section III-B) or of three pixels (box=True, IV).
@@ -148,7 +148,7 @@ def _rb_at_br(r, b, horiz, lo, box):  # noqa: ANN001
                 b[y, x] = r[y, x] - d
 
 
-@njit(cache=True, parallel=True)
+@njit(nogil=True, cache=True, parallel=True)
 def _refine_green(r, g, b, horiz, lo):  # noqa: ANN001
     h, w = g.shape
     for y in prange(lo, h - lo):
@@ -165,7 +165,7 @@ def _refine_green(r, g, b, horiz, lo):  # noqa: ANN001
             g[y, x] = c[y, x] - ((a0 + (c[y, x] - g[y, x])) + a2) * _THIRD
 
 
-@njit(cache=True, parallel=True)
+@njit(nogil=True, cache=True, parallel=True)
 def _final(r, g, b, horiz, box, top, left, out):  # noqa: ANN001
     # The last R-at-blue / B-at-red step fused with writing the cropped H x W x 3 output
     # (r and b are read, not updated, so rows are independent).

@@ -15,14 +15,14 @@ See :mod:`.quad`.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
+from brightroom._jit import njit, prange
 from brightroom.types import CFAPattern
 
 __all__ = ["remosaic_numba"]
 
 
-@njit(cache=True, parallel=True)
+@njit(nogil=True, cache=True, parallel=True)
 def _green(a, quad_tile, b, xmod, xoff, g):  # noqa: ANN001
     # xmod[x] = x % period and xoff[x] = x % block, precomputed (no division per pixel).
     hp, wp = a.shape
@@ -60,7 +60,7 @@ def _green(a, quad_tile, b, xmod, xoff, g):  # noqa: ANN001
             g[y, x] = w_h * g_h + (one - w_h) * g_v
 
 
-@njit(cache=True, parallel=True)
+@njit(nogil=True, cache=True, parallel=True)
 def _bayer(a, g, quad_tile, bayer_cell, xmod, pad, h, w, idx, wts, out):  # noqa: ANN001
     # idx[t] = (x0, x1, y0, y1) and wts[t] = (wx, wy) per padded column / row: the lattice
     # samples around it and the weight of the second; t = 0 red, 1 blue.

@@ -13,7 +13,8 @@ K. He, J. Sun, X. Tang (2013), Guided image filtering, IEEE TPAMI 35(6), 1397-14
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+
+from brightroom._jit import njit, prange
 
 __all__ = ["guided_denoise_bayer"]
 
@@ -27,7 +28,7 @@ def _reflect(i: int, n: int) -> int:
     return i
 
 
-@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=True, error_model="numpy")
 def guided_denoise_bayer(cfa, out, m, sc, s2, eps, clip, strip):  # pragma: no cover - compiled
     """Fused guided-filter denoise of the whole-tile part of a Bayer mosaic.
 

@@ -27,8 +27,8 @@ Adding an operation code means a row function here and a packing rule in
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
+from brightroom._jit import njit, prange
 from brightroom.develop.kernels.tone_row import FASTMATH, tone_row
 
 __all__ = ["MATRIX", "ADD_LUMA", "TONE", "ENCODE", "CURVES", "CHROMA", "N_PLANES", "N_VECS", "N_INTS",
@@ -193,7 +193,7 @@ def _load_row(a, si):  # pragma: no cover - compiled
         a[j, 2] = si[j, 2]
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
 def run_rows(src, out, kinds, refs, fp, planes, vecs, ints):  # pragma: no cover - compiled
     """Apply the packed operations to every row of ``src`` (``H x W x 3``) into ``out``."""
     h, w, _ = src.shape
@@ -203,7 +203,7 @@ def run_rows(src, out, kinds, refs, fp, planes, vecs, ints):  # pragma: no cover
         _row_ops(a, i, kinds, refs, fp, planes, vecs, ints)
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
+@njit(nogil=True, cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
 def run_rows_luma(src, out, wts, kinds, refs, fp, planes, vecs, ints):  # pragma: no cover
     """Like :func:`run_rows`, but write only the luminance ``wts . rgb`` (``H x W``)."""
     h, w, _ = src.shape

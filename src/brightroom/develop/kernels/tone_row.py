@@ -22,7 +22,8 @@ model: Python's division-by-zero check would stop LLVM from vectorising.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from brightroom._jit import njit
 
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 """LLVM fast-math flags of the row kernels: every flag but ``nnan`` and ``ninf``, so that NaN and

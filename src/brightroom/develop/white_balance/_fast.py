@@ -8,12 +8,13 @@ in ``tests/test_white_balance.py``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from brightroom._jit import njit
 
 __all__ = ["valid_mask_fast", "masked_power_mean_fast", "masked_max_fast"]
 
 
-@njit(cache=True)
+@njit(nogil=True, cache=True)
 def _valid_mask(rgb, lim, dark):  # pragma: no cover - compiled
     h, w, _ = rgb.shape
     ok = np.empty((h, w), np.bool_)
@@ -44,7 +45,7 @@ def valid_mask_fast(rgb: np.ndarray, lim: np.ndarray, dark: float) -> np.ndarray
                        np.asarray(lim, dtype=np.float32), np.float32(dark))
 
 
-@njit(cache=True)
+@njit(nogil=True, cache=True)
 def _masked_power_mean(rgb, mask, p, scale):  # pragma: no cover - compiled
     h, w, _ = rgb.shape
     acc = np.zeros(3)
@@ -75,7 +76,7 @@ def masked_power_mean_fast(rgb: np.ndarray, mask: np.ndarray, p: float,
                               np.ascontiguousarray(mask), float(p), float(scale))
 
 
-@njit(cache=True)
+@njit(nogil=True, cache=True)
 def _masked_max(rgb, mask):  # pragma: no cover - compiled
     h, w, _ = rgb.shape
     out = np.full(3, -np.inf)

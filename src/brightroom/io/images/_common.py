@@ -15,9 +15,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numba
 import numpy as np
 
+from brightroom._jit import njit, prange
 from brightroom.color.spaces import RGB_SPACES, encode
 from brightroom.errors import (
     CorruptFileError,
@@ -84,11 +84,11 @@ def quantize(data: np.ndarray, bits: int = 8, *, bgr: bool = False) -> np.ndarra
     return np.ascontiguousarray(out[..., ::-1]) if bgr else out
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _quantize_kernel(src, out, top, bgr):  # pragma: no cover - compiled
     # src, out: (N, 3); clip (NaN -> 0), scale, round half to even, optionally swap R and B
     n = src.shape[0]
-    for i in numba.prange(n):
+    for i in prange(n):
         for c in range(3):
             v = src[i, 2 - c] if bgr else src[i, c]
             v = v if v > 0 else np.float32(0)
@@ -177,10 +177,10 @@ def _corrupt(path: Path, e: Exception | str) -> CorruptFileError:
     return CorruptFileError(f"{path}: file is truncated or corrupt ({detail})")
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _dequantize_kernel(src, out, scale, bgr):  # pragma: no cover - compiled
     h, w, n = src.shape
-    for i in numba.prange(h):
+    for i in prange(h):
         for j in range(w):
             for c in range(3):
                 k = 0 if n < 3 else (2 - c if bgr else c)

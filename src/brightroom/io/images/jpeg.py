@@ -4,8 +4,9 @@ The quantisation to 8 bits, clipping and the RGB -> BGR swap are one numba pass,
 against the NumPy reference :func:`~brightroom.io.images.quantize`. Images of 2 MP and more are
 cut into horizontal bands that are quantised and encoded on all cores and joined with JPEG
 restart markers (:func:`encode_jpeg_parallel`; it decodes to exactly the pixels of the
-single-pass :func:`encode_jpeg`). Decoding is OpenCV's, with Pillow naming the problem in a
-truncated file.
+single-pass :func:`encode_jpeg`), on as many threads as numba may use in the calling thread
+(``num_threads()``: one in a one-thread batch worker). Decoding is OpenCV's, with
+Pillow naming the problem in a truncated file.
 
 References
 ----------
@@ -15,15 +16,14 @@ ICC.1:2010, Annex B.4 (embedding ICC profiles in JPEG APP2 segments).
 
 from __future__ import annotations
 
-import os
 import struct
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
 
+from brightroom._jit import njit, num_threads
 from brightroom.errors import CorruptFileError, ParameterError
 from brightroom.io.images._common import _as_rgb_float, _check_size, _corrupt, quantize_fast
 from brightroom.io.images.exif import _pil_info
@@ -62,7 +62,9 @@ def _splice_jpeg(stream: bytes, segments: bytes) -> bytes:
 
 
 def _encode_jpeg(pix: np.ndarray, quality: int, exif: bytes, icc: bytes | None) -> bytes:
-    if pix.shape[0] * pix.shape[1] >= _PARALLEL_MIN_PIXELS and (os.cpu_count() or 1) > 1:
+    # the caller's thread budget (numba's count is per thread: a one-thread batch worker
+    # encodes in one pass instead of oversubscribing the cores other workers use)
+    if pix.shape[0] * pix.shape[1] >= _PARALLEL_MIN_PIXELS and num_threads() > 1:
         stream = encode_jpeg_parallel(pix, quality)
     else:
         stream = encode_jpeg(pix, quality)
@@ -81,7 +83,7 @@ def encode_jpeg(pix: np.ndarray, quality: int = 92) -> bytes:
     return buf.tobytes()
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _quantize_bgr8_serial(src, out):  # pragma: no cover - compiled
     n = src.shape[0]
     for i in range(n):
@@ -134,7 +136,7 @@ def encode_jpeg_parallel(pix: np.ndarray, quality: int = 92, *, chunks: int | No
 
     src = np.ascontiguousarray(pix, dtype=np.float32)
     h, w = src.shape[:2]
-    workers = workers or min(os.cpu_count() or 1, 8)
+    workers = workers or min(num_threads(), 8)
     # a restart interval holds at most 65535 MCUs (8 x 8 pixels at the smallest)
     max_rows = (65535 // -(-w // 8)) // _MCU_ROWS * _MCU_ROWS
     n = max(chunks or workers, 1)

@@ -168,10 +168,10 @@ def _data_uri(v: Any) -> str | None:
 
 
 def _capabilities_section(r: LabResults) -> str:
-    """Night, HDR and bokeh: what was measured, and the 1-lux single / night pair."""
+    """Night, HDR, bokeh and zoom: what was measured, and the single / burst pairs."""
     cap = r.capabilities
     if not cap:
-        return ('<p class="absent">The capability tests (night, HDR, bokeh) were not run: '
+        return ('<p class="absent">The capability tests (night, HDR, bokeh, zoom) were not run: '
                 'their sub-scores are absent from this score.</p>')
     m = cap.get("metrics", {})
     det = cap.get("details", {})
@@ -229,8 +229,37 @@ def _capabilities_section(r: LabResults) -> str:
             break
     errs = "".join(f"<li>{escape(k)}: {escape(str(v))}</li>"
                    for k, v in dict(cap.get("errors", {})).items())
-    return (night_table + pics + hdr_table + bokeh_table
+    return (night_table + pics + hdr_table + bokeh_table + _zoom_table(m, det.get("zoom", {}))
             + (f"<ul>{errs}</ul>" if errs else ""))
+
+
+def _zoom_table(m: dict, zoom: dict) -> str:
+    """The zoom sub-score's measurements and the 2x dead-leaves pair (zoomed, digital zoom)."""
+    if not zoom:
+        return ""
+    rows = []
+    pics = ""
+    for cond, d in zoom.items():
+        mm = m.get(cond, {})
+        z, dz = d.get("zoomed", {}), d.get("digital_zoom", {})
+        how = "multi-frame super-resolution" if d.get("merged") else "digital zoom (no burst)"
+        rows.append(
+            f'<tr><td class="l">zoom {_num(d.get("factor"), "g")}x</td><td class="l">'
+            f'{escape(how)}</td><td>{_num(z.get("mtf50"), ".3f")}</td>'
+            f'<td>{_num(dz.get("mtf50"), ".3f")}</td><td>{_num(mm.get("zoom_mtf50_gain"), ".2f")}</td>'
+            f'<td>{_num(mm.get("zoom_edge_acutance"), ".3f")}</td>'
+            f'<td>{_num(mm.get("zoom_texture_acutance"), ".3f")}</td>'
+            f'<td>{_num(dz.get("texture_acutance"), ".3f")}</td></tr>')
+        a, b = _data_uri(d.get("thumbnail_digital")), _data_uri(d.get("thumbnail_zoomed"))
+        if a and b and not pics:
+            pics = (f'<div class="plots"><figure><img alt="digital zoom {_num(d.get("factor"), "g")}x" '
+                    f'src="{a}"><figcaption>single-frame digital zoom</figcaption></figure>'
+                    f'<figure><img alt="zoomed" src="{b}"><figcaption>{escape(how)}'
+                    '</figcaption></figure></div>')
+    return ('<table><tr><th class="l">zoom</th><th class="l">render</th>'
+            '<th>MTF50 (cy/px)</th><th>digital zoom MTF50</th><th>MTF50 gain</th>'
+            '<th>edge acutance</th><th>texture acutance</th><th>digital zoom texture acutance'
+            '</th></tr>' + "".join(rows) + "</table>" + pics)
 
 
 def _formula_section(r: LabResults) -> str:
@@ -280,7 +309,7 @@ seed {r.seed} &middot; {escape(r.created)} &middot; Brightroom {escape(r.brightr
 <h2>Score breakdown</h2>
 {_score_table(r)}
 {failed}{errors}
-<h2>Night, HDR and bokeh</h2>
+<h2>Night, HDR, bokeh and zoom</h2>
 {_capabilities_section(r)}
 <h2>Sharpness and texture</h2>
 {_mtf_plots(r)}
