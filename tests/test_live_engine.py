@@ -102,7 +102,8 @@ def test_adaptive_rate_lowers_segmentation_when_behind():
     assert fixed.segmented == fixed.frames_out and fixed.segment_every == 1
     # behind, the adaptive engine segments only some frames (the matte propagated between);
     # whether that saves drops depends on the machine's load: bench_live measures it
-    assert adaptive.segment_every > 1
+    # (the rate in force at the end may be back at 1 once the engine caught up: the count of
+    # segmented frames is what shows the rate was lowered)
     assert adaptive.segmented < adaptive.frames_out
 
 
