@@ -12,26 +12,10 @@ Serial on purpose, and without the GIL: the live engine runs its stages in threa
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
-
-@njit(cache=True)
-def _axis(n_full, n_small):  # pragma: no cover - compiled
-    i0 = np.empty(n_full, np.int64)
-    i1 = np.empty(n_full, np.int64)
-    fr = np.empty(n_full, np.float32)
-    for i in range(n_full):
-        f = (i + 0.5) * n_small / n_full - 0.5
-        if f < 0.0:
-            f = 0.0
-        a = int(f)
-        if a > n_small - 1:
-            a = n_small - 1
-        i0[i] = a
-        i1[i] = a + 1 if a + 1 < n_small else n_small - 1
-        fr[i] = f - a
-    return i0, i1, fr
+# the bilinear up-sampling table of a small plane to the full frame, shared with bokeh's composite
+from brightroom.portrait._bokeh_numba import _table as _axis
 
 
 @njit(cache=True, inline="always")
