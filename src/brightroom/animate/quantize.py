@@ -107,13 +107,15 @@ def _kmeans(samples, centres, iters):  # pragma: no cover - compiled
             counts[best] += 1
             for c in range(3):
                 sums[best, c] += samples[i, c]
-        worst = np.argsort(-far)
+        worst = far[:0].astype(np.int64)  # sorted only when a centre died (rare)
         r = 0
         for j in range(k):
             if counts[j] > 0:
                 for c in range(3):
                     centres[j, c] = sums[j, c] / counts[j]
             elif r < n:  # a dead centre moves to the worst-served sample
+                if r == 0:
+                    worst = np.argsort(-far)
                 for c in range(3):
                     centres[j, c] = samples[worst[r], c]
                 r += 1
