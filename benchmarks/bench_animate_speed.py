@@ -101,7 +101,7 @@ def main() -> None:
     args = ap.parse_args()
     print(f"# bench_animate_speed  {os.cpu_count()} cores, shared, load "
           f"{os.getloadavg()[0]:.1f}")
-    warm, _ = ba.clip_pan(96, 64, 6)
+    warm, _ = ba.clip_pan(96, 64, 4)
     brightroom.animate(warm, fps=30, format="gif")
     brightroom.animate(warm, fps=30, format="gif", max_size=20000)
     with tempfile.TemporaryDirectory() as td:
