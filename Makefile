@@ -47,7 +47,7 @@ $(STAMP): pyproject.toml
 
 aot: $(AOT)
 
-demo: system $(STAMP)
+demo: system $(STAMP) $(AOT)
 	$(VENV)/bin/brightroom demo -o out/demo --overwrite
 	@# the studio step: the web app on a small library, screenshots in out/studio for people to look at
 	$(PY) tools/studio_demo.py out/studio out/demo

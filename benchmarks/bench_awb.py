@@ -5,13 +5,13 @@ the ``train`` split that ``tools/train_awb.py`` fits ``barron2017`` on:
 
 * cameras: Nikon D5100 (NPL measurements), the lab's ``budget-phone`` preset and 3 random
   Gaussian sensitivity sets (seed 1); training used the Sigma SD Merrill, the ``flagship-2022``
-  preset and 10 other Gaussian sets;
+  preset, 4 perturbed copies of it and 10 other Gaussian sets;
 * lights: Planckian 2300 / 2700 / 3200 K and CIE daylight 4500-9500 K (on the locus), FL4, FL6,
   FL10, FL12, FL3.9-FL3.15 and the CIE LEDs B2, B4, RGB1, V2 (off the locus; none used in
   training), and two-light mixes of them;
 * scenes: scikit-image's astronaut, coffee, chelsea, rocket and motorcycle photos and crops
   (Mallett & Yuksel 2019 spectra), and Mondrians of ColorChecker spectra; training used other
-  photos, textures and reflectance sets.
+  photos, textures, reflectance sets and dead-leaves scenes of Munsell colours.
 
 Each render (camera RGB with shot and read noise, clipped at 1, DNG ColorMatrix1 (A) and
 ColorMatrix2 (D65) fitted per camera) is sampled through an RGGB mosaic and binned by

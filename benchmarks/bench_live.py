@@ -12,6 +12,8 @@ Sections:
    every frame, a Gaussian blur of the whole frame composited with the model's mask, no beauty,
    no look, no encoder), as background-removal plugins do. Bar: >= 30 fps over 60 s, <= 1 %
    dropped, p95 <= 80 ms.
+1b. **CPU per stage** of one 720p frame in one thread (median of 15, process time), the sum,
+   and the rate it allows on one and two free cores.
 2. **Matte quality** on a lab portrait clip: scikit-image's astronaut cut out with the lab's
    hand-made matte plus synthetic hair strands (:func:`brightroom.lab.portrait_scenes.
    portrait_scene`, 720 px high), over the scene's own textured wall (mirrored to 1280), still
@@ -38,12 +40,13 @@ Sections:
    >= 95 %.
 
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_live.py [--seconds 60]
-[--only throughput,matte,halo,colour,beauty]``
+[--only stages,throughput,matte,halo,colour,beauty]``
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import tempfile
@@ -198,6 +201,63 @@ def bench_throughput(seconds: float) -> None:
     print("(CPU ms/fr: process CPU time, all threads, per frame handed on: decode excluded, "
           "x264 included (not in the peer); 2-core fps: 2000 / CPU ms, what two free cores "
           "would sustain; sys busy: the whole machine's CPU over the run)")
+
+
+def bench_stages() -> None:
+    """CPU per stage of one 720p frame, one thread, median of 15 (process time): what the
+    engine spends, measured apart from the shared machine's scheduling."""
+    import statistics
+
+    from brightroom.io.video import VideoWriter
+    from brightroom.live.effects import LookTable, blurred_background, composite
+
+    frames, _, _ = portrait_clip(2, 14, 8)
+    seg = _model()
+    look = LookTable("vibrant")
+    asm = AlphaSmoother(0.6)
+    sm = MaskSmoother(0.6, MOTION)
+    st: dict[str, list[float]] = {}
+
+    @contextlib.contextmanager
+    def t(name):
+        c = time.process_time()
+        yield
+        st.setdefault(name, []).append((time.process_time() - c) * 1000)
+
+    with tempfile.TemporaryDirectory() as tmp, VideoWriter(Path(tmp) / "s.mp4", fps=30,
+                                                           preset="ultrafast") as wr:
+        wr.open_stream(W, H)
+        for k, img in enumerate(frames + frames[:1]):
+            with t("segment: model at 256x144 (+ resize)"):
+                coarse, grey_s = model_matte(img, seg)
+            with t("segment: MaskSmoother"):
+                mask = sm.update(coarse, grey_s)
+            with t("render: to float + grey"):
+                f = img.astype(np.float32) * np.float32(1 / 255)
+                g = cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)
+            with t("render: guided refine + AlphaSmoother"):
+                a = asm.update(refine_matte(f, mask, g), g)
+            with t("render: skin mask"):
+                sk = skin_mask(img, a)
+            with t("render: beauty 0.6"):
+                f2 = beauty(f, 0.6, sk)
+            with t("render: blurred background"):
+                b = blurred_background(f2, a, 12.0)
+            with t("render: composite + look (numba)"):
+                out = composite(f2, a, b, look)
+            with t("encode: I420 + x264 ultrafast"):
+                wr.write_yuv420p(cv2.cvtColor(out, cv2.COLOR_RGB2YUV_I420))
+            if k == 0:
+                st.clear()  # the first frame warms up
+    print("\n## 1b. CPU per stage, one 1280x720 frame, one thread (median of 15, ms); load "
+          f"{os.getloadavg()[0]:.1f}")
+    total = 0.0
+    for name, v in st.items():
+        m = statistics.median(v)
+        total += m
+        print(f"{name:42s} {m:7.2f}")
+    print(f"{'total':42s} {total:7.2f}   -> {1000 / total:.0f} fps on one free core, "
+          f"{2000 / total:.0f} on two (if the threads overlapped perfectly)")
 
 
 # ----------------------------------------------------------------------------- 2. matte
@@ -387,7 +447,7 @@ def bench_beauty() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--only", default="throughput,matte,halo,colour,beauty")
+    ap.add_argument("--only", default="stages,throughput,matte,halo,colour,beauty")
     args = ap.parse_args()
     cv2.setNumThreads(2)
     parts = args.only.split(",")
@@ -396,6 +456,8 @@ def main() -> None:
                      ("matte", bench_matte)):
         if name in parts:
             fn()
+    if "stages" in parts:
+        bench_stages()
     if "throughput" in parts:
         bench_throughput(args.seconds)
     print(f"\n(end) {machine()}")

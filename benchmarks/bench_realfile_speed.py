@@ -18,7 +18,7 @@ Three bars, each with its peer run in the same session:
   stage costs more than 2x on either).
 
 Run: ``OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_realfile_speed.py [--runs 7]
-[--no-24mp]``
+[--no-24mp] [--only cli --variants --before DIR]``
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import argparse
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -50,15 +51,23 @@ cv2.imwrite(sys.argv[2], cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG
 """
 
 
+def brightroom_pkg() -> str:
+    """The folder of the brightroom package this interpreter imports."""
+    import brightroom
+
+    return str(Path(brightroom.__file__).parent)
+
+
 def _brightroom_cmd() -> list[str]:
     exe = Path(sys.executable).with_name("brightroom")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "brightroom.cli.main"]
 
 
-def _timed(cmd: list[str]) -> tuple[float, float, float]:
+def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
     """(wall s, CPU s of the child, peak RSS MiB of the child) of one fresh process."""
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=None if env is None else {**os.environ, **env})
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -68,21 +77,48 @@ def _timed(cmd: list[str]) -> tuple[float, float, float]:
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
 
 
-def command_line(runs: int, out: Path) -> dict[str, float]:
+def command_line(runs: int, out: Path, variants: bool = False,
+                 before: Path | None = None) -> dict[str, float]:
+    """The command-line bar; with ``variants`` also ours with the JIT only (``BRIGHTROOM_AOT=0``)
+    and without Brightroom's byte-code caches (a copy of the package without ``.pyc``, run with
+    ``PYTHONDONTWRITEBYTECODE``); with ``before`` also an older
+    checkout's ``src`` (``PYTHONPATH``), all interleaved in the same runs."""
     ours = [*_brightroom_cmd(), "develop", str(CC_DNG), "-o", str(out / "cli-ours.jpg"),
             "--overwrite"]
     peer = [sys.executable, "-c", PEER_SCRIPT, str(CC_DNG), str(out / "cli-peer.jpg")]
-    _timed(ours)  # numba cache warm, files in the page cache
-    _timed(peer)
-    res: dict[str, list] = {"ours": [], "peer": []}
+    cases: dict[str, tuple[list[str], dict[str, str] | None]] = {"ours": (ours, None),
+                                                                 "peer": (peer, None)}
+    if variants:
+        cases["ours, JIT only (BRIGHTROOM_AOT=0)"] = (ours, {"BRIGHTROOM_AOT": "0"})
+        # a copy of the package without its __pycache__ folders (the AOT build and the
+        # manifest travel with it): Brightroom's modules compiled from source on every run,
+        # as an editable install with PYTHONDONTWRITEBYTECODE and no .pyc gives
+        nopyc = out / "nopyc"
+        shutil.rmtree(nopyc, ignore_errors=True)
+        shutil.copytree(Path(brightroom_pkg()), nopyc / "brightroom",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        cases["ours, no byte-code cache of brightroom"] = (
+            [sys.executable, "-m", "brightroom.cli.main", *ours[len(_brightroom_cmd()):]],
+            {"PYTHONPATH": str(nopyc), "PYTHONDONTWRITEBYTECODE": "1"})
+    if before is not None:
+        cases[f"before ({before.name})"] = (
+            [sys.executable, "-m", "brightroom.cli.main", *ours[len(_brightroom_cmd()):]],
+            {"PYTHONPATH": str(before / "src")})
+    for cmd, env in cases.values():
+        _timed(cmd, env)  # numba cache warm, files in the page cache
+    res: dict[str, list] = {k: [] for k in cases}
     for _ in range(runs):
-        res["ours"].append(_timed(ours))
-        res["peer"].append(_timed(peer))
+        for k, (cmd, env) in cases.items():
+            res[k].append(_timed(cmd, env))
     med = {k: np.median(np.array(v), axis=0) for k, v in res.items()}
     (ow, oc, om), (pw, pc, pm) = med["ours"], med["peer"]
     print(f"command line, {CC_DNG.name} -> JPEG, median of {runs}:")
     print(f"  ours  brightroom develop   wall {ow:.2f} s  cpu {oc:.2f} s  peak {om:.0f} MiB")
     print(f"  peer  rawpy AHD + cv2 JPEG wall {pw:.2f} s  cpu {pc:.2f} s  peak {pm:.0f} MiB")
+    for k in list(cases)[2:]:
+        w, c, m = med[k]
+        print(f"  {k}: wall {w:.2f} s  cpu {c:.2f} s  peak {m:.0f} MiB  (x{w / pw:.2f} / "
+              f"x{c / pc:.2f} of the peer)")
     print(f"  ratio ours/peer: wall x{ow / pw:.2f}, cpu x{oc / pc:.2f}, memory x{om / pm:.2f}")
     return {"wall": ow / pw, "cpu": oc / pc}
 
@@ -217,6 +253,10 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--no-24mp", action="store_true", help="skip the 24 MP simulated file")
     ap.add_argument("--only", choices=("cli", "inprocess", "content"), default=None)
+    ap.add_argument("--variants", action="store_true",
+                    help="command line: also the JIT only and no byte-code cache")
+    ap.add_argument("--before", type=Path, default=None,
+                    help="command line: also an older checkout (its src on PYTHONPATH)")
     args = ap.parse_args()
     import rawpy
 
@@ -233,7 +273,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     bars = []
     if args.only in (None, "cli"):
-        r = command_line(args.runs, out)
+        r = command_line(args.runs, out, args.variants, args.before)
         bars.append(f"BAR command line <= rawpy's script: {'MET' if r['wall'] <= 1 else 'NOT MET'}"
                     f" (wall x{r['wall']:.2f}, cpu x{r['cpu']:.2f})")
     sim12 = make_dng(CACHE / "astronaut-12mp.dng", 12.0, "RGGB")

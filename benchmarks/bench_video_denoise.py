@@ -34,9 +34,9 @@ from brightroom.io.video import read_frames_uint8, write_video
 from brightroom.lab.video_scenes import add_sensor_noise, shaky_clip
 from brightroom.video.denoise import denoise_video
 
-HQDN3D = ["4:3:6:4.5", "8:6:12:9", "12:9:18:13", "16:12:24:18", "24:18:36:27"]
+HQDN3D = ["4:3:6:4.5", "8:6:12:9", "12:9:18:13", "16:12:24:18", "24:18:36:27", "32:24:48:36"]
 # the first grid (s 4-10) peaked at its edge, s=10, at ISO 6400 and 12800: extended past it
-NLMEANS = ["s=7:p=7:r=15", "s=10:p=7:r=15", "s=13:p=7:r=15", "s=16:p=7:r=15"]
+NLMEANS = ["s=7:p=7:r=15", "s=10:p=7:r=15", "s=13:p=7:r=15", "s=16:p=7:r=15", "s=20:p=7:r=15"]
 
 
 def psnrs(path: Path, clean: np.ndarray, moving: np.ndarray, n: int) -> tuple[float, float]:
@@ -115,10 +115,12 @@ def main() -> None:
                               preset=None, pix_fmt="bgr0")
             p_in, m_in = psnrs(src, clip.frames, clip.moving, n)
             print(f"| {iso} | noisy input | {p_in:.2f} | 0 | {m_in:.2f} | | |")
-            for label, sp in (("brightroom", 0.7), ("brightroom, no spatial stage", 0.0)):
+            for label, sp, dc in (("brightroom", 0.7, False),
+                                  ("brightroom, no spatial stage", 0.0, False),
+                                  ("brightroom, declip (off by default)", 0.7, True)):
                 t0, c0 = time.perf_counter(), time.process_time()
                 res = denoise_video(src, d / f"ours{iso}.mkv", codec="ffv1", crf=None,
-                                    preset=None, spatial=sp, overwrite=True)
+                                    preset=None, spatial=sp, declip=dc, overwrite=True)
                 secs, cpu = time.perf_counter() - t0, time.process_time() - c0
                 p, m = psnrs(res.output, clip.frames, clip.moving, n)
                 print(f"| {iso} | {label} | {p:.2f} | {p - p_in:+.2f} | {m:.2f} | "

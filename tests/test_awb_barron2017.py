@@ -286,6 +286,36 @@ def test_train_and_test_splits_share_no_camera_light_or_scene():
     assert not photos[0] & photos[1]
 
 
+def test_train_cameras_do_not_reuse_test_sensitivities():
+    """Names differ is not enough: the lab's one-inch preset is the Nikon D5100 under another
+    name, so compare the curves themselves."""
+    test = [s.qe / s.qe.max() for s in awb_dataset.cameras("test")]
+    for s in awb_dataset.cameras("train"):
+        q = s.qe / s.qe.max()
+        assert all(np.abs(q - t).max() > 0.02 for t in test), s.name
+
+
+def test_one_matrix_camera_description_and_dead_leaves_scenes():
+    sens = awb_dataset.cameras("train")[0]
+    two = awb_dataset.camera_info(sens)
+    one = awb_dataset.camera_info(sens, d65_only=True)
+    assert one.color_matrix2 is None and one.illuminant1 == 21
+    assert np.array_equal(one.color_matrix1, two.color_matrix2)
+    sc = [s for s in awb_dataset.scenes("train", 0, size=64, n_leaves=3) if s.name.startswith("leaves")]
+    assert len(sc) == 3
+    for s in sc:
+        assert s.coords.shape[2] == 3 and 0 <= s.coords.min() and s.coords.max() <= 1
+
+
+def test_low_chroma_munsell_colours_of_value_5_come_out_near_grey():
+    """Munsell value 5 has luminance factor Y = 19.8 % (ASTM D1535); its chroma-2 colours, once
+    adapted from illuminant C to D65, must be near-grey linear sRGB of luminance about 0.198."""
+    rgb, chroma = awb_dataset._munsell_rgb()
+    lum = rgb @ np.array([0.2126, 0.7152, 0.0722])
+    near = rgb[(np.abs(lum - 0.198) < 0.01) & (chroma <= 2)]
+    assert len(near) and np.abs(near - near.mean(axis=1, keepdims=True)).max() < 0.08
+
+
 # ------------------------------------------------------------------------------ real data
 
 @pytest.mark.realdata
@@ -304,5 +334,6 @@ def test_real_canon_dng_barron2017_better_than_as_shot():
                                  saturation=raw.saturation)
     as_shot = angular_error(np.asarray(raw.camera.as_shot_neutral), gray)
     # better than the camera's own as-shot neutral (12.5 degrees); the issue's bar of 3 degrees
-    # is not met yet (about 9.8): see benchmarks/bench_awb.py
+    # is not met yet (7.6 in camera RGB; the scene is lit by a lamp and a window): see
+    # benchmarks/bench_awb.py
     assert angular_error(est, gray) < as_shot

@@ -44,3 +44,19 @@ def test_edit_errors_are_one_line(tmp_path, capsys):
     assert rc == 1 and len(err) == 1 and "bad.xmp: not valid XMP" in err[0]
     assert main(["edit", str(src), "-o", str(tmp_path / "o.jpg"), "--flip", "x"]) == 2
     assert not (tmp_path / "o.jpg").exists()
+
+
+def test_edit_upright_dust_and_perspective_flags(tmp_path, capsys):
+    src = _photo(tmp_path)
+    rc = main(["edit", str(src), "-o", str(tmp_path / "u.jpg"), "--vertical", "5",
+               "--horizontal", "-3", "--dust", "--no-save"])
+    assert rc == 0
+    err = capsys.readouterr().err
+    assert "dust spot(s) healed" in err
+    out = np.asarray(PILImage.open(tmp_path / "u.jpg"))
+    assert out.shape[0] < 100 and out.shape[1] < 150   # the warp keeps an inner rectangle
+    rc = main(["edit", str(src), "-o", str(tmp_path / "o.jpg"), "--vertical", "60"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 1 and len(err) == 1 and "vertical = 60.0 is outside" in err[0]
+    assert main(["edit", str(src), "-o", str(tmp_path / "o.jpg"), "--upright", "x"]) == 2
+    assert not (tmp_path / "o.jpg").exists()

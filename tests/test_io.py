@@ -55,7 +55,7 @@ def test_write_dispatches(tmp_path):
 
 
 def test_io_imports_only_lower_floors():
-    # floor 2: io may use floor 1 (types, errors, files, _version) and color, never develop,
+    # floor 2: io may use floor 1 (types, errors, files, _version, _jit) and color, never develop,
     # the capabilities, the lab, the api or the cli (checked in a fresh interpreter)
     code = ("import sys, brightroom.io, brightroom.io.depth, brightroom.io.video; "
             "print(' '.join({'.'.join(m.split('.')[:2]) for m in sys.modules "
@@ -64,7 +64,7 @@ def test_io_imports_only_lower_floors():
                          check=True)
     # (brightroom.develop, brightroom.portrait and brightroom.edit are loaded empty by the
     # package root, which binds its API functions over their names; they import nothing)
-    assert set(res.stdout.split()) <= {"brightroom._version", "brightroom.errors",
+    assert set(res.stdout.split()) <= {"brightroom._version", "brightroom.errors", "brightroom._jit",
                                        "brightroom.files", "brightroom.limits",
                                        "brightroom.types", "brightroom.io",
                                        "brightroom.color", "brightroom.develop",

@@ -193,6 +193,6 @@ def test_capabilities_join_the_score(monkeypatch):
     assert r.plan.name == "tiny+capabilities"
     assert r.score.attributes["night"] == pytest.approx(60.0)  # 0.4*50 + 0.4*50 + 0.2*100
     assert r.score.per_condition["hdr"]["exposure"] == pytest.approx(50.0)
-    assert r.score.absent == ("bokeh", "video")
+    assert r.score.absent == ("bokeh", "zoom", "video")
     again = LabResults.from_dict(json.loads(json.dumps(r.to_dict(), allow_nan=False)))
     assert again.capabilities == r.capabilities and again.score == r.score

@@ -161,3 +161,24 @@ def test_skin_mask_at_half_resolution_matches_full(rng):
     img[:, 320:] = [0.1, 0.2, 0.75]
     half, full = skin_mask(img), skin_mask(img, scale=1)
     assert np.abs(half - full).mean() < 0.01
+
+
+def test_exposure_smoother_cancels_pumping_and_follows_a_new_light():
+    from brightroom.live.effects import ExposureSmoother
+
+    base = np.full((72, 128, 3), 120, np.uint8)
+    sm = ExposureSmoother(30, tau=0.5)
+    means = []
+    for i in range(60):  # the webcam pumps +-12 % every few frames
+        f = np.clip(base.astype(np.float32) * (1.12 if (i // 3) % 2 else 0.88), 0, 255)
+        f = f.astype(np.uint8)
+        means.append(float((f * sm.gains(f)).mean()))
+    raw = [120 * 1.12, 120 * 0.88]
+    assert np.ptp(means[10:]) < 0.4 * (raw[0] - raw[1])
+    # a lasting change of light is followed: after 3 s at half brightness, the gain is ~1 again
+    dark = (base // 2).astype(np.uint8)
+    for _ in range(90):
+        g = sm.gains(dark)
+    assert np.abs(g - 1).max() < 0.05
+    with pytest.raises(ParameterError):
+        ExposureSmoother(0)

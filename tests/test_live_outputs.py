@@ -68,3 +68,27 @@ def test_preview_refuses_other_interfaces_and_busy_ports():
 def test_virtual_camera_without_pyvirtualcam_names_what_to_install():
     with pytest.raises(OutputUnavailableError, match="pip install pyvirtualcam"):
         VirtualCamera(30)
+
+
+def test_stream_to_file_feeds_the_preview_while_it_writes(tmp_path):
+    from brightroom.live.engine import LiveParams, LiveSession, stream_to_file, synthetic_source
+
+    seen = []
+
+    class Probe:
+        closed = False
+
+        def __call__(self, frame):
+            seen.append(frame.shape)
+
+        def close(self):
+            Probe.closed = True
+
+    srv = PreviewServer(0)
+    session = LiveSession(synthetic_source((64, 48), 30, 5), LiveParams(effect="none"))
+    st = stream_to_file(session, None, sinks=[srv, Probe()])
+    assert st.frames_out == 5 and seen == [(48, 64, 3)] * 5 and srv.published == 5
+    assert Probe.closed  # the sinks are closed with the stream: the preview stops serving
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(srv.url, timeout=5)
+    assert list(tmp_path.iterdir()) == []  # no file was asked for

@@ -108,3 +108,28 @@ def test_bad_params():
         DenoiseParams(box=4)
     with pytest.raises(ParameterError, match="spatial"):
         DenoiseParams(spatial=-1)
+
+
+def test_declip_undoes_the_bias_of_clipped_noise():
+    from brightroom.video.denoise import declip_reference, declip_table
+
+    rng = np.random.default_rng(7)
+    a, b = 0.003, 4e-4
+    mu = np.array([0.0, 0.005, 0.02, 0.05, 0.3], np.float32)
+    sd = np.sqrt(a * mu + b)
+    samples = np.maximum(mu[:, None] + sd[:, None] * rng.standard_normal((5, 200000)), 0)
+    m = samples.mean(axis=1).astype(np.float32)
+    assert m[0] > 0.005  # the clipped mean of black is well above it
+    got = declip_reference(m, a, b)
+    np.testing.assert_allclose(got, mu, atol=1.5e-3)
+    tab, top = declip_table(a, b)
+    assert np.all(np.diff(tab) >= 0) and tab[-1] == pytest.approx(top)
+    assert declip_reference(np.array([0.5], np.float32), a, b)[0] == pytest.approx(0.5)
+    # the numba schedule applies the same table
+    ref = np.full((8, 8, 3), 3, np.uint8)
+    neigh = np.full((2, 8, 8, 3), 3, np.uint8)
+    maps = np.array([[[1.0, 0, 0], [0, 1.0, 0]]] * 2)
+    lin, _ = merge_reference(ref, neigh, maps, a, b, 3.0)
+    want = np.floor(np.clip(srgb_encode(declip_reference(lin, a, b)) * 255 + 0.5, 0, 255))
+    got8 = merge_frames(ref, neigh, maps, a, b, 3.0, declip=True).astype(float)
+    assert np.abs(got8 - want).max() <= 1.0 and got8.mean() < 3

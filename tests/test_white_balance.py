@@ -241,8 +241,9 @@ def test_stage_auto_each_method():
         out = wb.white_balance(raw, wb.WhiteBalanceParams(mode="auto", method=m))
         assert out.state.white_balance.cct is None  # no matrices, no temperature
         # the channel-symmetric scene makes the statistical methods exact; the learned
-        # barron2017 (here in its no-matrix fallback) only gets close
-        bound = 5.0 if m == "barron2017" else 2.0
+        # barron2017 (here in its no-matrix fallback) only gets close (5.9 degrees with the
+        # format-2 model, 4-5 with the first; the fallback's error is in bench_awb.py)
+        bound = 8.0 if m == "barron2017" else 2.0
         assert angular_error(out.state.white_balance.neutral, ILLUMINANT) < bound, m
 
 

@@ -34,6 +34,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,9 @@ _log = logging.getLogger("brightroom.jit")
 
 AOT_MAX_ELEMENTS = 3 * 6_000_000
 """Largest array (elements) a call may pass for the one-thread AOT build to be used (a 6 MP
-RGB frame)."""
+RGB frame). Counted per call, so between 6 and 18 MP the mosaic kernels (one element a pixel)
+still run their AOT build while the RGB ones run the parallel JIT: the same results either way
+(``tests/test_jit.py``), numba's set-up paid once for the frame."""
 
 MANIFEST = Path(__file__).with_name("_aot_kernels.json")
 AOT_MODULE = "brightroom._aot_kernels"
@@ -142,33 +145,38 @@ class _Aot:
         self.reason = "not loaded yet"
 
     def load(self) -> dict[str, dict[Any, Callable[..., Any]]]:
-        if self.table is not None:
+        table = self.table
+        if table is not None:
+            return table
+        with _LOCK:  # threads (batch, studio) share one load
+            if self.table is None:
+                self.table = self._load()
             return self.table
-        self.table = {}
+
+    def _load(self) -> dict[str, dict[Any, Callable[..., Any]]]:
         if os.environ.get("BRIGHTROOM_AOT", "1") == "0":
             self.reason = "disabled by $BRIGHTROOM_AOT=0"
-            return self.table
+            return {}
         try:
             man = json.loads(self.manifest.read_text())
         except (OSError, ValueError):
             self.reason = f"no AOT build ({self.manifest.name} missing or unreadable)"
-            return self.table
+            return {}
         why = self._stale(man)
         if why:
             self.reason = why
             _log.debug("AOT kernels not used: %s", why)
-            return self.table
+            return {}
         try:
             import importlib  # lazy: the AOT module is optional, imported on first kernel call
 
             mod = importlib.import_module(self.module)
         except ImportError as e:
             self.reason = f"AOT module not importable: {e}"
-            return self.table
+            return {}
         table: dict[str, dict[Any, Callable[..., Any]]] = {}
         for key, entries in man["kernels"].items():
             table[key] = {_freeze(tk): getattr(mod, name) for name, tk in entries}
-        self.table = table
         self.reason = f"used: {sum(map(len, table.values()))} signatures of {len(table)} kernels"
         return table
 
@@ -191,6 +199,7 @@ class _Aot:
         return ""
 
 
+_LOCK = threading.RLock()
 _AOT = _Aot()
 
 
@@ -224,7 +233,8 @@ class Kernel:
         self.py_func = func
         self.options = options
         self.key = f"{func.__module__}:{func.__qualname__}"
-        self._jit: Any = None
+        self._jit: Any = None  # the dispatcher, once its module's globals are bound
+        self._disp: Any = None
         self.__doc__ = func.__doc__
         self.__name__ = func.__name__
         self.__qualname__ = func.__qualname__
@@ -241,8 +251,13 @@ class Kernel:
         if self._jit is None:
             import numba  # lazy: numba's import and set-up cost ~0.6 s; only when the JIT runs
 
-            self._jit = numba.njit(**self.options)(self.py_func)
-            _bind_globals(self.py_func.__globals__, numba)
+            with _LOCK:
+                if self._jit is None:
+                    if self._disp is not None:  # asked again while its globals are bound
+                        return self._disp
+                    self._disp = numba.njit(**self.options)(self.py_func)
+                    _bind_globals(self.py_func.__globals__, numba)
+                    self._jit = self._disp  # ready: other threads may call it now
         return self._jit
 
     def aot(self, args: tuple) -> Callable[..., Any] | None:

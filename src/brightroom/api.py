@@ -941,6 +941,7 @@ def live_frames(
     frames: int = 300,
     true_colour: PathLike | None = None,
     calibrate: bool = False,
+    steady_exposure: bool = False,
 ) -> LiveSession:
     """The live engine as an iterable of processed uint8 RGB frames (``session.stats``).
 
@@ -971,6 +972,9 @@ def live_frames(
     calibrate
         Fit a true-colour profile from a ColorChecker held in frame and apply it from then on
         (``session.profile``; :func:`live` writes it to ``true_colour``).
+    steady_exposure
+        Cancel a webcam's pumping auto exposure and white balance (gains that hold the
+        channel means on their 2 s average).
 
     Returns
     -------
@@ -994,7 +998,7 @@ def live_frames(
                         else os.fspath(background), beauty=beauty, look=look,
                         segment_every=segment_every, adaptive=adaptive,
                         true_colour=None if true_colour is None else os.fspath(true_colour),
-                        calibrate=calibrate)
+                        calibrate=calibrate, steady_exposure=steady_exposure)
     spec = os.fspath(input)
     if spec == "synthetic":
         source = synthetic_source(size or (640, 360), fps or 30.0, frames, realtime=realtime)
@@ -1019,6 +1023,7 @@ def live(
     frames: int = 300,
     true_colour: PathLike | None = None,
     calibrate: bool = False,
+    steady_exposure: bool = False,
     preview: int | None = None,
     stats: PathLike | None = None,
     overwrite: bool = False,
@@ -1030,7 +1035,7 @@ def live(
     ----------
     input, effect, background, beauty, look, size, fps, realtime, segment_every, adaptive, frames
         As :func:`live_frames`.
-    true_colour, calibrate
+    true_colour, calibrate, steady_exposure
         As :func:`live_frames`; with ``calibrate`` the fitted profile is written to
         ``true_colour`` when the stream ends (``stats.calibration`` has its dE00 before and
         after).
@@ -1080,7 +1085,7 @@ def live(
     session = live_frames(input, effect=effect, background=background, beauty=beauty, look=look,
                           size=size, fps=fps, realtime=realtime, segment_every=segment_every,
                           adaptive=adaptive, frames=frames, true_colour=true_colour,
-                          calibrate=calibrate)
+                          calibrate=calibrate, steady_exposure=steady_exposure)
     sinks: list[Any] = []
     try:
         if vcam:

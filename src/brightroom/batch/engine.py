@@ -196,6 +196,10 @@ class Starting:
         except BaseException as e:  # noqa: BLE001 - raised again by result()
             self._error = e
 
+    def ready(self) -> bool:
+        """Whether :meth:`result` would return (or raise) at once."""
+        return not self._thread.is_alive()
+
     def result(self) -> tuple[Any, ClusterInfo]:
         """The ``(client, info)`` of :func:`connect`, or its error raised here."""
         self._thread.join()

@@ -254,6 +254,19 @@ def develop(
         info = None
         with contextlib.ExitStack() as stack:
             starting = None
+            futures: dict[Any, Path] = {}
+
+            def submit(client: Any, info: ClusterInfo) -> None:
+                for src, dst, h in todo[len(futures):]:
+                    manifest.pending("develop", str(src.resolve()), h, s_hash, str(dst))
+                    # one key per input, output, content and settings: two inputs with the
+                    # same content are two tasks (Dask would merge one key into one task)
+                    key = settings_hash(f"{src.resolve()}\0{dst.resolve()}\0{h}\0{s_hash}")
+                    fut = client.submit(develop_one, str(src), str(dst), rec, look_name,
+                                        int(quality), True, info.threads,
+                                        key=f"develop-{key}", retries=retries, pure=False)
+                    futures[fut] = src
+
             for src, dst in zip(files, outputs):
                 h = file_hash(src)
                 row = manifest.get("develop", str(src.resolve()))
@@ -268,6 +281,8 @@ def develop(
                         workers=workers, threads_per_worker=threads_per_worker,
                         scheduler=scheduler, dashboard=dashboard, memory_limit=memory_limit,
                         processes=processes, recipe=rec))
+                elif starting.ready():  # and tasks start while the rest is hashed
+                    submit(*starting.result())
             total = len(todo)
             if progress:
                 progress(0, total, "")
@@ -275,16 +290,7 @@ def develop(
                 client, info = starting.result()
                 if on_cluster:
                     on_cluster(info)
-                futures = {}
-                for src, dst, h in todo:
-                    manifest.pending("develop", str(src.resolve()), h, s_hash, str(dst))
-                    # one key per input, output, content and settings: two inputs with the
-                    # same content are two tasks (Dask would merge one key into one task)
-                    key = settings_hash(f"{src.resolve()}\0{dst.resolve()}\0{h}\0{s_hash}")
-                    fut = client.submit(develop_one, str(src), str(dst), rec, look_name,
-                                        int(quality), True, info.threads,
-                                        key=f"develop-{key}", retries=retries, pure=False)
-                    futures[fut] = src
+                submit(client, info)
                 for n, (fut, r, error) in enumerate(_completed(client, futures, retries), 1):
                     src = futures[fut]
                     if r is not None:

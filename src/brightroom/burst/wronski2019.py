@@ -126,7 +126,10 @@ class WronskiParams:
         aliasing averages out over such a box, a moving object's colour does not, so a texture
         allowance at the fine scale (``texture``) no longer lets moving textures through. The
         two agreements multiply (our addition to the paper's fine-scale test, which relies on
-        a motion prior from the flow field instead).
+        a motion prior from the flow field instead). The default tolerance (0.8, tuned on
+        ``benchmarks/bench_zoom.py``'s moving subjects) is strict: frames that differ from the
+        reference by noise alone keep a robustness of about 0.6 rather than 1, which costs some
+        denoising; 1.5 merges more (up to +0.6 dB at 2x) but leaves ghosts of moving textures.
     motion_floor
         Relative deviation always allowed in the coarse test (``motion_floor`` times the local
         mean): residual misalignment and aliasing that noise does not hide at low ISO.

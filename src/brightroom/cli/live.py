@@ -49,7 +49,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preview", type=int, metavar="PORT",
                    help="also show the stream on http://127.0.0.1:PORT/ (0: any free port)")
     p.add_argument("--effect", type=parse_effect, default="blur",
-                   metavar="blur|replace=IMG|none", help="background effect [default: blur]")
+                   metavar="blur|replace=IMG|none",
+                   help="background effect; replace=FILE takes an image or a video (looped) "
+                   "[default: blur]")
     p.add_argument("--beauty", type=float, default=0.0, metavar="0..1",
                    help="skin smoothing strength [default: 0]")
     p.add_argument("--look", metavar="NAME", help="a look (brightroom look list) or .toml file")
@@ -66,6 +68,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--calibrate", action="store_true",
                    help="fit the true-colour profile from a ColorChecker held in frame, apply "
                    "it from then on and write it to --true-colour")
+    p.add_argument("--steady-exposure", action="store_true",
+                   help="cancel a webcam's pumping auto exposure and white balance")
     p.add_argument("--frames", type=int, default=300, help="frames of the synthetic source")
     p.add_argument("--stats", metavar="FILE.json", help="write the statistics as JSON")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
@@ -90,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
                              realtime=args.realtime, segment_every=args.segment_every,
                              adaptive=not args.no_adaptive, frames=args.frames,
                              true_colour=args.true_colour, calibrate=args.calibrate,
-                             preview=args.preview, stats=args.stats,
+                             steady_exposure=args.steady_exposure, preview=args.preview, stats=args.stats,
                              overwrite=args.overwrite, progress=progress)
     finally:
         bar.close()

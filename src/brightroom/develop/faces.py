@@ -135,8 +135,14 @@ def find_faces(rgb_display: np.ndarray, *, min_score: float = MIN_SCORE,
     sq[y0:y0 + h, x0:x0 + w] = a
     x = cv2.resize(sq, (_INPUT, _INPUT), interpolation=cv2.INTER_AREA) * 2 - 1
     net.setInput(np.ascontiguousarray(x.transpose(2, 0, 1)[None], np.float32))
-    # both outputs from one run of the network (a forward per name would run it twice)
-    outs = net.forward(["classificators", "regressors"])
+    # both outputs from one run of the network (a forward per name would run it twice);
+    # OpenCV 5.0's TFLite importer answers one output per forward, so there one run each
+    try:
+        outs = net.forward(["classificators", "regressors"])
+    except cv2.error:
+        outs = [net.forward("classificators")]
+        net.setInput(np.ascontiguousarray(x.transpose(2, 0, 1)[None], np.float32))
+        outs.append(net.forward("regressors"))
     logit = np.asarray(outs[0], np.float32).reshape(-1)
     reg = np.asarray(outs[1], np.float32).reshape(-1, 16)
     score = 1 / (1 + np.exp(-np.clip(logit.astype(np.float64), -60, 60)))

@@ -22,7 +22,8 @@ coordinates, where the homogeneous vanishing point *is* the 3-D direction ``d`` 
 verticals) and turns the virtual camera so that ``d`` becomes the image's vertical: tilt
 ``atan2(-d_z, d_y)``, roll ``asin(d_x)`` (verticals parallel and upright, Lee et al. 2014's
 first constraint); ``"full"`` then also pans so that the vanishing point of the (corrected)
-near-horizontal segments goes to infinity (horizontals parallel).
+near-horizontal segments goes to infinity (horizontals parallel), when at least one and a half
+long sides of segments agree on it (else no pan).
 
 **Auto-straighten** (:func:`straighten_angle`) finds the horizon and the verticals as straight
 lines: the LSD line segment detector (von Gioi et al. 2012, OpenCV's) on the sRGB-encoded
@@ -51,7 +52,6 @@ import math
 
 import cv2
 import numpy as np
-from scipy.optimize import linprog
 
 from brightroom.color.spaces import srgb_encode
 from brightroom.edit.params import Geometry
@@ -160,6 +160,7 @@ def perspective_homography(w: int, h: int, angle: float, vertical: float,
 def _largest_rectangle(quad: np.ndarray, w: int, h: int) -> tuple[float, float, float]:
     """Centre ``(cx, cy)`` and scale ``s`` of the largest ``s w x s h`` upright rectangle
     inside the convex quadrilateral ``quad`` (4 x 2, in order)."""
+    from scipy.optimize import linprog  # lazy: start-up cost, scipy.optimize takes ~0.5-1.5 s
     area = 0.5 * sum(quad[i, 0] * quad[(i + 1) % 4, 1] - quad[(i + 1) % 4, 0] * quad[i, 1]
                      for i in range(4))
     rows, rhs = [], []
@@ -291,10 +292,10 @@ def _deviation(ln: np.ndarray, mid: np.ndarray, length: np.ndarray, d: np.ndarra
 
 def vanishing_direction(seg: np.ndarray, w: int, h: int, *, vertical: bool,
                         max_tilt: float = 30.0, tol: float = 0.75,
-                        min_length: float = 1 / 25) -> np.ndarray | None:
+                        min_length: float = 1 / 25, support: float = 0.5) -> np.ndarray | None:
     """The 3-D direction (unit, camera-normalised coordinates) shared by the near-vertical
     (or near-horizontal) segments ``seg`` of a ``w x h`` image, or ``None`` when fewer than
-    three segments or less than half the long side of them agree within ``tol`` degrees.
+    three segments or less than ``support`` long sides of them agree within ``tol`` degrees.
 
     RANSAC over pairs of the longest segments (deterministic), then two rounds of weighted
     least squares (the smallest right singular vector of the inliers' unit-normal lines,
@@ -332,7 +333,7 @@ def vanishing_direction(seg: np.ndarray, w: int, h: int, *, vertical: bool,
         _, _, vt = np.linalg.svd(ln[inl] * np.sqrt(length[inl])[:, None], full_matrices=False)
         d = vt[-1]
     inl = _deviation(ln, mid, length, d[None])[0] <= t
-    if inl.sum() < 3 or length[inl].sum() < 0.5 / FOCAL:   # half the long side, normalised
+    if inl.sum() < 3 or length[inl].sum() < support / FOCAL:   # long sides, normalised
         return None
     axis = 1 if vertical else 0
     return d if d[axis] >= 0 else -d
@@ -364,7 +365,9 @@ def upright(rgb: np.ndarray, mode: str) -> tuple[float, float, float] | None:
         hom = np.concatenate([pts, np.ones((len(pts), 2, 1))], 2) @ r.T
         if (hom[..., 2] > 1e-6).all():
             back = hom[..., :2] / hom[..., 2:] * f + np.array([(w - 1) / 2, (h - 1) / 2])
-            e = vanishing_direction(back.reshape(-1, 4), w, h, vertical=False)
+            # a pan needs strong evidence: one and a half long sides of agreeing horizontals
+            # (a few converging edges of an object are not a facade)
+            e = vanishing_direction(back.reshape(-1, 4), w, h, vertical=False, support=1.5)
             if e is not None:
                 horizontal = math.degrees(math.atan2(e[2], e[0]))
     if max(abs(vertical), abs(horizontal)) > 40 or abs(angle) > 45:

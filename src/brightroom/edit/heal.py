@@ -13,12 +13,14 @@ blended into its surroundings.
    The ``sources`` (4) best distinct candidates are kept.
 2. **Texture-matched mean.** On random texture (grass, gravel) no copy is correlated with the
    hidden truth, so a copy with the truth's texture costs twice its variance in squared error
-   where a smooth fill costs it once (about 3 dB of PSNR), and the mean of ``k`` copies halves
-   the excess per doubling of ``k`` but also the texture. The fill is the mean of the sources
-   plus the least fraction ``lambda`` of the best source's difference from it that brings the
-   fill's gradient energy to ``texture`` (0.75) times that of the surrounding ring (the truth's
-   texture, as well as it can be known): fine texture is kept, no more error is paid for it
-   than that.
+   where a smooth fill costs it once (about 3 dB of PSNR), and the mean of ``k`` copies has
+   less error but also less texture. The fill is the mean of the ``sources`` (8) best plus
+   ``lambda`` times the *finest scale* of the best source's difference from that mean (the
+   difference less its Gaussian blur at ``band`` = 0.6 pixels), with the least ``lambda``
+   (at most 6) that brings the fill's gradient energy to ``texture`` (0.6) times that of the
+   surrounding ring (the truth's texture, as well as it can be known). Gradient energy grows
+   with the square of the frequency and squared error does not, so the finest scale restores
+   the look of the texture (its gradients) at the least cost in error.
 3. **Poisson blending** (Pérez, Gangnet & Blake 2003): the filled pixels are the source plus a
    harmonic correction ``c`` (``laplacian c = 0`` inside the hole) that equals
    ``target - source`` on the hole's boundary, solved as a sparse linear system. The source's
@@ -27,11 +29,12 @@ blended into its surroundings.
 ``method="criminisi2004"`` is the exemplar-based inpainting of Criminisi, Pérez & Toyama
 (2004), which fills from the boundary inwards a small patch at a time in the order of the
 isophotes meeting the front (:func:`heal_criminisi2004`); on the benchmark's photos it keeps
-all of the texture (0.97-1.32 x) at 0.1-0.3 dB less PSNR than the default on grass and
-gravel and 1.4-4.4 dB less on brick and skin (``benchmarks/bench_edit.py``).
+all of the texture (0.9-1.5 x) at 1-3.4 dB less PSNR than the default
+(``benchmarks/bench_edit.py``).
 
 Smooth diffusion fills (OpenCV's ``inpaint``, Telea 2004) reach a higher PSNR on random
-texture but flatten it (0.1-0.3 x of its gradient energy); this fill keeps 0.7-0.95 x of it.
+texture but flatten it (0.1-0.3 x of its gradient energy); this fill keeps 0.6-0.9 x of it
+within 1 dB of Telea's PSNR on gravel, skin, wood and fur, within 0.9-1.3 dB on grass.
 
 References
 ----------
@@ -95,9 +98,11 @@ def _grad_energy(a: np.ndarray, where: np.ndarray) -> float:
 
 
 def heal_poisson_patch(rgb: np.ndarray, mask: np.ndarray, *, search: float = 6.0,
-                       sources: int = 4, texture: float = 0.75) -> np.ndarray:
-    """Fill the pixels where ``mask`` is true with the one best-matching patch, Poisson-blended
-    (Barnes et al. 2009's nearest-patch problem solved exhaustively, Pérez et al. 2003's blend).
+                       sources: int = 8, texture: float = 0.6, band: float = 0.6
+                       ) -> np.ndarray:
+    """Fill the pixels where ``mask`` is true from the best-matching patches, Poisson-blended
+    (Barnes et al. 2009's nearest-patch problem solved exhaustively, the texture-matched mean
+    of the module docstring, Pérez et al. 2003's blend).
 
     Parameters
     ----------
@@ -112,6 +117,10 @@ def heal_poisson_patch(rgb: np.ndarray, mask: np.ndarray, *, search: float = 6.0
     texture
         The gradient energy wanted in the fill, as a fraction of its surroundings' (see the
         module docstring); 0 takes the plain mean of the sources.
+    band
+        The detail added back is the best source's difference from the mean less its
+        Gaussian blur at ``band`` pixels (its finest scale; 0: the whole difference, at most
+        once).
 
     Returns
     -------
@@ -122,9 +131,9 @@ def heal_poisson_patch(rgb: np.ndarray, mask: np.ndarray, *, search: float = 6.0
     m = np.asarray(mask, bool)
     if m.shape != a.shape[:2]:
         raise ParameterError(f"heal mask {m.shape} does not fit the image {a.shape[:2]}")
-    if sources < 1 or not 0 <= texture <= 2:
-        raise ParameterError(f"heal sources must be >= 1 and texture in [0, 2], got {sources}, "
-                             f"{texture:g}")
+    if sources < 1 or not 0 <= texture <= 2 or band < 0:
+        raise ParameterError(f"heal sources must be >= 1, texture in [0, 2] and band >= 0, got "
+                             f"{sources}, {texture:g}, {band:g}")
     if not m.any():
         return a.copy()
     h, w = a.shape[:2]
@@ -170,14 +179,17 @@ def heal_poisson_patch(rgb: np.ndarray, mask: np.ndarray, *, search: float = 6.0
     blended = best
     if len(picks) > 1 and texture > 0:
         # the mean of the k best sources is the lower-error fill, the best one alone keeps all
-        # of its texture: take the least of the best one's detail that brings the hole's
+        # of its texture: add the least of the best one's fine detail that brings the hole's
         # gradient energy to ``texture`` times its surroundings'
         mean = _poisson(templ, np.mean(picks, axis=0).astype(np.float32), hole)
         want = texture * _grad_energy(templ, ring)
         core = cv2.erode(hole.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         core = core if core.any() else hole
-        for lam in np.linspace(0, 1, 21):
-            blended = mean + np.float32(lam) * (best - mean)
+        detail = best - mean
+        if band > 0:
+            detail = detail - cv2.GaussianBlur(detail, (0, 0), band)
+        for lam in np.linspace(0, 1 if band <= 0 else 6, 61):
+            blended = mean + np.float32(lam) * detail
             if _grad_energy(blended, core) >= want:
                 break
     out = a.copy()
@@ -298,8 +310,9 @@ def heal_criminisi2004(rgb: np.ndarray, mask: np.ndarray, *, search: float = 6.0
 
 
 HEAL_METHODS = {"poisson-patch": heal_poisson_patch, "criminisi2004": heal_criminisi2004}
-"""Heal methods: ``poisson-patch`` (the default: the best patches, texture-matched mean,
-Poisson-blended) and ``criminisi2004`` (exemplar-based, boundary inwards, small patches)."""
+"""Heal methods: ``poisson-patch`` (the default: the best patches' mean with the best one's
+finest detail, Poisson-blended) and ``criminisi2004`` (exemplar-based, boundary inwards, small
+patches)."""
 
 
 def heal_region(rgb: np.ndarray, mask: np.ndarray, *, method: str = "poisson-patch",

@@ -70,7 +70,7 @@ import cv2
 import numpy as np
 
 from brightroom.charts.scene import WAVELENGTHS, _align, _colour, illuminant_sd
-from brightroom.color.spaces import srgb_decode
+from brightroom.color.spaces import bradford_adaptation, get_space, srgb_decode
 from brightroom.errors import ParameterError
 from brightroom.lab.camera.presets import PRESETS
 from brightroom.lab.camera.spectral import (
@@ -301,7 +301,6 @@ def _textures() -> tuple[np.ndarray, ...]:
 def _munsell_rgb() -> tuple[np.ndarray, np.ndarray]:
     """Linear sRGB (D65, Bradford from C) of the real Munsell renotation colours inside the sRGB
     gamut, and their Munsell chroma (Newhall, Nickerson & Judd 1943)."""
-    from brightroom.color.spaces import bradford_adaptation, get_space
 
     colour = _colour()
     with warnings.catch_warnings():
@@ -490,8 +489,10 @@ def _blend_weight(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
 
 def render_case(scene: _Scene, sens: Sensitivities, light: tuple[str, np.ndarray],
                 rng: np.random.Generator, light2: tuple[str, np.ndarray] | None = None,
-                *, electrons: float | None = None, d65_only: bool = False) -> AWBCase:
-    """Render ``scene`` through ``sens`` under ``light`` (or a two-light mix with ``light2``);
+                *, electrons: float | None = None, d65_only: bool = False,
+                subject_share: float = 0.5) -> AWBCase:
+    """Render ``scene`` through ``sens`` under ``light`` (or a two-light mix with ``light2``,
+    in ``subject_share`` of them a subject in focus before a defocused background);
     ``d65_only``: the case's camera carries one colour matrix (D65), not two."""
     cam = camera_info(sens, d65_only=d65_only)
     img, n1 = _responses(scene, sens, light[1])
@@ -502,7 +503,7 @@ def render_case(scene: _Scene, sens: Sensitivities, light: tuple[str, np.ndarray
         h, w = img.shape[:2]
         wgt = _blend_weight(rng, h, w)
         ratio = float(np.exp(rng.uniform(np.log(0.3), np.log(3.0))))
-        subject = rng.uniform() < 0.5
+        subject = rng.uniform() < subject_share
         if subject:  # a subject (lit by light 1) in focus before a defocused background
             img2 = cv2.GaussianBlur(img2, (0, 0), rng.uniform(2.0, 5.0))
         img = wgt[..., None] * img + (1 - wgt)[..., None] * ratio * img2
@@ -528,12 +529,13 @@ def render_case(scene: _Scene, sens: Sensitivities, light: tuple[str, np.ndarray
 
 def cases(split: str, *, n_mondrians: int, lights_per_scene: int, mixed_per_scene: int,
           n_random_lights: int = 0, seed: int = 0, size: int = 192, n_leaves: int = 0,
-          d65_only_share: float = 0.0):
+          d65_only_share: float = 0.0, subject_share: float = 0.5):
     """Yield :class:`AWBCase` over every camera x scene of ``split``, with random lights of it.
 
     Each camera-scene pair gets ``lights_per_scene`` single lights and ``mixed_per_scene``
     two-light mixes drawn (seeded) from the split's lights; ``d65_only_share`` of the
-    camera-scene pairs describe the camera with one (D65) colour matrix.
+    camera-scene pairs describe the camera with one (D65) colour matrix; ``subject_share`` of
+    the two-light mixes have a subject in focus before a defocused background.
     """
     rng = np.random.default_rng(seed + (0 if split == "train" else 104729))
     ls = lights(split, n_random=n_random_lights, seed=seed)
@@ -545,4 +547,5 @@ def cases(split: str, *, n_mondrians: int, lights_per_scene: int, mixed_per_scen
                 yield render_case(s, sens, ls[int(i)], rng, d65_only=one)
             for _ in range(mixed_per_scene):
                 i, j = rng.choice(len(ls), 2, replace=False)
-                yield render_case(s, sens, ls[int(i)], rng, ls[int(j)], d65_only=one)
+                yield render_case(s, sens, ls[int(i)], rng, ls[int(j)], d65_only=one,
+                                  subject_share=subject_share)

@@ -7,7 +7,7 @@
   then the table's gather, five passes over the frame.
 * :func:`table_numba`: the colour table alone on a uint8 frame.
 
-Serial on purpose: the live engine runs its stages in threads of its own.
+Serial on purpose, and without the GIL: the live engine runs its stages in threads of its own.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _q(s):  # pragma: no cover - compiled
     return 0 if q < 0 else (255 if q > 255 else q)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, nogil=True)
 def composite_table_numba(fg, alpha, bg, packed, ir, ig, ib, use_table, out):  # pragma: no cover
     """``out`` (uint8 ``H x W x 3``) = table(quantise(alpha fg + (1 - alpha) up(bg)))."""
     h, w = fg.shape[0], fg.shape[1]
@@ -72,7 +72,7 @@ def composite_table_numba(fg, alpha, bg, packed, ir, ig, ib, use_table, out):  #
                 out[y, x, 2] = b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def table_numba(frame, packed, ir, ig, ib, out):  # pragma: no cover - compiled
     """``out`` = the colour table applied to the uint8 ``frame``."""
     h, w = frame.shape[0], frame.shape[1]

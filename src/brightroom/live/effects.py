@@ -17,6 +17,8 @@ matte (1 = person) at the frame's size, float32 in [0, 1].
 * :func:`beauty`: skin smoothing, ``out = I + strength * skin * (S - I)`` with ``S`` the
   edge-preserving bilateral filter (Tomasi & Manduchi 1998) of ``I`` plus half of ``I``'s
   finest texture (``I - G_1 * I``, the pores); no geometry changes.
+* :class:`ExposureSmoother`: gains that hold a pumping webcam's channel means on their slow
+  average (auto exposure and white balance smoothing).
 * :class:`ColourTable`: a per-pixel colour function (a look, the true-colour profile of
   :mod:`brightroom.live.truecolour`, or both composed) sampled once on a 64^3 grid of 8-bit
   codes and applied by nearest-node lookup; :class:`LookTable` is a look's (grain and
@@ -46,7 +48,7 @@ from brightroom.looks import Look, apply_look_array, load_look
 
 __all__ = ["masked_blur", "blurred_background", "composite", "naive_blur", "replace_background",
            "covering_background", "skin_mask", "beauty", "ColourTable", "LookTable",
-           "look_function", "load_background"]
+           "look_function", "load_background", "ExposureSmoother"]
 
 
 def _check(frame: np.ndarray, alpha: np.ndarray) -> None:
@@ -357,3 +359,43 @@ class LookTable(ColourTable):
     def __init__(self, look: str | os.PathLike[str] | Look, strength: float = 1.0) -> None:
         fn = look_function(look, strength)
         super().__init__(fn, fn.__name__)
+
+
+class ExposureSmoother:
+    """Steadies a webcam whose auto exposure and white balance pump: per-channel gains that
+    hold each channel's mean (linear light, every 8th pixel) on its slow average.
+
+    ``r_t = r_t-1 + k (m_t - r_t-1)``, ``k = 1 - exp(-1 / (fps * tau))``, and the frame is
+    scaled by ``(r_t / m_t) ** (1 / 2.2)`` in display values (the gain in linear light, through
+    a 2.2 power), limited to ``1 / max_gain .. max_gain``: flicker faster than ``tau`` seconds
+    is cancelled, a real change of light is followed within a few ``tau``.
+
+    Parameters
+    ----------
+    fps
+        Frame rate of the stream.
+    tau
+        Time constant of the slow average in seconds [2].
+    max_gain
+        Largest correction [1.5].
+    """
+
+    _DECODE = ((np.arange(256) / 255.0) ** 2.2).astype(np.float32)
+
+    def __init__(self, fps: float = 30.0, tau: float = 2.0, max_gain: float = 1.5) -> None:
+        if not fps > 0 or not tau > 0 or not max_gain >= 1:
+            raise ParameterError(f"fps and tau must be > 0 and max_gain >= 1, got {fps}, "
+                                 f"{tau}, {max_gain}")
+        self.k = float(1 - np.exp(-1 / (fps * tau)))
+        self.max_gain = max_gain
+        self._ref: np.ndarray | None = None
+
+    def gains(self, frame: np.ndarray) -> np.ndarray:
+        """The display-value gains (3,) for a uint8 RGB frame (updates the average)."""
+        m = np.take(self._DECODE, frame[::8, ::8]).reshape(-1, 3).mean(0) + 1e-4
+        if self._ref is None:
+            self._ref = m
+        else:
+            self._ref = self._ref + self.k * (m - self._ref)
+        g = np.clip(self._ref / m, 1 / self.max_gain, self.max_gain)
+        return (g ** (1 / 2.2)).astype(np.float32)

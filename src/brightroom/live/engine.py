@@ -43,9 +43,10 @@ import numpy as np
 
 from brightroom.errors import BrightroomError, InputError, ParameterError
 from brightroom.files import atomic_write, check_output
-from brightroom.io.video import VideoWriter
+from brightroom.io.video import VideoWriter, read_frames_uint8
 from brightroom.live.effects import (
     ColourTable,
+    ExposureSmoother,
     beauty,
     blurred_background,
     composite,
@@ -60,7 +61,8 @@ from brightroom.portrait.segment import MODEL_INPUT, SEGMENT_METHODS, SegmentPar
 from brightroom.portrait.video import MaskSmoother
 
 __all__ = ["LiveParams", "LiveStats", "LiveSession", "Source", "SourceError", "open_source",
-           "synthetic_source", "array_source", "refine_matte", "model_matte", "AlphaSmoother", "live_frames",
+           "synthetic_source", "array_source", "sized_frames", "refine_matte", "model_matte",
+           "AlphaSmoother", "VideoBackground", "VIDEO_SUFFIXES", "live_frames",
            "stream_to_file", "EFFECTS"]
 
 EFFECTS = ("blur", "replace", "none")
@@ -80,7 +82,8 @@ class LiveParams:
     effect
         ``"blur"``, ``"replace"`` (needs ``background``) or ``"none"`` ["blur"].
     background
-        Replacement image file (``effect="replace"``).
+        Replacement image, or a video (:data:`VIDEO_SUFFIXES`, looped) with
+        ``effect="replace"``.
     blur_sigma
         Background blur, Gaussian sigma in pixels of a 1280-wide frame (scaled) [12].
     beauty
@@ -115,6 +118,9 @@ class LiveParams:
     schedule
         ``"numba"`` (the fused composite and table pass) or ``"numpy"`` (the reference)
         ["numba"].
+    steady_exposure
+        Cancel a webcam's pumping auto exposure and white balance
+        (:class:`~brightroom.live.effects.ExposureSmoother`) [False].
     """
 
     effect: str = "blur"
@@ -134,6 +140,7 @@ class LiveParams:
     calibrate: bool = False
     calibrate_method: str = "finlayson2015"
     schedule: str = "numba"
+    steady_exposure: bool = False
 
     def __post_init__(self) -> None:
         if self.effect not in EFFECTS:
@@ -264,6 +271,24 @@ def array_source(frames: Sequence[np.ndarray], fps: float = 30.0, *, realtime: b
     return Source(gen, fps, realtime, name)
 
 
+def sized_frames(frames: Iterator[np.ndarray], name: str,
+                 size: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+    """Frames of one size: resized to ``size`` (width, height) when given; without it a frame
+    of another size than the first raises :class:`SourceError` (the stream ends there)."""
+    first: tuple[int, int] | None = None
+    for i, img in enumerate(frames):
+        fh, fw = img.shape[:2]
+        if size is not None:
+            if (fw, fh) != tuple(size):
+                img = cv2.resize(img, tuple(size), interpolation=cv2.INTER_AREA)
+        elif first is None:
+            first = (fw, fh)
+        elif first != (fw, fh):
+            raise SourceError(f"{name}: the source changed size from {first[0]}x{first[1]} to "
+                              f"{fw}x{fh} at frame {i} (give a size to resize every frame)")
+        yield img
+
+
 def open_source(spec: str | os.PathLike[str], *, size: tuple[int, int] | None = None,
                 fps: float | None = None, realtime: bool = False) -> Source:
     """Open a source through PyAV: a video file (played at its own rate with ``realtime``), a
@@ -302,21 +327,10 @@ def open_source(spec: str | os.PathLike[str], *, size: tuple[int, int] | None = 
 
     def gen() -> Iterator[np.ndarray]:
         t0 = time.perf_counter()
-        first: tuple[int, int] | None = None
         i = 0
+        decoded = (f.to_ndarray(format="rgb24") for f in container.decode(stream))
         try:
-            for frame in container.decode(stream):
-                img = frame.to_ndarray(format="rgb24")
-                fh, fw = img.shape[:2]
-                if size is not None and (fw, fh) != tuple(size):
-                    img = cv2.resize(img, tuple(size), interpolation=cv2.INTER_AREA)
-                elif size is None:
-                    if first is None:
-                        first = (fw, fh)
-                    elif first != (fw, fh):
-                        raise SourceError(f"{s}: the source changed size from {first[0]}x"
-                                          f"{first[1]} to {fw}x{fh} at frame {i} (give a size "
-                                          "to resize every frame)")
+            for img in sized_frames(decoded, s, size):
                 if realtime and not (is_cam or is_stream):
                     wait = t0 + i / rate - time.perf_counter()
                     if wait > 0:
@@ -334,6 +348,78 @@ def open_source(spec: str | os.PathLike[str], *, size: tuple[int, int] | None = 
             container.close()
 
     return Source(gen, rate, live, s, close)
+
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi")
+"""Background files played as a looping video behind the person (others are images)."""
+
+
+class VideoBackground:
+    """A looping video behind the person, decoded in its own thread, resized and centre-cropped
+    to cover half the frame's size (the composite upsamples it) and handed over through a
+    queue of two; the render never waits for it after the first frame (it reuses the last).
+
+    Raises
+    ------
+    InputError
+        The file is missing, has no video stream or cannot be opened.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._read = read_frames_uint8
+        self.path = os.fspath(path)
+        frames, _, _ = read_frames_uint8(self.path)  # opens it now: a bad file fails here
+        first = next(iter(frames), None)
+        if first is None:
+            raise InputError(f"{self.path}: the background video has no frames")
+        self._q: queue.Queue = queue.Queue(maxsize=2)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last: np.ndarray | None = None
+        self.error: BaseException | None = None
+
+    def _loop(self, size: tuple[int, int]) -> None:
+        try:
+            while not self._stop.is_set():
+                frames, _, _ = self._read(self.path)
+                n = 0
+                for f in frames:
+                    bg = covering_background(f.astype(np.float32) * np.float32(1 / 255), size)
+                    while not self._stop.is_set():
+                        try:
+                            self._q.put(bg, timeout=_POLL)
+                            break
+                        except queue.Full:
+                            pass
+                    if self._stop.is_set():
+                        return
+                    n += 1
+                if n == 0:
+                    return
+        except BaseException as e:  # kept: the render goes on with the last frame
+            self.error = e
+
+    def frame(self, size: tuple[int, int]) -> np.ndarray:
+        """The next background frame for frames of ``size`` (width, height)."""
+        half = (max(1, size[0] // 2), max(1, size[1] // 2))
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, args=(half,), daemon=True,
+                                            name="brightroom-live-background")
+            self._thread.start()
+        try:
+            self._last = self._q.get(timeout=5.0) if self._last is None else \
+                self._q.get_nowait()
+        except queue.Empty:
+            if self._last is None:
+                raise InputError(f"{self.path}: the background video gave no frame "
+                                 f"({self.error or 'timeout'})") from None
+        return self._last
+
+    def close(self) -> None:
+        """Stop the decoder thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
 
 class LiveSession:
@@ -364,13 +450,22 @@ class LiveSession:
         self._q_cal: queue.Queue = queue.Queue(maxsize=1)
         self._calibrating = self._calibrator is not None
         self._rendered = 0
-        self._background = load_background(p.background) if p.effect == "replace" else None
+        self._background = None
+        self._video_bg: VideoBackground | None = None
+        if p.effect == "replace":
+            assert p.background is not None
+            if Path(p.background).suffix.lower() in VIDEO_SUFFIXES:
+                self._video_bg = VideoBackground(p.background)
+            else:
+                self._background = load_background(p.background)
         self._cover: np.ndarray | None = None
         self._alpha_smoother = AlphaSmoother(p.ema)
+        self._exposure = ExposureSmoother(source.fps or 30.0) if p.steady_exposure else None
         sp = SegmentParams(model=p.model, refine=False)
         seg = SEGMENT_METHODS["mediapipe_selfie"]
         self._segment = segmenter or (lambda rgb: seg(rgb, sp))
         self._threads: list[threading.Thread] = []
+        self._seg_ready = threading.Event()
         self._started = False
 
     # --------------------------------------------------------------- stages
@@ -394,6 +489,11 @@ class LiveSession:
     def _capture(self) -> None:
         st = self.stats
         try:
+            # a live source is read once the model is loaded in its thread: the first frames
+            # would otherwise be dropped while it loads
+            while not self._seg_ready.wait(_POLL):
+                if self._stop.is_set():
+                    return
             for img in self.source:
                 if self._stop.is_set():
                     return
@@ -428,6 +528,12 @@ class LiveSession:
         mask: np.ndarray | None = None
         i = last_drops = calm = since = 0
         try:
+            try:
+                if p.effect != "none" or p.beauty > 0:  # load the model in this thread
+                    w, h = MODEL_INPUT[p.model]
+                    self._segment(np.zeros((h, w, 3), np.float32))
+            finally:
+                self._seg_ready.set()
             while True:
                 item = self._get(self._q_in)
                 if item is None:
@@ -463,6 +569,10 @@ class LiveSession:
     def _render(self, img: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
         p = self.params
         table = self._table
+        if self._exposure is not None:
+            g = self._exposure.gains(img)
+            if np.abs(g - 1).max() > 0.004:  # about one code at mid-grey
+                img = cv2.multiply(img, tuple(float(v) for v in g) + (0.0,), dtype=cv2.CV_8U)
         if mask is None or (p.effect == "none" and p.beauty == 0):
             return img if table is None else table(img, method=p.schedule)
         f = img.astype(np.float32) * np.float32(1 / 255)
@@ -473,6 +583,8 @@ class LiveSession:
             f = beauty(f, p.beauty, skin_mask(img, alpha))
         if p.effect == "blur":
             bg = blurred_background(f, alpha, p.blur_sigma * w / 1280)
+        elif p.effect == "replace" and self._video_bg is not None:
+            bg = self._video_bg.frame((w, h))
         elif p.effect == "replace":
             assert self._background is not None
             if self._cover is None or self._cover.shape[:2] != (h, w):
@@ -525,6 +637,10 @@ class LiveSession:
         if self._started:
             return
         self._started = True
+        # warm the render's compiled kernels on a tiny frame (numba loads them on first use)
+        tiny = np.zeros((8, 8, 3), np.uint8)
+        composite(tiny.astype(np.float32), np.zeros((8, 8), np.float32),
+                  np.zeros((2, 2, 3), np.float32), self._table, method=self.params.schedule)
         self._t0, self._cpu0 = time.perf_counter(), time.process_time()
         stages = [(self._capture, "capture"), (self._segment_loop, "segment")]
         if self._calibrator is not None:
@@ -586,6 +702,8 @@ class LiveSession:
     def close(self) -> None:
         """Stop the threads and release the source."""
         self._stop.set()
+        if self._video_bg is not None:
+            self._video_bg.close()
         for t in self._threads:
             t.join(timeout=5)
         if self._started:
@@ -701,7 +819,13 @@ def stream_to_file(session: LiveSession, output: str | os.PathLike[str] | None, 
                     continue
                 if frame is None:
                     return
-                writer.write(frame)
+                h, w = frame.shape[:2]
+                if h % 2 == 0 and w % 2 == 0:
+                    # OpenCV's BT.601 limited-range I420 conversion (within 2 codes of
+                    # FFmpeg's on decoding) is half the cost of PyAV's rgb24 path
+                    writer.write_yuv420p(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420))
+                else:
+                    writer.write(frame)
         except BaseException as e:
             failed.append(e)
             stop.set()

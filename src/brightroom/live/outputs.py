@@ -61,7 +61,7 @@ class PreviewServer:
         self.quality = quality
         self._cond = threading.Condition()
         self._frame: np.ndarray | None = None
-        self._seq = 0
+        self._seq = 0  # frames published
         self._closed = False
         self.viewers = 0
         self.frames_sent = 0
@@ -128,6 +128,11 @@ class PreviewServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={
             "poll_interval": 0.1}, name="brightroom-live-preview", daemon=True)
         self._thread.start()
+
+    @property
+    def published(self) -> int:
+        """Frames handed to :meth:`publish` so far."""
+        return self._seq
 
     @property
     def url(self) -> str:
