@@ -52,3 +52,14 @@ def test_changed_mask_threshold():
     b[1, 2, 0] = 0.02
     m = changed_mask(b, a, 0.01)
     assert m.sum() == 1 and m[1, 2]
+
+
+def test_dead_centres_move_to_the_worst_served_samples():
+    # three colours, every seed on one of them: two centres die at once and must move to the
+    # two other colours (the error sort runs only on such iterations)
+    cols = np.array([[0.2, 0.0, 0.0], [0.5, 0.05, -0.05], [0.8, -0.05, 0.1]], np.float32)
+    pts = np.repeat(cols, 40, axis=0)
+    init = np.repeat(cols[:1], 3, axis=0)
+    rgb, lab = kmeans_palette(pts, 3, init=init, iters=3)
+    assert len(rgb) == 3
+    assert np.abs(np.sort(lab[:, 0]) - cols[:, 0]).max() < 0.01
