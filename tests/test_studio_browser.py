@@ -137,4 +137,10 @@ def test_upload_edit_export_in_chromium(server, tmp_path: Path) -> None:
     ref = tmp_path / "cli.jpg"
     brightroom.look_apply(brightroom.develop(lib / "upload.dng"), "mono", ref, strength=0.6)
     a, b = brightroom.read_image(got).data, brightroom.read_image(ref).data
-    assert a.shape == b.shape and np.array_equal(a, b)
+    # the parity bar (PSNR >= 50 dB); not bit-exact: a kernel may run its one-thread
+    # ahead-of-time build in one call and numba's parallel JIT in another (brightroom._jit),
+    # which round differently by up to one code
+    assert a.shape == b.shape
+    err = np.abs(a.astype(np.float64) - b)
+    assert err.max() <= 1.5 / 255
+    assert 10 * np.log10(1 / max(float(np.mean(err ** 2)), 1e-20)) >= 50
