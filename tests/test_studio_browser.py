@@ -110,6 +110,23 @@ def test_upload_edit_export_in_chromium(server, tmp_path: Path) -> None:
             page.click("#download-link")
         got = tmp_path / "export.jpg"
         info.value.save_as(got)
+        # HSL, a crop and a spot healed by clicking reach the preview render (after the export,
+        # which the test compares with develop + look below)
+        page.select_option("#hsl-band", "blue")
+        page.fill("#hsl-saturation", "-60")
+        page.dispatch_event("#hsl-saturation", "input")
+        page.fill("#crop-left", "10")
+        page.dispatch_event("#crop-left", "input")
+        page.click("#heal-mode")
+        box = page.locator("#preview").bounding_box()
+        page.dispatch_event("#preview", "click", {"clientX": box["x"] + box["width"] * 0.5,
+                                                  "clientY": box["y"] + box["height"] * 0.4})
+        page.wait_for_function(
+            "(e => e?.hsl?.saturation?.[5] === -60 && e?.geometry?.crop?.[0] === 0.1 && "
+            "e?.heal?.length === 1)(JSON.parse(document.getElementById('preview').dataset.rendered)"
+            ".edits)", timeout=120_000)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(SHOTS / "editor-hsl-crop-heal.png"))
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path=str(SHOTS / "editor-phone.png"))
         page.set_viewport_size({"width": 1280, "height": 720})

@@ -4,7 +4,8 @@
 const token = new URLSearchParams(location.search).get("token");
 const $ = (id) => document.getElementById(id);
 const state = { photos: [], current: null, selected: new Set(), focus: null, job: null,
-                renderAbort: null, pending: false, looks: [] };
+                renderAbort: null, pending: false, looks: [], heal: [], healing: false,
+                hsl: { hue: Array(8).fill(0), saturation: Array(8).fill(0), luminance: Array(8).fill(0) } };
 
 function withToken(url) {
   return token ? url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token) : url;
@@ -101,13 +102,75 @@ const BASIC = [["exposure", -5, 5, 0.05], ["contrast", -100, 100, 1], ["highligh
   ["vibrance", -100, 100, 1], ["saturation", -100, 100, 1], ["texture", -100, 100, 1],
   ["clarity", -100, 100, 1], ["dehaze", -100, 100, 1]];
 
+// HSL: brightroom.edit's eight bands; geometry: straighten angle and a crop inset per side (%)
+const BANDS = ["red", "orange", "yellow", "green", "aqua", "blue", "purple", "magenta"];
+const CROP = ["left", "top", "right", "bottom"];
+
+function cropBox() {
+  const [l, t, r, b] = CROP.map((side) => parseFloat($("crop-" + side).value) / 100);
+  return (l || t || r || b) && l + r < 0.95 && t + b < 0.95 ? [l, t, 1 - l - r, 1 - t - b] : null;
+}
+
 function edits() {
+  const out = {};
   const basic = {};
   for (const [name] of BASIC) {
     const v = parseFloat($("basic-" + name).value);
     if (v !== 0) basic[name] = v;
   }
-  return Object.keys(basic).length ? { basic } : null;
+  if (Object.keys(basic).length) out.basic = basic;
+  const hsl = {};
+  for (const [k, v] of Object.entries(state.hsl)) if (v.some((x) => x !== 0)) hsl[k] = v.slice();
+  if (Object.keys(hsl).length) out.hsl = hsl;
+  const geometry = {};
+  const angle = parseFloat($("angle").value);
+  if (angle !== 0) geometry.angle = angle;
+  const crop = cropBox();
+  if (crop) geometry.crop = crop;
+  if (Object.keys(geometry).length) out.geometry = geometry;
+  if (state.heal.length) out.heal = state.heal.map((h) => Object.assign({}, h));
+  return Object.keys(out).length ? out : null;
+}
+
+function drawHsl() {
+  const band = $("hsl-band");
+  for (const name of BANDS) band.append(Object.assign(document.createElement("option"), { value: name, textContent: name }));
+  const sync = () => {
+    const i = BANDS.indexOf(band.value);
+    for (const k of ["hue", "saturation", "luminance"]) {
+      $("hsl-" + k).value = state.hsl[k][i];
+      $("hsl-" + k).nextElementSibling.textContent = state.hsl[k][i];
+    }
+  };
+  band.addEventListener("change", sync);
+  for (const k of ["hue", "saturation", "luminance"]) {
+    $("hsl-" + k).addEventListener("input", () => {
+      state.hsl[k][BANDS.indexOf(band.value)] = parseFloat($("hsl-" + k).value);
+      $("hsl-" + k).nextElementSibling.textContent = $("hsl-" + k).value;
+      renderPreview();
+    });
+  }
+  $("hsl-reset").addEventListener("click", () => {
+    for (const k of Object.keys(state.hsl)) state.hsl[k].fill(0);
+    sync();
+    renderPreview();
+  });
+  for (const id of ["angle", ...CROP.map((side) => "crop-" + side)]) {
+    $(id).addEventListener("input", () => { $(id).nextElementSibling.textContent = $(id).value; renderPreview(); });
+  }
+  $("heal-mode").addEventListener("click", () => {
+    state.healing = !state.healing;
+    $("heal-mode").setAttribute("aria-pressed", String(state.healing));
+    message(state.healing ? "click a spot on the photo to heal it" : "clicks set the focus point", true);
+  });
+  $("heal-clear").addEventListener("click", () => { state.heal = []; $("heal-count").textContent = "0"; renderPreview(); });
+}
+
+// a click on the preview, in fractions of the photo before geometry (the crop undone; a
+// straighten angle is small and left out)
+function beforeGeometry(u, v) {
+  const crop = cropBox();
+  return crop ? [crop[0] + u * crop[2], crop[1] + v * crop[3]] : [u, v];
 }
 
 function settings() {
@@ -198,6 +261,8 @@ function drawHistogram(img) {
 function openPhoto(p) {
   state.current = p;
   state.focus = null;
+  state.heal = [];
+  $("heal-count").textContent = "0";
   $("photo-name").textContent = p.name;
   $("recipe").disabled = $("wb").disabled = p.kind !== "raw";
   $("download").replaceChildren();
@@ -288,6 +353,7 @@ async function loadLeaderboard() {
 
 async function init() {
   drawBasic();
+  drawHsl();
   document.querySelectorAll("nav button").forEach((b) => b.addEventListener("click", () => show(b.dataset.view)));
   $("upload").addEventListener("change", (ev) => upload(ev.target.files));
   try {
@@ -307,6 +373,13 @@ async function init() {
   });
   $("preview").addEventListener("click", (ev) => {
     const r = ev.target.getBoundingClientRect();
+    if (state.healing) {
+      const [x, y] = beforeGeometry((ev.clientX - r.left) / r.width, (ev.clientY - r.top) / r.height);
+      state.heal.push({ x: +x.toFixed(4), y: +y.toFixed(4), radius: parseFloat($("heal-radius").value) / 100 });
+      $("heal-count").textContent = String(state.heal.length);
+      renderPreview();
+      return;
+    }
     state.focus = `${((ev.clientX - r.left) / r.width * 100).toFixed(1)}%,${((ev.clientY - r.top) / r.height * 100).toFixed(1)}%`;
     message(`focus set at ${state.focus}`, true);
   });
@@ -331,6 +404,7 @@ async function init() {
     if (ev.key === "r") $("reset").click();
     if (ev.key === "e" && state.current) show("editor");
     if (ev.key === "x") $("export").click();
+    if (ev.key === "h") $("heal-mode").click();
     if (ev.key === "p") $("portrait").click();
     if (ev.key === "s") $("scan").click();
     if (ev.key === "a") $("animate").click();
