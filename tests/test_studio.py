@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import time
@@ -260,3 +261,34 @@ def test_a_scan_job_gives_a_searchable_pdf_and_a_video_job_refuses_a_photo(
     assert pdf.startswith(b"%PDF") and b"/Font" in pdf
     bad = client.post("/api/jobs", json={"kind": "stabilize", "photo": pid})
     assert bad.status_code == 400 and "video" in bad.json()["error"]
+
+
+@pytest.mark.slow
+def test_an_animate_job_takes_the_clip_range(client: TestClient, lib: Path) -> None:
+    import av
+    from PIL import Image as PILImage
+
+    # a 2 s, 30 fps clip whose frame k shows level 4 k: the range picks which frames come out
+    with av.open(str(lib / "clip.mp4"), "w") as box:
+        st = box.add_stream("libx264", rate=30)
+        st.width, st.height, st.pix_fmt = 64, 48, "yuv420p"
+        st.options = {"crf": "0"}
+        for k in range(60):
+            frame = np.full((48, 64, 3), 4 * k, np.uint8)
+            for pkt in st.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                box.mux(pkt)
+        for pkt in st.encode():
+            box.mux(pkt)
+    client.get("/api/photos")  # the library sees the new file
+    vid = _ids(client)["clip.mp4"]
+    job = client.post("/api/jobs", json={"kind": "animate", "photo": vid, "start": 1.0,
+                                         "duration": 0.5}).json()["id"]
+    state = _wait(client, job)
+    assert state["state"] == "done", state
+    gif = PILImage.open(io.BytesIO(client.get(f"/api/exports/{state['output']}").content))
+    levels = []
+    for i in range(gif.n_frames):
+        gif.seek(i)
+        levels.append(float(np.asarray(gif.convert("L")).mean()))
+    # frames 30..44 of the clip: levels about 120..176, nothing from before 1 s or after 1.5 s
+    assert 100 < min(levels) and max(levels) < 190, levels

@@ -388,7 +388,8 @@ async function init() {
     aperture: parseFloat($("aperture").value), focus: state.focus }));
   $("scan").addEventListener("click", () => state.current && startJob({ kind: "scan", photo: state.current.id }));
   $("animate").addEventListener("click", () => state.current && startJob({ kind: "animate", photo: state.current.id,
-    max_size: $("max-size").value || null, width: 480 }));
+    max_size: $("max-size").value || null, width: 480, start: parseFloat($("clip-start").value) || 0,
+    duration: parseFloat($("clip-length").value) || null }));
   $("stabilize").addEventListener("click", () => state.current && startJob({ kind: "stabilize", photo: state.current.id }));
   $("cancel").addEventListener("click", () => state.job && api(`/api/jobs/${state.job}`, { method: "DELETE" }));
   for (const mode of ["night", "hdr"]) {
