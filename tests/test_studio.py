@@ -292,3 +292,82 @@ def test_an_animate_job_takes_the_clip_range(client: TestClient, lib: Path) -> N
         levels.append(float(np.asarray(gif.convert("L")).mean()))
     # frames 30..44 of the clip: levels about 120..176, nothing from before 1 s or after 1.5 s
     assert 100 < min(levels) and max(levels) < 190, levels
+
+
+@pytest.mark.parametrize("o", range(1, 9))
+def test_orient_points_follow_exif_orient_and_invert(o: int) -> None:
+    from brightroom.io.images.heif import exif_orient
+    from brightroom.studio.app import _orient_points
+
+    stored = np.zeros((6, 10), np.uint8)
+    stored[1, 7] = 1  # the pixel whose centre is at (7.5, 1.5) of 10 x 6
+    up = exif_orient(stored, o)
+    (y,), (x,) = np.nonzero(up)
+    got = _orient_points(np.array([[7.5 / 10, 1.5 / 6]]), o)[0]
+    assert np.allclose(got, [(x + 0.5) / up.shape[1], (y + 0.5) / up.shape[0]])
+    assert np.allclose(_orient_points(got[None], o, inverse=True)[0], [0.75, 0.25])
+
+
+def _pdf_aspect(pdf: bytes) -> float:
+    import re
+
+    w, h = (float(v) for v in re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf).groups())
+    return w / h
+
+
+@pytest.mark.slow
+def test_page_corners_found_on_a_turned_photo_and_dragged_ones_drive_the_scan(
+        client: TestClient, lib: Path) -> None:
+    from brightroom.lab.scan_pages import scan_case
+
+    case = scan_case("eng-body-tilt20", size=(900, 1200), dpi=90)
+    # stored turned a quarter anticlockwise with EXIF orientation 6: upright, it is the photo
+    stored = np.ascontiguousarray(np.rot90(case.photo, 1))
+    brightroom.write(brightroom.Image(stored.astype(np.float32) / 255, space="display",
+                                      transfer="sRGB", metadata={"orientation": 6}),
+                     lib / "turned.jpg", quality=95)
+    assert brightroom.read_image(lib / "turned.jpg").metadata["orientation"] == 6
+    pid = _ids(client)["turned.jpg"]
+    r = client.get(f"/api/photos/{pid}/page")
+    assert r.status_code == 200, r.text
+    found = np.array(r.json()["corners"])  # fractions of the stored picture (the preview)
+    H, W = case.photo.shape[:2]
+    # the true corners, upright pixels (x, y) -> fractions of the stored picture (H wide, W
+    # high: a quarter turn anticlockwise puts upright (x, y) at stored (y, W - x))
+    truth = np.stack([case.corners[:, 1] / H, 1 - case.corners[:, 0] / W], axis=1)
+    err = min(np.abs(np.roll(found, k, axis=0) - truth).max() for k in range(4))
+    assert err < 0.01, (found, truth)
+    jobs = {}
+    for name, q in (("found", found), ("top half", None)):
+        if q is None:  # the page's upper half only (upright), in stored fractions
+            up = np.array(r.json()["corners"])  # stored
+            from brightroom.studio.app import _orient_points
+
+            u = _orient_points(up, 6)  # upright fractions, clockwise from top-left
+            u = u[np.argsort(u[:, 1])]
+            top = u[:2][np.argsort(u[:2, 0])]
+            bottom = u[2:][np.argsort(u[2:, 0])[::-1]]
+            mid = (top + bottom[::-1]) / 2
+            q = _orient_points(np.array([top[0], top[1], mid[1], mid[0]]), 6, inverse=True)
+        resp = client.post("/api/jobs", json={"kind": "scan", "photo": pid, "mode": "gray",
+                                              "corners": q.tolist()})
+        assert resp.status_code == 202, resp.text
+        jobs[name] = _wait(client, resp.json()["id"])
+        assert jobs[name]["state"] == "done", jobs[name]
+    a_found, a_half = (_pdf_aspect(client.get(f"/api/exports/{jobs[n]['output']}").content)
+                       for n in ("found", "top half"))
+    # the true page is 900 x 1200, portrait (scan may snap it to A4's 0.707); its top half is
+    # twice as wide for its height
+    assert 0.69 < a_found < 0.77 and 1.7 < a_half / a_found < 2.3, (a_found, a_half)
+    bad = client.post("/api/jobs", json={"kind": "scan", "photo": pid, "corners": [[0, 0], [1]]})
+    assert bad.status_code == 400 and "corners" in bad.json()["error"]
+
+
+def test_page_corners_refuse_a_video_and_say_when_there_is_no_page(
+        client: TestClient, lib: Path) -> None:
+    rng = np.random.default_rng(1)
+    cv2.imwrite(str(lib / "clutter.png"), (rng.random((300, 400, 3)) * 80).astype(np.uint8))
+    pid = _ids(client)["clutter.png"]
+    r = client.get(f"/api/photos/{pid}/page")
+    assert r.status_code == 200 and r.json()["corners"] is None
+    assert "no page found" in r.json()["note"]

@@ -141,6 +141,22 @@ def test_upload_edit_export_in_chromium(server, tmp_path: Path) -> None:
         page.set_input_files("#upload", str(photo))
         page.wait_for_selector(".tile:has-text('page.jpg')", timeout=120_000)
         page.click(".tile:has-text('page.jpg')")
+        # the page's corners, found by the server, drawn over the photo and dragged
+        page.click("#page-corners")
+        page.wait_for_selector("#corners circle[data-corner='3']", timeout=120_000)
+        before = page.evaluate("state.corners.map((c) => c.slice())")
+        page.locator("#corners circle[data-corner='0']").scroll_into_view_if_needed()
+        dot = page.locator("#corners circle[data-corner='0']").bounding_box()
+        x0, y0 = dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        page.mouse.move(x0 - 12, y0 - 9, steps=4)
+        page.mouse.up()
+        after = page.evaluate("state.corners")
+        assert after[0][0] < before[0][0] and after[0][1] < before[0][1] and after[1:] == before[1:]
+        truth = case.corners / np.array([case.photo.shape[1], case.photo.shape[0]])
+        assert np.abs(np.array(before) - truth).max() < 0.01
+        page.screenshot(path=str(SHOTS / "scan-corners.png"))
         page.click("#scan")
         page.wait_for_function("(document.getElementById('download-link') || {}).textContent"
                                "?.endsWith('.pdf')", timeout=300_000)

@@ -46,7 +46,7 @@ __all__ = [
     # portrait
     "portrait",
     # document scanning
-    "scan",
+    "scan", "find_page",
     # animated images
     "animate", "AnimateResult", "ANIMATE_FORMATS", "GIF_PALETTES", "GIF_COLOUR_SPACES",
     # video

@@ -698,21 +698,66 @@ def _scan_photo(photo: Image | np.ndarray | PathLike) -> tuple[np.ndarray, str]:
     return np.ascontiguousarray(a), name
 
 
-def _scan_corners(corners: str | Sequence[Any] | None, n: int) -> list[np.ndarray | None]:
+def _scan_corners(corners: str | Sequence[Any] | None, n: int) -> list[tuple[np.ndarray, bool] | None]:
+    """``corners`` as 4 x 2 numbers and whether they are fractions of the photo (``"%"``)."""
     if corners is None:
         return [None] * n
+    relative = False
     if isinstance(corners, str):
+        tokens = [v.strip() for v in corners.replace(";", ",").split(",") if v.strip()]
+        pct = [t.endswith("%") for t in tokens]
+        if any(pct) and not all(pct):
+            raise ParameterError(f"corners {corners!r}: all in pixels or all in percent, not mixed")
+        relative = bool(pct) and all(pct)
         try:
-            vals = [float(v) for v in corners.replace(";", ",").split(",") if v.strip()]
+            vals = [float(t.rstrip("%")) / (100.0 if relative else 1.0) for t in tokens]
         except ValueError:
-            raise ParameterError(f"corners {corners!r}: expected 8 numbers x1,y1,...,x4,y4") from None
+            raise ParameterError(f"corners {corners!r}: expected 8 numbers x1,y1,...,x4,y4 "
+                                 "(pixels, or percent of the photo's width and height)") from None
     else:
         vals = [float(v) for v in np.asarray(corners, np.float64).ravel()]
     if len(vals) != 8:
         raise ParameterError(f"corners: expected 8 numbers (x1,y1,...,x4,y4); got {len(vals)}")
+    if not np.all(np.isfinite(vals)):
+        raise ParameterError(f"corners: the numbers must be finite; got {vals}")
     if n != 1:
         raise ParameterError(f"corners apply to one photo; got {n} photos")
-    return [np.array(vals, np.float64).reshape(4, 2)]
+    return [(np.array(vals, np.float64).reshape(4, 2), relative)]
+
+
+def find_page(photo: Image | np.ndarray | PathLike) -> tuple[np.ndarray, float]:
+    """The page's four corners in a photo: what :func:`scan` finds before flattening.
+
+    For a page editor (the studio drags these corners) or a check before a long batch; an edge
+    score below 0.15 is no page (see :func:`brightroom.scan.find.find_page`).
+
+    Parameters
+    ----------
+    photo
+        A HEIC/JPEG/PNG/TIFF file, an :class:`Image` or a uint8 ``H x W x 3`` array; EXIF
+        orientation is honoured, as in :func:`scan`.
+
+    Returns
+    -------
+    corners : numpy.ndarray
+        4 x 2 (x, y) in the upright photo's pixels, clockwise from the corner nearest its
+        top-left (pass them to :func:`scan` as ``corners``).
+    score : float
+        The quad's edge score in [0, 1] (about 0.3 and more for a clear page).
+
+    Raises
+    ------
+    PageNotFoundError
+        No page in the photo.
+    InputError, CorruptFileError
+        A missing, truncated or non-image file (one line naming it).
+    """
+    from brightroom.scan.find import find_page as _find  # lazy: start-up cost of the command line
+
+    if not isinstance(photo, (Image, np.ndarray)) and not Path(photo).exists():
+        raise InputError(f"{photo}: no such file")
+    a, _ = _scan_photo(photo)
+    return _find(a)
 
 
 @_carries_package("brightroom.scan")
@@ -751,7 +796,9 @@ def scan(
         :data:`SCAN_OCR`: ``"ppocr"``, ``"tesseract"`` or ``"none"`` (no text layer).
     corners
         The page's four corners in the photo's pixels, ``"x1,y1,x2,y2,x3,y3,x4,y4"`` or 4 x 2
-        numbers (any order), for one photo; default: found.
+        numbers (any order), or in percent of the upright photo's width and height
+        (``"10%,5%,90%,6%,92%,95%,8%,94%"``), for one photo; default: found
+        (:func:`find_page`).
     dewarp
         Straighten the bowed text lines of a curved page (a book, a folded receipt).
     quality
@@ -803,8 +850,13 @@ def scan(
         check_output(output, overwrite=overwrite, inputs=inputs)
     engine = None if ocr == "none" else ocr
     pages = []
-    for item, q in zip(items, given):
+    for item, g in zip(items, given):
         photo, _ = _scan_photo(item)
+        q = None
+        if g is not None:
+            q, relative = g
+            if relative:  # fractions of the upright photo's width and height
+                q = q * np.array([photo.shape[1], photo.shape[0]], np.float64)
         pages.append(scan_page(photo, corners=q, mode=mode, ocr_method=engine, lang=lang,
                                dewarp=dewarp))
     if ext in (".png", ".jpg", ".jpeg"):

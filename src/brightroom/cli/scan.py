@@ -29,7 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ocr", default="ppocr", choices=brightroom.SCAN_OCR,
                    help="OCR engine: ppocr (PP-OCRv4, in its wheel), tesseract, none [default: ppocr]")
     p.add_argument("--corners", metavar="X1,Y1,...,X4,Y4",
-                   help="the page's corners in the photo's pixels (one photo), instead of finding them")
+                   help="the page's corners in the photo's pixels, or all in percent of its width and "
+                        "height (10%%,5%%,...), for one photo, instead of finding them")
     p.add_argument("--no-dewarp", action="store_true", help="do not straighten curved text lines")
     p.add_argument("--quality", type=int, default=80, help="JPEG quality of the page images [default: 80]")
     p.add_argument("--json", action="store_true", help="print the pages (input, corners, text, lang) as JSON")

@@ -108,6 +108,39 @@ def _declared_size(photo: Photo) -> tuple[int, int] | None:
     return None
 
 
+# EXIF orientation o as a map of fractions (u, v) of the stored picture to fractions of the
+# picture displayed upright (Exif 2.3, 4.6.4; the same turns as brightroom's exif_orient)
+_ORIENT_UV: dict[int, Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]] = {
+    1: lambda u, v: (u, v), 2: lambda u, v: (1 - u, v), 3: lambda u, v: (1 - u, 1 - v),
+    4: lambda u, v: (u, 1 - v), 5: lambda u, v: (v, u), 6: lambda u, v: (1 - v, u),
+    7: lambda u, v: (1 - v, 1 - u), 8: lambda u, v: (v, 1 - u)}
+
+
+def _orient_points(uv: np.ndarray, o: int, *, inverse: bool = False) -> np.ndarray:
+    """Points ``N x 2`` (fractions of the picture as stored, as the previews show it) on the
+    picture turned upright as EXIF orientation ``o`` says (what :func:`brightroom.scan` and
+    :func:`brightroom.find_page` see); ``inverse``: back. 6 and 8 undo each other, the other
+    orientations undo themselves."""
+    o = int(o) if int(o) in _ORIENT_UV else 1
+    if inverse:
+        o = {6: 8, 8: 6}.get(o, o)
+    uv = np.asarray(uv, np.float64).reshape(-1, 2)
+    u, v = _ORIENT_UV[o](uv[:, 0], uv[:, 1])
+    return np.stack([u, v], axis=1)
+
+
+def _corner_fractions(data: Any) -> np.ndarray:
+    """The request's ``corners`` as 4 x 2 fractions of the preview, or a 400."""
+    try:
+        q = np.asarray(data, np.float64)
+    except (TypeError, ValueError):
+        q = np.zeros(0)
+    if q.shape != (4, 2) or not np.all(np.isfinite(q)) or q.min() < -1 or q.max() > 2:
+        raise HTTPError(400, "corners: four [x, y] pairs in fractions of the preview (0..1), "
+                        "or a string x1,y1,...,x4,y4 in the photo's pixels")
+    return q
+
+
 class _Renderer:
     """Server-side previews: the developed photo per (photo, recipe, wb), a screen-size copy per
     width, then the look on that copy (see the module docstring)."""
@@ -391,6 +424,27 @@ def create_app(cfg: StudioConfig) -> Starlette:
             renderer.waiting -= 1
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
+    async def page_corners(request: Request) -> Response:
+        photo = photo_or_404(request)
+        if photo.kind != "image":
+            raise HTTPError(415, f"{photo.name}: a page scan needs a photo (JPEG, HEIC, PNG, TIFF)")
+
+        def find() -> dict[str, Any]:
+            with renderer._busy:
+                img = renderer.base(photo, "default", None)
+                o = int(img.metadata.get("orientation", 1) or 1)
+                h, w = img.data.shape[:2]
+                uw, uh = (h, w) if o >= 5 else (w, h)
+                try:
+                    q, score = brightroom.find_page(img)
+                except brightroom.PageNotFoundError as e:
+                    return {"corners": None, "score": 0.0, "note": " ".join(str(e).split())}
+            uv = _orient_points(q / np.array([uw, uh], np.float64), o, inverse=True)
+            return {"corners": np.round(uv, 5).tolist(), "score": round(float(score), 3),
+                    "note": None}
+
+        return JSONResponse(await in_thread(find))
+
     async def looks(request: Request) -> Response:
         return JSONResponse({"looks": [lk.name for lk in brightroom.look_list()],
                              "recipes": brightroom.list_recipes()})
@@ -433,6 +487,10 @@ def create_app(cfg: StudioConfig) -> Starlette:
         renderer.check_pixels(photo)
         if kind == "scan":
             corners = body.get("corners")
+            if isinstance(corners, list):  # dragged on the page: fractions of the preview
+                o = int(renderer.base(photo, "default", None).metadata.get("orientation", 1) or 1)
+                up = _orient_points(_corner_fractions(corners), o)
+                corners = ",".join(f"{100 * c:.4f}%" for c in up.ravel())
             return {"input": str(photo.path), "mode": str(body.get("mode", "color")),
                     "corners": None if corners is None else str(corners),
                     "output": str(_free_name(library.exports, f"{photo.path.stem}-scan", "pdf"))}
@@ -522,6 +580,7 @@ def create_app(cfg: StudioConfig) -> Starlette:
         Route("/api/photos", upload, methods=["POST"]),
         Route("/api/photos/{id}/thumbnail", thumbnail),
         Route("/api/photos/{id}/render", render, methods=["POST"]),
+        Route("/api/photos/{id}/page", page_corners, methods=["GET"]),
         Route("/api/looks", looks),
         Route("/api/jobs", submit_job, methods=["POST"]),
         Route("/api/jobs/{id}", get_job, methods=["GET"]),

@@ -40,6 +40,12 @@ OPENAPI: dict[str, Any] = {
                     "edits": {"type": "object"}, "look": {"type": "string"},
                     "strength": {"type": "number"}, "width": {"type": "integer"}}}}}},
             "responses": {"200": _JPEG, "400": _ERR, "404": _ERR, "413": _ERR, "503": _ERR}}},
+        "/api/photos/{id}/page": {"get": {
+            "summary": "The page's four corners found in a photo, in fractions of the preview "
+                       "(`corners`: four [x, y], or null with a `note` when no page is found), "
+                       "for a scan job's `corners`",
+            "parameters": _ID,
+            "responses": {"200": _JSON, "404": _ERR, "413": _ERR, "415": _ERR}}},
         "/api/looks": {"get": {"summary": "Built-in looks and shipped recipes",
                                "responses": {"200": _JSON}}},
         "/api/jobs": {"post": {
@@ -53,7 +59,11 @@ OPENAPI: dict[str, Any] = {
                     "photo": {"type": "string"}, "photos": {"type": "array"},
                     "recipe": {"type": "string"}, "look": {"type": "string"},
                     "format": {"type": "string"}, "aperture": {"type": "number"},
-                    "focus": {"type": "string"}, "pipeline": {"type": "string"}},
+                    "focus": {"type": "string"}, "pipeline": {"type": "string"},
+                    "mode": {"type": "string", "enum": ["color", "gray", "bw"]},
+                    "corners": {"description": "scan: four [x, y] in fractions of the preview "
+                                               "(as /page gives them), or a string "
+                                               "x1,y1,...,x4,y4 in the photo's pixels"}},
                 "required": ["kind"]}}}},
             "responses": {"202": _JSON, "400": _ERR, "404": _ERR, "503": _ERR}}},
         "/api/jobs/{id}": {

@@ -4,7 +4,7 @@
 const token = new URLSearchParams(location.search).get("token");
 const $ = (id) => document.getElementById(id);
 const state = { photos: [], current: null, selected: new Set(), focus: null, job: null,
-                renderAbort: null, pending: false, looks: [], heal: [], healing: false,
+                renderAbort: null, pending: false, looks: [], heal: [], healing: false, corners: null,
                 hsl: { hue: Array(8).fill(0), saturation: Array(8).fill(0), luminance: Array(8).fill(0) } };
 
 function withToken(url) {
@@ -262,6 +262,9 @@ function openPhoto(p) {
   state.current = p;
   state.focus = null;
   state.heal = [];
+  state.corners = null;
+  drawCorners();
+  $("page-corners").setAttribute("aria-pressed", "false");
   $("heal-count").textContent = "0";
   $("photo-name").textContent = p.name;
   $("recipe").disabled = $("wb").disabled = p.kind !== "raw";
@@ -291,6 +294,75 @@ function drawLookThumbs() {
     img.addEventListener("click", () => { $("look").value = name; drawLookThumbs(); renderPreview(); });
     box.append(img);
   }
+}
+
+// ------------------------------------------------------------------ page corners
+
+// The page's corners for a scan, in fractions of the photo as the preview shows it: found by
+// the server (/api/photos/{id}/page), then dragged; the scan job takes them as they are.
+const SVG = () => $("corners").namespaceURI;  // the SVG namespace, from the page itself
+
+function imageBox() {
+  // the unedited picture's box inside #compare (letterboxed by object-fit: contain)
+  const img = $("before").naturalWidth ? $("before") : $("preview");
+  const c = $("compare").getBoundingClientRect(), r = img.getBoundingClientRect();
+  const ar = (img.naturalWidth || 4) / (img.naturalHeight || 3);
+  const w = Math.min(r.width, r.height * ar), h = w / ar;
+  return { left: r.left - c.left + (r.width - w) / 2, top: r.top - c.top + (r.height - h) / 2, width: w, height: h };
+}
+
+function drawCorners() {
+  const svg = $("corners");
+  svg.hidden = !state.corners;
+  if (!state.corners) return;
+  const b = imageBox();
+  Object.assign(svg.style, { left: b.left + "px", top: b.top + "px", width: b.width + "px", height: b.height + "px" });
+  svg.setAttribute("viewBox", `0 0 ${b.width} ${b.height}`);
+  if (svg.childElementCount !== 5) buildCorners(svg);
+  const pts = state.corners.map(([u, v]) => [u * b.width, v * b.height]);
+  svg.querySelector("polygon").setAttribute("points", pts.map((p) => p.join(",")).join(" "));
+  svg.querySelectorAll("circle").forEach((dot, i) => { dot.setAttribute("cx", pts[i][0]); dot.setAttribute("cy", pts[i][1]); });
+}
+
+function buildCorners(svg) {
+  // a polygon and four handles, made once; a handle follows the pointer while it is held
+  svg.replaceChildren(document.createElementNS(SVG(), "polygon"));
+  for (let i = 0; i < 4; i++) {
+    const dot = document.createElementNS(SVG(), "circle");
+    dot.setAttribute("r", 9);
+    dot.dataset.corner = i;
+    dot.addEventListener("pointerdown", (ev) => {
+      ev.preventDefault();
+      dot.setPointerCapture(ev.pointerId);
+      dot.dataset.held = "1";
+    });
+    dot.addEventListener("pointermove", (ev) => {
+      if (!dot.dataset.held || !state.corners) return;
+      const r = svg.getBoundingClientRect();
+      const clamp = (t) => +Math.max(0, Math.min(1, t)).toFixed(5);
+      state.corners[i] = [clamp((ev.clientX - r.left) / r.width), clamp((ev.clientY - r.top) / r.height)];
+      drawCorners();
+    });
+    for (const end of ["pointerup", "pointercancel"]) dot.addEventListener(end, () => { delete dot.dataset.held; });
+    svg.append(dot);
+  }
+}
+
+async function toggleCorners() {
+  if (!state.current) return;
+  if (state.corners) { state.corners = null; drawCorners(); $("page-corners").setAttribute("aria-pressed", "false"); return; }
+  if (state.current.kind !== "image") { message("page corners need a photo (JPEG, HEIC, PNG, TIFF)"); return; }
+  $("page-corners").disabled = true;
+  try {
+    const data = await (await api(`/api/photos/${state.current.id}/page`)).json();
+    state.corners = data.corners || [[0.1, 0.1], [0.9, 0.1], [0.9, 0.9], [0.1, 0.9]];
+    message(data.note ? data.note.replace(/;.*$/, "") + ": drag the corners onto the page" : "drag the corners to adjust the page", !data.note);
+    $("page-corners").setAttribute("aria-pressed", "true");
+    $("split").value = 0;  // the photo as it is, without the edits (the scan reads the original)
+    $("split").dispatchEvent(new Event("input"));
+    drawCorners();
+  } catch (e) { message(e.message); }
+  finally { $("page-corners").disabled = false; }
 }
 
 // ------------------------------------------------------------------ jobs
@@ -386,7 +458,11 @@ async function init() {
   $("export").addEventListener("click", () => state.current && startJob(Object.assign({ kind: "export", photo: state.current.id }, settings())));
   $("portrait").addEventListener("click", () => state.current && startJob({ kind: "portrait", photo: state.current.id,
     aperture: parseFloat($("aperture").value), focus: state.focus }));
-  $("scan").addEventListener("click", () => state.current && startJob({ kind: "scan", photo: state.current.id }));
+  $("scan").addEventListener("click", () => state.current && startJob(Object.assign({ kind: "scan", photo: state.current.id },
+    state.corners ? { corners: state.corners.map((c) => c.slice()) } : {})));
+  $("page-corners").addEventListener("click", toggleCorners);
+  window.addEventListener("resize", drawCorners);
+  $("before").addEventListener("load", drawCorners);
   $("animate").addEventListener("click", () => state.current && startJob({ kind: "animate", photo: state.current.id,
     max_size: $("max-size").value || null, width: 480, start: parseFloat($("clip-start").value) || 0,
     duration: parseFloat($("clip-length").value) || null }));
@@ -408,6 +484,7 @@ async function init() {
     if (ev.key === "h") $("heal-mode").click();
     if (ev.key === "p") $("portrait").click();
     if (ev.key === "s") $("scan").click();
+    if (ev.key === "c") $("page-corners").click();
     if (ev.key === "a") $("animate").click();
     if (ev.key === "\\") { $("split").value = $("split").value === "100" ? "50" : "100"; $("split").dispatchEvent(new Event("input")); }
     if ((ev.key === "ArrowRight" || ev.key === "ArrowLeft") && state.current) {
