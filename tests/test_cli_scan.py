@@ -90,3 +90,24 @@ def test_bad_inputs_are_one_line_and_leave_no_pdf(tmp_path, capsys):
     assert "exists" in capsys.readouterr().err and out.read_bytes() == b"keep"
     assert main(["scan", str(good), str(good), "-o", str(tmp_path / "two.txt"), "--ocr", "none"]) == 1
     assert "multi-page .pdf" in capsys.readouterr().err
+
+
+def test_corners_in_percent_are_the_same_page_as_in_pixels(tmp_path) -> None:
+    import brightroom
+    from brightroom.lab.scan_pages import scan_case
+
+    case = scan_case("eng-body-tilt20", size=(300, 400), dpi=30)
+    h, w = case.photo.shape[:2]
+    px = ",".join(f"{v:.3f}" for v in case.corners.ravel())
+    pct = ",".join(f"{100 * x / w:.6f}%,{100 * y / h:.6f}%" for x, y in case.corners)
+    a = brightroom.scan(case.photo, ocr="none", corners=px, dewarp=False)[0]
+    b = brightroom.scan(case.photo, ocr="none", corners=pct, dewarp=False)[0]
+    assert np.allclose(a.corners, b.corners, atol=0.01)
+    assert a.image.shape == b.image.shape  # the pixel string is rounded to 1/1000 px
+    assert np.abs(a.image.astype(int) - b.image).mean() < 1
+    q, score = brightroom.find_page(case.photo)
+    assert score > 0.3 and np.abs(q - case.corners).max() < 0.01 * np.hypot(w, h)
+    with pytest.raises(brightroom.ParameterError, match="not mixed"):
+        brightroom.scan(case.photo, ocr="none", corners="10%,10,90%,10%,90%,90%,10%,90%")
+    with pytest.raises(brightroom.InputError, match="no such file"):
+        brightroom.find_page(tmp_path / "nope.jpg")
