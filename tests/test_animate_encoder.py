@@ -118,3 +118,18 @@ def test_fit_gif_within_five_percent_below():
     assert smallest is None and 0.95 * limit <= len(best.data) <= limit
     _, smallest = fit_gif(enc, 500)
     assert smallest is not None and len(smallest.data) > 500
+
+
+def test_grain_settings_span_quality_100_to_below_the_noise():
+    from brightroom.errors import ParameterError
+
+    top = GifSettings.from_quality(100)
+    g0 = GifSettings.from_grain(0.0, noise=0.0)
+    assert g0.threshold == pytest.approx(top.threshold) and g0.refresh == 0
+    assert g0.dither == pytest.approx(top.dither)
+    g1 = GifSettings.from_grain(1.0, noise=0.02)
+    assert g1.threshold == pytest.approx(0.0046) and g1.dither == 0.0 and g1.refresh > 0
+    mid = GifSettings.from_grain(0.5, noise=0.0)
+    assert g1.threshold < mid.threshold < top.threshold
+    with pytest.raises(ParameterError, match="grain"):
+        GifSettings.from_grain(1.5, noise=0.0)

@@ -63,3 +63,33 @@ def test_dead_centres_move_to_the_worst_served_samples():
     rgb, lab = kmeans_palette(pts, 3, init=init, iters=3)
     assert len(rgb) == 3
     assert np.abs(np.sort(lab[:, 0]) - cols[:, 0]).max() < 0.01
+
+
+def test_nearest_errors_equal_brute_force(rng):
+    from brightroom.animate.quantize import nearest_errors
+
+    pts = rng.random((500, 3)).astype(np.float32)
+    pal = rng.random((40, 3)).astype(np.float32)
+    pal = pal[np.argsort(pal[:, 0])]
+    ref = ((pts[:, None, :].astype(np.float64) - pal[None]) ** 2).sum(-1).min(1)
+    assert np.allclose(nearest_errors(pts, pal), ref, atol=1e-6)
+
+
+def test_refresh_moves_colours_to_a_cluster_the_seed_palette_misses(rng):
+    # the seed palette lies all in cluster A; a tenth of the samples form a far cluster B.
+    # Refined only, the seeded palette keeps one or two colours near B; refreshed, more
+    # colours move there and the quantisation error falls
+    from brightroom.animate.quantize import nearest_errors
+
+    a = np.float32([0.3, 0.0, 0.0]) + rng.normal(0, 0.02, (2700, 3)).astype(np.float32)
+    b = np.float32([0.8, 0.1, -0.1]) + rng.normal(0, 0.02, (300, 3)).astype(np.float32)
+    pts = np.concatenate([a, b])
+    seed = np.float32([0.3, 0.0, 0.0]) + rng.normal(0, 0.02, (32, 3)).astype(np.float32)
+    err = {}
+    for r in (0, 8):
+        _, lab = kmeans_palette(pts, 32, init=seed, iters=3, refresh=r, space="oklab")
+        err[r] = float(nearest_errors(pts, lab).mean())
+        near_b = int((np.linalg.norm(lab - [0.8, 0.1, -0.1], axis=1) < 0.08).sum())
+        if r:
+            assert near_b >= 3, near_b
+    assert err[8] < 0.9 * err[0], err

@@ -98,9 +98,10 @@ def _gif(clip: Clip, quality: float, max_size: int | None, loop: int, palette: s
          space: str, dither: float | None, progress: Progress | None) -> tuple[GifResult, int]:
     if clip.fps > GIF_MAX_FPS:
         clip = retime(clip, GIF_MAX_FPS)
-    lab = oklab_frames(clip.frames, space)
+    raw = oklab_frames(clip.frames, space)
     # still areas are shown at one value: the mean of their noisy samples, not the first one
-    lab = temporal_sigma(lab, estimate_noise(lab))
+    raw_noise = estimate_noise(raw)
+    lab = temporal_sigma(raw, raw_noise)
     noise = estimate_noise(lab)
     pal = None if palette == "frame" else plan_palettes(lab, mode=palette, space=space)
     delays = gif_delays(clip.durations_ms)
@@ -114,12 +115,27 @@ def _gif(clip: Clip, quality: float, max_size: int | None, loop: int, palette: s
         return encode_gif(lab, pal, delays, settings=GifSettings.from_quality(
             q, noise=noise, dither=dither), loop=loop, quality=q, space=space)
 
+    def enc_grain(g: float) -> GifResult:
+        # beyond quality 100: the frames keep a share g of the source's noise, which is re-sent
+        nonlocal count
+        count += 1
+        if progress is not None:
+            progress("encoding", count, 0)
+        mixed = [a + np.float32(g) * (b - a) for a, b in zip(lab, raw)]
+        st = GifSettings.from_grain(g, noise=estimate_noise(mixed), dither=dither)
+        return encode_gif(mixed, pal, delays, settings=st, loop=loop, quality=100.0, space=space,
+                          grain=g)
+
     if max_size is None:
         return enc(quality), count
     best, smallest = fit_gif(enc, max_size, hi=float(quality))
     if smallest is not None:
         w, h = clip.size
         raise _unreachable("gif", max_size, len(smallest.data), w, h)
+    if (quality >= 100 and best.quality >= 100 and len(best.data) < 0.95 * max_size
+            and raw_noise > 0 and pal is None):
+        # the budget holds more than the noise-held file: spend it on the source's own noise
+        best, _ = fit_gif(enc_grain, max_size, lo=0.0, hi=1.0, bottom=best)
     return best, count
 
 
@@ -252,6 +268,9 @@ def encode_clip(clip: Clip, fmt: str, *, quality: float = 90, max_size: int | No
         1-100: the quality, or with ``max_size`` the highest quality tried.
     max_size
         Bytes: the best quality whose file fits (within 5 % below the limit when reachable).
+        For a GIF at ``quality`` 100 whose noise-held file is smaller than the budget, the rest
+        is spent on the source's own temporal noise (:meth:`GifSettings.from_grain
+        <brightroom.animate.encoder.GifSettings.from_grain>`): a file closer to noisy frames.
     loop
         Number of plays, 0 = forever.
     palette
