@@ -115,9 +115,9 @@ def main() -> None:
                               preset=None, pix_fmt="bgr0")
             p_in, m_in = psnrs(src, clip.frames, clip.moving, n)
             print(f"| {iso} | noisy input | {p_in:.2f} | 0 | {m_in:.2f} | | |")
-            for label, sp, dc in (("brightroom", 0.7, False),
-                                  ("brightroom, no spatial stage", 0.0, False),
-                                  ("brightroom, declip (off by default)", 0.7, True)):
+            for label, sp, dc in (("brightroom", 0.7, True),
+                                  ("brightroom, no declip (version 2 default)", 0.7, False),
+                                  ("brightroom, no spatial stage", 0.0, True)):
                 t0, c0 = time.perf_counter(), time.process_time()
                 res = denoise_video(src, d / f"ours{iso}.mkv", codec="ffv1", crf=None,
                                     preset=None, spatial=sp, declip=dc, overwrite=True)

@@ -133,3 +133,25 @@ def test_declip_undoes_the_bias_of_clipped_noise():
     want = np.floor(np.clip(srgb_encode(declip_reference(lin, a, b)) * 255 + 0.5, 0, 255))
     got8 = merge_frames(ref, neigh, maps, a, b, 3.0, declip=True).astype(float)
     assert np.abs(got8 - want).max() <= 1.0 and got8.mean() < 3
+
+
+def test_noise_at_black_from_the_clipped_fraction():
+    from brightroom.video.denoise import estimate_black_noise
+
+    rng = np.random.default_rng(11)
+    a, b = 0.006, 1.2e-4
+    # a dark gradient from black (where clipping acts) and a bright, strongly textured half
+    # (which a frame-difference fit would feel through misalignment; this estimate must not)
+    x = np.tile(np.linspace(0.0, 0.05, 320, dtype=np.float32), (240, 1))
+    tex = 0.5 + 0.4 * np.sign(np.sin(np.arange(320) / 1.7))[None, :] * np.ones((240, 1))
+    clean = np.concatenate([x, tex.astype(np.float32)], axis=1)[..., None].repeat(3, 2)
+
+    def frame():
+        v = clean + np.sqrt(a * clean + b) * rng.standard_normal(clean.shape).astype(np.float32)
+        return (np.clip(srgb_encode(np.clip(v, 0, 1)), 0, 1) * 255 + 0.5).astype(np.uint8)
+
+    got = estimate_black_noise([frame(), frame()], a)
+    assert got == pytest.approx(b, rel=0.15)
+    # a frame with nothing near black: no estimate
+    bright = np.full((240, 320, 3), 180, np.uint8)
+    assert estimate_black_noise([bright], a) is None
