@@ -123,38 +123,46 @@ def _kmeans(samples, centres, iters):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def _draw(d, u):  # pragma: no cover - compiled
+    """k-means++'s draw: the index where the running sum of ``d`` passes ``u`` of its total
+    (``u`` in [0, 1); uniform when every ``d`` is 0)."""
+    n = d.shape[0]
+    pick = min(int(u * n), n - 1)
+    total = d.sum()
+    if total > 0:
+        target = u * total
+        acc = 0.0
+        pick = n - 1
+        for i in range(n):
+            acc += d[i]
+            if acc >= target:
+                return i
+    return pick
+
+
+@numba.njit(cache=True)
+def _lower(d, samples, centre):  # pragma: no cover - compiled
+    """``d`` (squared distance of each sample to its nearest centre) with ``centre`` added."""
+    for i in range(samples.shape[0]):
+        a = samples[i, 0] - centre[0]
+        b = samples[i, 1] - centre[1]
+        c = samples[i, 2] - centre[2]
+        e = a * a + b * b + c * c
+        if e < d[i]:
+            d[i] = e
+
+
+@numba.njit(cache=True)
 def _kmeanspp(samples, k, uniform):  # pragma: no cover - compiled
     n = samples.shape[0]
     centres = np.empty((k, 3), np.float32)
     first = min(int(uniform[0] * n), n - 1)
     centres[0] = samples[first]
-    d = np.empty(n, np.float64)
-    for i in range(n):
-        a = samples[i, 0] - centres[0, 0]
-        b = samples[i, 1] - centres[0, 1]
-        c = samples[i, 2] - centres[0, 2]
-        d[i] = a * a + b * b + c * c
+    d = np.full(n, np.inf, np.float64)
+    _lower(d, samples, centres[0])
     for j in range(1, k):
-        total = d.sum()
-        if total <= 0:
-            centres[j] = samples[min(int(uniform[j] * n), n - 1)]
-            continue
-        u = uniform[j] * total
-        acc = 0.0
-        pick = n - 1
-        for i in range(n):
-            acc += d[i]
-            if acc >= u:
-                pick = i
-                break
-        centres[j] = samples[pick]
-        for i in range(n):
-            a = samples[i, 0] - centres[j, 0]
-            b = samples[i, 1] - centres[j, 1]
-            c = samples[i, 2] - centres[j, 2]
-            e = a * a + b * b + c * c
-            if e < d[i]:
-                d[i] = e
+        centres[j] = samples[_draw(d, uniform[j])]
+        _lower(d, samples, centres[j])
     return centres
 
 
@@ -209,26 +217,9 @@ def _refresh(samples, centres, m, uniform):  # pragma: no cover - compiled
         prev = j
         d[i] = bd
     for r in range(m):
-        total = d.sum()
-        pick = min(int(uniform[r] * n), n - 1)
-        if total > 0:
-            u = uniform[r] * total
-            acc = 0.0
-            for i in range(n):
-                acc += d[i]
-                if acc >= u:
-                    pick = i
-                    break
         slot = drop[r]
-        for c in range(3):
-            out[slot, c] = samples[pick, c]
-        for i in range(n):
-            a0 = samples[i, 0] - out[slot, 0]
-            a1 = samples[i, 1] - out[slot, 1]
-            a2 = samples[i, 2] - out[slot, 2]
-            e = a0 * a0 + a1 * a1 + a2 * a2
-            if e < d[i]:
-                d[i] = e
+        out[slot] = samples[_draw(d, uniform[r])]
+        _lower(d, samples, out[slot])
     return out
 
 
