@@ -16,7 +16,7 @@ from brightroom.scan.dewarp import dewarp as dewarp_page
 from brightroom.scan.find import find_page, order_corners
 from brightroom.scan.flatten import rectify
 from brightroom.scan.ocr import LANGS, OCR_METHODS, detect_lang, ocr
-from brightroom.scan.orient import orientation, rotate
+from brightroom.scan.orient import orientation_and_lines, rotate
 from brightroom.scan.pdf import PdfPage, TextLine
 
 __all__ = ["ScanPage", "scan_page", "PAPER_INCHES"]
@@ -124,7 +124,9 @@ def scan_page(photo: np.ndarray, *, corners: np.ndarray | None = None, mode: str
     flat, paper = rectify(photo, q, focal_px=focal_px)
     t["flatten"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    turn = orientation(flat) if auto_rotate else 0
+    # the detector's text lines, found for the orientation, are read by the OCR too (when the
+    # page is not resampled again by the dewarp)
+    turn, boxes = orientation_and_lines(flat) if auto_rotate else (0, None)
     t["orient"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if turn:
@@ -133,7 +135,10 @@ def scan_page(photo: np.ndarray, *, corners: np.ndarray | None = None, mode: str
     t["dewarp"] = 0.0
     if dewarp:
         t0 = time.perf_counter()
-        flat, fit = dewarp_page(flat)
+        straight, fit = dewarp_page(flat)
+        if straight is not flat:
+            boxes = None
+        flat = straight
         if fit is not None and fit.bow >= fit.line_height:
             notes.append(f"dewarped (text lines bowed by {fit.bow:.0f} px)")
         t["dewarp"] = time.perf_counter() - t0
@@ -143,7 +148,7 @@ def scan_page(photo: np.ndarray, *, corners: np.ndarray | None = None, mode: str
     t0 = time.perf_counter()
     lines: list[TextLine] = []
     if ocr_method is not None:
-        lines = ocr(clean, method=ocr_method, lang=lang)
+        lines = ocr(clean, method=ocr_method, lang=lang, boxes=boxes)
         if not lines:
             notes.append("no text found: the page's text layer is empty")
     t["ocr"] = time.perf_counter() - t0
