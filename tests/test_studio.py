@@ -371,3 +371,22 @@ def test_page_corners_refuse_a_video_and_say_when_there_is_no_page(
     r = client.get(f"/api/photos/{pid}/page")
     assert r.status_code == 200 and r.json()["corners"] is None
     assert "no page found" in r.json()["note"]
+
+
+def test_a_lab_report_opens_as_a_page_and_names_are_confined(client: TestClient, lib: Path) -> None:
+    exports = Library(lib).exports
+    folder = exports / "lab-default-1"
+    folder.mkdir(parents=True)
+    (folder / "report.html").write_text("<!doctype html><title>lab</title>", encoding="utf-8")
+    r = client.get("/api/exports/lab-default-1/report")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "<title>lab</title>" in r.text
+    for bad in ("..", ".hidden", "lab-default-2", "%2e%2e", "lab-default-1%2freport.html"):
+        r = client.get(f"/api/exports/{bad}/report")
+        assert r.status_code == 404, bad
+        assert "error" in r.json()
+    outside = lib.parent / "elsewhere"
+    outside.mkdir()
+    (outside / "report.html").write_text("secret", encoding="utf-8")
+    (exports / "linked").symlink_to(outside, target_is_directory=True)
+    assert client.get("/api/exports/linked/report").status_code == 404

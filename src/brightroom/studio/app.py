@@ -562,6 +562,13 @@ def create_app(cfg: StudioConfig) -> Starlette:
             raise HTTPError(404, "no such export") from None
         return FileResponse(path, filename=path.name)
 
+    async def lab_report(request: Request) -> Response:
+        try:
+            path = library.report_path(request.path_params["name"])
+        except KeyError:
+            raise HTTPError(404, "no such lab report") from None
+        return FileResponse(path, media_type="text/html")  # the report is one self-contained page
+
     async def leaderboard(request: Request) -> Response:
         plan = request.query_params.get("plan", "quick")
         try:
@@ -587,6 +594,7 @@ def create_app(cfg: StudioConfig) -> Starlette:
         Route("/api/jobs/{id}", cancel_job, methods=["DELETE"]),
         Route("/api/jobs/{id}/events", job_events),
         Route("/api/exports/{name}", export_file),
+        Route("/api/exports/{name}/report", lab_report),
         Route("/api/lab/leaderboard", leaderboard),
         Mount("/static", StaticFiles(directory=STATIC)),
     ]

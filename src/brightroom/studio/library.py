@@ -193,3 +193,18 @@ class Library:
         if not path.is_file() or not self._inside(path):
             raise KeyError(name)
         return path
+
+    def report_path(self, name: str) -> Path:
+        """The ``report.html`` of a lab score's folder of ``exports/``, by the folder's plain name.
+
+        Raises
+        ------
+        KeyError
+            A name with a separator, a dot-name, or no such report.
+        """
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}", name or ""):
+            raise KeyError(name)
+        path = self.exports / name / "report.html"
+        if not path.is_file() or not self._inside(path):
+            raise KeyError(name)
+        return path

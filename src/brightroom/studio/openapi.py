@@ -79,6 +79,11 @@ OPENAPI: dict[str, Any] = {
             "summary": "Download an export", "parameters": [
                 {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"200": {"description": "the file"}, "404": _ERR}}},
+        "/api/exports/{name}/report": {"get": {
+            "summary": "A lab score job's report (its `output` folder's report.html), as a page",
+            "parameters": [
+                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "text/html"}, "404": _ERR}}},
         "/api/lab/leaderboard": {"get": {
             "summary": "The lab's leaderboard (plan `quick` by default)",
             "parameters": [{"name": "plan", "in": "query", "schema": {"type": "string"}}],

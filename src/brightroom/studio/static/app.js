@@ -472,7 +472,12 @@ async function init() {
     $(mode).addEventListener("click", () => startJob({ kind: mode, photos: [...state.selected] }, $("job-status")).then(() => show("editor")));
   }
   $("score").addEventListener("click", async () => {
-    await startJob({ kind: "lab_score", pipeline: $("pipeline").value, plan: "quick" }, $("lab-status"));
+    const end = await startJob({ kind: "lab_score", pipeline: $("pipeline").value, plan: "quick" }, $("lab-status"));
+    if (end && end.state === "done" && end.output) {
+      const a = Object.assign(document.createElement("a"), { id: "lab-report", target: "_blank",
+        href: withToken(`/api/exports/${encodeURIComponent(end.output)}/report`), textContent: "Open the report" });
+      $("lab-links").replaceChildren(a);
+    }
     loadLeaderboard();
   });
   document.addEventListener("keydown", (ev) => {
