@@ -390,3 +390,23 @@ def test_a_lab_report_opens_as_a_page_and_names_are_confined(client: TestClient,
     (outside / "report.html").write_text("secret", encoding="utf-8")
     (exports / "linked").symlink_to(outside, target_is_directory=True)
     assert client.get("/api/exports/linked/report").status_code == 404
+
+
+@pytest.mark.slow
+def test_a_batch_job_develops_the_selection_as_the_cli_does(client: TestClient, lib: Path) -> None:
+    write_dng(simulate(dead_leaves((160, 240), seed=2), lux=300, seed=2), lib / "second.dng")
+    ids = _ids(client)
+    r = client.post("/api/jobs", json={"kind": "batch", "photos": [ids["shot.dng"], ids["second.dng"]]})
+    assert r.status_code == 202, r.text
+    state = _wait(client, r.json()["id"])
+    assert state["state"] == "done" and state["output"] == "batch-1", state
+    folder = Library(lib).exports / "batch-1"
+    for stem in ("shot", "second"):
+        brightroom.develop(lib / f"{stem}.dng", lib.parent / f"{stem}.jpg")  # the CLI's call
+        got = brightroom.read_image(folder / f"{stem}.jpg").data
+        ref = brightroom.read_image(lib.parent / f"{stem}.jpg").data
+        # the batch's threads may run a kernel's parallel JIT where the CLI runs its AOT build
+        # (a few codes at some pixels, see brightroom._jit); the same recipe and size
+        assert got.shape == ref.shape and np.abs(got.astype(np.float64) - ref).max() <= 8 / 255
+    bad = client.post("/api/jobs", json={"kind": "batch", "photos": [ids["photo.jpg"]]})
+    assert bad.status_code == 400 and "raw" in bad.json()["error"]

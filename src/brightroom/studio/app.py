@@ -472,6 +472,16 @@ def create_app(cfg: StudioConfig) -> Starlette:
             return {"pipeline": str(body.get("pipeline", "default")),
                     "plan": str(body.get("plan", "quick")), "output": str(out),
                     "leaderboard": str(cfg.leaderboard) if cfg.leaderboard else None}
+        if kind == "batch":
+            ids = body.get("photos") or []
+            photos = [library.get(i) for i in ids] if isinstance(ids, list) else []
+            if not photos or any(p.kind != "raw" for p in photos):
+                raise ParameterError("a batch develops one or more raw photos ('photos': [ids])")
+            n = 1
+            while (out := library.exports / f"batch-{n}").exists():
+                n += 1
+            return {"inputs": [str(p.path) for p in photos], "output": str(out), "format": fmt,
+                    "recipe": str(body.get("recipe") or "default"), "look": body.get("look") or None}
         if kind in ("night", "hdr"):
             ids = body.get("photos") or []
             photos = [library.get(i) for i in ids] if isinstance(ids, list) else []

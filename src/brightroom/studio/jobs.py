@@ -22,7 +22,8 @@ from typing import Any
 
 __all__ = ["JobManager", "Job", "Saturated", "JOB_KINDS"]
 
-JOB_KINDS = ("export", "portrait", "night", "hdr", "scan", "animate", "stabilize", "lab_score")
+JOB_KINDS = ("export", "portrait", "night", "hdr", "scan", "animate", "stabilize", "lab_score",
+             "batch")
 """What a job can do (``POST /api/jobs`` ``kind``)."""
 
 
@@ -105,6 +106,18 @@ def _run(kind: str, params: dict[str, Any], out: mp.Queue) -> None:  # pragma: n
         elif kind == "stabilize":
             brightroom.stabilize(params["input"], target,
                                  smoothness=float(params.get("smoothness", 1.0)))
+        elif kind == "batch":
+            import brightroom.batch  # lazy: Dask, in this job's child only
+
+            res = brightroom.batch.develop(params["inputs"], target,
+                                           recipe=params.get("recipe", "default"),
+                                           look=params.get("look"),
+                                           format=params.get("format", "jpg"), workers=1)
+            if res.failed:
+                first = res.failed[0]
+                raise brightroom.BrightroomError(
+                    f"{len(res.failed)} of {len(params['inputs'])} failed (the rest are in "
+                    f"{target.name}); {first[0].name}: {first[1]}")
         elif kind == "lab_score":
             brightroom.lab_score(params.get("pipeline", "default"), target,
                                  plan=params.get("plan", "quick"),

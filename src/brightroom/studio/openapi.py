@@ -50,12 +50,12 @@ OPENAPI: dict[str, Any] = {
                                "responses": {"200": _JSON}}},
         "/api/jobs": {"post": {
             "summary": "Start a job: export, portrait, night, hdr, scan, animate, stabilize, "
-                       "lab_score",
+                       "lab_score, batch (develop the raws of `photos` into exports/batch-N)",
             "requestBody": {"content": {"application/json": {"schema": {
                 "type": "object", "properties": {
                     "kind": {"type": "string",
                              "enum": ["export", "portrait", "night", "hdr", "scan", "animate",
-                                      "stabilize", "lab_score"]},
+                                      "stabilize", "lab_score", "batch"]},
                     "photo": {"type": "string"}, "photos": {"type": "array"},
                     "recipe": {"type": "string"}, "look": {"type": "string"},
                     "format": {"type": "string"}, "aperture": {"type": "number"},

@@ -73,6 +73,7 @@ function drawGrid() {
         tile.classList.toggle("selected");
         const raws = [...state.selected].filter((id) => (state.photos.find((q) => q.id === id) || {}).kind === "raw");
         $("night").disabled = $("hdr").disabled = raws.length < 2;
+        $("batch").disabled = raws.length < 1;
       } else {
         openPhoto(p);
       }
@@ -387,7 +388,8 @@ async function startJob(body, statusEl = $("job-status")) {
           $("cancel").hidden = true;
           state.job = null;
           statusEl.textContent = `${body.kind}: ${e.state}` + (e.error ? ` (${e.error})` : "");
-          if (e.state === "done" && e.output && body.kind !== "lab_score") {
+          if (e.state === "done" && body.kind === "batch") message(`developed into exports/${e.output}`, true);
+          if (e.state === "done" && e.output && body.kind !== "lab_score" && body.kind !== "batch") {
             const a = document.createElement("a");
             a.href = withToken(`/api/exports/${encodeURIComponent(e.output)}`);
             a.textContent = `Download ${e.output}`;
@@ -468,6 +470,9 @@ async function init() {
     duration: parseFloat($("clip-length").value) || null }));
   $("stabilize").addEventListener("click", () => state.current && startJob({ kind: "stabilize", photo: state.current.id }));
   $("cancel").addEventListener("click", () => state.job && api(`/api/jobs/${state.job}`, { method: "DELETE" }));
+  $("batch").addEventListener("click", () => startJob({ kind: "batch", photos: [...state.selected].filter((id) =>
+    (state.photos.find((q) => q.id === id) || {}).kind === "raw"), recipe: $("recipe").value, look: $("look").value || null },
+    $("job-status")));
   for (const mode of ["night", "hdr"]) {
     $(mode).addEventListener("click", () => startJob({ kind: mode, photos: [...state.selected] }, $("job-status")).then(() => show("editor")));
   }
