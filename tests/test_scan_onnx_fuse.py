@@ -4,14 +4,12 @@ three real models against their unmodified graphs (both run by ONNX Runtime)."""
 from __future__ import annotations
 
 import numpy as np
+import onnx
+import onnxruntime as ort
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
-
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
-
-from brightroom.scan.onnx_fuse import fuse_graph  # noqa: E402
+from brightroom.scan.onnx_fuse import fuse_graph
 
 
 def _const(name, value):
