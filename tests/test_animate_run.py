@@ -63,18 +63,26 @@ def test_parse_size_and_format():
         encode_clip(_clip(n=2), "gif", loop=-1)
 
 
+def _noisy_still_gradient(seed: int, n: int):
+    """A still 80 x 60 colour gradient and ``n`` frames of it under temporal noise (sigma 2)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 1, 60, dtype=np.float32)[:, None, None]
+    clean = np.broadcast_to(np.float32([40, 90, 170]) + np.float32([130, 110, 65]) * t,
+                            (60, 80, 3)).copy()
+    frames = tuple(np.clip(clean + rng.normal(0, 2.0, clean.shape), 0, 255).round().astype(np.uint8)
+                   for _ in range(n))
+    return clean, frames
+
+
 def test_gif_of_noisy_still_scene_shows_the_scene_not_its_grain():
     # a still gradient under temporal noise (sigma 2 levels): the GIF holds still areas at one
     # value; that value is the temporal mean (Lee's sigma filter along time), so the GIF lies
     # closer to the clean scene than any single noisy frame does
     import numpy as np
 
-    rng = np.random.default_rng(3)
-    t = np.linspace(0, 1, 60, dtype=np.float32)[:, None, None]
-    clean = np.broadcast_to(np.float32([40, 90, 170]) + np.float32([130, 110, 65]) * t,
-                            (60, 80, 3)).copy()
-    frames = tuple(np.clip(clean + rng.normal(0, 2.0, clean.shape), 0, 255).round().astype(np.uint8)
-                   for _ in range(16))
+    clean, frames = _noisy_still_gradient(seed=3, n=16)
     e = encode_clip(Clip(frames, durations_at(16, 30)), "gif", quality=90)
     dec, _, _ = decode(e.data)
     truth = clean.round().astype(np.uint8)
@@ -87,14 +95,7 @@ def test_gif_budget_beyond_quality_100_is_spent_on_the_noise():
     # the same noisy still gradient: quality 100 holds the noise still (a small file); a budget
     # four times that file is spent re-sending the source's noise, so the file lies closer to
     # the noisy frames it was made from, and still within the budget
-    import numpy as np
-
-    rng = np.random.default_rng(4)
-    t = np.linspace(0, 1, 60, dtype=np.float32)[:, None, None]
-    clean = np.broadcast_to(np.float32([40, 90, 170]) + np.float32([130, 110, 65]) * t,
-                            (60, 80, 3)).copy()
-    frames = tuple(np.clip(clean + rng.normal(0, 2.0, clean.shape), 0, 255).round().astype(np.uint8)
-                   for _ in range(12))
+    clean, frames = _noisy_still_gradient(seed=4, n=12)
     clip = Clip(frames, durations_at(12, 30))
     held = encode_clip(clip, "gif", quality=100)
     limit = 4 * len(held.data)
