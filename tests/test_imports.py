@@ -43,6 +43,7 @@ SAME_FLOOR_BASES: dict[str, set[str]] = {
     "api": {"lab", "__init__"},  # the lab's score and leaderboard; the root declares __all__
     "__init__": {"api", "lab"},
     "cli": {"batch", "studio"},  # `brightroom batch`/`studio`: shells over those rooms' APIs
+    "studio": {"batch"},  # the studio's batch job runs brightroom.batch (batch never imports studio)
     "live": {"portrait", "looks"},  # live filters are built on portrait video and looks
     "edit": {"looks"},  # the editor's vignette, grain and --look are the looks room's
 }
